@@ -1,0 +1,598 @@
+//! Cases: open, view, edit, assign, move through the lifecycle, add notes.
+
+use casework_domain::{Action, FieldErrors, Level, Sensitivity, Status, Urgency};
+use casework_store::{
+    Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TimelineEntry,
+};
+use serde::{Deserialize, Deserializer};
+
+use crate::constituents::changes_json;
+use crate::{Actor, App, AppError, AppResult, check, current_year, now_millis};
+
+/// A new case as typed into a form or sent to the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseInput {
+    pub constituent_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub level: String,
+    pub agency: String,
+    pub urgency: String,
+    pub sensitivity: String,
+    pub assignee_id: Option<i64>,
+    pub review_date: Option<String>,
+}
+
+/// A partial change of a case. For `assignee_id` and `review_date`, an
+/// explicit `null` clears the value and an absent field keeps it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CasePatch {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+    pub agency: Option<String>,
+    pub status: Option<String>,
+    #[serde(deserialize_with = "present")]
+    pub assignee_id: Option<Option<i64>>,
+    pub urgency: Option<String>,
+    pub sensitivity: Option<String>,
+    #[serde(deserialize_with = "present")]
+    pub review_date: Option<Option<String>>,
+    pub version: Option<i64>,
+}
+
+/// Distinguishes `"field": null` (Some(None)) from an absent field (None).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn parse_or<T: Copy>(
+    e: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    default: T,
+    parse: fn(&str) -> Option<T>,
+    options: &str,
+) -> T {
+    if text.trim().is_empty() {
+        return default;
+    }
+    parse(text).unwrap_or_else(|| {
+        e.add(field, format!("Choose one of: {options}."));
+        default
+    })
+}
+
+fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> String {
+    all.iter().map(|x| f(*x)).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks an assignee: an active colleague whose role can hold cases.
+async fn check_assignee(
+    app: &App,
+    actor: &Actor,
+    e: &mut FieldErrors,
+    id: Option<i64>,
+) -> AppResult<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    match app.store.user(actor.office_id, id).await {
+        Ok(u) if u.active && u.role().can_hold_cases() => Ok(Some(u.display_name)),
+        Ok(_) => {
+            e.add("assignee_id", "Cases can be assigned only to active caseworkers, office managers and administrators.");
+            Ok(None)
+        }
+        Err(casework_store::Error::NotFound) => {
+            e.add("assignee_id", "There is no such colleague in this office.");
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Opens a case for a constituent of the actor's office.
+pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case> {
+    actor.require(Action::OpenCase)?;
+    let mut e = FieldErrors::new();
+    let constituent = match app
+        .store
+        .constituent(actor.office_id, input.constituent_id)
+        .await
+    {
+        Ok(c) => Some(c),
+        Err(casework_store::Error::NotFound) => {
+            e.add("constituent_id", "Choose a constituent of this office.");
+            None
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let level = parse_or(
+        &mut e,
+        "level",
+        &input.level,
+        Level::Other,
+        Level::parse,
+        &names(Level::ALL, Level::as_str),
+    );
+    let urgency = parse_or(
+        &mut e,
+        "urgency",
+        &input.urgency,
+        Urgency::Normal,
+        Urgency::parse,
+        &names(Urgency::ALL, Urgency::as_str),
+    );
+    let sensitivity = parse_or(
+        &mut e,
+        "sensitivity",
+        &input.sensitivity,
+        Sensitivity::Normal,
+        Sensitivity::parse,
+        "normal, sensitive",
+    );
+    let f = CaseFields {
+        title: e.required("title", "Title", &input.title, 200),
+        summary: e.optional("summary", "Summary", &input.summary, 20_000),
+        category: e.optional("category", "Category", &input.category, 100),
+        level,
+        agency: e.optional("agency", "Agency", &input.agency, 200),
+        status: Status::New,
+        assignee_id: input.assignee_id,
+        urgency,
+        sensitive: sensitivity == Sensitivity::Sensitive,
+        review_date: e.date(
+            "review_date",
+            "Review date",
+            input.review_date.as_deref().unwrap_or(""),
+        ),
+    };
+    if f.assignee_id.is_some() && !actor.role.can(Action::AssignCase) {
+        e.add(
+            "assignee_id",
+            "Your role cannot assign cases; leave the case unassigned.",
+        );
+    }
+    let assignee = check_assignee(app, actor, &mut e, f.assignee_id).await?;
+    check(e)?;
+    if f.sensitive {
+        actor.require(Action::OpenSensitiveCase)?;
+    }
+    let Some(constituent) = constituent else {
+        return Err(AppError::NotFound);
+    };
+    let now = now_millis();
+    let mut body = format!("Case opened: {}", f.title);
+    if let Some(name) = assignee {
+        body.push_str(&format!(" (assigned to {name})"));
+    }
+    let entry = NewEntry::new("case_opened", Some(actor.user_id), body);
+    let id = app
+        .store
+        .create_case(
+            actor.office_id,
+            constituent.id,
+            current_year(now),
+            &f,
+            &entry,
+            now,
+        )
+        .await?;
+    tracing::info!(case_id = id, by = actor.user_id, "case opened");
+    Ok(app.store.case(actor.office_id, id).await?)
+}
+
+/// A case the actor may see; anything else is "not found", so that a
+/// restricted case's existence does not leak.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Case> {
+    let case = app.store.case(actor.office_id, id).await?;
+    if !actor
+        .role
+        .can_see_case(case.sensitive, case.assignee_id == Some(actor.user_id))
+    {
+        tracing::info!(
+            case_id = id,
+            user_id = actor.user_id,
+            "restricted case refused"
+        );
+        return Err(AppError::NotFound);
+    }
+    Ok(case)
+}
+
+/// Changes a case: details need the right to edit, the assignee the right to
+/// assign, a new status must follow the lifecycle. Stale versions are refused.
+pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> AppResult<Case> {
+    let case = get(app, actor, id).await?;
+    if let Some(v) = patch.version {
+        if v != case.version {
+            return Err(AppError::Conflict);
+        }
+    }
+    let before = CaseFields::from(&case);
+    let mut e = FieldErrors::new();
+    let mut after = before.clone();
+    if let Some(t) = &patch.title {
+        after.title = e.required("title", "Title", t, 200);
+    }
+    if let Some(s) = &patch.summary {
+        after.summary = e.optional("summary", "Summary", s, 20_000);
+    }
+    if let Some(c) = &patch.category {
+        after.category = e.optional("category", "Category", c, 100);
+    }
+    if let Some(a) = &patch.agency {
+        after.agency = e.optional("agency", "Agency", a, 200);
+    }
+    if let Some(l) = &patch.level {
+        after.level = parse_or(
+            &mut e,
+            "level",
+            l,
+            before.level,
+            Level::parse,
+            &names(Level::ALL, Level::as_str),
+        );
+    }
+    if let Some(u) = &patch.urgency {
+        after.urgency = parse_or(
+            &mut e,
+            "urgency",
+            u,
+            before.urgency,
+            Urgency::parse,
+            &names(Urgency::ALL, Urgency::as_str),
+        );
+    }
+    if let Some(s) = &patch.sensitivity {
+        let s = parse_or(
+            &mut e,
+            "sensitivity",
+            s,
+            before_sensitivity(&before),
+            Sensitivity::parse,
+            "normal, sensitive",
+        );
+        after.sensitive = s == Sensitivity::Sensitive;
+    }
+    if let Some(d) = &patch.review_date {
+        after.review_date = e.date("review_date", "Review date", d.as_deref().unwrap_or(""));
+    }
+    if let Some(s) = &patch.status {
+        match Status::parse(s) {
+            Some(to) if to == before.status => {}
+            Some(to) if before.status.can_move_to(to) => after.status = to,
+            Some(to) => e.add(
+                "status",
+                format!(
+                    "A case that is {} cannot move to {}. It can move to: {}.",
+                    before.status.label(),
+                    to.label(),
+                    before
+                        .status
+                        .next()
+                        .iter()
+                        .map(|s| s.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            None => e.add(
+                "status",
+                format!("Choose one of: {}.", names(Status::ALL, Status::as_str)),
+            ),
+        }
+    }
+    let mut assignee_name = None;
+    if let Some(a) = patch.assignee_id {
+        after.assignee_id = a;
+        if a != before.assignee_id {
+            assignee_name = check_assignee(app, actor, &mut e, a).await?;
+        }
+    }
+    check(e)?;
+    if after == before {
+        return Ok(case);
+    }
+    let details_changed = CaseFields {
+        assignee_id: before.assignee_id,
+        ..after.clone()
+    } != before;
+    if details_changed {
+        actor.require(Action::EditCase)?;
+    }
+    if after.assignee_id != before.assignee_id {
+        actor.require(Action::AssignCase)?;
+    }
+    let now = now_millis();
+    let closed_at = match (before.status, after.status) {
+        (_, Status::Closed) if before.status != Status::Closed => Some(now),
+        (_, s) if s.is_active() => None,
+        _ => case.closed_at,
+    };
+    let entries = case_entries(actor, &case, &before, &after, assignee_name);
+    app.store
+        .update_case(
+            actor.office_id,
+            id,
+            case.version,
+            &after,
+            closed_at,
+            &entries,
+            now,
+        )
+        .await?;
+    tracing::info!(case_id = id, by = actor.user_id, "case updated");
+    Ok(app.store.case(actor.office_id, id).await?)
+}
+
+fn before_sensitivity(f: &CaseFields) -> Sensitivity {
+    if f.sensitive {
+        Sensitivity::Sensitive
+    } else {
+        Sensitivity::Normal
+    }
+}
+
+/// The timeline entries for a change: a status entry, an assignment entry,
+/// and an audit entry for the other fields, each with before and after.
+fn case_entries(
+    actor: &Actor,
+    case: &Case,
+    before: &CaseFields,
+    after: &CaseFields,
+    assignee_name: Option<String>,
+) -> Vec<NewEntry> {
+    let mut entries = Vec::new();
+    let who = Some(actor.user_id);
+    if before.status != after.status {
+        let mut e = NewEntry::new(
+            "status",
+            who,
+            format!(
+                "Status changed from {} to {}",
+                before.status.label(),
+                after.status.label()
+            ),
+        );
+        e.changes = Some(changes_json(&[(
+            "status",
+            before.status.as_str().into(),
+            after.status.as_str().into(),
+        )]));
+        entries.push(e);
+    }
+    if before.assignee_id != after.assignee_id {
+        let from = case
+            .assignee_name
+            .clone()
+            .unwrap_or_else(|| "nobody".into());
+        let to = assignee_name.unwrap_or_else(|| "nobody".into());
+        let mut e = NewEntry::new("assigned", who, format!("Reassigned from {from} to {to}"));
+        let id = |v: Option<i64>| v.map(|i| i.to_string()).unwrap_or_default();
+        e.changes = Some(changes_json(&[(
+            "assignee_id",
+            id(before.assignee_id),
+            id(after.assignee_id),
+        )]));
+        entries.push(e);
+    }
+    let mut changes = Vec::new();
+    macro_rules! cmp {
+        ($($f:ident => $show:expr),* $(,)?) => {$(
+            if before.$f != after.$f {
+                let show = $show;
+                changes.push((stringify!($f), show(&before.$f), show(&after.$f)));
+            }
+        )*};
+    }
+    cmp!(
+        title => |v: &String| v.clone(),
+        summary => |v: &String| v.clone(),
+        category => |v: &String| v.clone(),
+        level => |v: &Level| v.as_str().to_owned(),
+        agency => |v: &String| v.clone(),
+        urgency => |v: &Urgency| v.as_str().to_owned(),
+        sensitive => |v: &bool| if *v { "sensitive".to_owned() } else { "normal".to_owned() },
+        review_date => |v: &Option<String>| v.clone().unwrap_or_default(),
+    );
+    if !changes.is_empty() {
+        let names: Vec<&str> = changes.iter().map(|c| c.0).collect();
+        let mut e = NewEntry::new(
+            "updated",
+            who,
+            format!("Changed {}", names.join(", ").replace('_', " ")),
+        );
+        e.changes = Some(changes_json(&changes));
+        entries.push(e);
+    }
+    entries
+}
+
+/// Kinds of entry a person can add to a case by hand.
+pub const NOTE_KINDS: &[(&str, &str)] = &[
+    ("note", "Note"),
+    ("call", "Phone call"),
+    ("meeting", "Meeting"),
+    ("visit", "In-person visit"),
+];
+
+/// Adds a note (or a logged call, meeting or visit) to a case.
+pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str) -> AppResult<()> {
+    let case = get(app, actor, id).await?;
+    actor.require(Action::AddCaseNote)?;
+    let mut e = FieldErrors::new();
+    let body = e.required("body", "The note", body, 20_000);
+    let kind = match NOTE_KINDS.iter().find(|(k, _)| *k == kind.trim()) {
+        Some((k, _)) => *k,
+        None if kind.trim().is_empty() => "note",
+        None => {
+            e.add("kind", "Choose note, call, meeting or visit.");
+            "note"
+        }
+    };
+    check(e)?;
+    app.store
+        .add_case_entry(
+            actor.office_id,
+            case.id,
+            &NewEntry::new(kind, Some(actor.user_id), body),
+            now_millis(),
+        )
+        .await?;
+    tracing::info!(case_id = id, by = actor.user_id, kind, "case note added");
+    Ok(())
+}
+
+/// Puts another constituent (a family member, a carer) on a case.
+pub async fn add_person(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    constituent_id: i64,
+    relationship: &str,
+) -> AppResult<()> {
+    let case = get(app, actor, id).await?;
+    actor.require(Action::EditCase)?;
+    let mut e = FieldErrors::new();
+    let relationship = e.optional("relationship", "Relationship", relationship, 100);
+    let person = match app.store.constituent(actor.office_id, constituent_id).await {
+        Ok(p) => Some(p),
+        Err(casework_store::Error::NotFound) => {
+            e.add("constituent_id", "Choose a constituent of this office.");
+            None
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if constituent_id == case.constituent_id {
+        e.add(
+            "constituent_id",
+            "This person is already the case's main constituent.",
+        );
+    }
+    check(e)?;
+    let Some(person) = person else {
+        return Err(AppError::NotFound);
+    };
+    let entry = NewEntry::new(
+        "person_added",
+        Some(actor.user_id),
+        format!("Added {} to the case", person.full_name()),
+    );
+    match app
+        .store
+        .add_case_person(
+            actor.office_id,
+            id,
+            constituent_id,
+            &relationship,
+            &entry,
+            now_millis(),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Duplicate(_)) => Err(AppError::field(
+            "constituent_id",
+            "This person is already on the case.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn people(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<CasePerson>> {
+    let case = get(app, actor, id).await?;
+    Ok(app.store.case_people(case.id).await?)
+}
+
+pub async fn timeline(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<TimelineEntry>> {
+    let case = get(app, actor, id).await?;
+    Ok(app
+        .store
+        .case_timeline(actor.office_id, case.id, 2000)
+        .await?)
+}
+
+/// The case-list query as people write it in a URL or API call.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// `mine`, `unassigned` or empty for all.
+    pub view: String,
+    pub status: String,
+    pub category: String,
+    pub agency: String,
+    pub assignee_id: Option<i64>,
+    pub constituent_id: Option<i64>,
+    /// `updated` (default), `oldest` or `newest`.
+    pub sort: String,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The cases the actor may see, filtered, one page at a time.
+pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Case>> {
+    let mut e = FieldErrors::new();
+    let mut filter = CaseFilter::default();
+    match q.view.as_str() {
+        "" | "all" => {}
+        "mine" => {
+            filter.assignee = Some(actor.user_id);
+            filter.active_only = true;
+        }
+        "unassigned" => {
+            filter.unassigned = true;
+            filter.active_only = true;
+        }
+        "active" => filter.active_only = true,
+        _ => e.add("view", "Choose mine, unassigned, active or all."),
+    }
+    match q.status.as_str() {
+        "" => {}
+        s => match Status::parse(s) {
+            Some(s) => filter.status = Some(s),
+            None => e.add(
+                "status",
+                format!("Choose one of: {}.", names(Status::ALL, Status::as_str)),
+            ),
+        },
+    }
+    filter.category = Some(q.category.trim().to_owned()).filter(|s| !s.is_empty());
+    filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
+    if q.assignee_id.is_some() {
+        filter.assignee = q.assignee_id;
+    }
+    filter.constituent_id = q.constituent_id;
+    filter.sort = match q.sort.as_str() {
+        "" => CaseSort::Updated,
+        s => CaseSort::parse(s).unwrap_or_else(|| {
+            e.add("sort", "Choose updated, oldest or newest.");
+            CaseSort::Updated
+        }),
+    };
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Cursor::decode(c).or_else(|| {
+            e.add("cursor", "This paging cursor is not valid.");
+            None
+        }),
+        None => None,
+    };
+    check(e)?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    Ok(app
+        .store
+        .list_cases(&actor.scope(), &filter, cursor.as_ref(), limit)
+        .await?)
+}
+
+/// Categories and agencies in use, for filter menus.
+pub async fn facets(app: &App, actor: &Actor) -> AppResult<(Vec<String>, Vec<String>)> {
+    Ok(app.store.case_facets(actor.office_id).await?)
+}

@@ -1,0 +1,348 @@
+//! Constituents: create, edit, find, view with household and history.
+
+use casework_domain::constituent::{household_key, normalise_postcode};
+use casework_domain::validate::query_prefixes;
+use casework_domain::{Action, FieldErrors, search_terms};
+use casework_store::{
+    Case, CaseFilter, Constituent, ConstituentFields, Cursor, NewEntry, Page, TimelineEntry,
+};
+use serde::Deserialize;
+
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+/// A constituent as typed into a form or sent to the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConstituentInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub postcode: String,
+    pub address: String,
+    pub mailing_address: String,
+    pub do_not_email: bool,
+    pub do_not_mail: bool,
+    pub do_not_phone: bool,
+    pub notes: String,
+}
+
+/// A partial change: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConstituentPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub postcode: Option<String>,
+    pub address: Option<String>,
+    pub mailing_address: Option<String>,
+    pub do_not_email: Option<bool>,
+    pub do_not_mail: Option<bool>,
+    pub do_not_phone: Option<bool>,
+    pub notes: Option<String>,
+    /// The version the change was made against (or the `If-Match` header).
+    pub version: Option<i64>,
+}
+
+impl From<ConstituentInput> for ConstituentPatch {
+    fn from(i: ConstituentInput) -> Self {
+        ConstituentPatch {
+            first_name: Some(i.first_name),
+            last_name: Some(i.last_name),
+            email: Some(i.email),
+            phone: Some(i.phone),
+            postcode: Some(i.postcode),
+            address: Some(i.address),
+            mailing_address: Some(i.mailing_address),
+            do_not_email: Some(i.do_not_email),
+            do_not_mail: Some(i.do_not_mail),
+            do_not_phone: Some(i.do_not_phone),
+            notes: Some(i.notes),
+            version: None,
+        }
+    }
+}
+
+fn validate(i: &ConstituentInput) -> Result<ConstituentFields, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let first_name = e.optional("first_name", "First name", &i.first_name, 100);
+    let last_name = e.optional("last_name", "Last name", &i.last_name, 100);
+    if first_name.is_empty() && last_name.is_empty() {
+        e.add("last_name", "Enter a first or last name.");
+    }
+    let email = e.email("email", &i.email);
+    let phone = e.phone("phone", &i.phone);
+    let postcode = e.optional("postcode", "Postcode", &i.postcode, 20);
+    if postcode
+        .chars()
+        .any(|c| !(c.is_alphanumeric() || c == ' ' || c == '-'))
+    {
+        e.add(
+            "postcode",
+            "A postcode has only letters, digits, spaces and hyphens.",
+        );
+    }
+    let f = ConstituentFields {
+        first_name,
+        last_name,
+        email,
+        phone,
+        postcode: normalise_postcode(&postcode),
+        address: e.optional("address", "Address", &i.address, 500),
+        mailing_address: e.optional(
+            "mailing_address",
+            "Mailing address",
+            &i.mailing_address,
+            500,
+        ),
+        do_not_email: i.do_not_email,
+        do_not_mail: i.do_not_mail,
+        do_not_phone: i.do_not_phone,
+        notes: e.optional("notes", "Notes", &i.notes, 10_000),
+    };
+    if e.is_empty() { Ok(f) } else { Err(e) }
+}
+
+fn derived(f: &ConstituentFields) -> (Option<String>, Vec<String>) {
+    (
+        household_key(&f.address, &f.postcode),
+        search_terms(
+            &f.first_name,
+            &f.last_name,
+            &f.email,
+            &f.phone,
+            &f.postcode,
+            &f.address,
+        ),
+    )
+}
+
+/// The audit record of a change: `{"field": [before, after]}` for each changed field.
+fn diff(
+    before: &ConstituentFields,
+    after: &ConstituentFields,
+) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    macro_rules! cmp {
+        ($($f:ident),*) => {$(
+            if before.$f != after.$f {
+                out.push((stringify!($f), before.$f.to_string(), after.$f.to_string()));
+            }
+        )*};
+    }
+    cmp!(
+        first_name,
+        last_name,
+        email,
+        phone,
+        postcode,
+        address,
+        mailing_address,
+        do_not_email,
+        do_not_mail,
+        do_not_phone,
+        notes
+    );
+    out
+}
+
+pub(crate) fn changes_json(changes: &[(&'static str, String, String)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = changes
+        .iter()
+        .map(|(k, a, b)| (k.to_string(), serde_json::json!([a, b])))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+pub async fn create(app: &App, actor: &Actor, input: &ConstituentInput) -> AppResult<Constituent> {
+    actor.require(Action::EditConstituent)?;
+    let f = validate(input).map_err(AppError::Invalid)?;
+    let (key, terms) = derived(&f);
+    let entry = NewEntry::new("created", Some(actor.user_id), "Constituent record created");
+    let id = app
+        .store
+        .create_constituent(
+            actor.office_id,
+            &f,
+            key.as_deref(),
+            &terms,
+            &entry,
+            now_millis(),
+        )
+        .await?;
+    tracing::info!(
+        constituent_id = id,
+        by = actor.user_id,
+        "constituent created"
+    );
+    Ok(app.store.constituent(actor.office_id, id).await?)
+}
+
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    patch: &ConstituentPatch,
+) -> AppResult<Constituent> {
+    actor.require(Action::EditConstituent)?;
+    let current = app.store.constituent(actor.office_id, id).await?;
+    let expected = patch.version.unwrap_or(current.version);
+    if expected != current.version {
+        return Err(AppError::Conflict);
+    }
+    let before = ConstituentFields::from(&current);
+    let input = ConstituentInput {
+        first_name: patch
+            .first_name
+            .clone()
+            .unwrap_or(before.first_name.clone()),
+        last_name: patch.last_name.clone().unwrap_or(before.last_name.clone()),
+        email: patch.email.clone().unwrap_or(before.email.clone()),
+        phone: patch.phone.clone().unwrap_or(before.phone.clone()),
+        postcode: patch.postcode.clone().unwrap_or(before.postcode.clone()),
+        address: patch.address.clone().unwrap_or(before.address.clone()),
+        mailing_address: patch
+            .mailing_address
+            .clone()
+            .unwrap_or(before.mailing_address.clone()),
+        do_not_email: patch.do_not_email.unwrap_or(before.do_not_email),
+        do_not_mail: patch.do_not_mail.unwrap_or(before.do_not_mail),
+        do_not_phone: patch.do_not_phone.unwrap_or(before.do_not_phone),
+        notes: patch.notes.clone().unwrap_or(before.notes.clone()),
+    };
+    let after = validate(&input).map_err(AppError::Invalid)?;
+    let changes = diff(&before, &after);
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let (key, terms) = derived(&after);
+    let names: Vec<&str> = changes.iter().map(|c| c.0).collect();
+    let mut entry = NewEntry::new(
+        "updated",
+        Some(actor.user_id),
+        format!("Changed {}", names.join(", ").replace('_', " ")),
+    );
+    entry.changes = Some(changes_json(&changes));
+    app.store
+        .update_constituent(
+            actor.office_id,
+            id,
+            expected,
+            &after,
+            key.as_deref(),
+            &terms,
+            &entry,
+            now_millis(),
+        )
+        .await?;
+    tracing::info!(
+        constituent_id = id,
+        by = actor.user_id,
+        "constituent updated"
+    );
+    Ok(app.store.constituent(actor.office_id, id).await?)
+}
+
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Constituent> {
+    Ok(app.store.constituent(actor.office_id, id).await?)
+}
+
+/// A constituent with everything their page shows.
+pub struct ConstituentView {
+    pub constituent: Constituent,
+    pub household: Vec<Constituent>,
+    pub cases: Vec<Case>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ConstituentView> {
+    let constituent = app.store.constituent(actor.office_id, id).await?;
+    let household = match &constituent.household_key {
+        Some(k) => app.store.household(actor.office_id, k, id).await?,
+        None => Vec::new(),
+    };
+    let filter = CaseFilter {
+        constituent_id: Some(id),
+        ..CaseFilter::default()
+    };
+    let cases = app
+        .store
+        .list_cases(&actor.scope(), &filter, None, 200)
+        .await?
+        .items;
+    let timeline = app
+        .store
+        .constituent_timeline(&actor.scope(), id, 500)
+        .await?;
+    Ok(ConstituentView {
+        constituent,
+        household,
+        cases,
+        timeline,
+    })
+}
+
+pub async fn timeline(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    limit: i64,
+) -> AppResult<Vec<TimelineEntry>> {
+    app.store.constituent(actor.office_id, id).await?;
+    Ok(app
+        .store
+        .constituent_timeline(&actor.scope(), id, limit.clamp(1, 1000))
+        .await?)
+}
+
+/// Finds constituents by the start of a name, email, phone number or
+/// postcode; with no query, lists the newest.
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    q: &str,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Page<Constituent>> {
+    let limit = limit.clamp(1, 200);
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            Cursor::decode(c)
+                .ok_or_else(|| AppError::field("cursor", "This paging cursor is not valid."))?,
+        ),
+        None => None,
+    };
+    if q.chars().count() > 200 {
+        return Err(AppError::field("q", "Search for at most 200 characters."));
+    }
+    let prefixes = query_prefixes(q);
+    if prefixes.is_empty() {
+        return Ok(app
+            .store
+            .list_constituents(actor.office_id, cursor.as_ref(), limit)
+            .await?);
+    }
+    Ok(app
+        .store
+        .search_constituents(actor.office_id, &prefixes, cursor.as_ref(), limit)
+        .await?)
+}
+
+/// Adds a note to a constituent's own record (not about one case).
+pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
+    actor.require(Action::EditConstituent)?;
+    let mut e = FieldErrors::new();
+    let body = e.required("body", "The note", body, 20_000);
+    check(e)?;
+    app.store
+        .add_constituent_entry(
+            actor.office_id,
+            id,
+            &NewEntry::new("note", Some(actor.user_id), body),
+            now_millis(),
+        )
+        .await?;
+    Ok(())
+}

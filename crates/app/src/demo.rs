@@ -1,0 +1,480 @@
+//! The demo office: synthetic constituents, cases and history so a new
+//! installation has something realistic to look at. Every name, address and
+//! number here is made up; the generator is deterministic for a given size.
+
+use casework_domain::{Level, Role, Status};
+use casework_store::Office;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::cases::{CaseInput, CasePatch};
+use crate::constituents::ConstituentInput;
+use crate::users::NewAccount;
+use crate::{Actor, App, AppResult};
+
+pub const DEMO_OFFICE: &str = "Riverside Centre Constituency Office";
+/// The demo staff share this password; it is printed at start-up.
+pub const DEMO_PASSWORD: &str = "casework-demo";
+
+/// Staff of the demo office: (email, name, role).
+pub const DEMO_STAFF: &[(&str, &str, Role)] = &[
+    ("admin@demo.casework.test", "Avery Admin", Role::Admin),
+    (
+        "manager@demo.casework.test",
+        "Morgan Okafor",
+        Role::OfficeManager,
+    ),
+    (
+        "caseworker@demo.casework.test",
+        "Sam Lindqvist",
+        Role::Caseworker,
+    ),
+    (
+        "caseworker2@demo.casework.test",
+        "Priya Raman",
+        Role::Caseworker,
+    ),
+    (
+        "caseworker3@demo.casework.test",
+        "Tomás Ferreira",
+        Role::Caseworker,
+    ),
+    (
+        "volunteer@demo.casework.test",
+        "Jo Volunteer",
+        Role::Volunteer,
+    ),
+    (
+        "volunteer2@demo.casework.test",
+        "Kit Intern",
+        Role::Volunteer,
+    ),
+    (
+        "representative@demo.casework.test",
+        "Hon. Dana Whitfield",
+        Role::Representative,
+    ),
+];
+
+pub const FIRST_NAMES: &[&str] = &[
+    "Aisha", "Ben", "Carmen", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
+    "Kateri", "Liam", "Mei", "Noah", "Olga", "Pierre", "Quinn", "Rosa", "Sanjay", "Tess", "Uma",
+    "Viktor", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bruno", "Chloé", "Desmond", "Emeka",
+    "Fatima", "Gus", "Hannah", "Ivan", "Jun", "Kofi", "Leila", "Marcus", "Nadia", "Oscar",
+    "Parveen",
+];
+pub const LAST_NAMES: &[&str] = &[
+    "Abbott",
+    "Baptiste",
+    "Chen",
+    "Dubois",
+    "Eriksen",
+    "Fontaine",
+    "Gill",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lafleur",
+    "Mbeki",
+    "Nakamura",
+    "O'Brien",
+    "Patel",
+    "Quintero",
+    "Rossi",
+    "Singh",
+    "Tremblay",
+    "Ueda",
+    "Vasquez",
+    "Whitehorse",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+    "Moreau",
+    "Sokolov",
+    "Bergeron",
+    "Achterberg",
+    "Da Silva",
+    "MacLeod",
+    "Nguyen",
+    "Okonkwo",
+    "Park",
+];
+pub const STREETS: &[&str] = &[
+    "Elm Street",
+    "Maple Avenue",
+    "Riverside Drive",
+    "King Street",
+    "Queen Street",
+    "Bank Street",
+    "Cedar Crescent",
+    "Birch Road",
+    "Willow Lane",
+    "Lakeshore Boulevard",
+    "Station Road",
+    "Mill Street",
+    "Orchard Way",
+    "Church Street",
+    "Victoria Avenue",
+    "Wellington Road",
+];
+pub const POSTCODE_AREAS: &[&str] = &["R2C", "R2E", "R2G", "R2H", "R2J", "R2K", "R2L", "R2M"];
+
+/// (category, level, agency, typical title) of demo cases.
+pub const CASE_KINDS: &[(&str, Level, &str, &str)] = &[
+    (
+        "Immigration",
+        Level::Federal,
+        "Immigration, Refugees and Citizenship",
+        "Spousal sponsorship delayed",
+    ),
+    (
+        "Immigration",
+        Level::Federal,
+        "Immigration, Refugees and Citizenship",
+        "Work permit renewal stuck",
+    ),
+    (
+        "Tax",
+        Level::Federal,
+        "Revenue Agency",
+        "Benefit payments withheld after reassessment",
+    ),
+    (
+        "Passports",
+        Level::Federal,
+        "Passport Program",
+        "Urgent passport for family travel",
+    ),
+    (
+        "Pensions",
+        Level::Federal,
+        "Service Canada",
+        "Old age pension application delayed",
+    ),
+    (
+        "Employment insurance",
+        Level::Federal,
+        "Service Canada",
+        "EI claim not processed",
+    ),
+    (
+        "Veterans",
+        Level::Federal,
+        "Veterans Affairs",
+        "Disability award appeal",
+    ),
+    (
+        "Housing",
+        Level::Provincial,
+        "Landlord and Tenant Board",
+        "Eviction hearing and repairs",
+    ),
+    (
+        "Health",
+        Level::Provincial,
+        "Ministry of Health",
+        "Out-of-province treatment approval",
+    ),
+    (
+        "Disability",
+        Level::Provincial,
+        "Disability Support Program",
+        "Support payments stopped",
+    ),
+    (
+        "Licences",
+        Level::Provincial,
+        "Driver and Vehicle Licensing",
+        "Licence suspended in error",
+    ),
+    (
+        "Streets",
+        Level::Municipal,
+        "City Public Works",
+        "Pothole and broken streetlight",
+    ),
+    (
+        "Permits",
+        Level::Municipal,
+        "City Building Permits",
+        "Permit for accessible ramp",
+    ),
+    (
+        "Noise",
+        Level::Municipal,
+        "City By-law Services",
+        "Construction noise at night",
+    ),
+];
+
+pub const NOTES: &[&str] = &[
+    "Called the constituent to confirm details; consent form signed and scanned.",
+    "Sent enquiry to the agency's MP liaison desk; expect reply within three weeks.",
+    "Agency replied: file is with a senior officer for review.",
+    "Constituent emailed with updated documents.",
+    "Chased the agency by phone; promised an update by Friday.",
+    "Left a voicemail for the constituent asking for the reference number on their letter.",
+    "Escalated to the minister's office.",
+    "Agency confirmed the decision; letter to follow.",
+];
+
+/// What `build_office` made.
+pub struct Report {
+    pub constituents: usize,
+    pub cases: usize,
+    pub entries: usize,
+}
+
+/// Builds a synthetic office named `name` with `constituents` people and
+/// staff of every role (emails `ROLE@SLUG.casework.test`, password
+/// [`DEMO_PASSWORD`]). An existing office of that name is an error.
+pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResult<Report> {
+    if app.store.office_by_name(name.trim()).await.is_ok() {
+        return Err(crate::AppError::field(
+            "office",
+            format!("An office called \"{}\" already exists.", name.trim()),
+        ));
+    }
+    let office = crate::users::create_office(app, name).await?;
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(30)
+        .collect();
+    let mut staff = Vec::new();
+    for (email, display, role) in DEMO_STAFF {
+        let email = if name.trim() == DEMO_OFFICE {
+            (*email).to_owned()
+        } else {
+            format!(
+                "{}@{slug}.casework.test",
+                email.split('@').next().unwrap_or("staff")
+            )
+        };
+        let u = crate::users::create_user(
+            app,
+            None,
+            office.id,
+            &NewAccount {
+                email,
+                display_name: (*display).into(),
+                role: role.as_str().into(),
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+        .await?;
+        staff.push(Actor {
+            user_id: u.id,
+            office_id: office.id,
+            role: *role,
+            display_name: u.display_name,
+            email: u.email,
+        });
+    }
+    populate(app, &staff, constituents, 0x5eed).await
+}
+
+/// Creates the demo office with `constituents` people (about 30% with a
+/// case) unless an office of that name exists. Returns the office and
+/// whether it was created now.
+pub async fn ensure_demo_office(app: &App, constituents: usize) -> AppResult<(Office, bool)> {
+    if let Ok(o) = app.store.office_by_name(DEMO_OFFICE).await {
+        return Ok((o, false));
+    }
+    let office = crate::users::create_office(app, DEMO_OFFICE).await?;
+    let mut staff = Vec::new();
+    for (email, name, role) in DEMO_STAFF {
+        let u = crate::users::create_user(
+            app,
+            None,
+            office.id,
+            &NewAccount {
+                email: (*email).into(),
+                display_name: (*name).into(),
+                role: role.as_str().into(),
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+        .await?;
+        staff.push(Actor {
+            user_id: u.id,
+            office_id: office.id,
+            role: *role,
+            display_name: u.display_name,
+            email: u.email,
+        });
+    }
+    populate(app, &staff, constituents, 0x5eed).await?;
+    Ok((office, true))
+}
+
+/// A made-up person living at a made-up address.
+pub fn fake_person(rng: &mut StdRng, n: usize) -> ConstituentInput {
+    let first = *FIRST_NAMES.choose(rng).unwrap_or(&"Alex");
+    let last = *LAST_NAMES.choose(rng).unwrap_or(&"Doe");
+    let area = *POSTCODE_AREAS.choose(rng).unwrap_or(&"R2C");
+    let street = *STREETS.choose(rng).unwrap_or(&"Elm Street");
+    let house = rng.random_range(1..400);
+    let postcode = format!(
+        "{area} {}{}{}",
+        rng.random_range(0..10),
+        (b'A' + rng.random_range(0..26u8)) as char,
+        rng.random_range(0..10)
+    );
+    let local: String = format!("{}.{}{}", first, last, n)
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    ConstituentInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        email: if rng.random_bool(0.8) {
+            format!("{local}@example.net")
+        } else {
+            String::new()
+        },
+        phone: if rng.random_bool(0.7) {
+            format!("204-555-{:04}", rng.random_range(0..10_000))
+        } else {
+            String::new()
+        },
+        postcode,
+        address: format!("{house} {street}, Riverside"),
+        do_not_email: rng.random_bool(0.05),
+        do_not_phone: rng.random_bool(0.05),
+        ..ConstituentInput::default()
+    }
+}
+
+/// Fills an office through the real services, so the history and audit are
+/// exactly what using the product produces.
+async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
+    let mut report = Report {
+        constituents: 0,
+        cases: 0,
+        entries: 0,
+    };
+    let mut rng = StdRng::seed_from_u64(seed);
+    let holders: Vec<&Actor> = staff.iter().filter(|a| a.role.can_hold_cases()).collect();
+    let manager = staff
+        .iter()
+        .find(|a| a.role == Role::OfficeManager)
+        .unwrap_or(&staff[0]);
+    let mut people = Vec::with_capacity(count);
+    for n in 0..count {
+        let author = staff
+            .iter()
+            .filter(|a| a.role.can(casework_domain::Action::EditConstituent))
+            .nth(n % 4)
+            .unwrap_or(manager);
+        let mut person = fake_person(&mut rng, n);
+        // Some households: every seventh person lives with the previous one.
+        if n % 7 == 6 {
+            if let Some(prev) = people.last() {
+                let prev: &casework_store::Constituent = prev;
+                person.address = prev.address.clone();
+                person.postcode = prev.postcode.clone();
+                person.last_name = prev.last_name.clone();
+            }
+        }
+        people.push(crate::constituents::create(app, author, &person).await?);
+        report.constituents += 1;
+        report.entries += 1;
+    }
+    let statuses = [
+        Status::Open,
+        Status::AwaitingThirdParty,
+        Status::AwaitingConstituent,
+        Status::Resolved,
+        Status::Closed,
+    ];
+    for (n, person) in people.iter().enumerate().filter(|(n, _)| n % 10 < 3) {
+        let (category, level, agency, title) =
+            *CASE_KINDS.choose(&mut rng).unwrap_or(&CASE_KINDS[0]);
+        let assignee = if n % 9 == 0 {
+            None
+        } else {
+            holders.choose(&mut rng).map(|a| a.user_id)
+        };
+        let sensitive = n % 13 == 0;
+        let case = crate::cases::open(
+            app,
+            manager,
+            &CaseInput {
+                constituent_id: person.id,
+                title: title.into(),
+                summary: format!(
+                    "{} contacted the office about: {}.",
+                    person.first_name,
+                    title.to_lowercase()
+                ),
+                category: category.into(),
+                level: level.as_str().into(),
+                agency: agency.into(),
+                urgency: ["low", "normal", "normal", "high", "critical"][n % 5].into(),
+                sensitivity: if sensitive { "sensitive" } else { "normal" }.into(),
+                assignee_id: assignee,
+                review_date: None,
+            },
+        )
+        .await?;
+        report.cases += 1;
+        report.entries += 1;
+        let worker = holders
+            .iter()
+            .find(|a| Some(a.user_id) == assignee)
+            .copied()
+            .unwrap_or(manager);
+        let steps = rng.random_range(0..4);
+        for _ in 0..steps {
+            crate::cases::add_note(
+                app,
+                worker,
+                case.id,
+                "note",
+                NOTES.choose(&mut rng).unwrap_or(&NOTES[0]),
+            )
+            .await?;
+            report.entries += 1;
+        }
+        let target = statuses[n % statuses.len()];
+        let mut current = Status::New;
+        for step in [
+            Status::Open,
+            Status::AwaitingThirdParty,
+            Status::Resolved,
+            Status::Closed,
+        ] {
+            if current == target {
+                break;
+            }
+            let next = if current.can_move_to(target)
+                && (target != Status::Closed || current == Status::Resolved)
+            {
+                target
+            } else {
+                step
+            };
+            if !current.can_move_to(next) {
+                break;
+            }
+            crate::cases::update(
+                app,
+                worker,
+                case.id,
+                &CasePatch {
+                    status: Some(next.as_str().into()),
+                    ..CasePatch::default()
+                },
+            )
+            .await?;
+            current = next;
+            report.entries += 1;
+        }
+    }
+    Ok(report)
+}

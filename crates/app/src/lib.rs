@@ -1,0 +1,121 @@
+//! Casework's use cases. One function per use case, each taking the [`Actor`]
+//! who asks; the HTML and JSON handlers both call these, so the rules —
+//! authorization, validation, audit — live here once.
+
+pub mod auth;
+pub mod cases;
+pub mod constituents;
+pub mod demo;
+mod error;
+pub(crate) use error::check;
+pub mod users;
+
+use casework_store::{Scope, Store};
+
+pub use casework_domain as domain;
+pub use casework_store as store;
+pub use error::{AppError, AppResult};
+
+/// Settings the services need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// And this long after sign-in, whatever happens.
+    pub session_absolute_hours: i64,
+    /// Failed sign-ins per email address allowed within `throttle_window_minutes`.
+    pub max_failed_logins: i64,
+    pub throttle_window_minutes: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle_minutes: 12 * 60,
+            session_absolute_hours: 7 * 24,
+            max_failed_logins: 5,
+            throttle_window_minutes: 15,
+        }
+    }
+}
+
+/// The application: storage plus settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        App { store, settings }
+    }
+}
+
+/// Who is asking: a signed-in staff member of one office.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub office_id: i64,
+    pub role: domain::Role,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl Actor {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            office_id: self.office_id,
+            user_id: self.user_id,
+            role: self.role,
+        }
+    }
+
+    /// Refuses with 403 unless the actor's role allows `action`.
+    pub fn require(&self, action: domain::Action) -> AppResult<()> {
+        if self.role.can(action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "Your role ({}) does not allow this.",
+                self.role.label()
+            )))
+        }
+    }
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The current calendar year (UTC), for case references.
+pub fn current_year(now_ms: i64) -> i32 {
+    // Days since 1970-01-01 to a civil year (Howard Hinnant's algorithm).
+    let days = now_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    year as i32
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn years_come_out_right() {
+        assert_eq!(super::current_year(0), 1970);
+        // 2026-11-26T00:00:00Z
+        assert_eq!(super::current_year(1_795_651_200_000), 2026);
+        // 2024-12-31T23:59:59Z and a second later
+        assert_eq!(super::current_year(1_735_689_599_000), 2024);
+        assert_eq!(super::current_year(1_735_689_600_000), 2025);
+    }
+}

@@ -1,0 +1,166 @@
+//! Offices and staff accounts.
+
+use casework_domain::{Action, FieldErrors, Role};
+use casework_store::{Error as StoreError, NewUser, Office, User};
+
+use crate::auth::{check_new_password, hash_password};
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+/// Creates an office (command line: `casework office add NAME`).
+pub async fn create_office(app: &App, name: &str) -> AppResult<Office> {
+    let mut errors = FieldErrors::new();
+    let name = errors.required("name", "Office name", name, 200);
+    check(errors)?;
+    match app.store.create_office(&name, now_millis()).await {
+        Ok(o) => Ok(o),
+        Err(StoreError::Duplicate(_)) => Err(AppError::field(
+            "name",
+            "An office with that name already exists.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn office_by_name(app: &App, name: &str) -> AppResult<Office> {
+    app.store
+        .office_by_name(name.trim())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::field(
+                "office",
+                format!("There is no office called \"{}\".", name.trim()),
+            ),
+            other => other.into(),
+        })
+}
+
+/// What is needed to create a staff account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// Creates an account in `office_id`. Called for an admin (who must have the
+/// right) or, with `actor = None`, from the command line on the server.
+pub async fn create_user(
+    app: &App,
+    actor: Option<&Actor>,
+    office_id: i64,
+    new: &NewAccount,
+) -> AppResult<User> {
+    if let Some(a) = actor {
+        a.require(Action::ManageUsers)?;
+        if a.office_id != office_id {
+            return Err(AppError::NotFound);
+        }
+    }
+    let mut errors = FieldErrors::new();
+    let email = errors.required("email", "Email", &new.email, 254);
+    let email = if email.is_empty() {
+        email
+    } else {
+        errors.email("email", &email)
+    };
+    let mut display_name = errors.optional("display_name", "Name", &new.display_name, 100);
+    if display_name.is_empty() {
+        display_name = email.split('@').next().unwrap_or_default().to_owned();
+    }
+    let role = Role::parse(&new.role);
+    if role.is_none() {
+        errors.add(
+            "role",
+            "Choose a role: admin, office_manager, caseworker, volunteer or representative.",
+        );
+    }
+    if let Err(AppError::Invalid(e)) = check_new_password("password", &new.password) {
+        for (k, v) in e.0 {
+            errors.add(&k, v);
+        }
+    }
+    check(errors)?;
+    let hash = hash_password(&new.password).await?;
+    let user = NewUser {
+        office_id,
+        email,
+        display_name,
+        role: role.unwrap_or(Role::Volunteer),
+        password_hash: hash,
+    };
+    match app.store.create_user(&user, now_millis()).await {
+        Ok(u) => {
+            tracing::info!(user_id = u.id, office_id, role = u.role, "user created");
+            Ok(u)
+        }
+        Err(StoreError::Duplicate(_)) => Err(AppError::field(
+            "email",
+            "An account with that email already exists.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Staff of the actor's office (every role may see who their colleagues are).
+pub async fn list_users(app: &App, actor: &Actor) -> AppResult<Vec<User>> {
+    Ok(app.store.users(actor.office_id).await?)
+}
+
+pub async fn get_user(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
+    actor.require(Action::ManageUsers)?;
+    Ok(app.store.user(actor.office_id, id).await?)
+}
+
+/// Changes a colleague's role or deactivates/reactivates them. Accounts are
+/// never deleted: their history stays attributable.
+pub async fn update_user(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    role: &str,
+    active: bool,
+) -> AppResult<()> {
+    actor.require(Action::ManageUsers)?;
+    let target = app.store.user(actor.office_id, id).await?;
+    let Some(role) = Role::parse(role) else {
+        return Err(AppError::field("role", "Choose one of the roles listed."));
+    };
+    if target.id == actor.user_id && (!active || role != Role::Admin) {
+        return Err(AppError::field(
+            "role",
+            "You cannot remove your own administrator rights or deactivate yourself.",
+        ));
+    }
+    app.store
+        .update_user(actor.office_id, id, version, role, active, now_millis())
+        .await?;
+    tracing::info!(
+        user_id = id,
+        by = actor.user_id,
+        role = role.as_str(),
+        active,
+        "user updated"
+    );
+    Ok(())
+}
+
+/// Ends every session of a colleague (a lost laptop, a shared computer).
+pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
+    actor.require(Action::ManageUsers)?;
+    let target = app.store.user(actor.office_id, id).await?;
+    let n = app.store.delete_user_sessions(target.id).await?;
+    tracing::info!(
+        user_id = id,
+        by = actor.user_id,
+        sessions = n,
+        "sessions revoked"
+    );
+    Ok(n)
+}
+
+pub async fn count_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
+    actor.require(Action::ManageUsers)?;
+    Ok(app.store.count_user_sessions(id, now_millis()).await?)
+}

@@ -1,0 +1,126 @@
+//! Configuration: defaults, then a TOML file, then `CASEWORK_*` environment
+//! variables, then command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Where the SQLite database and attachments live.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; empty means SQLite in `data_dir`.
+    pub database_url: String,
+    /// Address the web server listens on.
+    pub listen: String,
+    /// Set when served over HTTPS (directly or behind a proxy): cookies get `Secure`, pages HSTS.
+    pub secure_cookies: bool,
+    /// Largest number of database connections per app server.
+    pub max_connections: u32,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Log filter, e.g. `info` or `casework=debug,info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            max_connections: 16,
+            session_idle_minutes: 12 * 60,
+            session_absolute_hours: 7 * 24,
+            log: "info".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database URL may carry a password.
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact(&self.database_url))
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password in a URL like `postgres://user:secret@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Loads the layers; `file` defaults to `casework.toml` when it exists.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    return Err(format!(
+                        "the configuration file {} does not exist",
+                        f.display()
+                    ));
+                }
+                fig = fig.merge(Toml::file(f));
+            }
+            None => fig = fig.merge(Toml::file("casework.toml")),
+        }
+        fig = fig.merge(Env::prefixed("CASEWORK_").only(&[
+            "data_dir",
+            "database_url",
+            "listen",
+            "secure_cookies",
+            "max_connections",
+            "session_idle_minutes",
+            "session_absolute_hours",
+            "log",
+        ]));
+        fig.extract()
+            .map_err(|e| format!("configuration error: {e}"))
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite:{}", self.data_dir.join("casework.db").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_hidden() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/cw"),
+            "postgres://app:***@db:5432/cw"
+        );
+        assert_eq!(redact("sqlite:data/casework.db"), "sqlite:data/casework.db");
+    }
+
+    #[test]
+    fn sqlite_in_the_data_dir_is_the_default() {
+        let c = Config::default();
+        assert_eq!(c.database_url(), "sqlite:data/casework.db");
+    }
+}

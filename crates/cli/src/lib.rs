@@ -1,0 +1,37 @@
+//! Start-up of the `casework` binary: configuration, opening the database,
+//! and running the web server. Kept in a library so the integration tests
+//! start the server exactly as the binary does.
+
+pub mod config;
+
+use casework_app::Settings;
+use casework_app::store::{ConnectOptions, Store};
+
+pub use config::Config;
+
+/// Opens the database named by the configuration (applying migrations).
+pub async fn open_store(config: &Config) -> Result<Store, String> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections = config.max_connections;
+    Store::open(&opts)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// The services' settings from the configuration.
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        session_idle_minutes: config.session_idle_minutes,
+        session_absolute_hours: config.session_absolute_hours,
+        ..Settings::default()
+    }
+}

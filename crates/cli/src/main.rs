@@ -1,0 +1,324 @@
+//! `casework`: the server and its administration commands.
+
+use casework::{Config, open_store, settings};
+use casework_app::demo::{DEMO_OFFICE, DEMO_PASSWORD, DEMO_STAFF};
+use casework_app::users::NewAccount;
+use casework_app::{App, AppError, auth, demo, users};
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Casework: case management for the constituency offices of elected representatives.
+///
+/// Every command reads its configuration from defaults, then casework.toml (or --config),
+/// then CASEWORK_* environment variables, then these flags.
+#[derive(Parser)]
+#[command(name = "casework", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Configuration file (TOML). Default: casework.toml in the current directory, if present.
+    #[arg(long, global = true, env = "CASEWORK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database and attachments [default: data].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database to use instead: sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (HTML pages and the JSON API under /api/v1).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Load the demo office (synthetic people and cases) if the database has none yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage offices.
+    #[command(subcommand)]
+    Office(OfficeCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Build a synthetic demo office of a given size (also for benchmarks).
+    Demo {
+        /// How many constituents (cases are about 30% of that).
+        #[arg(long, default_value_t = 300)]
+        constituents: usize,
+        /// Name of the office to create.
+        #[arg(long, default_value = DEMO_OFFICE)]
+        office: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the API's OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum OfficeCommand {
+    /// Create an office.
+    Add {
+        /// The office's name, e.g. "Office of Dana Whitfield MP".
+        name: String,
+    },
+    /// List offices.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account (e.g. the first administrator).
+    Add {
+        /// The office the account belongs to (must exist: see `casework office add`).
+        #[arg(long)]
+        office: String,
+        /// admin, office_manager, caseworker, volunteer or representative.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: String,
+        /// Name shown to colleagues [default: the email's local part].
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "created from the command line")]
+        label: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::load(cli.global.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("casework: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(d) = cli.global.data_dir {
+        config.data_dir = d;
+    }
+    if let Some(u) = cli.global.database_url {
+        config.database_url = u;
+    }
+    init_logs(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("casework: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config, cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("casework: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CASEWORK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(format!("{filter},sqlx=warn")))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Shows an application error as a sentence for the operator.
+fn explain(e: AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields.0.values().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
+async fn run(config: Config, command: Command) -> Result<(), String> {
+    if let Command::Openapi = command {
+        println!("{}", casework_web::openapi_json());
+        return Ok(());
+    }
+    let store = open_store(&config).await?;
+    let app = App::new(store.clone(), settings(&config));
+    let result = match command {
+        Command::Serve { listen, demo } => serve(app, &config, listen, demo).await,
+        Command::Office(OfficeCommand::Add { name }) => {
+            let o = users::create_office(&app, &name).await.map_err(explain)?;
+            println!("Created office {} (id {}).", o.name, o.id);
+            Ok(())
+        }
+        Command::Office(OfficeCommand::List) => {
+            for o in app.store.offices().await.map_err(|e| e.to_string())? {
+                println!("{}\t{}", o.id, o.name);
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            office,
+            role,
+            email,
+            name,
+            password_stdin: _,
+        }) => {
+            let office = users::office_by_name(&app, &office)
+                .await
+                .map_err(explain)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            let password = password.lines().next().unwrap_or("").to_owned();
+            let u = users::create_user(
+                &app,
+                None,
+                office.id,
+                &NewAccount {
+                    email,
+                    display_name: name,
+                    role,
+                    password,
+                },
+            )
+            .await
+            .map_err(explain)?;
+            println!("Created {} ({}) in {}.", u.email, u.role, office.name);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { email, label }) => {
+            let token = auth::create_api_token_for(&app, &email, &label)
+                .await
+                .map_err(explain)?;
+            println!("API token for {email} (shown once; keep it secret):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo {
+            constituents,
+            office,
+        } => {
+            let started = std::time::Instant::now();
+            let report = demo::build_office(&app, &office, constituents)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Built {office}: {} constituents, {} cases, {} history entries in {:.1}s.",
+                report.constituents,
+                report.cases,
+                report.entries,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Openapi => Ok(()),
+    };
+    store.close().await;
+    result
+}
+
+async fn serve(
+    app: App,
+    config: &Config,
+    listen: Option<String>,
+    load_demo: bool,
+) -> Result<(), String> {
+    if load_demo {
+        let (office, created) = demo::ensure_demo_office(&app, 300).await.map_err(explain)?;
+        if created {
+            tracing::info!(office_id = office.id, "demo office created");
+        }
+    }
+    let addr = listen.unwrap_or_else(|| config.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Casework is running at http://{local}/");
+    if load_demo {
+        println!(
+            "Demo office: {DEMO_OFFICE}. Sign in with any of these (password: {DEMO_PASSWORD}):"
+        );
+        for (email, name, role) in DEMO_STAFF {
+            println!("  {email:<36} {name} ({})", role.label());
+        }
+    }
+    tracing::info!(address = %local, backend = ?app.store.backend(), "listening");
+    // Expired sessions are removed hourly so the table does not grow forever.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper
+                .store
+                .delete_expired_sessions(casework_app::now_millis())
+                .await
+            {
+                tracing::warn!(error = %e, "could not remove expired sessions");
+            }
+        }
+    });
+    let web = casework_web::WebConfig {
+        secure_cookies: config.secure_cookies,
+    };
+    casework_web::serve(app, web, listener, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

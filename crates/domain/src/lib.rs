@@ -1,0 +1,13 @@
+//! Casework's domain: the types and rules of constituency casework, with no I/O.
+//!
+//! Everything that crosses the edge of the system (a form, a JSON body, a CLI
+//! argument) is parsed into these types, so invalid data stops at the edge.
+
+pub mod case;
+pub mod constituent;
+pub mod permission;
+pub mod validate;
+
+pub use case::{CaseRef, Level, Sensitivity, Status, Urgency};
+pub use permission::{Action, Role};
+pub use validate::{FieldErrors, normalise_email, query_prefixes, search_terms};

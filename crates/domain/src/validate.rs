@@ -1,0 +1,296 @@
+//! Validation of what people type, and the search terms derived from it.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Problems with individual fields of a form or API body, keyed by field name,
+/// each with a message a caseworker understands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(pub BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Trims `value` and checks it is present and not longer than `max` characters.
+    pub fn required(&mut self, field: &str, label: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.add(field, format!("{label} is required."));
+        } else if v.chars().count() > max {
+            self.add(field, format!("{label} must be at most {max} characters."));
+        }
+        v.to_owned()
+    }
+
+    /// Trims `value` and checks its length; empty is allowed.
+    pub fn optional(&mut self, field: &str, label: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.chars().count() > max {
+            self.add(field, format!("{label} must be at most {max} characters."));
+        }
+        v.to_owned()
+    }
+
+    /// Checks an optional email address; returns it lower-cased.
+    pub fn email(&mut self, field: &str, value: &str) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            return String::new();
+        }
+        match normalise_email(v) {
+            Some(e) => e,
+            None => {
+                self.add(field, "Enter an email address like name@example.org.");
+                v.to_owned()
+            }
+        }
+    }
+
+    /// Checks an optional phone number: digits with the usual punctuation.
+    pub fn phone(&mut self, field: &str, value: &str) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            return String::new();
+        }
+        let digits = v.chars().filter(char::is_ascii_digit).count();
+        let allowed = v
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c) || c == 'x');
+        if !allowed || !(6..=20).contains(&digits) {
+            self.add(
+                field,
+                "Enter a phone number of 6 to 20 digits, like 613-555-0142.",
+            );
+        }
+        v.to_owned()
+    }
+
+    /// Checks an optional calendar date written as YYYY-MM-DD.
+    pub fn date(&mut self, field: &str, label: &str, value: &str) -> Option<String> {
+        let v = value.trim();
+        if v.is_empty() {
+            return None;
+        }
+        if is_valid_date(v) {
+            Some(v.to_owned())
+        } else {
+            self.add(field, format!("{label} must be a date like 2026-12-31."));
+            None
+        }
+    }
+}
+
+fn is_valid_date(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1900..=2200).contains(&y) && (1..=days).contains(&d)
+}
+
+/// Lower-cases and checks the shape of an email address (one `@`, a dotted
+/// domain, no spaces). Deliverability is not our business here.
+pub fn normalise_email(text: &str) -> Option<String> {
+    let e = text.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && domain.len() <= 253
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
+    ok.then_some(e)
+}
+
+/// Splits free text into lower-case search tokens (letters and digits).
+pub fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The prefix-searchable terms of a constituent: each name token, the whole
+/// email and its local part, the phone's digits (whole and the last seven),
+/// the postcode without spaces and its first part, and address tokens.
+pub fn search_terms(
+    first_name: &str,
+    last_name: &str,
+    email: &str,
+    phone: &str,
+    postcode: &str,
+    address: &str,
+) -> Vec<String> {
+    let mut terms = Vec::new();
+    terms.extend(tokens(first_name));
+    terms.extend(tokens(last_name));
+    let email = email.trim().to_lowercase();
+    if !email.is_empty() {
+        if let Some((local, _)) = email.split_once('@') {
+            terms.push(local.to_owned());
+        }
+        terms.push(email);
+    }
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        if digits.len() > 7 {
+            terms.push(digits[digits.len() - 7..].to_owned());
+            // Without a leading country code 1 as well, so "613…" finds "+1 613…".
+            if let Some(rest) = digits.strip_prefix('1') {
+                terms.push(rest.to_owned());
+            }
+        }
+        terms.push(digits);
+    }
+    let pc: String = postcode
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if !pc.is_empty() {
+        terms.push(pc);
+    }
+    terms.extend(tokens(address).into_iter().filter(|t| t.len() > 1));
+    terms.sort();
+    terms.dedup();
+    terms.retain(|t| t.len() <= 120);
+    terms
+}
+
+/// Turns a person's search text into the prefixes to look up: tokens of the
+/// text, with a phone number or postcode typed with spaces kept together.
+pub fn query_prefixes(q: &str) -> Vec<String> {
+    let q = q.trim().to_lowercase();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    if q.contains('@') {
+        return vec![q];
+    }
+    let compact: String = q.chars().filter(|c| c.is_alphanumeric()).collect();
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    // Mostly digits: a phone number, however it is punctuated.
+    if digits >= 3 && digits * 2 >= compact.len() && compact.chars().all(|c| c.is_ascii_digit()) {
+        return vec![compact];
+    }
+    // A postcode typed with a space ("K1A 0B1"): letters and digits mixed in short parts.
+    let parts = tokens(&q);
+    if parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| p.len() <= 4 && p.chars().any(|c| c.is_ascii_digit()))
+    {
+        return vec![compact];
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(
+            normalise_email(" Jo@Example.ORG "),
+            Some("jo@example.org".into())
+        );
+        for bad in [
+            "jo",
+            "jo@",
+            "@x.org",
+            "jo@example",
+            "jo smith@x.org",
+            "a@b@c.org",
+        ] {
+            assert_eq!(normalise_email(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_are_checked_for_real_days() {
+        let mut e = FieldErrors::new();
+        assert_eq!(e.date("d", "Date", "2028-02-29"), Some("2028-02-29".into()));
+        assert_eq!(e.date("d", "Date", "2027-02-29"), None);
+        assert!(e.get("d").is_some());
+    }
+
+    #[test]
+    fn search_terms_cover_names_email_phone_and_postcode() {
+        let t = search_terms(
+            "Amélie",
+            "O'Neil",
+            "A.Oneil@Example.org",
+            "+1 (613) 555-0142",
+            "K1A 0B1",
+            "12 Elm Street",
+        );
+        for want in [
+            "amélie",
+            "o",
+            "neil",
+            "a.oneil@example.org",
+            "a",
+            "16135550142",
+            "6135550142",
+            "5550142",
+            "k1a0b1",
+            "elm",
+            "street",
+            "12",
+        ] {
+            assert!(t.contains(&want.to_string()), "missing {want} in {t:?}");
+        }
+    }
+
+    #[test]
+    fn queries_keep_phone_numbers_and_postcodes_together() {
+        assert_eq!(query_prefixes("613-555"), vec!["613555"]);
+        assert_eq!(query_prefixes("k1a 0b1"), vec!["k1a0b1"]);
+        assert_eq!(query_prefixes("Jane  Smith"), vec!["jane", "smith"]);
+        assert_eq!(query_prefixes("  "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn required_fields_report_missing_and_too_long() {
+        let mut e = FieldErrors::new();
+        e.required("a", "Title", "  ", 10);
+        e.required("b", "Title", "12345678901", 10);
+        assert_eq!(e.get("a"), Some("Title is required."));
+        assert!(e.get("b").unwrap().contains("at most 10"));
+    }
+}

@@ -1,0 +1,241 @@
+//! Casework's storage: one interface over two backends, SQLite (embedded, the
+//! default) and PostgreSQL (several app servers on one database).
+//!
+//! Every query is written once. The [`on_read!`], [`on_write!`] and
+//! [`in_transaction!`] macros expand the same code for each backend's concrete
+//! types, which keeps the SQL shared without sqlx's `Any` driver.
+//!
+//! On SQLite, writes go through a pool of one connection so that writers queue
+//! in the application instead of failing with `SQLITE_BUSY`; reads use a
+//! separate pool and, with WAL, never wait for writers.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod migrate;
+pub mod model;
+mod queries;
+
+pub use model::*;
+
+/// Storage errors the layers above act on. Everything else is `Database`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the caller read it (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// A unique constraint refused the write; carries the constraint's column hint.
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("invalid database URL: {0}")]
+    Url(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => Error::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Error::Duplicate(db.constraint().unwrap_or(db.message()).to_owned())
+            }
+            _ => Error::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to the read pool of whichever backend this is.
+macro_rules! on_read {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { read: $pool, .. } => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+/// Runs `$body` with `$pool` bound to the pool that takes writes.
+macro_rules! on_write {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { write: $pool, .. } => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+/// Runs `$body` inside one transaction on the write pool, committing when the
+/// body finishes without `?` returning early (which rolls back).
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { write, .. } => {
+                let mut $tx = write.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use {in_transaction, on_read, on_write};
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite:PATH` or `postgres://…`.
+    pub url: String,
+    /// Largest number of pooled connections (PostgreSQL; SQLite readers).
+    pub max_connections: u32,
+    /// PostgreSQL only: use this schema instead of `public` (tests use one per test).
+    pub schema: Option<String>,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        ConnectOptions {
+            url: url.into(),
+            max_connections: 8,
+            schema: None,
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies pending migrations.
+    pub async fn open(options: &ConnectOptions) -> Result<Store> {
+        let url = options.url.as_str();
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut pg = PgConnectOptions::from_str(url).map_err(|e| Error::Url(e.to_string()))?;
+            if let Some(schema) = &options.schema {
+                pg = pg.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(pg)
+                .await?;
+            Store {
+                db: Db::Postgres(pool),
+            }
+        } else if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::Url(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory");
+            // The writer first: it creates the file and switches it to WAL.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(base.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .connect_with(base.read_only(true))
+                .await?;
+            Store {
+                db: Db::Sqlite { read, write },
+            }
+        } else {
+            return Err(Error::Url(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ));
+        };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers once the database takes queries (used by `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_read!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Refreshes the planner's statistics after a bulk load.
+    pub async fn analyze(&self) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Creates a PostgreSQL schema (for a test database) and returns its name.
+pub async fn create_postgres_schema(url: &str, schema: &str) -> Result<()> {
+    let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let sql = format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+        schema.replace('"', "")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Drops a PostgreSQL schema made by [`create_postgres_schema`].
+pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
+    let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let sql = format!(
+        "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+        schema.replace('"', "")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+    pool.close().await;
+    Ok(())
+}

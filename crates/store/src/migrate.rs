@@ -1,0 +1,77 @@
+//! Forward-only migrations, one folder per backend. A migration that has
+//! landed is never edited: add a new one.
+
+use crate::{Db, Error, Result, Store};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// Applies every migration not yet recorded, each in its own transaction.
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    let now = now_millis();
+    // The same steps on both backends; only the SQL file and the lock differ.
+    macro_rules! apply {
+        ($pool:expr, $sql:ident, $lock:expr) => {{
+            for m in MIGRATIONS {
+                let mut tx = $pool.begin().await?;
+                if let Some(lock) = $lock {
+                    // App servers starting together take turns.
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                sqlx::query(CREATE_TABLE).execute(&mut *tx).await?;
+                let done: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if done.is_some() {
+                    continue;
+                }
+                sqlx::raw_sql(sqlx::AssertSqlSafe(m.$sql))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| Error::Migration(format!("{} {}: {e}", m.version, m.name)))?;
+                sqlx::query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                )
+                .bind(m.version)
+                .bind(m.name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+            }
+        }};
+    }
+    match &store.db {
+        Db::Sqlite { write, .. } => apply!(write, sqlite, None::<&'static str>),
+        Db::Postgres(pool) => apply!(
+            pool,
+            postgres,
+            Some("SELECT pg_advisory_xact_lock(7211302)")
+        ),
+    }
+    Ok(())
+}
+
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,347 @@
+//! Records as stored. Enumerations are kept as their stable names and parsed
+//! into domain types by the accessors.
+
+use casework_domain::{Level, Role, Sensitivity, Status, Urgency};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Office {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub office_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        // An unknown role (from a newer version) gets the least rights.
+        Role::parse(&self.role).unwrap_or(Role::Volunteer)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub office_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Constituent {
+    pub id: i64,
+    pub office_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub postcode: String,
+    pub address: String,
+    pub mailing_address: String,
+    pub do_not_email: bool,
+    pub do_not_mail: bool,
+    pub do_not_phone: bool,
+    pub notes: String,
+    pub household_key: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+impl Constituent {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned()
+    }
+}
+
+/// The editable fields of a constituent, already validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConstituentFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub postcode: String,
+    pub address: String,
+    pub mailing_address: String,
+    pub do_not_email: bool,
+    pub do_not_mail: bool,
+    pub do_not_phone: bool,
+    pub notes: String,
+}
+
+impl From<&Constituent> for ConstituentFields {
+    fn from(c: &Constituent) -> Self {
+        ConstituentFields {
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            postcode: c.postcode.clone(),
+            address: c.address.clone(),
+            mailing_address: c.mailing_address.clone(),
+            do_not_email: c.do_not_email,
+            do_not_mail: c.do_not_mail,
+            do_not_phone: c.do_not_phone,
+            notes: c.notes.clone(),
+        }
+    }
+}
+
+/// A case with the names the pages show beside it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Case {
+    pub id: i64,
+    pub office_id: i64,
+    pub reference: String,
+    pub constituent_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub level: String,
+    pub agency: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub urgency: String,
+    pub sensitive: bool,
+    pub review_date: Option<String>,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub updated_at: i64,
+    pub version: i64,
+    pub constituent_name: String,
+    pub assignee_name: Option<String>,
+}
+
+impl Case {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Open)
+    }
+    pub fn urgency(&self) -> Urgency {
+        Urgency::parse(&self.urgency).unwrap_or(Urgency::Normal)
+    }
+    pub fn level(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Other)
+    }
+    pub fn sensitivity(&self) -> Sensitivity {
+        if self.sensitive {
+            Sensitivity::Sensitive
+        } else {
+            Sensitivity::Normal
+        }
+    }
+}
+
+/// The editable fields of a case, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFields {
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub level: Level,
+    pub agency: String,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub urgency: Urgency,
+    pub sensitive: bool,
+    pub review_date: Option<String>,
+}
+
+impl From<&Case> for CaseFields {
+    fn from(c: &Case) -> Self {
+        CaseFields {
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            category: c.category.clone(),
+            level: c.level(),
+            agency: c.agency.clone(),
+            status: c.status(),
+            assignee_id: c.assignee_id,
+            urgency: c.urgency(),
+            sensitive: c.sensitive,
+            review_date: c.review_date.clone(),
+        }
+    }
+}
+
+/// Someone on a case besides its main constituent.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct CasePerson {
+    pub constituent_id: i64,
+    pub name: String,
+    pub relationship: String,
+}
+
+/// One entry of a constituent's or a case's history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TimelineEntry {
+    pub id: i64,
+    pub constituent_id: Option<i64>,
+    pub case_id: Option<i64>,
+    pub case_reference: Option<String>,
+    pub kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub at: i64,
+    pub body: String,
+    /// JSON object `{"field": [before, after], …}` for audit entries.
+    pub changes: Option<String>,
+}
+
+/// An entry to append in the same transaction as the change it records.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub kind: &'static str,
+    pub actor_id: Option<i64>,
+    pub body: String,
+    pub changes: Option<String>,
+}
+
+impl NewEntry {
+    pub fn new(kind: &'static str, actor_id: Option<i64>, body: impl Into<String>) -> Self {
+        NewEntry {
+            kind,
+            actor_id,
+            body: body.into(),
+            changes: None,
+        }
+    }
+}
+
+/// What a person may see of an office's cases, applied inside the SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub office_id: i64,
+    pub user_id: i64,
+    pub role: Role,
+}
+
+/// Ordering of the case list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Most recently active first.
+    Updated,
+    /// Oldest first (by date opened): what has waited longest.
+    Oldest,
+    /// Newest first (by date opened).
+    Newest,
+}
+
+impl CaseSort {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "updated" => Some(CaseSort::Updated),
+            "oldest" => Some(CaseSort::Oldest),
+            "newest" => Some(CaseSort::Newest),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseSort::Updated => "updated",
+            CaseSort::Oldest => "oldest",
+            CaseSort::Newest => "newest",
+        }
+    }
+}
+
+/// Filters of the case list. `None` means "any".
+#[derive(Debug, Clone)]
+pub struct CaseFilter {
+    pub assignee: Option<i64>,
+    pub unassigned: bool,
+    pub status: Option<Status>,
+    /// Only cases still needing work (not resolved or closed).
+    pub active_only: bool,
+    pub category: Option<String>,
+    pub agency: Option<String>,
+    pub constituent_id: Option<i64>,
+    pub sort: CaseSort,
+}
+
+impl Default for CaseFilter {
+    fn default() -> Self {
+        CaseFilter {
+            assignee: None,
+            unassigned: false,
+            status: None,
+            active_only: false,
+            category: None,
+            agency: None,
+            constituent_id: None,
+            sort: CaseSort::Updated,
+        }
+    }
+}
+
+/// A position in a list: the sort value and id of the last row already shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: String,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// An opaque text form for URLs: hex of the key, a dot, the id.
+    pub fn encode(&self) -> String {
+        let hex: String = self.key.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("{hex}.{}", self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (hex, id) = text.split_once('.')?;
+        if hex.len() % 2 != 0 || hex.len() > 600 {
+            return None;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        Some(Cursor {
+            key: String::from_utf8(bytes).ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// One page of a list and where the next begins.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}

@@ -1,0 +1,226 @@
+//! Extractors that make authentication and CSRF checks structural: a handler
+//! that takes a `PageActor`, `CsrfForm` or `ApiActor` cannot run for someone
+//! who is not signed in, or for a forged form.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use casework_app::{Actor, AppError, auth};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::{ApiError, PageError, page_error_response};
+
+pub const SESSION_COOKIE: &str = "casework_session";
+pub const LOGIN_CSRF_COOKIE: &str = "casework_login";
+/// Largest form or JSON body accepted (attachments have their own limit).
+const MAX_BODY: usize = 1024 * 1024;
+
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Constant-time comparison, so a token cannot be guessed byte by byte.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The signed-in person behind an API bearer token.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| {
+                ApiError(AppError::Unauthorized(
+                    "Send an API token as \"Authorization: Bearer TOKEN\".".into(),
+                ))
+            })?;
+        Ok(ApiActor(auth::token_actor(&state.app, token).await?))
+    }
+}
+
+/// The signed-in person behind a session cookie, with the session's CSRF token.
+pub struct PageActor {
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for PageActor {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(parts, SESSION_COOKIE)
+            .filter(|t| t.len() == 64)
+            .ok_or_else(|| PageError(AppError::Unauthorized("Please sign in.".into())))?
+            .to_owned();
+        let (actor, csrf) = auth::session_actor(&state.app, &token).await?;
+        Ok(PageActor { actor, csrf, token })
+    }
+}
+
+/// A submitted form whose `csrf` field matches the session's token, from a
+/// signed-in person. `T` is the rest of the form.
+pub struct CsrfForm<T> {
+    pub who: PageActor,
+    pub data: T,
+}
+
+async fn body_bytes(req: Request) -> Result<axum::body::Bytes, AppError> {
+    axum::body::to_bytes(req.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| AppError::field("body", "The request is too large (at most 1 MB)."))
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let who = PageActor::from_request_parts(&mut parts, state).await?;
+        let bytes = body_bytes(Request::from_parts(parts, body)).await?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        if !same_token(sent, &who.csrf) {
+            tracing::info!(
+                user_id = who.actor.user_id,
+                "form with a wrong CSRF token refused"
+            );
+            return Err(PageError(AppError::Forbidden(
+                "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
+            )));
+        }
+        let data = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            PageError(AppError::field(
+                "form",
+                format!("The form could not be read ({e})."),
+            ))
+        })?;
+        Ok(CsrfForm { who, data })
+    }
+}
+
+/// A JSON body; anything unreadable is a 422 with the reason.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req).await?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            ApiError(AppError::field(
+                "body",
+                format!("The JSON body could not be read: {e}."),
+            ))
+        })
+    }
+}
+
+/// Query parameters of an API call; unreadable ones are a 422.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(ApiQuery)
+            .map_err(|e| {
+                ApiError(AppError::field(
+                    "query",
+                    format!("The query could not be read: {e}."),
+                ))
+            })
+    }
+}
+
+/// Query parameters of a page; unreadable ones show a 422 page.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(PageQuery)
+            .map_err(|_| {
+                PageError(AppError::field(
+                    "query",
+                    "The address has parameters Casework cannot read.",
+                ))
+            })
+    }
+}
+
+/// A numeric id from the path. Anything else is "not found" (JSON under
+/// `/api`, a page elsewhere), never a 400 with framework text.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let is_api = parts.uri.path().starts_with("/api/");
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok();
+        let id = raw
+            .as_ref()
+            .and_then(|p| {
+                p.iter()
+                    .find(|(k, _)| *k == "id")
+                    .map(|(_, v)| v.to_owned())
+            })
+            .and_then(|v| v.parse::<i64>().ok());
+        match id {
+            Some(id) => Ok(Id(id)),
+            None if is_api => Err(ApiError(AppError::NotFound).into_response()),
+            None => Err(page_error_response(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing at this address.",
+                None,
+            )),
+        }
+    }
+}

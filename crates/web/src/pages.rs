@@ -1,0 +1,1706 @@
+//! The HTML pages. Every write is a form post checked for CSRF by
+//! [`CsrfForm`]; every read goes through the same services as the API.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use casework_app::cases::{CaseInput, CasePatch, CaseQuery, NOTE_KINDS};
+use casework_app::constituents::{ConstituentInput, ConstituentPatch};
+use casework_app::domain::{Action, FieldErrors, Level, Role, Status, Urgency};
+use casework_app::store::{Case, Constituent, TimelineEntry, User};
+use casework_app::users::NewAccount;
+use casework_app::{Actor, AppError, auth, cases, constituents, users};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::error::{PageError, render};
+use crate::extract::{
+    CsrfForm, Id, LOGIN_CSRF_COOKIE, PageActor, PageQuery, SESSION_COOKIE, cookie, same_token,
+};
+use crate::fmt::{day, iso, when};
+
+type PageResult = Result<Response, PageError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/constituents",
+            get(constituent_list).post(constituent_create),
+        )
+        .route("/constituents/new", get(constituent_new))
+        .route(
+            "/constituents/{id}",
+            get(constituent_page).post(constituent_save),
+        )
+        .route("/constituents/{id}/edit", get(constituent_edit))
+        .route("/constituents/{id}/notes", post(constituent_note))
+        .route("/constituents/{id}/cases/new", get(case_new))
+        .route("/cases", get(case_list).post(case_create))
+        .route("/cases/{id}", get(case_page).post(case_save))
+        .route("/cases/{id}/edit", get(case_edit))
+        .route("/cases/{id}/status", post(case_status))
+        .route("/cases/{id}/assign", post(case_assign))
+        .route("/cases/{id}/notes", post(case_note))
+        .route("/cases/{id}/people", post(case_person))
+        .route("/admin/users", get(user_list).post(user_create))
+        .route("/admin/users/new", get(user_new))
+        .route("/admin/users/{id}", get(user_page).post(user_save))
+        .route(
+            "/admin/users/{id}/sessions/revoke",
+            post(user_revoke_sessions),
+        )
+        .route("/account", get(account_page))
+        .route("/account/password", post(account_password))
+        .route("/account/tokens", post(account_token_create))
+        .route("/account/tokens/{id}/revoke", post(account_token_revoke))
+        .fallback(not_found)
+}
+
+async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+/// What the page header needs to know about the person.
+pub struct Nav {
+    pub name: String,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub section: &'static str,
+}
+
+fn nav(who: &PageActor, section: &'static str) -> Option<Nav> {
+    Some(Nav {
+        name: who.actor.display_name.clone(),
+        csrf: who.csrf.clone(),
+        is_admin: who.actor.role.can(Action::ManageUsers),
+        section,
+    })
+}
+
+/// Short messages shown after a redirect, chosen by a code in the URL so no
+/// text from the address is ever echoed.
+fn notice(code: &Option<String>) -> Option<String> {
+    let text = match code.as_deref()? {
+        "saved" => "Saved.",
+        "created" => "Created.",
+        "note" => "Added to the history.",
+        "status" => "Status changed.",
+        "assigned" => "Assignment changed.",
+        "person" => "Person added to the case.",
+        "password" => "Password changed. Your other sessions have been signed out.",
+        "revoked" => "Signed out everywhere.",
+        "token_revoked" => "Token revoked.",
+        "user" => "Account created.",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn see(path: String) -> Response {
+    Redirect::to(&path).into_response()
+}
+
+fn status_options(list: &[Status]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+        .collect()
+}
+
+// ----- sign in and out -----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+}
+
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+fn login_form(
+    status: axum::http::StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+) -> PageResult {
+    let csrf = hex::encode(rand::random::<[u8; 32]>());
+    let page = LoginPage {
+        nav: None,
+        notice: None,
+        csrf: csrf.clone(),
+        next: safe_next(next),
+        email: email.to_owned(),
+        error,
+    };
+    let mut res = (status, render(&page)?).into_response();
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+async fn login_page(PageQuery(q): PageQuery<NextQuery>) -> PageResult {
+    login_form(axum::http::StatusCode::OK, &q.next, "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let (parts, body) = req.into_parts();
+    let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or("").to_owned();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| PageError(AppError::field("form", "The form is too large.")))?;
+    let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&bytes) else {
+        return login_form(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "/",
+            "",
+            Some("Enter your email and password.".into()),
+        );
+    };
+    if expected.is_empty() || !same_token(&form.csrf, &expected) {
+        return login_form(
+            axum::http::StatusCode::FORBIDDEN,
+            &form.next,
+            &form.email,
+            Some("The sign-in form had expired. Please try again.".into()),
+        );
+    }
+    match auth::sign_in(&s.app, &form.email, &form.password, &addr.ip().to_string()).await {
+        Ok((session, _)) => {
+            let secure = if s.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let mut res = see(safe_next(&form.next));
+            let c = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                session.token
+            );
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_static(
+                    "casework_login=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict",
+                ),
+            );
+            Ok(res)
+        }
+        Err(e @ (AppError::Unauthorized(_) | AppError::Throttled { .. })) => {
+            let status = if matches!(e, AppError::Throttled { .. }) {
+                axum::http::StatusCode::TOO_MANY_REQUESTS
+            } else {
+                axum::http::StatusCode::UNAUTHORIZED
+            };
+            let msg = match &e {
+                AppError::Unauthorized(m) => m.clone(),
+                other => format!(
+                    "Too many failed attempts. {}",
+                    capitalise(&other.to_string())
+                ),
+            };
+            login_form(status, &form.next, &form.email, Some(msg))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + ".",
+        None => String::new(),
+    }
+}
+
+async fn logout(State(s): State<AppState>, form: CsrfForm<serde_json::Value>) -> PageResult {
+    auth::sign_out(&s.app, &form.who.token).await?;
+    let mut res = see("/login".into());
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("casework_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+    );
+    Ok(res)
+}
+
+async fn home(_who: PageActor) -> Response {
+    see("/cases?view=mine".into())
+}
+
+// ----- constituents -----
+
+struct ConstituentRow {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    postcode: String,
+    address: String,
+}
+
+impl From<&Constituent> for ConstituentRow {
+    fn from(c: &Constituent) -> Self {
+        ConstituentRow {
+            id: c.id,
+            name: c.full_name(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            postcode: c.postcode.clone(),
+            address: c.address.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "constituents.html")]
+struct ConstituentsPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    q: String,
+    rows: Vec<ConstituentRow>,
+    next: Option<String>,
+    can_create: bool,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SearchForm {
+    q: String,
+    cursor: String,
+}
+
+async fn constituent_list(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<SearchForm>,
+) -> PageResult {
+    let (rows, next, error) =
+        match constituents::search(&s.app, &who.actor, &q.q, Some(&q.cursor), 50).await {
+            Ok(page) => (
+                page.items.iter().map(ConstituentRow::from).collect(),
+                page.next.map(|c| c.encode()),
+                None,
+            ),
+            Err(AppError::Invalid(f)) => (Vec::new(), None, f.0.values().next().cloned()),
+            Err(e) => return Err(e.into()),
+        };
+    let page = ConstituentsPage {
+        nav: nav(&who, "constituents"),
+        notice: None,
+        q: q.q,
+        rows,
+        next,
+        can_create: who.actor.role.can(Action::EditConstituent),
+        error,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+struct TextField {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    multiline: bool,
+    autocomplete: &'static str,
+}
+
+struct CheckField {
+    name: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "constituent_form.html")]
+struct ConstituentFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: String,
+    action: String,
+    cancel: String,
+    csrf: String,
+    version: String,
+    text_fields: Vec<TextField>,
+    checkboxes: Vec<CheckField>,
+    errors: FieldErrors,
+    conflict: Option<String>,
+}
+
+/// The constituent form as posted: checkboxes arrive as "on" or not at all.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConstituentForm {
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    postcode: String,
+    address: String,
+    mailing_address: String,
+    do_not_email: Option<String>,
+    do_not_mail: Option<String>,
+    do_not_phone: Option<String>,
+    notes: String,
+    version: String,
+}
+
+impl ConstituentForm {
+    fn input(&self) -> ConstituentInput {
+        ConstituentInput {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            postcode: self.postcode.clone(),
+            address: self.address.clone(),
+            mailing_address: self.mailing_address.clone(),
+            do_not_email: self.do_not_email.is_some(),
+            do_not_mail: self.do_not_mail.is_some(),
+            do_not_phone: self.do_not_phone.is_some(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+fn constituent_form_page(
+    who: &PageActor,
+    heading: String,
+    action: String,
+    cancel: String,
+    version: String,
+    i: &ConstituentInput,
+    errors: FieldErrors,
+    conflict: Option<String>,
+) -> ConstituentFormPage {
+    let t = |name, label, kind, value: &str, autocomplete| TextField {
+        name,
+        label,
+        kind,
+        value: value.to_owned(),
+        multiline: false,
+        autocomplete,
+    };
+    ConstituentFormPage {
+        nav: nav(who, "constituents"),
+        notice: None,
+        heading,
+        action,
+        cancel,
+        csrf: who.csrf.clone(),
+        version,
+        text_fields: vec![
+            t("first_name", "First name", "text", &i.first_name, "off"),
+            t("last_name", "Last name", "text", &i.last_name, "off"),
+            t("email", "Email", "email", &i.email, "off"),
+            t("phone", "Phone", "tel", &i.phone, "off"),
+            t("address", "Residential address", "text", &i.address, "off"),
+            t("postcode", "Postcode", "text", &i.postcode, "off"),
+            TextField {
+                name: "mailing_address",
+                label: "Mailing address (if different)",
+                kind: "text",
+                value: i.mailing_address.clone(),
+                multiline: true,
+                autocomplete: "",
+            },
+            TextField {
+                name: "notes",
+                label: "Notes",
+                kind: "text",
+                value: i.notes.clone(),
+                multiline: true,
+                autocomplete: "",
+            },
+        ],
+        checkboxes: vec![
+            CheckField {
+                name: "do_not_email",
+                label: "Do not email",
+                checked: i.do_not_email,
+            },
+            CheckField {
+                name: "do_not_mail",
+                label: "Do not send post",
+                checked: i.do_not_mail,
+            },
+            CheckField {
+                name: "do_not_phone",
+                label: "Do not phone",
+                checked: i.do_not_phone,
+            },
+        ],
+        errors,
+        conflict,
+    }
+}
+
+fn unprocessable(html: Html<String>, status: axum::http::StatusCode) -> Response {
+    (status, html).into_response()
+}
+
+async fn constituent_new(who: PageActor) -> PageResult {
+    who.actor.require(Action::EditConstituent)?;
+    let page = constituent_form_page(
+        &who,
+        "Add a constituent".into(),
+        "/constituents".into(),
+        "/constituents".into(),
+        String::new(),
+        &ConstituentInput::default(),
+        FieldErrors::new(),
+        None,
+    );
+    Ok(render(&page)?.into_response())
+}
+
+async fn constituent_create(
+    State(s): State<AppState>,
+    form: CsrfForm<ConstituentForm>,
+) -> PageResult {
+    let input = form.data.input();
+    match constituents::create(&s.app, &form.who.actor, &input).await {
+        Ok(c) => Ok(see(format!("/constituents/{}?notice=created", c.id))),
+        Err(AppError::Invalid(errors)) => {
+            let page = constituent_form_page(
+                &form.who,
+                "Add a constituent".into(),
+                "/constituents".into(),
+                "/constituents".into(),
+                String::new(),
+                &input,
+                errors,
+                None,
+            );
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn constituent_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    who.actor.require(Action::EditConstituent)?;
+    let c = constituents::get(&s.app, &who.actor, id).await?;
+    let input = ConstituentInput {
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        postcode: c.postcode.clone(),
+        address: c.address.clone(),
+        mailing_address: c.mailing_address.clone(),
+        do_not_email: c.do_not_email,
+        do_not_mail: c.do_not_mail,
+        do_not_phone: c.do_not_phone,
+        notes: c.notes.clone(),
+    };
+    let page = constituent_form_page(
+        &who,
+        format!("Edit {}", c.full_name()),
+        format!("/constituents/{id}"),
+        format!("/constituents/{id}"),
+        c.version.to_string(),
+        &input,
+        FieldErrors::new(),
+        None,
+    );
+    Ok(render(&page)?.into_response())
+}
+
+async fn constituent_save(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<ConstituentForm>,
+) -> PageResult {
+    let input = form.data.input();
+    let mut patch = ConstituentPatch::from(input.clone());
+    patch.version = form.data.version.trim().parse().ok();
+    match constituents::update(&s.app, &form.who.actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/constituents/{id}?notice=saved"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = constituent_form_page(
+                &form.who,
+                "Edit constituent".into(),
+                format!("/constituents/{id}"),
+                format!("/constituents/{id}"),
+                form.data.version.clone(),
+                &input,
+                errors,
+                None,
+            );
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(AppError::Conflict) => {
+            // Show the current record; the person's own edits would silently overwrite someone else's.
+            let current = constituents::get(&s.app, &form.who.actor, id).await?;
+            let page = constituent_form_page(
+                &form.who,
+                "Edit constituent".into(),
+                format!("/constituents/{id}"),
+                format!("/constituents/{id}"),
+                current.version.to_string(),
+                &input,
+                FieldErrors::new(),
+                Some("Someone else saved changes to this constituent while you were editing. Your version is below; check it against the record and save again.".into()),
+            );
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::CONFLICT,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct TimelineRow {
+    kind: String,
+    kind_label: &'static str,
+    iso: String,
+    when: String,
+    actor: String,
+    case_link: Option<(i64, String)>,
+    body: String,
+    changes: Vec<(String, String, String)>,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "created" => "Record created",
+        "updated" => "Details changed",
+        "case_opened" => "Case opened",
+        "status" => "Status",
+        "assigned" => "Assignment",
+        "note" => "Note",
+        "call" => "Phone call",
+        "meeting" => "Meeting",
+        "visit" => "Visit",
+        "person_added" => "Person added",
+        _ => "Entry",
+    }
+}
+
+fn timeline_rows(entries: Vec<TimelineEntry>, show_case: bool) -> Vec<TimelineRow> {
+    entries
+        .into_iter()
+        .map(|t| {
+            let changes = t
+                .changes
+                .as_deref()
+                .and_then(|c| {
+                    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(c).ok()
+                })
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(k, v)| {
+                            let part = |i: usize| {
+                                v.get(i).and_then(|x| x.as_str()).unwrap_or("").to_owned()
+                            };
+                            (k.replace('_', " "), part(0), part(1))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            TimelineRow {
+                kind_label: kind_label(&t.kind),
+                kind: t.kind,
+                iso: iso(t.at),
+                when: when(t.at),
+                actor: t.actor_name.unwrap_or_default(),
+                case_link: if show_case {
+                    t.case_id.zip(t.case_reference)
+                } else {
+                    None
+                },
+                body: t.body,
+                changes,
+            }
+        })
+        .collect()
+}
+
+struct ConstituentDetail {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+    postcode: String,
+    mailing_address: String,
+    preferences: String,
+    notes: String,
+}
+
+struct CaseLine {
+    id: i64,
+    reference: String,
+    title: String,
+    status: String,
+    status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "constituent.html")]
+struct ConstituentPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    c: ConstituentDetail,
+    household: Vec<ConstituentRow>,
+    cases: Vec<CaseLine>,
+    timeline: Vec<TimelineRow>,
+    can_edit: bool,
+    can_open_case: bool,
+}
+
+async fn constituent_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let v = constituents::view(&s.app, &who.actor, id).await?;
+    let c = &v.constituent;
+    let mut prefs = Vec::new();
+    if c.do_not_email {
+        prefs.push("Do not email");
+    }
+    if c.do_not_mail {
+        prefs.push("Do not send post");
+    }
+    if c.do_not_phone {
+        prefs.push("Do not phone");
+    }
+    let page = ConstituentPage {
+        nav: nav(&who, "constituents"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        c: ConstituentDetail {
+            id: c.id,
+            name: c.full_name(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            address: c.address.clone(),
+            postcode: c.postcode.clone(),
+            mailing_address: c.mailing_address.clone(),
+            preferences: prefs.join(", "),
+            notes: c.notes.clone(),
+        },
+        household: v.household.iter().map(ConstituentRow::from).collect(),
+        cases: v
+            .cases
+            .iter()
+            .map(|k| CaseLine {
+                id: k.id,
+                reference: k.reference.clone(),
+                title: k.title.clone(),
+                status: k.status.clone(),
+                status_label: k.status().label(),
+            })
+            .collect(),
+        timeline: timeline_rows(v.timeline, true),
+        can_edit: who.actor.role.can(Action::EditConstituent),
+        can_open_case: who.actor.role.can(Action::OpenCase),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoteForm {
+    body: String,
+    kind: String,
+}
+
+async fn constituent_note(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<NoteForm>,
+) -> PageResult {
+    constituents::add_note(&s.app, &form.who.actor, id, &form.data.body).await?;
+    Ok(see(format!("/constituents/{id}?notice=note#history-h")))
+}
+
+// ----- cases -----
+
+struct CaseRow {
+    id: i64,
+    reference: String,
+    title: String,
+    constituent: String,
+    status: String,
+    status_label: &'static str,
+    urgency: &'static str,
+    assignee: String,
+    category: String,
+    opened: String,
+    updated: String,
+    sensitive: bool,
+}
+
+impl From<&Case> for CaseRow {
+    fn from(k: &Case) -> Self {
+        CaseRow {
+            id: k.id,
+            reference: k.reference.clone(),
+            title: k.title.clone(),
+            constituent: k.constituent_name.clone(),
+            status: k.status.clone(),
+            status_label: k.status().label(),
+            urgency: k.urgency().label(),
+            assignee: k.assignee_name.clone().unwrap_or_else(|| "—".into()),
+            category: k.category.clone(),
+            opened: day(k.opened_at),
+            updated: when(k.updated_at),
+            sensitive: k.sensitive,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: &'static str,
+    q: CaseQuery,
+    views: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    sorts: Vec<(String, String)>,
+    categories: Vec<String>,
+    agencies: Vec<String>,
+    rows: Vec<CaseRow>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}
+
+async fn case_list(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<CaseQuery>,
+) -> PageResult {
+    let (rows, next, error) = match cases::list(&s.app, &who.actor, &q).await {
+        Ok(page) => {
+            let next = page.next.map(|c| {
+                let mut url = format!(
+                    "/cases?view={}&status={}&category={}&agency={}&sort={}&cursor={}",
+                    q.view,
+                    q.status,
+                    urlencode(&q.category),
+                    urlencode(&q.agency),
+                    q.sort,
+                    c.encode()
+                );
+                if let Some(a) = q.assignee_id {
+                    url.push_str(&format!("&assignee_id={a}"));
+                }
+                url
+            });
+            (page.items.iter().map(CaseRow::from).collect(), next, None)
+        }
+        Err(AppError::Invalid(f)) => (
+            Vec::new(),
+            None,
+            Some(f.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    let heading = match q.view.as_str() {
+        "mine" => "My cases",
+        "unassigned" => "Unassigned cases",
+        _ => "All cases",
+    };
+    let page = CasesPage {
+        nav: nav(&who, if q.view == "mine" { "mine" } else { "cases" }),
+        notice: None,
+        heading,
+        views: vec![
+            pair("", "All cases"),
+            pair("active", "Active cases"),
+            pair("mine", "My active cases"),
+            pair("unassigned", "Unassigned active cases"),
+        ],
+        statuses: status_options(Status::ALL),
+        sorts: vec![
+            pair("updated", "Last activity"),
+            pair("oldest", "Oldest first"),
+            pair("newest", "Newest first"),
+        ],
+        categories,
+        agencies,
+        rows,
+        next,
+        error,
+        q,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|x| x.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// The case form's values as text, for redisplay.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CaseForm {
+    constituent_id: String,
+    title: String,
+    summary: String,
+    category: String,
+    level: String,
+    agency: String,
+    urgency: String,
+    sensitivity: String,
+    assignee_id: String,
+    review_date: String,
+    version: String,
+}
+
+impl CaseForm {
+    fn from_case(k: &Case) -> Self {
+        CaseForm {
+            constituent_id: k.constituent_id.to_string(),
+            title: k.title.clone(),
+            summary: k.summary.clone(),
+            category: k.category.clone(),
+            level: k.level.clone(),
+            agency: k.agency.clone(),
+            urgency: k.urgency.clone(),
+            sensitivity: k.sensitivity().as_str().to_owned(),
+            assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+            review_date: k.review_date.clone().unwrap_or_default(),
+            version: k.version.to_string(),
+        }
+    }
+
+    fn assignee(&self) -> Option<i64> {
+        self.assignee_id.trim().parse().ok()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+struct CaseFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: String,
+    action: String,
+    cancel: String,
+    submit: &'static str,
+    csrf: String,
+    constituent_id: i64,
+    constituent_name: String,
+    version: String,
+    f: CaseForm,
+    levels: Vec<(String, String)>,
+    urgencies: Vec<(String, String)>,
+    sensitivities: Vec<(String, String)>,
+    assignees: Vec<(String, String)>,
+    categories: Vec<String>,
+    agencies: Vec<String>,
+    show_assignee: bool,
+    errors: FieldErrors,
+    conflict: Option<String>,
+}
+
+async fn assignee_options(s: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, PageError> {
+    Ok(users::list_users(&s.app, actor)
+        .await?
+        .into_iter()
+        .filter(|u: &User| u.active && u.role().can_hold_cases())
+        .map(|u| (u.id.to_string(), u.display_name))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_form_page(
+    s: &AppState,
+    who: &PageActor,
+    heading: String,
+    action: String,
+    cancel: String,
+    submit: &'static str,
+    constituent: &Constituent,
+    f: CaseForm,
+    errors: FieldErrors,
+    conflict: Option<String>,
+) -> Result<CaseFormPage, PageError> {
+    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    Ok(CaseFormPage {
+        nav: nav(who, "cases"),
+        notice: None,
+        heading,
+        action,
+        cancel,
+        submit,
+        csrf: who.csrf.clone(),
+        constituent_id: constituent.id,
+        constituent_name: constituent.full_name(),
+        version: f.version.clone(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| pair(l.as_str(), l.label()))
+            .collect(),
+        urgencies: Urgency::ALL
+            .iter()
+            .map(|l| pair(l.as_str(), l.label()))
+            .collect(),
+        sensitivities: vec![pair("normal", "Normal"), pair("sensitive", "Sensitive")],
+        assignees: assignee_options(s, &who.actor).await?,
+        show_assignee: who.actor.role.can(Action::AssignCase),
+        categories,
+        agencies,
+        f,
+        errors,
+        conflict,
+    })
+}
+
+async fn case_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    who.actor.require(Action::OpenCase)?;
+    let c = constituents::get(&s.app, &who.actor, id).await?;
+    let f = CaseForm {
+        constituent_id: id.to_string(),
+        urgency: "normal".into(),
+        level: "federal".into(),
+        sensitivity: "normal".into(),
+        ..CaseForm::default()
+    };
+    let page = case_form_page(
+        &s,
+        &who,
+        "Open a case".into(),
+        "/cases".into(),
+        format!("/constituents/{id}"),
+        "Open case",
+        &c,
+        f,
+        FieldErrors::new(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> PageResult {
+    let f = form.data;
+    let constituent_id: i64 = f
+        .constituent_id
+        .trim()
+        .parse()
+        .map_err(|_| PageError(AppError::NotFound))?;
+    let input = CaseInput {
+        constituent_id,
+        title: f.title.clone(),
+        summary: f.summary.clone(),
+        category: f.category.clone(),
+        level: f.level.clone(),
+        agency: f.agency.clone(),
+        urgency: f.urgency.clone(),
+        sensitivity: f.sensitivity.clone(),
+        assignee_id: f.assignee(),
+        review_date: Some(f.review_date.clone()),
+    };
+    match cases::open(&s.app, &form.who.actor, &input).await {
+        Ok(k) => Ok(see(format!("/cases/{}?notice=created", k.id))),
+        Err(AppError::Invalid(errors)) => {
+            let c = constituents::get(&s.app, &form.who.actor, constituent_id).await?;
+            let page = case_form_page(
+                &s,
+                &form.who,
+                "Open a case".into(),
+                "/cases".into(),
+                format!("/constituents/{constituent_id}"),
+                "Open case",
+                &c,
+                f,
+                errors,
+                None,
+            )
+            .await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn case_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let k = cases::get(&s.app, &who.actor, id).await?;
+    who.actor.require(Action::EditCase)?;
+    let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
+    let page = case_form_page(
+        &s,
+        &who,
+        format!("Edit {}", k.reference),
+        format!("/cases/{id}"),
+        format!("/cases/{id}"),
+        "Save",
+        &c,
+        CaseForm::from_case(&k),
+        FieldErrors::new(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+async fn case_save(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CaseForm>) -> PageResult {
+    let f = form.data;
+    let actor = &form.who.actor;
+    let patch = CasePatch {
+        title: Some(f.title.clone()),
+        summary: Some(f.summary.clone()),
+        category: Some(f.category.clone()),
+        level: Some(f.level.clone()),
+        agency: Some(f.agency.clone()),
+        urgency: Some(f.urgency.clone()),
+        sensitivity: Some(f.sensitivity.clone()),
+        assignee_id: if actor.role.can(Action::AssignCase) {
+            Some(f.assignee())
+        } else {
+            None
+        },
+        review_date: Some(Some(f.review_date.clone())),
+        version: Some(f.version.trim().parse().unwrap_or(-1)),
+        status: None,
+    };
+    match cases::update(&s.app, actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=saved"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict)) => {
+            let k = cases::get(&s.app, actor, id).await?;
+            let c = constituents::get(&s.app, actor, k.constituent_id).await?;
+            let (errors, conflict, status) = match e {
+                AppError::Invalid(errors) => (errors, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+                _ => (
+                    FieldErrors::new(),
+                    Some("Someone else changed this case while you were editing. Your version is below; check it against the case and save again.".to_owned()),
+                    axum::http::StatusCode::CONFLICT,
+                ),
+            };
+            let mut shown = f.clone();
+            if conflict.is_some() {
+                shown.version = k.version.to_string();
+            }
+            let page = case_form_page(
+                &s,
+                &form.who,
+                format!("Edit {}", k.reference),
+                format!("/cases/{id}"),
+                format!("/cases/{id}"),
+                "Save",
+                &c,
+                shown,
+                errors,
+                conflict,
+            )
+            .await?;
+            Ok(unprocessable(render(&page)?, status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct CaseDetail {
+    id: i64,
+    reference: String,
+    title: String,
+    summary: String,
+    constituent_id: i64,
+    constituent: String,
+    status: String,
+    status_label: &'static str,
+    assignee: String,
+    assignee_id: String,
+    urgency: &'static str,
+    sensitive: bool,
+    category: String,
+    level: &'static str,
+    agency: String,
+    opened: String,
+    review_date: String,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    k: CaseDetail,
+    people: Vec<casework_app::store::CasePerson>,
+    timeline: Vec<TimelineRow>,
+    next_statuses: Vec<(String, String)>,
+    assignees: Vec<(String, String)>,
+    note_kinds: Vec<(String, String)>,
+    can_edit: bool,
+    can_assign: bool,
+    can_note: bool,
+    errors: FieldErrors,
+}
+
+async fn case_view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+) -> Result<CasePage, PageError> {
+    let k = cases::get(&s.app, &who.actor, id).await?;
+    let people = cases::people(&s.app, &who.actor, id).await?;
+    let timeline = cases::timeline(&s.app, &who.actor, id).await?;
+    let role = who.actor.role;
+    let dash = |v: &str| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    Ok(CasePage {
+        nav: nav(who, "cases"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        next_statuses: status_options(k.status().next()),
+        assignees: if role.can(Action::AssignCase) {
+            assignee_options(s, &who.actor).await?
+        } else {
+            Vec::new()
+        },
+        note_kinds: NOTE_KINDS.iter().map(|(a, b)| pair(a, b)).collect(),
+        can_edit: role.can(Action::EditCase),
+        can_assign: role.can(Action::AssignCase),
+        can_note: role.can(Action::AddCaseNote),
+        people,
+        timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
+        errors,
+        k: CaseDetail {
+            id: k.id,
+            status_label: k.status().label(),
+            urgency: k.urgency().label(),
+            level: k.level().label(),
+            reference: k.reference,
+            title: k.title,
+            summary: k.summary,
+            constituent_id: k.constituent_id,
+            constituent: k.constituent_name,
+            status: k.status,
+            assignee: k.assignee_name.unwrap_or_else(|| "Nobody".into()),
+            assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+            sensitive: k.sensitive,
+            category: dash(&k.category),
+            agency: dash(&k.agency),
+            opened: day(k.opened_at),
+            review_date: dash(k.review_date.as_deref().unwrap_or("")),
+            version: k.version,
+        },
+    })
+}
+
+async fn case_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let page = case_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// Re-shows the case page with field errors from a failed action.
+async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -> PageResult {
+    match e {
+        AppError::Invalid(errors) => {
+            let page = case_view(s, who, id, &None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+    assignee_id: String,
+    version: String,
+}
+
+async fn case_status(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<StatusForm>,
+) -> PageResult {
+    let patch = CasePatch {
+        status: Some(form.data.status.clone()),
+        version: form.data.version.trim().parse().ok(),
+        ..CasePatch::default()
+    };
+    match cases::update(&s.app, &form.who.actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=status"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+async fn case_assign(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<StatusForm>,
+) -> PageResult {
+    let patch = CasePatch {
+        assignee_id: Some(form.data.assignee_id.trim().parse().ok()),
+        version: form.data.version.trim().parse().ok(),
+        ..CasePatch::default()
+    };
+    match cases::update(&s.app, &form.who.actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=assigned"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+async fn case_note(State(s): State<AppState>, Id(id): Id, form: CsrfForm<NoteForm>) -> PageResult {
+    match cases::add_note(
+        &s.app,
+        &form.who.actor,
+        id,
+        &form.data.kind,
+        &form.data.body,
+    )
+    .await
+    {
+        Ok(()) => Ok(see(format!("/cases/{id}?notice=note#history-h"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PersonForm {
+    constituent_id: String,
+    relationship: String,
+}
+
+async fn case_person(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<PersonForm>,
+) -> PageResult {
+    let Ok(person) = form.data.constituent_id.trim().parse::<i64>() else {
+        return case_with_errors(
+            &s,
+            &form.who,
+            id,
+            AppError::field("constituent_id", "Enter the constituent's number."),
+        )
+        .await;
+    };
+    match cases::add_person(&s.app, &form.who.actor, id, person, &form.data.relationship).await {
+        Ok(()) => Ok(see(format!("/cases/{id}?notice=person"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+// ----- staff administration -----
+
+struct UserRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    active: bool,
+    version: i64,
+}
+
+impl From<&User> for UserRow {
+    fn from(u: &User) -> Self {
+        UserRow {
+            id: u.id,
+            name: u.display_name.clone(),
+            email: u.email.clone(),
+            role: u.role.clone(),
+            active: u.active,
+            version: u.version,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    rows: Vec<UserRow>,
+}
+
+fn role_options() -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| pair(r.as_str(), r.label()))
+        .collect()
+}
+
+async fn user_list(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    who.actor.require(Action::ManageUsers)?;
+    let rows = users::list_users(&s.app, &who.actor)
+        .await?
+        .iter()
+        .map(UserRow::from)
+        .collect();
+    Ok(render(&UsersPage {
+        nav: nav(&who, "users"),
+        notice: notice(&q.notice),
+        rows,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+struct UserNewPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    display_name: String,
+    email: String,
+    role: String,
+    roles: Vec<(String, String)>,
+    errors: FieldErrors,
+}
+
+async fn user_new(who: PageActor) -> PageResult {
+    who.actor.require(Action::ManageUsers)?;
+    let page = UserNewPage {
+        nav: nav(&who, "users"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        display_name: String::new(),
+        email: String::new(),
+        role: "caseworker".into(),
+        roles: role_options(),
+        errors: FieldErrors::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserForm {
+    display_name: String,
+    email: String,
+    role: String,
+    password: String,
+}
+
+async fn user_create(State(s): State<AppState>, form: CsrfForm<UserForm>) -> PageResult {
+    let f = form.data;
+    let actor = &form.who.actor;
+    let new = NewAccount {
+        email: f.email.clone(),
+        display_name: f.display_name.clone(),
+        role: f.role.clone(),
+        password: f.password.clone(),
+    };
+    match users::create_user(&s.app, Some(actor), actor.office_id, &new).await {
+        Ok(_) => Ok(see("/admin/users?notice=user".into())),
+        Err(AppError::Invalid(errors)) => {
+            let page = UserNewPage {
+                nav: nav(&form.who, "users"),
+                notice: None,
+                csrf: form.who.csrf.clone(),
+                display_name: f.display_name,
+                email: f.email,
+                role: f.role,
+                roles: role_options(),
+                errors,
+            };
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    u: UserRow,
+    sessions: i64,
+    roles: Vec<(String, String)>,
+    errors: FieldErrors,
+}
+
+async fn user_view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+) -> Result<UserPage, PageError> {
+    let u = users::get_user(&s.app, &who.actor, id).await?;
+    let sessions = users::count_sessions(&s.app, &who.actor, id).await?;
+    Ok(UserPage {
+        nav: nav(who, "users"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        u: UserRow::from(&u),
+        sessions,
+        roles: role_options(),
+        errors,
+    })
+}
+
+async fn user_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let page = user_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserEditForm {
+    role: String,
+    active: Option<String>,
+    version: String,
+}
+
+async fn user_save(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<UserEditForm>,
+) -> PageResult {
+    let f = &form.data;
+    let version = f.version.trim().parse().unwrap_or(-1);
+    match users::update_user(
+        &s.app,
+        &form.who.actor,
+        id,
+        version,
+        &f.role,
+        f.active.is_some(),
+    )
+    .await
+    {
+        Ok(()) => Ok(see(format!("/admin/users/{id}?notice=saved"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = user_view(&s, &form.who, id, &None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn user_revoke_sessions(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    users::revoke_sessions(&s.app, &form.who.actor, id).await?;
+    Ok(see(format!("/admin/users/{id}?notice=revoked")))
+}
+
+// ----- own account -----
+
+struct TokenRow {
+    id: i64,
+    label: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    name: String,
+    email: String,
+    role: &'static str,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    errors: FieldErrors,
+}
+
+async fn account_view(
+    s: &AppState,
+    who: &PageActor,
+    notice_code: &Option<String>,
+    new_token: Option<String>,
+    errors: FieldErrors,
+) -> Result<AccountPage, PageError> {
+    let tokens = auth::api_tokens(&s.app, &who.actor)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            label: t.label,
+            created: day(t.created_at),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    Ok(AccountPage {
+        nav: nav(who, "account"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        name: who.actor.display_name.clone(),
+        email: who.actor.email.clone(),
+        role: who.actor.role.label(),
+        tokens,
+        new_token,
+        errors,
+    })
+}
+
+async fn account_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    Ok(
+        render(&account_view(&s, &who, &q.notice, None, FieldErrors::new()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn account_password(State(s): State<AppState>, form: CsrfForm<PasswordForm>) -> PageResult {
+    let f = &form.data;
+    match auth::change_password(
+        &s.app,
+        &form.who.actor,
+        &f.current_password,
+        &f.new_password,
+        Some(&form.who.token),
+    )
+    .await
+    {
+        Ok(()) => Ok(see("/account?notice=password".into())),
+        Err(AppError::Invalid(errors)) => {
+            let page = account_view(&s, &form.who, &None, None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    label: String,
+}
+
+async fn account_token_create(State(s): State<AppState>, form: CsrfForm<TokenForm>) -> PageResult {
+    match auth::create_api_token(&s.app, &form.who.actor, &form.data.label).await {
+        Ok((token, _)) => Ok(render(
+            &account_view(&s, &form.who, &None, Some(token), FieldErrors::new()).await?,
+        )?
+        .into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = account_view(&s, &form.who, &None, None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn account_token_revoke(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    auth::revoke_api_token(&s.app, &form.who.actor, id).await?;
+    Ok(see("/account?notice=token_revoked".into()))
+}
