@@ -210,10 +210,24 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Case> {
 /// assign, a new status must follow the lifecycle. Stale versions are refused.
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> AppResult<Case> {
     let case = get(app, actor, id).await?;
-    if let Some(v) = patch.version {
-        if v != case.version {
-            return Err(AppError::Conflict);
-        }
+    if patch.version.is_some_and(|v| v != case.version) {
+        return Err(AppError::Conflict);
+    }
+    // Refuse what the role may not do before judging the values sent.
+    let touches_details = patch.title.is_some()
+        || patch.summary.is_some()
+        || patch.category.is_some()
+        || patch.level.is_some()
+        || patch.agency.is_some()
+        || patch.status.is_some()
+        || patch.urgency.is_some()
+        || patch.sensitivity.is_some()
+        || patch.review_date.is_some();
+    if touches_details {
+        actor.require(Action::EditCase)?;
+    }
+    if patch.assignee_id.is_some() {
+        actor.require(Action::AssignCase)?;
     }
     let before = CaseFields::from(&case);
     let mut e = FieldErrors::new();

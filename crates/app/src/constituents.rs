@@ -332,6 +332,7 @@ pub async fn search(
 
 /// Adds a note to a constituent's own record (not about one case).
 pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
+    app.store.constituent(actor.office_id, id).await?;
     actor.require(Action::EditConstituent)?;
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);

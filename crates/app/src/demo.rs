@@ -373,13 +373,11 @@ async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppRes
             .unwrap_or(manager);
         let mut person = fake_person(&mut rng, n);
         // Some households: every seventh person lives with the previous one.
-        if n % 7 == 6 {
-            if let Some(prev) = people.last() {
-                let prev: &casework_store::Constituent = prev;
-                person.address = prev.address.clone();
-                person.postcode = prev.postcode.clone();
-                person.last_name = prev.last_name.clone();
-            }
+        if let Some(prev) = people.last().filter(|_| n % 7 == 6) {
+            let prev: &casework_store::Constituent = prev;
+            person.address = prev.address.clone();
+            person.postcode = prev.postcode.clone();
+            person.last_name = prev.last_name.clone();
         }
         people.push(crate::constituents::create(app, author, &person).await?);
         report.constituents += 1;

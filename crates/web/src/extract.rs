@@ -200,7 +200,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Inside a nested router the path is shortened; the original tells where we are.
+        let is_api = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path())
+            .unwrap_or(parts.uri.path())
+            .starts_with("/api/");
         let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .ok();

@@ -1,0 +1,315 @@
+//! Starts the real server on a random port with a fresh database per test,
+//! on SQLite or PostgreSQL, and drives it over HTTP.
+
+use casework_app::domain::Role;
+use casework_app::store::{ConnectOptions, Store, create_postgres_schema, drop_postgres_schema};
+use casework_app::users::NewAccount;
+use casework_app::{App, Settings, auth, users};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use; each test gets its own schema in it.
+pub fn postgres_url() -> String {
+    std::env::var("CASEWORK_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub backend: Backend,
+    dir: Option<PathBuf>,
+    schema: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    counter: std::sync::atomic::AtomicUsize,
+}
+
+/// A staff member with an API token and their password.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub office_id: i64,
+    pub email: String,
+    pub token: String,
+    pub role: Role,
+}
+
+fn unique() -> String {
+    hex_string(rand_bytes())
+}
+
+fn rand_bytes() -> [u8; 6] {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u128;
+    let x = (nanos ^ (n << 40) ^ (std::process::id() as u128) << 20).to_le_bytes();
+    [x[0], x[1], x[2], x[3], x[4], x[5] ^ x[6]]
+}
+
+fn hex_string(b: [u8; 6]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Settings::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        let (opts, dir, schema) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("casework-test-{}", unique()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (ConnectOptions::new(format!("sqlite:{}", dir.join("casework.db").display())), Some(dir), None)
+            }
+            Backend::Postgres => {
+                let schema = format!("test_{}", unique());
+                create_postgres_schema(&postgres_url(), &schema)
+                    .await
+                    .expect("PostgreSQL must be running for the tests (see README: Tests)");
+                let mut o = ConnectOptions::new(postgres_url());
+                o.schema = Some(schema.clone());
+                o.max_connections = 8;
+                (o, None, Some(schema))
+            }
+        };
+        let store = Store::open(&opts).await.expect("open the test database");
+        let app = App::new(store, settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = app.clone();
+        tokio::spawn(async move {
+            casework_web::serve(served, casework_web::WebConfig::default(), listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let t = TestApp {
+            base: format!("http://{addr}"),
+            app,
+            backend,
+            dir,
+            schema,
+            shutdown: Some(tx),
+            counter: Default::default(),
+        };
+        // Ready when /healthz answers: the readiness signal, no sleeping.
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(t.url("/healthz")).send().await {
+                if r.status() == StatusCode::OK {
+                    return t;
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates an office with a unique name.
+    pub async fn office(&self, name: &str) -> i64 {
+        users::create_office(&self.app, &format!("{name} {}", unique())).await.unwrap().id
+    }
+
+    /// Creates a user of `role` in `office_id`, with an API token.
+    pub async fn user(&self, office_id: i64, role: Role) -> TestUser {
+        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("{}-{n}-{}@example.org", role.as_str(), unique());
+        let u = users::create_user(
+            &self.app,
+            None,
+            office_id,
+            &NewAccount { email: email.clone(), display_name: format!("{} {n}", role.label()), role: role.as_str().into(), password: PASSWORD.into() },
+        )
+        .await
+        .unwrap();
+        let token = auth::create_api_token_for(&self.app, &email, "tests").await.unwrap();
+        TestUser { id: u.id, office_id, email, token, role }
+    }
+
+    pub fn api(&self, user: &TestUser) -> Api {
+        Api { base: self.base.clone(), token: user.token.clone(), client: reqwest::Client::new() }
+    }
+
+    /// A browser-like client with a cookie jar that does not follow redirects.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(schema) = self.schema.take() {
+            // Drop the schema from a separate thread: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let _ = rt.block_on(drop_postgres_schema(&postgres_url(), &schema));
+            })
+            .join();
+        }
+    }
+}
+
+/// A JSON API client authenticated with a bearer token.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Api {
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body }
+    }
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(body), &[]).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::PATCH, path, Some(body), &[]).await
+    }
+
+    /// Creates a constituent and returns its id.
+    pub async fn constituent(&self, first: &str, last: &str) -> i64 {
+        let r = self
+            .post("/api/v1/constituents", serde_json::json!({"first_name": first, "last_name": last, "email": format!("{}.{}@example.net", first.to_lowercase(), last.to_lowercase()), "postcode": "R2C 1A1", "address": "1 Elm Street"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    /// Opens a case and returns its JSON.
+    pub async fn case(&self, constituent_id: i64, extra: Value) -> Value {
+        let mut body = serde_json::json!({"constituent_id": constituent_id, "title": "Passport delayed", "category": "Passports", "level": "federal", "agency": "Passport Program"});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let r = self.post("/api/v1/cases", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body
+    }
+}
+
+/// A cookie-keeping HTML client.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: String,
+    pub html: String,
+}
+
+impl Page {
+    /// The value of the first hidden `csrf` field.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.html.find(marker).map(|i| i + marker.len()).expect("a csrf field");
+        self.html[start..start + 64].to_owned()
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{}", self.base, path)).send().await.unwrap();
+        Self::page(res).await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self.client.post(format!("{}{}", self.base, path)).form(form).send().await.unwrap();
+        Self::page(res).await
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        Page { status, location, html: res.text().await.unwrap() }
+    }
+
+    /// Signs in through the login form; returns the response to the post.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password), ("next", "/")]).await
+    }
+
+    /// The CSRF token of the signed-in session (read from any page's forms).
+    pub async fn csrf(&self) -> String {
+        self.get("/account").await.csrf()
+    }
+}
+
+/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL, as
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::harness::{Backend, TestApp};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(TestApp::spawn(Backend::Sqlite).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(TestApp::spawn(Backend::Postgres).await).await;
+            }
+        }
+    )*};
+}

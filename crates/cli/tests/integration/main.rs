@@ -1,0 +1,9 @@
+//! Integration tests: the real server, over HTTP, on SQLite and PostgreSQL.
+
+pub mod harness;
+
+mod api;
+mod authz;
+mod cli;
+mod openapi;
+mod pages;

@@ -1,0 +1,612 @@
+#!/usr/bin/env node
+// Browser tests for the Casework web UI.
+//
+// Starts the real server (`casework serve --demo`) on a free port with a
+// fresh data directory, drives the pages in headless Chromium the way a
+// person would (labels, roles, the keyboard), and audits every page that
+// loads: axe-core, plus a check that the page reflows at 320 CSS pixels
+// (WCAG 1.4.10, which axe cannot test). Exits 0 only when every step passed
+// and the audits found no serious or critical violations.
+//
+//   npm ci --prefix tests/browser
+//   node tests/browser/run.mjs
+//
+// Environment:
+//   CASEWORK_BIN           server binary (default target/debug/casework, relative
+//                          paths are resolved from the repository root)
+//   CASEWORK_DATABASE_URL  passed to the server, e.g. a PostgreSQL URL; when unset
+//                          the server uses SQLite in the temporary data directory
+//   CHROMIUM_BIN           browser binary (default /usr/bin/chromium)
+//   HEADED=1               show the browser window (for local debugging)
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+
+const BIN = path.resolve(repoRoot, process.env.CASEWORK_BIN || 'target/debug/casework');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const PASSWORD = 'casework-demo';
+const USERS = {
+  manager: 'manager@demo.casework.test',
+  admin: 'admin@demo.casework.test',
+};
+const STEP_TIMEOUT_MS = 15_000; // any single wait
+const READY_TIMEOUT_MS = 30_000; // server start, including migrations and the demo data
+const WATCHDOG_MS = 120_000; // the whole run, as a last resort
+const REFLOW_WIDTH = 320;
+const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const started = Date.now();
+const violations = []; // { rule, impact, help, helpUrl, targets, url, step }
+const minor = new Map(); // rule -> { impact, help, pages: Set }
+const problems = []; // console errors, failed requests, unaudited pages
+let auditedPages = 0;
+
+function log(msg) {
+  const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+  console.log(`[${t}s] ${msg}`);
+}
+
+class Failure extends Error {}
+function check(cond, msg) {
+  if (!cond) throw new Failure(msg);
+}
+
+// ----- the server -----
+
+async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Only CASEWORK_DATABASE_URL (and CASEWORK_LOG) reach the server; other
+ *  CASEWORK_* settings from the caller's shell could change its behaviour. */
+function serverEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('CASEWORK_') || k === 'CASEWORK_DATABASE_URL' || k === 'CASEWORK_LOG') {
+      env[k] = v;
+    }
+  }
+  return env;
+}
+
+async function startServer() {
+  check(fs.existsSync(BIN), `server binary not found: ${BIN} (build it or set CASEWORK_BIN)`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const output = [];
+  // cwd is the empty data dir so no casework.toml from elsewhere is picked up.
+  const child = spawn(
+    BIN,
+    ['--data-dir', dataDir, 'serve', '--demo', '--listen', `127.0.0.1:${port}`],
+    { cwd: dataDir, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk) => {
+    output.push(chunk.toString());
+    if (output.length > 400) output.splice(0, output.length - 400);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+
+  const server = {
+    base,
+    dataDir,
+    child,
+    output,
+    get exited() {
+      return exited;
+    },
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let delay = 25;
+  for (;;) {
+    if (exited) {
+      throw new Failure(
+        `server exited before it was ready (code ${exited.code}, signal ${exited.signal})\n` +
+          output.join(''),
+      );
+    }
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stopServer(server);
+      throw new Failure(`server not ready after ${READY_TIMEOUT_MS / 1000}s\n${output.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  return server;
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  const { child } = server;
+  if (!server.exited) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!server.exited) child.kill('SIGKILL');
+    }, 5000);
+    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 6000))]);
+    clearTimeout(timer);
+  }
+  fs.rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+// ----- pages and auditing -----
+
+/** Watches a page: every main-frame load must be audited before the test moves
+ *  on, console errors and failed requests are recorded as problems. */
+function watch(page, base) {
+  const state = { loads: 0, audited: 0, lastStatus: null };
+  page.on('load', () => {
+    state.loads += 1;
+  });
+  page.on('response', (res) => {
+    const req = res.request();
+    if (req.frame() === page.mainFrame() && req.isNavigationRequest()) {
+      state.lastStatus = res.status();
+    } else if (res.status() >= 400) {
+      problems.push(`${res.status()} for ${req.method()} ${res.url()} (on ${page.url()})`);
+    }
+  });
+  page.on('requestfailed', (req) => {
+    problems.push(`request failed: ${req.method()} ${req.url()} — ${req.failure()?.errorText}`);
+  });
+  page.on('console', (msg) => {
+    if (msg.text().startsWith('REFLOW')) console.log(msg.text());
+    // The browser logs the expected 4xx of the error-page checks; those are
+    // asserted explicitly instead.
+    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) {
+      problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`script error on ${page.url()}: ${err.message}`));
+  page.state = state;
+  page.base = base;
+  return page;
+}
+
+async function audit(page, step) {
+  const { state } = page;
+  await page.waitForLoadState('load');
+  if (state.loads - state.audited > 1) {
+    problems.push(
+      `${state.loads - state.audited - 1} page load(s) before ${page.url()} were not audited (${step})`,
+    );
+  }
+  const alreadyLoaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!alreadyLoaded) await page.addScriptTag({ content: AXE_SOURCE });
+  const results = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+      r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({
+          impact: n.impact,
+          target: n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' '),
+          summary: n.failureSummary,
+        })),
+      })),
+    ),
+  );
+  state.audited = state.loads;
+  auditedPages += 1;
+  const url = page.url().replace(page.base, '');
+  let blocking = await reflow(page, url, step);
+  for (const v of results) {
+    const nodes = v.nodes.filter((n) => BLOCKING_IMPACTS.has(n.impact || v.impact));
+    if (nodes.length > 0) {
+      blocking += nodes.length;
+      violations.push({
+        rule: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes,
+        url,
+        step,
+      });
+    } else {
+      const m = minor.get(v.id) || { impact: v.impact, help: v.help, pages: new Set() };
+      m.pages.add(url);
+      minor.set(v.id, m);
+    }
+  }
+  log(`  audit ${url}: ${blocking === 0 ? 'ok' : `${blocking} serious/critical`}`);
+}
+
+/** WCAG 2.2 SC 1.4.10 (Reflow, AA), which axe does not test: at 320 CSS pixels
+ *  wide the page must not scroll sideways. Counted like a serious violation. */
+async function reflow(page, url, step) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: REFLOW_WIDTH, height: 640 });
+  const wide = await page.evaluate(() => {
+    const root = document.documentElement;
+    console.log("REFLOW", root.scrollWidth, root.clientWidth, innerWidth);
+    if (root.scrollWidth <= root.clientWidth) return [];
+    const limit = root.clientWidth + 1;
+    const name = (e) =>
+      e.tagName.toLowerCase() + (e.id ? `#${e.id}` : '') + [...e.classList].map((c) => `.${c}`).join('');
+    const out = [];
+    for (const e of document.body.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      // Report the outermost elements that stick out, not all their children.
+      if (r.width > 0 && r.right > limit && !(e.parentElement && e.parentElement.getBoundingClientRect().right > limit)) {
+        out.push(`${name(e.parentElement)} > ${name(e)} (right edge at ${Math.round(r.right)}px)`);
+      }
+    }
+    return [`page is ${root.scrollWidth}px wide`, ...out.slice(0, 5)];
+  });
+  await page.setViewportSize(size);
+  if (wide.length === 0) return 0;
+  violations.push({
+    rule: 'reflow',
+    impact: 'serious',
+    help: `Content must reflow without sideways scrolling at ${REFLOW_WIDTH} CSS pixels (WCAG 1.4.10)`,
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/reflow.html',
+    nodes: wide.map((target) => ({ target })),
+    url,
+    step,
+  });
+  return 1;
+}
+
+/** Runs `action` (a click, a key press, a goto) that should load a new page,
+ *  waits for that page, checks its HTTP status and audits it. */
+async function navigate(page, step, action, { status = 200 } = {}) {
+  const loaded = page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS });
+  loaded.catch(() => {}); // reported below, after the action's own error
+  try {
+    await action();
+    await loaded;
+  } catch (err) {
+    throw new Failure(`${step}: ${String(err.message).split('\n')[0]} (on ${page.url()})`);
+  }
+  check(
+    page.state.lastStatus === status,
+    `${step}: expected HTTP ${status} for ${page.url()}, got ${page.state.lastStatus}`,
+  );
+  await audit(page, step);
+}
+
+function goto(page, step, pathname, opts) {
+  return navigate(page, step, () => page.goto(page.base + pathname), opts);
+}
+
+async function expectText(locator, pattern, what) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new Failure(`${what}: not found (${locator})`);
+  }
+  const text = (await locator.first().innerText()).trim();
+  const ok = pattern instanceof RegExp ? pattern.test(text) : text.includes(pattern);
+  check(ok, `${what}: expected ${pattern}, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+function path_(page) {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+async function newPage(browser, base) {
+  const context = await browser.newContext({
+    // The app's CSP has no script-src; axe has to be injected regardless.
+    bypassCSP: true,
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-GB',
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  return watch(await context.newPage(), base);
+}
+
+async function signIn(page, step, email, { password = PASSWORD, status = 200 } = {}) {
+  await goto(page, `${step}: login page`, '/login');
+  await expectText(page.getByRole('heading', { level: 1 }), 'Sign in', 'login heading');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await navigate(page, `${step}: submit`, () =>
+    page.getByRole('button', { name: 'Sign in' }).click(),
+    { status },
+  );
+}
+
+async function signOut(page, step) {
+  await navigate(page, `${step}: sign out`, () =>
+    page.getByRole('button', { name: 'Sign out' }).click(),
+  );
+  check(new URL(page.url()).pathname === '/login', `${step}: sign out should land on /login, got ${page.url()}`);
+  // A signed-out visitor is sent back to the login page.
+  await goto(page, `${step}: cases after sign out`, '/cases');
+  check(new URL(page.url()).pathname === '/login', `${step}: /cases after sign out should show /login, got ${page.url()}`);
+}
+
+function mainNav(page) {
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+function definition(page, term) {
+  // <dt>term</dt><dd>value</dd>
+  return page.locator('dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+}
+
+/** Makes sure the audit itself works: axe must find the problems planted in
+ *  a small page, or a clean result would mean nothing. */
+async function selfCheck(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.setContent(
+    '<!doctype html><html lang="en"><head><title>axe self-check</title></head><body><main>' +
+      '<h1>Self-check</h1><p style="color:#aaa;background:#fff">Low contrast text</p>' +
+      '<form><input id="x" type="text"></form></main></body></html>',
+  );
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const ids = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id)),
+  );
+  await context.close();
+  for (const want of ['color-contrast', 'label']) {
+    check(ids.includes(want), `axe self-check: expected a ${want} violation, got [${ids.join(', ')}]`);
+  }
+}
+
+// ----- the scenario -----
+
+async function scenario(browser, base) {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+  // 7 (first, so the successful sign-in below clears the failure count for
+  // the account even when the database is shared between runs).
+  log('Step 7: a wrong password is refused');
+  {
+    const page = await newPage(browser, base);
+    await signIn(page, 'wrong password', USERS.manager, { password: 'not-the-password', status: 401 });
+    check(new URL(page.url()).pathname === '/login', `wrong password should stay on /login, got ${page.url()}`);
+    await expectText(page.getByRole('alert'), /do not match/i, 'wrong-password error message');
+    await expectText(page.getByRole('heading', { level: 1 }), 'Sign in', 'login heading after refusal');
+    check((await page.getByLabel('Email').inputValue()) === USERS.manager, 'email should be kept after a refusal');
+    check((await page.getByLabel('Password').inputValue()) === '', 'password should not be echoed back');
+    await page.context().close();
+  }
+
+  log('Step 1: sign in as the office manager');
+  const page = await newPage(browser, base);
+  await signIn(page, 'manager sign-in', USERS.manager);
+  check(path_(page) === '/cases?view=mine', `after sign-in expected /cases?view=mine, got ${path_(page)}`);
+  await expectText(mainNav(page).getByRole('link', { name: 'My cases' }), 'My cases', 'main navigation');
+
+  log('Step 2: find a constituent by the start of a last name');
+  await navigate(page, 'constituents list', () =>
+    mainNav(page).getByRole('link', { name: 'Constituents' }).click(),
+  );
+  await expectText(page.getByRole('heading', { level: 1 }), 'Constituents', 'constituents heading');
+  const firstName = (await page.getByRole('table').getByRole('row').nth(1).getByRole('link').first().innerText()).trim();
+  const lastName = firstName.split(/\s+/).pop();
+  const prefix = lastName.slice(0, 3);
+  check(prefix.length === 3, `could not read a last name from the list (got ${JSON.stringify(firstName)})`);
+  log(`  searching for "${prefix}" (from ${firstName})`);
+  const search = page.getByLabel('Find by name, email, phone or postcode');
+  await search.fill(prefix);
+  await navigate(page, 'constituent search', () => search.press('Enter'));
+  check(new URL(page.url()).searchParams.get('q') === prefix, `search URL should carry q=${prefix}, got ${page.url()}`);
+  const resultLinks = page.getByRole('table').getByRole('row').getByRole('link');
+  const names = (await resultLinks.allInnerTexts()).map((s) => s.trim());
+  check(names.length > 0, `no results for "${prefix}"`);
+  check(
+    names.some((n) => n.toLowerCase().includes(prefix.toLowerCase())),
+    `no result name contains "${prefix}": ${names.join(', ')}`,
+  );
+  const chosen = names[0];
+  await navigate(page, 'open constituent', () => resultLinks.first().click());
+  check(/^\/constituents\/\d+$/.test(new URL(page.url()).pathname), `expected a constituent page, got ${page.url()}`);
+  await expectText(page.getByRole('heading', { level: 1 }), chosen, 'constituent heading');
+  const constituentPath = new URL(page.url()).pathname;
+
+  log('Step 3: open a case');
+  await navigate(page, 'new case form', () => page.getByRole('link', { name: 'Open a case' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Open a case', 'case form heading');
+  const title = `Browser test ${stamp}: damp in the back bedroom`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Summary').fill('Reported by phone. Landlord has not replied for six weeks.');
+  await page.getByLabel('Category').fill('Housing');
+  await navigate(page, 'create case', () => page.getByRole('button', { name: 'Open case' }).click());
+  check(/^\/cases\/\d+$/.test(new URL(page.url()).pathname), `expected a case page after creating, got ${page.url()}`);
+  const heading = await expectText(page.getByRole('heading', { level: 1 }), title, 'case heading');
+  const reference = heading.match(/CW-\d{4}-\d{5,}/)?.[0];
+  check(reference, `case heading should show a reference like CW-2026-00001, got ${JSON.stringify(heading)}`);
+  await expectText(definition(page, 'Status'), /^New$/, 'status of the new case');
+  await expectText(definition(page, 'Category'), 'Housing', 'category of the new case');
+  log(`  created ${reference}`);
+  const casePath = new URL(page.url()).pathname;
+
+  log('Step 4: add a note to the history');
+  const note = `Called the landlord (${stamp}); they will visit on Friday.`;
+  await page.getByLabel('Note', { exact: true }).fill(note);
+  await navigate(page, 'add note', () => page.getByRole('button', { name: 'Add to history' }).click());
+  await expectText(page.getByRole('status'), 'Added to the history.', 'note notice');
+  const history = page.getByRole('region', { name: 'History' });
+  await expectText(history.getByRole('listitem').filter({ hasText: note }), note, 'note in the history');
+
+  log('Step 5: change the status to Open');
+  await page.getByLabel('Change status').selectOption({ label: 'Open' });
+  await navigate(page, 'change status', () => page.getByRole('button', { name: 'Change status' }).click());
+  await expectText(page.getByRole('status'), 'Status changed.', 'status notice');
+  await expectText(definition(page, 'Status'), /^Open$/, 'status after the change');
+  await expectText(
+    history.getByRole('listitem').filter({ hasText: 'Status changed from New to Open' }),
+    'Status changed from New to Open',
+    'status change in the history',
+  );
+
+  log('Step 6: other pages');
+  await navigate(page, 'case edit form', () => page.getByRole('link', { name: 'Edit details' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), /./, 'case edit heading');
+  check((await page.getByLabel('Title').inputValue()) === title, 'case edit form should show the title');
+  await navigate(page, 'my cases', () => mainNav(page).getByRole('link', { name: 'My cases' }).click());
+  check(path_(page) === '/cases?view=mine', `expected /cases?view=mine, got ${path_(page)}`);
+  await navigate(page, 'all cases', () => mainNav(page).getByRole('link', { name: 'All cases' }).click());
+  check(path_(page) === '/cases', `expected /cases, got ${path_(page)}`);
+  await expectText(page.getByRole('table').getByRole('link', { name: reference }), reference, 'new case in all cases');
+  await navigate(page, 'account', () => mainNav(page).getByRole('link').last().click());
+  check(path_(page) === '/account', `expected /account, got ${path_(page)}`);
+  await expectText(page.getByRole('heading', { level: 1 }), 'Your account', 'account heading');
+  await goto(page, 'constituent page', constituentPath);
+  await navigate(page, 'constituent edit form', () => page.getByRole('link', { name: 'Edit details' }).click());
+  check(path_(page) === `${constituentPath}/edit`, `expected ${constituentPath}/edit, got ${path_(page)}`);
+  await expectText(page.getByRole('heading', { level: 1 }), /./, 'constituent edit heading');
+  check((await page.getByLabel('Last name').inputValue()).length > 0, 'constituent edit form should show the last name');
+  await navigate(page, 'new constituent form', () => page.goto(`${base}/constituents/new`));
+  await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
+  check(!(await page.getByText(reference).count()), '404 page should not show case data');
+  check(
+    !(await mainNav(page).getByRole('link', { name: 'Staff' }).count()),
+    'the office manager should not see the Staff link',
+  );
+  await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
+  // Error pages have no navigation, so follow their own link back.
+  await navigate(page, 'back from the error page', () => page.getByRole('link', { name: 'Go to my cases' }).click());
+  check(path_(page) === '/cases?view=mine', `expected /cases?view=mine, got ${path_(page)}`);
+  await signOut(page, 'manager');
+  await page.context().close();
+
+  log('Step 6b: staff pages as the administrator');
+  const admin = await newPage(browser, base);
+  await signIn(admin, 'admin sign-in', USERS.admin);
+  await navigate(admin, 'staff list', () => mainNav(admin).getByRole('link', { name: 'Staff' }).click());
+  check(path_(admin) === '/admin/users', `expected /admin/users, got ${path_(admin)}`);
+  await expectText(admin.getByRole('heading', { level: 1 }), 'Staff', 'staff heading');
+  await expectText(admin.getByRole('table').getByRole('cell', { name: USERS.manager }), USERS.manager, 'manager in the staff list');
+  await navigate(admin, 'staff member page', () =>
+    admin.getByRole('row').filter({ hasText: USERS.manager }).getByRole('link').click(),
+  );
+  await navigate(admin, 'add staff form', () => admin.goto(`${base}/admin/users/new`));
+  await signOut(admin, 'admin');
+  await admin.context().close();
+}
+
+// ----- reporting -----
+
+function report() {
+  console.log('');
+  if (minor.size > 0) {
+    console.log('axe moderate/minor findings (not failing):');
+    for (const [rule, m] of minor) {
+      console.log(`  ${rule} (${m.impact}): ${m.help} — ${[...m.pages].join(', ')}`);
+    }
+    console.log('');
+  }
+  if (violations.length > 0) {
+    console.log(`Serious/critical accessibility violations (${violations.length}):`);
+    for (const v of violations) {
+      console.log(`- ${v.rule} [${v.impact}] ${v.help}`);
+      console.log(`  page: ${v.url} (${v.step})`);
+      console.log(`  more: ${v.helpUrl}`);
+      for (const n of v.nodes) {
+        console.log(`    target: ${n.target}`);
+        if (n.summary) console.log(`      ${n.summary.replace(/\n/g, '\n      ')}`);
+      }
+    }
+    console.log('');
+  }
+  if (problems.length > 0) {
+    console.log('Problems:');
+    for (const p of problems) console.log(`- ${p}`);
+    console.log('');
+  }
+}
+
+async function main() {
+  const watchdog = setTimeout(() => {
+    console.error(`timed out after ${WATCHDOG_MS / 1000}s`);
+    cleanup().finally(() => process.exit(2));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  let server;
+  let browser;
+  let failure = null;
+  async function cleanup() {
+    await browser?.close().catch(() => {});
+    await stopServer(server).catch(() => {});
+  }
+  const onSignal = (sig) => {
+    cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    log(`server: ${BIN}${process.env.CASEWORK_DATABASE_URL ? ' (CASEWORK_DATABASE_URL set)' : ''}`);
+    server = await startServer();
+    log(`server ready at ${server.base}`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: !process.env.HEADED,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      timeout: STEP_TIMEOUT_MS,
+    });
+    log(`browser: Chromium ${browser.version()}, axe-core ${require('axe-core/package.json').version}`);
+    await selfCheck(browser);
+    await scenario(browser, server.base);
+  } catch (err) {
+    failure = err;
+  }
+  await cleanup();
+  clearTimeout(watchdog);
+
+  report();
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (failure) {
+    console.log(`FAILED: ${failure instanceof Failure ? failure.message : failure.stack || failure}`);
+    if (server && !(failure instanceof Failure && /server/.test(failure.message))) {
+      const tail = server.output.join('').split('\n').slice(-30).join('\n');
+      console.log(`\nLast server output:\n${tail}`);
+    }
+  }
+  const ok = !failure && violations.length === 0 && problems.length === 0;
+  console.log(
+    `${ok ? 'PASSED' : 'FAILED'}: ${auditedPages} pages audited, ` +
+      `${violations.length} serious/critical accessibility violation(s), ${problems.length} other problem(s), ${secs}s`,
+  );
+  process.exitCode = ok ? 0 : 1;
+}
+
+await main();
