@@ -15,10 +15,12 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod bulk;
 mod migrate;
 pub mod model;
 mod queries;
 
+pub use bulk::*;
 pub use model::*;
 
 /// Storage errors the layers above act on. Everything else is `Database`.
@@ -203,6 +205,28 @@ impl Store {
             sqlx::query("ANALYZE").execute(pool).await?;
         });
         Ok(())
+    }
+
+    /// Every (table, column) of the migrated schema, sorted: lets a test
+    /// check that the two backends' migrations describe the same tables.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
+        let mut cols: Vec<(String, String)> =
+            match &self.db {
+                Db::Sqlite { read, .. } => sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(read)
+                .await?,
+                Db::Postgres(pool) => sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema()",
+                )
+                .fetch_all(pool)
+                .await?,
+            };
+        cols.sort();
+        Ok(cols)
     }
 
     pub async fn close(&self) {

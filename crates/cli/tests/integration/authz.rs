@@ -30,10 +30,34 @@ impl Rule {
         use Role::*;
         match self {
             Rule::All(s) => s,
-            Rule::Intake(s) => if role == Representative { 403 } else { s },
-            Rule::Casework(s) => if matches!(role, Admin | OfficeManager | Caseworker) { s } else { 403 },
-            Rule::AdminOnly(s) => if role == Admin { s } else { 403 },
-            Rule::Sensitive(s) => if matches!(role, OfficeManager | Representative) { s } else { 404 },
+            Rule::Intake(s) => {
+                if role == Representative {
+                    403
+                } else {
+                    s
+                }
+            }
+            Rule::Casework(s) => {
+                if matches!(role, Admin | OfficeManager | Caseworker) {
+                    s
+                } else {
+                    403
+                }
+            }
+            Rule::AdminOnly(s) => {
+                if role == Admin {
+                    s
+                } else {
+                    403
+                }
+            }
+            Rule::Sensitive(s) => {
+                if matches!(role, OfficeManager | Representative) {
+                    s
+                } else {
+                    404
+                }
+            }
         }
     }
 }
@@ -50,9 +74,23 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     let holder = t.user(office, Role::Caseworker).await;
     let api = t.api(&manager);
     let constituent = api.constituent("Matrix", "Person").await;
-    let case = api.case(constituent, json!({})).await["id"].as_i64().unwrap();
-    let sensitive = api.case(constituent, json!({"sensitivity": "sensitive", "assignee_id": holder.id})).await["id"].as_i64().unwrap();
-    Ids { constituent, case, sensitive, user: holder.id }
+    let case = api.case(constituent, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let sensitive = api
+        .case(
+            constituent,
+            json!({"sensitivity": "sensitive", "assignee_id": holder.id}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    Ids {
+        constituent,
+        case,
+        sensitive,
+        user: holder.id,
+    }
 }
 
 enum Via {
@@ -70,46 +108,166 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let form = |p: String, f: Vec<(&'static str, String)>| Via::Page(Method::POST, p, f);
     // (route, rule in own office, whether another office's id gives 404)
     vec![
-        (api(Method::GET, "/api/v1/me".into(), None), Rule::All(200), false),
-        (api(Method::GET, "/api/v1/constituents".into(), None), Rule::All(200), false),
-        (api(Method::POST, "/api/v1/constituents".into(), Some(json!({"last_name": "New"}))), Rule::Intake(201), false),
-        (api(Method::GET, format!("/api/v1/constituents/{c}"), None), Rule::All(200), true),
-        (api(Method::PATCH, format!("/api/v1/constituents/{c}"), Some(json!({"notes": "x"}))), Rule::Intake(200), true),
-        (api(Method::GET, format!("/api/v1/constituents/{c}/timeline"), None), Rule::All(200), true),
-        (api(Method::GET, "/api/v1/cases".into(), None), Rule::All(200), false),
-        (api(Method::POST, "/api/v1/cases".into(), Some(json!({"constituent_id": c, "title": "New"}))), Rule::Intake(201), false),
-        (api(Method::GET, format!("/api/v1/cases/{k}"), None), Rule::All(200), true),
-        (api(Method::PATCH, format!("/api/v1/cases/{k}"), Some(json!({"summary": "x"}))), Rule::Casework(200), true),
-        (api(Method::GET, format!("/api/v1/cases/{k}/timeline"), None), Rule::All(200), true),
-        (api(Method::POST, format!("/api/v1/cases/{k}/notes"), Some(json!({"body": "x"}))), Rule::Intake(201), true),
-        (api(Method::GET, format!("/api/v1/cases/{s}"), None), Rule::Sensitive(200), true),
-        (api(Method::GET, format!("/api/v1/cases/{s}/timeline"), None), Rule::Sensitive(200), true),
+        (
+            api(Method::GET, "/api/v1/me".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/constituents".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/constituents".into(),
+                Some(json!({"last_name": "New"})),
+            ),
+            Rule::Intake(201),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/constituents/{c}"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::PATCH,
+                format!("/api/v1/constituents/{c}"),
+                Some(json!({"notes": "x"})),
+            ),
+            Rule::Intake(200),
+            true,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/constituents/{c}/timeline"),
+                None,
+            ),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/cases".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/cases".into(),
+                Some(json!({"constituent_id": c, "title": "New"})),
+            ),
+            Rule::Intake(201),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::PATCH,
+                format!("/api/v1/cases/{k}"),
+                Some(json!({"summary": "x"})),
+            ),
+            Rule::Casework(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/timeline"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/notes"),
+                Some(json!({"body": "x"})),
+            ),
+            Rule::Intake(201),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{s}"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{s}/timeline"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
         (page("/cases".into()), Rule::All(200), false),
         (page("/constituents".into()), Rule::All(200), false),
         (page("/constituents/new".into()), Rule::Intake(200), false),
         (page(format!("/constituents/{c}")), Rule::All(200), true),
-        (page(format!("/constituents/{c}/edit")), Rule::Intake(200), true),
-        (page(format!("/constituents/{c}/cases/new")), Rule::Intake(200), true),
-        (form(format!("/constituents/{c}/notes"), vec![("body", "x".into())]), Rule::Intake(303), true),
+        (
+            page(format!("/constituents/{c}/edit")),
+            Rule::Intake(200),
+            true,
+        ),
+        (
+            page(format!("/constituents/{c}/cases/new")),
+            Rule::Intake(200),
+            true,
+        ),
+        (
+            form(
+                format!("/constituents/{c}/notes"),
+                vec![("body", "x".into())],
+            ),
+            Rule::Intake(303),
+            true,
+        ),
         (page(format!("/cases/{k}")), Rule::All(200), true),
         (page(format!("/cases/{k}/edit")), Rule::Casework(200), true),
-        (form(format!("/cases/{k}/notes"), vec![("body", "x".into())]), Rule::Intake(303), true),
-        (form(format!("/cases/{k}/status"), vec![("status", "open".into())]), Rule::Casework(303), true),
+        (
+            form(format!("/cases/{k}/notes"), vec![("body", "x".into())]),
+            Rule::Intake(303),
+            true,
+        ),
+        (
+            form(
+                format!("/cases/{k}/status"),
+                vec![("status", "open".into())],
+            ),
+            Rule::Casework(303),
+            true,
+        ),
         (page(format!("/cases/{s}")), Rule::Sensitive(200), true),
         (page("/account".into()), Rule::All(200), false),
         (page("/admin/users".into()), Rule::AdminOnly(200), false),
         (page("/admin/users/new".into()), Rule::AdminOnly(200), false),
-        (page(format!("/admin/users/{u}")), Rule::AdminOnly(200), true),
-        (form(format!("/admin/users/{u}/sessions/revoke"), vec![]), Rule::AdminOnly(303), true),
+        (
+            page(format!("/admin/users/{u}")),
+            Rule::AdminOnly(200),
+            true,
+        ),
+        (
+            form(format!("/admin/users/{u}/sessions/revoke"), vec![]),
+            Rule::AdminOnly(303),
+            true,
+        ),
     ]
 }
 
 async fn call(t: &TestApp, user: &TestUser, browser: &Browser, csrf: &str, via: &Via) -> u16 {
     match via {
-        Via::Api(m, path, body) => t.api(user).send(m.clone(), path, body.clone(), &[]).await.status.as_u16(),
+        Via::Api(m, path, body) => t
+            .api(user)
+            .send(m.clone(), path, body.clone(), &[])
+            .await
+            .status
+            .as_u16(),
         Via::Page(Method::GET, path, _) => browser.get(path).await.status.as_u16(),
         Via::Page(_, path, fields) => {
-            let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let mut form: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             form.push(("csrf", csrf));
             browser.post(path, &form).await.status.as_u16()
         }
@@ -127,23 +285,38 @@ async fn every_route_answers_every_role_as_expected(t: TestApp) {
         let browser = t.browser();
         browser.sign_in(&user.email, PASSWORD).await;
         let csrf = browser.csrf().await;
-        for ((via, rule, scoped), (other_via, _, _)) in routes(&own).into_iter().zip(routes(&other)) {
+        for ((via, rule, scoped), (other_via, _, _)) in routes(&own).into_iter().zip(routes(&other))
+        {
             let got = call(&t, &user, &browser, &csrf, &via).await;
             let want = rule.expect(*role);
             if got != want {
-                failures.push(format!("{role:?} own office {}: got {got}, want {want}", describe(&via)));
+                failures.push(format!(
+                    "{role:?} own office {}: got {got}, want {want}",
+                    describe(&via)
+                ));
             }
             if scoped {
                 let got = call(&t, &user, &browser, &csrf, &other_via).await;
                 // Another office's record is "not found", except where the role is refused outright.
-                let want = if rule.expect(*role) == 403 && !matches!(rule, Rule::Sensitive(_)) { [403, 404] } else { [404, 404] };
+                let want = if rule.expect(*role) == 403 && !matches!(rule, Rule::Sensitive(_)) {
+                    [403, 404]
+                } else {
+                    [404, 404]
+                };
                 if !want.contains(&got) {
-                    failures.push(format!("{role:?} other office {}: got {got}, want {want:?}", describe(&other_via)));
+                    failures.push(format!(
+                        "{role:?} other office {}: got {got}, want {want:?}",
+                        describe(&other_via)
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn describe(via: &Via) -> String {

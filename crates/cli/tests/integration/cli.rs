@@ -18,38 +18,107 @@ fn casework(target: &[String], args: &[&str], stdin: Option<&str>) -> (bool, Str
         .spawn()
         .unwrap();
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Backend) {
-    let tag: String = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let tag: String = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
     let dir = std::env::temp_dir().join(format!("casework-cli-{tag}"));
     let schema = format!("cli_{tag}");
     let target: Vec<String> = match backend {
         Backend::Sqlite => vec!["--data-dir".into(), dir.display().to_string()],
         Backend::Postgres => {
-            casework_app::store::create_postgres_schema(&postgres_url(), &schema).await.unwrap();
-            vec!["--database-url".into(), format!("{}?options=-c%20search_path%3D{schema}", postgres_url())]
+            casework_app::store::create_postgres_schema(&postgres_url(), &schema)
+                .await
+                .unwrap();
+            vec![
+                "--database-url".into(),
+                format!("{}?options=-c%20search_path%3D{schema}", postgres_url()),
+            ]
         }
     };
-    let (ok, _, err) = casework(&target, &["user", "add", "--office", "Nowhere", "--role", "admin", "--email", "a@example.org", "--password-stdin"], Some("long enough password\n"));
+    let (ok, _, err) = casework(
+        &target,
+        &[
+            "user",
+            "add",
+            "--office",
+            "Nowhere",
+            "--role",
+            "admin",
+            "--email",
+            "a@example.org",
+            "--password-stdin",
+        ],
+        Some("long enough password\n"),
+    );
     assert!(!ok);
-    assert!(err.contains("There is no office called \"Nowhere\""), "{err}");
+    assert!(
+        err.contains("There is no office called \"Nowhere\""),
+        "{err}"
+    );
     let (ok, out, err) = casework(&target, &["office", "add", "Office of Test MP"], None);
     assert!(ok, "{err}");
     assert!(out.contains("Created office Office of Test MP"));
     let (ok, _, err) = casework(&target, &["office", "add", "Office of Test MP"], None);
     assert!(!ok && err.contains("already exists"), "{err}");
-    let (ok, _, err) = casework(&target, &["user", "add", "--office", "Office of Test MP", "--role", "admin", "--email", "admin@example.org", "--password-stdin"], Some("short\n"));
+    let (ok, _, err) = casework(
+        &target,
+        &[
+            "user",
+            "add",
+            "--office",
+            "Office of Test MP",
+            "--role",
+            "admin",
+            "--email",
+            "admin@example.org",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
     assert!(!ok && err.contains("at least 10"), "{err}");
-    let (ok, _, err) = casework(&target, &["user", "add", "--office", "Office of Test MP", "--role", "admin", "--email", "admin@example.org", "--password-stdin"], Some("long enough password\n"));
+    let (ok, _, err) = casework(
+        &target,
+        &[
+            "user",
+            "add",
+            "--office",
+            "Office of Test MP",
+            "--role",
+            "admin",
+            "--email",
+            "admin@example.org",
+            "--password-stdin",
+        ],
+        Some("long enough password\n"),
+    );
     assert!(ok, "{err}");
-    let (ok, out, err) = casework(&target, &["token", "create", "--email", "admin@example.org"], None);
+    let (ok, out, err) = casework(
+        &target,
+        &["token", "create", "--email", "admin@example.org"],
+        None,
+    );
     assert!(ok, "{err}");
     let token = out.lines().last().unwrap().trim().to_owned();
     assert!(token.starts_with("cw_") && token.len() > 40, "{out}");
@@ -64,20 +133,36 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Back
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().trim_start_matches("Casework is running at ").trim_end_matches('/').to_owned();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .trim_start_matches("Casework is running at ")
+        .trim_end_matches('/')
+        .to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{line}");
     let client = reqwest::Client::new();
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let me: serde_json::Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], "admin@example.org");
     assert_eq!(me["role"], "admin");
     server.kill().unwrap();
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(dir);
     if backend == Backend::Postgres {
-        casework_app::store::drop_postgres_schema(&postgres_url(), &schema).await.unwrap();
+        casework_app::store::drop_postgres_schema(&postgres_url(), &schema)
+            .await
+            .unwrap();
     }
 }
 
@@ -95,9 +180,16 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works_on_postgres()
 fn help_documents_every_command() {
     let (ok, out, _) = casework(&[], &["--help"], None);
     assert!(ok);
-    for command in ["serve", "office", "user", "token", "demo", "migrate", "openapi"] {
+    for command in [
+        "serve", "office", "user", "token", "demo", "migrate", "openapi",
+    ] {
         assert!(out.contains(command), "--help lists {command}");
     }
     let (ok, out, _) = casework(&[], &["serve", "--help"], None);
-    assert!(ok && out.contains("--demo") && out.contains("--listen") && out.contains("--data-dir") && out.contains("--database-url"));
+    assert!(
+        ok && out.contains("--demo")
+            && out.contains("--listen")
+            && out.contains("--data-dir")
+            && out.contains("--database-url")
+    );
 }

@@ -17,7 +17,8 @@ pub enum Backend {
 
 /// The PostgreSQL server the tests use; each test gets its own schema in it.
 pub fn postgres_url() -> String {
-    std::env::var("CASEWORK_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("CASEWORK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -47,7 +48,10 @@ fn unique() -> String {
 }
 
 fn rand_bytes() -> [u8; 6] {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u128;
     let x = (nanos ^ (n << 40) ^ (std::process::id() as u128) << 20).to_le_bytes();
@@ -68,7 +72,11 @@ impl TestApp {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("casework-test-{}", unique()));
                 std::fs::create_dir_all(&dir).unwrap();
-                (ConnectOptions::new(format!("sqlite:{}", dir.join("casework.db").display())), Some(dir), None)
+                (
+                    ConnectOptions::new(format!("sqlite:{}", dir.join("casework.db").display())),
+                    Some(dir),
+                    None,
+                )
             }
             Backend::Postgres => {
                 let schema = format!("test_{}", unique());
@@ -88,9 +96,14 @@ impl TestApp {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
-            casework_web::serve(served, casework_web::WebConfig::default(), listener, async {
-                let _ = rx.await;
-            })
+            casework_web::serve(
+                served,
+                casework_web::WebConfig::default(),
+                listener,
+                async {
+                    let _ = rx.await;
+                },
+            )
             .await
             .unwrap();
         });
@@ -106,10 +119,10 @@ impl TestApp {
         // Ready when /healthz answers: the readiness signal, no sleeping.
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if let Ok(r) = client.get(t.url("/healthz")).send().await {
-                if r.status() == StatusCode::OK {
-                    return t;
-                }
+            if let Ok(r) = client.get(t.url("/healthz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return t;
             }
             tokio::task::yield_now().await;
         }
@@ -122,27 +135,49 @@ impl TestApp {
 
     /// Creates an office with a unique name.
     pub async fn office(&self, name: &str) -> i64 {
-        users::create_office(&self.app, &format!("{name} {}", unique())).await.unwrap().id
+        users::create_office(&self.app, &format!("{name} {}", unique()))
+            .await
+            .unwrap()
+            .id
     }
 
     /// Creates a user of `role` in `office_id`, with an API token.
     pub async fn user(&self, office_id: i64, role: Role) -> TestUser {
-        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let email = format!("{}-{n}-{}@example.org", role.as_str(), unique());
         let u = users::create_user(
             &self.app,
             None,
             office_id,
-            &NewAccount { email: email.clone(), display_name: format!("{} {n}", role.label()), role: role.as_str().into(), password: PASSWORD.into() },
+            &NewAccount {
+                email: email.clone(),
+                display_name: format!("{} {n}", role.label()),
+                role: role.as_str().into(),
+                password: PASSWORD.into(),
+            },
         )
         .await
         .unwrap();
-        let token = auth::create_api_token_for(&self.app, &email, "tests").await.unwrap();
-        TestUser { id: u.id, office_id, email, token, role }
+        let token = auth::create_api_token_for(&self.app, &email, "tests")
+            .await
+            .unwrap();
+        TestUser {
+            id: u.id,
+            office_id,
+            email,
+            token,
+            role,
+        }
     }
 
     pub fn api(&self, user: &TestUser) -> Api {
-        Api { base: self.base.clone(), token: user.token.clone(), client: reqwest::Client::new() }
+        Api {
+            base: self.base.clone(),
+            token: user.token.clone(),
+            client: reqwest::Client::new(),
+        }
     }
 
     /// A browser-like client with a cookie jar that does not follow redirects.
@@ -169,7 +204,10 @@ impl Drop for TestApp {
         if let Some(schema) = self.schema.take() {
             // Drop the schema from a separate thread: Drop cannot await.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 let _ = rt.block_on(drop_postgres_schema(&postgres_url(), &schema));
             })
             .join();
@@ -197,8 +235,17 @@ impl Reply {
 }
 
 impl Api {
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -215,10 +262,12 @@ impl Api {
         self.send(reqwest::Method::GET, path, None, &[]).await
     }
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(reqwest::Method::POST, path, Some(body), &[]).await
+        self.send(reqwest::Method::POST, path, Some(body), &[])
+            .await
     }
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
-        self.send(reqwest::Method::PATCH, path, Some(body), &[]).await
+        self.send(reqwest::Method::PATCH, path, Some(body), &[])
+            .await
     }
 
     /// Creates a constituent and returns its id.
@@ -260,33 +309,66 @@ impl Page {
     /// The value of the first hidden `csrf` field.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
-        let start = self.html.find(marker).map(|i| i + marker.len()).expect("a csrf field");
+        let start = self
+            .html
+            .find(marker)
+            .map(|i| i + marker.len())
+            .expect("a csrf field");
         self.html[start..start + 64].to_owned()
     }
 }
 
 impl Browser {
     pub async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{}", self.base, path)).send().await.unwrap();
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap();
         Self::page(res).await
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let res = self.client.post(format!("{}{}", self.base, path)).form(form).send().await.unwrap();
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         Self::page(res).await
     }
 
     async fn page(res: reqwest::Response) -> Page {
         let status = res.status();
-        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        Page { status, location, html: res.text().await.unwrap() }
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Page {
+            status,
+            location,
+            html: res.text().await.unwrap(),
+        }
     }
 
     /// Signs in through the login form; returns the response to the post.
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         let csrf = form.csrf();
-        self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password), ("next", "/")]).await
+        self.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
     }
 
     /// The CSRF token of the signed-in session (read from any page's forms).

@@ -12,7 +12,12 @@ use std::collections::BTreeSet;
 on_both_backends!(every_documented_operation_exists_and_answers_with_the_documented_fields);
 
 fn properties(doc: &Value, schema: &str) -> BTreeSet<String> {
-    doc["components"]["schemas"][schema]["properties"].as_object().unwrap_or_else(|| panic!("schema {schema}")).keys().cloned().collect()
+    doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("schema {schema}"))
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {
@@ -23,29 +28,57 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
     let api = t.api(&cw);
-    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let person = api.constituent("Open", "Api").await;
     let case = api.case(person, json!({})).await;
-    api.post(&format!("/api/v1/cases/{}/notes", case["id"]), json!({"body": "hello"})).await;
+    api.post(
+        &format!("/api/v1/cases/{}/notes", case["id"]),
+        json!({"body": "hello"}),
+    )
+    .await;
 
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             operations.push(format!("{} {path}", method.to_uppercase()));
-            let id = if path.contains("/cases/") { case["id"].as_i64().unwrap() } else { person };
+            let id = if path.contains("/cases/") {
+                case["id"].as_i64().unwrap()
+            } else {
+                person
+            };
             let concrete = path.replace("{id}", &id.to_string());
             let body = match (method.as_str(), path.as_str()) {
                 ("post", "/api/v1/constituents") => Some(json!({"last_name": "Doc"})),
-                ("post", "/api/v1/cases") => Some(json!({"constituent_id": person, "title": "Doc"})),
+                ("post", "/api/v1/cases") => {
+                    Some(json!({"constituent_id": person, "title": "Doc"}))
+                }
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
                 _ => None,
             };
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = api.send(m, &concrete, body, &[]).await;
-            assert!(r.status.is_success(), "{method} {path} answered {} {:?}", r.status, r.body);
-            let documented: Vec<&String> = item[method]["responses"].as_object().unwrap().keys().collect();
-            assert!(documented.contains(&&r.status.as_u16().to_string()), "{method} {path}: {} is not documented", r.status);
+            assert!(
+                r.status.is_success(),
+                "{method} {path} answered {} {:?}",
+                r.status,
+                r.body
+            );
+            let documented: Vec<&String> = item[method]["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect();
+            assert!(
+                documented.contains(&&r.status.as_u16().to_string()),
+                "{method} {path}: {} is not documented",
+                r.status
+            );
         }
     }
     let expected: BTreeSet<&str> = [
@@ -64,13 +97,25 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     ]
     .into_iter()
     .collect();
-    assert_eq!(operations.iter().map(String::as_str).collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        operations
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
 
-    let c = api.get(&format!("/api/v1/constituents/{person}")).await.body;
+    let c = api
+        .get(&format!("/api/v1/constituents/{person}"))
+        .await
+        .body;
     assert_eq!(keys(&c), properties(&doc, "ConstituentOut"));
     let k = api.get(&format!("/api/v1/cases/{}", case["id"])).await.body;
     assert_eq!(keys(&k), properties(&doc, "CaseOut"));
-    let timeline = api.get(&format!("/api/v1/cases/{}/timeline", case["id"])).await.body;
+    let timeline = api
+        .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
+        .await
+        .body;
     for entry in timeline["items"].as_array().unwrap() {
         assert_eq!(keys(entry), properties(&doc, "TimelineOut"));
     }
@@ -86,7 +131,14 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
 /// `cargo run -p casework -- openapi > docs/openapi.json`.
 #[test]
 fn the_committed_openapi_document_is_current() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json")).expect("docs/openapi.json");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi.json"
+    ))
+    .expect("docs/openapi.json");
     let served = casework_web::openapi_json();
-    assert!(committed.trim() == served.trim(), "docs/openapi.json is out of date: run `cargo run -p casework -- openapi > docs/openapi.json`");
+    assert!(
+        committed.trim() == served.trim(),
+        "docs/openapi.json is out of date: run `cargo run -p casework -- openapi > docs/openapi.json`"
+    );
 }

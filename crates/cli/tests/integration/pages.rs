@@ -44,10 +44,16 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong(t: Test
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
     let b = t.browser();
-    for (email, password) in [(cw.email.as_str(), "wrong password!"), ("nobody@example.org", PASSWORD)] {
+    for (email, password) in [
+        (cw.email.as_str(), "wrong password!"),
+        ("nobody@example.org", PASSWORD),
+    ] {
         let p = b.sign_in(email, password).await;
         assert_eq!(p.status, StatusCode::UNAUTHORIZED);
-        assert!(p.html.contains("That email and password do not match an active account."));
+        assert!(
+            p.html
+                .contains("That email and password do not match an active account.")
+        );
     }
     assert_eq!(b.get("/cases").await.status, StatusCode::SEE_OTHER);
 }
@@ -57,14 +63,24 @@ async fn repeated_failures_lock_the_account_for_a_while(t: TestApp) {
     let cw = t.user(office, Role::Caseworker).await;
     let b = t.browser();
     for _ in 0..5 {
-        assert_eq!(b.sign_in(&cw.email, "guess guess guess").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            b.sign_in(&cw.email, "guess guess guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let locked = b.sign_in(&cw.email, PASSWORD).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
     assert!(locked.html.contains("Too many failed attempts"));
     // Another account from elsewhere is unaffected.
     let other = t.user(office, Role::Caseworker).await;
-    assert_eq!(t.browser().sign_in(&other.email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.browser().sign_in(&other.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn a_forged_form_is_refused_and_changes_nothing(t: TestApp) {
@@ -72,14 +88,35 @@ async fn a_forged_form_is_refused_and_changes_nothing(t: TestApp) {
     let cw = t.user(office, Role::Caseworker).await;
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
-    let forged = b.post("/constituents", &[("csrf", &"0".repeat(64)), ("last_name", "Forged")]).await;
+    let forged = b
+        .post(
+            "/constituents",
+            &[("csrf", &"0".repeat(64)), ("last_name", "Forged")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(forged.html.contains("This form has expired or did not come from Casework."));
+    assert!(
+        forged
+            .html
+            .contains("This form has expired or did not come from Casework.")
+    );
     let missing = b.post("/constituents", &[("last_name", "Forged")]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.api(&cw).get("/api/v1/constituents?q=forged").await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        t.api(&cw).get("/api/v1/constituents?q=forged").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // The login form has its own token too.
-    let login = t.browser().post("/login", &[("csrf", "x"), ("email", &cw.email), ("password", PASSWORD)]).await;
+    let login = t
+        .browser()
+        .post(
+            "/login",
+            &[("csrf", "x"), ("email", &cw.email), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(login.status, StatusCode::FORBIDDEN);
 }
 
@@ -98,7 +135,16 @@ async fn a_form_posted_from_another_site_is_refused(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(t.api(&cw).get("/api/v1/constituents?q=crosssite").await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        t.api(&cw)
+            .get("/api/v1/constituents?q=crosssite")
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 async fn signing_out_ends_the_session(t: TestApp) {
@@ -123,12 +169,20 @@ async fn an_admin_can_sign_a_colleague_out_everywhere(t: TestApp) {
     a.sign_in(&admin.email, PASSWORD).await;
     let page = a.get(&format!("/admin/users/{}", cw.id)).await;
     assert!(page.html.contains("1 signed-in session(s)"));
-    let r = a.post(&format!("/admin/users/{}/sessions/revoke", cw.id), &[("csrf", &page.csrf())]).await;
+    let r = a
+        .post(
+            &format!("/admin/users/{}/sessions/revoke", cw.id),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(worker.get("/account").await.location, "/login");
     // A caseworker cannot reach staff administration at all.
     worker.sign_in(&cw.email, PASSWORD).await;
-    assert_eq!(worker.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        worker.get("/admin/users").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn a_deactivated_colleague_cannot_sign_in(t: TestApp) {
@@ -140,14 +194,47 @@ async fn a_deactivated_colleague_cannot_sign_in(t: TestApp) {
     let a = t.browser();
     a.sign_in(&admin.email, PASSWORD).await;
     let page = a.get(&format!("/admin/users/{}", cw.id)).await;
-    let version = t.app.store.user(office, cw.id).await.unwrap().version.to_string();
-    let saved = a.post(&format!("/admin/users/{}", cw.id), &[("csrf", &page.csrf()), ("role", "caseworker"), ("version", &version)]).await;
+    let version = t
+        .app
+        .store
+        .user(office, cw.id)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let saved = a
+        .post(
+            &format!("/admin/users/{}", cw.id),
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "caseworker"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
-    assert_eq!(worker.get("/account").await.location, "/login", "their session ended");
-    assert_eq!(t.browser().sign_in(&cw.email, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        worker.get("/account").await.location,
+        "/login",
+        "their session ended"
+    );
+    assert_eq!(
+        t.browser().sign_in(&cw.email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The admin cannot lock themselves out.
     let me = t.app.store.user(office, admin.id).await.unwrap();
-    let own = a.post(&format!("/admin/users/{}", admin.id), &[("csrf", &page.csrf()), ("role", "caseworker"), ("active", "on"), ("version", &me.version.to_string())]).await;
+    let own = a
+        .post(
+            &format!("/admin/users/{}", admin.id),
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "caseworker"),
+                ("active", "on"),
+                ("version", &me.version.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -159,16 +246,57 @@ async fn changing_password_checks_the_old_one_and_ends_other_sessions(t: TestApp
     let elsewhere = t.browser();
     elsewhere.sign_in(&cw.email, PASSWORD).await;
     let csrf = here.csrf().await;
-    let wrong = here.post("/account/password", &[("csrf", &csrf), ("current_password", "not it"), ("new_password", "a brand new secret")]).await;
+    let wrong = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "not it"),
+                ("new_password", "a brand new secret"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.html.contains("That is not your current password."));
-    let short = here.post("/account/password", &[("csrf", &csrf), ("current_password", PASSWORD), ("new_password", "short")]).await;
+    let short = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
     assert!(short.html.contains("Use at least 10 characters."));
-    let ok = here.post("/account/password", &[("csrf", &csrf), ("current_password", PASSWORD), ("new_password", "a brand new secret")]).await;
+    let ok = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new secret"),
+            ],
+        )
+        .await;
     assert_eq!(ok.location, "/account?notice=password");
-    assert_eq!(here.get("/account").await.status, StatusCode::OK, "this session continues");
-    assert_eq!(elsewhere.get("/account").await.location, "/login", "other sessions end");
-    assert_eq!(t.browser().sign_in(&cw.email, "a brand new secret").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        here.get("/account").await.status,
+        StatusCode::OK,
+        "this session continues"
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.location,
+        "/login",
+        "other sessions end"
+    );
+    assert_eq!(
+        t.browser()
+            .sign_in(&cw.email, "a brand new secret")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn the_constituent_form_shows_each_problem_and_keeps_what_was_typed(t: TestApp) {
@@ -177,13 +305,41 @@ async fn the_constituent_form_shows_each_problem_and_keeps_what_was_typed(t: Tes
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
     let csrf = b.csrf().await;
-    let p = b.post("/constituents", &[("csrf", &csrf), ("first_name", "Zoë"), ("email", "zoe@@example"), ("phone", "abc"), ("do_not_email", "on")]).await;
+    let p = b
+        .post(
+            "/constituents",
+            &[
+                ("csrf", &csrf),
+                ("first_name", "Zoë"),
+                ("email", "zoe@@example"),
+                ("phone", "abc"),
+                ("do_not_email", "on"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.html.contains("Enter a phone number of 6 to 20 digits"), "{}", p.html);
-    assert!(p.html.contains("Enter an email address like name@example.org."));
+    assert!(
+        p.html.contains("Enter a phone number of 6 to 20 digits"),
+        "{}",
+        p.html
+    );
+    assert!(
+        p.html
+            .contains("Enter an email address like name@example.org.")
+    );
     assert!(p.html.contains("value=\"Zoë\""), "what was typed is kept");
     assert!(p.html.contains("aria-invalid=\"true\""));
-    let ok = b.post("/constituents", &[("csrf", &csrf), ("first_name", "Zoë"), ("last_name", "Yilmaz"), ("do_not_email", "on")]).await;
+    let ok = b
+        .post(
+            "/constituents",
+            &[
+                ("csrf", &csrf),
+                ("first_name", "Zoë"),
+                ("last_name", "Yilmaz"),
+                ("do_not_email", "on"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let page = b.get(&ok.location).await;
     assert!(page.html.contains("Zoë Yilmaz"));
@@ -202,15 +358,46 @@ async fn a_case_is_opened_noted_and_moved_on_through_the_pages(t: TestApp) {
     let pid = person.to_string();
     let me = cw.id.to_string();
     let opened = b
-        .post("/cases", &[("csrf", &csrf), ("constituent_id", &pid), ("title", "Pension application delayed"), ("level", "federal"), ("urgency", "high"), ("sensitivity", "normal"), ("assignee_id", &me), ("review_date", "")])
+        .post(
+            "/cases",
+            &[
+                ("csrf", &csrf),
+                ("constituent_id", &pid),
+                ("title", "Pension application delayed"),
+                ("level", "federal"),
+                ("urgency", "high"),
+                ("sensitivity", "normal"),
+                ("assignee_id", &me),
+                ("review_date", ""),
+            ],
+        )
         .await;
     assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.html);
     let case_path = opened.location.split('?').next().unwrap().to_owned();
-    let note = b.post(&format!("{case_path}/notes"), &[("csrf", &csrf), ("kind", "call"), ("body", "Spoke to the pension centre.")]).await;
+    let note = b
+        .post(
+            &format!("{case_path}/notes"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "call"),
+                ("body", "Spoke to the pension centre."),
+            ],
+        )
+        .await;
     assert_eq!(note.status, StatusCode::SEE_OTHER);
-    let status = b.post(&format!("{case_path}/status"), &[("csrf", &csrf), ("status", "open"), ("version", "1")]).await;
+    let status = b
+        .post(
+            &format!("{case_path}/status"),
+            &[("csrf", &csrf), ("status", "open"), ("version", "1")],
+        )
+        .await;
     assert_eq!(status.status, StatusCode::SEE_OTHER);
-    let bad = b.post(&format!("{case_path}/status"), &[("csrf", &csrf), ("status", "new"), ("version", "2")]).await;
+    let bad = b
+        .post(
+            &format!("{case_path}/status"),
+            &[("csrf", &csrf), ("status", "new"), ("version", "2")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("cannot move to New"));
     let page = b.get(&case_path).await;
@@ -221,12 +408,24 @@ async fn a_case_is_opened_noted_and_moved_on_through_the_pages(t: TestApp) {
     assert!(mine.html.contains("Pension application delayed"));
     // Another constituent joins the case.
     let spouse = t.api(&cw).constituent("Ines", "Abbott").await;
-    let joined = b.post(&format!("{case_path}/people"), &[("csrf", &csrf), ("constituent_id", &spouse.to_string()), ("relationship", "spouse")]).await;
+    let joined = b
+        .post(
+            &format!("{case_path}/people"),
+            &[
+                ("csrf", &csrf),
+                ("constituent_id", &spouse.to_string()),
+                ("relationship", "spouse"),
+            ],
+        )
+        .await;
     assert_eq!(joined.status, StatusCode::SEE_OTHER);
     let page = b.get(&case_path).await;
     assert!(page.html.contains("Ines Abbott</a> (spouse)"));
     let spouse_page = b.get(&format!("/constituents/{spouse}")).await;
-    assert!(spouse_page.html.contains("Added Ines Abbott to the case"), "the case shows on the other person's history");
+    assert!(
+        spouse_page.html.contains("Added Ines Abbott to the case"),
+        "the case shows on the other person's history"
+    );
 }
 
 async fn household_members_are_found_by_address(t: TestApp) {
@@ -247,9 +446,18 @@ async fn household_members_are_found_by_address(t: TestApp) {
 async fn pages_carry_security_headers_and_safe_cookies(t: TestApp) {
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
-    let login = reqwest::Client::new().get(t.url("/login")).send().await.unwrap();
+    let login = reqwest::Client::new()
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap();
     let h = login.headers();
-    assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
@@ -258,11 +466,21 @@ async fn pages_carry_security_headers_and_safe_cookies(t: TestApp) {
     let res = b
         .client
         .post(t.url("/login"))
-        .form(&[("csrf", form.csrf().as_str()), ("email", cw.email.as_str()), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", form.csrf().as_str()),
+            ("email", cw.email.as_str()),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
-    let cookie = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("casework_session=")).unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("casework_session="))
+        .unwrap();
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
 }
@@ -277,23 +495,47 @@ async fn editing_a_case_someone_else_just_changed_shows_a_conflict(t: TestApp) {
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
     let form = b.get(&format!("/cases/{id}/edit")).await;
-    api.patch(&format!("/api/v1/cases/{id}"), json!({"summary": "Changed meanwhile"})).await;
+    api.patch(
+        &format!("/api/v1/cases/{id}"),
+        json!({"summary": "Changed meanwhile"}),
+    )
+    .await;
     let saved = b
-        .post(&format!("/cases/{id}"), &[("csrf", &form.csrf()), ("title", "My title"), ("summary", "Mine"), ("level", "federal"), ("urgency", "normal"), ("sensitivity", "normal"), ("version", "1")])
+        .post(
+            &format!("/cases/{id}"),
+            &[
+                ("csrf", &form.csrf()),
+                ("title", "My title"),
+                ("summary", "Mine"),
+                ("level", "federal"),
+                ("urgency", "normal"),
+                ("sensitivity", "normal"),
+                ("version", "1"),
+            ],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::CONFLICT);
     assert!(saved.html.contains("Someone else changed this case"));
-    assert_eq!(api.get(&format!("/api/v1/cases/{id}")).await.body["summary"], "Changed meanwhile");
+    assert_eq!(
+        api.get(&format!("/api/v1/cases/{id}")).await.body["summary"],
+        "Changed meanwhile"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_expires_and_sends_the_person_to_sign_in() {
-    let settings = Settings { session_idle_minutes: 0, ..Settings::default() };
+    let settings = Settings {
+        session_idle_minutes: 0,
+        ..Settings::default()
+    };
     let t = TestApp::spawn_with(Backend::Sqlite, settings).await;
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
     let b = t.browser();
-    assert_eq!(b.sign_in(&cw.email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.sign_in(&cw.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     let next = b.get("/cases").await;
     assert_eq!(next.status, StatusCode::SEE_OTHER);
     assert_eq!(next.location, "/login");

@@ -1,0 +1,179 @@
+//! Bulk loading for large synthetic offices (demo data and benchmarks):
+//! many rows per statement, many statements per transaction, ids assigned
+//! by the caller. Only for loading into an office nobody is using yet.
+
+use sqlx::QueryBuilder;
+
+use crate::model::{CaseFields, ConstituentFields};
+use crate::{Db, Result, Store, in_transaction, on_read};
+
+pub struct BulkConstituent {
+    pub id: i64,
+    pub fields: ConstituentFields,
+    pub household_key: Option<String>,
+    pub terms: Vec<String>,
+    pub created_at: i64,
+}
+
+pub struct BulkCase {
+    pub id: i64,
+    pub reference: String,
+    pub constituent_id: i64,
+    pub fields: CaseFields,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+pub struct BulkEntry {
+    pub constituent_id: i64,
+    pub case_id: Option<i64>,
+    pub kind: &'static str,
+    pub actor_id: Option<i64>,
+    pub at: i64,
+    pub body: String,
+}
+
+/// Rows per INSERT: below SQLite's 32,766 bound parameters for the widest table.
+const ROWS: usize = 1000;
+
+impl Store {
+    /// The next free constituent and case ids.
+    pub async fn next_ids(&self) -> Result<(i64, i64)> {
+        on_read!(self, |pool| {
+            let c: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM constituents")
+                .fetch_one(pool)
+                .await?;
+            let k: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM cases")
+                .fetch_one(pool)
+                .await?;
+            Ok((c, k))
+        })
+    }
+
+    /// Inserts one batch in one transaction.
+    pub async fn bulk_insert(
+        &self,
+        office_id: i64,
+        people: &[BulkConstituent],
+        cases: &[BulkCase],
+        entries: &[BulkEntry],
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            for chunk in people.chunks(ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO constituents (id, office_id, first_name, last_name, email, phone, postcode, address, \
+                     mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, p| {
+                    let f = &p.fields;
+                    b.push_bind(p.id)
+                        .push_bind(office_id)
+                        .push_bind(f.first_name.as_str())
+                        .push_bind(f.last_name.as_str())
+                        .push_bind(f.email.as_str())
+                        .push_bind(f.phone.as_str())
+                        .push_bind(f.postcode.as_str())
+                        .push_bind(f.address.as_str())
+                        .push_bind(f.mailing_address.as_str())
+                        .push_bind(f.do_not_email)
+                        .push_bind(f.do_not_mail)
+                        .push_bind(f.do_not_phone)
+                        .push_bind(f.notes.as_str())
+                        .push_bind(p.household_key.as_deref())
+                        .push_bind(p.created_at)
+                        .push_bind(p.created_at)
+                        .push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let terms: Vec<(&str, i64)> = people
+                .iter()
+                .flat_map(|p| p.terms.iter().map(move |t| (t.as_str(), p.id)))
+                .collect();
+            for chunk in terms.chunks(ROWS * 10) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO constituent_terms (office_id, term, constituent_id) ",
+                );
+                qb.push_values(chunk, |mut b, (t, id)| {
+                    b.push_bind(office_id).push_bind(*t).push_bind(*id);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in cases.chunks(ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO cases (id, office_id, reference, constituent_id, title, summary, category, level, agency, status, \
+                     assignee_id, urgency, sensitive, review_date, opened_at, closed_at, updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, k| {
+                    let f = &k.fields;
+                    b.push_bind(k.id)
+                        .push_bind(office_id)
+                        .push_bind(k.reference.as_str())
+                        .push_bind(k.constituent_id)
+                        .push_bind(f.title.as_str())
+                        .push_bind(f.summary.as_str())
+                        .push_bind(f.category.as_str())
+                        .push_bind(f.level.as_str())
+                        .push_bind(f.agency.as_str())
+                        .push_bind(f.status.as_str())
+                        .push_bind(f.assignee_id)
+                        .push_bind(f.urgency.as_str())
+                        .push_bind(f.sensitive)
+                        .push_bind(f.review_date.as_deref())
+                        .push_bind(k.opened_at)
+                        .push_bind(k.closed_at)
+                        .push_bind(k.updated_at)
+                        .push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in entries.chunks(ROWS * 3) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body) ",
+                );
+                qb.push_values(chunk, |mut b, e| {
+                    b.push_bind(office_id)
+                        .push_bind(e.constituent_id)
+                        .push_bind(e.case_id)
+                        .push_bind(e.kind)
+                        .push_bind(e.actor_id)
+                        .push_bind(e.at)
+                        .push_bind(e.body.as_str());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// After a bulk load: the case counter of the year, identity sequences
+    /// (PostgreSQL), and fresh planner statistics.
+    pub async fn bulk_finish(
+        &self,
+        office_id: i64,
+        year: i32,
+        last_case_number: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO case_counters (office_id, year, last) VALUES ($1, $2, $3) \
+                 ON CONFLICT (office_id, year) DO UPDATE SET last = $3",
+            )
+            .bind(office_id)
+            .bind(year as i64)
+            .bind(last_case_number)
+            .execute(&mut *tx)
+            .await?;
+        });
+        if let Db::Postgres(pool) = &self.db {
+            for table in ["constituents", "cases"] {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+            }
+        }
+        self.analyze().await
+    }
+}
