@@ -73,7 +73,7 @@ pub struct PageActor {
 }
 
 impl FromRequestParts<AppState> for PageActor {
-    type Rejection = PageError;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -81,10 +81,36 @@ impl FromRequestParts<AppState> for PageActor {
     ) -> Result<Self, Self::Rejection> {
         let token = cookie(parts, SESSION_COOKIE)
             .filter(|t| t.len() == 64)
-            .ok_or_else(|| PageError(AppError::Unauthorized("Please sign in.".into())))?
-            .to_owned();
-        let (actor, csrf) = auth::session_actor(&state.app, &token).await?;
-        Ok(PageActor { actor, csrf, token })
+            .map(str::to_owned);
+        let result = match &token {
+            Some(t) => auth::session_actor(&state.app, t).await,
+            None => Err(AppError::Unauthorized("Please sign in.".into())),
+        };
+        match (result, token) {
+            (Ok((actor, csrf)), Some(token)) => Ok(PageActor { actor, csrf, token }),
+            (Err(AppError::Unauthorized(_)), _) | (Ok(_), None) => {
+                // Back to where they were going once signed in (GET pages only).
+                let target = if parts.method == axum::http::Method::GET {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                let location = if target.is_empty() || target == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!(
+                        "/login?{}",
+                        serde_urlencoded::to_string([("next", target)]).unwrap_or_default()
+                    )
+                };
+                Err(axum::response::Redirect::to(&location).into_response())
+            }
+            (Err(e), _) => Err(PageError(e).into_response()),
+        }
     }
 }
 
@@ -102,12 +128,14 @@ async fn body_bytes(req: Request) -> Result<axum::body::Bytes, AppError> {
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
-    type Rejection = PageError;
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let who = PageActor::from_request_parts(&mut parts, state).await?;
-        let bytes = body_bytes(Request::from_parts(parts, body)).await?;
+        let bytes = body_bytes(Request::from_parts(parts, body))
+            .await
+            .map_err(|e| PageError(e).into_response())?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let sent = pairs
             .iter()
@@ -121,13 +149,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             );
             return Err(PageError(AppError::Forbidden(
                 "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
-            )));
+            ))
+            .into_response());
         }
         let data = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             PageError(AppError::field(
                 "form",
                 format!("The form could not be read ({e})."),
             ))
+            .into_response()
         })?;
         Ok(CsrfForm { who, data })
     }
