@@ -44,6 +44,7 @@ const STEP_TIMEOUT_MS = 15_000; // any single wait
 const READY_TIMEOUT_MS = 30_000; // server start, including migrations and the demo data
 const WATCHDOG_MS = 120_000; // the whole run, as a last resort
 const REFLOW_WIDTH = 320;
+const ANSI = /\x1b\[[0-9;]*m/g;
 const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -78,7 +79,7 @@ async function freePort() {
 /** Only CASEWORK_DATABASE_URL (and CASEWORK_LOG) reach the server; other
  *  CASEWORK_* settings from the caller's shell could change its behaviour. */
 function serverEnv() {
-  const env = {};
+  const env = { NO_COLOR: '1' };
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('CASEWORK_') || k === 'CASEWORK_DATABASE_URL' || k === 'CASEWORK_LOG') {
       env[k] = v;
@@ -106,8 +107,12 @@ async function startServer() {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
+  // Last resort if this process dies without cleaning up.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
   child.on('exit', (code, signal) => {
     exited = { code, signal };
+    process.off('exit', killOnExit);
   });
 
   const server = {
@@ -125,7 +130,7 @@ async function startServer() {
     if (exited) {
       throw new Failure(
         `server exited before it was ready (code ${exited.code}, signal ${exited.signal})\n` +
-          output.join(''),
+          output.join('').replace(ANSI, ''),
       );
     }
     try {
@@ -136,7 +141,7 @@ async function startServer() {
     }
     if (Date.now() > deadline) {
       await stopServer(server);
-      throw new Failure(`server not ready after ${READY_TIMEOUT_MS / 1000}s\n${output.join('')}`);
+      throw new Failure(`server not ready after ${READY_TIMEOUT_MS / 1000}s\n${output.join('').replace(ANSI, '')}`);
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 250);
@@ -179,7 +184,6 @@ function watch(page, base) {
     problems.push(`request failed: ${req.method()} ${req.url()} — ${req.failure()?.errorText}`);
   });
   page.on('console', (msg) => {
-    if (msg.text().startsWith('REFLOW')) console.log(msg.text());
     // The browser logs the expected 4xx of the error-page checks; those are
     // asserted explicitly instead.
     if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) {
@@ -250,7 +254,6 @@ async function reflow(page, url, step) {
   await page.setViewportSize({ width: REFLOW_WIDTH, height: 640 });
   const wide = await page.evaluate(() => {
     const root = document.documentElement;
-    console.log("REFLOW", root.scrollWidth, root.clientWidth, innerWidth);
     if (root.scrollWidth <= root.clientWidth) return [];
     const limit = root.clientWidth + 1;
     const name = (e) =>
@@ -392,7 +395,8 @@ async function scenario(browser, base) {
     const page = await newPage(browser, base);
     await signIn(page, 'wrong password', USERS.manager, { password: 'not-the-password', status: 401 });
     check(new URL(page.url()).pathname === '/login', `wrong password should stay on /login, got ${page.url()}`);
-    await expectText(page.getByRole('alert'), /do not match/i, 'wrong-password error message');
+    const refusal = await expectText(page.getByRole('alert'), /\S/, 'wrong-password error message');
+    log(`  refused with: ${refusal}`);
     await expectText(page.getByRole('heading', { level: 1 }), 'Sign in', 'login heading after refusal');
     check((await page.getByLabel('Email').inputValue()) === USERS.manager, 'email should be kept after a refusal');
     check((await page.getByLabel('Password').inputValue()) === '', 'password should not be echoed back');
@@ -404,6 +408,17 @@ async function scenario(browser, base) {
   await signIn(page, 'manager sign-in', USERS.manager);
   check(path_(page) === '/cases?view=mine', `after sign-in expected /cases?view=mine, got ${path_(page)}`);
   await expectText(mainNav(page).getByRole('link', { name: 'My cases' }), 'My cases', 'main navigation');
+  // Keyboard: the first Tab reaches a visible skip link that moves focus to the content.
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  check(await skip.evaluate((e) => e === document.activeElement), 'the first Tab should focus the skip link');
+  const box = await skip.boundingBox();
+  check(box && box.x >= 0 && box.y >= 0 && box.width > 1, 'the focused skip link should be on screen');
+  await page.keyboard.press('Enter');
+  check(
+    await page.evaluate(() => document.activeElement?.id === 'main'),
+    'Enter on the skip link should move focus to <main>',
+  );
 
   log('Step 2: find a constituent by the start of a last name');
   await navigate(page, 'constituents list', () =>
@@ -447,7 +462,6 @@ async function scenario(browser, base) {
   await expectText(definition(page, 'Status'), /^New$/, 'status of the new case');
   await expectText(definition(page, 'Category'), 'Housing', 'category of the new case');
   log(`  created ${reference}`);
-  const casePath = new URL(page.url()).pathname;
 
   log('Step 4: add a note to the history');
   const note = `Called the landlord (${stamp}); they will visit on Friday.`;
@@ -480,18 +494,33 @@ async function scenario(browser, base) {
   await navigate(page, 'account', () => mainNav(page).getByRole('link').last().click());
   check(path_(page) === '/account', `expected /account, got ${path_(page)}`);
   await expectText(page.getByRole('heading', { level: 1 }), 'Your account', 'account heading');
+  check(
+    !(await mainNav(page).getByRole('link', { name: 'Staff' }).count()),
+    'the office manager should not see the Staff link',
+  );
+  // A refused form shows an error summary; audit that state too.
+  await page.getByLabel('Current password').fill('not-my-password');
+  await page.getByLabel('New password').fill('short');
+  await navigate(page, 'password change refused', () => page.getByRole('button', { name: 'Change password' }).click(), {
+    status: 422,
+  });
+  await expectText(page.getByRole('alert'), /\S/, 'password change error summary');
   await goto(page, 'constituent page', constituentPath);
   await navigate(page, 'constituent edit form', () => page.getByRole('link', { name: 'Edit details' }).click());
   check(path_(page) === `${constituentPath}/edit`, `expected ${constituentPath}/edit, got ${path_(page)}`);
   await expectText(page.getByRole('heading', { level: 1 }), /./, 'constituent edit heading');
   check((await page.getByLabel('Last name').inputValue()).length > 0, 'constituent edit form should show the last name');
   await navigate(page, 'new constituent form', () => page.goto(`${base}/constituents/new`));
+  await navigate(page, 'empty constituent refused', () => page.getByRole('button', { name: 'Save' }).click(), {
+    status: 422,
+  });
+  await expectText(page.getByRole('alert'), 'Please correct these fields', 'constituent form error summary');
+  check(
+    (await page.locator('[aria-invalid="true"]').count()) > 0,
+    'the refused constituent form should mark the invalid fields',
+  );
   await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
-  check(
-    !(await mainNav(page).getByRole('link', { name: 'Staff' }).count()),
-    'the office manager should not see the Staff link',
-  );
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
   // Error pages have no navigation, so follow their own link back.
   await navigate(page, 'back from the error page', () => page.getByRole('link', { name: 'Go to my cases' }).click());
@@ -592,21 +621,22 @@ async function main() {
   await cleanup();
   clearTimeout(watchdog);
 
+  if (failure && server && !(failure instanceof Failure && /^server /.test(failure.message))) {
+    const tail = server.output.join('').replace(ANSI, '').trimEnd().split('\n').slice(-20).join('\n');
+    console.log(`\nLast server output:\n${tail}`);
+  }
   report();
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (failure) {
     console.log(`FAILED: ${failure instanceof Failure ? failure.message : failure.stack || failure}`);
-    if (server && !(failure instanceof Failure && /server/.test(failure.message))) {
-      const tail = server.output.join('').split('\n').slice(-30).join('\n');
-      console.log(`\nLast server output:\n${tail}`);
-    }
   }
   const ok = !failure && violations.length === 0 && problems.length === 0;
   console.log(
     `${ok ? 'PASSED' : 'FAILED'}: ${auditedPages} pages audited, ` +
       `${violations.length} serious/critical accessibility violation(s), ${problems.length} other problem(s), ${secs}s`,
   );
-  process.exitCode = ok ? 0 : 1;
+  // Exit now rather than when idle keep-alive sockets time out.
+  process.exit(ok ? 0 : 1);
 }
 
 await main();
