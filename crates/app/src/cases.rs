@@ -206,6 +206,40 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Case> {
     Ok(case)
 }
 
+/// A case by its reference (e.g. `CW-2026-00417`), if the actor may see it.
+pub async fn by_reference(app: &App, actor: &Actor, reference: &str) -> AppResult<Case> {
+    let Some(r) = casework_domain::CaseRef::parse(reference) else {
+        return Err(AppError::field(
+            "reference",
+            "Write the reference like CW-2026-00417.",
+        ));
+    };
+    let case = match app
+        .store
+        .case_by_reference(actor.office_id, r.as_str())
+        .await
+    {
+        Ok(c) => c,
+        Err(casework_store::Error::NotFound) => {
+            return Err(AppError::field(
+                "reference",
+                format!("There is no case {r} in this office."),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !actor
+        .role
+        .can_see_case(case.sensitive, case.assignee_id == Some(actor.user_id))
+    {
+        return Err(AppError::field(
+            "reference",
+            format!("There is no case {r} in this office."),
+        ));
+    }
+    Ok(case)
+}
+
 /// Changes a case: details need the right to edit, the assignee the right to
 /// assign, a new status must follow the lifecycle. Stale versions are refused.
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> AppResult<Case> {

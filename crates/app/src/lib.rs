@@ -7,6 +7,7 @@ pub mod cases;
 pub mod constituents;
 pub mod demo;
 mod error;
+pub mod mail;
 pub(crate) use error::check;
 pub mod users;
 
@@ -26,6 +27,8 @@ pub struct Settings {
     /// Failed sign-ins per email address allowed within `throttle_window_minutes`.
     pub max_failed_logins: i64,
     pub throttle_window_minutes: i64,
+    /// Largest message accepted into the mailbox; bigger ones are kept aside and reported.
+    pub max_message_bytes: usize,
 }
 
 impl Default for Settings {
@@ -35,20 +38,30 @@ impl Default for Settings {
             session_absolute_hours: 7 * 24,
             max_failed_logins: 5,
             throttle_window_minutes: 15,
+            max_message_bytes: 64 * 1024 * 1024,
         }
     }
 }
 
-/// The application: storage plus settings. Cheap to clone.
+/// The application: storage, the attachment store and settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
+    pub blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
     pub settings: Settings,
 }
 
 impl App {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        App { store, settings }
+    pub fn new(
+        store: Store,
+        blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
+        settings: Settings,
+    ) -> Self {
+        App {
+            store,
+            blobs,
+            settings,
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Log filter, e.g. `info` or `casework=debug,info`.
     pub log: String,
+    /// Largest email accepted, in MB; bigger ones are kept aside and reported.
+    pub max_message_mb: usize,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
             log: "info".into(),
+            max_message_mb: 64,
         }
     }
 }
@@ -91,6 +94,7 @@ impl Config {
             "session_idle_minutes",
             "session_absolute_hours",
             "log",
+            "max_message_mb",
         ]));
         fig.extract()
             .map_err(|e| format!("configuration error: {e}"))

@@ -27,11 +27,19 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
         .map_err(|e| format!("cannot open the database: {e}"))
 }
 
+/// The attachment store: `blobs/` in the data directory.
+pub fn blob_store(config: &Config) -> std::sync::Arc<dyn casework_app::store::blobs::BlobStore> {
+    std::sync::Arc::new(casework_app::store::blobs::LocalBlobs::new(
+        config.data_dir.join("blobs"),
+    ))
+}
+
 /// The services' settings from the configuration.
 pub fn settings(config: &Config) -> Settings {
     Settings {
         session_idle_minutes: config.session_idle_minutes,
         session_absolute_hours: config.session_absolute_hours,
+        max_message_bytes: config.max_message_mb.saturating_mul(1024 * 1024),
         ..Settings::default()
     }
 }

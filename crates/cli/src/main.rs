@@ -1,6 +1,6 @@
 //! `casework`: the server and its administration commands.
 
-use casework::{Config, open_store, settings};
+use casework::{Config, blob_store, open_store, settings};
 use casework_app::demo::{DEMO_OFFICE, DEMO_PASSWORD, DEMO_STAFF};
 use casework_app::users::NewAccount;
 use casework_app::{App, AppError, auth, demo, users};
@@ -64,6 +64,9 @@ enum Command {
         #[arg(long, default_value = DEMO_OFFICE)]
         office: String,
     },
+    /// Import and file email.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Apply database migrations and exit.
     Migrate,
     /// Print the API's OpenAPI document.
@@ -99,6 +102,19 @@ enum UserCommand {
         /// Read the password from standard input (first line).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Import a .eml file, an mbox file or a Maildir folder (recognised by itself) into an office.
+    /// Messages already stored are skipped, so importing twice imports nothing the second time.
+    Import {
+        /// A .eml file, an mbox file, a Maildir folder, or a folder of such files.
+        path: PathBuf,
+        /// The office whose mailbox this is.
+        #[arg(long)]
+        office: String,
     },
 }
 
@@ -173,7 +189,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         return Ok(());
     }
     let store = open_store(&config).await?;
-    let app = App::new(store.clone(), settings(&config));
+    let app = App::new(store.clone(), blob_store(&config), settings(&config));
     let result = match command {
         Command::Serve { listen, demo } => serve(app, &config, listen, demo).await,
         Command::Office(OfficeCommand::Add { name }) => {
@@ -240,6 +256,29 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 report.cases,
                 report.entries,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Mail(MailCommand::Import { path, office }) => {
+            let office = users::office_by_name(&app, &office)
+                .await
+                .map_err(explain)?;
+            let started = std::time::Instant::now();
+            let report = casework_app::mail::import_path(&app, office.id, &path)
+                .await
+                .map_err(explain)?;
+            for (source, reason) in &report.rejected {
+                println!("rejected: {source}: {reason}");
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "Imported {} messages ({} filed automatically, {} to the intake inbox), skipped {} already stored, rejected {} in {:.1}s.",
+                report.imported,
+                report.filed,
+                report.imported - report.filed,
+                report.skipped,
+                report.rejected.len(),
+                secs
             );
             Ok(())
         }

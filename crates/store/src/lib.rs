@@ -15,12 +15,15 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod blobs;
 mod bulk;
+mod correspondence;
 mod migrate;
 pub mod model;
 mod queries;
 
 pub use bulk::*;
+pub use correspondence::*;
 pub use model::*;
 
 /// Storage errors the layers above act on. Everything else is `Database`.

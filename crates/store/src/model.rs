@@ -221,6 +221,8 @@ pub struct TimelineEntry {
     pub body: String,
     /// JSON object `{"field": [before, after], …}` for audit entries.
     pub changes: Option<String>,
+    /// The email, letter or call this entry is about.
+    pub correspondence_id: Option<i64>,
 }
 
 /// An entry to append in the same transaction as the change it records.
@@ -230,6 +232,8 @@ pub struct NewEntry {
     pub actor_id: Option<i64>,
     pub body: String,
     pub changes: Option<String>,
+    /// The email, letter or call the entry is about.
+    pub correspondence_id: Option<i64>,
 }
 
 impl NewEntry {
@@ -239,6 +243,7 @@ impl NewEntry {
             actor_id,
             body: body.into(),
             changes: None,
+            correspondence_id: None,
         }
     }
 }

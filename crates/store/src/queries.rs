@@ -14,7 +14,7 @@ const CASE_COLUMNS: &str = "SELECT c.id, c.office_id, c.reference, c.constituent
     LEFT JOIN users u ON u.id = c.assignee_id ";
 
 const TIMELINE_COLUMNS: &str = "SELECT t.id, t.constituent_id, t.case_id, c.reference AS case_reference, \
-    t.kind, t.actor_id, u.display_name AS actor_name, t.at, t.body, t.changes \
+    t.kind, t.actor_id, u.display_name AS actor_name, t.at, t.body, t.changes, t.correspondence_id \
     FROM timeline t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.actor_id ";
 
 /// Appends `$entry` to the timeline inside transaction `$tx`.
@@ -22,8 +22,8 @@ macro_rules! append_entry {
     ($tx:ident, $office:expr, $constituent:expr, $case:expr, $at:expr, $entry:expr) => {{
         let e: &NewEntry = $entry;
         sqlx::query(
-            "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind($office)
         .bind($constituent)
@@ -33,10 +33,13 @@ macro_rules! append_entry {
         .bind($at)
         .bind(&e.body)
         .bind(&e.changes)
+        .bind(e.correspondence_id)
         .execute(&mut *$tx)
         .await?;
     }};
 }
+
+pub(crate) use append_entry;
 
 /// Replaces a constituent's search terms inside transaction `$tx`.
 macro_rules! write_terms {

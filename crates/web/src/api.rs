@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use casework_app::cases::{CaseInput, CasePatch, CaseQuery};
 use casework_app::constituents::{ConstituentInput, ConstituentPatch};
+use casework_app::store::{AttachmentRecord, Correspondence, CorrespondenceSummary};
 use casework_app::store::{Case, Constituent, TimelineEntry};
-use casework_app::{AppError, cases, constituents};
+use casework_app::{AppError, cases, constituents, mail};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
@@ -38,6 +39,15 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(get_case).patch(patch_case))
         .route("/cases/{id}/timeline", get(case_timeline))
         .route("/cases/{id}/notes", axum::routing::post(add_case_note))
+        .route("/cases/{id}/correspondence", get(case_correspondence))
+        .route("/intake", get(list_intake))
+        .route("/intake/{id}/file", axum::routing::post(file_intake))
+        .route(
+            "/intake/{id}/no-action",
+            axum::routing::post(intake_no_action),
+        )
+        .route("/correspondence/{id}", get(get_correspondence))
+        .route("/correspondence/{id}/raw", get(raw_correspondence))
         .fallback(not_found)
 }
 
@@ -159,6 +169,8 @@ pub struct TimelineOut {
     /// For changes: `{"field": [before, after]}`.
     #[schema(value_type = Option<Object>)]
     changes: Option<serde_json::Value>,
+    /// For `email_in` and other correspondence entries: the correspondence.
+    correspondence_id: Option<i64>,
 }
 
 impl From<TimelineEntry> for TimelineOut {
@@ -174,6 +186,7 @@ impl From<TimelineEntry> for TimelineOut {
             case_reference: t.case_reference,
             body: t.body,
             changes: t.changes.and_then(|c| serde_json::from_str(&c).ok()),
+            correspondence_id: t.correspondence_id,
         }
     }
 }
@@ -432,6 +445,233 @@ async fn add_case_note(
     }))
 }
 
+/// A piece of correspondence in a list.
+#[derive(Serialize, ToSchema)]
+pub struct CorrespondenceSummaryOut {
+    id: i64,
+    /// `in` or `out`.
+    direction: String,
+    /// `email`, `letter`, `call`, `meeting` or `visit`.
+    channel: String,
+    /// `intake` (waiting to be filed), `filed` or `no_action`.
+    state: String,
+    case_id: Option<i64>,
+    constituent_id: Option<i64>,
+    from: String,
+    from_name: String,
+    subject: String,
+    received_at: String,
+    unread: bool,
+    /// What was wrong with the message when it arrived, if anything.
+    problems: String,
+}
+
+impl From<CorrespondenceSummary> for CorrespondenceSummaryOut {
+    fn from(c: CorrespondenceSummary) -> Self {
+        CorrespondenceSummaryOut {
+            id: c.id,
+            direction: c.direction,
+            channel: c.channel,
+            state: c.state,
+            case_id: c.case_id,
+            constituent_id: c.constituent_id,
+            from: c.from_address,
+            from_name: c.from_name,
+            subject: c.subject,
+            received_at: iso(c.received_at),
+            unread: c.unread,
+            problems: c.problems,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    id: i64,
+    filename: String,
+    content_type: String,
+    size: i64,
+}
+
+impl From<AttachmentRecord> for AttachmentOut {
+    fn from(a: AttachmentRecord) -> Self {
+        AttachmentOut {
+            id: a.id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+        }
+    }
+}
+
+/// A piece of correspondence with its content.
+#[derive(Serialize, ToSchema)]
+pub struct CorrespondenceOut {
+    id: i64,
+    direction: String,
+    channel: String,
+    state: String,
+    case_id: Option<i64>,
+    constituent_id: Option<i64>,
+    message_id: String,
+    in_reply_to: String,
+    references: String,
+    from: String,
+    from_name: String,
+    to: String,
+    cc: String,
+    subject: String,
+    sent_at: Option<String>,
+    received_at: String,
+    /// The text of the message.
+    text: String,
+    /// The HTML of the message, sanitised: no scripts, no remote images.
+    html: Option<String>,
+    /// Size of the original in bytes (fetch it from `/raw`).
+    raw_size: i64,
+    problems: String,
+    attachments: Vec<AttachmentOut>,
+}
+
+impl CorrespondenceOut {
+    fn new(c: Correspondence, attachments: Vec<AttachmentRecord>) -> Self {
+        CorrespondenceOut {
+            id: c.id,
+            direction: c.direction,
+            channel: c.channel,
+            state: c.state,
+            case_id: c.case_id,
+            constituent_id: c.constituent_id,
+            message_id: c.message_id,
+            in_reply_to: c.in_reply_to,
+            references: c.reference_ids,
+            from: c.from_address,
+            from_name: c.from_name,
+            to: c.to_addresses,
+            cc: c.cc_addresses,
+            subject: c.subject,
+            sent_at: c.sent_at.map(iso),
+            received_at: iso(c.received_at),
+            text: c.body_text,
+            html: c.body_html,
+            raw_size: c.raw_size,
+            problems: c.problems,
+            attachments: attachments.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CorrespondenceList {
+    items: Vec<CorrespondenceSummaryOut>,
+    next_cursor: Option<String>,
+}
+
+/// Where to file an intake message: a case, or a constituent without a case.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileIn {
+    #[serde(default)]
+    case_id: Option<i64>,
+    #[serde(default)]
+    constituent_id: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    #[serde(default)]
+    cursor: Option<String>,
+    /// 1–200, default 50.
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/intake", tag = "correspondence", params(PageQuery),
+    responses((status = 200, body = CorrespondenceList), (status = 422, body = ErrorBody)))]
+async fn list_intake(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<axum::Json<CorrespondenceList>> {
+    let page = mail::intake(&s.app, &a, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
+    Ok(axum::Json(CorrespondenceList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/intake/{id}/file", tag = "correspondence", params(("id" = i64, Path)), request_body = FileIn,
+    responses((status = 200, body = CorrespondenceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_intake(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(f): ApiJson<FileIn>,
+) -> ApiResult<axum::Json<CorrespondenceOut>> {
+    mail::file(&s.app, &a, id, f.case_id, f.constituent_id).await?;
+    let (c, att) = mail::open(&s.app, &a, id).await?;
+    Ok(axum::Json(CorrespondenceOut::new(c, att)))
+}
+
+#[utoipa::path(post, path = "/api/v1/intake/{id}/no-action", tag = "correspondence", params(("id" = i64, Path)),
+    responses((status = 200, body = CorrespondenceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn intake_no_action(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<CorrespondenceOut>> {
+    mail::no_action(&s.app, &a, id).await?;
+    let (c, att) = mail::open(&s.app, &a, id).await?;
+    Ok(axum::Json(CorrespondenceOut::new(c, att)))
+}
+
+#[utoipa::path(get, path = "/api/v1/correspondence/{id}", tag = "correspondence", params(("id" = i64, Path)),
+    responses((status = 200, body = CorrespondenceOut), (status = 404, body = ErrorBody)))]
+async fn get_correspondence(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<CorrespondenceOut>> {
+    let (c, att) = mail::open(&s.app, &a, id).await?;
+    Ok(axum::Json(CorrespondenceOut::new(c, att)))
+}
+
+#[utoipa::path(get, path = "/api/v1/correspondence/{id}/raw", tag = "correspondence", params(("id" = i64, Path)),
+    responses((status = 200, description = "The original message, byte for byte", content_type = "message/rfc822"), (status = 404, body = ErrorBody)))]
+async fn raw_correspondence(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let bytes = mail::raw(&s.app, &a, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "message/rfc822"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"message.eml\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/correspondence", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CorrespondenceList), (status = 404, body = ErrorBody)))]
+async fn case_correspondence(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<CorrespondenceList>> {
+    let items = mail::for_case(&s.app, &a, id).await?;
+    Ok(axum::Json(CorrespondenceList {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -455,7 +695,8 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
     paths(me, list_constituents, create_constituent, get_constituent, patch_constituent, constituent_timeline,
-          list_cases, create_case, get_case, patch_case, case_timeline, add_case_note),
+          list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
+          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -12,7 +12,7 @@ use casework_app::constituents::{ConstituentInput, ConstituentPatch};
 use casework_app::domain::{Action, FieldErrors, Level, Role, Status, Urgency};
 use casework_app::store::{Case, Constituent, TimelineEntry, User};
 use casework_app::users::NewAccount;
-use casework_app::{Actor, AppError, auth, cases, constituents, users};
+use casework_app::{Actor, AppError, auth, cases, constituents, mail, users};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -56,6 +56,19 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{id}/sessions/revoke",
             post(user_revoke_sessions),
         )
+        .route("/intake", get(intake_page))
+        .route("/correspondence/{id}", get(correspondence_page))
+        .route("/correspondence/{id}/html", get(correspondence_html))
+        .route("/correspondence/{id}/raw", get(correspondence_raw))
+        .route(
+            "/correspondence/{id}/attachments/{attachment}",
+            get(correspondence_attachment),
+        )
+        .route("/correspondence/{id}/file", post(correspondence_file))
+        .route(
+            "/correspondence/{id}/no-action",
+            post(correspondence_no_action),
+        )
         .route("/account", get(account_page))
         .route("/account/password", post(account_password))
         .route("/account/tokens", post(account_token_create))
@@ -98,6 +111,8 @@ fn notice(code: &Option<String>) -> Option<String> {
         "revoked" => "Signed out everywhere.",
         "token_revoked" => "Token revoked.",
         "user" => "Account created.",
+        "filed" => "Message filed.",
+        "no_action" => "Message marked as needing no action.",
         _ => return None,
     };
     Some(text.to_owned())
@@ -371,6 +386,8 @@ struct ConstituentFormPage {
     checkboxes: Vec<CheckField>,
     errors: FieldErrors,
     conflict: Option<String>,
+    /// The intake message this record is being made from.
+    message: Option<i64>,
 }
 
 /// The constituent form as posted: checkboxes arrive as "on" or not at all.
@@ -389,6 +406,7 @@ struct ConstituentForm {
     do_not_phone: Option<String>,
     notes: String,
     version: String,
+    message: String,
 }
 
 impl ConstituentForm {
@@ -478,6 +496,7 @@ fn constituent_form_page(
         ],
         errors,
         conflict,
+        message: None,
     }
 }
 
@@ -485,18 +504,34 @@ fn unprocessable(html: Html<String>, status: axum::http::StatusCode) -> Response
     (status, html).into_response()
 }
 
-async fn constituent_new(who: PageActor) -> PageResult {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessageQuery {
+    message: Option<i64>,
+}
+
+async fn constituent_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<MessageQuery>,
+) -> PageResult {
     who.actor.require(Action::EditConstituent)?;
-    let page = constituent_form_page(
+    // From an intake message: pre-filled from its sender and signature.
+    let input = match q.message {
+        Some(mid) => mail::prefill(&mail::get(&s.app, &who.actor, mid).await?),
+        None => ConstituentInput::default(),
+    };
+    let mut page = constituent_form_page(
         &who,
         "Add a constituent".into(),
         "/constituents".into(),
         "/constituents".into(),
         String::new(),
-        &ConstituentInput::default(),
+        &input,
         FieldErrors::new(),
         None,
     );
+    page.message = q.message;
     Ok(render(&page)?.into_response())
 }
 
@@ -505,10 +540,21 @@ async fn constituent_create(
     form: CsrfForm<ConstituentForm>,
 ) -> PageResult {
     let input = form.data.input();
+    let message: Option<i64> = form.data.message.trim().parse().ok();
     match constituents::create(&s.app, &form.who.actor, &input).await {
-        Ok(c) => Ok(see(format!("/constituents/{}?notice=created", c.id))),
+        Ok(c) => match message {
+            // Made from an intake message: file it on them, then offer to open a case with it.
+            Some(mid) => {
+                mail::file(&s.app, &form.who.actor, mid, None, Some(c.id)).await?;
+                Ok(see(format!(
+                    "/constituents/{}/cases/new?message={mid}",
+                    c.id
+                )))
+            }
+            None => Ok(see(format!("/constituents/{}?notice=created", c.id))),
+        },
         Err(AppError::Invalid(errors)) => {
-            let page = constituent_form_page(
+            let mut page = constituent_form_page(
                 &form.who,
                 "Add a constituent".into(),
                 "/constituents".into(),
@@ -518,6 +564,7 @@ async fn constituent_create(
                 errors,
                 None,
             );
+            page.message = message;
             Ok(unprocessable(
                 render(&page)?,
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -613,6 +660,7 @@ struct TimelineRow {
     case_link: Option<(i64, String)>,
     body: String,
     changes: Vec<(String, String, String)>,
+    correspondence: Option<i64>,
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -627,6 +675,8 @@ fn kind_label(kind: &str) -> &'static str {
         "meeting" => "Meeting",
         "visit" => "Visit",
         "person_added" => "Person added",
+        "email_in" => "Email received",
+        "email_out" => "Email sent",
         _ => "Entry",
     }
 }
@@ -665,6 +715,7 @@ fn timeline_rows(entries: Vec<TimelineEntry>, show_case: bool) -> Vec<TimelineRo
                 },
                 body: t.body,
                 changes,
+                correspondence: t.correspondence_id,
             }
         })
         .collect()
@@ -787,6 +838,7 @@ struct CaseRow {
     opened: String,
     updated: String,
     sensitive: bool,
+    unread: bool,
 }
 
 impl From<&Case> for CaseRow {
@@ -804,6 +856,7 @@ impl From<&Case> for CaseRow {
             opened: day(k.opened_at),
             updated: when(k.updated_at),
             sensitive: k.sensitive,
+            unread: false,
         }
     }
 }
@@ -851,7 +904,17 @@ async fn case_list(
                 }
                 url
             });
-            (page.items.iter().map(CaseRow::from).collect(), next, None)
+            let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
+            let unread = mail::unread_cases(&s.app, &who.actor, &ids).await?;
+            let rows = page
+                .items
+                .iter()
+                .map(|k| CaseRow {
+                    unread: unread.contains(&k.id),
+                    ..CaseRow::from(k)
+                })
+                .collect();
+            (rows, next, None)
         }
         Err(AppError::Invalid(f)) => (
             Vec::new(),
@@ -913,6 +976,7 @@ struct CaseForm {
     assignee_id: String,
     review_date: String,
     version: String,
+    message: String,
 }
 
 impl CaseForm {
@@ -929,6 +993,7 @@ impl CaseForm {
             assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
             review_date: k.review_date.clone().unwrap_or_default(),
             version: k.version.to_string(),
+            message: String::new(),
         }
     }
 
@@ -960,6 +1025,7 @@ struct CaseFormPage {
     show_assignee: bool,
     errors: FieldErrors,
     conflict: Option<String>,
+    message: Option<i64>,
 }
 
 async fn assignee_options(s: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, PageError> {
@@ -1012,20 +1078,37 @@ async fn case_form_page(
         f,
         errors,
         conflict,
+        message: None,
     })
 }
 
-async fn case_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+async fn case_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<MessageQuery>,
+) -> PageResult {
     who.actor.require(Action::OpenCase)?;
     let c = constituents::get(&s.app, &who.actor, id).await?;
-    let f = CaseForm {
+    let mut f = CaseForm {
         constituent_id: id.to_string(),
         urgency: "normal".into(),
         level: "federal".into(),
         sensitivity: "normal".into(),
         ..CaseForm::default()
     };
-    let page = case_form_page(
+    // From a message: its subject is a good first title, its text a first summary.
+    if let Some(mid) = q.message {
+        let m = mail::get(&s.app, &who.actor, mid).await?;
+        let subject = m.subject.trim();
+        let subject = subject
+            .strip_prefix("Re:")
+            .or_else(|| subject.strip_prefix("RE:"))
+            .unwrap_or(subject);
+        f.title = subject.trim().chars().take(200).collect();
+        f.summary = m.body_text.chars().take(2000).collect();
+    }
+    let mut page = case_form_page(
         &s,
         &who,
         "Open a case".into(),
@@ -1038,6 +1121,7 @@ async fn case_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> Page
         None,
     )
     .await?;
+    page.message = q.message;
     Ok(render(&page)?.into_response())
 }
 
@@ -1060,11 +1144,17 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
         assignee_id: f.assignee(),
         review_date: Some(f.review_date.clone()),
     };
+    let message: Option<i64> = f.message.trim().parse().ok();
     match cases::open(&s.app, &form.who.actor, &input).await {
-        Ok(k) => Ok(see(format!("/cases/{}?notice=created", k.id))),
+        Ok(k) => {
+            if let Some(mid) = message {
+                mail::file(&s.app, &form.who.actor, mid, Some(k.id), None).await?;
+            }
+            Ok(see(format!("/cases/{}?notice=created", k.id)))
+        }
         Err(AppError::Invalid(errors)) => {
             let c = constituents::get(&s.app, &form.who.actor, constituent_id).await?;
-            let page = case_form_page(
+            let mut page = case_form_page(
                 &s,
                 &form.who,
                 "Open a case".into(),
@@ -1077,6 +1167,7 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
                 None,
             )
             .await?;
+            page.message = message;
             Ok(unprocessable(
                 render(&page)?,
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -1199,6 +1290,7 @@ struct CasePage {
     can_assign: bool,
     can_note: bool,
     errors: FieldErrors,
+    correspondence: Vec<MailRow>,
 }
 
 async fn case_view(
@@ -1211,6 +1303,11 @@ async fn case_view(
     let k = cases::get(&s.app, &who.actor, id).await?;
     let people = cases::people(&s.app, &who.actor, id).await?;
     let timeline = cases::timeline(&s.app, &who.actor, id).await?;
+    let correspondence = mail::for_case(&s.app, &who.actor, id)
+        .await?
+        .iter()
+        .map(MailRow::from)
+        .collect();
     let role = who.actor.role;
     let dash = |v: &str| {
         if v.is_empty() {
@@ -1236,6 +1333,7 @@ async fn case_view(
         people,
         timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
         errors,
+        correspondence,
         k: CaseDetail {
             id: k.id,
             status_label: k.status().label(),
@@ -1703,4 +1801,340 @@ async fn account_token_revoke(
 ) -> PageResult {
     auth::revoke_api_token(&s.app, &form.who.actor, id).await?;
     Ok(see("/account?notice=token_revoked".into()))
+}
+
+// ----- intake and correspondence -----
+
+/// A message in a list.
+struct MailRow {
+    id: i64,
+    from: String,
+    from_name: String,
+    subject: String,
+    received: String,
+    unread: bool,
+    problems: String,
+}
+
+impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
+    fn from(c: &casework_app::store::CorrespondenceSummary) -> Self {
+        MailRow {
+            id: c.id,
+            from: c.from_address.clone(),
+            from_name: c.from_name.clone(),
+            subject: c.subject.clone(),
+            received: when(c.received_at),
+            unread: c.unread,
+            problems: c.problems.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    rows: Vec<MailRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IntakeQuery {
+    cursor: String,
+    notice: Option<String>,
+}
+
+async fn intake_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<IntakeQuery>,
+) -> PageResult {
+    let page = mail::intake(&s.app, &who.actor, Some(&q.cursor), 50).await?;
+    let view = IntakePage {
+        nav: nav(&who, "intake"),
+        notice: notice(&q.notice),
+        rows: page.items.iter().map(MailRow::from).collect(),
+        next: page.next.map(|c| c.encode()),
+    };
+    Ok(render(&view)?.into_response())
+}
+
+struct MessageDetail {
+    id: i64,
+    subject: String,
+    from: String,
+    from_name: String,
+    to: String,
+    cc: String,
+    received: String,
+    sent: String,
+    state: String,
+    state_label: &'static str,
+    problems: String,
+    text: String,
+    has_html: bool,
+    raw_size: String,
+    constituent_id: i64,
+}
+
+struct AttachmentRow {
+    id: i64,
+    filename: String,
+    content_type: String,
+    size: String,
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "correspondence.html")]
+struct CorrespondencePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    m: MessageDetail,
+    attachments: Vec<AttachmentRow>,
+    back: Option<(String, String)>,
+    can_triage: bool,
+    matches: Vec<(i64, String)>,
+    open_cases: Vec<(i64, String)>,
+    errors: FieldErrors,
+}
+
+async fn correspondence_view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+) -> Result<CorrespondencePage, PageError> {
+    let (m, attachments) = mail::open(&s.app, &who.actor, id).await?;
+    let back = match (m.case_id, m.constituent_id) {
+        (Some(k), _) => Some((format!("/cases/{k}"), "Back to the case".to_owned())),
+        (None, Some(c)) => Some((
+            format!("/constituents/{c}"),
+            "Back to the constituent".to_owned(),
+        )),
+        _ => Some(("/intake".to_owned(), "Back to the intake inbox".to_owned())),
+    };
+    let open_to_filing = m.state == "intake" || (m.state == "filed" && m.case_id.is_none());
+    let can_triage = open_to_filing && who.actor.role.can(Action::EditConstituent);
+    let mut matches = Vec::new();
+    let mut open_cases = Vec::new();
+    if can_triage {
+        if m.state == "intake" && !m.from_address.is_empty() {
+            let q = constituents::search(&s.app, &who.actor, &m.from_address, None, 10).await?;
+            matches = q
+                .items
+                .iter()
+                .filter(|c| c.email == m.from_address)
+                .map(|c| (c.id, c.full_name()))
+                .collect();
+        }
+        if let Some(c) = m.constituent_id {
+            let q = CaseQuery {
+                constituent_id: Some(c),
+                view: "active".into(),
+                ..CaseQuery::default()
+            };
+            open_cases = cases::list(&s.app, &who.actor, &q)
+                .await?
+                .items
+                .iter()
+                .map(|k| (k.id, format!("{} {}", k.reference, k.title)))
+                .collect();
+        }
+    }
+    let state_label = match m.state.as_str() {
+        "intake" => "Waiting in the intake inbox",
+        "no_action" => "No action needed",
+        _ if m.case_id.is_some() => "On a case",
+        _ => "On a constituent's record",
+    };
+    Ok(CorrespondencePage {
+        nav: nav(who, "intake"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentRow {
+                id: a.id,
+                filename: a.filename,
+                content_type: a.content_type,
+                size: human_size(a.size),
+            })
+            .collect(),
+        back,
+        can_triage,
+        matches,
+        open_cases,
+        errors,
+        m: MessageDetail {
+            id: m.id,
+            subject: m.subject,
+            from: m.from_address,
+            from_name: m.from_name,
+            to: m.to_addresses,
+            cc: m.cc_addresses,
+            received: when(m.received_at),
+            sent: m.sent_at.map(when).unwrap_or_default(),
+            state: m.state,
+            state_label,
+            problems: m.problems,
+            text: m.body_text,
+            has_html: m.body_html.is_some(),
+            raw_size: human_size(m.raw_size),
+            constituent_id: m.constituent_id.unwrap_or(0),
+        },
+    })
+}
+
+async fn correspondence_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let page = correspondence_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The message's own HTML, already sanitised, as a page of its own with a
+/// policy that forbids scripts, forms and anything remote.
+async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let m = mail::get(&s.app, &who.actor, id).await?;
+    let Some(html) = m.body_html else {
+        return Err(PageError(AppError::NotFound));
+    };
+    let doc = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Formatted message</title></head><body>{html}</body></html>"
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+            ),
+        ],
+        doc,
+    )
+        .into_response())
+}
+
+async fn correspondence_raw(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let bytes = mail::raw(&s.app, &who.actor, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "message/rfc822"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"message.eml\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn correspondence_attachment(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    raw: axum::extract::RawPathParams,
+) -> PageResult {
+    let attachment: i64 = raw
+        .iter()
+        .find(|(k, _)| *k == "attachment")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(PageError(AppError::NotFound))?;
+    let (a, bytes) = mail::attachment(&s.app, &who.actor, id, attachment).await?;
+    // Always a download, never rendered in the page's origin.
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        a.filename.replace(['"', '\\'], "_")
+    );
+    let disposition =
+        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FileForm {
+    reference: String,
+    case_id: String,
+    constituent_id: String,
+}
+
+async fn correspondence_file(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<FileForm>,
+) -> PageResult {
+    let f = &form.data;
+    let actor = &form.who.actor;
+    let mut case_id: Option<i64> = f.case_id.trim().parse().ok();
+    let constituent_id: Option<i64> = f.constituent_id.trim().parse().ok();
+    let result = if !f.reference.trim().is_empty() {
+        match cases::by_reference(&s.app, actor, &f.reference).await {
+            Ok(k) => {
+                case_id = Some(k.id);
+                mail::file(&s.app, actor, id, case_id, None).await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        mail::file(&s.app, actor, id, case_id, constituent_id).await
+    };
+    match result {
+        Ok(()) => Ok(see(match case_id {
+            Some(k) => format!("/cases/{k}?notice=filed"),
+            None => format!("/correspondence/{id}?notice=filed"),
+        })),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn correspondence_no_action(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    match mail::no_action(&s.app, &form.who.actor, id).await {
+        Ok(()) => Ok(see("/intake?notice=no_action".into())),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

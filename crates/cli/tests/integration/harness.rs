@@ -28,6 +28,7 @@ pub struct TestApp {
     pub app: App,
     pub backend: Backend,
     dir: Option<PathBuf>,
+    blob_dir: PathBuf,
     schema: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     counter: std::sync::atomic::AtomicUsize,
@@ -90,7 +91,9 @@ impl TestApp {
             }
         };
         let store = Store::open(&opts).await.expect("open the test database");
-        let app = App::new(store, settings);
+        let blob_dir = std::env::temp_dir().join(format!("casework-blobs-{}", unique()));
+        let blobs = std::sync::Arc::new(casework_app::store::blobs::LocalBlobs::new(&blob_dir));
+        let app = App::new(store, blobs, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -112,6 +115,7 @@ impl TestApp {
             app,
             backend,
             dir,
+            blob_dir,
             schema,
             shutdown: Some(tx),
             counter: Default::default(),
@@ -201,6 +205,7 @@ impl Drop for TestApp {
         if let Some(dir) = self.dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
+        let _ = std::fs::remove_dir_all(&self.blob_dir);
         if let Some(schema) = self.schema.take() {
             // Drop the schema from a separate thread: Drop cannot await.
             let _ = std::thread::spawn(move || {

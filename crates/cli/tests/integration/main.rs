@@ -5,5 +5,6 @@ pub mod harness;
 mod api;
 mod authz;
 mod cli;
+mod mail;
 mod openapi;
 mod pages;

@@ -41,6 +41,20 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         json!({"body": "hello"}),
     )
     .await;
+    let mail = |n: u32| {
+        casework_app::mail::RawMessage {
+        source: format!("doc{n}"),
+        bytes: format!("From: someone{n}@example.org\r\nSubject: Doc {n}\r\nMessage-ID: <doc{n}@x>\r\n\r\nHello\r\n").into_bytes(),
+    }
+    };
+    casework_app::mail::ingest(&t.app, office, vec![mail(1), mail(2)])
+        .await
+        .unwrap();
+    let intake = api.get("/api/v1/intake").await.body;
+    let (to_file, to_drop) = (
+        intake["items"][0]["id"].as_i64().unwrap(),
+        intake["items"][1]["id"].as_i64().unwrap(),
+    );
 
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -48,6 +62,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
             operations.push(format!("{} {path}", method.to_uppercase()));
             let id = if path.contains("/cases/") {
                 case["id"].as_i64().unwrap()
+            } else if path.contains("no-action") {
+                to_drop
+            } else if path.contains("/intake/") || path.contains("/correspondence/") {
+                to_file
             } else {
                 person
             };
@@ -57,6 +75,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 ("post", "/api/v1/cases") => {
                     Some(json!({"constituent_id": person, "title": "Doc"}))
                 }
+                ("post", "/api/v1/intake/{id}/file") => Some(json!({"case_id": case["id"]})),
+                ("post", "/api/v1/intake/{id}/no-action") => None,
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
                 _ => None,
@@ -94,6 +114,12 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "PATCH /api/v1/cases/{id}",
         "GET /api/v1/cases/{id}/timeline",
         "POST /api/v1/cases/{id}/notes",
+        "GET /api/v1/cases/{id}/correspondence",
+        "GET /api/v1/intake",
+        "POST /api/v1/intake/{id}/file",
+        "POST /api/v1/intake/{id}/no-action",
+        "GET /api/v1/correspondence/{id}",
+        "GET /api/v1/correspondence/{id}/raw",
     ]
     .into_iter()
     .collect();

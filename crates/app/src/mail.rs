@@ -1,0 +1,544 @@
+//! Incoming mail: ingestion (parse, keep the original, file, index) and the
+//! intake inbox where a person files what could not be filed automatically.
+
+use casework_domain::{Action, CaseRef, FieldErrors};
+use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
+use casework_store::{
+    AttachmentRecord, Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page,
+};
+use std::path::{Path, PathBuf};
+
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+/// What happened to each message of an import.
+#[derive(Debug, Default, Clone)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub skipped: usize,
+    /// (where the message came from, why it was not stored)
+    pub rejected: Vec<(String, String)>,
+    /// How many of the imported were filed on a case or constituent.
+    pub filed: usize,
+}
+
+impl ImportReport {
+    pub fn add(&mut self, other: ImportReport) {
+        self.imported += other.imported;
+        self.skipped += other.skipped;
+        self.filed += other.filed;
+        self.rejected.extend(other.rejected);
+    }
+}
+
+/// A raw message and where it came from (a file path, `mbox:path#3`, `imap:…`).
+pub struct RawMessage {
+    pub source: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Finds a case reference like `CW-2026-00417` anywhere in a subject line.
+pub fn reference_in(subject: &str) -> Option<CaseRef> {
+    let upper = subject.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(pos) = upper[from..].find("CW-") {
+        let start = from + pos;
+        let tail: String = upper[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if let Some(r) = CaseRef::parse(&tail) {
+            return Some(r);
+        }
+        from = start + 3;
+    }
+    None
+}
+
+async fn decide_filing(app: &App, office_id: i64, p: &ParsedMail) -> AppResult<Filing> {
+    let mut thread: Vec<String> = p.in_reply_to.clone();
+    thread.extend(p.references.iter().rev().cloned());
+    if let Some((case, constituent)) = app.store.thread_case(office_id, &thread).await? {
+        return Ok(match case {
+            Some(case_id) => Filing::Case {
+                case_id,
+                constituent_id: constituent,
+            },
+            None => Filing::Constituent(constituent),
+        });
+    }
+    if let Some(r) = reference_in(&p.subject) {
+        match app.store.case_by_reference(office_id, r.as_str()).await {
+            Ok(c) => {
+                return Ok(Filing::Case {
+                    case_id: c.id,
+                    constituent_id: c.constituent_id,
+                });
+            }
+            Err(casework_store::Error::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !p.from_address.is_empty() {
+        let matches = app
+            .store
+            .constituents_by_email(office_id, &p.from_address)
+            .await?;
+        if let [only] = matches.as_slice() {
+            return Ok(Filing::Constituent(only.id));
+        }
+    }
+    Ok(Filing::Intake)
+}
+
+/// Stores a batch of raw messages for an office: each is kept byte for byte,
+/// parsed, filed where it can be, and stored exactly once. Nothing here can
+/// make a message disappear: an unreadable one is stored with its problems,
+/// an empty or oversized one is reported (the oversized kept aside).
+pub async fn ingest(app: &App, office_id: i64, batch: Vec<RawMessage>) -> AppResult<ImportReport> {
+    let mut report = ImportReport::default();
+    let max = app.settings.max_message_bytes;
+    let blobs = app.blobs.clone();
+    // Parsing and writing files is CPU and disk work: off the async threads.
+    let prepared = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::with_capacity(batch.len());
+        for m in batch {
+            if m.bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                out.push(Err((m.source, "The message is empty.".to_owned(), None)));
+                continue;
+            }
+            let raw_key = sha256_hex(&m.bytes);
+            if let Err(e) = blobs.put(&raw_key, &m.bytes) {
+                out.push(Err((
+                    m.source,
+                    format!("The original could not be saved: {e}."),
+                    None,
+                )));
+                continue;
+            }
+            if m.bytes.len() > max {
+                let reason = format!(
+                    "The message is {} MB, over the {} MB limit; the original is kept aside.",
+                    m.bytes.len() / (1024 * 1024),
+                    max / (1024 * 1024)
+                );
+                out.push(Err((m.source, reason, Some(raw_key))));
+                continue;
+            }
+            let parsed = parse(&m.bytes);
+            let mut attachments = Vec::with_capacity(parsed.attachments.len());
+            let mut failed = None;
+            for a in &parsed.attachments {
+                let key = sha256_hex(&a.data);
+                if let Err(e) = blobs.put(&key, &a.data) {
+                    failed = Some(format!("An attachment could not be saved: {e}."));
+                    break;
+                }
+                attachments.push((
+                    a.filename.clone(),
+                    a.content_type.clone(),
+                    a.data.len() as i64,
+                    key,
+                ));
+            }
+            match failed {
+                Some(reason) => out.push(Err((m.source, reason, Some(raw_key)))),
+                None => out.push(Ok((m.source, m.bytes.len(), raw_key, parsed, attachments))),
+            }
+        }
+        out
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("mail parsing task: {e}")))?;
+
+    let now = now_millis();
+    let mut incoming = Vec::new();
+    for item in prepared {
+        match item {
+            Err((source, reason, blob)) => {
+                app.store
+                    .record_mail_rejection(office_id, &source, &reason, blob.as_deref(), now)
+                    .await?;
+                report.rejected.push((source, reason));
+            }
+            Ok((source, size, raw_key, parsed, attachments)) => {
+                let filing = decide_filing(app, office_id, &parsed).await?;
+                incoming.push(Incoming {
+                    dedupe_key: parsed.dedupe_key.clone(),
+                    in_reply_to: parsed.in_reply_to.join(" "),
+                    reference_ids: parsed.references.join(" "),
+                    to_addresses: parsed.to.join(", "),
+                    cc_addresses: parsed.cc.join(", "),
+                    sent_at: parsed.date,
+                    problems: parsed.problems.join(" "),
+                    raw_blob: raw_key,
+                    raw_size: size as i64,
+                    message_id: parsed.message_id,
+                    from_address: parsed.from_address,
+                    from_name: parsed.from_name,
+                    subject: parsed.subject,
+                    body_text: parsed.text,
+                    body_html: parsed.html,
+                    source,
+                    attachments,
+                    filing,
+                });
+            }
+        }
+    }
+    if incoming.is_empty() {
+        return Ok(report);
+    }
+    let ids = app.store.store_incoming(office_id, &incoming, now).await?;
+    for (id, m) in ids.iter().zip(&incoming) {
+        match id {
+            Some(_) => {
+                report.imported += 1;
+                if m.filing != Filing::Intake {
+                    report.filed += 1;
+                }
+            }
+            None => report.skipped += 1,
+        }
+    }
+    tracing::info!(
+        office_id,
+        imported = report.imported,
+        skipped = report.skipped,
+        rejected = report.rejected.len(),
+        "mail stored"
+    );
+    Ok(report)
+}
+
+/// What `casework mail import` reads: a `.eml` file, an mbox file, a
+/// Maildir (a folder with `cur`/`new`), or a folder of `.eml`/`.mbox` files.
+pub fn collect_sources(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    if path.is_file() {
+        out.push(path.to_owned());
+        return Ok(out);
+    }
+    let is_maildir = path.join("cur").is_dir() || path.join("new").is_dir();
+    let dirs: Vec<PathBuf> = if is_maildir {
+        vec![path.join("new"), path.join("cur")]
+    } else {
+        vec![path.to_owned()]
+    };
+    for dir in dirs {
+        if !dir.is_dir() {
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            // In a plain folder only .eml and .mbox files are mail; in a Maildir every file is.
+            let mail_file = is_maildir
+                || p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("mbox")
+                });
+            if p.is_file() && mail_file {
+                out.push(p);
+            } else if p.is_dir() && !is_maildir {
+                out.extend(collect_sources(&p)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one source file into messages: an mbox is split, anything else is one message.
+pub fn read_source(path: &Path) -> std::io::Result<Vec<RawMessage>> {
+    let bytes = std::fs::read(path)?;
+    let name = path.display().to_string();
+    let is_mbox = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mbox"))
+        || casework_mail::looks_like_mbox(&bytes);
+    if is_mbox {
+        Ok(casework_mail::split_mbox(&bytes)
+            .into_iter()
+            .enumerate()
+            .map(|(n, b)| RawMessage {
+                source: format!("{name}#{}", n + 1),
+                bytes: b,
+            })
+            .collect())
+    } else {
+        Ok(vec![RawMessage {
+            source: name,
+            bytes,
+        }])
+    }
+}
+
+/// Imports everything under `path` into an office, in batches.
+pub async fn import_path(app: &App, office_id: i64, path: &Path) -> AppResult<ImportReport> {
+    let sources = collect_sources(path)
+        .map_err(|e| AppError::field("path", format!("Cannot read {}: {e}.", path.display())))?;
+    let mut report = ImportReport::default();
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0usize;
+    for src in sources {
+        match read_source(&src) {
+            Ok(messages) => {
+                for m in messages {
+                    batch_bytes += m.bytes.len();
+                    batch.push(m);
+                }
+            }
+            Err(e) => report.rejected.push((
+                src.display().to_string(),
+                format!("The file could not be read: {e}."),
+            )),
+        }
+        if batch.len() >= 500 || batch_bytes > 64 * 1024 * 1024 {
+            report.add(ingest(app, office_id, std::mem::take(&mut batch)).await?);
+            batch_bytes = 0;
+        }
+    }
+    if !batch.is_empty() {
+        report.add(ingest(app, office_id, batch).await?);
+    }
+    Ok(report)
+}
+
+// ----- the intake inbox and reading correspondence -----
+
+pub async fn intake(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Page<CorrespondenceSummary>> {
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            Cursor::decode(c)
+                .ok_or_else(|| AppError::field("cursor", "This paging cursor is not valid."))?,
+        ),
+        None => None,
+    };
+    Ok(app
+        .store
+        .intake(actor.office_id, cursor.as_ref(), limit.clamp(1, 200))
+        .await?)
+}
+
+pub async fn intake_count(app: &App, actor: &Actor) -> AppResult<i64> {
+    Ok(app.store.count_intake(actor.office_id).await?)
+}
+
+/// One message, if the actor may see it (a message on a case is as visible as the case).
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Correspondence> {
+    let c = app.store.correspondence(actor.office_id, id).await?;
+    if let Some(case_id) = c.case_id {
+        crate::cases::get(app, actor, case_id).await?;
+    }
+    Ok(c)
+}
+
+/// Opens a message: marks it read for the office.
+pub async fn open(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(Correspondence, Vec<AttachmentRecord>)> {
+    let c = get(app, actor, id).await?;
+    if c.unread {
+        app.store.mark_read(c.id).await?;
+    }
+    let attachments = app.store.attachments(c.id).await?;
+    Ok((c, attachments))
+}
+
+/// The original message, byte for byte.
+pub async fn raw(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+    let c = get(app, actor, id).await?;
+    let Some(key) = c.raw_blob else {
+        return Err(AppError::NotFound);
+    };
+    let blobs = app.blobs.clone();
+    tokio::task::spawn_blocking(move || blobs.get(&key))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("reading a stored original: {e}")))
+}
+
+/// An attachment's bytes, with its name and type, if the actor may see the message.
+pub async fn attachment(
+    app: &App,
+    actor: &Actor,
+    correspondence_id: i64,
+    attachment_id: i64,
+) -> AppResult<(AttachmentRecord, Vec<u8>)> {
+    let c = get(app, actor, correspondence_id).await?;
+    let a = app
+        .store
+        .attachments(c.id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or(AppError::NotFound)?;
+    let blobs = app.blobs.clone();
+    let key = a.blob.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("reading a stored attachment: {e}")))?;
+    Ok((a, bytes))
+}
+
+/// Which of these cases have unread incoming mail ("new reply" markers).
+pub async fn unread_cases(app: &App, actor: &Actor, case_ids: &[i64]) -> AppResult<Vec<i64>> {
+    Ok(app.store.unread_cases(&actor.scope(), case_ids).await?)
+}
+
+pub async fn for_case(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+) -> AppResult<Vec<CorrespondenceSummary>> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    Ok(app
+        .store
+        .case_correspondence(actor.office_id, case.id)
+        .await?)
+}
+
+/// Files an intake message on a case, or on a constituent without a case.
+pub async fn file(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    case_id: Option<i64>,
+    constituent_id: Option<i64>,
+) -> AppResult<()> {
+    actor.require(Action::EditConstituent)?;
+    let msg = app.store.correspondence(actor.office_id, id).await?;
+    let open_to_filing = msg.state == "intake" || (msg.state == "filed" && msg.case_id.is_none());
+    if !open_to_filing {
+        return Err(AppError::field(
+            "id",
+            "This message has already been dealt with.",
+        ));
+    }
+    let mut e = FieldErrors::new();
+    let (constituent, case) = match (case_id, constituent_id) {
+        (Some(k), _) => match crate::cases::get(app, actor, k).await {
+            Ok(c) => (c.constituent_id, Some(c.id)),
+            Err(AppError::NotFound) => {
+                e.add("case_id", "There is no such case in this office.");
+                (0, None)
+            }
+            Err(other) => return Err(other),
+        },
+        (None, Some(p)) => match app.store.constituent(actor.office_id, p).await {
+            Ok(c) => (c.id, None),
+            Err(casework_store::Error::NotFound) => {
+                e.add(
+                    "constituent_id",
+                    "There is no such constituent in this office.",
+                );
+                (0, None)
+            }
+            Err(other) => return Err(other.into()),
+        },
+        (None, None) => {
+            e.add(
+                "case_id",
+                "Choose a case or a constituent to file this message on.",
+            );
+            (0, None)
+        }
+    };
+    if msg.state == "filed" && msg.constituent_id != Some(constituent) && constituent != 0 {
+        e.add(
+            "case_id",
+            "This message is filed on another constituent; choose one of their cases.",
+        );
+    }
+    check(e)?;
+    match app
+        .store
+        .file_correspondence(
+            actor.office_id,
+            id,
+            constituent,
+            case,
+            actor.user_id,
+            now_millis(),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "id",
+            "Someone else dealt with this message first.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes a message out of the intake inbox: no action needed.
+pub async fn no_action(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    actor.require(Action::EditConstituent)?;
+    app.store.correspondence(actor.office_id, id).await?;
+    match app
+        .store
+        .mark_no_action(actor.office_id, id, actor.user_id, now_millis())
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "id",
+            "This message has already been dealt with.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Details for a new constituent record guessed from an intake message.
+pub fn prefill(c: &Correspondence) -> crate::constituents::ConstituentInput {
+    let g = guess_signature(&c.from_name, &c.body_text);
+    crate::constituents::ConstituentInput {
+        first_name: g.first_name,
+        last_name: g.last_name,
+        email: c.from_address.clone(),
+        phone: g.phone,
+        postcode: g.postcode,
+        address: g.address,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference_in;
+
+    #[test]
+    fn references_are_found_in_subjects() {
+        assert_eq!(
+            reference_in("Re: [CW-2026-00417] Passport")
+                .unwrap()
+                .as_str(),
+            "CW-2026-00417"
+        );
+        assert_eq!(
+            reference_in("re: about cw-2026-00012, again")
+                .unwrap()
+                .as_str(),
+            "CW-2026-00012"
+        );
+        assert!(reference_in("CW-26-1 nothing").is_none());
+        assert!(reference_in("no reference").is_none());
+    }
+}

@@ -1,0 +1,456 @@
+//! Correspondence: storing incoming mail exactly once, filing it, and
+//! reading it back for the intake inbox, cases and constituents.
+
+use sqlx::QueryBuilder;
+
+use crate::model::{Cursor, NewEntry, Page, Scope};
+use crate::queries::append_entry;
+use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+
+/// A message as stored (without its body, for lists).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CorrespondenceSummary {
+    pub id: i64,
+    pub direction: String,
+    pub channel: String,
+    pub state: String,
+    pub case_id: Option<i64>,
+    pub constituent_id: Option<i64>,
+    pub from_address: String,
+    pub from_name: String,
+    pub subject: String,
+    pub received_at: i64,
+    pub unread: bool,
+    pub problems: String,
+}
+
+/// A message with everything shown on its page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Correspondence {
+    pub id: i64,
+    pub office_id: i64,
+    pub direction: String,
+    pub channel: String,
+    pub state: String,
+    pub case_id: Option<i64>,
+    pub constituent_id: Option<i64>,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub reference_ids: String,
+    pub from_address: String,
+    pub from_name: String,
+    pub to_addresses: String,
+    pub cc_addresses: String,
+    pub subject: String,
+    pub sent_at: Option<i64>,
+    pub received_at: i64,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub raw_blob: Option<String>,
+    pub raw_size: i64,
+    pub source: String,
+    pub problems: String,
+    pub filed_by: Option<i64>,
+    pub filed_at: Option<i64>,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRecord {
+    pub id: i64,
+    pub correspondence_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub blob: String,
+}
+
+/// Where an incoming message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    Case { case_id: i64, constituent_id: i64 },
+    Constituent(i64),
+    Intake,
+}
+
+/// An incoming message ready to store: its blobs are already written.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub dedupe_key: String,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub reference_ids: String,
+    pub from_address: String,
+    pub from_name: String,
+    pub to_addresses: String,
+    pub cc_addresses: String,
+    pub subject: String,
+    pub sent_at: Option<i64>,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub raw_blob: String,
+    pub raw_size: i64,
+    pub source: String,
+    pub problems: String,
+    pub attachments: Vec<(String, String, i64, String)>,
+    pub filing: Filing,
+}
+
+const SUMMARY: &str = "SELECT id, direction, channel, state, case_id, constituent_id, from_address, from_name, subject, \
+    received_at, unread, problems FROM correspondence ";
+
+impl Store {
+    /// Stores a batch of incoming messages in one transaction. Returns, for
+    /// each, its new id, or `None` when an identical message was already
+    /// stored (exactly once: the unique dedupe key decides, inside the database).
+    pub async fn store_incoming(
+        &self,
+        office_id: i64,
+        batch: &[Incoming],
+        now: i64,
+    ) -> Result<Vec<Option<i64>>> {
+        let ids = in_transaction!(self, |tx| {
+            let mut ids = Vec::with_capacity(batch.len());
+            for m in batch {
+                let (case_id, constituent_id, state) = match m.filing {
+                    Filing::Case {
+                        case_id,
+                        constituent_id,
+                    } => (Some(case_id), Some(constituent_id), "filed"),
+                    Filing::Constituent(c) => (None, Some(c), "filed"),
+                    Filing::Intake => (None, None, "intake"),
+                };
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
+                     message_id, in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, \
+                     sent_at, received_at, body_text, body_html, raw_blob, raw_size, source, problems, unread) \
+                     VALUES ($1, 'in', 'email', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, TRUE) \
+                     ON CONFLICT (office_id, dedupe_key) DO NOTHING RETURNING id",
+                )
+                .bind(office_id)
+                .bind(state)
+                .bind(case_id)
+                .bind(constituent_id)
+                .bind(&m.dedupe_key)
+                .bind(&m.message_id)
+                .bind(&m.in_reply_to)
+                .bind(&m.reference_ids)
+                .bind(&m.from_address)
+                .bind(&m.from_name)
+                .bind(&m.to_addresses)
+                .bind(&m.cc_addresses)
+                .bind(&m.subject)
+                .bind(m.sent_at)
+                .bind(now)
+                .bind(&m.body_text)
+                .bind(&m.body_html)
+                .bind(&m.raw_blob)
+                .bind(m.raw_size)
+                .bind(&m.source)
+                .bind(&m.problems)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = id {
+                    if !m.attachments.is_empty() {
+                        let mut qb = QueryBuilder::new(
+                            "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+                        );
+                        qb.push_values(&m.attachments, |mut b, (name, ctype, size, blob)| {
+                            b.push_bind(id)
+                                .push_bind(name.as_str())
+                                .push_bind(ctype.as_str())
+                                .push_bind(*size)
+                                .push_bind(blob.as_str());
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    if let Some(c) = constituent_id {
+                        let mut entry = NewEntry::new(
+                            "email_in",
+                            None,
+                            if m.subject.is_empty() {
+                                "(no subject)".to_owned()
+                            } else {
+                                m.subject.clone()
+                            },
+                        );
+                        entry.correspondence_id = Some(id);
+                        append_entry!(tx, office_id, Some(c), case_id, now, &entry);
+                        if let Some(k) = case_id {
+                            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                                .bind(now)
+                                .bind(k)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
+                ids.push(id);
+            }
+            ids
+        });
+        Ok(ids)
+    }
+
+    /// The case (and its constituent) of the newest stored message with one
+    /// of these Message-IDs, for filing replies on their thread.
+    pub async fn thread_case(
+        &self,
+        office_id: i64,
+        message_ids: &[String],
+    ) -> Result<Option<(Option<i64>, i64)>> {
+        if message_ids.is_empty() {
+            return Ok(None);
+        }
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(
+                "SELECT case_id, constituent_id FROM correspondence WHERE office_id = ",
+            );
+            qb.push_bind(office_id)
+                .push(" AND constituent_id IS NOT NULL AND message_id IN (");
+            let mut sep = qb.separated(", ");
+            for m in message_ids.iter().take(50) {
+                sep.push_bind(m.as_str());
+            }
+            qb.push(") ORDER BY id DESC LIMIT 1");
+            let row: Option<(Option<i64>, i64)> = qb.build_query_as().fetch_optional(pool).await?;
+            Ok(row)
+        })
+    }
+
+    pub async fn record_mail_rejection(
+        &self,
+        office_id: i64,
+        source: &str,
+        reason: &str,
+        raw_blob: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("INSERT INTO mail_rejections (office_id, source, reason, raw_blob, at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(office_id)
+                .bind(source)
+                .bind(reason)
+                .bind(raw_blob)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Messages waiting in the intake inbox, newest first.
+    pub async fn intake(
+        &self,
+        office_id: i64,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<CorrespondenceSummary>> {
+        let items: Vec<CorrespondenceSummary> = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(SUMMARY);
+            qb.push(" WHERE office_id = ")
+                .push_bind(office_id)
+                .push(" AND state = 'intake'");
+            if let Some(c) = after {
+                let key: i64 = c.key.parse().unwrap_or(0);
+                qb.push(" AND (received_at < ").push_bind(key);
+                qb.push(" OR (received_at = ")
+                    .push_bind(key)
+                    .push(" AND id < ")
+                    .push_bind(c.id)
+                    .push("))");
+            }
+            qb.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+                .push_bind(limit + 1);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        let mut items = items;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|m| Cursor {
+                key: m.received_at.to_string(),
+                id: m.id,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    pub async fn count_intake(&self, office_id: i64) -> Result<i64> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake'",
+            )
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// One message of the office; the caller checks case visibility.
+    pub async fn correspondence(&self, office_id: i64, id: i64) -> Result<Correspondence> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, office_id, direction, channel, state, case_id, constituent_id, message_id, in_reply_to, reference_ids, \
+                 from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, body_text, body_html, raw_blob, \
+                 raw_size, source, problems, filed_by, filed_at, unread FROM correspondence WHERE id = $1 AND office_id = $2",
+            )
+            .bind(id)
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn attachments(&self, correspondence_id: i64) -> Result<Vec<AttachmentRecord>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, correspondence_id, filename, content_type, size, blob FROM attachments WHERE correspondence_id = $1 ORDER BY id",
+            )
+            .bind(correspondence_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// A case's correspondence, oldest first.
+    pub async fn case_correspondence(
+        &self,
+        office_id: i64,
+        case_id: i64,
+    ) -> Result<Vec<CorrespondenceSummary>> {
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(SUMMARY);
+            qb.push(" WHERE office_id = ")
+                .push_bind(office_id)
+                .push(" AND case_id = ")
+                .push_bind(case_id);
+            qb.push(" ORDER BY received_at, id LIMIT 5000");
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
+
+    /// Files an intake message on a constituent (and perhaps a case), with a
+    /// timeline entry; a message filed on a constituent alone can later be
+    /// put on one of their cases. Refuses if someone else filed it first.
+    pub async fn file_correspondence(
+        &self,
+        office_id: i64,
+        id: i64,
+        constituent_id: i64,
+        case_id: Option<i64>,
+        actor_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            let n = sqlx::query(
+                "UPDATE correspondence SET state = 'filed', constituent_id = $1, case_id = $2, filed_by = $3, filed_at = $4 \
+                 WHERE id = $5 AND office_id = $6 AND (state = 'intake' OR (state = 'filed' AND case_id IS NULL AND constituent_id = $1))",
+            )
+            .bind(constituent_id)
+            .bind(case_id)
+            .bind(actor_id)
+            .bind(now)
+            .bind(id)
+            .bind(office_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let exists: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM correspondence WHERE id = $1 AND office_id = $2",
+                )
+                .bind(id)
+                .bind(office_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(if exists.is_some() {
+                    Error::Conflict
+                } else {
+                    Error::NotFound
+                });
+            }
+            let subject: String =
+                sqlx::query_scalar("SELECT subject FROM correspondence WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let mut entry = NewEntry::new(
+                "email_in",
+                Some(actor_id),
+                if subject.is_empty() {
+                    "(no subject)".to_owned()
+                } else {
+                    subject
+                },
+            );
+            entry.correspondence_id = Some(id);
+            append_entry!(tx, office_id, Some(constituent_id), case_id, now, &entry);
+            if let Some(k) = case_id {
+                sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(k)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Takes a message out of the intake inbox without filing it.
+    pub async fn mark_no_action(
+        &self,
+        office_id: i64,
+        id: i64,
+        actor_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        on_write!(self, |pool| {
+            let n = sqlx::query(
+                "UPDATE correspondence SET state = 'no_action', filed_by = $1, filed_at = $2 WHERE id = $3 AND office_id = $4 AND state = 'intake'",
+            )
+            .bind(actor_id)
+            .bind(now)
+            .bind(id)
+            .bind(office_id)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::Conflict);
+            }
+        });
+        Ok(())
+    }
+
+    pub async fn mark_read(&self, id: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE correspondence SET unread = FALSE WHERE id = $1 AND unread = TRUE")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether the case has unread incoming mail, for "new reply" markers.
+    pub async fn unread_cases(&self, scope: &Scope, case_ids: &[i64]) -> Result<Vec<i64>> {
+        if case_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_read!(self, |pool| {
+            let mut qb =
+                QueryBuilder::new("SELECT DISTINCT case_id FROM correspondence WHERE office_id = ");
+            qb.push_bind(scope.office_id)
+                .push(" AND unread = TRUE AND direction = 'in' AND case_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in case_ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
+            Ok(rows.into_iter().map(|r| r.0).collect())
+        })
+    }
+}
