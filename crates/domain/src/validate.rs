@@ -264,7 +264,7 @@ mod tests {
             "o",
             "neil",
             "a.oneil@example.org",
-            "a",
+            "a.oneil",
             "16135550142",
             "6135550142",
             "5550142",
