@@ -8,6 +8,7 @@ pub mod constituents;
 pub mod demo;
 mod error;
 pub mod mail;
+pub mod outbox;
 pub(crate) use error::check;
 pub mod users;
 
@@ -29,6 +30,8 @@ pub struct Settings {
     pub throttle_window_minutes: i64,
     /// Largest message accepted into the mailbox; bigger ones are kept aside and reported.
     pub max_message_bytes: usize,
+    /// The office's SMTP server and sending address.
+    pub smtp: casework_mail::outgoing::SmtpSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             max_failed_logins: 5,
             throttle_window_minutes: 15,
             max_message_bytes: 64 * 1024 * 1024,
+            smtp: Default::default(),
         }
     }
 }
@@ -94,6 +98,25 @@ impl Actor {
                 self.role.label()
             )))
         }
+    }
+}
+
+/// SMTP settings from their parts (so callers need not depend on the mail crate).
+pub fn mail_settings(
+    host: &str,
+    port: u16,
+    username: &str,
+    password: &str,
+    tls: &str,
+    from: &str,
+) -> casework_mail::outgoing::SmtpSettings {
+    casework_mail::outgoing::SmtpSettings {
+        host: host.to_owned(),
+        port,
+        username: username.to_owned(),
+        password: password.to_owned(),
+        tls: tls.to_owned(),
+        from: from.to_owned(),
     }
 }
 

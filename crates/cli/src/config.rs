@@ -25,6 +25,35 @@ pub struct Config {
     pub log: String,
     /// Largest email accepted, in MB; bigger ones are kept aside and reported.
     pub max_message_mb: usize,
+    /// The office's outgoing mail server (`[smtp]` in the file, `CASEWORK_SMTP_*` variables).
+    pub smtp: SmtpConfig,
+}
+
+/// `[smtp]`: where outgoing email goes.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    /// `none`, `starttls` or `tls`.
+    pub tls: String,
+    /// The office's sending address, e.g. `Office of Dana Whitfield <office@example.org>`.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: String::new(),
+            port: 587,
+            username: String::new(),
+            password: String::new(),
+            tls: "starttls".into(),
+            from: String::new(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -39,6 +68,7 @@ impl Default for Config {
             session_absolute_hours: 7 * 24,
             log: "info".into(),
             max_message_mb: 64,
+            smtp: SmtpConfig::default(),
         }
     }
 }
@@ -51,6 +81,15 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact(&self.database_url))
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
+            .field("smtp_host", &self.smtp.host)
+            .field(
+                "smtp_password",
+                &if self.smtp.password.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -96,8 +135,20 @@ impl Config {
             "log",
             "max_message_mb",
         ]));
-        fig.extract()
-            .map_err(|e| format!("configuration error: {e}"))
+        fig = fig.merge(
+            Env::prefixed("CASEWORK_SMTP_")
+                .map(|k| format!("smtp.{}", k.as_str().to_lowercase()).into()),
+        );
+        let config: Config = fig
+            .extract()
+            .map_err(|e| format!("configuration error: {e}"))?;
+        if !["none", "starttls", "tls"].contains(&config.smtp.tls.as_str()) {
+            return Err(format!(
+                "configuration error: smtp.tls must be none, starttls or tls, not \"{}\"",
+                config.smtp.tls
+            ));
+        }
+        Ok(config)
     }
 
     pub fn database_url(&self) -> String {

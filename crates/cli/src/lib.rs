@@ -40,6 +40,14 @@ pub fn settings(config: &Config) -> Settings {
         session_idle_minutes: config.session_idle_minutes,
         session_absolute_hours: config.session_absolute_hours,
         max_message_bytes: config.max_message_mb.saturating_mul(1024 * 1024),
+        smtp: casework_app::mail_settings(
+            &config.smtp.host,
+            config.smtp.port,
+            &config.smtp.username,
+            &config.smtp.password,
+            &config.smtp.tls,
+            &config.smtp.from,
+        ),
         ..Settings::default()
     }
 }

@@ -334,6 +334,22 @@ async fn serve(
             }
         }
     });
+    // The outbox worker: sends what is due, retries with backoff. A wake-up
+    // every few seconds is cheap (one indexed query) and needs no coordination
+    // between app servers.
+    let worker = app.clone();
+    tokio::spawn(async move {
+        if !worker.settings.smtp.is_configured() {
+            tracing::warn!("SMTP is not configured: outgoing email waits in the outbox");
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = casework_app::outbox::deliver_due(&worker).await {
+                tracing::warn!(error = %e, "outbox worker");
+            }
+        }
+    });
     let web = casework_web::WebConfig {
         secure_cookies: config.secure_cookies,
     };

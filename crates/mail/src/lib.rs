@@ -1,9 +1,11 @@
-//! Mail handling without I/O: parsing real-world MIME (with `mail-parser`,
-//! defended against panics and absurd structures), sanitising HTML (with
-//! `ammonia`), splitting mbox files, and reading a sender's signature.
+//! Mail handling: parsing real-world MIME (with `mail-parser`, defended
+//! against panics and absurd structures), sanitising HTML (with `ammonia`),
+//! splitting mbox files, reading a sender's signature, and building and
+//! sending outgoing mail over SMTP (with `lettre`).
 
 mod html;
 mod mbox;
+pub mod outgoing;
 mod signature;
 
 pub use html::sanitise_html;

@@ -20,11 +20,13 @@ mod bulk;
 mod correspondence;
 mod migrate;
 pub mod model;
+mod outbox;
 mod queries;
 
 pub use bulk::*;
 pub use correspondence::*;
 pub use model::*;
+pub use outbox::*;
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

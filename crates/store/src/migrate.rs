@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_correspondence.sql"),
         postgres: include_str!("../migrations/postgres/0002_correspondence.sql"),
     },
+    Migration {
+        version: 3,
+        name: "outbox",
+        sqlite: include_str!("../migrations/sqlite/0003_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0003_outbox.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

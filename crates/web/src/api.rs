@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/timeline", get(case_timeline))
         .route("/cases/{id}/notes", axum::routing::post(add_case_note))
         .route("/cases/{id}/correspondence", get(case_correspondence))
+        .route("/cases/{id}/emails", axum::routing::post(send_case_email))
         .route("/intake", get(list_intake))
         .route("/intake/{id}/file", axum::routing::post(file_intake))
         .route(
@@ -672,6 +673,34 @@ async fn case_correspondence(
     }))
 }
 
+/// The result of sending: the new correspondence and its outbox state.
+#[derive(Serialize, ToSchema)]
+pub struct EmailQueued {
+    /// The correspondence id of the outgoing email.
+    id: i64,
+    /// `queued` or `awaiting_approval`.
+    state: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/emails", tag = "correspondence", params(("id" = i64, Path)),
+    request_body = casework_app::outbox::EmailRequest,
+    responses((status = 201, body = EmailQueued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn send_case_email(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(req): ApiJson<casework_app::outbox::EmailRequest>,
+) -> ApiResult<Response> {
+    let cid = casework_app::outbox::send_email(&s.app, &a, id, &req).await?;
+    let state = casework_app::outbox::for_case(&s.app, &a, id)
+        .await?
+        .into_iter()
+        .find(|o| o.correspondence_id == cid)
+        .map(|o| o.state)
+        .unwrap_or_else(|| "queued".into());
+    Ok(created(EmailQueued { id: cid, state }))
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -696,7 +725,7 @@ impl Modify for BearerAuth {
     info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
     paths(me, list_constituents, create_constituent, get_constituent, patch_constituent, constituent_timeline,
           list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
-          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence),
+          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -57,6 +57,11 @@ pub fn routes() -> Router<AppState> {
             post(user_revoke_sessions),
         )
         .route("/intake", get(intake_page))
+        .route("/cases/{id}/emails/new", get(email_new))
+        .route("/cases/{id}/emails", post(email_send))
+        .route("/outbox", get(outbox_page))
+        .route("/outbox/{id}/approve", post(outbox_approve))
+        .route("/outbox/{id}/retry", post(outbox_retry))
         .route("/correspondence/{id}", get(correspondence_page))
         .route("/correspondence/{id}/html", get(correspondence_html))
         .route("/correspondence/{id}/raw", get(correspondence_raw))
@@ -112,6 +117,9 @@ fn notice(code: &Option<String>) -> Option<String> {
         "token_revoked" => "Token revoked.",
         "user" => "Account created.",
         "filed" => "Message filed.",
+        "email" => "Email queued: it goes out within a few seconds (see the outbox).",
+        "approved" => "Approved: the message goes out within a few seconds.",
+        "retry" => "The message will be tried again.",
         "no_action" => "Message marked as needing no action.",
         _ => return None,
     };
@@ -2137,4 +2145,237 @@ async fn correspondence_no_action(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+// ----- writing email and the outbox -----
+
+#[derive(Template)]
+#[template(path = "email_form.html")]
+struct EmailFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    case_id: i64,
+    reference: String,
+    case_title: String,
+    constituent: String,
+    do_not_email: bool,
+    needs_approval: bool,
+    reply_to: Option<i64>,
+    to: String,
+    subject: String,
+    body: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReplyQuery {
+    reply_to: Option<i64>,
+}
+
+async fn email_form(
+    s: &AppState,
+    who: &PageActor,
+    case_id: i64,
+    reply_to: Option<i64>,
+    form: Option<&EmailForm>,
+    errors: FieldErrors,
+) -> Result<EmailFormPage, PageError> {
+    let k = cases::get(&s.app, &who.actor, case_id).await?;
+    let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
+    let (mut to, mut subject, mut body) = (c.email.clone(), k.title.clone(), String::new());
+    if let Some(mid) = reply_to {
+        let m = mail::get(&s.app, &who.actor, mid).await?;
+        if m.direction == "in" && !m.from_address.is_empty() {
+            to = m.from_address.clone();
+        }
+        subject = if m.subject.to_lowercase().starts_with("re:") {
+            m.subject.clone()
+        } else {
+            format!("Re: {}", m.subject)
+        };
+        let quoted: String = m
+            .body_text
+            .lines()
+            .take(200)
+            .map(|l| format!("> {l}\n"))
+            .collect();
+        body = format!(
+            "\n\nOn {}, {} wrote:\n{quoted}",
+            when(m.received_at),
+            if m.from_name.is_empty() {
+                &m.from_address
+            } else {
+                &m.from_name
+            }
+        );
+    }
+    if let Some(f) = form {
+        to = f.to.clone();
+        subject = f.subject.clone();
+        body = f.body.clone();
+    }
+    Ok(EmailFormPage {
+        nav: nav(who, "cases"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        case_id: k.id,
+        reference: k.reference.clone(),
+        case_title: k.title.clone(),
+        constituent: c.full_name(),
+        do_not_email: c.do_not_email,
+        needs_approval: k.sensitive
+            && !matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        reply_to,
+        to,
+        subject,
+        body,
+        errors,
+    })
+}
+
+async fn email_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<ReplyQuery>,
+) -> PageResult {
+    who.actor.require(Action::EditCase)?;
+    let page = email_form(&s, &who, id, q.reply_to, None, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    to: String,
+    subject: String,
+    body: String,
+    reply_to: String,
+    send_anyway: Option<String>,
+}
+
+async fn email_send(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<EmailForm>,
+) -> PageResult {
+    let f = &form.data;
+    let reply_to: Option<i64> = f.reply_to.trim().parse().ok();
+    let req = casework_app::outbox::EmailRequest {
+        to: f
+            .to
+            .split([',', ';'])
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        subject: f.subject.clone(),
+        body: f.body.clone(),
+        reply_to,
+        send_anyway: f.send_anyway.is_some(),
+    };
+    match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = email_form(&s, &form.who, id, reply_to, Some(f), errors).await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct OutboxRow {
+    id: i64,
+    correspondence_id: i64,
+    case: Option<(i64, String)>,
+    subject: String,
+    to: String,
+    state: String,
+    state_label: String,
+    error: String,
+}
+
+fn outbox_label(item: &casework_app::store::OutboxItem) -> String {
+    match item.state.as_str() {
+        "awaiting_approval" => "Waiting for approval".into(),
+        "queued" if item.attempts == 0 => "Waiting to be sent".into(),
+        "queued" => format!(
+            "Not sent yet: will try again at {}",
+            when(item.next_attempt_at)
+        ),
+        "sending" => "Being sent".into(),
+        "sent" => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
+        "failed" => format!("Failed after {} attempts", item.attempts),
+        other => other.to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    status: String,
+    rows: Vec<OutboxRow>,
+    can_approve: bool,
+}
+
+async fn outbox_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let items = casework_app::outbox::list(&s.app, &who.actor).await?;
+    let status = if s.app.settings.smtp.is_configured() {
+        format!(
+            "Email goes out through {} as {}.",
+            s.app.settings.smtp.host, s.app.settings.smtp.from
+        )
+    } else {
+        "Outgoing email is not set up yet: messages wait here until an administrator configures the mail server ([smtp] in the configuration).".to_owned()
+    };
+    let page = OutboxPage {
+        nav: nav(&who, "outbox"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        status,
+        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        rows: items
+            .iter()
+            .map(|i| OutboxRow {
+                id: i.id,
+                correspondence_id: i.correspondence_id,
+                case: i.case_id.zip(i.case_reference.clone()),
+                subject: i.subject.clone(),
+                to: i.envelope_to.replace(',', ", "),
+                state: i.state.clone(),
+                state_label: outbox_label(i),
+                error: i.last_error.clone(),
+            })
+            .collect(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn outbox_approve(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    casework_app::outbox::approve(&s.app, &form.who.actor, id).await?;
+    Ok(see("/outbox?notice=approved".into()))
+}
+
+async fn outbox_retry(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    casework_app::outbox::retry(&s.app, &form.who.actor, id).await?;
+    Ok(see("/outbox?notice=retry".into()))
 }

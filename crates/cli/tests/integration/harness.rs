@@ -64,8 +64,12 @@ fn hex_string(b: [u8; 6]) -> String {
 }
 
 impl TestApp {
+    /// A test app whose office has a sending address but no mail server:
+    /// email is queued and waits (tests that send use [`SmtpSink`]).
     pub async fn spawn(backend: Backend) -> TestApp {
-        Self::spawn_with(backend, Settings::default()).await
+        let mut settings = Settings::default();
+        settings.smtp.from = "Office <office@casework.test>".into();
+        Self::spawn_with(backend, settings).await
     }
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
@@ -399,4 +403,86 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+/// A real SMTP server (Python's aiosmtpd) that stores what it receives in
+/// a Maildir, for tests of sending.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: std::process::Child,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("casework-smtp-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir.join("Maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd; .ci/run installs it)");
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return SmtpSink { port, dir, child };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the SMTP sink did not start");
+    }
+
+    pub fn settings(&self) -> casework_mail::outgoing::SmtpSettings {
+        casework_app::mail_settings(
+            "127.0.0.1",
+            self.port,
+            "",
+            "",
+            "none",
+            "Riverside Office <office@riverside.example>",
+        )
+    }
+
+    /// Every message received so far, as raw bytes, oldest first.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = ["new", "cur"]
+            .iter()
+            .flat_map(|d| {
+                std::fs::read_dir(self.dir.join("Maildir").join(d))
+                    .into_iter()
+                    .flatten()
+            })
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

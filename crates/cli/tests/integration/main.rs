@@ -7,4 +7,5 @@ mod authz;
 mod cli;
 mod mail;
 mod openapi;
+mod outbox;
 mod pages;

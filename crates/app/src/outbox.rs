@@ -1,0 +1,282 @@
+//! Sending email from a case: the reference in the subject, threading
+//! headers so replies come back to the case, do-not-email respected,
+//! approval for sensitive cases, and a durable outbox with retries.
+
+use casework_domain::{Action, FieldErrors, Role};
+use casework_mail::outgoing::{Draft, build, send};
+use casework_mail::sha256_hex;
+use casework_store::{NewEntry, OutboxItem, Outgoing};
+use serde::Deserialize;
+
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+/// An email to send from a case.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailRequest {
+    /// Recipients; empty means the case's constituent.
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    /// The correspondence this answers (sets In-Reply-To and References).
+    pub reply_to: Option<i64>,
+    /// Send even though the constituent asked not to be emailed (recorded on the case).
+    pub send_anyway: bool,
+}
+
+/// Most attempts before a message is marked failed and left for a person.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+fn domain_of(address: &str) -> String {
+    let a = address.trim().trim_end_matches('>');
+    a.rsplit('@')
+        .next()
+        .filter(|d| !d.is_empty() && !d.contains(' '))
+        .unwrap_or("casework.invalid")
+        .to_owned()
+}
+
+/// Whether a message from `actor` on this case waits for approval:
+/// anything on a sensitive case, unless a manager or the representative sends it.
+fn needs_approval(actor: &Actor, sensitive: bool) -> bool {
+    sensitive && !matches!(actor.role, Role::OfficeManager | Role::Representative)
+}
+
+/// Writes an email from a case and queues it. Returns the correspondence id.
+pub async fn send_email(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    req: &EmailRequest,
+) -> AppResult<i64> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    actor.require(Action::EditCase)?;
+    let constituent = app
+        .store
+        .constituent(actor.office_id, case.constituent_id)
+        .await?;
+    let smtp = &app.settings.smtp;
+    let mut e = FieldErrors::new();
+    if smtp.from.trim().is_empty() {
+        e.add("from", "The office's sending address is not set up (CASEWORK_SMTP_FROM or [smtp] from in the configuration).");
+    }
+    let mut to: Vec<String> = req
+        .to
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if to.is_empty() {
+        if constituent.email.is_empty() {
+            e.add("to", "This constituent has no email address; enter one.");
+        } else {
+            to.push(constituent.email.clone());
+        }
+    }
+    for t in &to {
+        if casework_domain::normalise_email(t.rsplit('<').next().unwrap_or(t).trim_end_matches('>'))
+            .is_none()
+        {
+            e.add("to", format!("\"{t}\" is not an email address."));
+        }
+    }
+    let writes_to_constituent = !constituent.email.is_empty()
+        && to
+            .iter()
+            .any(|t| t.to_lowercase().contains(&constituent.email));
+    if constituent.do_not_email && writes_to_constituent && !req.send_anyway {
+        e.add("to", format!("{} asked not to be emailed. Tick \"send anyway\" to override; the override is recorded on the case.", constituent.full_name()));
+    }
+    let body = e.required("body", "The message", &req.body, 100_000);
+    let mut subject = e.required("subject", "The subject", &req.subject, 300);
+    check(e)?;
+    // The reference in the subject brings replies back to this case.
+    let tag = format!("[{}]", case.reference);
+    if !subject.contains(&case.reference) {
+        subject = format!("{subject} {tag}");
+    }
+    let (in_reply_to, references) = match req.reply_to {
+        Some(id) => {
+            let parent = crate::mail::get(app, actor, id).await?;
+            if parent.case_id != Some(case.id) {
+                return Err(AppError::field(
+                    "reply_to",
+                    "That message is not on this case.",
+                ));
+            }
+            let mut refs: Vec<String> = parent
+                .reference_ids
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            if !parent.message_id.is_empty() {
+                refs.push(parent.message_id.clone());
+            }
+            (Some(parent.message_id).filter(|m| !m.is_empty()), refs)
+        }
+        None => (None, Vec::new()),
+    };
+    let built = build(&Draft {
+        from: &smtp.from,
+        to: &to,
+        subject: &subject,
+        body: &body,
+        in_reply_to: in_reply_to.as_deref(),
+        references: &references,
+        domain: &domain_of(&smtp.from),
+    })
+    .map_err(|m| AppError::field("to", m))?;
+    let raw_key = sha256_hex(&built.raw);
+    let blobs = app.blobs.clone();
+    let (key, raw) = (raw_key.clone(), built.raw.clone());
+    tokio::task::spawn_blocking(move || blobs.put(&key, &raw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
+    let hold = needs_approval(actor, case.sensitive);
+    let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
+    if constituent.do_not_email && writes_to_constituent {
+        body_note.push_str(" (sent despite the constituent's do-not-email preference)");
+    }
+    if hold {
+        body_note.push_str(" — waiting for approval");
+    }
+    let entry = NewEntry::new("email_out", Some(actor.user_id), body_note);
+    let out = Outgoing {
+        case_id: case.id,
+        constituent_id: case.constituent_id,
+        dedupe_key: casework_mail::dedupe_key(&built.message_id, &built.raw),
+        message_id: built.message_id.clone(),
+        in_reply_to: in_reply_to.unwrap_or_default(),
+        reference_ids: references.join(" "),
+        from_address: built.from.clone(),
+        to_addresses: built.to.clone(),
+        subject,
+        body_text: body,
+        raw_blob: raw_key,
+        raw_size: built.raw.len() as i64,
+        needs_approval: hold,
+        created_by: actor.user_id,
+    };
+    let id = app
+        .store
+        .queue_email(actor.office_id, &out, &entry, now_millis())
+        .await?;
+    tracing::info!(
+        case_id = case.id,
+        correspondence_id = id,
+        by = actor.user_id,
+        held = hold,
+        "email queued"
+    );
+    Ok(id)
+}
+
+/// Office managers and the representative release held messages.
+pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+    if !matches!(actor.role, Role::OfficeManager | Role::Representative) {
+        return Err(AppError::Forbidden(
+            "Only an office manager or the representative can approve messages.".into(),
+        ));
+    }
+    app.store.outbox_item(actor.office_id, outbox_id).await?;
+    match app
+        .store
+        .approve_outbox(actor.office_id, outbox_id, actor.user_id, now_millis())
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "id",
+            "This message is not waiting for approval.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+    actor.require(Action::EditCase)?;
+    app.store.outbox_item(actor.office_id, outbox_id).await?;
+    match app
+        .store
+        .retry_outbox(actor.office_id, outbox_id, now_millis())
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "id",
+            "Only a failed message can be retried.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The office's outbox (messages on cases the actor cannot see are left out).
+pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<OutboxItem>> {
+    let items = app.store.outbox(actor.office_id, 500).await?;
+    let mut visible = Vec::with_capacity(items.len());
+    for item in items {
+        match item.case_id {
+            Some(k) if crate::cases::get(app, actor, k).await.is_err() => {}
+            _ => visible.push(item),
+        }
+    }
+    Ok(visible)
+}
+
+pub async fn for_case(app: &App, actor: &Actor, case_id: i64) -> AppResult<Vec<OutboxItem>> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    Ok(app.store.case_outbox(actor.office_id, case.id).await?)
+}
+
+/// Sends what is due. Returns how many were sent. Called by the background
+/// worker; safe to run on several app servers at once.
+pub async fn deliver_due(app: &App) -> AppResult<usize> {
+    let smtp = &app.settings.smtp;
+    if !smtp.is_configured() {
+        return Ok(0);
+    }
+    let now = now_millis();
+    let jobs = app.store.claim_outbox(now, now + 120_000, 20).await?;
+    let mut sent = 0;
+    for job in jobs {
+        let c = app
+            .store
+            .correspondence(job.office_id, job.correspondence_id)
+            .await?;
+        let raw = match c.raw_blob {
+            Some(key) => {
+                let blobs = app.blobs.clone();
+                tokio::task::spawn_blocking(move || blobs.get(&key))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+            }
+            None => Err(std::io::Error::other("no stored message")),
+        };
+        let to: Vec<String> = job
+            .envelope_to
+            .split(',')
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let result = match raw {
+            Ok(bytes) => send(smtp, &job.envelope_from, &to, &bytes).await,
+            Err(e) => Err(format!("The stored message could not be read: {e}")),
+        };
+        match result {
+            Ok(()) => {
+                app.store.outbox_sent(job.id, now_millis()).await?;
+                sent += 1;
+                tracing::info!(outbox_id = job.id, "email sent");
+            }
+            Err(error) => {
+                // 1, 2, 4, … minutes, then a person decides.
+                let retry_at = (job.attempts < MAX_ATTEMPTS)
+                    .then(|| now_millis() + 60_000 * (1i64 << (job.attempts - 1).clamp(0, 6)));
+                tracing::warn!(outbox_id = job.id, attempts = job.attempts, error = %error, "email not sent");
+                app.store.outbox_failed(job.id, &error, retry_at).await?;
+            }
+        }
+    }
+    Ok(sent)
+}

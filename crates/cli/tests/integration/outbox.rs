@@ -1,0 +1,365 @@
+//! Sending email from a case through a real SMTP server, with threading,
+//! do-not-email, approval on sensitive cases, retries and exactly one send.
+
+use crate::harness::{Backend, PASSWORD, SmtpSink, TestApp};
+use casework_app::Settings;
+use casework_app::domain::Role;
+use casework_app::mail::{RawMessage, ingest};
+use casework_app::outbox::deliver_due;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn app_with(sink: &SmtpSink, backend: Backend) -> TestApp {
+    TestApp::spawn_with(
+        backend,
+        Settings {
+            smtp: sink.settings(),
+            ..Settings::default()
+        },
+    )
+    .await
+}
+
+macro_rules! with_sink {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::harness::{Backend, SmtpSink};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let sink = SmtpSink::start().await;
+                super::$name(super::app_with(&sink, Backend::Sqlite).await, sink).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let sink = SmtpSink::start().await;
+                super::$name(super::app_with(&sink, Backend::Postgres).await, sink).await;
+            }
+        }
+    )*};
+}
+
+with_sink!(
+    a_constituent_writes_the_office_replies_and_the_answer_comes_back_to_the_case,
+    do_not_email_is_refused_unless_overridden_and_the_override_is_recorded,
+    mail_on_a_sensitive_case_waits_for_approval,
+    an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice,
+);
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines()
+        .find(|l| {
+            l.to_lowercase()
+                .starts_with(&format!("{}:", name.to_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim())
+}
+
+async fn a_constituent_writes_the_office_replies_and_the_answer_comes_back_to_the_case(
+    t: TestApp,
+    sink: SmtpSink,
+) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ximena", "Vasquez").await; // ximena.vasquez@example.net
+    let case = api.case(person, json!({"title": "Passport delayed"})).await;
+    let reference = case["reference"].as_str().unwrap().to_owned();
+    let case_id = case["id"].as_i64().unwrap();
+    // 1. She writes about her case.
+    let first = format!(
+        "From: Ximena Vasquez <ximena.vasquez@example.net>\r\nTo: office@riverside.example\r\nSubject: My passport [{reference}]\r\nMessage-ID: <x1@example.net>\r\n\r\nAny news?\r\n"
+    );
+    ingest(
+        &t.app,
+        office,
+        vec![RawMessage {
+            source: "in1".into(),
+            bytes: first.into_bytes(),
+        }],
+    )
+    .await
+    .unwrap();
+    let incoming = api
+        .get(&format!("/api/v1/cases/{case_id}/correspondence"))
+        .await
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    // 2. The caseworker replies from the case.
+    let sent = api.post(&format!("/api/v1/cases/{case_id}/emails"), json!({"subject": "Re: My passport", "body": "We have asked the passport office.", "reply_to": incoming})).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    assert_eq!(sent.body["state"], "queued");
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
+    // 3. It arrives with the reference and threading headers.
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    let text = String::from_utf8_lossy(&received[0]).into_owned();
+    assert!(
+        header(&text, "Subject")
+            .unwrap()
+            .contains(&format!("[{reference}]")),
+        "{text}"
+    );
+    assert_eq!(header(&text, "In-Reply-To"), Some("<x1@example.net>"));
+    assert!(
+        header(&text, "References")
+            .unwrap()
+            .contains("<x1@example.net>")
+    );
+    assert!(
+        header(&text, "To")
+            .unwrap()
+            .contains("ximena.vasquez@example.net")
+    );
+    let our_id = header(&text, "Message-ID")
+        .unwrap()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned();
+    assert!(text.contains("We have asked the passport office."));
+    // Nothing more to send: it went exactly once.
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
+    assert_eq!(sink.messages().len(), 1);
+    // 4. She replies to our message, without the reference: the thread files it.
+    let reply = format!(
+        "From: ximena.vasquez@example.net\r\nTo: office@riverside.example\r\nSubject: Re: thanks\r\nMessage-ID: <x2@example.net>\r\nIn-Reply-To: <{our_id}>\r\nReferences: <x1@example.net> <{our_id}>\r\n\r\nThank you!\r\n"
+    );
+    let r = ingest(
+        &t.app,
+        office,
+        vec![RawMessage {
+            source: "in2".into(),
+            bytes: reply.into_bytes(),
+        }],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.filed, 1);
+    let on_case = api
+        .get(&format!("/api/v1/cases/{case_id}/correspondence"))
+        .await;
+    let items = on_case.body["items"].as_array().unwrap();
+    let directions: Vec<&str> = items
+        .iter()
+        .map(|m| m["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(directions, vec!["in", "out", "in"]);
+    let timeline = api.get(&format!("/api/v1/cases/{case_id}/timeline")).await;
+    let kinds: Vec<&str> = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["case_opened", "email_in", "email_out", "email_in"]
+    );
+    // The sent message is kept byte for byte as the original of the outgoing record.
+    let out_id = items[1]["id"].as_i64().unwrap();
+    let raw = api
+        .client
+        .get(format!("{}/api/v1/correspondence/{out_id}/raw", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&raw).contains(&our_id));
+}
+
+async fn do_not_email_is_refused_unless_overridden_and_the_override_is_recorded(
+    t: TestApp,
+    sink: SmtpSink,
+) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Yusuf", "Yilmaz").await;
+    api.patch(
+        &format!("/api/v1/constituents/{person}"),
+        json!({"do_not_email": true}),
+    )
+    .await;
+    let case = api.case(person, json!({})).await;
+    let path = format!("/api/v1/cases/{}/emails", case["id"]);
+    let refused = api
+        .post(&path, json!({"subject": "Update", "body": "Hello"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body["error"]["fields"]["to"]
+            .as_str()
+            .unwrap()
+            .contains("asked not to be emailed")
+    );
+    deliver_due(&t.app).await.unwrap();
+    assert!(sink.messages().is_empty(), "nothing was queued");
+    let sent = api
+        .post(
+            &path,
+            json!({"subject": "Update", "body": "Hello", "send_anyway": true}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED);
+    deliver_due(&t.app).await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
+    let timeline = api
+        .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
+        .await;
+    let out = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "email_out")
+        .unwrap()
+        .clone();
+    assert!(
+        out["body"]
+            .as_str()
+            .unwrap()
+            .contains("despite the constituent's do-not-email preference")
+    );
+    // A volunteer cannot send at all.
+    let volunteer = t.user(office, Role::Volunteer).await;
+    assert_eq!(
+        t.api(&volunteer)
+            .post(&path, json!({"subject": "x", "body": "y"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn mail_on_a_sensitive_case_waits_for_approval(t: TestApp, sink: SmtpSink) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Nadia", "Sokolov").await;
+    let case = api
+        .case(
+            person,
+            json!({"sensitivity": "sensitive", "assignee_id": cw.id}),
+        )
+        .await;
+    let sent = api
+        .post(
+            &format!("/api/v1/cases/{}/emails", case["id"]),
+            json!({"subject": "Safe housing", "body": "Details"}),
+        )
+        .await;
+    assert_eq!(sent.body["state"], "awaiting_approval");
+    deliver_due(&t.app).await.unwrap();
+    assert!(sink.messages().is_empty(), "held until approved");
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let page = b.get("/outbox").await;
+    assert!(page.html.contains("Waiting for approval"));
+    assert!(
+        !page.html.contains("/approve"),
+        "a caseworker cannot approve"
+    );
+    let m = t.browser();
+    m.sign_in(&manager.email, PASSWORD).await;
+    let page = m.get("/outbox").await;
+    let outbox_id = t.app.store.outbox(office, 10).await.unwrap()[0].id;
+    let approved = m
+        .post(
+            &format!("/outbox/{outbox_id}/approve"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
+    assert_eq!(sink.messages().len(), 1);
+}
+
+async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
+    t: TestApp,
+    sink: SmtpSink,
+) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Oscar", "Moreau").await;
+    let case = api.case(person, json!({})).await;
+    api.post(
+        &format!("/api/v1/cases/{}/emails", case["id"]),
+        json!({"subject": "Hello", "body": "Hi"}),
+    )
+    .await;
+    // The same app, pointed at a port where nothing listens.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut broken = t.app.clone();
+    broken.settings.smtp = casework_app::mail_settings(
+        "127.0.0.1",
+        dead_port,
+        "",
+        "",
+        "none",
+        "Office <office@riverside.example>",
+    );
+    assert_eq!(deliver_due(&broken).await.unwrap(), 0);
+    let item = &t.app.store.outbox(office, 10).await.unwrap()[0];
+    assert_eq!(item.state, "queued");
+    assert_eq!(item.attempts, 1);
+    assert!(
+        item.last_error.contains("did not accept"),
+        "{}",
+        item.last_error
+    );
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let page = b.get("/outbox").await;
+    assert!(
+        page.html.contains("Not sent yet: will try again"),
+        "the office sees the status"
+    );
+    // Not due yet: the working server sends nothing until the retry time.
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
+    // Claim it with a clock ten minutes on, when the retry is due.
+    let store = &t.app.store;
+    let jobs = store
+        .claim_outbox(
+            casework_app::now_millis() + 10 * 60_000,
+            casework_app::now_millis() + 20 * 60_000,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    // A worker that died while sending: its lease runs out and the message is claimed once more, not twice at once.
+    let again = store
+        .claim_outbox(
+            casework_app::now_millis() + 10 * 60_000,
+            casework_app::now_millis() + 20 * 60_000,
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(
+        again.is_empty(),
+        "a message being sent is not claimed by another worker"
+    );
+    let after_lease = store
+        .claim_outbox(
+            casework_app::now_millis() + 30 * 60_000,
+            casework_app::now_millis() + 40 * 60_000,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(after_lease.len(), 1);
+    store
+        .outbox_sent(after_lease[0].id, casework_app::now_millis())
+        .await
+        .unwrap();
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
+    assert!(sink.messages().is_empty());
+}

@@ -1,0 +1,205 @@
+//! Outgoing email: building the exact bytes that are sent (and kept), and
+//! sending them over SMTP with `lettre`.
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration;
+
+/// How to reach the office's SMTP server.
+#[derive(Clone, Default)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    /// `none`, `starttls` or `tls`.
+    pub tls: String,
+    /// The office's sending address, e.g. `"Office of Dana Whitfield" <office@example.org>`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &if self.password.is_empty() { "" } else { "***" },
+            )
+            .field("tls", &self.tls)
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl SmtpSettings {
+    pub fn is_configured(&self) -> bool {
+        !self.host.trim().is_empty() && !self.from.trim().is_empty()
+    }
+}
+
+/// A message ready to queue: its bytes are what will be sent.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub message_id: String,
+    pub raw: Vec<u8>,
+    pub from: String,
+    pub to: Vec<String>,
+}
+
+/// What to write.
+pub struct Draft<'a> {
+    pub from: &'a str,
+    pub to: &'a [String],
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub references: &'a [String],
+    /// The domain for the Message-ID (the sending address's domain).
+    pub domain: &'a str,
+}
+
+fn mailbox(text: &str) -> Result<Mailbox, String> {
+    text.trim()
+        .parse::<Mailbox>()
+        .map_err(|_| format!("\"{}\" is not an email address.", text.trim()))
+}
+
+/// Builds the RFC 5322 message with threading headers and a fresh Message-ID.
+pub fn build(d: &Draft<'_>) -> Result<Built, String> {
+    let from = mailbox(d.from)?;
+    let id = format!(
+        "cw.{}@{}",
+        hex::encode(rand::random::<[u8; 12]>()),
+        d.domain
+    );
+    let mut b = Message::builder()
+        .from(from.clone())
+        .subject(d.subject)
+        .message_id(Some(format!("<{id}>")));
+    for to in d.to {
+        b = b.to(mailbox(to)?);
+    }
+    if let Some(parent) = d.in_reply_to {
+        b = b.in_reply_to(format!("<{parent}>"));
+    }
+    if !d.references.is_empty() {
+        let refs: Vec<String> = d.references.iter().map(|r| format!("<{r}>")).collect();
+        b = b.references(refs.join(" "));
+    }
+    let msg = b
+        .singlepart(SinglePart::plain(d.body.to_owned()))
+        .map_err(|e| format!("The message could not be built: {e}."))?;
+    let mut msg = msg;
+    msg.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("X-Mailer"),
+        "Casework".to_owned(),
+    ));
+    Ok(Built {
+        message_id: id,
+        raw: msg.formatted(),
+        from: from.email.to_string(),
+        to: d
+            .to
+            .iter()
+            .filter_map(|t| mailbox(t).ok())
+            .map(|m| m.email.to_string())
+            .collect(),
+    })
+}
+
+/// Sends already-built bytes. Errors are sentences for the outbox page.
+pub async fn send(
+    settings: &SmtpSettings,
+    from: &str,
+    to: &[String],
+    raw: &[u8],
+) -> Result<(), String> {
+    let tls_params =
+        || TlsParameters::new(settings.host.clone()).map_err(|e| format!("TLS set-up failed: {e}"));
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.trim())
+        .port(settings.port)
+        .timeout(Some(Duration::from_secs(30)));
+    builder = match settings.tls.as_str() {
+        "tls" => builder.tls(Tls::Wrapper(tls_params()?)),
+        "starttls" => builder.tls(Tls::Required(tls_params()?)),
+        _ => builder.tls(Tls::None),
+    };
+    if !settings.username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            settings.username.clone(),
+            settings.password.clone(),
+        ));
+    }
+    let transport = builder.build();
+    let from: Address = from
+        .parse()
+        .map_err(|_| format!("The sending address {from} is not valid."))?;
+    let to: Vec<Address> = to.iter().filter_map(|t| t.parse().ok()).collect();
+    if to.is_empty() {
+        return Err("There is no valid recipient.".into());
+    }
+    let envelope = lettre::address::Envelope::new(Some(from), to)
+        .map_err(|e| format!("The envelope is invalid: {e}"))?;
+    transport
+        .send_raw(&envelope, raw)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "The mail server at {}:{} did not accept the message: {e}",
+                settings.host, settings.port
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_carry_threading_headers_and_a_message_id() {
+        let to = vec!["Jane <jane@example.org>".to_owned()];
+        let refs = vec!["root@x".to_owned(), "parent@x".to_owned()];
+        let b = build(&Draft {
+            from: "Office <office@example.gov>",
+            to: &to,
+            subject: "Re: [CW-2026-00001] Passport",
+            body: "Dear Jane,\n\nWe have written to the passport office.",
+            in_reply_to: Some("parent@x"),
+            references: &refs,
+            domain: "example.gov",
+        })
+        .unwrap();
+        let text = String::from_utf8(b.raw.clone()).unwrap();
+        assert!(text.contains(&format!("Message-ID: <{}>", b.message_id)));
+        assert!(text.contains("In-Reply-To: <parent@x>"));
+        assert!(text.contains("References: <root@x> <parent@x>"));
+        assert!(text.contains("[CW-2026-00001]"));
+        assert_eq!(b.to, vec!["jane@example.org"]);
+        let parsed = crate::parse(&b.raw);
+        assert_eq!(parsed.message_id, b.message_id);
+        assert_eq!(parsed.in_reply_to, vec!["parent@x"]);
+    }
+
+    #[test]
+    fn a_bad_address_is_a_clear_error() {
+        let to = vec!["not an address".to_owned()];
+        let e = build(&Draft {
+            from: "office@example.gov",
+            to: &to,
+            subject: "x",
+            body: "x",
+            in_reply_to: None,
+            references: &[],
+            domain: "example.gov",
+        })
+        .unwrap_err();
+        assert!(e.contains("is not an email address"));
+    }
+}
