@@ -8,6 +8,7 @@ pub mod constituents;
 pub mod demo;
 mod error;
 pub mod mail;
+pub mod mailboxes;
 pub mod outbox;
 pub(crate) use error::check;
 pub mod users;

@@ -95,6 +95,17 @@ async fn decide_filing(app: &App, office_id: i64, p: &ParsedMail) -> AppResult<F
 /// make a message disappear: an unreadable one is stored with its problems,
 /// an empty or oversized one is reported (the oversized kept aside).
 pub async fn ingest(app: &App, office_id: i64, batch: Vec<RawMessage>) -> AppResult<ImportReport> {
+    ingest_at(app, office_id, batch, None).await
+}
+
+/// As [`ingest`], moving a mailbox's position `(mailbox, UIDVALIDITY, last
+/// UID)` in the same transaction as the messages it covers.
+pub async fn ingest_at(
+    app: &App,
+    office_id: i64,
+    batch: Vec<RawMessage>,
+    position: Option<(i64, i64, i64)>,
+) -> AppResult<ImportReport> {
     let mut report = ImportReport::default();
     let max = app.settings.max_message_bytes;
     let blobs = app.blobs.clone();
@@ -185,10 +196,13 @@ pub async fn ingest(app: &App, office_id: i64, batch: Vec<RawMessage>) -> AppRes
             }
         }
     }
-    if incoming.is_empty() {
+    if incoming.is_empty() && position.is_none() {
         return Ok(report);
     }
-    let ids = app.store.store_incoming(office_id, &incoming, now).await?;
+    let ids = app
+        .store
+        .store_incoming_at(office_id, &incoming, now, position)
+        .await?;
     for (id, m) in ids.iter().zip(&incoming) {
         match id {
             Some(_) => {

@@ -25,6 +25,8 @@ pub struct Config {
     pub log: String,
     /// Largest email accepted, in MB; bigger ones are kept aside and reported.
     pub max_message_mb: usize,
+    /// How often office mailboxes are polled, in seconds.
+    pub mail_poll_seconds: u64,
     /// The office's outgoing mail server (`[smtp]` in the file, `CASEWORK_SMTP_*` variables).
     pub smtp: SmtpConfig,
 }
@@ -69,6 +71,7 @@ impl Default for Config {
             log: "info".into(),
             max_message_mb: 64,
             smtp: SmtpConfig::default(),
+            mail_poll_seconds: 60,
         }
     }
 }
@@ -134,6 +137,7 @@ impl Config {
             "session_absolute_hours",
             "log",
             "max_message_mb",
+            "mail_poll_seconds",
         ]));
         fig = fig.merge(
             Env::prefixed("CASEWORK_SMTP_")

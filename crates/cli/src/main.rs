@@ -67,6 +67,9 @@ enum Command {
     /// Import and file email.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Connect office mailboxes (IMAP); the server polls them.
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
     /// Apply database migrations and exit.
     Migrate,
     /// Print the API's OpenAPI document.
@@ -116,6 +119,37 @@ enum MailCommand {
         #[arg(long)]
         office: String,
     },
+}
+
+#[derive(Subcommand)]
+enum MailboxCommand {
+    /// Connect an IMAP mailbox to an office (the connection is tried first).
+    Add {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        host: String,
+        /// Default: 993 with --tls, otherwise 143.
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        username: String,
+        /// Read the mailbox password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// TLS from the start (usually port 993).
+        #[arg(long, conflicts_with = "starttls")]
+        tls: bool,
+        /// Upgrade to TLS with STARTTLS (usually port 143).
+        #[arg(long)]
+        starttls: bool,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+    },
+    /// List the mailboxes of every office and how their polling goes.
+    List,
+    /// Poll every mailbox once now and report.
+    Poll,
 }
 
 #[derive(Subcommand)]
@@ -282,6 +316,87 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Mailbox(MailboxCommand::Add {
+            office,
+            host,
+            port,
+            username,
+            password_stdin: _,
+            tls,
+            starttls,
+            folder,
+        }) => {
+            let office = users::office_by_name(&app, &office)
+                .await
+                .map_err(explain)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            let password = password.lines().next().unwrap_or("").to_owned();
+            let mode = if tls {
+                "tls"
+            } else if starttls {
+                "starttls"
+            } else {
+                "none"
+            };
+            let settings = casework_mail::imap::ImapSettings {
+                port: port.unwrap_or(if tls { 993 } else { 143 }),
+                host,
+                username,
+                password,
+                tls: mode.into(),
+                folder,
+            };
+            let id = casework_app::mailboxes::add(&app, office.id, &settings, true)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Connected mailbox {} ({}) to {}; the server polls it.",
+                settings.username, id, office.name
+            );
+            Ok(())
+        }
+        Command::Mailbox(MailboxCommand::List) => {
+            for office in app.store.offices().await.map_err(|e| e.to_string())? {
+                for m in app
+                    .store
+                    .mailboxes(office.id)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    println!(
+                        "{}\t{}\t{}@{}:{}/{}\tlast UID {}\t{}",
+                        m.id,
+                        office.name,
+                        m.username,
+                        m.host,
+                        m.port,
+                        m.folder,
+                        m.last_uid,
+                        if m.last_error.is_empty() {
+                            "ok".to_owned()
+                        } else {
+                            m.last_error.clone()
+                        }
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Mailbox(MailboxCommand::Poll) => {
+            let r = casework_app::mailboxes::poll_all(&app)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Imported {} messages, skipped {} already stored, rejected {}.",
+                r.imported,
+                r.skipped,
+                r.rejected.len()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             println!("The database is up to date.");
             Ok(())
@@ -347,6 +462,19 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = casework_app::outbox::deliver_due(&worker).await {
                 tracing::warn!(error = %e, "outbox worker");
+            }
+        }
+    });
+    // The mailbox poller: every mailbox of every office, one poller per
+    // mailbox across app servers (a lease in the database).
+    let poller = app.clone();
+    let every = std::time::Duration::from_secs(config.mail_poll_seconds.max(5));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = casework_app::mailboxes::poll_all(&poller).await {
+                tracing::warn!(error = %e, "mailbox poller");
             }
         }
     });

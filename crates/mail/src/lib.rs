@@ -4,6 +4,7 @@
 //! sending outgoing mail over SMTP (with `lettre`).
 
 mod html;
+pub mod imap;
 mod mbox;
 pub mod outgoing;
 mod signature;

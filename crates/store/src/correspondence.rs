@@ -109,6 +109,19 @@ impl Store {
         batch: &[Incoming],
         now: i64,
     ) -> Result<Vec<Option<i64>>> {
+        self.store_incoming_at(office_id, batch, now, None).await
+    }
+
+    /// As [`Store::store_incoming`], also moving a mailbox's position
+    /// `(mailbox id, UIDVALIDITY, last UID)` in the same transaction, so a
+    /// crash can neither skip a message nor store one twice.
+    pub async fn store_incoming_at(
+        &self,
+        office_id: i64,
+        batch: &[Incoming],
+        now: i64,
+        position: Option<(i64, i64, i64)>,
+    ) -> Result<Vec<Option<i64>>> {
         let ids = in_transaction!(self, |tx| {
             let mut ids = Vec::with_capacity(batch.len());
             for m in batch {
@@ -186,6 +199,17 @@ impl Store {
                     }
                 }
                 ids.push(id);
+            }
+            if let Some((mailbox, validity, last_uid)) = position {
+                sqlx::query(
+                    "UPDATE mailboxes SET uid_validity = $1, last_uid = $2, last_success_at = $3, last_error = '' WHERE id = $4",
+                )
+                .bind(validity)
+                .bind(last_uid)
+                .bind(now)
+                .bind(mailbox)
+                .execute(&mut *tx)
+                .await?;
             }
             ids
         });

@@ -18,6 +18,7 @@ use std::time::Duration;
 pub mod blobs;
 mod bulk;
 mod correspondence;
+mod mailboxes;
 mod migrate;
 pub mod model;
 mod outbox;
@@ -25,6 +26,7 @@ mod queries;
 
 pub use bulk::*;
 pub use correspondence::*;
+pub use mailboxes::*;
 pub use model::*;
 pub use outbox::*;
 

@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0003_outbox.sql"),
     },
+    Migration {
+        version: 4,
+        name: "mailboxes",
+        sqlite: include_str!("../migrations/sqlite/0004_mailboxes.sql"),
+        postgres: include_str!("../migrations/postgres/0004_mailboxes.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -51,9 +51,12 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Back
             casework_app::store::create_postgres_schema(&postgres_url(), &schema)
                 .await
                 .unwrap();
+            // Attachments still live in a data directory beside the database.
             vec![
                 "--database-url".into(),
                 format!("{}?options=-c%20search_path%3D{schema}", postgres_url()),
+                "--data-dir".into(),
+                dir.display().to_string(),
             ]
         }
     };
@@ -122,6 +125,64 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Back
     assert!(ok, "{err}");
     let token = out.lines().last().unwrap().trim().to_owned();
     assert!(token.starts_with("cw_") && token.len() > 40, "{out}");
+
+    // An IMAP mailbox: a wrong password is refused at once, the right one connects.
+    let imap = crate::harness::ImapServer::start().await;
+    imap.append(b"From: x@example.org\r\nSubject: Via IMAP\r\nMessage-ID: <cli1@x>\r\n\r\nHi\r\n");
+    let port = imap.port.to_string();
+    let add = [
+        "mailbox",
+        "add",
+        "--office",
+        "Office of Test MP",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--username",
+        "office",
+        "--password-stdin",
+    ];
+    let (ok, _, err) = casework(&target, &add, Some("wrong password\n"));
+    assert!(!ok && err.contains("refused the sign-in"), "{err}");
+    let (ok, out, err) = casework(&target, &add, Some(&format!("{}\n", imap.password)));
+    assert!(
+        ok && out.contains("Connected mailbox office"),
+        "{out} {err}"
+    );
+    let (ok, out, err) = casework(&target, &["mailbox", "poll"], None);
+    assert!(ok && out.contains("Imported 1 messages"), "{out} {err}");
+    let (ok, out, _) = casework(&target, &["mailbox", "poll"], None);
+    assert!(ok && out.contains("Imported 0 messages"), "{out}");
+    // Importing a file prints what happened; twice imports nothing.
+    let eml = std::env::temp_dir().join(format!("casework-cli-{tag}.eml"));
+    std::fs::write(
+        &eml,
+        b"From: y@example.org\r\nSubject: From a file\r\nMessage-ID: <cli2@x>\r\n\r\nHi\r\n",
+    )
+    .unwrap();
+    let path = eml.display().to_string();
+    let (ok, out, err) = casework(
+        &target,
+        &["mail", "import", &path, "--office", "Office of Test MP"],
+        None,
+    );
+    assert!(
+        ok && out.contains("Imported 1 messages")
+            && out.contains("skipped 0")
+            && out.contains("rejected 0"),
+        "{out} {err}"
+    );
+    let (ok, out, _) = casework(
+        &target,
+        &["mail", "import", &path, "--office", "Office of Test MP"],
+        None,
+    );
+    assert!(
+        ok && out.contains("Imported 0 messages") && out.contains("skipped 1"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(eml);
 
     // The binary's own server, on a port it picks, with the token.
     let mut server = Command::new(env!("CARGO_BIN_EXE_casework"))

@@ -486,3 +486,113 @@ impl Drop for SmtpSink {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A real IMAP server (Debian's Dovecot) with one mailbox, configured in a
+/// temporary folder on a free port, for tests of fetching.
+pub struct ImapServer {
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    dir: PathBuf,
+    child: std::process::Child,
+}
+
+impl ImapServer {
+    pub async fn start() -> ImapServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("casework-imap-{}", unique()));
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        // Mail belongs to Dovecot's own user: it refuses to run mail processes as root.
+        let _ = std::process::Command::new("chown")
+            .args(["dovecot:dovecot"])
+            .arg(dir.join("mail"))
+            .status();
+        let d = dir.display();
+        let config = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
+             ssl = no\ndisable_plaintext_auth = no\nfirst_valid_uid = 1\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={d}/mail/%u\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service anvil {{\n  chroot =\n}}\n"
+        );
+        std::fs::write(dir.join("dovecot.conf"), config).unwrap();
+        let (username, password) = ("office".to_owned(), "imap-secret-1".to_owned());
+        std::fs::write(
+            dir.join("passwd"),
+            format!("{username}:{{PLAIN}}{password}\n"),
+        )
+        .unwrap();
+        let mut child = std::process::Command::new("dovecot")
+            .args(["-F", "-c"])
+            .arg(dir.join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Dovecot (apt-get install dovecot-imapd; .ci/run installs it)");
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return ImapServer {
+                    port,
+                    username,
+                    password,
+                    dir,
+                    child,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "Dovecot did not start: {}",
+            std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default()
+        );
+    }
+
+    pub fn settings(&self) -> casework_mail::imap::ImapSettings {
+        casework_mail::imap::ImapSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            tls: "none".into(),
+            folder: "INBOX".into(),
+        }
+    }
+
+    /// Delivers a message into the mailbox with IMAP APPEND (Python's imaplib).
+    pub fn append(&self, raw: &[u8]) {
+        let script = "import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',int(sys.argv[1]))\nm.login(sys.argv[2],sys.argv[3])\nr=m.append('INBOX',None,None,sys.stdin.buffer.read())\nassert r[0]=='OK',r\nm.logout()\n";
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-c",
+                script,
+                &self.port.to_string(),
+                &self.username,
+                &self.password,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), raw).unwrap();
+        assert!(child.wait().unwrap().success(), "IMAP APPEND failed");
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

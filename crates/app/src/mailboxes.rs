@@ -1,0 +1,159 @@
+//! Office mailboxes over IMAP: connecting one, polling it in the
+//! background, and showing the office how it is going.
+
+use casework_domain::FieldErrors;
+use casework_mail::imap::{ImapSettings, fetch_new};
+use casework_store::{Mailbox, NewMailbox};
+
+use crate::mail::{ImportReport, RawMessage, ingest_at};
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+/// Messages fetched per round trip (and stored per transaction).
+const BATCH: usize = 200;
+
+/// Connects a mailbox to an office (command line: `casework mailbox add`).
+/// The connection is tried first, so a wrong password is reported now.
+pub async fn add(
+    app: &App,
+    office_id: i64,
+    s: &ImapSettings,
+    check_connection: bool,
+) -> AppResult<i64> {
+    let mut e = FieldErrors::new();
+    if s.host.trim().is_empty() {
+        e.add("host", "Give the mail server's host name.");
+    }
+    if s.username.trim().is_empty() {
+        e.add("username", "Give the mailbox's user name.");
+    }
+    if !["none", "starttls", "tls"].contains(&s.tls.as_str()) {
+        e.add("tls", "Choose none, starttls or tls.");
+    }
+    check(e)?;
+    if check_connection {
+        fetch_new(s, None, u32::MAX - 1, 0)
+            .await
+            .map_err(|m| AppError::field("host", m))?;
+    }
+    let folder = if s.folder.trim().is_empty() {
+        "INBOX"
+    } else {
+        s.folder.trim()
+    };
+    let new = NewMailbox {
+        office_id,
+        host: s.host.trim(),
+        port: i64::from(s.port),
+        username: s.username.trim(),
+        password: &s.password,
+        tls: &s.tls,
+        folder,
+    };
+    match app.store.create_mailbox(&new, now_millis()).await {
+        Ok(id) => {
+            tracing::info!(mailbox_id = id, office_id, "mailbox connected");
+            Ok(id)
+        }
+        Err(casework_store::Error::Duplicate(_)) => Err(AppError::field(
+            "username",
+            "This mailbox is already connected to the office.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn settings_of(m: &Mailbox) -> ImapSettings {
+    ImapSettings {
+        host: m.host.clone(),
+        port: u16::try_from(m.port).unwrap_or(993),
+        username: m.username.clone(),
+        password: m.password.clone(),
+        tls: m.tls.clone(),
+        folder: m.folder.clone(),
+    }
+}
+
+/// Polls one mailbox if no one else is: fetches new messages in batches and
+/// stores each batch with the mailbox position in one transaction. `None`
+/// when another poller holds the mailbox.
+pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportReport>> {
+    let now = now_millis();
+    let Some(mut m) = app
+        .store
+        .claim_mailbox(mailbox_id, now, now + 10 * 60_000)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut report = ImportReport::default();
+    let s = settings_of(&m);
+    loop {
+        let known = m.uid_validity.and_then(|v| u32::try_from(v).ok());
+        let after = u32::try_from(m.last_uid).unwrap_or(0);
+        let fetched = match fetch_new(&s, known, after, BATCH).await {
+            Ok(f) => f,
+            Err(error) => {
+                tracing::warn!(mailbox_id, error = %error, "mailbox poll failed");
+                app.store.release_mailbox(mailbox_id, Some(&error)).await?;
+                return Ok(Some(report));
+            }
+        };
+        let restarted = known.is_some() && known != Some(fetched.uid_validity);
+        if restarted {
+            tracing::warn!(
+                mailbox_id,
+                "UIDVALIDITY changed: re-reading the folder (stored messages are skipped)"
+            );
+        }
+        let last = fetched
+            .messages
+            .last()
+            .map(|(u, _)| i64::from(*u))
+            .unwrap_or(if restarted { 0 } else { m.last_uid });
+        let batch: Vec<RawMessage> = fetched
+            .messages
+            .into_iter()
+            .map(|(uid, bytes)| RawMessage {
+                source: format!("imap:{}/{}#{uid}", m.username, m.folder),
+                bytes,
+            })
+            .collect();
+        let position = Some((m.id, i64::from(fetched.uid_validity), last));
+        match ingest_at(app, m.office_id, batch, position).await {
+            Ok(r) => report.add(r),
+            Err(e) => {
+                app.store
+                    .release_mailbox(mailbox_id, Some(&format!("Storing messages failed: {e}")))
+                    .await?;
+                return Err(e);
+            }
+        }
+        m.uid_validity = Some(i64::from(fetched.uid_validity));
+        m.last_uid = last;
+        if !fetched.more {
+            break;
+        }
+    }
+    app.store.release_mailbox(mailbox_id, None).await?;
+    Ok(Some(report))
+}
+
+/// Polls every active mailbox once (the background worker calls this).
+pub async fn poll_all(app: &App) -> AppResult<ImportReport> {
+    let mut total = ImportReport::default();
+    for id in app.store.active_mailbox_ids().await? {
+        if let Some(r) = poll_one(app, id).await? {
+            total.add(r);
+        }
+    }
+    Ok(total)
+}
+
+/// The office's mailboxes and how their polling goes (no passwords).
+pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Mailbox>> {
+    let mut boxes = app.store.mailboxes(actor.office_id).await?;
+    for b in &mut boxes {
+        b.password.clear();
+    }
+    Ok(boxes)
+}

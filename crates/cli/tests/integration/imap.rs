@@ -1,0 +1,203 @@
+//! Fetching from a real IMAP server: exactly once across polls and lost
+//! positions, filing, clear errors, and the whole round trip with SMTP.
+
+use crate::harness::{ImapServer, SmtpSink, TestApp};
+use crate::on_both_backends;
+use casework_app::Settings;
+use casework_app::domain::Role;
+use casework_app::mailboxes::{add, poll_one};
+use casework_app::outbox::deliver_due;
+use serde_json::json;
+
+on_both_backends!(
+    a_mailbox_is_polled_and_each_message_stored_exactly_once,
+    a_wrong_password_or_a_dead_server_is_reported_clearly
+);
+
+fn email(from: &str, subject: &str, id: &str, extra: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: office@riverside.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}\r\nHello from {from}.\r\n").into_bytes()
+}
+
+async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
+    let imap = ImapServer::start().await;
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Jun", "Park").await; // jun.park@example.net
+    let case = api.case(person, json!({})).await;
+    imap.append(&email(
+        "jun.park@example.net",
+        "About my pension",
+        "i1@x",
+        "",
+    ));
+    imap.append(&email(
+        "someone@else.example",
+        &format!("Re: [{}]", case["reference"].as_str().unwrap()),
+        "i2@x",
+        "",
+    ));
+    imap.append(&email("stranger@example.com", "Hello", "i3@x", ""));
+    let mailbox = add(&t.app, office, &imap.settings(), true).await.unwrap();
+    let first = poll_one(&t.app, mailbox).await.unwrap().unwrap();
+    assert_eq!((first.imported, first.filed, first.skipped), (3, 2, 0));
+    let again = poll_one(&t.app, mailbox).await.unwrap().unwrap();
+    assert_eq!(
+        (again.imported, again.skipped),
+        (0, 0),
+        "nothing new, nothing fetched"
+    );
+    imap.append(&email("stranger@example.com", "Second", "i4@x", ""));
+    let next = poll_one(&t.app, mailbox).await.unwrap().unwrap();
+    assert_eq!(next.imported, 1);
+    // The position is lost (as if a crash had happened before it was saved):
+    // everything is fetched again and nothing is stored twice.
+    t.app
+        .store
+        .store_incoming_at(office, &[], 0, Some((mailbox, 0, 0)))
+        .await
+        .unwrap();
+    let replay = poll_one(&t.app, mailbox).await.unwrap().unwrap();
+    assert_eq!((replay.imported, replay.skipped), (0, 4));
+    assert_eq!(
+        api.get("/api/v1/intake").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let status = &t.app.store.mailboxes(office).await.unwrap()[0];
+    assert_eq!(status.last_uid, 4);
+    assert!(status.last_error.is_empty());
+    // The same messages imported from a file later are recognised too.
+    let dir = std::env::temp_dir().join(format!(
+        "casework-imap-import-{mailbox}-{}",
+        t.base.len() + office as usize
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("one.eml"),
+        email("stranger@example.com", "Hello", "i3@x", ""),
+    )
+    .unwrap();
+    let imported = casework_app::mail::import_path(&t.app, office, &dir)
+        .await
+        .unwrap();
+    assert_eq!((imported.imported, imported.skipped), (0, 1));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn a_wrong_password_or_a_dead_server_is_reported_clearly(t: TestApp) {
+    let imap = ImapServer::start().await;
+    let office = t.office("Office").await;
+    let mut wrong = imap.settings();
+    wrong.password = "not the password".into();
+    let refused = add(&t.app, office, &wrong, true).await.unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("refused the sign-in"),
+        "{refused:?}"
+    );
+    let id = add(&t.app, office, &imap.settings(), true).await.unwrap();
+    drop(imap);
+    let report = poll_one(&t.app, id).await.unwrap().unwrap();
+    assert_eq!(report.imported, 0);
+    let status = &t.app.store.mailboxes(office).await.unwrap()[0];
+    assert!(
+        status.last_error.contains("Cannot reach the mail server"),
+        "{}",
+        status.last_error
+    );
+}
+
+mod round_trip {
+    use super::*;
+    use crate::harness::Backend;
+
+    async fn run(backend: Backend) {
+        let imap = ImapServer::start().await;
+        let sink = SmtpSink::start().await;
+        let t = TestApp::spawn_with(
+            backend,
+            Settings {
+                smtp: sink.settings(),
+                ..Settings::default()
+            },
+        )
+        .await;
+        let office = t.office("Office").await;
+        let cw = t.user(office, Role::Caseworker).await;
+        let api = t.api(&cw);
+        let person = api.constituent("Kateri", "Whitehorse").await; // kateri.whitehorse@example.net
+        let case = api
+            .case(person, json!({"title": "Disability support stopped"}))
+            .await;
+        let case_id = case["id"].as_i64().unwrap();
+        let mailbox = add(&t.app, office, &imap.settings(), true).await.unwrap();
+        // 1. The constituent emails the office; it is fetched and filed on her record.
+        imap.append(&email(
+            "kateri.whitehorse@example.net",
+            "My support payments stopped",
+            "k1@example.net",
+            "",
+        ));
+        assert_eq!(poll_one(&t.app, mailbox).await.unwrap().unwrap().filed, 1);
+        let timeline = api
+            .get(&format!("/api/v1/constituents/{person}/timeline"))
+            .await;
+        let incoming = timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "email_in")
+            .unwrap()["correspondence_id"]
+            .as_i64()
+            .unwrap();
+        // The caseworker puts it on the case and replies.
+        let filed = api
+            .post(
+                &format!("/api/v1/intake/{incoming}/file"),
+                json!({"case_id": case_id}),
+            )
+            .await;
+        assert_eq!(filed.status, reqwest::StatusCode::OK, "{:?}", filed.body);
+        let sent = api.post(&format!("/api/v1/cases/{case_id}/emails"), json!({"subject": "Re: My support payments stopped", "body": "We have contacted the programme.", "reply_to": incoming})).await;
+        assert_eq!(sent.status, reqwest::StatusCode::CREATED);
+        assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
+        // 2. The reply reaches the SMTP server with threading headers.
+        let out = String::from_utf8_lossy(&sink.messages()[0]).into_owned();
+        assert!(out.contains("In-Reply-To: <k1@example.net>"));
+        assert!(out.contains(case["reference"].as_str().unwrap()));
+        let our_id = out.lines().find(|l| l.starts_with("Message-ID:")).unwrap()[11..]
+            .trim()
+            .to_owned();
+        // 3. She answers the reply; it comes back through IMAP onto the same case.
+        imap.append(&email(
+            "kateri.whitehorse@example.net",
+            "Re: thank you",
+            "k2@example.net",
+            &format!("In-Reply-To: {our_id}\r\nReferences: <k1@example.net> {our_id}\r\n"),
+        ));
+        assert_eq!(poll_one(&t.app, mailbox).await.unwrap().unwrap().filed, 1);
+        let on_case = api
+            .get(&format!("/api/v1/cases/{case_id}/correspondence"))
+            .await;
+        let subjects: Vec<&str> = on_case.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(subjects.len(), 3, "{subjects:?}");
+        assert_eq!(subjects[2], "Re: thank you");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn constituent_writes_office_replies_constituent_answers_all_on_one_case_sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn constituent_writes_office_replies_constituent_answers_all_on_one_case_postgres() {
+        run(Backend::Postgres).await;
+    }
+}
