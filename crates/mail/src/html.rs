@@ -58,7 +58,7 @@ pub fn sanitise_html(html: &str) -> String {
     ]
     .into_iter()
     .collect();
-    ammonia::Builder::default()
+    let cleaned = ammonia::Builder::default()
         .tags(tags)
         .add_tag_attributes("img", ["src", "alt", "width", "height"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
@@ -87,7 +87,33 @@ pub fn sanitise_html(html: &str) -> String {
             Some(Cow::Borrowed(value))
         })
         .clean(html)
-        .to_string()
+        .to_string();
+    with_empty_alt(&cleaned)
+}
+
+/// Images without `alt` (often the tracking pixels whose source was removed)
+/// get an empty one, so screen readers skip them instead of reading file names.
+fn with_empty_alt(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<img") {
+        let (before, tag_start) = rest.split_at(i);
+        out.push_str(before);
+        let end = tag_start
+            .find('>')
+            .map(|e| e + 1)
+            .unwrap_or(tag_start.len());
+        let tag = &tag_start[..end];
+        if tag.contains(" alt=") {
+            out.push_str(tag);
+        } else {
+            out.push_str("<img alt=\"\"");
+            out.push_str(&tag[4..]);
+        }
+        rest = &tag_start[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -106,5 +132,6 @@ mod tests {
         assert!(clean.contains("https://ok.example"));
         assert!(clean.contains("noopener"));
         assert!(!clean.contains("t.example"));
+        assert!(clean.contains("<img alt=\"\""), "{clean}");
     }
 }

@@ -1845,6 +1845,14 @@ struct IntakePage {
     notice: Option<String>,
     rows: Vec<MailRow>,
     next: Option<String>,
+    mailboxes: Vec<MailboxStatus>,
+}
+
+/// How an office mailbox's polling is going, in words.
+struct MailboxStatus {
+    name: String,
+    status: String,
+    ok: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -1865,6 +1873,25 @@ async fn intake_page(
         notice: notice(&q.notice),
         rows: page.items.iter().map(MailRow::from).collect(),
         next: page.next.map(|c| c.encode()),
+        mailboxes: casework_app::mailboxes::list(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let ok = m.last_error.is_empty();
+                let status = if !ok {
+                    format!("not reachable — {} (the server keeps trying)", m.last_error)
+                } else if let Some(t) = m.last_success_at {
+                    format!("checked {}", when(t))
+                } else {
+                    "waiting for the first check".to_owned()
+                };
+                MailboxStatus {
+                    name: format!("{}@{}", m.username, m.host),
+                    status,
+                    ok,
+                }
+            })
+            .collect(),
     };
     Ok(render(&view)?.into_response())
 }
@@ -1915,6 +1942,8 @@ struct CorrespondencePage {
     matches: Vec<(i64, String)>,
     open_cases: Vec<(i64, String)>,
     errors: FieldErrors,
+    /// The case a reply would be written from, if the person may write.
+    reply_case: Option<i64>,
 }
 
 async fn correspondence_view(
@@ -1961,6 +1990,9 @@ async fn correspondence_view(
                 .collect();
         }
     }
+    let reply_case = m
+        .case_id
+        .filter(|_| m.direction == "in" && who.actor.role.can(Action::EditCase));
     let state_label = match m.state.as_str() {
         "intake" => "Waiting in the intake inbox",
         "no_action" => "No action needed",
@@ -1985,6 +2017,7 @@ async fn correspondence_view(
         matches,
         open_cases,
         errors,
+        reply_case,
         m: MessageDetail {
             id: m.id,
             subject: m.subject,
@@ -2023,7 +2056,7 @@ async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): 
         return Err(PageError(AppError::NotFound));
     };
     let doc = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Formatted message</title></head><body>{html}</body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Formatted message</title></head><body><main>{html}</main></body></html>"
     );
     Ok((
         [

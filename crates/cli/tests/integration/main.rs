@@ -5,6 +5,7 @@ pub mod harness;
 mod api;
 mod authz;
 mod cli;
+mod fuzz;
 mod imap;
 mod mail;
 mod openapi;
