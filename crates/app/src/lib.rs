@@ -7,6 +7,7 @@ pub mod cases;
 pub mod constituents;
 pub mod demo;
 mod error;
+pub mod letters;
 pub mod mail;
 pub mod mailboxes;
 pub mod outbox;

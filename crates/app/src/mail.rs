@@ -374,10 +374,15 @@ pub async fn open(
     Ok((c, attachments))
 }
 
-/// The original message, byte for byte.
-pub async fn raw(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+/// The original message (or letter PDF), byte for byte, with its record.
+pub async fn original(app: &App, actor: &Actor, id: i64) -> AppResult<(Correspondence, Vec<u8>)> {
     let c = get(app, actor, id).await?;
-    let Some(key) = c.raw_blob else {
+    let bytes = read_blob(app, c.raw_blob.clone()).await?;
+    Ok((c, bytes))
+}
+
+async fn read_blob(app: &App, key: Option<String>) -> AppResult<Vec<u8>> {
+    let Some(key) = key else {
         return Err(AppError::NotFound);
     };
     let blobs = app.blobs.clone();
@@ -385,6 +390,11 @@ pub async fn raw(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("reading a stored original: {e}")))
+}
+
+/// The original message, byte for byte.
+pub async fn raw(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+    Ok(original(app, actor, id).await?.1)
 }
 
 /// An attachment's bytes, with its name and type, if the actor may see the message.

@@ -22,6 +22,9 @@ pub struct EmailRequest {
     pub reply_to: Option<i64>,
     /// Send even though the constituent asked not to be emailed (recorded on the case).
     pub send_anyway: bool,
+    /// A template's name: its subject and text, with merge fields filled, are used
+    /// where `subject` or `body` is empty.
+    pub template: Option<String>,
 }
 
 /// Most attempts before a message is marked failed and left for a person.
@@ -87,8 +90,27 @@ pub async fn send_email(
     if constituent.do_not_email && writes_to_constituent && !req.send_anyway {
         e.add("to", format!("{} asked not to be emailed. Tick \"send anyway\" to override; the override is recorded on the case.", constituent.full_name()));
     }
-    let body = e.required("body", "The message", &req.body, 100_000);
-    let mut subject = e.required("subject", "The subject", &req.subject, 300);
+    let (mut req_subject, mut req_body) = (req.subject.clone(), req.body.clone());
+    if let Some(t) = req.template.as_deref().filter(|t| !t.trim().is_empty()) {
+        match crate::letters::fill(app, actor, &case, t).await {
+            Ok((subject, body, _)) => {
+                if req_subject.trim().is_empty() {
+                    req_subject = subject;
+                }
+                if req_body.trim().is_empty() {
+                    req_body = body;
+                }
+            }
+            Err(AppError::Invalid(fields)) => {
+                for (k, v) in fields.0 {
+                    e.add(&k, v);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let body = e.required("body", "The message", &req_body, 100_000);
+    let mut subject = e.required("subject", "The subject", &req_subject, 300);
     check(e)?;
     // The reference in the subject brings replies back to this case.
     let tag = format!("[{}]", case.reference);

@@ -18,6 +18,7 @@ use std::time::Duration;
 pub mod blobs;
 mod bulk;
 mod correspondence;
+mod letters;
 mod mailboxes;
 mod migrate;
 pub mod model;
@@ -26,6 +27,7 @@ mod queries;
 
 pub use bulk::*;
 pub use correspondence::*;
+pub use letters::*;
 pub use mailboxes::*;
 pub use model::*;
 pub use outbox::*;

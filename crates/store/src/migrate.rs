@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_mailboxes.sql"),
         postgres: include_str!("../migrations/postgres/0004_mailboxes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "letters",
+        sqlite: include_str!("../migrations/sqlite/0005_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0005_letters.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -41,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/notes", axum::routing::post(add_case_note))
         .route("/cases/{id}/correspondence", get(case_correspondence))
         .route("/cases/{id}/emails", axum::routing::post(send_case_email))
+        .route(
+            "/cases/{id}/letters",
+            axum::routing::post(create_case_letter),
+        )
         .route("/intake", get(list_intake))
         .route("/intake/{id}/file", axum::routing::post(file_intake))
         .route(
@@ -639,24 +643,14 @@ async fn get_correspondence(
 }
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}/raw", tag = "correspondence", params(("id" = i64, Path)),
-    responses((status = 200, description = "The original message, byte for byte", content_type = "message/rfc822"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The original, byte for byte: an email as received or sent (message/rfc822), or a letter's PDF (application/pdf)", content_type = "message/rfc822"), (status = 404, body = ErrorBody)))]
 async fn raw_correspondence(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<Response> {
-    let bytes = mail::raw(&s.app, &a, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "message/rfc822"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"message.eml\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let (c, bytes) = mail::original(&s.app, &a, id).await?;
+    Ok(crate::original_response(&c.channel, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/correspondence", tag = "cases", params(("id" = i64, Path)),
@@ -701,6 +695,26 @@ async fn send_case_email(
     Ok(created(EmailQueued { id: cid, state }))
 }
 
+/// A letter created on a case.
+#[derive(Serialize, ToSchema)]
+pub struct LetterCreated {
+    /// The correspondence id of the letter; its PDF is at `/api/v1/correspondence/{id}/raw`.
+    id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/letters", tag = "correspondence", params(("id" = i64, Path)),
+    request_body = casework_app::letters::LetterRequest,
+    responses((status = 201, body = LetterCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_case_letter(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(req): ApiJson<casework_app::letters::LetterRequest>,
+) -> ApiResult<Response> {
+    let cid = casework_app::letters::create(&s.app, &a, id, &req).await?;
+    Ok(created(LetterCreated { id: cid }))
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -725,7 +739,7 @@ impl Modify for BearerAuth {
     info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
     paths(me, list_constituents, create_constituent, get_constituent, patch_constituent, constituent_timeline,
           list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
-          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email),
+          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email, create_case_letter),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

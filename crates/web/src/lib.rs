@@ -50,6 +50,25 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// The stored original of a piece of correspondence, as a download: an
+/// email as `message/rfc822`, a letter as its PDF.
+pub(crate) fn original_response(channel: &str, bytes: Vec<u8>) -> Response {
+    let (kind, name) = if channel == "letter" {
+        ("application/pdf", "letter.pdf")
+    } else {
+        ("message/rfc822", "message.eml")
+    };
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),

@@ -60,6 +60,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/emails/new", get(email_new))
         .route("/cases/{id}/emails", post(email_send))
         .route("/outbox", get(outbox_page))
+        .route("/cases/{id}/letters/new", get(letter_new))
+        .route("/cases/{id}/letters", post(letter_create))
+        .route("/templates", get(templates_page).post(template_create))
+        .route("/templates/new", get(template_new))
+        .route("/templates/letterhead", post(letterhead_save))
+        .route("/templates/{id}", get(template_page).post(template_save))
         .route("/outbox/{id}/approve", post(outbox_approve))
         .route("/outbox/{id}/retry", post(outbox_retry))
         .route("/correspondence/{id}", get(correspondence_page))
@@ -120,6 +126,7 @@ fn notice(code: &Option<String>) -> Option<String> {
         "email" => "Email queued: it goes out within a few seconds (see the outbox).",
         "approved" => "Approved: the message goes out within a few seconds.",
         "retry" => "The message will be tried again.",
+        "letter" => "Letter created: download it below to print.",
         "no_action" => "Message marked as needing no action.",
         _ => return None,
     };
@@ -685,6 +692,7 @@ fn kind_label(kind: &str) -> &'static str {
         "person_added" => "Person added",
         "email_in" => "Email received",
         "email_out" => "Email sent",
+        "letter_out" => "Letter",
         _ => "Entry",
     }
 }
@@ -1912,6 +1920,7 @@ struct MessageDetail {
     has_html: bool,
     raw_size: String,
     constituent_id: i64,
+    is_letter: bool,
 }
 
 struct AttachmentRow {
@@ -2033,6 +2042,7 @@ async fn correspondence_view(
             text: m.body_text,
             has_html: m.body_html.is_some(),
             raw_size: human_size(m.raw_size),
+            is_letter: m.channel == "letter",
             constituent_id: m.constituent_id.unwrap_or(0),
         },
     })
@@ -2072,18 +2082,8 @@ async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): 
 }
 
 async fn correspondence_raw(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    let bytes = mail::raw(&s.app, &who.actor, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "message/rfc822"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"message.eml\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let (c, bytes) = mail::original(&s.app, &who.actor, id).await?;
+    Ok(crate::original_response(&c.channel, bytes))
 }
 
 async fn correspondence_attachment(
@@ -2307,6 +2307,7 @@ async fn email_send(
         body: f.body.clone(),
         reply_to,
         send_anyway: f.send_anyway.is_some(),
+        template: None,
     };
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
         Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
@@ -2411,4 +2412,309 @@ async fn outbox_retry(
 ) -> PageResult {
     casework_app::outbox::retry(&s.app, &form.who.actor, id).await?;
     Ok(see("/outbox?notice=retry".into()))
+}
+
+// ----- letters and templates -----
+
+#[derive(Template)]
+#[template(path = "letter_form.html")]
+struct LetterFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    case_id: i64,
+    reference: String,
+    case_title: String,
+    constituent: String,
+    templates: Vec<String>,
+    template: String,
+    body: String,
+    fields: &'static [&'static str],
+    errors: FieldErrors,
+}
+
+async fn letter_form(
+    s: &AppState,
+    who: &PageActor,
+    case_id: i64,
+    template: String,
+    body: String,
+    errors: FieldErrors,
+) -> Result<LetterFormPage, PageError> {
+    let k = cases::get(&s.app, &who.actor, case_id).await?;
+    Ok(LetterFormPage {
+        nav: nav(who, "cases"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        case_id: k.id,
+        reference: k.reference.clone(),
+        case_title: k.title.clone(),
+        constituent: k.constituent_name.clone(),
+        templates: casework_app::letters::templates(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        template,
+        body,
+        fields: casework_app::letters::FIELD_NAMES,
+        errors,
+    })
+}
+
+async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    who.actor.require(Action::EditCase)?;
+    let body = "Dear {{ constituent.first_name }},\n\n\n\n".to_owned();
+    Ok(
+        render(&letter_form(&s, &who, id, String::new(), body, FieldErrors::new()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LetterForm {
+    template: String,
+    body: String,
+}
+
+async fn letter_create(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<LetterForm>,
+) -> PageResult {
+    let f = &form.data;
+    // A template fills the letter when the text is left as the starting greeting or empty.
+    let untouched =
+        f.body.trim().is_empty() || f.body.trim() == "Dear {{ constituent.first_name }},";
+    let req = casework_app::letters::LetterRequest {
+        template: Some(f.template.clone()).filter(|t| !t.trim().is_empty()),
+        body: if untouched && !f.template.trim().is_empty() {
+            None
+        } else {
+            Some(f.body.clone())
+        },
+    };
+    match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
+        Ok(cid) => Ok(see(format!("/correspondence/{cid}?notice=letter"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = letter_form(
+                &s,
+                &form.who,
+                id,
+                f.template.clone(),
+                f.body.clone(),
+                errors,
+            )
+            .await?;
+            Ok(unprocessable(
+                render(&page)?,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "templates.html")]
+struct TemplatesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    rows: Vec<(i64, String, bool)>,
+    can_edit: bool,
+    letterhead: String,
+}
+
+fn can_edit_templates(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::OfficeManager)
+}
+
+async fn templates_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let rows = casework_app::letters::templates(&s.app, &who.actor)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name, t.signed_by_representative))
+        .collect();
+    let page = TemplatesPage {
+        nav: nav(&who, "templates"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        rows,
+        can_edit: can_edit_templates(&who.actor),
+        letterhead: casework_app::letters::letterhead(&s.app, &who.actor).await?,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "template_form.html")]
+struct TemplateFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    heading: String,
+    action: String,
+    version: i64,
+    name: String,
+    subject: String,
+    body: String,
+    signed: bool,
+    fields: &'static [&'static str],
+    preview: Option<(String, String)>,
+    errors: FieldErrors,
+}
+
+async fn template_new(who: PageActor) -> PageResult {
+    if !can_edit_templates(&who.actor) {
+        return Err(PageError(AppError::Forbidden(
+            "Only an office manager or an administrator can change templates.".into(),
+        )));
+    }
+    let page = TemplateFormPage {
+        nav: nav(&who, "templates"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        heading: "New template".into(),
+        action: "/templates".into(),
+        version: 0,
+        name: String::new(),
+        subject: "{{ case.title }}".into(),
+        body: "Dear {{ constituent.first_name }},\n\n\n".into(),
+        signed: false,
+        fields: casework_app::letters::FIELD_NAMES,
+        preview: None,
+        errors: FieldErrors::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn template_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let t = casework_app::letters::template(&s.app, &who.actor, id).await?;
+    let preview = casework_app::letters::preview(&t.subject, &t.body).ok();
+    let page = TemplateFormPage {
+        nav: nav(&who, "templates"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        heading: format!("Template: {}", t.name),
+        action: format!("/templates/{id}"),
+        version: t.version,
+        name: t.name,
+        subject: t.subject,
+        body: t.body,
+        signed: t.signed_by_representative,
+        fields: casework_app::letters::FIELD_NAMES,
+        preview,
+        errors: FieldErrors::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplateForm {
+    name: String,
+    subject: String,
+    body: String,
+    signed: Option<String>,
+    version: i64,
+    action: String,
+}
+
+async fn template_save_as(
+    s: &AppState,
+    form: CsrfForm<TemplateForm>,
+    id: Option<i64>,
+) -> PageResult {
+    let f = form.data;
+    let actor = &form.who.actor;
+    let (errors, preview) = if f.action == "preview" {
+        match casework_app::letters::preview(&f.subject, &f.body) {
+            Ok(p) => (FieldErrors::new(), Some(p)),
+            Err(AppError::Invalid(e)) => (e, None),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        match casework_app::letters::save_template(
+            &s.app,
+            actor,
+            id,
+            f.version,
+            &f.name,
+            &f.subject,
+            &f.body,
+            f.signed.is_some(),
+        )
+        .await
+        {
+            Ok(saved) => return Ok(see(format!("/templates/{saved}?notice=saved"))),
+            Err(AppError::Invalid(e)) => (e, None),
+            Err(AppError::Conflict) => {
+                let mut e = FieldErrors::new();
+                e.add("body", "Someone else changed this template meanwhile. Copy your text, reload, and make your change again.");
+                (e, None)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TemplateFormPage {
+        nav: nav(&form.who, "templates"),
+        notice: None,
+        csrf: form.who.csrf.clone(),
+        heading: if id.is_some() {
+            format!("Template: {}", f.name)
+        } else {
+            "New template".into()
+        },
+        action: id
+            .map(|i| format!("/templates/{i}"))
+            .unwrap_or_else(|| "/templates".into()),
+        version: f.version,
+        name: f.name,
+        subject: f.subject,
+        body: f.body,
+        signed: f.signed.is_some(),
+        fields: casework_app::letters::FIELD_NAMES,
+        preview,
+        errors,
+    };
+    Ok(unprocessable(render(&page)?, status))
+}
+
+async fn template_create(State(s): State<AppState>, form: CsrfForm<TemplateForm>) -> PageResult {
+    template_save_as(&s, form, None).await
+}
+
+async fn template_save(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<TemplateForm>,
+) -> PageResult {
+    template_save_as(&s, form, Some(id)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LetterheadForm {
+    letterhead: String,
+}
+
+async fn letterhead_save(State(s): State<AppState>, form: CsrfForm<LetterheadForm>) -> PageResult {
+    casework_app::letters::set_letterhead(&s.app, &form.who.actor, &form.data.letterhead).await?;
+    Ok(see("/templates?notice=saved".into()))
 }

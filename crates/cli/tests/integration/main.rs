@@ -7,6 +7,7 @@ mod authz;
 mod cli;
 mod fuzz;
 mod imap;
+mod letters;
 mod mail;
 mod openapi;
 mod outbox;

@@ -77,6 +77,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 }
                 ("post", "/api/v1/intake/{id}/file") => Some(json!({"case_id": case["id"]})),
                 ("post", "/api/v1/intake/{id}/no-action") => None,
+                ("post", "/api/v1/cases/{id}/letters") => {
+                    Some(json!({"body": "Dear {{ constituent.first_name }},"}))
+                }
                 ("post", "/api/v1/cases/{id}/emails") => {
                     Some(json!({"subject": "Doc", "body": "Doc", "to": ["doc@example.org"]}))
                 }
@@ -119,6 +122,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/cases/{id}/notes",
         "GET /api/v1/cases/{id}/correspondence",
         "POST /api/v1/cases/{id}/emails",
+        "POST /api/v1/cases/{id}/letters",
         "GET /api/v1/intake",
         "POST /api/v1/intake/{id}/file",
         "POST /api/v1/intake/{id}/no-action",

@@ -1,0 +1,377 @@
+//! Letters and templates: merge fields filled per constituent and case,
+//! letters laid out on the office's letterhead as PDF and kept on the case.
+
+use casework_domain::{Action, FieldErrors, Role};
+use casework_letters::{
+    CaseFields, Letter, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
+};
+use casework_mail::sha256_hex;
+use casework_store::{Case, NewEntry, NewLetter, Template};
+use serde::Deserialize;
+
+use crate::{Actor, App, AppError, AppResult, check, now_millis};
+
+pub use casework_letters::FIELD_NAMES;
+
+/// A letter to write on a case: a template's name, or a body of its own.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LetterRequest {
+    pub template: Option<String>,
+    pub body: Option<String>,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "26 November 2026" for a time in Unix milliseconds (UTC).
+pub fn date_in_words(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+}
+
+async fn representative_name(app: &App, office_id: i64) -> AppResult<String> {
+    Ok(app
+        .store
+        .users(office_id)
+        .await?
+        .into_iter()
+        .find(|u| u.active && u.role() == Role::Representative)
+        .map(|u| u.display_name)
+        .unwrap_or_default())
+}
+
+/// Everything a template can use for this case.
+pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<MergeFields> {
+    let c = app
+        .store
+        .constituent(actor.office_id, case.constituent_id)
+        .await?;
+    let office = app.store.office(actor.office_id).await?;
+    Ok(MergeFields {
+        constituent: PersonFields {
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            full_name: c.full_name(),
+            email: c.email.clone(),
+            address: if c.mailing_address.is_empty() {
+                c.address.clone()
+            } else {
+                c.mailing_address.clone()
+            },
+            postcode: c.postcode.clone(),
+        },
+        case: CaseFields {
+            reference: case.reference.clone(),
+            title: case.title.clone(),
+            agency: case.agency.clone(),
+            category: case.category.clone(),
+        },
+        caseworker: NameField {
+            name: case
+                .assignee_name
+                .clone()
+                .unwrap_or_else(|| actor.display_name.clone()),
+        },
+        representative: NameField {
+            name: representative_name(app, actor.office_id).await?,
+        },
+        office: OfficeFields { name: office.name },
+        today: date_in_words(now_millis()),
+    })
+}
+
+pub async fn templates(app: &App, actor: &Actor) -> AppResult<Vec<Template>> {
+    Ok(app.store.templates(actor.office_id).await?)
+}
+
+pub async fn template(app: &App, actor: &Actor, id: i64) -> AppResult<Template> {
+    Ok(app.store.template(actor.office_id, id).await?)
+}
+
+/// Creates or updates a template (office managers and administrators).
+pub async fn save_template(
+    app: &App,
+    actor: &Actor,
+    id: Option<i64>,
+    version: i64,
+    name: &str,
+    subject: &str,
+    body: &str,
+    signed: bool,
+) -> AppResult<i64> {
+    if !matches!(actor.role, Role::Admin | Role::OfficeManager) {
+        return Err(AppError::Forbidden(
+            "Only an office manager or an administrator can change templates.".into(),
+        ));
+    }
+    let mut e = FieldErrors::new();
+    let name = e.required("name", "The template's name", name, 100);
+    let subject = e.optional("subject", "The subject", subject, 300);
+    let body = e.required("body", "The text", body, 50_000);
+    // Check the syntax against sample values, so a broken template is caught now.
+    let sample = sample_fields();
+    for (field, text) in [("subject", &subject), ("body", &body)] {
+        if let Err(m) = merge(text, &sample) {
+            e.add(field, m);
+        }
+    }
+    check(e)?;
+    match app
+        .store
+        .save_template(
+            actor.office_id,
+            id,
+            version,
+            &name,
+            &subject,
+            &body,
+            signed,
+            now_millis(),
+        )
+        .await
+    {
+        Ok(id) => Ok(id),
+        Err(casework_store::Error::Duplicate(_)) => Err(AppError::field(
+            "name",
+            "A template with that name already exists.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A template filled with sample values: (subject, text).
+pub fn preview(subject: &str, body: &str) -> AppResult<(String, String)> {
+    let sample = sample_fields();
+    let mut e = FieldErrors::new();
+    let s = merge(subject, &sample).unwrap_or_else(|m| {
+        e.add("subject", m);
+        String::new()
+    });
+    let b = merge(body, &sample).unwrap_or_else(|m| {
+        e.add("body", m);
+        String::new()
+    });
+    check(e)?;
+    Ok((s, b))
+}
+
+pub async fn letterhead(app: &App, actor: &Actor) -> AppResult<String> {
+    Ok(app.store.letterhead(actor.office_id).await?)
+}
+
+pub async fn set_letterhead(app: &App, actor: &Actor, text: &str) -> AppResult<()> {
+    if !matches!(actor.role, Role::Admin | Role::OfficeManager) {
+        return Err(AppError::Forbidden(
+            "Only an office manager or an administrator can change the letterhead.".into(),
+        ));
+    }
+    let mut e = FieldErrors::new();
+    let text = e.optional("letterhead", "The letterhead", text, 1000);
+    check(e)?;
+    app.store.set_letterhead(actor.office_id, &text).await?;
+    Ok(())
+}
+
+/// Values that fill every field, for checking and previewing templates.
+pub fn sample_fields() -> MergeFields {
+    MergeFields {
+        constituent: PersonFields {
+            first_name: "Jane".into(),
+            last_name: "Sample".into(),
+            full_name: "Jane Sample".into(),
+            email: "jane.sample@example.org".into(),
+            address: "12 Elm Street, Riverside".into(),
+            postcode: "R2C 1A1".into(),
+        },
+        case: CaseFields {
+            reference: "CW-2026-00001".into(),
+            title: "Passport delayed".into(),
+            agency: "Passport Program".into(),
+            category: "Passports".into(),
+        },
+        caseworker: NameField {
+            name: "Sam Caseworker".into(),
+        },
+        representative: NameField {
+            name: "Dana Representative".into(),
+        },
+        office: OfficeFields {
+            name: "Constituency Office".into(),
+        },
+        today: date_in_words(now_millis()),
+    }
+}
+
+/// Fills a template for a case: (subject, body).
+pub async fn fill(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    template_name: &str,
+) -> AppResult<(String, String, bool)> {
+    let t = match app
+        .store
+        .template_by_name(actor.office_id, template_name.trim())
+        .await
+    {
+        Ok(t) => t,
+        Err(casework_store::Error::NotFound) => {
+            return Err(AppError::field(
+                "template",
+                format!("There is no template called \"{}\".", template_name.trim()),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let fields = merge_fields(app, actor, case).await?;
+    let subject = merge(&t.subject, &fields).map_err(|m| AppError::field("template", m))?;
+    let body = merge(&t.body, &fields).map_err(|m| AppError::field("template", m))?;
+    Ok((subject, body, t.signed_by_representative))
+}
+
+/// Renders a letter for a case, keeps the PDF and records it on the case.
+/// Returns the correspondence id.
+pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest) -> AppResult<i64> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    actor.require(Action::EditCase)?;
+    let (title, body, signed_by_rep) = match (&req.template, &req.body) {
+        (Some(t), _) if !t.trim().is_empty() => {
+            let (subject, body, signed) = fill(app, actor, &case, t).await?;
+            (
+                if subject.is_empty() {
+                    t.trim().to_owned()
+                } else {
+                    subject
+                },
+                body,
+                signed,
+            )
+        }
+        (_, Some(b)) if !b.trim().is_empty() => {
+            let fields = merge_fields(app, actor, &case).await?;
+            let body = merge(b, &fields).map_err(|m| AppError::field("body", m))?;
+            ("Letter".to_owned(), body, false)
+        }
+        _ => {
+            return Err(AppError::field(
+                "body",
+                "Write the letter, or choose a template.",
+            ));
+        }
+    };
+    let fields = merge_fields(app, actor, &case).await?;
+    let letterhead_text = app.store.letterhead(actor.office_id).await?;
+    let mut letterhead = vec![fields.office.name.clone()];
+    letterhead.extend(
+        letterhead_text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+    );
+    let mut recipient = vec![fields.constituent.full_name.clone()];
+    recipient.extend(
+        fields
+            .constituent
+            .address
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+    );
+    if !fields.constituent.postcode.is_empty() {
+        recipient.push(fields.constituent.postcode.clone());
+    }
+    let signature = if signed_by_rep && !fields.representative.name.is_empty() {
+        vec![fields.representative.name.clone()]
+    } else {
+        vec![
+            fields.caseworker.name.clone(),
+            format!(
+                "on behalf of {}",
+                if fields.representative.name.is_empty() {
+                    fields.office.name.clone()
+                } else {
+                    fields.representative.name.clone()
+                }
+            ),
+        ]
+    };
+    let letter = Letter {
+        letterhead,
+        date: fields.today.clone(),
+        recipient: recipient.clone(),
+        reference: case.reference.clone(),
+        body: body.clone(),
+        signature,
+    };
+    let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let key = sha256_hex(&pdf);
+    let blobs = app.blobs.clone();
+    let (k, bytes) = (key.clone(), pdf.clone());
+    tokio::task::spawn_blocking(move || blobs.put(&k, &bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
+    let mut note = format!("Letter: {title}");
+    if signed_by_rep && !matches!(actor.role, Role::Representative | Role::OfficeManager) {
+        note.push_str(" (signed by the representative: to be approved before it is sent)");
+    }
+    let entry = NewEntry::new("letter_out", Some(actor.user_id), note);
+    let record = NewLetter {
+        case_id: case.id,
+        constituent_id: case.constituent_id,
+        dedupe_key: key.clone(),
+        subject: title,
+        body_text: body,
+        pdf_blob: key,
+        pdf_size: pdf.len() as i64,
+        recipient: recipient.join(", "),
+        created_by: actor.user_id,
+    };
+    let id = app
+        .store
+        .store_letter(actor.office_id, &record, &entry, now_millis())
+        .await?;
+    tracing::info!(
+        case_id = case.id,
+        correspondence_id = id,
+        by = actor.user_id,
+        "letter created"
+    );
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_written_out() {
+        assert_eq!(super::date_in_words(1_795_651_200_000), "26 November 2026");
+        assert_eq!(super::date_in_words(0), "1 January 1970");
+        assert_eq!(super::date_in_words(951_782_400_000), "29 February 2000");
+    }
+}

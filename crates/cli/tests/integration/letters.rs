@@ -1,0 +1,270 @@
+//! Letters and templates: merge fields, PDF on letterhead checked by
+//! extracting its text, refusals for missing fields and roles.
+
+use crate::harness::{PASSWORD, TestApp};
+use crate::on_both_backends;
+use casework_app::domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_backends!(
+    a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_and_text,
+    a_merge_field_without_a_value_is_refused_naming_the_field,
+    templates_are_edited_with_a_preview_by_managers_only,
+);
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir =
+        std::env::temp_dir().join(format!("casework-pdf-{}-{}", std::process::id(), pdf.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    let _ = std::fs::remove_dir_all(dir);
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_and_text(
+    t: TestApp,
+) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let rep = t.user(office, Role::Representative).await;
+    let _ = rep;
+    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    casework_app::letters::set_letterhead(
+        &t.app,
+        &manager_actor,
+        "100 Main Street\nRiverside, MB R2C 0A1",
+    )
+    .await
+    .unwrap();
+    casework_app::letters::save_template(
+        &t.app,
+        &manager_actor,
+        None,
+        0,
+        "Passport update",
+        "Your passport ({{ case.reference }})",
+        "Dear {{ constituent.first_name }},\n\nWe have written to the {{ case.agency }} about {{ case.title }}. We will be in touch.",
+        false,
+    )
+    .await
+    .unwrap();
+    let api = t.api(&cw);
+    let person = api.constituent("Emeka", "Okafor").await;
+    let case = api
+        .case(
+            person,
+            json!({"title": "Passport delayed", "agency": "Passport Program"}),
+        )
+        .await;
+    let created = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"template": "Passport update"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let raw = api
+        .client
+        .get(format!("{}/api/v1/correspondence/{id}/raw", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers()["content-type"], "application/pdf");
+    let pdf = raw.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    for want in [
+        "100 Main Street",
+        "Emeka Okafor",
+        "1 Elm Street",
+        "R2C 1A1",
+        case["reference"].as_str().unwrap(),
+        "Dear Emeka,",
+        "Passport Program about Passport delayed",
+        "Yours sincerely",
+    ] {
+        assert!(text.contains(want), "{want:?} in the letter:\n{text}");
+    }
+    let timeline = api
+        .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
+        .await;
+    assert!(
+        timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "letter_out" && e["correspondence_id"] == id)
+    );
+    // A letter written directly, with merge fields of its own.
+    let direct = api.post(&format!("/api/v1/cases/{}/letters", case["id"]), json!({"body": "Dear {{ constituent.first_name }}, your reference is {{ case.reference }}."})).await;
+    assert_eq!(direct.status, StatusCode::CREATED);
+    // An email from the same template carries the merged text.
+    let email = api
+        .post(
+            &format!("/api/v1/cases/{}/emails", case["id"]),
+            json!({"template": "Passport update"}),
+        )
+        .await;
+    assert_eq!(email.status, StatusCode::CREATED, "{:?}", email.body);
+    let sent = api
+        .get(&format!("/api/v1/correspondence/{}", email.body["id"]))
+        .await;
+    assert!(
+        sent.body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Dear Emeka,")
+    );
+    assert!(
+        sent.body["subject"]
+            .as_str()
+            .unwrap()
+            .contains(case["reference"].as_str().unwrap())
+    );
+    // Volunteers do not write letters.
+    let volunteer = t.user(office, Role::Volunteer).await;
+    assert_eq!(
+        t.api(&volunteer)
+            .post(
+                &format!("/api/v1/cases/{}/letters", case["id"]),
+                json!({"body": "x"})
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn a_merge_field_without_a_value_is_refused_naming_the_field(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api
+        .post(
+            "/api/v1/constituents",
+            json!({"first_name": "No", "last_name": "Address"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let case = api.case(person, json!({})).await;
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"body": "To {{ constituent.address }}"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("constituent.address")
+    );
+    let unknown = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"body": "Hi {{ constituent.shoe_size }}"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"template": "Nope"}),
+        )
+        .await;
+    assert_eq!(
+        missing.body["error"]["fields"]["template"],
+        "There is no template called \"Nope\"."
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing was written"
+    );
+}
+
+async fn templates_are_edited_with_a_preview_by_managers_only(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let b = t.browser();
+    b.sign_in(&manager.email, PASSWORD).await;
+    let form = b.get("/templates/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf();
+    let preview = b
+        .post(
+            "/templates",
+            &[
+                ("csrf", &csrf),
+                ("name", "Welcome"),
+                ("subject", "Hello"),
+                ("body", "Dear {{ constituent.first_name }},"),
+                ("action", "preview"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.html.contains("Dear Jane,"),
+        "sample values in the preview"
+    );
+    let broken = b
+        .post(
+            "/templates",
+            &[
+                ("csrf", &csrf),
+                ("name", "Broken"),
+                ("subject", "x"),
+                ("body", "Dear {{ constituent.first_name"),
+                ("action", "save"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = b
+        .post(
+            "/templates",
+            &[
+                ("csrf", &csrf),
+                ("name", "Welcome"),
+                ("subject", "Hello"),
+                ("body", "Dear {{ constituent.first_name }},"),
+                ("action", "save"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let w = t.browser();
+    w.sign_in(&cw.email, PASSWORD).await;
+    assert!(w.get("/templates").await.html.contains("Welcome"));
+    assert_eq!(w.get("/templates/new").await.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,381 @@
+//! Letters: merge fields filled into a template (with `minijinja`, strict:
+//! a field without a value is an error, not a blank), and a letter laid out
+//! on the office's letterhead as PDF (with `pdf-writer`, the standard
+//! Helvetica fonts, so nothing has to be embedded).
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use serde::Serialize;
+
+/// The values a template can use, e.g. `{{ constituent.first_name }}`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MergeFields {
+    pub constituent: PersonFields,
+    pub case: CaseFields,
+    pub caseworker: NameField,
+    pub representative: NameField,
+    pub office: OfficeFields,
+    /// Today's date, written out ("26 November 2026").
+    pub today: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub full_name: String,
+    pub email: String,
+    pub address: String,
+    pub postcode: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CaseFields {
+    pub reference: String,
+    pub title: String,
+    pub agency: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NameField {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OfficeFields {
+    pub name: String,
+}
+
+/// The merge fields offered to people writing templates.
+pub const FIELD_NAMES: &[&str] = &[
+    "constituent.first_name",
+    "constituent.last_name",
+    "constituent.full_name",
+    "constituent.email",
+    "constituent.address",
+    "constituent.postcode",
+    "case.reference",
+    "case.title",
+    "case.agency",
+    "case.category",
+    "caseworker.name",
+    "representative.name",
+    "office.name",
+    "today",
+];
+
+/// Fills a template. Unknown fields, and fields with no value for this
+/// person, are errors naming the field, so nothing goes out with a gap.
+pub fn merge(template: &str, fields: &MergeFields) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Plain text: no HTML escaping.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let tmpl = env.template_from_str(template).map_err(|e| {
+        format!(
+            "The template cannot be read: {}",
+            e.detail().unwrap_or("syntax error")
+        )
+    })?;
+    let text = tmpl.render(minijinja::value::Serde(fields)).map_err(|e| match e.kind() {
+        minijinja::ErrorKind::UndefinedError => "The template uses a merge field that does not exist; the fields are: {{ constituent.first_name }}, {{ case.reference }}, … (see the list beside the editor).".to_owned(),
+        _ => format!("The template could not be filled: {}", e.detail().unwrap_or("error")),
+    })?;
+    // A field that exists but is empty for this person leaves a gap: name it.
+    for name in FIELD_NAMES {
+        let used = template.contains(&format!("{{{{ {name} }}}}"))
+            || template.contains(&format!("{{{{{name}}}}}"));
+        if used && value_of(fields, name).is_empty() {
+            return Err(format!(
+                "The merge field {{{{ {name} }}}} has no value for this letter."
+            ));
+        }
+    }
+    Ok(text)
+}
+
+fn value_of<'a>(f: &'a MergeFields, name: &str) -> &'a str {
+    match name {
+        "constituent.first_name" => &f.constituent.first_name,
+        "constituent.last_name" => &f.constituent.last_name,
+        "constituent.full_name" => &f.constituent.full_name,
+        "constituent.email" => &f.constituent.email,
+        "constituent.address" => &f.constituent.address,
+        "constituent.postcode" => &f.constituent.postcode,
+        "case.reference" => &f.case.reference,
+        "case.title" => &f.case.title,
+        "case.agency" => &f.case.agency,
+        "case.category" => &f.case.category,
+        "caseworker.name" => &f.caseworker.name,
+        "representative.name" => &f.representative.name,
+        "office.name" => &f.office.name,
+        "today" => &f.today,
+        _ => "",
+    }
+}
+
+/// What goes on the page.
+#[derive(Debug, Clone, Default)]
+pub struct Letter {
+    /// Office name, then address lines, at the top.
+    pub letterhead: Vec<String>,
+    pub date: String,
+    /// Recipient's name and address lines.
+    pub recipient: Vec<String>,
+    pub reference: String,
+    pub body: String,
+    /// "Yours sincerely," is followed by these lines (name, title).
+    pub signature: Vec<String>,
+}
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 64.0;
+const BODY_SIZE: f32 = 11.0;
+const LEADING: f32 = 15.0;
+
+/// Approximate Helvetica advance widths (per 1000 em) for wrapping.
+fn char_width(c: char) -> f32 {
+    match c {
+        'i' | 'j' | 'l' | '\'' | '|' | '.' | ',' | ':' | ';' | '!' => 222.0,
+        'f' | 't' | 'r' | 'I' | ' ' | '(' | ')' | '[' | ']' | '/' | '-' => 300.0,
+        'm' | 'M' => 833.0,
+        'w' | 'W' => 760.0,
+        'A'..='Z' => 680.0,
+        '0'..='9' => 556.0,
+        _ => 530.0,
+    }
+}
+
+fn text_width(s: &str, size: f32) -> f32 {
+    s.chars().map(char_width).sum::<f32>() * size / 1000.0
+}
+
+/// Breaks a paragraph into lines no wider than `width`.
+fn wrap(paragraph: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in paragraph.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(&candidate, size) <= width || line.is_empty() {
+            line = candidate;
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line = word.to_owned();
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Windows-1252 bytes for the standard fonts; characters it lacks become '?'.
+fn winansi(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x20..=0x7e | 0xa0..=0xff => c as u32 as u8,
+            0x20ac => 0x80,
+            0x2018 => 0x91,
+            0x2019 => 0x92,
+            0x201c => 0x93,
+            0x201d => 0x94,
+            0x2022 => 0x95,
+            0x2013 => 0x96,
+            0x2014 => 0x97,
+            0x2026 => 0x85,
+            _ => b'?',
+        })
+        .collect()
+}
+
+struct Writer {
+    pages: Vec<Content>,
+    y: f32,
+}
+
+impl Writer {
+    fn new() -> Self {
+        Writer {
+            pages: vec![Content::new()],
+            y: PAGE_H - MARGIN,
+        }
+    }
+
+    fn line(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
+        if self.y < MARGIN + LEADING {
+            self.pages.push(Content::new());
+            self.y = PAGE_H - MARGIN;
+        }
+        let page = self.pages.last_mut().unwrap_or_else(|| unreachable!());
+        page.begin_text();
+        page.set_font(Name(font), size);
+        page.next_line(x, self.y);
+        page.show(Str(&winansi(text)));
+        page.end_text();
+        self.y -= size * 1.35;
+    }
+
+    fn gap(&mut self, points: f32) {
+        self.y -= points;
+    }
+}
+
+/// Lays out a letter as a PDF (A4).
+pub fn render_pdf(letter: &Letter) -> Vec<u8> {
+    let mut w = Writer::new();
+    let width = PAGE_W - 2.0 * MARGIN;
+    if let Some((name, rest)) = letter.letterhead.split_first() {
+        w.line(b"F2", 16.0, MARGIN, name);
+        for l in rest {
+            w.line(b"F1", 9.5, MARGIN, l);
+        }
+    }
+    w.gap(24.0);
+    for l in &letter.recipient {
+        w.line(b"F1", BODY_SIZE, MARGIN, l);
+    }
+    w.gap(14.0);
+    let date_x = PAGE_W - MARGIN - text_width(&letter.date, BODY_SIZE);
+    w.line(b"F1", BODY_SIZE, date_x.max(MARGIN), &letter.date);
+    if !letter.reference.is_empty() {
+        w.line(
+            b"F1",
+            BODY_SIZE,
+            MARGIN,
+            &format!("Our reference: {}", letter.reference),
+        );
+    }
+    w.gap(14.0);
+    for paragraph in letter.body.replace("\r\n", "\n").split("\n\n") {
+        for raw_line in paragraph.split('\n') {
+            for l in wrap(raw_line, BODY_SIZE, width) {
+                w.line(b"F1", BODY_SIZE, MARGIN, &l);
+            }
+        }
+        w.gap(LEADING - BODY_SIZE * 0.35);
+    }
+    w.gap(6.0);
+    w.line(b"F1", BODY_SIZE, MARGIN, "Yours sincerely,");
+    w.gap(34.0);
+    for (n, l) in letter.signature.iter().enumerate() {
+        w.line(if n == 0 { b"F2" } else { b"F1" }, BODY_SIZE, MARGIN, l);
+    }
+
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    let first_page = 10;
+    let page_ids: Vec<Ref> = (0..w.pages.len())
+        .map(|n| Ref::new(first_page + 2 * n as i32))
+        .collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(page_ids.iter().copied())
+        .count(page_ids.len() as i32);
+    pdf.type1_font(regular)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    for (n, content) in w.pages.into_iter().enumerate() {
+        let page_id = page_ids[n];
+        let content_id = Ref::new(page_id.get() + 1);
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
+        page.parent(tree);
+        page.contents(content_id);
+        let mut resources = page.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), regular);
+        fonts.pair(Name(b"F2"), bold);
+        fonts.finish();
+        resources.finish();
+        page.finish();
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> MergeFields {
+        MergeFields {
+            constituent: PersonFields {
+                first_name: "Jane".into(),
+                last_name: "Doe".into(),
+                full_name: "Jane Doe".into(),
+                ..Default::default()
+            },
+            case: CaseFields {
+                reference: "CW-2026-00001".into(),
+                ..Default::default()
+            },
+            today: "26 November 2026".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn merge_fields_are_filled_and_missing_ones_refused() {
+        assert_eq!(
+            merge(
+                "Dear {{ constituent.first_name }}, re {{ case.reference }}",
+                &fields()
+            )
+            .unwrap(),
+            "Dear Jane, re CW-2026-00001"
+        );
+        let unknown = merge("Dear {{ constituent.nickname }}", &fields()).unwrap_err();
+        assert!(unknown.contains("does not exist"), "{unknown}");
+        let empty = merge("At {{ constituent.address }}", &fields()).unwrap_err();
+        assert!(empty.contains("constituent.address"), "{empty}");
+        assert!(merge("{{ broken", &fields()).is_err());
+    }
+
+    #[test]
+    fn long_paragraphs_wrap_within_the_margins() {
+        let lines = wrap(&"word ".repeat(200), BODY_SIZE, PAGE_W - 2.0 * MARGIN);
+        assert!(lines.len() > 5);
+        assert!(
+            lines
+                .iter()
+                .all(|l| text_width(l, BODY_SIZE) <= PAGE_W - 2.0 * MARGIN)
+        );
+    }
+
+    #[test]
+    fn a_letter_is_a_pdf_and_long_ones_get_more_pages() {
+        let letter = Letter {
+            letterhead: vec!["Office of Dana Whitfield".into(), "1 Main St".into()],
+            date: "26 November 2026".into(),
+            recipient: vec!["Jane Doe".into()],
+            reference: "CW-2026-00001".into(),
+            body: "Dear Jane,\n\nThank you.".into(),
+            signature: vec!["Dana Whitfield".into()],
+        };
+        let pdf = render_pdf(&letter);
+        assert!(pdf.starts_with(b"%PDF-"));
+        let long = Letter {
+            body: "A paragraph of text.\n\n".repeat(120),
+            ..letter
+        };
+        let pdf2 = render_pdf(&long);
+        let pages = String::from_utf8_lossy(&pdf2)
+            .matches("/Type /Page\n")
+            .count()
+            + String::from_utf8_lossy(&pdf2)
+                .matches("/Type /Page ")
+                .count();
+        assert!(pages >= 2 || pdf2.len() > pdf.len() * 2);
+    }
+}

@@ -1,0 +1,189 @@
+//! Templates, letterheads, and letters kept on their case.
+
+use crate::model::NewEntry;
+use crate::queries::append_entry;
+use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Template {
+    pub id: i64,
+    pub office_id: i64,
+    pub name: String,
+    pub subject: String,
+    pub body: String,
+    pub signed_by_representative: bool,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "SELECT id, office_id, name, subject, body, signed_by_representative, updated_at, version FROM templates ";
+
+/// A letter rendered and stored (its PDF is in the blob store).
+#[derive(Debug, Clone)]
+pub struct NewLetter {
+    pub case_id: i64,
+    pub constituent_id: i64,
+    pub dedupe_key: String,
+    pub subject: String,
+    pub body_text: String,
+    pub pdf_blob: String,
+    pub pdf_size: i64,
+    pub recipient: String,
+    pub created_by: i64,
+}
+
+impl Store {
+    pub async fn templates(&self, office_id: i64) -> Result<Vec<Template>> {
+        on_read!(self, |pool| {
+            let sql = format!("{COLUMNS} WHERE office_id = $1 ORDER BY name");
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    pub async fn template(&self, office_id: i64, id: i64) -> Result<Template> {
+        on_read!(self, |pool| {
+            let sql = format!("{COLUMNS} WHERE office_id = $1 AND id = $2");
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(id)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    pub async fn template_by_name(&self, office_id: i64, name: &str) -> Result<Template> {
+        on_read!(self, |pool| {
+            let sql = format!("{COLUMNS} WHERE office_id = $1 AND name = $2");
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(name)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Creates a template, or updates it if `id` is given and `version` is current.
+    pub async fn save_template(
+        &self,
+        office_id: i64,
+        id: Option<i64>,
+        version: i64,
+        name: &str,
+        subject: &str,
+        body: &str,
+        signed: bool,
+        now: i64,
+    ) -> Result<i64> {
+        on_write!(self, |pool| {
+            match id {
+                None => Ok(sqlx::query_scalar(
+                    "INSERT INTO templates (office_id, name, subject, body, signed_by_representative, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, 1) RETURNING id",
+                )
+                .bind(office_id)
+                .bind(name)
+                .bind(subject)
+                .bind(body)
+                .bind(signed)
+                .bind(now)
+                .fetch_one(pool)
+                .await?),
+                Some(id) => {
+                    let n = sqlx::query(
+                        "UPDATE templates SET name = $1, subject = $2, body = $3, signed_by_representative = $4, updated_at = $5, \
+                         version = version + 1 WHERE id = $6 AND office_id = $7 AND version = $8",
+                    )
+                    .bind(name)
+                    .bind(subject)
+                    .bind(body)
+                    .bind(signed)
+                    .bind(now)
+                    .bind(id)
+                    .bind(office_id)
+                    .bind(version)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        return Err(Error::Conflict);
+                    }
+                    Ok(id)
+                }
+            }
+        })
+    }
+
+    pub async fn letterhead(&self, office_id: i64) -> Result<String> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT letterhead FROM offices WHERE id = $1")
+                    .bind(office_id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    pub async fn set_letterhead(&self, office_id: i64, text: &str) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE offices SET letterhead = $1 WHERE id = $2")
+                .bind(text)
+                .bind(office_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a letter on its case with a timeline entry, in one transaction.
+    pub async fn store_letter(
+        &self,
+        office_id: i64,
+        l: &NewLetter,
+        entry: &NewEntry,
+        now: i64,
+    ) -> Result<i64> {
+        let id = in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, message_id, \
+                 in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, \
+                 body_text, body_html, raw_blob, raw_size, source, problems, filed_by, filed_at, unread) \
+                 VALUES ($1, 'out', 'letter', 'filed', $2, $3, $4, '', '', '', '', '', $5, '', $6, NULL, $7, $8, NULL, $9, $10, \
+                 'casework', '', $11, $7, FALSE) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(l.case_id)
+            .bind(l.constituent_id)
+            .bind(&l.dedupe_key)
+            .bind(&l.recipient)
+            .bind(&l.subject)
+            .bind(now)
+            .bind(&l.body_text)
+            .bind(&l.pdf_blob)
+            .bind(l.pdf_size)
+            .bind(l.created_by)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut e = entry.clone();
+            e.correspondence_id = Some(id);
+            append_entry!(
+                tx,
+                office_id,
+                Some(l.constituent_id),
+                Some(l.case_id),
+                now,
+                &e
+            );
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(l.case_id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        });
+        Ok(id)
+    }
+}
