@@ -515,6 +515,11 @@ fn constituent_form_page(
     }
 }
 
+/// The same page again with the problems shown, as 422.
+fn refused<T: Template>(page: &T) -> PageResult {
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+}
+
 fn unprocessable(html: Html<String>, status: axum::http::StatusCode) -> Response {
     (status, html).into_response()
 }
@@ -580,10 +585,7 @@ async fn constituent_create(
                 None,
             );
             page.message = message;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -639,10 +641,7 @@ async fn constituent_save(
                 errors,
                 None,
             );
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(AppError::Conflict) => {
             // Show the current record; the person's own edits would silently overwrite someone else's.
@@ -1184,10 +1183,7 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
             )
             .await?;
             page.message = message;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -1388,10 +1384,7 @@ async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -
     match e {
         AppError::Invalid(errors) => {
             let page = case_view(s, who, id, &None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         other => Err(other.into()),
     }
@@ -1596,10 +1589,7 @@ async fn user_create(State(s): State<AppState>, form: CsrfForm<UserForm>) -> Pag
                 roles: role_options(),
                 errors,
             };
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -1675,10 +1665,7 @@ async fn user_save(
         Ok(()) => Ok(see(format!("/admin/users/{id}?notice=saved"))),
         Err(AppError::Invalid(errors)) => {
             let page = user_view(&s, &form.who, id, &None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -1778,10 +1765,7 @@ async fn account_password(State(s): State<AppState>, form: CsrfForm<PasswordForm
         Ok(()) => Ok(see("/account?notice=password".into())),
         Err(AppError::Invalid(errors)) => {
             let page = account_view(&s, &form.who, &None, None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -1801,10 +1785,7 @@ async fn account_token_create(State(s): State<AppState>, form: CsrfForm<TokenFor
         .into_response()),
         Err(AppError::Invalid(errors)) => {
             let page = account_view(&s, &form.who, &None, None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -2153,10 +2134,7 @@ async fn correspondence_file(
         })),
         Err(AppError::Invalid(errors)) => {
             let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -2171,10 +2149,7 @@ async fn correspondence_no_action(
         Ok(()) => Ok(see("/intake?notice=no_action".into())),
         Err(AppError::Invalid(errors)) => {
             let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -2313,10 +2288,7 @@ async fn email_send(
         Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
         Err(AppError::Invalid(errors)) => {
             let page = email_form(&s, &form.who, id, reply_to, Some(f), errors).await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -2507,10 +2479,7 @@ async fn letter_create(
                 errors,
             )
             .await?;
-            Ok(unprocessable(
-                render(&page)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
