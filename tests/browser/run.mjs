@@ -20,6 +20,10 @@
 //                          the server uses SQLite in the temporary data directory
 //   CHROMIUM_BIN           browser binary (default /usr/bin/chromium)
 //   HEADED=1               show the browser window (for local debugging)
+//
+// Outgoing mail goes to an SMTP sink started for the run (`python3 -m aiosmtpd`
+// with the Maildir handler, so `pip install aiosmtpd`); the server gets its
+// address through CASEWORK_SMTP_* and the test reads what arrived there.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,7 +52,10 @@ const OFFICE = 'Riverside Centre Constituency Office'; // the demo office
 const STAMP = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const STEP_TIMEOUT_MS = 15_000; // any single wait
 const READY_TIMEOUT_MS = 30_000; // server start, including migrations and the demo data
-const WATCHDOG_MS = 120_000; // the whole run, as a last resort
+const WATCHDOG_MS = 180_000; // the whole run, as a last resort
+const SEND_TIMEOUT_MS = 20_000; // an outbox message becoming "Sent" (the worker runs every 2 s)
+const PYTHON = 'python3'; // runs the SMTP sink (aiosmtpd)
+const SMTP_FROM = 'Riverside Office <office@riverside.example>';
 const REFLOW_WIDTH = 320;
 const ANSI = /\x1b\[[0-9;]*m/g;
 const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
@@ -82,29 +89,37 @@ async function freePort() {
   return port;
 }
 
-/** Only CASEWORK_DATABASE_URL (and CASEWORK_LOG) reach the server; other
- *  CASEWORK_* settings from the caller's shell could change its behaviour. */
-function serverEnv() {
+/** Only CASEWORK_DATABASE_URL (and CASEWORK_LOG) reach the server from the
+ *  caller's environment; other CASEWORK_* settings from the caller's shell
+ *  could change its behaviour. Outgoing mail goes to this run's SMTP sink. */
+function serverEnv(sink) {
   const env = { NO_COLOR: '1' };
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('CASEWORK_') || k === 'CASEWORK_DATABASE_URL' || k === 'CASEWORK_LOG') {
       env[k] = v;
     }
   }
+  Object.assign(env, {
+    CASEWORK_SMTP_HOST: '127.0.0.1',
+    CASEWORK_SMTP_PORT: String(sink.port),
+    CASEWORK_SMTP_TLS: 'none',
+    CASEWORK_SMTP_FROM: SMTP_FROM,
+  });
   return env;
 }
 
-async function startServer() {
+async function startServer(sink) {
   check(fs.existsSync(BIN), `server binary not found: ${BIN} (build it or set CASEWORK_BIN)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-browser-'));
   const port = await freePort();
+  const env = serverEnv(sink);
   const base = `http://127.0.0.1:${port}`;
   const output = [];
   // cwd is the empty data dir so no casework.toml from elsewhere is picked up.
   const child = spawn(
     BIN,
     ['--data-dir', dataDir, 'serve', '--demo', '--listen', `127.0.0.1:${port}`],
-    { cwd: dataDir, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const keep = (chunk) => {
     output.push(chunk.toString());
@@ -124,6 +139,7 @@ async function startServer() {
   const server = {
     base,
     dataDir,
+    env,
     child,
     output,
     get exited() {
@@ -170,11 +186,11 @@ async function stopServer(server) {
 }
 
 /** Runs the server binary for an administration command against the same data
- *  directory and database as the server, and returns its exit code and output. */
+ *  directory, database and settings as the server, and returns its exit code and output. */
 async function runCommand(server, args) {
   const child = spawn(BIN, ['--data-dir', server.dataDir, ...args], {
     cwd: server.dataDir,
-    env: serverEnv(),
+    env: server.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -184,6 +200,140 @@ async function runCommand(server, args) {
   const [code, signal] = await once(child, 'exit');
   clearTimeout(timer);
   return { code, signal, out: out.replace(ANSI, '').trim() };
+}
+
+// ----- the SMTP sink -----
+
+/** Starts an SMTP server that accepts everything and stores it in a Maildir
+ *  (aiosmtpd's Mailbox handler), on a free port, and waits for its greeting. */
+async function startSmtpSink() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-smtp-'));
+  const maildir = path.join(dir, 'Maildir');
+  const port = await freePort();
+  const output = [];
+  const child = spawn(
+    PYTHON,
+    ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir],
+    { cwd: dir, env: { ...process.env, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk) => {
+    output.push(chunk.toString());
+    if (output.length > 100) output.splice(0, output.length - 100);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.on('error', (err) => {
+    exited = { code: null, signal: null, error: err.message };
+  });
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    process.off('exit', killOnExit);
+  });
+  const sink = {
+    port,
+    dir,
+    maildir,
+    child,
+    output,
+    get exited() {
+      return exited;
+    },
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let delay = 25;
+  for (;;) {
+    if (exited) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Failure(
+        `SMTP sink (${PYTHON} -m aiosmtpd; pip install aiosmtpd) exited before it was ready ` +
+          `(code ${exited.code}, signal ${exited.signal}${exited.error ? `, ${exited.error}` : ''})\n${output.join('')}`,
+      );
+    }
+    if (await smtpGreets(port)) break;
+    if (Date.now() > deadline) {
+      await stopSmtpSink(sink);
+      throw new Failure(`SMTP sink not ready after ${READY_TIMEOUT_MS / 1000}s\n${output.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  return sink;
+}
+
+/** True when something on the port answers with an SMTP greeting (220). */
+function smtpGreets(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let seen = '';
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('data', (chunk) => {
+      seen += chunk.toString();
+      if (seen.includes('\n')) {
+        socket.end('QUIT\r\n');
+        done(seen.startsWith('220'));
+      }
+    });
+  });
+}
+
+async function stopSmtpSink(sink) {
+  if (!sink) return;
+  const { child } = sink;
+  if (!sink.exited) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!sink.exited) child.kill('SIGKILL');
+    }, 5000);
+    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 6000))]);
+    clearTimeout(timer);
+  }
+  fs.rmSync(sink.dir, { recursive: true, force: true });
+}
+
+/** The messages the sink has stored (new/ and cur/), each as its raw text,
+ *  its unfolded headers (name in lower case -> values) and its text (a
+ *  single-part message's body, transfer encoding undone). */
+function sinkMessages(sink) {
+  const files = [];
+  for (const sub of ['new', 'cur']) {
+    const d = path.join(sink.maildir, sub);
+    if (!fs.existsSync(d)) continue;
+    for (const name of fs.readdirSync(d)) files.push(path.join(d, name));
+  }
+  return files.map((file) => {
+    const raw = fs.readFileSync(file, 'utf8');
+    const split = raw.search(/\r?\n\r?\n/);
+    const head = raw.slice(0, split < 0 ? raw.length : split).replace(/\r?\n[ \t]+/g, ' ');
+    const rawBody = split < 0 ? '' : raw.slice(split).replace(/^\r?\n\r?\n/, '');
+    const headers = new Map();
+    for (const line of head.split(/\r?\n/)) {
+      const i = line.indexOf(':');
+      if (i <= 0) continue;
+      const name = line.slice(0, i).trim().toLowerCase();
+      headers.set(name, [...(headers.get(name) || []), line.slice(i + 1).trim()]);
+    }
+    const header = (name) => (headers.get(name.toLowerCase()) || []).join(', ');
+    const encoding = header('Content-Transfer-Encoding').toLowerCase();
+    const text =
+      encoding === 'base64'
+        ? Buffer.from(rawBody, 'base64').toString('utf8')
+        : encoding === 'quoted-printable'
+          ? Buffer.from(
+              rawBody.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            ).toString('utf8')
+          : rawBody;
+    return { file, raw, headers, header, text: text.replace(/\r\n/g, '\n') };
+  });
 }
 
 // ----- incoming mail -----
@@ -196,6 +346,7 @@ const MAIL = {
     name: 'Wen Xu',
     address: `wen.xu.${STAMP}@example.net`,
     subject: 'Work permit renewal',
+    messageId: `<permit-${STAMP}@example.net>`,
     firstLine: 'My work permit runs out at the end of next month',
     postcode: 'R2M 3K3',
   },
@@ -222,7 +373,7 @@ function emlFiles() {
       `To: ${to}`,
       `Subject: ${p.subject}`,
       `Date: ${date}`,
-      `Message-ID: <permit-${STAMP}@example.net>`,
+      `Message-ID: ${p.messageId}`,
       'MIME-Version: 1.0',
       'Content-Type: text/plain; charset=utf-8',
       '',
@@ -546,7 +697,7 @@ async function selfCheck(browser) {
 
 // ----- the scenario -----
 
-async function scenario(browser, base) {
+async function scenario(browser, base, sink) {
   const stamp = STAMP;
 
   // 7 (first, so the successful sign-in below clears the failure count for
@@ -684,7 +835,8 @@ async function scenario(browser, base) {
     (await page.locator('[aria-invalid="true"]').count()) > 0,
     'the refused constituent form should mark the invalid fields',
   );
-  await intake(page);
+  const filed = await intake(page);
+  await reply(page, sink, filed);
   await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
@@ -744,7 +896,7 @@ async function narrowTable(page, buttonBefore) {
 /** Intake triage: a message from an unknown sender becomes a constituent and
  *  a case; a message with hostile HTML is shown without running anything and
  *  is marked as needing no action. The messages were imported before the
- *  browser started (importMail). */
+ *  browser started (importMail). Returns where the first message was filed. */
 async function intake(page) {
   const p = MAIL.permit;
   const n = MAIL.newsletter;
@@ -785,6 +937,7 @@ async function intake(page) {
     /^\/constituents\/\d+\/cases\/new$/.test(new URL(page.url()).pathname),
     `saving should lead to a new case form, got ${page.url()}`,
   );
+  const constituentPath = new URL(page.url()).pathname.replace(/\/cases\/new$/, '');
   await expectText(page.getByRole('heading', { level: 1 }), 'Open a case', 'case form heading after intake');
   check(
     (await page.getByLabel('Title').inputValue()) === p.subject,
@@ -792,7 +945,10 @@ async function intake(page) {
   );
   await navigate(page, 'open the case from the message', () => page.getByRole('button', { name: 'Open case' }).click());
   check(/^\/cases\/\d+$/.test(new URL(page.url()).pathname), `expected a case page, got ${page.url()}`);
-  await expectText(page.getByRole('heading', { level: 1 }), p.subject, 'heading of the case from the message');
+  const casePath = new URL(page.url()).pathname;
+  const caseHeading = await expectText(page.getByRole('heading', { level: 1 }), p.subject, 'heading of the case from the message');
+  const reference = caseHeading.match(/CW-\d{4}-\d{5,}/)?.[0];
+  check(reference, `the case heading should show a reference, got ${JSON.stringify(caseHeading)}`);
   const mail = page.getByRole('region', { name: 'Correspondence' });
   const filed = mail.getByRole('link', { name: p.subject });
   await expectText(filed, p.subject, 'the message under Correspondence on the case');
@@ -847,6 +1003,126 @@ async function intake(page) {
   await navigate(page, 'no action needed', () => page.getByRole('button', { name: 'No action needed' }).click());
   check(path_(page) === '/intake?notice=no_action', `expected /intake?notice=no_action, got ${path_(page)}`);
   check(!(await intakeRow(n.address).count()), 'a message needing no action should have left the intake inbox');
+  return { casePath, reference, messagePath, constituentPath };
+}
+
+/** Replying by email: from the case, the filed message's Reply button opens
+ *  a pre-filled form; the reply is queued in the outbox, the outbox worker
+ *  sends it to the SMTP sink, and what arrives there is threaded under the
+ *  original and carries the case reference. Then, once the constituent has
+ *  asked not to be emailed, the same reply is refused. */
+async function reply(page, sink, { casePath, reference, messagePath, constituentPath }) {
+  const p = MAIL.permit;
+  const correspondence = page.getByRole('region', { name: 'Correspondence' });
+
+  log('Step 9: reply to the message by email');
+  await goto(page, 'the case from the message', casePath);
+  await navigate(page, 'open the message from the case', () =>
+    correspondence.getByRole('link', { name: p.subject, exact: true }).click(),
+  );
+  check(path_(page) === messagePath, `expected ${messagePath}, got ${path_(page)}`);
+  await navigate(page, 'reply form', () => page.getByRole('link', { name: 'Reply', exact: true }).click());
+  const formPath = path_(page);
+  check(
+    formPath === `${casePath}/emails/new?reply_to=${messagePath.split('/').pop()}`,
+    `unexpected reply form address ${formPath}`,
+  );
+  await expectText(page.getByRole('heading', { level: 1 }), 'Write an email', 'reply form heading');
+  const to = await page.getByLabel('To', { exact: true }).inputValue();
+  check(to === p.address, `the reply should go to ${p.address}, got ${JSON.stringify(to)}`);
+  const subject = await page.getByLabel('Subject').inputValue();
+  check(
+    subject.startsWith('Re:') && subject.includes(p.subject),
+    `the reply's subject should be "Re: ${p.subject}", got ${JSON.stringify(subject)}`,
+  );
+  const body = page.getByLabel('Message');
+  const quoted = await body.inputValue();
+  check(
+    quoted.includes(`> ${p.firstLine}`) && /wrote:/.test(quoted),
+    `the reply should quote the message, got ${JSON.stringify(quoted.slice(0, 200))}`,
+  );
+  // Write above the quotation, as a person would.
+  const answer = `Dear Wen Xu, we wrote to the immigration office today (${STAMP}).`;
+  await body.focus();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.type(`${answer}\n`);
+  check((await body.inputValue()).startsWith(answer), 'the typed reply should come before the quotation');
+  await navigate(page, 'send the reply', () => page.getByRole('button', { name: 'Send' }).click());
+  check(path_(page) === `${casePath}?notice=email`, `sending should lead back to the case, got ${path_(page)}`);
+  await expectText(page.getByRole('status'), /outbox/i, 'notice after sending');
+  await expectText(
+    correspondence.getByRole('link', { name: `Re: ${p.subject}` }),
+    reference,
+    'the reply under Correspondence on the case',
+  );
+
+  await navigate(page, 'outbox', () => mainNav(page).getByRole('link', { name: 'Outbox' }).click());
+  check(path_(page) === '/outbox', `expected /outbox, got ${path_(page)}`);
+  await expectText(page.getByRole('heading', { level: 1 }), 'Outbox', 'outbox heading');
+  const row = page.getByRole('table').getByRole('row').filter({ hasText: reference });
+  check((await row.count()) === 1, `the outbox should list one message for ${reference}, found ${await row.count()}`);
+  await expectText(row.getByRole('link', { name: /^Re: / }), `Re: ${p.subject}`, 'the reply in the outbox');
+  await expectText(row.getByRole('cell').nth(2), p.address, 'recipient of the reply in the outbox');
+  // The worker sends every 2 seconds: reload until the state says so.
+  const deadline = Date.now() + SEND_TIMEOUT_MS;
+  let state = (await row.locator('.status').innerText()).trim();
+  let reloads = 0;
+  while (!/^Sent /.test(state)) {
+    if (Date.now() > deadline) {
+      const cell = (await row.getByRole('cell').nth(3).innerText()).trim();
+      throw new Failure(`the reply was not sent within ${SEND_TIMEOUT_MS / 1000}s, its state is ${JSON.stringify(cell)}`);
+    }
+    await page.waitForTimeout(500);
+    reloads += 1;
+    await navigate(page, `outbox, reload ${reloads}`, () => page.reload());
+    state = (await row.locator('.status').innerText()).trim();
+  }
+  log(`  outbox: "${state}" after ${reloads} reload(s)`);
+
+  // On a database that earlier runs used, their unsent leftovers may arrive
+  // here too; this run's sender address is its own.
+  const addresses = (v) => (v.match(/[^\s<>,"]+@[^\s<>,"]+/g) || []).map((a) => a.toLowerCase());
+  const all = sinkMessages(sink);
+  const received = all.filter((m) => addresses(m.raw.split(/\r?\n\r?\n/, 1)[0]).includes(p.address));
+  check(
+    received.length === 1,
+    `the SMTP sink should hold exactly one message to ${p.address}, holds ${received.length} (of ${all.length})`,
+  );
+  if (all.length > 1) log(`  (the sink also got ${all.length - 1} message(s) left over from earlier runs)`);
+  const [m] = received;
+  const headers = ['From', 'To', 'Subject', 'In-Reply-To', 'References'].map((h) => `${h}: ${m.header(h)}`).join('; ');
+  check(m.header('In-Reply-To') === p.messageId, `In-Reply-To should be ${p.messageId}; got ${headers}`);
+  check(m.header('References').split(/\s+/).includes(p.messageId), `References should hold ${p.messageId}; got ${headers}`);
+  check(
+    /\[CW-\d{4}-\d{5,}\]/.test(m.header('Subject')) && m.header('Subject').includes(`[${reference}]`),
+    `the subject should carry [${reference}]; got ${headers}`,
+  );
+  check(
+    JSON.stringify(addresses(m.header('To'))) === JSON.stringify([p.address]),
+    `the message should go to ${p.address} only; got ${headers}`,
+  );
+  check(addresses(m.header('From')).includes('office@riverside.example'), `From should be the office; got ${headers}`);
+  check(
+    m.text.startsWith(answer) && m.text.includes(`> ${p.firstLine}`),
+    `the message should hold the typed reply above the quotation, got ${JSON.stringify(m.text.slice(0, 300))}`,
+  );
+  log(`  SMTP sink received: ${headers}`);
+
+  log('Step 10: no email to a constituent who asked not to be emailed');
+  await goto(page, 'constituent edit form', `${constituentPath}/edit`);
+  await page.getByLabel('Do not email').check();
+  await navigate(page, 'save "do not email"', () => page.getByRole('button', { name: 'Save' }).click());
+  check(path_(page) === `${constituentPath}?notice=saved`, `expected ${constituentPath}?notice=saved, got ${path_(page)}`);
+  await goto(page, 'reply form (do not email)', formPath);
+  check(await page.getByLabel(/send anyway/).isVisible(), 'the reply form should offer "send anyway"');
+  await navigate(page, 'reply refused (do not email)', () => page.getByRole('button', { name: 'Send' }).click(), {
+    status: 422,
+  });
+  await expectText(page.getByRole('alert'), 'asked not to be emailed', 'do-not-email refusal');
+  check(
+    (await page.getByLabel('To', { exact: true }).getAttribute('aria-invalid')) === 'true',
+    'the refused form should mark the To field',
+  );
 }
 
 // ----- reporting -----
@@ -887,12 +1163,14 @@ async function main() {
   }, WATCHDOG_MS);
   watchdog.unref();
 
+  let sink;
   let server;
   let browser;
   let failure = null;
   async function cleanup() {
     await browser?.close().catch(() => {});
     await stopServer(server).catch(() => {});
+    await stopSmtpSink(sink).catch(() => {});
   }
   const onSignal = (sig) => {
     cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
@@ -902,7 +1180,9 @@ async function main() {
 
   try {
     log(`server: ${BIN}${process.env.CASEWORK_DATABASE_URL ? ' (CASEWORK_DATABASE_URL set)' : ''}`);
-    server = await startServer();
+    sink = await startSmtpSink();
+    log(`SMTP sink ready at 127.0.0.1:${sink.port}`);
+    server = await startServer(sink);
     log(`server ready at ${server.base}`);
     await importMail(server);
     browser = await chromium.launch({
@@ -921,7 +1201,7 @@ async function main() {
     });
     log(`browser: Chromium ${browser.version()}, axe-core ${require('axe-core/package.json').version}`);
     await selfCheck(browser);
-    await scenario(browser, server.base);
+    await scenario(browser, server.base, sink);
   } catch (err) {
     failure = err;
   }
@@ -931,6 +1211,8 @@ async function main() {
   if (failure && server && !(failure instanceof Failure && /^server /.test(failure.message))) {
     const tail = server.output.join('').replace(ANSI, '').trimEnd().split('\n').slice(-20).join('\n');
     console.log(`\nLast server output:\n${tail}`);
+    const sinkTail = sink?.output.join('').trimEnd().split('\n').slice(-10).join('\n');
+    if (sinkTail) console.log(`\nLast SMTP sink output:\n${sinkTail}`);
   }
   report();
   const secs = ((Date.now() - started) / 1000).toFixed(1);

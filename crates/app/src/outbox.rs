@@ -83,10 +83,26 @@ pub async fn send_email(
             e.add("to", format!("\"{t}\" is not an email address."));
         }
     }
-    let writes_to_constituent = !constituent.email.is_empty()
-        && to
-            .iter()
-            .any(|t| t.to_lowercase().contains(&constituent.email));
+    // The constituent's own addresses: the one on record and, when this
+    // answers a message they sent, the address they wrote from.
+    let mut theirs: Vec<String> = vec![constituent.email.clone()];
+    if let Some(id) = req.reply_to
+        && let Ok(parent) = app.store.correspondence(actor.office_id, id).await
+        && parent.direction == "in"
+        && parent.constituent_id == Some(constituent.id)
+    {
+        theirs.push(parent.from_address.clone());
+    }
+    theirs.retain(|a| !a.is_empty());
+    let address_of = |t: &str| {
+        t.rsplit('<')
+            .next()
+            .unwrap_or(t)
+            .trim_end_matches('>')
+            .trim()
+            .to_lowercase()
+    };
+    let writes_to_constituent = to.iter().any(|t| theirs.contains(&address_of(t)));
     if constituent.do_not_email && writes_to_constituent && !req.send_anyway {
         e.add("to", format!("{} asked not to be emailed. Tick \"send anyway\" to override; the override is recorded on the case.", constituent.full_name()));
     }

@@ -194,8 +194,19 @@ async fn do_not_email_is_refused_unless_overridden_and_the_override_is_recorded(
             .unwrap()
             .contains("asked not to be emailed")
     );
+    let named = api.post(&path, json!({"to": ["Yusuf <Yusuf.Yilmaz@example.net>"], "subject": "Update", "body": "Hello"})).await;
+    assert_eq!(
+        named.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the address is recognised however it is written"
+    );
     deliver_due(&t.app).await.unwrap();
     assert!(sink.messages().is_empty(), "nothing was queued");
+    // A different address that merely contains theirs is someone else.
+    let other = api.post(&path, json!({"to": ["not.yusuf.yilmaz@example.net"], "subject": "To the agency", "body": "Hello"})).await;
+    assert_eq!(other.status, StatusCode::CREATED, "{:?}", other.body);
+    deliver_due(&t.app).await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
     let sent = api
         .post(
             &path,
@@ -204,7 +215,7 @@ async fn do_not_email_is_refused_unless_overridden_and_the_override_is_recorded(
         .await;
     assert_eq!(sent.status, StatusCode::CREATED);
     deliver_due(&t.app).await.unwrap();
-    assert_eq!(sink.messages().len(), 1);
+    assert_eq!(sink.messages().len(), 2);
     let timeline = api
         .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
         .await;
@@ -212,7 +223,7 @@ async fn do_not_email_is_refused_unless_overridden_and_the_override_is_recorded(
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["kind"] == "email_out")
+        .rfind(|e| e["kind"] == "email_out")
         .unwrap()
         .clone();
     assert!(
