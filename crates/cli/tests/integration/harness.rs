@@ -44,23 +44,9 @@ pub struct TestUser {
     pub role: Role,
 }
 
-fn unique() -> String {
-    hex_string(rand_bytes())
-}
-
-fn rand_bytes() -> [u8; 6] {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u128;
-    let x = (nanos ^ (n << 40) ^ (std::process::id() as u128) << 20).to_le_bytes();
-    [x[0], x[1], x[2], x[3], x[4], x[5] ^ x[6]]
-}
-
-fn hex_string(b: [u8; 6]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+/// A name no other test of this run uses (for temporary folders).
+pub fn unique() -> String {
+    format!("{:x}{:016x}", std::process::id(), rand::random::<u64>())
 }
 
 impl TestApp {

@@ -72,7 +72,7 @@ async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
     // The same messages imported from a file later are recognised too.
     let dir = std::env::temp_dir().join(format!(
         "casework-imap-import-{mailbox}-{}",
-        t.base.len() + office as usize
+        crate::harness::unique()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

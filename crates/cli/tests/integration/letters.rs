@@ -14,8 +14,7 @@ on_both_backends!(
 );
 
 fn pdf_text(pdf: &[u8]) -> String {
-    let dir =
-        std::env::temp_dir().join(format!("casework-pdf-{}-{}", std::process::id(), pdf.len()));
+    let dir = std::env::temp_dir().join(format!("casework-pdf-{}", crate::harness::unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("letter.pdf");
     std::fs::write(&file, pdf).unwrap();

@@ -169,10 +169,7 @@ async fn messages_are_filed_by_thread_by_reference_by_sender_or_left_in_intake(t
 
 async fn importing_the_same_mail_twice_stores_it_once(t: TestApp) {
     let (office, cw) = setup(&t).await;
-    let dir = std::env::temp_dir().join(format!(
-        "casework-import-{}",
-        std::process::id() as u64 * 1000 + t.base.len() as u64 + office as u64
-    ));
+    let dir = std::env::temp_dir().join(format!("casework-import-{}", crate::harness::unique()));
     let maildir = dir.join("Maildir");
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
