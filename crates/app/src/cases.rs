@@ -185,6 +185,7 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
         )
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, "case opened");
+    forget_facets(app, actor.office_id);
     Ok(app.store.case(actor.office_id, id).await?)
 }
 
@@ -377,6 +378,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         )
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, "case updated");
+    forget_facets(app, actor.office_id);
     Ok(app.store.case(actor.office_id, id).await?)
 }
 
@@ -640,7 +642,25 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
         .await?)
 }
 
-/// Categories and agencies in use, for filter menus.
-pub async fn facets(app: &App, actor: &Actor) -> AppResult<(Vec<String>, Vec<String>)> {
-    Ok(app.store.case_facets(actor.office_id).await?)
+/// Forgets the office's filter menus after a change that may add to them.
+fn forget_facets(app: &App, office_id: i64) {
+    if let Ok(mut cache) = app.facets.lock() {
+        cache.remove(&office_id);
+    }
+}
+
+/// Categories and agencies in use, for filter menus (kept for a minute).
+pub async fn facets(app: &App, actor: &Actor) -> AppResult<crate::Facets> {
+    let fresh = |t: &std::time::Instant| t.elapsed() < std::time::Duration::from_secs(60);
+    if let Ok(cache) = app.facets.lock()
+        && let Some((at, f)) = cache.get(&actor.office_id)
+        && fresh(at)
+    {
+        return Ok(f.clone());
+    }
+    let f = app.store.case_facets(actor.office_id).await?;
+    if let Ok(mut cache) = app.facets.lock() {
+        cache.insert(actor.office_id, (std::time::Instant::now(), f.clone()));
+    }
+    Ok(f)
 }

@@ -317,17 +317,50 @@ pub async fn search(
     if q.chars().count() > 200 {
         return Err(AppError::field("q", "Search for at most 200 characters."));
     }
-    let prefixes = query_prefixes(q);
-    if prefixes.is_empty() {
+    let tokens = query_prefixes(q);
+    if tokens.is_empty() {
         return Ok(app
             .store
             .list_constituents(actor.office_id, cursor.as_ref(), limit)
             .await?);
     }
-    Ok(app
-        .store
-        .search_constituents(actor.office_id, &prefixes, cursor.as_ref(), limit)
-        .await?)
+    // Cheaper readings of the query first: several words as a whole name
+    // ("mei chen"), or punctuated text as typed ("aisha.ab" of an email);
+    // then every word separately.
+    let raw = q.trim().to_lowercase();
+    let mut readings: Vec<Vec<String>> = Vec::new();
+    if tokens.len() > 1 {
+        readings.push(vec![tokens.join(" ")]);
+    } else if !raw.contains(char::is_whitespace) && tokens != [raw.clone()] {
+        readings.push(vec![raw]);
+    }
+    readings.push(tokens);
+    // A later page continues the reading its cursor came from.
+    if let Some(c) = &cursor {
+        let reading = readings
+            .iter()
+            .find(|r| {
+                r.len() == 1
+                    && c.key.starts_with(r[0].as_str())
+                    && r[0].contains(|ch: char| !ch.is_alphanumeric())
+            })
+            .unwrap_or(&readings[readings.len() - 1]);
+        return Ok(app
+            .store
+            .search_constituents(actor.office_id, reading, Some(c), limit)
+            .await?);
+    }
+    let last = readings.len() - 1;
+    for (n, reading) in readings.iter().enumerate() {
+        let page = app
+            .store
+            .search_constituents(actor.office_id, reading, None, limit)
+            .await?;
+        if !page.items.is_empty() || n == last {
+            return Ok(page);
+        }
+    }
+    unreachable!("the last reading always returns")
 }
 
 /// Adds a note to a constituent's own record (not about one case).

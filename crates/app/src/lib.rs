@@ -55,7 +55,15 @@ pub struct App {
     pub store: Store,
     pub blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
     pub settings: Settings,
+    /// Categories and agencies in use per office, for filter menus: reading
+    /// them means scanning every case, so they are kept for a minute.
+    pub(crate) facets: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Facets)>>,
+    >,
 }
+
+/// Categories and agencies in use.
+pub type Facets = (Vec<String>, Vec<String>);
 
 impl App {
     pub fn new(
@@ -67,6 +75,7 @@ impl App {
             store,
             blobs,
             settings,
+            facets: Default::default(),
         }
     }
 }

@@ -185,6 +185,13 @@ pub fn search_terms(
         terms.push(pc);
     }
     terms.extend(tokens(address).into_iter().filter(|t| t.len() > 1));
+    // Whole names both ways round, so "mei chen" and "chen mei" are one range
+    // scan rather than an intersection of two common prefixes.
+    let (first, last) = (tokens(first_name).join(" "), tokens(last_name).join(" "));
+    if !first.is_empty() && !last.is_empty() {
+        terms.push(format!("{first} {last}"));
+        terms.push(format!("{last} {first}"));
+    }
     terms.sort();
     terms.dedup();
     terms.retain(|t| t.len() <= 120);

@@ -170,15 +170,18 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-32000")
+                // 8 MB of page cache per connection keeps the server's memory
+                // small with several readers; the OS caches the file as well.
+                .pragma("cache_size", "-8000")
                 .pragma("temp_store", "memory");
             // The writer first: it creates the file and switches it to WAL.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(base.clone())
                 .await?;
+            // More readers than this only queue for the same cores.
             let read = SqlitePoolOptions::new()
-                .max_connections(options.max_connections.max(2))
+                .max_connections(options.max_connections.clamp(2, 8))
                 .connect_with(base.read_only(true))
                 .await?;
             Store {

@@ -660,6 +660,10 @@ impl Store {
             qb.push_bind(office_id);
             qb.push(" AND t.term >= ").push_bind(driver.as_str());
             qb.push(" AND t.term < ").push_bind(upper(driver));
+            // One word finds single terms; whole-name terms are for several words.
+            if !driver.contains(' ') {
+                qb.push(" AND t.term NOT LIKE '% %'");
+            }
             if let Some(c) = after {
                 qb.push(" AND (t.term > ").push_bind(c.key.as_str());
                 qb.push(" OR (t.term = ").push_bind(c.key.as_str());
@@ -991,10 +995,13 @@ impl Store {
                 qb.push(" AND c.agency = ").push_bind(agency.as_str());
             }
             if let Some(p) = filter.constituent_id {
-                qb.push(" AND (c.constituent_id = ").push_bind(p);
-                qb.push(" OR c.id IN (SELECT case_id FROM case_people WHERE constituent_id = ")
+                // An IN over a small set of ids, not an OR: the planner then starts
+                // from the person's few cases instead of scanning all cases in order.
+                qb.push(" AND c.id IN (SELECT id FROM cases WHERE constituent_id = ")
+                    .push_bind(p);
+                qb.push(" UNION SELECT case_id FROM case_people WHERE constituent_id = ")
                     .push_bind(p)
-                    .push("))");
+                    .push(")");
             }
             if let Some(c) = after {
                 let key: i64 = c.key.parse().unwrap_or(0);
@@ -1068,11 +1075,13 @@ impl Store {
         on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(TIMELINE_COLUMNS);
             qb.push(" WHERE t.office_id = ").push_bind(scope.office_id);
-            qb.push(" AND (t.constituent_id = ")
+            // The ids first, from the two indexes, rather than an OR that
+            // would make the planner scan the whole timeline.
+            qb.push(" AND t.id IN (SELECT id FROM timeline WHERE constituent_id = ")
                 .push_bind(constituent_id);
-            qb.push(" OR t.case_id IN (SELECT case_id FROM case_people WHERE constituent_id = ")
+            qb.push(" UNION SELECT tl.id FROM timeline tl JOIN case_people cp ON cp.case_id = tl.case_id WHERE cp.constituent_id = ")
                 .push_bind(constituent_id);
-            qb.push("))");
+            qb.push(")");
             if !scope.role.sees_all_sensitive() {
                 qb.push(" AND (t.case_id IS NULL OR c.sensitive = FALSE");
                 if scope.role.may_see_sensitive_when_assigned() {

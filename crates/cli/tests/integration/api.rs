@@ -124,6 +124,19 @@ async fn search_finds_people_by_the_start_of_name_email_phone_or_postcode(t: Tes
         names(&api.get("/api/v1/constituents?q=zzz").await),
         Vec::<String>::new()
     );
+    // Whole names either way round, and punctuated text as typed.
+    assert_eq!(
+        names(&api.get("/api/v1/constituents?q=smithers%20ja").await),
+        vec!["Smithers"]
+    );
+    assert_eq!(
+        names(&api.get("/api/v1/constituents?q=ines.m").await),
+        vec!["Moreau"]
+    );
+    assert_eq!(
+        names(&api.get("/api/v1/constituents?q=jane%20moreau").await),
+        Vec::<String>::new()
+    );
     // Paging: one at a time through the two Smiths, then no more.
     let first = api.get("/api/v1/constituents?q=smi&limit=1").await;
     assert_eq!(first.body["items"].as_array().unwrap().len(), 1);
