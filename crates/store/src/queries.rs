@@ -279,26 +279,58 @@ impl Store {
     }
 
     /// The live session with this token hash and its (active) user.
+    /// The live session with this token hash and its (active) user, in one
+    /// query: it runs on every page request.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<(Session, User)> {
-        on_read!(self, |pool| {
-            let s: Session = sqlx::query_as(
-                "SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at \
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            token_hash: String,
+            csrf_token: String,
+            session_created_at: i64,
+            last_seen_at: i64,
+            expires_at: i64,
+            id: i64,
+            office_id: i64,
+            email: String,
+            display_name: String,
+            role: String,
+            password_hash: String,
+            active: bool,
+            created_at: i64,
+            version: i64,
+        }
+        let r: Row = on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+                 u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
             )
             .bind(token_hash)
             .bind(now)
             .fetch_one(pool)
-            .await?;
-            let u: User = sqlx::query_as(
-                "SELECT id, office_id, email, display_name, role, password_hash, active, created_at, version \
-                 FROM users WHERE id = $1",
-            )
-            .bind(s.user_id)
-            .fetch_one(pool)
-            .await?;
-            Ok((s, u))
-        })
+            .await?
+        });
+        let session = Session {
+            token_hash: r.token_hash,
+            user_id: r.id,
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        };
+        let user = User {
+            id: r.id,
+            office_id: r.office_id,
+            email: r.email,
+            display_name: r.display_name,
+            role: r.role,
+            password_hash: r.password_hash,
+            active: r.active,
+            created_at: r.created_at,
+            version: r.version,
+        };
+        Ok((session, user))
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {
