@@ -231,7 +231,8 @@ impl Store {
                 "SELECT case_id, constituent_id FROM correspondence WHERE office_id = ",
             );
             qb.push_bind(office_id)
-                .push(" AND constituent_id IS NOT NULL AND message_id IN (");
+                // `message_id <> ''` lets the planner use the partial index on Message-IDs.
+                .push(" AND constituent_id IS NOT NULL AND message_id <> '' AND message_id IN (");
             let mut sep = qb.separated(", ");
             for m in message_ids.iter().take(50) {
                 sep.push_bind(m.as_str());

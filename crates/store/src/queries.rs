@@ -635,7 +635,7 @@ impl Store {
         email: &str,
     ) -> Result<Vec<Constituent>> {
         on_read!(self, |pool| {
-            Ok(sqlx::query_as("SELECT * FROM constituents WHERE office_id = $1 AND email = $2 ORDER BY id LIMIT 20")
+            Ok(sqlx::query_as("SELECT * FROM constituents WHERE office_id = $1 AND email = $2 AND email <> '' ORDER BY id LIMIT 20")
                 .bind(office_id)
                 .bind(email)
                 .fetch_all(pool)
