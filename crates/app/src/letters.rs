@@ -38,20 +38,11 @@ const MONTHS: [&str; 12] = [
 
 /// "26 November 2026" for a time in Unix milliseconds (UTC).
 pub fn date_in_words(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::civil_date(ms);
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
-async fn representative_name(app: &App, office_id: i64) -> AppResult<String> {
+pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<String> {
     Ok(app
         .store
         .users(office_id)

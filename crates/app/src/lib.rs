@@ -3,6 +3,7 @@
 //! authorization, validation, audit — live here once.
 
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod constituents;
 pub mod demo;
@@ -60,6 +61,8 @@ pub struct App {
     pub(crate) facets: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Facets)>>,
     >,
+    /// Campaign templates per office, for grouping mail as it arrives.
+    pub(crate) campaigns: campaigns::Cache,
 }
 
 /// Categories and agencies in use.
@@ -76,6 +79,7 @@ impl App {
             blobs,
             settings,
             facets: Default::default(),
+            campaigns: Default::default(),
         }
     }
 }
@@ -139,19 +143,36 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
-/// The current calendar year (UTC), for case references.
-pub fn current_year(now_ms: i64) -> i32 {
-    // Days since 1970-01-01 to a civil year (Howard Hinnant's algorithm).
-    let days = now_ms.div_euclid(86_400_000);
+/// The civil date (year, month 1–12, day 1–31) of a time in Unix
+/// milliseconds, UTC (Howard Hinnant's days-to-civil algorithm).
+pub fn civil_date(ms: i64) -> (i64, i64, i64) {
+    let days = ms.div_euclid(86_400_000);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    year as i32
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The current calendar year (UTC), for case references.
+pub fn current_year(now_ms: i64) -> i32 {
+    civil_date(now_ms).0 as i32
+}
+
+/// "2026-11-26T14:05:09Z" for a time in Unix milliseconds.
+pub fn iso_time(ms: i64) -> String {
+    let (y, m, d) = civil_date(ms);
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
@@ -164,5 +185,6 @@ mod tests {
         // 2024-12-31T23:59:59Z and a second later
         assert_eq!(super::current_year(1_735_689_599_000), 2024);
         assert_eq!(super::current_year(1_735_689_600_000), 2025);
+        assert_eq!(super::iso_time(1_735_689_599_000), "2024-12-31T23:59:59Z");
     }
 }

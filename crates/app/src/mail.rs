@@ -136,6 +136,8 @@ pub async fn ingest_at(
                 continue;
             }
             let parsed = parse(&m.bytes);
+            let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
+            let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
             let mut attachments = Vec::with_capacity(parsed.attachments.len());
             let mut failed = None;
             for a in &parsed.attachments {
@@ -153,7 +155,15 @@ pub async fn ingest_at(
             }
             match failed {
                 Some(reason) => out.push(Err((m.source, reason, Some(raw_key)))),
-                None => out.push(Ok((m.source, m.bytes.len(), raw_key, parsed, attachments))),
+                None => out.push(Ok((
+                    m.source,
+                    m.bytes.len(),
+                    raw_key,
+                    parsed,
+                    attachments,
+                    fingerprint,
+                    postcode,
+                ))),
             }
         }
         out
@@ -163,6 +173,8 @@ pub async fn ingest_at(
 
     let now = now_millis();
     let mut incoming = Vec::new();
+    // The fingerprint of each message kept as a campaign candidate.
+    let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
     for item in prepared {
         match item {
             Err((source, reason, blob)) => {
@@ -171,8 +183,19 @@ pub async fn ingest_at(
                     .await?;
                 report.rejected.push((source, reason));
             }
-            Ok((source, size, raw_key, parsed, attachments)) => {
+            Ok((source, size, raw_key, parsed, attachments, fingerprint, sender_postcode)) => {
                 let filing = decide_filing(app, office_id, &parsed).await?;
+                let on_case = matches!(filing, Filing::Case { .. });
+                let (campaign, candidate) = crate::campaigns::link(
+                    app,
+                    office_id,
+                    &fingerprint,
+                    &parsed.text,
+                    parsed.bulk,
+                    on_case,
+                )
+                .await?;
+                fingerprints.push(candidate.as_ref().map(|_| fingerprint));
                 incoming.push(Incoming {
                     dedupe_key: parsed.dedupe_key.clone(),
                     in_reply_to: parsed.in_reply_to.join(" "),
@@ -192,6 +215,9 @@ pub async fn ingest_at(
                     source,
                     attachments,
                     filing,
+                    sender_postcode,
+                    campaign,
+                    candidate,
                 });
             }
         }
@@ -203,7 +229,19 @@ pub async fn ingest_at(
         .store
         .store_incoming_at(office_id, &incoming, now, position)
         .await?;
-    for (id, m) in ids.iter().zip(&incoming) {
+    let mut candidates = Vec::new();
+    let mut joined = Vec::new();
+    for ((id, m), fp) in ids.iter().zip(&incoming).zip(fingerprints) {
+        if let (Some(id), Some(fingerprint)) = (id, fp) {
+            candidates.push(crate::campaigns::Stored {
+                id: *id,
+                fingerprint,
+                subject: m.subject.clone(),
+            });
+        }
+        if let (Some(_), Some(c)) = (id, &m.campaign) {
+            joined.push((c.id, m.from_address.clone()));
+        }
         match id {
             Some(_) => {
                 report.imported += 1;
@@ -213,6 +251,9 @@ pub async fn ingest_at(
             }
             None => report.skipped += 1,
         }
+    }
+    if !candidates.is_empty() || !joined.is_empty() {
+        crate::campaigns::after_store(app, office_id, candidates, joined).await?;
     }
     tracing::info!(
         office_id,

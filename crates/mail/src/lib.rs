@@ -3,6 +3,7 @@
 //! splitting mbox files, reading a sender's signature, and building and
 //! sending outgoing mail over SMTP (with `lettre`).
 
+pub mod campaign;
 mod html;
 pub mod imap;
 mod mbox;
@@ -51,6 +52,9 @@ pub struct ParsedMail {
     pub problems: Vec<String>,
     /// Identity for exactly-once storage: see [`dedupe_key`].
     pub dedupe_key: String,
+    /// Sent to a list (`List-Id`, `List-Unsubscribe`, `Precedence: bulk`):
+    /// newsletters and mailing lists, never grouped as a campaign.
+    pub bulk: bool,
 }
 
 /// The key that makes a message "the same message" however it arrived: the
@@ -265,6 +269,15 @@ fn parse_inner(raw: &[u8]) -> Option<ParsedMail> {
             .take(500)
             .collect(),
         date: msg.date().map(|d| d.to_timestamp() * 1000),
+        bulk: msg.header("List-Id").is_some()
+            || msg.header("List-Unsubscribe").is_some()
+            || msg
+                .header("Precedence")
+                .and_then(|h| h.as_text())
+                .is_some_and(|p| {
+                    let p = p.trim().to_ascii_lowercase();
+                    p == "bulk" || p == "list" || p == "junk"
+                }),
         text: truncate(text, MAX_TEXT),
         html,
         attachments,

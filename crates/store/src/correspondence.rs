@@ -53,6 +53,9 @@ pub struct Correspondence {
     pub filed_by: Option<i64>,
     pub filed_at: Option<i64>,
     pub unread: bool,
+    pub campaign_id: Option<i64>,
+    pub personal_addition: String,
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,6 +97,23 @@ pub struct Incoming {
     pub problems: String,
     pub attachments: Vec<(String, String, i64, String)>,
     pub filing: Filing,
+    /// The postcode found in the sender's signature, if any.
+    pub sender_postcode: String,
+    /// The campaign the message belongs to, if it is a copy of one.
+    pub campaign: Option<CampaignLink>,
+    /// A message that may yet start a campaign with later ones: its shingles
+    /// and anchors, kept as a candidate.
+    pub candidate: Option<(Vec<u8>, Vec<i64>)>,
+}
+
+/// A message's place in a campaign, decided before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignLink {
+    pub id: i64,
+    pub addition: String,
+    pub flagged: bool,
+    /// The campaign is marked "no action": the copy skips the inbox.
+    pub quiet: bool,
 }
 
 const SUMMARY: &str = "SELECT id, direction, channel, state, case_id, constituent_id, from_address, from_name, subject, \
@@ -124,6 +144,8 @@ impl Store {
     ) -> Result<Vec<Option<i64>>> {
         let ids = in_transaction!(self, |tx| {
             let mut ids = Vec::with_capacity(batch.len());
+            // Copies added to each campaign, counted once per batch.
+            let mut joined: Vec<(i64, i64)> = Vec::new();
             for m in batch {
                 let (case_id, constituent_id, state) = match m.filing {
                     Filing::Case {
@@ -131,13 +153,24 @@ impl Store {
                         constituent_id,
                     } => (Some(case_id), Some(constituent_id), "filed"),
                     Filing::Constituent(c) => (None, Some(c), "filed"),
+                    Filing::Intake
+                        if m.campaign.as_ref().is_some_and(|c| c.quiet && !c.flagged) =>
+                    {
+                        (None, None, "no_action")
+                    }
                     Filing::Intake => (None, None, "intake"),
+                };
+                let (campaign_id, addition, flagged) = match &m.campaign {
+                    Some(c) => (Some(c.id), c.addition.as_str(), c.flagged),
+                    None => (None, "", false),
                 };
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
                      message_id, in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, \
-                     sent_at, received_at, body_text, body_html, raw_blob, raw_size, source, problems, unread) \
-                     VALUES ($1, 'in', 'email', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, TRUE) \
+                     sent_at, received_at, body_text, body_html, raw_blob, raw_size, source, problems, unread, campaign_id, personal_addition, \
+                     flagged, sender_postcode) \
+                     VALUES ($1, 'in', 'email', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, TRUE, \
+                     $22, $23, $24, $25) \
                      ON CONFLICT (office_id, dedupe_key) DO NOTHING RETURNING id",
                 )
                 .bind(office_id)
@@ -161,9 +194,41 @@ impl Store {
                 .bind(m.raw_size)
                 .bind(&m.source)
                 .bind(&m.problems)
+                .bind(campaign_id)
+                .bind(addition)
+                .bind(flagged)
+                .bind(&m.sender_postcode)
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(id) = id {
+                    if let Some(c) = campaign_id {
+                        match joined.iter_mut().find(|(k, _)| *k == c) {
+                            Some((_, n)) => *n += 1,
+                            None => joined.push((c, 1)),
+                        }
+                    }
+                    if let (Some((shingles, anchors)), None, "intake") =
+                        (&m.candidate, campaign_id, state)
+                    {
+                        sqlx::query(
+                            "INSERT INTO campaign_pending (correspondence_id, office_id, received_at, shingles) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(id)
+                        .bind(office_id)
+                        .bind(now)
+                        .bind(shingles)
+                        .execute(&mut *tx)
+                        .await?;
+                        if !anchors.is_empty() {
+                            let mut qb = QueryBuilder::new(
+                                "INSERT INTO campaign_anchors (office_id, anchor, correspondence_id) ",
+                            );
+                            qb.push_values(anchors, |mut b, a| {
+                                b.push_bind(office_id).push_bind(*a).push_bind(id);
+                            });
+                            qb.build().execute(&mut *tx).await?;
+                        }
+                    }
                     if !m.attachments.is_empty() {
                         let mut qb = QueryBuilder::new(
                             "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
@@ -199,6 +264,16 @@ impl Store {
                     }
                 }
                 ids.push(id);
+            }
+            for (campaign, n) in &joined {
+                sqlx::query(
+                    "UPDATE campaigns SET message_count = message_count + $1, last_seen = $2 WHERE id = $3",
+                )
+                .bind(n)
+                .bind(now)
+                .bind(campaign)
+                .execute(&mut *tx)
+                .await?;
             }
             if let Some((mailbox, validity, last_uid)) = position {
                 sqlx::query(
@@ -275,7 +350,7 @@ impl Store {
             let mut qb = QueryBuilder::new(SUMMARY);
             qb.push(" WHERE office_id = ")
                 .push_bind(office_id)
-                .push(" AND state = 'intake'");
+                .push(" AND state = 'intake' AND campaign_id IS NULL");
             if let Some(c) = after {
                 let key: i64 = c.key.parse().unwrap_or(0);
                 qb.push(" AND (received_at < ").push_bind(key);
@@ -305,7 +380,7 @@ impl Store {
     pub async fn count_intake(&self, office_id: i64) -> Result<i64> {
         on_read!(self, |pool| {
             Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake'",
+                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake' AND campaign_id IS NULL",
             )
             .bind(office_id)
             .fetch_one(pool)
@@ -319,7 +394,8 @@ impl Store {
             Ok(sqlx::query_as(
                 "SELECT id, office_id, direction, channel, state, case_id, constituent_id, message_id, in_reply_to, reference_ids, \
                  from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, body_text, body_html, raw_blob, \
-                 raw_size, source, problems, filed_by, filed_at, unread FROM correspondence WHERE id = $1 AND office_id = $2",
+                 raw_size, source, problems, filed_by, filed_at, unread, campaign_id, personal_addition, flagged \
+                 FROM correspondence WHERE id = $1 AND office_id = $2",
             )
             .bind(id)
             .bind(office_id)
@@ -396,6 +472,10 @@ impl Store {
                     Error::NotFound
                 });
             }
+            sqlx::query("DELETE FROM campaign_pending WHERE correspondence_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let subject: String =
                 sqlx::query_scalar("SELECT subject FROM correspondence WHERE id = $1")
                     .bind(id)
@@ -445,6 +525,10 @@ impl Store {
             if n == 0 {
                 return Err(Error::Conflict);
             }
+            sqlx::query("DELETE FROM campaign_pending WHERE correspondence_id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

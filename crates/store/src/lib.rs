@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub mod blobs;
 mod bulk;
+mod campaigns;
 mod correspondence;
 mod letters;
 mod mailboxes;
@@ -26,6 +27,7 @@ mod outbox;
 mod queries;
 
 pub use bulk::*;
+pub use campaigns::*;
 pub use correspondence::*;
 pub use letters::*;
 pub use mailboxes::*;

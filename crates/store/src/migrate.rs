@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_letters.sql"),
         postgres: include_str!("../migrations/postgres/0005_letters.sql"),
     },
+    Migration {
+        version: 6,
+        name: "campaigns",
+        sqlite: include_str!("../migrations/sqlite/0006_campaigns.sql"),
+        postgres: include_str!("../migrations/postgres/0006_campaigns.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

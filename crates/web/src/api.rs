@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/correspondence/{id}", get(get_correspondence))
         .route("/correspondence/{id}/raw", get(raw_correspondence))
+        .merge(crate::api_campaigns::routes())
         .fallback(not_found)
 }
 
@@ -739,7 +740,11 @@ impl Modify for BearerAuth {
     info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
     paths(me, list_constituents, create_constituent, get_constituent, patch_constituent, constituent_timeline,
           list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
-          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email, create_case_letter),
+          list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email, create_case_letter,
+          crate::api_campaigns::list_campaigns, crate::api_campaigns::get_campaign, crate::api_campaigns::campaign_messages,
+          crate::api_campaigns::rename_campaign, crate::api_campaigns::merge_campaign, crate::api_campaigns::split_campaign,
+          crate::api_campaigns::campaign_no_action, crate::api_campaigns::save_campaign_reply,
+          crate::api_campaigns::approve_campaign_reply, crate::api_campaigns::send_campaign_reply),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -3,6 +3,8 @@
 //! render. Nothing here touches storage directly.
 
 mod api;
+mod api_campaigns;
+mod campaign_pages;
 mod error;
 mod extract;
 mod fmt;
@@ -42,6 +44,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .merge(pages::routes())
+        .merge(campaign_pages::routes())
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),

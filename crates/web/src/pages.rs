@@ -99,7 +99,7 @@ pub struct Nav {
     pub section: &'static str,
 }
 
-fn nav(who: &PageActor, section: &'static str) -> Option<Nav> {
+pub(crate) fn nav(who: &PageActor, section: &'static str) -> Option<Nav> {
     Some(Nav {
         name: who.actor.display_name.clone(),
         csrf: who.csrf.clone(),
@@ -1832,6 +1832,7 @@ impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
 struct IntakePage {
     nav: Option<Nav>,
     notice: Option<String>,
+    campaigns: Vec<crate::campaign_pages::CampaignRow>,
     rows: Vec<MailRow>,
     next: Option<String>,
     mailboxes: Vec<MailboxStatus>,
@@ -1860,6 +1861,11 @@ async fn intake_page(
     let view = IntakePage {
         nav: nav(&who, "intake"),
         notice: notice(&q.notice),
+        campaigns: if q.cursor.is_empty() {
+            crate::campaign_pages::open_rows(&s, &who).await?
+        } else {
+            Vec::new()
+        },
         rows: page.items.iter().map(MailRow::from).collect(),
         next: page.next.map(|c| c.encode()),
         mailboxes: casework_app::mailboxes::list(&s.app, &who.actor)
@@ -1950,7 +1956,10 @@ async fn correspondence_view(
             format!("/constituents/{c}"),
             "Back to the constituent".to_owned(),
         )),
-        _ => Some(("/intake".to_owned(), "Back to the intake inbox".to_owned())),
+        _ => Some(match m.campaign_id {
+            Some(c) => (format!("/campaigns/{c}"), "Back to the campaign".to_owned()),
+            None => ("/intake".to_owned(), "Back to the intake inbox".to_owned()),
+        }),
     };
     let open_to_filing = m.state == "intake" || (m.state == "filed" && m.case_id.is_none());
     let can_triage = open_to_filing && who.actor.role.can(Action::EditConstituent);

@@ -1,0 +1,425 @@
+//! Campaign pages: the list, one campaign with its messages (flagged
+//! personal casework first), the tools to rename, merge, split and close
+//! it, and the reply to everyone who wrote.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use casework_app::campaigns::{self, ReplyRequest};
+use casework_app::domain::{Action, FieldErrors, Role};
+use casework_app::store::{Campaign, CampaignSummary, ReplyProgress};
+use casework_app::{AppError, letters};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{PageError, render};
+use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
+use crate::fmt::when;
+use crate::pages::{Nav, nav};
+
+type PageResult = Result<Response, PageError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns", get(list_page))
+        .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/rename", post(rename))
+        .route("/campaigns/{id}/state", post(set_state))
+        .route("/campaigns/{id}/merge", post(merge))
+        .route("/campaigns/{id}/split", post(split))
+        .route("/campaigns/{id}/reply", post(save_reply))
+        .route("/campaigns/{id}/reply/approve", post(approve))
+        .route("/campaigns/{id}/reply/send", post(send))
+        .route("/campaigns/{id}/export.csv", get(export))
+}
+
+/// A campaign as a line of a list (also on the intake page).
+pub struct CampaignRow {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub count: i64,
+    pub today: i64,
+    pub flagged: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub sample: String,
+    pub reply: &'static str,
+}
+
+fn reply_label(state: &str) -> &'static str {
+    match state {
+        "draft" => "Reply drafted",
+        "awaiting_approval" => "Reply waiting for approval",
+        "approved" => "Reply approved, not sent",
+        "sending" => "Reply sent",
+        _ => "No reply yet",
+    }
+}
+
+impl From<CampaignSummary> for CampaignRow {
+    fn from(c: CampaignSummary) -> Self {
+        CampaignRow {
+            id: c.id,
+            name: c.name,
+            state: c.state,
+            count: c.message_count,
+            today: c.today_count,
+            flagged: c.flagged_count,
+            first_seen: when(c.first_seen),
+            last_seen: when(c.last_seen),
+            sample: c.sample_subject.unwrap_or_default(),
+            reply: reply_label(&c.reply_state),
+        }
+    }
+}
+
+/// The open campaigns, for the intake page.
+pub async fn open_rows(s: &AppState, who: &PageActor) -> Result<Vec<CampaignRow>, PageError> {
+    Ok(campaigns::list(&s.app, &who.actor, true)
+        .await?
+        .into_iter()
+        .map(CampaignRow::from)
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct ListPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    rows: Vec<CampaignRow>,
+}
+
+async fn list_page(State(s): State<AppState>, who: PageActor) -> PageResult {
+    let rows = campaigns::list(&s.app, &who.actor, false)
+        .await?
+        .into_iter()
+        .map(CampaignRow::from)
+        .collect();
+    let view = ListPage {
+        nav: nav(&who, "intake"),
+        notice: None,
+        rows,
+    };
+    Ok(render(&view)?.into_response())
+}
+
+struct MessageRow {
+    id: i64,
+    from: String,
+    from_name: String,
+    subject: String,
+    received: String,
+    addition: String,
+    flagged: bool,
+    state: String,
+    postcode: String,
+    /// Where "open a case" goes for this sender.
+    open_case: String,
+    case_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    c: Campaign,
+    sample_text: String,
+    rows: Vec<MessageRow>,
+    offset: i64,
+    more: bool,
+    others: Vec<(i64, String)>,
+    templates: Vec<String>,
+    progress: ReplyProgress,
+    errors: FieldErrors,
+    can_reply: bool,
+    can_approve: bool,
+    reply_label: &'static str,
+    subject: String,
+    body: String,
+    fields: &'static [&'static str],
+}
+
+const PAGE: i64 = 100;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CampaignQuery {
+    offset: i64,
+    notice: Option<String>,
+}
+
+fn notice(code: &Option<String>) -> Option<String> {
+    let text = match code.as_deref()? {
+        "renamed" => "Campaign renamed.",
+        "no_action" => {
+            "Marked as needing no action: its copies leave the inbox; flagged messages stay."
+        }
+        "open" => "The campaign is open again.",
+        "merged" => "Campaigns merged.",
+        "split" => "The message was taken out of the campaign and is back in the intake inbox.",
+        "saved" => "Reply saved.",
+        "submitted" => "Reply saved and sent for approval.",
+        "approved" => "Reply approved.",
+        "sent" => "Replies queued: they go out through the outbox at the mail server's pace.",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+async fn view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    offset: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+    draft: Option<(String, String)>,
+) -> Result<CampaignPage, PageError> {
+    let actor = &who.actor;
+    let c = campaigns::get(&s.app, actor, id).await?;
+    let offset = offset.max(0);
+    let mut messages = campaigns::messages(&s.app, actor, c.id, offset, PAGE + 1).await?;
+    let more = messages.len() as i64 > PAGE;
+    messages.truncate(PAGE as usize);
+    let sample_text = match c.sample_id {
+        Some(m) => casework_app::mail::get(&s.app, actor, m)
+            .await
+            .map(|m| m.body_text)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let others = campaigns::list(&s.app, actor, false)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != c.id)
+        .map(|o| (o.id, format!("{} ({})", o.name, o.message_count)))
+        .collect();
+    let templates = letters::templates(&s.app, actor)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let progress = campaigns::progress(&s.app, actor, c.id).await?;
+    let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
+    Ok(CampaignPage {
+        nav: nav(who, "intake"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        sample_text,
+        rows: messages
+            .into_iter()
+            .map(|m| MessageRow {
+                open_case: match m.constituent_id {
+                    Some(k) => format!("/constituents/{k}/cases/new?message={}", m.id),
+                    None => format!("/constituents/new?message={}", m.id),
+                },
+                id: m.id,
+                from: m.from_address,
+                from_name: m.from_name,
+                subject: m.subject,
+                received: when(m.received_at),
+                addition: m.personal_addition,
+                flagged: m.flagged,
+                state: m.state,
+                postcode: m.sender_postcode,
+                case_id: m.case_id,
+            })
+            .collect(),
+        offset,
+        more,
+        others,
+        templates,
+        progress,
+        errors,
+        can_reply: actor.role.can(Action::EditCase),
+        can_approve: matches!(actor.role, Role::OfficeManager | Role::Representative),
+        reply_label: reply_label(&c.reply_state),
+        subject,
+        body,
+        fields: casework_app::letters::FIELD_NAMES,
+        c,
+    })
+}
+
+async fn campaign_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<CampaignQuery>,
+) -> PageResult {
+    // A merged campaign lives on in the one it went into.
+    if let Some(target) = campaigns::get(&s.app, &who.actor, id).await?.merged_into {
+        return Ok(Redirect::to(&format!("/campaigns/{target}")).into_response());
+    }
+    let page = view(&s, &who, id, q.offset, &q.notice, FieldErrors::new(), None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// After a write: back to the campaign with a notice, or the page again
+/// with the errors (422).
+async fn outcome(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    result: Result<(), AppError>,
+    done: &str,
+    draft: Option<(String, String)>,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?notice={done}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = view(s, who, id, 0, &None, errors, draft).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RenameForm {
+    name: String,
+    version: i64,
+}
+
+async fn rename(State(s): State<AppState>, Id(id): Id, form: CsrfForm<RenameForm>) -> PageResult {
+    let r = campaigns::rename(
+        &s.app,
+        &form.who.actor,
+        id,
+        &form.data.name,
+        form.data.version,
+    )
+    .await;
+    outcome(&s, &form.who, id, r, "renamed", None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StateForm {
+    state: String,
+}
+
+async fn set_state(State(s): State<AppState>, Id(id): Id, form: CsrfForm<StateForm>) -> PageResult {
+    let no_action = form.data.state == "no_action";
+    let r = campaigns::set_no_action(&s.app, &form.who.actor, id, no_action).await;
+    outcome(
+        &s,
+        &form.who,
+        id,
+        r,
+        if no_action { "no_action" } else { "open" },
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MergeForm {
+    into: String,
+}
+
+async fn merge(State(s): State<AppState>, Id(id): Id, form: CsrfForm<MergeForm>) -> PageResult {
+    let into = form.data.into.trim().parse::<i64>().unwrap_or(0);
+    match campaigns::merge_into(&s.app, &form.who.actor, id, into).await {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{into}?notice=merged")).into_response()),
+        other => outcome(&s, &form.who, id, other, "merged", None).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SplitForm {
+    message: String,
+}
+
+async fn split(State(s): State<AppState>, Id(id): Id, form: CsrfForm<SplitForm>) -> PageResult {
+    let message = form.data.message.trim().parse::<i64>().unwrap_or(0);
+    let r = campaigns::split(&s.app, &form.who.actor, id, message).await;
+    outcome(&s, &form.who, id, r, "split", None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReplyForm {
+    subject: String,
+    body: String,
+    template: String,
+    outside: String,
+    auto: Option<String>,
+    submit: Option<String>,
+    version: i64,
+}
+
+async fn save_reply(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<ReplyForm>,
+) -> PageResult {
+    let f = &form.data;
+    let req = ReplyRequest {
+        subject: f.subject.clone(),
+        body: f.body.clone(),
+        template: Some(f.template.clone()).filter(|t| !t.is_empty()),
+        outside: f.outside.clone(),
+        auto: f.auto.is_some(),
+        submit: f.submit.is_some(),
+        version: f.version,
+    };
+    let r = campaigns::save_reply(&s.app, &form.who.actor, id, &req).await;
+    let done = if req.submit { "submitted" } else { "saved" };
+    outcome(
+        &s,
+        &form.who,
+        id,
+        r,
+        done,
+        Some((f.subject.clone(), f.body.clone())),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VersionForm {
+    version: i64,
+}
+
+async fn approve(State(s): State<AppState>, Id(id): Id, form: CsrfForm<VersionForm>) -> PageResult {
+    let r = campaigns::approve(&s.app, &form.who.actor, id, form.data.version).await;
+    outcome(&s, &form.who, id, r, "approved", None).await
+}
+
+async fn send(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    let r = campaigns::send_reply(&s.app, &form.who.actor, id)
+        .await
+        .map(|_| ());
+    outcome(&s, &form.who, id, r, "sent", None).await
+}
+
+async fn export(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let (name, bytes) = campaigns::export_csv(&s.app, &who.actor, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
