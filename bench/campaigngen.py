@@ -1161,9 +1161,14 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--scale", choices=["tiny", "small", "full"], default="small")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--flood", type=int, default=0,
+                    help="only N copies of the first campaign (for the ingest benchmark)")
+    ap.add_argument("--prefix", default="cg", help="Message-ID prefix (to keep corpora apart)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     plan = scale_plan(a.scale)
+    if a.flood:
+        plan = dict(campaigns=[a.flood], repeat=15, news=(0, 0), disclaimer=0, signature=0, individuals=0, min_cw=1)
     people = People(rng)
     out = []  # dicts: t (seconds from START), msg, group, kind, casework, addition, sender
 
@@ -1264,7 +1269,7 @@ def main():
         w = csv.writer(lf)
         w.writerow(["message_id", "group", "kind", "casework", "addition", "sender"])
         for i, r in enumerate(out):
-            mid = f"cg{i}@gen.example"
+            mid = f"{a.prefix}{i}@gen.example"
             group = r["group"]
             if group is None:
                 pre = {"individual": "i", "newsletter": "n", "disclaimer": "d", "signature": "s"}[r["kind"]]

@@ -434,9 +434,9 @@ async function importMail(server) {
   }
   const { code, signal, out } = await runCommand(server, ['mail', 'import', dir, '--office', OFFICE]);
   check(code === 0, `mail import failed (code ${code}, signal ${signal}):\n${out}`);
-  const counts = out.match(/Imported (\d+) messages \((\d+) filed automatically, (\d+) to the intake inbox\)/);
+  const counts = out.match(/Imported (\d+) messages \((\d+) filed automatically, (\d+) grouped into campaigns, (\d+) to the intake inbox\)/);
   check(
-    counts && counts[1] === '2' && counts[3] === '2',
+    counts && counts[1] === '2' && counts[4] === '2',
     `mail import should put 2 messages in the intake inbox, said:\n${out}`,
   );
   log(`mail import: ${out.split('\n').pop()}`);
@@ -837,6 +837,7 @@ async function scenario(browser, base, sink) {
   );
   const filed = await intake(page);
   await reply(page, sink, filed);
+  await campaign(page, sink);
   await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
@@ -859,6 +860,54 @@ async function scenario(browser, base, sink) {
   await navigate(admin, 'add staff form', () => admin.goto(`${base}/admin/users/new`));
   await signOut(admin, 'admin');
   await admin.context().close();
+}
+
+/** Campaign mail: the demo office's flood of near-identical emails is one
+ *  line of the intake inbox; its page lists the messages with personal
+ *  casework first, one step from opening a case; the manager writes and
+ *  approves one reply and sends it to everyone who wrote, once each. */
+async function campaign(page, sink) {
+  log('Step 11: a campaign');
+  await navigate(page, 'intake inbox with campaigns', () => mainNav(page).getByRole('link', { name: 'Intake' }).click());
+  const table = page.getByRole('table', { name: /Campaigns/ });
+  const row = table.getByRole('row').filter({ hasText: 'Save the 14 bus' });
+  await expectText(row, /3[0-9]/, 'the campaign line with its count');
+  await expectText(row, /2 flagged/, 'flagged personal casework on the campaign line');
+  await navigate(page, 'open the campaign', () => row.getByRole('link', { name: 'Save the 14 bus' }).click());
+  const campaignPath = path_(page);
+  check(/^\/campaigns\/\d+$/.test(campaignPath), `expected a campaign page, got ${campaignPath}`);
+  await expectText(page.getByRole('heading', { level: 1 }), 'Save the 14 bus', 'campaign heading');
+  const rows = page.getByRole('table', { name: 'Messages in this campaign' }).getByRole('row');
+  // Row 0 holds the column headers; the flagged ones come first.
+  for (const i of [1, 2]) {
+    await expectText(rows.nth(i), 'Personal casework', `flagged message ${i} listed first`);
+  }
+  await expectText(rows.nth(1), /pension credit|spouse visa/, 'the personal addition is shown');
+  check(!(await rows.nth(3).getByText('Personal casework').count()), 'only the casework additions are flagged');
+  const sender = (await rows.nth(1).locator('td').first().locator('.hint').first().innerText()).trim();
+  await navigate(page, 'open a case from a flagged message', () =>
+    rows.nth(1).getByRole('link', { name: /Open a case/ }).click(),
+  );
+  check(/^\/constituents\/new\?message=\d+$/.test(path_(page)), `expected the new constituent form, got ${path_(page)}`);
+  const email = await page.getByLabel('Email', { exact: true }).inputValue();
+  check(email === sender, `the sender's address should be pre-filled (${sender}), got ${email}`);
+  await navigate(page, 'back to the campaign', () => page.goto(page.url().replace(/\/constituents\/new.*/, campaignPath)));
+
+  const before = sinkMessages(sink).length;
+  await page.getByLabel('Subject', { exact: true }).fill('Your message about the number 14 bus');
+  await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('Dear {{ constituent.first_name }},\n\nThank you for writing about the 14 bus. Dana has raised it with Riverside Transit.');
+  await navigate(page, 'save and approve the reply', () => page.getByRole('button', { name: 'Save and approve' }).click());
+  await expectText(page.getByRole('status').first(), 'Reply approved', 'approval notice');
+  await navigate(page, 'send to everyone', () => page.getByRole('button', { name: 'Send to everyone who wrote' }).click());
+  await expectText(page.getByRole('status').first(), 'Replies queued', 'sending notice');
+  const deadline = Date.now() + 30000;
+  // The demo campaign has 36 copies from 36 people.
+  while (sinkMessages(sink).length < before + 36 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const replies = sinkMessages(sink).filter((m) => m.header('Subject').includes('number 14 bus'));
+  const to = replies.map((m) => m.header('To'));
+  check(replies.length === 36, `each of the 36 senders should get the reply, got ${replies.length}`);
+  check(new Set(to).size === to.length, 'nobody gets the reply twice');
+  log(`  campaign reply delivered to ${replies.length} senders`);
 }
 
 /** On a narrow screen the cases table keeps its column headers and scrolls

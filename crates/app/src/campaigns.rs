@@ -53,7 +53,7 @@ struct Template {
 
 pub(crate) type Cache = Arc<std::sync::Mutex<HashMap<i64, Arc<OfficeCampaigns>>>>;
 
-async fn templates(app: &App, office_id: i64) -> AppResult<Arc<OfficeCampaigns>> {
+pub(crate) async fn templates(app: &App, office_id: i64) -> AppResult<Arc<OfficeCampaigns>> {
     let stamp = app.store.campaign_stamp(office_id).await?;
     if let Some(t) = app.campaigns.lock().map_err(poisoned)?.get(&office_id)
         && t.stamp == stamp
@@ -87,8 +87,8 @@ fn poisoned<T>(_: T) -> AppError {
     AppError::Internal("campaign cache poisoned".into())
 }
 
-/// The campaign a message belongs to, best match first.
-fn best_match(t: &OfficeCampaigns, fp: &Fingerprint) -> Option<(i64, Vec<u64>, bool)> {
+/// The campaign a message belongs to: the template it carries most of.
+fn best_match<'a>(t: &'a OfficeCampaigns, fp: &Fingerprint) -> Option<&'a Template> {
     t.templates
         .iter()
         .filter(|c| fp.matches(&c.shingles))
@@ -97,7 +97,6 @@ fn best_match(t: &OfficeCampaigns, fp: &Fingerprint) -> Option<(i64, Vec<u64>, b
             let sb = fp.shared(&b.shingles) as f64 / b.shingles.len() as f64;
             sa.total_cmp(&sb)
         })
-        .map(|c| (c.target, c.shingles.clone(), c.state == "no_action"))
 }
 
 fn addition_of(text: &str, template: &[u64]) -> (String, bool) {
@@ -106,33 +105,33 @@ fn addition_of(text: &str, template: &[u64]) -> (String, bool) {
     (a, flagged)
 }
 
-/// Decides, before storing, whether each message joins a campaign or waits
-/// as a candidate. `items` are (fingerprint, text, bulk, filed on a case).
-pub(crate) async fn link(
-    app: &App,
-    office_id: i64,
+/// A message kept as a candidate: its shingles (as bytes) and anchors.
+pub(crate) type Candidate = (Vec<u8>, Vec<i64>);
+
+/// Decides, before a message is stored, whether it joins one of the
+/// office's campaigns (`known`) or waits as a candidate. Mailing-list mail
+/// and replies on a case are never grouped.
+pub(crate) fn link(
+    known: &OfficeCampaigns,
     fp: &Fingerprint,
     text: &str,
     bulk: bool,
     on_case: bool,
-) -> AppResult<(Option<CampaignLink>, Option<(Vec<u8>, Vec<i64>)>)> {
+) -> (Option<CampaignLink>, Option<Candidate>) {
     if bulk || on_case || !fp.groupable() {
-        return Ok((None, None));
+        return (None, None);
     }
-    let t = templates(app, office_id).await?;
-    if let Some((id, template, quiet)) = best_match(&t, fp) {
-        let (addition, flagged) = addition_of(text, &template);
-        return Ok((
-            Some(CampaignLink {
-                id,
-                addition,
-                flagged,
-                quiet,
-            }),
-            None,
-        ));
+    if let Some(c) = best_match(known, fp) {
+        let (addition, flagged) = addition_of(text, &c.shingles);
+        let link = CampaignLink {
+            id: c.target,
+            addition,
+            flagged,
+            quiet: c.state == "no_action",
+        };
+        return (Some(link), None);
     }
-    Ok((None, Some((fp.to_bytes(), fp.anchors()))))
+    (None, Some((fp.to_bytes(), fp.anchors())))
 }
 
 /// A message just stored as a candidate.
@@ -150,20 +149,29 @@ pub(crate) async fn after_store(
     office_id: i64,
     candidates: Vec<Stored>,
     joined: Vec<(i64, String)>,
-) -> AppResult<()> {
+) -> AppResult<usize> {
     let mut changed: Vec<i64> = joined.iter().map(|(c, _)| *c).collect();
+    let batch: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
+    // Messages of this batch already taken into a campaign by an earlier one.
+    let mut grouped: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for c in candidates {
+        if grouped.contains(&c.id) {
+            continue;
+        }
         let t = templates(app, office_id).await?;
-        if let Some((id, template, quiet)) = best_match(&t, &c.fingerprint) {
+        if let Some(m) = best_match(&t, &c.fingerprint) {
+            let (id, quiet) = (m.target, m.state == "no_action");
             let text = member_texts(app, office_id, &[c.id]).await?;
-            let members = additions(&text, &template);
+            let members = additions(&text, &m.shingles);
             app.store
                 .join_campaign(office_id, id, &members, quiet)
                 .await?;
+            grouped.insert(c.id);
             changed.push(id);
             continue;
         }
-        if let Some(id) = try_form(app, office_id, &c).await? {
+        if let Some((id, members)) = try_form(app, office_id, &c).await? {
+            grouped.extend(members.into_iter().filter(|m| batch.contains(m)));
             changed.push(id);
         }
     }
@@ -196,7 +204,7 @@ pub(crate) async fn after_store(
             Err(e) => tracing::warn!(campaign, error = %e, "automatic campaign reply not queued"),
         }
     }
-    Ok(())
+    Ok(grouped.len())
 }
 
 async fn member_texts(app: &App, office_id: i64, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
@@ -217,7 +225,10 @@ fn additions(texts: &[(i64, String)], template: &[u64]) -> Vec<MemberAddition> {
         .collect()
 }
 
-async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<i64>> {
+/// Forms a campaign around a candidate if enough similar ones wait (or
+/// adds them to the campaign they are another wording of). Returns the
+/// campaign and the messages taken.
+async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<(i64, Vec<i64>)>> {
     let found = app
         .store
         .campaign_candidates(office_id, &c.fingerprint.anchors(), &[c.id], 100)
@@ -292,7 +303,7 @@ async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<i64
                 existing.state == "no_action",
             )
             .await?;
-        return Ok(Some(existing.target));
+        return Ok(Some((existing.target, ids)));
     }
     let members = additions(&texts, &shingles);
     let sample_id = members
@@ -325,7 +336,7 @@ async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<i64
     if taken >= 10 {
         retemplate(app, id, taken as i64).await?;
     }
-    Ok(Some(id))
+    Ok(Some((id, ids)))
 }
 
 /// Shared shingles as a share of the smaller set.
@@ -402,8 +413,9 @@ fn start_of_today() -> i64 {
     now - now.rem_euclid(86_400_000)
 }
 
+/// The office's campaigns. Everyone in the office may read campaigns (they
+/// hold no case details); changing them is intake work.
 pub async fn list(app: &App, actor: &Actor, open_only: bool) -> AppResult<Vec<CampaignSummary>> {
-    actor.require(Action::EditConstituent)?;
     Ok(app
         .store
         .campaigns(actor.office_id, start_of_today(), open_only)
@@ -411,8 +423,13 @@ pub async fn list(app: &App, actor: &Actor, open_only: bool) -> AppResult<Vec<Ca
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
+    Ok(app.store.campaign(actor.office_id, id).await?)
+}
+
+/// A campaign the actor may change (intake work).
+async fn get_to_change(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
+    let c = get(app, actor, id).await?;
     actor.require(Action::EditConstituent)?;
-    let c = app.store.campaign(actor.office_id, id).await?;
     Ok(c)
 }
 
@@ -438,7 +455,7 @@ fn conflict(what: &str) -> impl FnOnce(casework_store::Error) -> AppError + '_ {
 }
 
 pub async fn rename(app: &App, actor: &Actor, id: i64, name: &str, version: i64) -> AppResult<()> {
-    let c = get(app, actor, id).await?;
+    let c = get_to_change(app, actor, id).await?;
     let mut e = FieldErrors::new();
     let name = e.required("name", "The name", name, 200);
     check(e)?;
@@ -453,7 +470,7 @@ pub async fn rename(app: &App, actor: &Actor, id: i64, name: &str, version: i64)
 /// "No action" for the whole campaign (flagged messages stay in the inbox),
 /// or back to open.
 pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -> AppResult<()> {
-    let c = get(app, actor, id).await?;
+    let c = get_to_change(app, actor, id).await?;
     app.store
         .set_campaign_state(
             actor.office_id,
@@ -467,7 +484,7 @@ pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -
 }
 
 pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResult<()> {
-    let from = get(app, actor, id).await?;
+    let from = get_to_change(app, actor, id).await?;
     let target = match app.store.campaign(actor.office_id, into).await {
         Ok(t) => t,
         Err(casework_store::Error::NotFound) => {
@@ -496,7 +513,7 @@ pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResu
 
 /// Takes a message that was grouped wrongly out of the campaign.
 pub async fn split(app: &App, actor: &Actor, id: i64, message_id: i64) -> AppResult<()> {
-    let c = get(app, actor, id).await?;
+    let c = get_to_change(app, actor, id).await?;
     match app
         .store
         .split_from_campaign(actor.office_id, c.id, message_id)
@@ -622,8 +639,13 @@ fn sample_fields() -> MergeFields {
         address: "1 Street".into(),
         postcode: "X".into(),
     };
+    // A campaign has no case: its fields stay empty, so using them is refused.
     MergeFields {
         constituent: p,
+        caseworker: NameField { name: "C".into() },
+        representative: NameField { name: "R".into() },
+        office: OfficeFields { name: "O".into() },
+        today: "1 January 2026".into(),
         ..Default::default()
     }
 }
@@ -948,6 +970,27 @@ fn csv_safe(s: &str) -> String {
     } else {
         s.to_owned()
     }
+}
+
+/// Sets the district's postcode prefixes; returns them tidied.
+pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResult<String> {
+    let list: Vec<String> = postcodes
+        .split([',', ';', '\n'])
+        .map(|p| p.trim().replace(' ', "").to_uppercase())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let Some(bad) = list
+        .iter()
+        .find(|p| p.len() > 10 || !p.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(AppError::field(
+            "postcodes",
+            format!("\"{bad}\" is not a postcode or the start of one."),
+        ));
+    }
+    let joined = list.join(", ");
+    app.store.set_district_postcodes(office_id, &joined).await?;
+    Ok(joined)
 }
 
 /// Drops old candidates: they no longer start campaigns.

@@ -647,5 +647,125 @@ async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppRes
             report.entries += 1;
         }
     }
+    let office_id = staff[0].office_id;
+    demo_mail(app, office_id, &mut rng).await?;
     Ok(report)
+}
+
+/// The text of the demo office's campaign (an advocacy platform's letter).
+const DEMO_CAMPAIGN: &str = "I am writing to ask you to oppose the proposal by Riverside Transit to withdraw \
+the number 14 bus service between Eastbank and the town centre from January. For many households the 14 is \
+the only way to get to work, to college, to the shops and to the hospital. People who cannot drive, including \
+pensioners, disabled residents and students, rely on it every single day. The consultation ran for only three \
+weeks and most passengers did not know it was happening. Please speak up for us, ask Riverside Transit to \
+publish the figures behind the decision, and press for the route to be kept.";
+
+/// Personal additions some senders put above the campaign text.
+const DEMO_ADDITIONS: &[&str] = &[
+    "My mother's pension credit payments were stopped three weeks ago and she has no money for her rent. \
+     We have phoned the helpline many times and nobody calls back. Can you help us?",
+    "I have been waiting eight months for a decision on my husband's spouse visa application and the Home \
+     Office will not answer my letters. Could your office look into it?",
+    "I feel very strongly about this and so do my neighbours.",
+];
+
+/// Intake mail for the demo office: a campaign of near-identical emails
+/// (a few with personal casework in them) and some single messages.
+async fn demo_mail(app: &App, office_id: i64, rng: &mut StdRng) -> AppResult<()> {
+    let greetings = ["Dear Ms Whitfield,", "Dear Dana,", "Hello,", "Dear MP,"];
+    let signoffs = [
+        "Yours sincerely,",
+        "Kind regards,",
+        "Thanks,",
+        "Best wishes,",
+    ];
+    let mut batch = Vec::new();
+    for i in 0..36 {
+        let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+        let width = rng.random_range(58..78);
+        let mut text = String::new();
+        let mut line = String::new();
+        for w in DEMO_CAMPAIGN.split_whitespace() {
+            if line.len() + w.len() >= width {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line.clear();
+            }
+            line.push_str(w);
+            line.push(' ');
+        }
+        text.push_str(line.trim_end());
+        let addition = match i {
+            7 | 23 => DEMO_ADDITIONS[if i == 7 { 0 } else { 1 }],
+            15 => DEMO_ADDITIONS[2],
+            _ => "",
+        };
+        let body = format!(
+            "{}\n\n{}{}\n\n{}\n{first} {last}\n{} {}\nRiverside {} {}{}{}\n",
+            greetings[i % greetings.len()],
+            if addition.is_empty() {
+                String::new()
+            } else {
+                format!("{addition}\n\n")
+            },
+            text,
+            signoffs[i % signoffs.len()],
+            rng.random_range(1..300),
+            STREETS[rng.random_range(0..STREETS.len())],
+            POSTCODE_AREAS[rng.random_range(0..POSTCODE_AREAS.len())],
+            rng.random_range(0..10),
+            (b'A' + rng.random_range(0..26u8)) as char,
+            rng.random_range(0..10),
+        );
+        batch.push(demo_message(i, first, last, "Save the 14 bus", &body));
+    }
+    let singles = [
+        (
+            "Pothole outside 12 Elm Street",
+            "Hello,\n\nThere is a deep pothole outside 12 Elm Street that has damaged two cars this week. Who should I report it to?\n\nThanks,\n",
+        ),
+        (
+            "Passport application stuck",
+            "Dear Ms Whitfield,\n\nI applied to renew my passport nine weeks ago and I travel for my sister's wedding next month. The tracking page has said 'in progress' since October.\n\nYours sincerely,\n",
+        ),
+        (
+            "Invitation: Eastbank residents' meeting",
+            "Dear Dana,\n\nThe Eastbank Residents' Association would be delighted if you could join our meeting on the 12th at the community hall.\n\nBest wishes,\n",
+        ),
+    ];
+    for (k, (subject, start)) in singles.iter().enumerate() {
+        let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+        let body = format!("{start}{first} {last}\n");
+        batch.push(demo_message(100 + k, first, last, subject, &body));
+    }
+    crate::mail::ingest(app, office_id, batch).await?;
+    Ok(())
+}
+
+fn demo_message(
+    n: usize,
+    first: &str,
+    last: &str,
+    subject: &str,
+    body: &str,
+) -> crate::mail::RawMessage {
+    let email = format!(
+        "{}.{}{n}@example.net",
+        first.to_lowercase(),
+        last.to_lowercase().replace(' ', "")
+    );
+    let raw = format!(
+        "From: {first} {last} <{email}>\r\nTo: office@riverside.example\r\nSubject: {subject}\r\n\
+         Message-ID: <demo-{n}@example.net>\r\nDate: Tue, 24 Nov 2026 {:02}:{:02}:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{}",
+        8 + n % 10,
+        n % 60,
+        body.replace('\n', "\r\n")
+    );
+    crate::mail::RawMessage {
+        source: format!("demo:{n}"),
+        bytes: raw.into_bytes(),
+    }
 }

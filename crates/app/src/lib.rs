@@ -35,6 +35,12 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// The office's SMTP server and sending address.
     pub smtp: casework_mail::outgoing::SmtpSettings,
+    /// Most messages handed to the SMTP server per minute (0: no limit), across
+    /// all app servers; a campaign reply to thousands goes out at this pace.
+    pub smtp_per_minute: i64,
+    /// How long a worker may take to send a claimed message before another
+    /// may claim it (after a crash, the wait before sending resumes).
+    pub outbox_lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -46,6 +52,8 @@ impl Default for Settings {
             throttle_window_minutes: 15,
             max_message_bytes: 64 * 1024 * 1024,
             smtp: Default::default(),
+            smtp_per_minute: 0,
+            outbox_lease_seconds: 120,
         }
     }
 }

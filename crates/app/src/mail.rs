@@ -19,6 +19,8 @@ pub struct ImportReport {
     pub rejected: Vec<(String, String)>,
     /// How many of the imported were filed on a case or constituent.
     pub filed: usize,
+    /// How many of the rest were grouped into campaigns.
+    pub campaign: usize,
 }
 
 impl ImportReport {
@@ -26,6 +28,7 @@ impl ImportReport {
         self.imported += other.imported;
         self.skipped += other.skipped;
         self.filed += other.filed;
+        self.campaign += other.campaign;
         self.rejected.extend(other.rejected);
     }
 }
@@ -54,7 +57,14 @@ pub fn reference_in(subject: &str) -> Option<CaseRef> {
     None
 }
 
-async fn decide_filing(app: &App, office_id: i64, p: &ParsedMail) -> AppResult<Filing> {
+/// Where a message goes. `senders` holds, for the batch's sender
+/// addresses, the constituents with that address (looked up in one query).
+async fn decide_filing(
+    app: &App,
+    office_id: i64,
+    p: &ParsedMail,
+    senders: &std::collections::HashMap<String, Vec<i64>>,
+) -> AppResult<Filing> {
     let mut thread: Vec<String> = p.in_reply_to.clone();
     thread.extend(p.references.iter().rev().cloned());
     if let Some((case, constituent)) = app.store.thread_case(office_id, &thread).await? {
@@ -78,14 +88,8 @@ async fn decide_filing(app: &App, office_id: i64, p: &ParsedMail) -> AppResult<F
             Err(e) => return Err(e.into()),
         }
     }
-    if !p.from_address.is_empty() {
-        let matches = app
-            .store
-            .constituents_by_email(office_id, &p.from_address)
-            .await?;
-        if let [only] = matches.as_slice() {
-            return Ok(Filing::Constituent(only.id));
-        }
+    if let Some([only]) = senders.get(&p.from_address).map(Vec::as_slice) {
+        return Ok(Filing::Constituent(*only));
     }
     Ok(Filing::Intake)
 }
@@ -172,6 +176,25 @@ pub async fn ingest_at(
     .map_err(|e| AppError::Internal(format!("mail parsing task: {e}")))?;
 
     let now = now_millis();
+    let mut addresses: Vec<String> = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .map(|p| p.3.from_address.clone())
+        .filter(|a| !a.is_empty())
+        .collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    let mut senders: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for chunk in addresses.chunks(500) {
+        for (email, id) in app
+            .store
+            .constituent_ids_by_emails(office_id, chunk)
+            .await?
+        {
+            senders.entry(email).or_default().push(id);
+        }
+    }
+    let known = crate::campaigns::templates(app, office_id).await?;
     let mut incoming = Vec::new();
     // The fingerprint of each message kept as a campaign candidate.
     let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
@@ -184,17 +207,15 @@ pub async fn ingest_at(
                 report.rejected.push((source, reason));
             }
             Ok((source, size, raw_key, parsed, attachments, fingerprint, sender_postcode)) => {
-                let filing = decide_filing(app, office_id, &parsed).await?;
+                let filing = decide_filing(app, office_id, &parsed, &senders).await?;
                 let on_case = matches!(filing, Filing::Case { .. });
                 let (campaign, candidate) = crate::campaigns::link(
-                    app,
-                    office_id,
+                    &known,
                     &fingerprint,
                     &parsed.text,
                     parsed.bulk,
                     on_case,
-                )
-                .await?;
+                );
                 fingerprints.push(candidate.as_ref().map(|_| fingerprint));
                 incoming.push(Incoming {
                     dedupe_key: parsed.dedupe_key.clone(),
@@ -241,6 +262,9 @@ pub async fn ingest_at(
         }
         if let (Some(_), Some(c)) = (id, &m.campaign) {
             joined.push((c.id, m.from_address.clone()));
+            if m.filing == Filing::Intake {
+                report.campaign += 1;
+            }
         }
         match id {
             Some(_) => {
@@ -253,7 +277,8 @@ pub async fn ingest_at(
         }
     }
     if !candidates.is_empty() || !joined.is_empty() {
-        crate::campaigns::after_store(app, office_id, candidates, joined).await?;
+        report.campaign +=
+            crate::campaigns::after_store(app, office_id, candidates, joined).await?;
     }
     tracing::info!(
         office_id,
@@ -337,7 +362,12 @@ pub fn read_source(path: &Path) -> std::io::Result<Vec<RawMessage>> {
 }
 
 /// Imports everything under `path` into an office, in batches.
-pub async fn import_path(app: &App, office_id: i64, path: &Path) -> AppResult<ImportReport> {
+pub async fn import_path(
+    app: &App,
+    office_id: i64,
+    path: &Path,
+    batch_size: usize,
+) -> AppResult<ImportReport> {
     let sources = collect_sources(path)
         .map_err(|e| AppError::field("path", format!("Cannot read {}: {e}.", path.display())))?;
     let mut report = ImportReport::default();
@@ -356,7 +386,7 @@ pub async fn import_path(app: &App, office_id: i64, path: &Path) -> AppResult<Im
                 format!("The file could not be read: {e}."),
             )),
         }
-        if batch.len() >= 500 || batch_bytes > 64 * 1024 * 1024 {
+        if batch.len() >= batch_size.max(1) || batch_bytes > 64 * 1024 * 1024 {
             report.add(ingest(app, office_id, std::mem::take(&mut batch)).await?);
             batch_bytes = 0;
         }

@@ -275,7 +275,18 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
         return Ok(0);
     }
     let now = now_millis();
-    let jobs = app.store.claim_outbox(now, now + 120_000, 20).await?;
+    let mut limit = 20;
+    let per_minute = app.settings.smtp_per_minute;
+    if per_minute > 0 {
+        // The worker ticks every two seconds: spread the minute's allowance.
+        let left = per_minute - app.store.sent_since(now - 60_000).await?;
+        limit = left.min((per_minute + 29) / 30).min(limit);
+        if limit <= 0 {
+            return Ok(0);
+        }
+    }
+    let lease = app.settings.outbox_lease_seconds.max(5) * 1000;
+    let jobs = app.store.claim_outbox(now, now + lease, limit).await?;
     let mut sent = 0;
     for job in jobs {
         let c = app

@@ -29,6 +29,9 @@ pub struct Config {
     pub mail_poll_seconds: u64,
     /// The office's outgoing mail server (`[smtp]` in the file, `CASEWORK_SMTP_*` variables).
     pub smtp: SmtpConfig,
+    /// Seconds a sender may hold a claimed outgoing message before another
+    /// server may send it (so, after a crash, the wait before it is resent).
+    pub outbox_lease_seconds: i64,
 }
 
 /// `[smtp]`: where outgoing email goes.
@@ -43,6 +46,8 @@ pub struct SmtpConfig {
     pub tls: String,
     /// The office's sending address, e.g. `Office of Dana Whitfield <office@example.org>`.
     pub from: String,
+    /// Most messages per minute the server accepts from us (0: no limit).
+    pub max_per_minute: i64,
 }
 
 impl Default for SmtpConfig {
@@ -54,6 +59,7 @@ impl Default for SmtpConfig {
             password: String::new(),
             tls: "starttls".into(),
             from: String::new(),
+            max_per_minute: 0,
         }
     }
 }
@@ -72,6 +78,7 @@ impl Default for Config {
             max_message_mb: 64,
             smtp: SmtpConfig::default(),
             mail_poll_seconds: 60,
+            outbox_lease_seconds: 120,
         }
     }
 }
@@ -138,6 +145,7 @@ impl Config {
             "log",
             "max_message_mb",
             "mail_poll_seconds",
+            "outbox_lease_seconds",
         ]));
         fig = fig.merge(
             Env::prefixed("CASEWORK_SMTP_")

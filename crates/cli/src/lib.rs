@@ -48,6 +48,8 @@ pub fn settings(config: &Config) -> Settings {
             &config.smtp.tls,
             &config.smtp.from,
         ),
+        smtp_per_minute: config.smtp.max_per_minute.max(0),
+        outbox_lease_seconds: config.outbox_lease_seconds.clamp(5, 3600),
         ..Settings::default()
     }
 }

@@ -85,6 +85,15 @@ enum OfficeCommand {
     },
     /// List offices.
     List,
+    /// Set the postcodes of the office's district (comma-separated prefixes such
+    /// as "RV1, RV2"; empty for everyone), so that campaign replies can treat
+    /// people outside it differently.
+    District {
+        /// The office's name.
+        name: String,
+        #[arg(long)]
+        postcodes: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +127,9 @@ enum MailCommand {
         /// The office whose mailbox this is.
         #[arg(long)]
         office: String,
+        /// Messages stored per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
+        batch: u32,
     },
 }
 
@@ -231,6 +243,21 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             println!("Created office {} (id {}).", o.name, o.id);
             Ok(())
         }
+        Command::Office(OfficeCommand::District { name, postcodes }) => {
+            let office = users::office_by_name(&app, &name).await.map_err(explain)?;
+            let list = casework_app::campaigns::set_district(&app, office.id, &postcodes)
+                .await
+                .map_err(explain)?;
+            if list.is_empty() {
+                println!(
+                    "{}: no district set; everyone counts as a constituent.",
+                    office.name
+                );
+            } else {
+                println!("{}: district postcodes {}.", office.name, list);
+            }
+            Ok(())
+        }
         Command::Office(OfficeCommand::List) => {
             for o in app.store.offices().await.map_err(|e| e.to_string())? {
                 println!("{}\t{}", o.id, o.name);
@@ -293,12 +320,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Mail(MailCommand::Import { path, office }) => {
+        Command::Mail(MailCommand::Import {
+            path,
+            office,
+            batch,
+        }) => {
             let office = users::office_by_name(&app, &office)
                 .await
                 .map_err(explain)?;
             let started = std::time::Instant::now();
-            let report = casework_app::mail::import_path(&app, office.id, &path)
+            let report = casework_app::mail::import_path(&app, office.id, &path, batch as usize)
                 .await
                 .map_err(explain)?;
             for (source, reason) in &report.rejected {
@@ -306,10 +337,13 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             }
             let secs = started.elapsed().as_secs_f64();
             println!(
-                "Imported {} messages ({} filed automatically, {} to the intake inbox), skipped {} already stored, rejected {} in {:.1}s.",
+                "Imported {} messages ({} filed automatically, {} grouped into campaigns, {} to the intake inbox), skipped {} already stored, rejected {} in {:.1}s.",
                 report.imported,
                 report.filed,
-                report.imported - report.filed,
+                report.campaign,
+                report
+                    .imported
+                    .saturating_sub(report.filed + report.campaign),
                 report.skipped,
                 report.rejected.len(),
                 secs

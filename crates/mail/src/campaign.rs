@@ -242,7 +242,7 @@ fn is_greeting(line: &str) -> bool {
 
 fn is_sign_off(line: &str) -> bool {
     let l = squash(line);
-    let l = l.trim_end_matches(|c: char| matches!(c, ',' | '.' | '!' | '-' | ':' | ';'));
+    let l = l.trim_end_matches([',', '.', '!', '-', ':', ';']);
     if l.split_whitespace().count() > 4 {
         return false;
     }
@@ -297,7 +297,7 @@ fn is_disclaimer(paragraph: &str) -> bool {
 
 fn ends_sentence(line: &str) -> bool {
     line.trim_end()
-        .ends_with(|c: char| matches!(c, '.' | '?' | '!' | ':' | ';' | '"' | ')'))
+        .ends_with(['.', '?', '!', ':', ';', '"', ')'])
 }
 
 /// Byte ranges of the original text that make up the core.
@@ -325,15 +325,39 @@ fn core_ranges(text: &str) -> Vec<(usize, usize)> {
     if let Some(i) = (half..end).rev().find(|&i| is_sign_off(lines[i].1)) {
         end = i;
     }
+    // A name and address straight after the text (no sign-off, perhaps no
+    // blank line): short lines that are not sentences, after a sentence.
+    let mut tail = end;
+    let mut short = 0;
+    while tail > 0 && short < 7 {
+        let l = squash(lines[tail - 1].1);
+        if l.is_empty() {
+            tail -= 1;
+            continue;
+        }
+        if l.split_whitespace().count() > 6 || ends_sentence(&l) {
+            break;
+        }
+        tail -= 1;
+        short += 1;
+    }
+    if short > 0
+        && (0..tail)
+            .rev()
+            .find(|&i| !squash(lines[i].1).is_empty())
+            .is_some_and(|i| ends_sentence(lines[i].1))
+    {
+        end = tail;
+    }
     // Paragraphs (split at blank lines) before the signature.
     let mut paragraphs: Vec<Vec<usize>> = Vec::new();
     let mut current = Vec::new();
-    for i in 0..end {
-        if squash(lines[i].1).is_empty() {
+    for (i, (_, line)) in lines.iter().enumerate().take(end) {
+        if squash(line).is_empty() {
             if !current.is_empty() {
                 paragraphs.push(std::mem::take(&mut current));
             }
-        } else if !is_header_line(lines[i].1) {
+        } else if !is_header_line(line) {
             current.push(i);
         }
     }

@@ -643,6 +643,30 @@ impl Store {
         })
     }
 
+    /// For each address, the constituents who have it (for filing a batch
+    /// of incoming mail with one query): (email, constituent id) pairs.
+    pub async fn constituent_ids_by_emails(
+        &self,
+        office_id: i64,
+        emails: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        if emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("SELECT email, id FROM constituents WHERE office_id = ");
+            qb.push_bind(office_id)
+                .push(" AND email <> '' AND email IN (");
+            let mut sep = qb.separated(", ");
+            for e in emails {
+                sep.push_bind(e.as_str());
+            }
+            qb.push(") ORDER BY id");
+            let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
+            Ok(rows)
+        })
+    }
+
     /// Newest first, paged by id.
     pub async fn list_constituents(
         &self,

@@ -375,7 +375,15 @@ async fn save_reply(
         version: f.version,
     };
     let r = campaigns::save_reply(&s.app, &form.who.actor, id, &req).await;
-    let done = if req.submit { "submitted" } else { "saved" };
+    let approver = matches!(
+        form.who.actor.role,
+        Role::OfficeManager | Role::Representative
+    );
+    let done = match (req.submit, approver) {
+        (true, true) => "approved",
+        (true, false) => "submitted",
+        _ => "saved",
+    };
     outcome(
         &s,
         &form.who,

@@ -20,6 +20,8 @@ enum Rule {
     Casework(u16),
     /// Only the admin.
     AdminOnly(u16),
+    /// Office managers and the representative (approvals).
+    Approver(u16),
     /// The sensitive case: its assignee (not a role here), office managers and
     /// the representative see it; for everyone else it does not exist.
     Sensitive(u16),
@@ -51,6 +53,13 @@ impl Rule {
                     403
                 }
             }
+            Rule::Approver(s) => {
+                if matches!(role, OfficeManager | Representative) {
+                    s
+                } else {
+                    403
+                }
+            }
             Rule::Sensitive(s) => {
                 if matches!(role, OfficeManager | Representative) {
                     s
@@ -67,6 +76,7 @@ struct Ids {
     case: i64,
     sensitive: i64,
     user: i64,
+    campaign: i64,
 }
 
 async fn setup(t: &TestApp, office: i64) -> Ids {
@@ -85,11 +95,32 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
         .await["id"]
         .as_i64()
         .unwrap();
+    // A campaign: five copies of one letter from five people.
+    let letter = "I am writing to ask you to oppose the closure of the Riverside swimming pool, which \
+        hundreds of children, older people and clubs use every week. The nearest other pool is an hour \
+        away by bus and the council has not consulted anyone who uses it. Please press the council to \
+        keep it open while a proper consultation takes place.";
+    let copies = (0..5)
+        .map(|n| casework_app::mail::RawMessage {
+            source: format!("matrix{n}"),
+            bytes: format!(
+                "From: Writer {n} <writer{n}.{office}@example.net>\r\nSubject: Save the pool\r\nMessage-ID: <pool{n}.{office}@example.net>\r\n\r\nDear Councillor,\r\n\r\n{letter}\r\n\r\nRegards,\r\nWriter {n}\r\n"
+            )
+            .into_bytes(),
+        })
+        .collect();
+    casework_app::mail::ingest(&t.app, office, copies)
+        .await
+        .unwrap();
+    let campaign = api.get("/api/v1/campaigns").await.body["items"][0]["id"]
+        .as_i64()
+        .expect("the copies form a campaign");
     Ids {
         constituent,
         case,
         sensitive,
         user: holder.id,
+        campaign,
     }
 }
 
@@ -103,6 +134,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let k = ids.case;
     let s = ids.sensitive;
     let u = ids.user;
+    let g = ids.campaign;
     let api = |m: Method, p: String, b: Option<Value>| Via::Api(m, p, b);
     let page = |p: String| Via::Page(Method::GET, p, Vec::new());
     let form = |p: String, f: Vec<(&'static str, String)>| Via::Page(Method::POST, p, f);
@@ -251,6 +283,64 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         (
             form(format!("/admin/users/{u}/sessions/revoke"), vec![]),
             Rule::AdminOnly(303),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/campaigns".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/campaigns/{g}"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/campaigns/{g}/messages"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/no-action"),
+                Some(json!({"no_action": false})),
+            ),
+            Rule::Intake(200),
+            true,
+        ),
+        (
+            api(
+                Method::PUT,
+                format!("/api/v1/campaigns/{g}/reply"),
+                Some(json!({"subject": "s", "body": "b", "version": 0})),
+            ),
+            // A stale version: allowed roles get 422, the rest 403.
+            Rule::Casework(422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/reply/approve"),
+                Some(json!({"version": 0})),
+            ),
+            Rule::Approver(422),
+            true,
+        ),
+        (page("/campaigns".into()), Rule::All(200), false),
+        (page(format!("/campaigns/{g}")), Rule::All(200), true),
+        (
+            page(format!("/campaigns/{g}/export.csv")),
+            Rule::All(200),
+            true,
+        ),
+        (
+            form(
+                format!("/campaigns/{g}/state"),
+                vec![("state", "open".into())],
+            ),
+            Rule::Intake(303),
             true,
         ),
     ]

@@ -80,7 +80,7 @@ async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
         email("stranger@example.com", "Hello", "i3@x", ""),
     )
     .unwrap();
-    let imported = casework_app::mail::import_path(&t.app, office, &dir)
+    let imported = casework_app::mail::import_path(&t.app, office, &dir, 500)
         .await
         .unwrap();
     assert_eq!((imported.imported, imported.skipped), (0, 1));

@@ -4,6 +4,7 @@ pub mod harness;
 
 mod api;
 mod authz;
+mod campaigns;
 mod cli;
 mod fuzz;
 mod imap;
