@@ -150,15 +150,19 @@ pub(crate) async fn after_store(
     candidates: Vec<Stored>,
     joined: Vec<(i64, String)>,
 ) -> AppResult<usize> {
+    if !candidates.is_empty() {
+        expire_candidates(app, office_id).await?;
+    }
     let mut changed: Vec<i64> = joined.iter().map(|(c, _)| *c).collect();
     let batch: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
     // Messages of this batch already taken into a campaign by an earlier one.
     let mut grouped: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    // Reloaded only when this loop forms a campaign.
+    let mut t = templates(app, office_id).await?;
     for c in candidates {
         if grouped.contains(&c.id) {
             continue;
         }
-        let t = templates(app, office_id).await?;
         if let Some(m) = best_match(&t, &c.fingerprint) {
             let (id, quiet) = (m.target, m.state == "no_action");
             let text = member_texts(app, office_id, &[c.id]).await?;
@@ -173,6 +177,7 @@ pub(crate) async fn after_store(
         if let Some((id, members)) = try_form(app, office_id, &c).await? {
             grouped.extend(members.into_iter().filter(|m| batch.contains(m)));
             changed.push(id);
+            t = templates(app, office_id).await?;
         }
     }
     changed.sort_unstable();
