@@ -1163,10 +1163,14 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--flood", type=int, default=0,
                     help="only N copies of the first campaign (for the ingest benchmark)")
+    ap.add_argument("--singles", type=int, default=0,
+                    help="only N individual casework emails (for the ingest benchmark)")
     ap.add_argument("--prefix", default="cg", help="Message-ID prefix (to keep corpora apart)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     plan = scale_plan(a.scale)
+    if a.singles:
+        plan = dict(campaigns=[], repeat=0, news=(0, 0), disclaimer=0, signature=0, individuals=a.singles, min_cw=1)
     if a.flood:
         plan = dict(campaigns=[a.flood], repeat=15, news=(0, 0), disclaimer=0, signature=0, individuals=0, min_cw=1)
     people = People(rng)

@@ -59,13 +59,13 @@ ingest() {
   echo "generating a campaign of $n copies, 6,000 mixed and 20,000 single messages"
   python3 bench/campaigngen.py "$WORK/flood" --flood "$n" --prefix flood --seed 3 >/dev/null
   python3 bench/campaigngen.py "$WORK/mixed" --scale full --seed 9 --prefix mixed >/dev/null
-  python3 bench/mailgen.py "$WORK/single" 20000 11
+  python3 bench/campaigngen.py "$WORK/single" --singles 20000 --prefix single --seed 11 >/dev/null
   run() {  # $1 = label, rest = target args
     local label="$1"; shift
     "$BIN" "$@" office add Bench >/dev/null
     timed_import "$label, storing the campaign" "$WORK/flood/Maildir" "$@"
     timed_import "$label, mixed mail with the campaign stored" "$WORK/mixed/Maildir" "$@"
-    timed_import "$label, single messages with the campaign stored" "$WORK/single" "$@"
+    timed_import "$label, single messages with the campaign stored" "$WORK/single/Maildir" "$@"
   }
   run "SQLite" --data-dir "$WORK/sqlite"
   python3 - "$WORK/sqlite/casework.db" <<'PY'

@@ -28,6 +28,8 @@ use crate::{Actor, App, AppError, AppResult, check, now_millis};
 
 /// Similar messages needed before a campaign forms.
 pub const FORM_AT: usize = 5;
+/// Waiting messages checked against a newly formed campaign's template.
+const SWEEP: i64 = 5_000;
 /// Templates are remade from more copies as a campaign doubles, up to this size.
 pub const RETEMPLATE_UNTIL: i64 = 640;
 /// Candidates older than this no longer start campaigns.
@@ -105,6 +107,32 @@ fn addition_of(text: &str, template: &[u64]) -> (String, bool) {
     (a, flagged)
 }
 
+/// Anchors held by more than this many waiting messages are stock phrases
+/// ("thank you for your"), not a campaign forming (a campaign forms at
+/// [`FORM_AT`] copies and its copies stop waiting): they are no longer used.
+const COMMON_ANCHOR: usize = 25;
+
+/// Bands a waiting message must share with a new one to be compared with it.
+const SHARED_ANCHORS: u32 = 1;
+
+/// Per office, the anchors found to be common. Bounded: at most this many.
+const MAX_COMMON: usize = 100_000;
+
+fn common_anchors() -> &'static std::sync::Mutex<HashMap<i64, std::collections::HashSet<i64>>> {
+    static COMMON: std::sync::OnceLock<
+        std::sync::Mutex<HashMap<i64, std::collections::HashSet<i64>>>,
+    > = std::sync::OnceLock::new();
+    COMMON.get_or_init(Default::default)
+}
+
+/// The office's common anchors (a copy, to use without holding the lock).
+pub(crate) fn common_for(office_id: i64) -> std::collections::HashSet<i64> {
+    common_anchors()
+        .lock()
+        .map(|m| m.get(&office_id).cloned().unwrap_or_default())
+        .unwrap_or_default()
+}
+
 /// A message kept as a candidate: its shingles (as bytes) and anchors.
 pub(crate) type Candidate = (Vec<u8>, Vec<i64>);
 
@@ -113,6 +141,7 @@ pub(crate) type Candidate = (Vec<u8>, Vec<i64>);
 /// and replies on a case are never grouped.
 pub(crate) fn link(
     known: &OfficeCampaigns,
+    common: &std::collections::HashSet<i64>,
     fp: &Fingerprint,
     text: &str,
     bulk: bool,
@@ -131,7 +160,7 @@ pub(crate) fn link(
         };
         return (Some(link), None);
     }
-    (None, Some((fp.to_bytes(), fp.anchors())))
+    (None, Some((fp.to_bytes(), fp.anchors(common))))
 }
 
 /// A message just stored as a candidate.
@@ -151,7 +180,7 @@ pub(crate) async fn after_store(
     joined: Vec<(i64, String)>,
 ) -> AppResult<usize> {
     if !candidates.is_empty() {
-        expire_candidates(app, office_id).await?;
+        expire_candidates(app).await?;
     }
     let mut changed: Vec<i64> = joined.iter().map(|(c, _)| *c).collect();
     let batch: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
@@ -159,6 +188,80 @@ pub(crate) async fn after_store(
     let mut grouped: std::collections::HashSet<i64> = std::collections::HashSet::new();
     // Reloaded only when this loop forms a campaign.
     let mut t = templates(app, office_id).await?;
+    // Waiting messages that share anchors with this batch's candidates, found
+    // with one query for the anchors and one for their shingles.
+    let common = common_for(office_id);
+    let mut anchors: Vec<i64> = candidates
+        .iter()
+        .flat_map(|c| c.fingerprint.anchors(&common))
+        .collect();
+    anchors.sort_unstable();
+    anchors.dedup();
+    let mut holders: HashMap<i64, Vec<i64>> = HashMap::new();
+    for chunk in anchors.chunks(1000) {
+        for (id, anchor) in app.store.anchor_holders(office_id, chunk).await? {
+            holders.entry(anchor).or_default().push(id);
+        }
+    }
+    let newly_common: Vec<i64> = holders
+        .iter()
+        .filter(|(_, ids)| ids.len() > COMMON_ANCHOR)
+        .map(|(a, _)| *a)
+        .collect();
+    if !newly_common.is_empty() {
+        for a in &newly_common {
+            holders.remove(a);
+        }
+        if let Ok(mut m) = common_anchors().lock() {
+            let set = m.entry(office_id).or_default();
+            if set.len() + newly_common.len() <= MAX_COMMON {
+                set.extend(newly_common);
+            }
+        }
+    }
+    let mut near: HashMap<i64, Vec<i64>> = HashMap::new();
+    for c in &candidates {
+        let mut shared: HashMap<i64, u32> = HashMap::new();
+        for a in c.fingerprint.anchors(&common) {
+            for id in holders.get(&a).into_iter().flatten() {
+                if *id != c.id {
+                    *shared.entry(*id).or_default() += 1;
+                }
+            }
+        }
+        let mut ids: Vec<(i64, u32)> = shared
+            .into_iter()
+            .filter(|(_, n)| *n >= SHARED_ANCHORS)
+            .collect();
+        ids.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ids.truncate(100);
+        near.insert(c.id, ids.into_iter().map(|(id, _)| id).collect());
+    }
+    let mut wanted: Vec<i64> = near.values().flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut shingles: HashMap<i64, Fingerprint> = HashMap::new();
+    for chunk in wanted.chunks(500) {
+        for (id, bytes) in app.store.candidate_shingles(chunk).await? {
+            shingles.insert(
+                id,
+                Fingerprint {
+                    shingles: from_bytes(&bytes),
+                },
+            );
+        }
+    }
+    tracing::debug!(
+        candidates = candidates.len(),
+        anchors = anchors.len(),
+        holders = holders.values().map(Vec::len).sum::<usize>(),
+        compared = shingles.len(),
+        common = common.len(),
+        "campaign candidates"
+    );
+    // Messages taken into a campaign by this loop (of this batch or earlier).
+    let mut taken: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut candidates_again = Vec::new();
     for c in candidates {
         if grouped.contains(&c.id) {
             continue;
@@ -174,10 +277,39 @@ pub(crate) async fn after_store(
             changed.push(id);
             continue;
         }
-        if let Some((id, members)) = try_form(app, office_id, &c).await? {
+        let similar: Vec<(i64, Fingerprint)> = near
+            .get(&c.id)
+            .into_iter()
+            .flatten()
+            .filter(|id| !taken.contains(*id))
+            .filter_map(|id| shingles.get(id).map(|f| (*id, f)))
+            .filter(|(_, f)| f.similar(&c.fingerprint))
+            .map(|(id, f)| (id, f.clone()))
+            .collect();
+        if let Some((id, members)) = try_form(app, office_id, &c, similar).await? {
+            taken.extend(members.iter().copied());
             grouped.extend(members.into_iter().filter(|m| batch.contains(m)));
             changed.push(id);
             t = templates(app, office_id).await?;
+        }
+        candidates_again.push(c);
+    }
+    // A campaign formed late in the loop may take candidates passed over
+    // before it existed.
+    if !changed.is_empty() {
+        for c in &candidates_again {
+            if grouped.contains(&c.id) || taken.contains(&c.id) {
+                continue;
+            }
+            if let Some(m) = best_match(&t, &c.fingerprint) {
+                let (id, quiet) = (m.target, m.state == "no_action");
+                let text = member_texts(app, office_id, &[c.id]).await?;
+                let members = additions(&text, &m.shingles);
+                app.store
+                    .join_campaign(office_id, id, &members, quiet)
+                    .await?;
+                grouped.insert(c.id);
+            }
         }
     }
     changed.sort_unstable();
@@ -233,23 +365,12 @@ fn additions(texts: &[(i64, String)], template: &[u64]) -> Vec<MemberAddition> {
 /// Forms a campaign around a candidate if enough similar ones wait (or
 /// adds them to the campaign they are another wording of). Returns the
 /// campaign and the messages taken.
-async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<(i64, Vec<i64>)>> {
-    let found = app
-        .store
-        .campaign_candidates(office_id, &c.fingerprint.anchors(), &[c.id], 100)
-        .await?;
-    let similar: Vec<(i64, Fingerprint)> = found
-        .into_iter()
-        .map(|(id, bytes)| {
-            (
-                id,
-                Fingerprint {
-                    shingles: from_bytes(&bytes),
-                },
-            )
-        })
-        .filter(|(_, f)| f.similar(&c.fingerprint))
-        .collect();
+async fn try_form(
+    app: &App,
+    office_id: i64,
+    c: &Stored,
+    similar: Vec<(i64, Fingerprint)>,
+) -> AppResult<Option<(i64, Vec<i64>)>> {
     if similar.len() + 1 < FORM_AT {
         return Ok(None);
     }
@@ -261,17 +382,13 @@ async fn try_form(app: &App, office_id: i64, c: &Stored) -> AppResult<Option<(i6
     }
     let mut ids: Vec<i64> = vec![c.id];
     ids.extend(similar.iter().map(|(id, _)| *id));
-    // Copies that arrived earlier but were not close enough to this one.
-    let anchors: Vec<i64> = shingles
-        .iter()
-        .take(casework_mail::campaign::ANCHORS * 2)
-        .map(|h| *h as i64)
-        .collect();
-    for (id, bytes) in app
-        .store
-        .campaign_candidates(office_id, &anchors, &ids, 1000)
-        .await?
-    {
+    // Copies that arrived earlier but were not close enough to this one
+    // (another wording, a long addition): the most recent waiting messages
+    // are checked against the new template. Forming is rare, so this is too.
+    for (id, bytes) in app.store.recent_candidates(office_id, SWEEP).await? {
+        if ids.contains(&id) {
+            continue;
+        }
         let f = Fingerprint {
             shingles: from_bytes(&bytes),
         };
@@ -998,11 +1115,27 @@ pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResu
     Ok(joined)
 }
 
-/// Drops old candidates: they no longer start campaigns.
-pub async fn expire_candidates(app: &App, office_id: i64) -> AppResult<u64> {
+/// Drops candidates older than [`CANDIDATE_DAYS`] (they stay in the intake
+/// inbox; they no longer start campaigns). At most once an hour per process.
+pub async fn expire_candidates(app: &App) -> AppResult<u64> {
+    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let now = now_millis();
+    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
+    if now - last < 3_600_000
+        || LAST
+            .compare_exchange(
+                last,
+                now,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+            .is_err()
+    {
+        return Ok(0);
+    }
     Ok(app
         .store
-        .expire_campaign_candidates(office_id, now_millis() - CANDIDATE_DAYS * 86_400_000)
+        .expire_campaign_candidates(now - CANDIDATE_DAYS * 86_400_000)
         .await?)
 }
 

@@ -94,6 +94,86 @@ async fn decide_filing(
     Ok(Filing::Intake)
 }
 
+/// A message read and its files kept: (source, size, original's key,
+/// parsed, attachments, fingerprint, postcode in the signature), or why it
+/// was refused (source, reason, original's key if kept).
+type Prepared = Result<
+    (
+        String,
+        usize,
+        String,
+        ParsedMail,
+        Vec<(String, String, i64, String)>,
+        casework_mail::campaign::Fingerprint,
+        String,
+    ),
+    (String, String, Option<String>),
+>;
+
+/// Parses messages and writes their originals and attachments to the blob store.
+fn prepare(
+    batch: Vec<RawMessage>,
+    blobs: &dyn casework_store::blobs::BlobStore,
+    max: usize,
+) -> Vec<Prepared> {
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        if m.bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            out.push(Err((m.source, "The message is empty.".to_owned(), None)));
+            continue;
+        }
+        let raw_key = sha256_hex(&m.bytes);
+        if let Err(e) = blobs.put(&raw_key, &m.bytes) {
+            out.push(Err((
+                m.source,
+                format!("The original could not be saved: {e}."),
+                None,
+            )));
+            continue;
+        }
+        if m.bytes.len() > max {
+            let reason = format!(
+                "The message is {} MB, over the {} MB limit; the original is kept aside.",
+                m.bytes.len() / (1024 * 1024),
+                max / (1024 * 1024)
+            );
+            out.push(Err((m.source, reason, Some(raw_key))));
+            continue;
+        }
+        let parsed = parse(&m.bytes);
+        let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
+        let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
+        let mut attachments = Vec::with_capacity(parsed.attachments.len());
+        let mut failed = None;
+        for a in &parsed.attachments {
+            let key = sha256_hex(&a.data);
+            if let Err(e) = blobs.put(&key, &a.data) {
+                failed = Some(format!("An attachment could not be saved: {e}."));
+                break;
+            }
+            attachments.push((
+                a.filename.clone(),
+                a.content_type.clone(),
+                a.data.len() as i64,
+                key,
+            ));
+        }
+        match failed {
+            Some(reason) => out.push(Err((m.source, reason, Some(raw_key)))),
+            None => out.push(Ok((
+                m.source,
+                m.bytes.len(),
+                raw_key,
+                parsed,
+                attachments,
+                fingerprint,
+                postcode,
+            ))),
+        }
+    }
+    out
+}
+
 /// Stores a batch of raw messages for an office: each is kept byte for byte,
 /// parsed, filed where it can be, and stored exactly once. Nothing here can
 /// make a message disappear: an unreadable one is stored with its problems,
@@ -113,67 +193,34 @@ pub async fn ingest_at(
     let mut report = ImportReport::default();
     let max = app.settings.max_message_bytes;
     let blobs = app.blobs.clone();
-    // Parsing and writing files is CPU and disk work: off the async threads.
-    let prepared = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::with_capacity(batch.len());
-        for m in batch {
-            if m.bytes.iter().all(|b| b.is_ascii_whitespace()) {
-                out.push(Err((m.source, "The message is empty.".to_owned(), None)));
-                continue;
-            }
-            let raw_key = sha256_hex(&m.bytes);
-            if let Err(e) = blobs.put(&raw_key, &m.bytes) {
-                out.push(Err((
-                    m.source,
-                    format!("The original could not be saved: {e}."),
-                    None,
-                )));
-                continue;
-            }
-            if m.bytes.len() > max {
-                let reason = format!(
-                    "The message is {} MB, over the {} MB limit; the original is kept aside.",
-                    m.bytes.len() / (1024 * 1024),
-                    max / (1024 * 1024)
-                );
-                out.push(Err((m.source, reason, Some(raw_key))));
-                continue;
-            }
-            let parsed = parse(&m.bytes);
-            let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
-            let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
-            let mut attachments = Vec::with_capacity(parsed.attachments.len());
-            let mut failed = None;
-            for a in &parsed.attachments {
-                let key = sha256_hex(&a.data);
-                if let Err(e) = blobs.put(&key, &a.data) {
-                    failed = Some(format!("An attachment could not be saved: {e}."));
-                    break;
-                }
-                attachments.push((
-                    a.filename.clone(),
-                    a.content_type.clone(),
-                    a.data.len() as i64,
-                    key,
-                ));
-            }
-            match failed {
-                Some(reason) => out.push(Err((m.source, reason, Some(raw_key)))),
-                None => out.push(Ok((
-                    m.source,
-                    m.bytes.len(),
-                    raw_key,
-                    parsed,
-                    attachments,
-                    fingerprint,
-                    postcode,
-                ))),
-            }
-        }
-        out
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("mail parsing task: {e}")))?;
+    // Parsing and writing files is CPU and disk work: off the async
+    // threads, and split over the cores.
+    let started = std::time::Instant::now();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let per = batch.len().div_ceil(threads).max(16);
+    let mut batch = batch;
+    let mut chunks = Vec::new();
+    while !batch.is_empty() {
+        let rest = batch.split_off(per.min(batch.len()));
+        chunks.push(std::mem::replace(&mut batch, rest));
+    }
+    let tasks: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            let blobs = blobs.clone();
+            tokio::task::spawn_blocking(move || prepare(chunk, &*blobs, max))
+        })
+        .collect();
+    let mut prepared = Vec::new();
+    for t in tasks {
+        prepared.extend(
+            t.await
+                .map_err(|e| AppError::Internal(format!("mail parsing task: {e}")))?,
+        );
+    }
+    let parsed_in = started.elapsed();
 
     let now = now_millis();
     let mut addresses: Vec<String> = prepared
@@ -195,6 +242,7 @@ pub async fn ingest_at(
         }
     }
     let known = crate::campaigns::templates(app, office_id).await?;
+    let common = crate::campaigns::common_for(office_id);
     let mut incoming = Vec::new();
     // The fingerprint of each message kept as a campaign candidate.
     let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
@@ -211,6 +259,7 @@ pub async fn ingest_at(
                 let on_case = matches!(filing, Filing::Case { .. });
                 let (campaign, candidate) = crate::campaigns::link(
                     &known,
+                    &common,
                     &fingerprint,
                     &parsed.text,
                     parsed.bulk,
@@ -246,10 +295,12 @@ pub async fn ingest_at(
     if incoming.is_empty() && position.is_none() {
         return Ok(report);
     }
+    let filed_in = started.elapsed();
     let ids = app
         .store
         .store_incoming_at(office_id, &incoming, now, position)
         .await?;
+    let stored_in = started.elapsed();
     let mut candidates = Vec::new();
     let mut joined = Vec::new();
     for ((id, m), fp) in ids.iter().zip(&incoming).zip(fingerprints) {
@@ -280,6 +331,13 @@ pub async fn ingest_at(
         report.campaign +=
             crate::campaigns::after_store(app, office_id, candidates, joined).await?;
     }
+    tracing::debug!(
+        parse_ms = parsed_in.as_millis() as u64,
+        file_ms = (filed_in - parsed_in).as_millis() as u64,
+        store_ms = (stored_in - filed_in).as_millis() as u64,
+        group_ms = (started.elapsed() - stored_in).as_millis() as u64,
+        "ingest phases"
+    );
     tracing::info!(
         office_id,
         imported = report.imported,

@@ -223,41 +223,58 @@ impl Store {
         })
     }
 
-    /// Waiting messages sharing at least two anchors with these, most shared first.
-    pub async fn campaign_candidates(
-        &self,
-        office_id: i64,
-        anchors: &[i64],
-        exclude: &[i64],
-        limit: i64,
-    ) -> Result<Vec<(i64, Vec<u8>)>> {
+    /// (waiting message, anchor) for every waiting message holding one of these anchors.
+    pub async fn anchor_holders(&self, office_id: i64, anchors: &[i64]) -> Result<Vec<(i64, i64)>> {
         if anchors.is_empty() {
             return Ok(Vec::new());
         }
         on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(
-                "SELECT p.correspondence_id, p.shingles FROM campaign_pending p JOIN (SELECT correspondence_id, COUNT(*) AS n \
-                 FROM campaign_anchors WHERE office_id = ",
+                "SELECT correspondence_id, anchor FROM campaign_anchors WHERE office_id = ",
             );
             qb.push_bind(office_id).push(" AND anchor IN (");
             let mut sep = qb.separated(", ");
             for a in anchors {
                 sep.push_bind(*a);
             }
-            qb.push(
-                ") GROUP BY correspondence_id HAVING COUNT(*) >= 2 ORDER BY COUNT(*) DESC LIMIT ",
+            qb.push(")");
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+            Ok(rows)
+        })
+    }
+
+    /// The most recent waiting messages of the office, with their shingles.
+    pub async fn recent_candidates(
+        &self,
+        office_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT correspondence_id, shingles FROM campaign_pending WHERE office_id = $1 \
+                 ORDER BY received_at DESC, correspondence_id DESC LIMIT $2",
             )
-            .push_bind(limit)
-            .push(") a ON a.correspondence_id = p.correspondence_id");
-            if !exclude.is_empty() {
-                qb.push(" WHERE p.correspondence_id NOT IN (");
-                let mut sep = qb.separated(", ");
-                for e in exclude {
-                    sep.push_bind(*e);
-                }
-                qb.push(")");
+            .bind(office_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The shingles of waiting messages.
+    pub async fn candidate_shingles(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(
+                "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
             }
-            qb.push(" ORDER BY a.n DESC, p.correspondence_id");
+            qb.push(")");
             let rows: Vec<(i64, Vec<u8>)> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows)
         })
@@ -421,18 +438,18 @@ impl Store {
         })
     }
 
-    /// Drops waiting messages older than `before` from the candidates (they
-    /// stay in the intake inbox; they just no longer start campaigns).
-    pub async fn expire_campaign_candidates(&self, office_id: i64, before: i64) -> Result<u64> {
+    /// Drops waiting messages older than `before` from the candidates, in
+    /// every office (they stay in the intake inbox; they just no longer
+    /// start campaigns).
+    pub async fn expire_campaign_candidates(&self, before: i64) -> Result<u64> {
         on_write!(self, |pool| {
-            Ok(sqlx::query(
-                "DELETE FROM campaign_pending WHERE office_id = $1 AND received_at < $2",
+            Ok(
+                sqlx::query("DELETE FROM campaign_pending WHERE received_at < $1")
+                    .bind(before)
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
             )
-            .bind(office_id)
-            .bind(before)
-            .execute(pool)
-            .await?
-            .rows_affected())
         })
     }
 

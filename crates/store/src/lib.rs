@@ -177,9 +177,10 @@ impl Store {
                 .pragma("cache_size", "-8000")
                 .pragma("temp_store", "memory");
             // The writer first: it creates the file and switches it to WAL.
+            // It alone has 64 MB of cache: every index it writes is in it.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(base.clone())
+                .connect_with(base.clone().pragma("cache_size", "-64000"))
                 .await?;
             // More readers than this only queue for the same cores.
             let read = SqlitePoolOptions::new()

@@ -43,7 +43,7 @@ CREATE TABLE campaign_pending (
     received_at        BIGINT NOT NULL,
     shingles           BLOB NOT NULL
 );
-CREATE INDEX campaign_pending_age ON campaign_pending(office_id, received_at);
+CREATE INDEX campaign_pending_age ON campaign_pending(received_at);
 CREATE TABLE campaign_anchors (
     office_id          BIGINT NOT NULL,
     anchor             BIGINT NOT NULL,
