@@ -5,7 +5,7 @@ use sqlx::QueryBuilder;
 
 use crate::model::NewEntry;
 use crate::queries::append_entry;
-use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+use crate::{Db, Error, Result, Store, in_transaction, on_read, on_write};
 
 /// Brings a campaign's count and first/last seen up to date inside `$tx`.
 macro_rules! recount {
@@ -228,19 +228,60 @@ impl Store {
         if anchors.is_empty() {
             return Ok(Vec::new());
         }
-        on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new(
-                "SELECT correspondence_id, anchor FROM campaign_anchors WHERE office_id = ",
-            );
-            qb.push_bind(office_id).push(" AND anchor IN (");
-            let mut sep = qb.separated(", ");
-            for a in anchors {
-                sep.push_bind(*a);
+        let rows = match &self.db {
+            Db::Sqlite { read, .. } => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT correspondence_id, anchor FROM campaign_anchors WHERE office_id = ",
+                );
+                qb.push_bind(office_id).push(" AND anchor IN (");
+                let mut sep = qb.separated(", ");
+                for a in anchors {
+                    sep.push_bind(*a);
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(read).await?
             }
-            qb.push(")");
-            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
-            Ok(rows)
-        })
+            // One array parameter: a long IN list is slow to plan on PostgreSQL.
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT correspondence_id, anchor FROM campaign_anchors WHERE office_id = $1 AND anchor = ANY($2)",
+                )
+                .bind(office_id)
+                .bind(anchors)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// The shingles of waiting messages.
+    pub async fn candidate_shingles(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = match &self.db {
+            Db::Sqlite { read, .. } => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(read).await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id = ANY($1)",
+                )
+                .bind(ids)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
     }
 
     /// The most recent waiting messages of the office, with their shingles.
@@ -258,25 +299,6 @@ impl Store {
             .bind(limit)
             .fetch_all(pool)
             .await?)
-        })
-    }
-
-    /// The shingles of waiting messages.
-    pub async fn candidate_shingles(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new(
-                "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            let rows: Vec<(i64, Vec<u8>)> = qb.build_query_as().fetch_all(pool).await?;
-            Ok(rows)
         })
     }
 

@@ -116,6 +116,46 @@ pub struct CampaignLink {
     pub quiet: bool,
 }
 
+/// Rows per multi-row statement (well under both backends' limits on
+/// bound parameters: 28 columns × 200 rows).
+const INSERT_ROWS: usize = 200;
+
+/// Where an incoming message is put, from its filing and campaign.
+struct Placed<'a> {
+    state: &'static str,
+    case_id: Option<i64>,
+    constituent_id: Option<i64>,
+    campaign_id: Option<i64>,
+    addition: &'a str,
+    flagged: bool,
+}
+
+fn placed(m: &Incoming) -> Placed<'_> {
+    let (case_id, constituent_id, state) = match m.filing {
+        Filing::Case {
+            case_id,
+            constituent_id,
+        } => (Some(case_id), Some(constituent_id), "filed"),
+        Filing::Constituent(c) => (None, Some(c), "filed"),
+        Filing::Intake if m.campaign.as_ref().is_some_and(|c| c.quiet && !c.flagged) => {
+            (None, None, "no_action")
+        }
+        Filing::Intake => (None, None, "intake"),
+    };
+    let (campaign_id, addition, flagged) = match &m.campaign {
+        Some(c) => (Some(c.id), c.addition.as_str(), c.flagged),
+        None => (None, "", false),
+    };
+    Placed {
+        state,
+        case_id,
+        constituent_id,
+        campaign_id,
+        addition,
+        flagged,
+    }
+}
+
 const SUMMARY: &str = "SELECT id, direction, channel, state, case_id, constituent_id, from_address, from_name, subject, \
     received_at, unread, problems FROM correspondence ";
 
@@ -142,128 +182,174 @@ impl Store {
         now: i64,
         position: Option<(i64, i64, i64)>,
     ) -> Result<Vec<Option<i64>>> {
+        // Where each message goes, decided before anything is written.
+        let placed: Vec<Placed> = batch.iter().map(placed).collect();
+        // A message twice in one batch is stored once (the first).
+        let mut first_of: std::collections::HashMap<&str, usize> = Default::default();
+        let unique: Vec<usize> = (0..batch.len())
+            .filter(|&i| *first_of.entry(batch[i].dedupe_key.as_str()).or_insert(i) == i)
+            .collect();
         let ids = in_transaction!(self, |tx| {
-            let mut ids = Vec::with_capacity(batch.len());
-            // Copies added to each campaign, counted once per batch.
-            let mut joined: Vec<(i64, i64)> = Vec::new();
-            for m in batch {
-                let (case_id, constituent_id, state) = match m.filing {
-                    Filing::Case {
-                        case_id,
-                        constituent_id,
-                    } => (Some(case_id), Some(constituent_id), "filed"),
-                    Filing::Constituent(c) => (None, Some(c), "filed"),
-                    Filing::Intake
-                        if m.campaign.as_ref().is_some_and(|c| c.quiet && !c.flagged) =>
-                    {
-                        (None, None, "no_action")
-                    }
-                    Filing::Intake => (None, None, "intake"),
-                };
-                let (campaign_id, addition, flagged) = match &m.campaign {
-                    Some(c) => (Some(c.id), c.addition.as_str(), c.flagged),
-                    None => (None, "", false),
-                };
-                let id: Option<i64> = sqlx::query_scalar(
+            // The messages, many to a statement; an identical message already
+            // stored is skipped by the unique dedupe key, inside the database.
+            let mut stored: std::collections::HashMap<String, i64> = Default::default();
+            for chunk in unique.chunks(INSERT_ROWS) {
+                let mut qb = QueryBuilder::new(
                     "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
                      message_id, in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, \
-                     sent_at, received_at, body_text, body_html, raw_blob, raw_size, source, problems, unread, campaign_id, personal_addition, \
-                     flagged, sender_postcode) \
-                     VALUES ($1, 'in', 'email', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, TRUE, \
-                     $22, $23, $24, $25) \
-                     ON CONFLICT (office_id, dedupe_key) DO NOTHING RETURNING id",
-                )
-                .bind(office_id)
-                .bind(state)
-                .bind(case_id)
-                .bind(constituent_id)
-                .bind(&m.dedupe_key)
-                .bind(&m.message_id)
-                .bind(&m.in_reply_to)
-                .bind(&m.reference_ids)
-                .bind(&m.from_address)
-                .bind(&m.from_name)
-                .bind(&m.to_addresses)
-                .bind(&m.cc_addresses)
-                .bind(&m.subject)
-                .bind(m.sent_at)
-                .bind(now)
-                .bind(&m.body_text)
-                .bind(&m.body_html)
-                .bind(&m.raw_blob)
-                .bind(m.raw_size)
-                .bind(&m.source)
-                .bind(&m.problems)
-                .bind(campaign_id)
-                .bind(addition)
-                .bind(flagged)
-                .bind(&m.sender_postcode)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(id) = id {
-                    if let Some(c) = campaign_id {
-                        match joined.iter_mut().find(|(k, _)| *k == c) {
-                            Some((_, n)) => *n += 1,
-                            None => joined.push((c, 1)),
-                        }
-                    }
-                    if let (Some((shingles, anchors)), None, "intake") =
-                        (&m.candidate, campaign_id, state)
-                    {
-                        sqlx::query(
-                            "INSERT INTO campaign_pending (correspondence_id, office_id, received_at, shingles) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(id)
-                        .bind(office_id)
-                        .bind(now)
-                        .bind(shingles)
-                        .execute(&mut *tx)
-                        .await?;
-                        if !anchors.is_empty() {
-                            let mut qb = QueryBuilder::new(
-                                "INSERT INTO campaign_anchors (office_id, anchor, correspondence_id) ",
-                            );
-                            qb.push_values(anchors, |mut b, a| {
-                                b.push_bind(office_id).push_bind(*a).push_bind(id);
-                            });
-                            qb.build().execute(&mut *tx).await?;
-                        }
-                    }
-                    if !m.attachments.is_empty() {
-                        let mut qb = QueryBuilder::new(
-                            "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
-                        );
-                        qb.push_values(&m.attachments, |mut b, (name, ctype, size, blob)| {
-                            b.push_bind(id)
-                                .push_bind(name.as_str())
-                                .push_bind(ctype.as_str())
-                                .push_bind(*size)
-                                .push_bind(blob.as_str());
-                        });
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                    if let Some(c) = constituent_id {
-                        let mut entry = NewEntry::new(
-                            "email_in",
-                            None,
-                            if m.subject.is_empty() {
-                                "(no subject)".to_owned()
-                            } else {
-                                m.subject.clone()
-                            },
-                        );
-                        entry.correspondence_id = Some(id);
-                        append_entry!(tx, office_id, Some(c), case_id, now, &entry);
-                        if let Some(k) = case_id {
-                            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                                .bind(now)
-                                .bind(k)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
+                     sent_at, received_at, body_text, body_html, raw_blob, raw_size, source, problems, unread, campaign_id, \
+                     personal_addition, flagged, sender_postcode) ",
+                );
+                qb.push_values(chunk, |mut b, &i| {
+                    let (m, p) = (&batch[i], &placed[i]);
+                    b.push_bind(office_id)
+                        .push_bind("in")
+                        .push_bind("email")
+                        .push_bind(p.state)
+                        .push_bind(p.case_id)
+                        .push_bind(p.constituent_id)
+                        .push_bind(m.dedupe_key.as_str())
+                        .push_bind(m.message_id.as_str())
+                        .push_bind(m.in_reply_to.as_str())
+                        .push_bind(m.reference_ids.as_str())
+                        .push_bind(m.from_address.as_str())
+                        .push_bind(m.from_name.as_str())
+                        .push_bind(m.to_addresses.as_str())
+                        .push_bind(m.cc_addresses.as_str())
+                        .push_bind(m.subject.as_str())
+                        .push_bind(m.sent_at)
+                        .push_bind(now)
+                        .push_bind(m.body_text.as_str())
+                        .push_bind(m.body_html.as_deref())
+                        .push_bind(m.raw_blob.as_str())
+                        .push_bind(m.raw_size)
+                        .push_bind(m.source.as_str())
+                        .push_bind(m.problems.as_str())
+                        .push_bind(true)
+                        .push_bind(p.campaign_id)
+                        .push_bind(p.addition)
+                        .push_bind(p.flagged)
+                        .push_bind(m.sender_postcode.as_str());
+                });
+                qb.push(" ON CONFLICT (office_id, dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+                let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                stored.extend(rows.into_iter().map(|(id, key)| (key, id)));
+            }
+            let ids: Vec<Option<i64>> = (0..batch.len())
+                .map(|i| {
+                    let first = first_of.get(batch[i].dedupe_key.as_str()) == Some(&i);
+                    first
+                        .then(|| stored.get(&batch[i].dedupe_key).copied())
+                        .flatten()
+                })
+                .collect();
+            let new: Vec<(usize, i64)> = ids
+                .iter()
+                .enumerate()
+                .filter_map(|(i, id)| id.map(|id| (i, id)))
+                .collect();
+            // Their attachments.
+            let attachments: Vec<(i64, &(String, String, i64, String))> = new
+                .iter()
+                .flat_map(|&(i, id)| batch[i].attachments.iter().map(move |a| (id, a)))
+                .collect();
+            for chunk in attachments.chunks(INSERT_ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+                );
+                qb.push_values(chunk, |mut b, (id, (name, ctype, size, blob))| {
+                    b.push_bind(*id)
+                        .push_bind(name.as_str())
+                        .push_bind(ctype.as_str())
+                        .push_bind(*size)
+                        .push_bind(blob.as_str());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            // The history of the people and cases they were filed on.
+            let filed: Vec<(usize, i64)> = new
+                .iter()
+                .copied()
+                .filter(|&(i, _)| placed[i].constituent_id.is_some())
+                .collect();
+            for chunk in filed.chunks(INSERT_ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) ",
+                );
+                qb.push_values(chunk, |mut b, &(i, id)| {
+                    let subject = if batch[i].subject.is_empty() {
+                        "(no subject)"
+                    } else {
+                        batch[i].subject.as_str()
+                    };
+                    b.push_bind(office_id)
+                        .push_bind(placed[i].constituent_id)
+                        .push_bind(placed[i].case_id)
+                        .push_bind("email_in")
+                        .push_bind(None::<i64>)
+                        .push_bind(now)
+                        .push_bind(subject)
+                        .push_bind(None::<String>)
+                        .push_bind(id);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let mut cases: Vec<i64> = filed
+                .iter()
+                .filter_map(|&(i, _)| placed[i].case_id)
+                .collect();
+            cases.sort_unstable();
+            cases.dedup();
+            for chunk in cases.chunks(INSERT_ROWS) {
+                let mut qb = QueryBuilder::new("UPDATE cases SET updated_at = ");
+                qb.push_bind(now).push(" WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(*k);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Candidates that may yet start a campaign.
+            let waiting: Vec<(i64, &(Vec<u8>, Vec<i64>))> = new
+                .iter()
+                .filter(|&&(i, _)| placed[i].campaign_id.is_none() && placed[i].state == "intake")
+                .filter_map(|&(i, id)| batch[i].candidate.as_ref().map(|c| (id, c)))
+                .collect();
+            for chunk in waiting.chunks(INSERT_ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO campaign_pending (correspondence_id, office_id, received_at, shingles) ",
+                );
+                qb.push_values(chunk, |mut b, (id, (shingles, _))| {
+                    b.push_bind(*id)
+                        .push_bind(office_id)
+                        .push_bind(now)
+                        .push_bind(shingles.as_slice());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let anchors: Vec<(i64, i64)> = waiting
+                .iter()
+                .flat_map(|(id, (_, anchors))| anchors.iter().map(move |a| (*id, *a)))
+                .collect();
+            for chunk in anchors.chunks(INSERT_ROWS * 2) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO campaign_anchors (office_id, anchor, correspondence_id) ",
+                );
+                qb.push_values(chunk, |mut b, (id, anchor)| {
+                    b.push_bind(office_id).push_bind(*anchor).push_bind(*id);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Copies added to each campaign, counted once per batch.
+            let mut joined: Vec<(i64, i64)> = Vec::new();
+            for &(i, _) in &new {
+                if let Some(c) = placed[i].campaign_id {
+                    match joined.iter_mut().find(|(k, _)| *k == c) {
+                        Some((_, n)) => *n += 1,
+                        None => joined.push((c, 1)),
                     }
                 }
-                ids.push(id);
             }
             for (campaign, n) in &joined {
                 sqlx::query(

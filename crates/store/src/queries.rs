@@ -4,7 +4,7 @@ use casework_domain::{CaseRef, Role};
 use sqlx::QueryBuilder;
 
 use crate::model::*;
-use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+use crate::{Db, Error, Result, Store, in_transaction, on_read, on_write};
 
 const CASE_COLUMNS: &str = "SELECT c.id, c.office_id, c.reference, c.constituent_id, c.title, \
     c.summary, c.category, c.level, c.agency, c.status, c.assignee_id, c.urgency, c.sensitive, \
@@ -653,18 +653,30 @@ impl Store {
         if emails.is_empty() {
             return Ok(Vec::new());
         }
-        on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new("SELECT email, id FROM constituents WHERE office_id = ");
-            qb.push_bind(office_id)
-                .push(" AND email <> '' AND email IN (");
-            let mut sep = qb.separated(", ");
-            for e in emails {
-                sep.push_bind(e.as_str());
+        let rows = match &self.db {
+            Db::Sqlite { read, .. } => {
+                let mut qb =
+                    QueryBuilder::new("SELECT email, id FROM constituents WHERE office_id = ");
+                qb.push_bind(office_id).push(" AND email <> '' AND email IN (");
+                let mut sep = qb.separated(", ");
+                for e in emails {
+                    sep.push_bind(e.as_str());
+                }
+                qb.push(") ORDER BY id");
+                qb.build_query_as().fetch_all(read).await?
             }
-            qb.push(") ORDER BY id");
-            let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
-            Ok(rows)
-        })
+            // One array parameter: a long IN list is slow to plan on PostgreSQL.
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT email, id FROM constituents WHERE office_id = $1 AND email <> '' AND email = ANY($2) ORDER BY id",
+                )
+                .bind(office_id)
+                .bind(emails)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
     }
 
     /// Newest first, paged by id.
