@@ -18,7 +18,8 @@ use casework_mail::outgoing::{Draft, build};
 use casework_mail::sha256_hex;
 use casework_store::{
     Campaign, CampaignExportRow, CampaignLink, CampaignMessage, CampaignReply, CampaignSender,
-    CampaignSummary, MemberAddition, NewCampaign, QueuedReply, ReplyProgress, ReplyRecipient,
+    CampaignSummary, Candidate, MemberAddition, NewCampaign, QueuedReply, ReplyProgress,
+    ReplyRecipient,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -132,9 +133,6 @@ pub(crate) fn common_for(office_id: i64) -> std::collections::HashSet<i64> {
         .map(|m| m.get(&office_id).cloned().unwrap_or_default())
         .unwrap_or_default()
 }
-
-/// A message kept as a candidate: its shingles (as bytes) and anchors.
-pub(crate) type Candidate = (Vec<u8>, Vec<i64>);
 
 /// Decides, before a message is stored, whether it joins one of the
 /// office's campaigns (`known`) or waits as a candidate. Mailing-list mail

@@ -103,7 +103,7 @@ type Prepared = Result<
         usize,
         String,
         ParsedMail,
-        Vec<(String, String, i64, String)>,
+        Vec<casework_store::NewAttachment>,
         casework_mail::campaign::Fingerprint,
         String,
     ),

@@ -95,7 +95,7 @@ pub struct Incoming {
     pub raw_size: i64,
     pub source: String,
     pub problems: String,
-    pub attachments: Vec<(String, String, i64, String)>,
+    pub attachments: Vec<NewAttachment>,
     pub filing: Filing,
     /// The postcode found in the sender's signature, if any.
     pub sender_postcode: String,
@@ -103,8 +103,14 @@ pub struct Incoming {
     pub campaign: Option<CampaignLink>,
     /// A message that may yet start a campaign with later ones: its shingles
     /// and anchors, kept as a candidate.
-    pub candidate: Option<(Vec<u8>, Vec<i64>)>,
+    pub candidate: Option<Candidate>,
 }
+
+/// An attachment to store: (filename, content type, size, blob key).
+pub type NewAttachment = (String, String, i64, String);
+
+/// A campaign candidate: its shingles (as bytes) and its anchors.
+pub type Candidate = (Vec<u8>, Vec<i64>);
 
 /// A message's place in a campaign, decided before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,7 +255,7 @@ impl Store {
                 .filter_map(|(i, id)| id.map(|id| (i, id)))
                 .collect();
             // Their attachments.
-            let attachments: Vec<(i64, &(String, String, i64, String))> = new
+            let attachments: Vec<(i64, &NewAttachment)> = new
                 .iter()
                 .flat_map(|&(i, id)| batch[i].attachments.iter().map(move |a| (id, a)))
                 .collect();
@@ -311,7 +317,7 @@ impl Store {
                 qb.build().execute(&mut *tx).await?;
             }
             // Candidates that may yet start a campaign.
-            let waiting: Vec<(i64, &(Vec<u8>, Vec<i64>))> = new
+            let waiting: Vec<(i64, &Candidate)> = new
                 .iter()
                 .filter(|&&(i, _)| placed[i].campaign_id.is_none() && placed[i].state == "intake")
                 .filter_map(|&(i, id)| batch[i].candidate.as_ref().map(|c| (id, c)))
