@@ -656,8 +656,11 @@ pub struct ReplyRequest {
     pub body: String,
     /// A template's name: its subject and text are used where those are empty.
     pub template: Option<String>,
-    /// Senders outside the district: `same` reply, or `skip`.
+    /// Senders outside the district: the `same` reply, none (`skip`), or
+    /// an `other` reply (`outside_subject`, `outside_body`).
     pub outside: String,
+    pub outside_subject: String,
+    pub outside_body: String,
     /// Answer people who write later automatically.
     pub auto: bool,
     /// Ask for approval (a caseworker's draft); managers' replies are approved at once.
@@ -705,13 +708,36 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
     let outside = match req.outside.trim() {
         "" | "same" => "same",
         "skip" => "skip",
+        "other" => "other",
         _ => {
             e.add(
                 "outside",
-                "Choose whether people outside the district get the same reply or none.",
+                "Choose whether people outside the district get the same reply, another one, or none.",
             );
             "same"
         }
+    };
+    let (outside_subject, outside_body) = if outside == "other" {
+        let subject = e.required(
+            "outside_subject",
+            "The subject of the other reply",
+            &req.outside_subject,
+            300,
+        );
+        let body = e.required(
+            "outside_body",
+            "The other reply",
+            &req.outside_body,
+            100_000,
+        );
+        if !body.is_empty()
+            && let Err(m) = merge(&body, &sample_fields())
+        {
+            e.add("outside_body", m);
+        }
+        (subject, body)
+    } else {
+        (String::new(), String::new())
     };
     // The template must merge for a person with every field filled.
     if !body.is_empty()
@@ -728,6 +754,8 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
                 subject,
                 body,
                 outside: outside.to_owned(),
+                outside_subject,
+                outside_body,
                 auto: req.auto,
                 state: if req.submit {
                     "awaiting_approval".to_owned()
@@ -842,6 +870,15 @@ fn person_fields(s: &CampaignSender) -> PersonFields {
     }
 }
 
+/// The reply a recipient gets: the other one for people outside the district.
+fn reply_text<'a>(c: &'a Campaign, outcome: &str) -> (&'a str, &'a str) {
+    if outcome == "queued_other" {
+        (&c.reply_outside_subject, &c.reply_outside_body)
+    } else {
+        (&c.reply_subject, &c.reply_body)
+    }
+}
+
 /// Person fields a template uses that are empty for this person.
 fn missing_fields(template: &str, p: &PersonFields) -> Vec<&'static str> {
     [
@@ -902,16 +939,21 @@ async fn queue_replies(
             plan.push((s, person, "do_not_email"));
             continue;
         }
-        let postcode = person.postcode.clone();
-        if c.reply_outside == "skip" && !in_district(&prefixes, &postcode) {
-            plan.push((s, person, "outside_district"));
-            continue;
-        }
-        let gaps = missing_fields(&format!("{} {}", c.reply_subject, c.reply_body), &person);
+        let outsider = !in_district(&prefixes, &person.postcode);
+        let outcome = match (outsider, c.reply_outside.as_str()) {
+            (true, "skip") => {
+                plan.push((s, person, "outside_district"));
+                continue;
+            }
+            (true, "other") => "queued_other",
+            _ => "queued",
+        };
+        let (subject, body) = reply_text(&c, outcome);
+        let gaps = missing_fields(&format!("{subject} {body}"), &person);
         if !gaps.is_empty() {
             missing.push(format!("{} ({})", s.email, gaps.join(", ")));
         }
-        plan.push((s, person, "queued"));
+        plan.push((s, person, outcome));
     }
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
@@ -939,7 +981,7 @@ async fn queue_replies(
     let mut recipients = Vec::with_capacity(plan.len());
     let mut blobs_to_write = Vec::new();
     for (s, person, outcome) in plan {
-        if outcome != "queued" {
+        if !outcome.starts_with("queued") {
             recipients.push(ReplyRecipient {
                 email: s.email.clone(),
                 outcome: outcome.to_owned(),
@@ -961,9 +1003,9 @@ async fn queue_replies(
             today: crate::letters::date_in_words(now_millis()),
             ..Default::default()
         };
-        let subject =
-            merge(&c.reply_subject, &fields).map_err(|m| AppError::field("subject", m))?;
-        let body = merge(&c.reply_body, &fields).map_err(|m| AppError::field("body", m))?;
+        let (subject, body) = reply_text(&c, outcome);
+        let subject = merge(subject, &fields).map_err(|m| AppError::field("subject", m))?;
+        let body = merge(body, &fields).map_err(|m| AppError::field("body", m))?;
         let to = vec![s.email.clone()];
         let references: Vec<String> = if s.last_message_id.is_empty() {
             Vec::new()

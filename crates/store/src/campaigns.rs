@@ -67,6 +67,8 @@ pub struct Campaign {
     pub reply_body: String,
     pub reply_state: String,
     pub reply_outside: String,
+    pub reply_outside_subject: String,
+    pub reply_outside_body: String,
     pub reply_auto: bool,
     pub reply_approved_by: Option<i64>,
     pub reply_updated_by: Option<i64>,
@@ -131,6 +133,9 @@ pub struct CampaignReply {
     pub subject: String,
     pub body: String,
     pub outside: String,
+    /// The reply for people outside the district, when `outside` is `other`.
+    pub outside_subject: String,
+    pub outside_body: String,
     pub auto: bool,
     /// 'draft' or 'awaiting_approval'.
     pub state: String,
@@ -190,7 +195,7 @@ const SUMMARY: &str = "SELECT c.id, c.name, c.state, c.message_count, c.first_se
     FROM campaigns c WHERE c.office_id = $1 ";
 
 const CAMPAIGN: &str = "SELECT id, office_id, name, state, merged_into, sample_id, message_count, first_seen, last_seen, \
-    reply_subject, reply_body, reply_state, reply_outside, reply_auto, reply_approved_by, reply_updated_by, created_at, \
+    reply_subject, reply_body, reply_state, reply_outside, reply_outside_subject, reply_outside_body, reply_auto, reply_approved_by, reply_updated_by, created_at, \
     updated_at, version FROM campaigns ";
 
 impl Store {
@@ -717,7 +722,8 @@ impl Store {
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE campaigns SET reply_subject = $1, reply_body = $2, reply_outside = $3, reply_auto = $4, reply_state = $5, \
-                 reply_approved_by = NULL, reply_updated_by = $6, updated_at = $7, version = version + 1 \
+                 reply_approved_by = NULL, reply_updated_by = $6, updated_at = $7, version = version + 1, \
+                 reply_outside_subject = $11, reply_outside_body = $12 \
                  WHERE id = $8 AND office_id = $9 AND version = $10 AND reply_state <> 'sending'",
             )
             .bind(&r.subject)
@@ -730,6 +736,8 @@ impl Store {
             .bind(id)
             .bind(office_id)
             .bind(version)
+            .bind(&r.outside_subject)
+            .bind(&r.outside_body)
             .execute(pool)
             .await?
             .rows_affected();

@@ -112,8 +112,11 @@ pub struct CampaignOut {
     reply_subject: String,
     reply_body: String,
     reply_state: String,
-    /// `same` or `skip`: what senders outside the district get.
+    /// `same`, `skip` or `other`: what senders outside the district get.
     reply_outside: String,
+    /// The other reply's subject and text, for `other`.
+    reply_outside_subject: String,
+    reply_outside_body: String,
     reply_auto: bool,
     progress: ProgressOut,
     version: i64,
@@ -133,6 +136,8 @@ impl CampaignOut {
             reply_body: c.reply_body,
             reply_state: c.reply_state,
             reply_outside: c.reply_outside,
+            reply_outside_subject: c.reply_outside_subject,
+            reply_outside_body: c.reply_outside_body,
             reply_auto: c.reply_auto,
             progress: p.into(),
             version: c.version,

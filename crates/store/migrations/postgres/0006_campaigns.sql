@@ -16,7 +16,9 @@ CREATE TABLE campaigns (
     reply_subject      TEXT NOT NULL DEFAULT '',
     reply_body         TEXT NOT NULL DEFAULT '',
     reply_state        TEXT NOT NULL DEFAULT 'none',     -- none, draft, awaiting_approval, approved, sending
-    reply_outside      TEXT NOT NULL DEFAULT 'same',     -- same, skip: senders outside the district
+    reply_outside      TEXT NOT NULL DEFAULT 'same',     -- same, skip, other: senders outside the district
+    reply_outside_subject TEXT NOT NULL DEFAULT '',      -- the other reply, for 'other'
+    reply_outside_body TEXT NOT NULL DEFAULT '',
     reply_auto         BOOLEAN NOT NULL DEFAULT FALSE,   -- answer later senders too
     reply_approved_by  BIGINT REFERENCES users(id),
     reply_updated_by   BIGINT REFERENCES users(id),
