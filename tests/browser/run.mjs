@@ -908,6 +908,8 @@ async function campaign(page, sink) {
   check(replies.length === 36, `each of the 36 senders should get the reply, got ${replies.length}`);
   check(new Set(to).size === to.length, 'nobody gets the reply twice');
   log(`  campaign reply delivered to ${replies.length} senders`);
+  await navigate(page, 'letters to print', () => mainNav(page).getByRole('link', { name: 'Letters' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Letters to print', 'letters heading');
 }
 
 /** On a narrow screen the cases table keeps its column headers and scrolls

@@ -108,9 +108,10 @@ fn addition_of(text: &str, template: &[u64]) -> (String, bool) {
     (a, flagged)
 }
 
-/// Anchors held by more than this many waiting messages are stock phrases
-/// ("thank you for your"), not a campaign forming (a campaign forms at
-/// [`FORM_AT`] copies and its copies stop waiting): they are no longer used.
+/// Anchors held by more than this many messages waiting from earlier
+/// batches are stock phrases ("thank you for your"), not a campaign forming
+/// (a campaign forms at [`FORM_AT`] copies and its copies stop waiting):
+/// they are no longer used.
 const COMMON_ANCHOR: usize = 25;
 
 /// Bands a waiting message must share with a new one to be compared with it.
@@ -201,9 +202,12 @@ pub(crate) async fn after_store(
             holders.entry(anchor).or_default().push(id);
         }
     }
+    // Held by many messages that waited from earlier batches without forming
+    // a campaign: a stock phrase. (Copies arriving together in this batch
+    // do not count: they are how a campaign forms.)
     let newly_common: Vec<i64> = holders
         .iter()
-        .filter(|(_, ids)| ids.len() > COMMON_ANCHOR)
+        .filter(|(_, ids)| ids.iter().filter(|id| !batch.contains(id)).count() > COMMON_ANCHOR)
         .map(|(a, _)| *a)
         .collect();
     if !newly_common.is_empty() {

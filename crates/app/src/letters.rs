@@ -6,7 +6,7 @@ use casework_letters::{
     CaseFields, Letter, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
 };
 use casework_mail::sha256_hex;
-use casework_store::{Case, NewEntry, NewLetter, Template};
+use casework_store::{Case, NewEntry, NewLetter, PrintItem, Template};
 use serde::Deserialize;
 
 use crate::{Actor, App, AppError, AppResult, check, now_millis};
@@ -318,6 +318,8 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         body: body.clone(),
         signature,
     };
+    let layout = serde_json::to_string(&letter)
+        .map_err(|e| AppError::Internal(format!("letter layout: {e}")))?;
     let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -329,9 +331,17 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
     let mut note = format!("Letter: {title}");
-    if signed_by_rep && !matches!(actor.role, Role::Representative | Role::OfficeManager) {
-        note.push_str(" (signed by the representative: to be approved before it is sent)");
-    }
+    let approver = matches!(actor.role, Role::Representative | Role::OfficeManager);
+    let (approval, approved_by) = match (signed_by_rep, approver) {
+        (false, _) => ("", None),
+        (true, true) => ("approved", Some(actor.user_id)),
+        (true, false) => {
+            note.push_str(
+                " (signed by the representative: waiting for approval before it is printed)",
+            );
+            ("awaiting", None)
+        }
+    };
     let entry = NewEntry::new("letter_out", Some(actor.user_id), note);
     let record = NewLetter {
         case_id: case.id,
@@ -343,6 +353,9 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         pdf_size: pdf.len() as i64,
         recipient: recipient.join(", "),
         created_by: actor.user_id,
+        approval: approval.to_owned(),
+        approved_by,
+        layout,
     };
     let id = app
         .store
@@ -355,6 +368,107 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         "letter created"
     );
     Ok(id)
+}
+
+/// The office manager or the representative approves a letter signed by
+/// the representative.
+pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    let letter = crate::mail::get(app, actor, id).await?;
+    if !matches!(actor.role, Role::Representative | Role::OfficeManager) {
+        return Err(AppError::Forbidden(
+            "Only an office manager or the representative can approve a letter.".into(),
+        ));
+    }
+    match app
+        .store
+        .approve_letter(actor.office_id, letter.id, actor.user_id, now_millis())
+        .await
+    {
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "letter",
+            "This letter is not waiting for approval.",
+        )),
+        other => Ok(other?),
+    }
+}
+
+/// Letters not yet printed, on cases the actor can see.
+pub async fn print_queue(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
+    actor.require(Action::EditCase)?;
+    let mut out = Vec::new();
+    for item in app.store.letters_to_print(actor.office_id).await? {
+        match item.case_id {
+            Some(k) if crate::cases::get(app, actor, k).await.is_err() => {}
+            _ => out.push(item),
+        }
+    }
+    Ok(out)
+}
+
+/// Prints letters as one PDF (each on its own pages) and marks them
+/// printed. Refuses, naming them, letters still waiting for approval.
+pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> {
+    actor.require(Action::EditCase)?;
+    if ids.is_empty() {
+        return Err(AppError::field("letters", "Choose the letters to print."));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::field(
+            "letters",
+            "Print at most 500 letters at a time.",
+        ));
+    }
+    let found = app.store.letter_layouts(actor.office_id, ids).await?;
+    if found.len() != ids.len() {
+        return Err(AppError::NotFound);
+    }
+    let mut letters = Vec::with_capacity(found.len());
+    let mut waiting = Vec::new();
+    for l in &found {
+        if let Some(k) = l.case_id {
+            crate::cases::get(app, actor, k).await?;
+        }
+        if l.approval == "awaiting" {
+            waiting.push(l.subject.clone());
+            continue;
+        }
+        let layout = l.layout.as_deref().ok_or_else(|| {
+            AppError::field(
+                "letters",
+                format!(
+                    "\"{}\" was made before batch printing; download it from its case.",
+                    l.subject
+                ),
+            )
+        })?;
+        letters.push(
+            serde_json::from_str::<casework_letters::Letter>(layout)
+                .map_err(|e| AppError::Internal(format!("letter layout: {e}")))?,
+        );
+    }
+    if !waiting.is_empty() {
+        return Err(AppError::field(
+            "letters",
+            format!(
+                "Nothing was printed: {} waiting for approval by an office manager or the representative: {}.",
+                if waiting.len() == 1 {
+                    "this letter is"
+                } else {
+                    "these letters are"
+                },
+                waiting.join("; ")
+            ),
+        ));
+    }
+    let pdf = tokio::task::spawn_blocking(move || casework_letters::render_batch(&letters))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ids: Vec<i64> = found.iter().map(|l| l.id).collect();
+    app.store
+        .mark_printed(actor.office_id, &ids, now_millis())
+        .await?;
+    tracing::info!(letters = ids.len(), by = actor.user_id, "letters printed");
+    Ok(pdf)
 }
 
 #[cfg(test)]

@@ -114,8 +114,9 @@ fn value_of<'a>(f: &'a MergeFields, name: &str) -> &'a str {
     }
 }
 
-/// What goes on the page.
-#[derive(Debug, Clone, Default)]
+/// What goes on the page. Kept with the letter (as JSON) so that letters
+/// can be printed again together in one document.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Letter {
     /// Office name, then address lines, at the top.
     pub letterhead: Vec<String>,
@@ -227,7 +228,24 @@ impl Writer {
 
 /// Lays out a letter as a PDF (A4).
 pub fn render_pdf(letter: &Letter) -> Vec<u8> {
+    render_batch(std::slice::from_ref(letter))
+}
+
+/// Lays out several letters as one PDF for printing, each starting on a
+/// new page.
+pub fn render_batch(letters: &[Letter]) -> Vec<u8> {
     let mut w = Writer::new();
+    for (n, letter) in letters.iter().enumerate() {
+        if n > 0 {
+            w.pages.push(Content::new());
+            w.y = PAGE_H - MARGIN;
+        }
+        lay_out(&mut w, letter);
+    }
+    finish(w)
+}
+
+fn lay_out(w: &mut Writer, letter: &Letter) {
     let width = PAGE_W - 2.0 * MARGIN;
     if let Some((name, rest)) = letter.letterhead.split_first() {
         w.line(b"F2", 16.0, MARGIN, name);
@@ -265,7 +283,9 @@ pub fn render_pdf(letter: &Letter) -> Vec<u8> {
     for (n, l) in letter.signature.iter().enumerate() {
         w.line(if n == 0 { b"F2" } else { b"F1" }, BODY_SIZE, MARGIN, l);
     }
+}
 
+fn finish(w: Writer) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
@@ -377,5 +397,21 @@ mod tests {
                 .matches("/Type /Page ")
                 .count();
         assert!(pages >= 2 || pdf2.len() > pdf.len() * 2);
+    }
+
+    #[test]
+    fn a_batch_puts_each_letter_on_its_own_pages() {
+        let one = Letter {
+            letterhead: vec!["Office".into()],
+            recipient: vec!["Jane Doe".into()],
+            body: "Dear Jane,".into(),
+            ..Default::default()
+        };
+        let two = Letter {
+            recipient: vec!["John Roe".into()],
+            ..one.clone()
+        };
+        let pdf = String::from_utf8_lossy(&render_batch(&[one, two])).into_owned();
+        assert!(pdf.contains("/Count 2"), "two letters, two pages");
     }
 }

@@ -56,6 +56,9 @@ pub struct Correspondence {
     pub campaign_id: Option<i64>,
     pub personal_addition: String,
     pub flagged: bool,
+    /// Letters: `awaiting` approval, `approved`, or empty.
+    pub approval: String,
+    pub printed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -486,7 +489,7 @@ impl Store {
             Ok(sqlx::query_as(
                 "SELECT id, office_id, direction, channel, state, case_id, constituent_id, message_id, in_reply_to, reference_ids, \
                  from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, body_text, body_html, raw_blob, \
-                 raw_size, source, problems, filed_by, filed_at, unread, campaign_id, personal_addition, flagged \
+                 raw_size, source, problems, filed_by, filed_at, unread, campaign_id, personal_addition, flagged, approval, printed_at \
                  FROM correspondence WHERE id = $1 AND office_id = $2",
             )
             .bind(id)

@@ -30,6 +30,34 @@ pub struct NewLetter {
     pub pdf_size: i64,
     pub recipient: String,
     pub created_by: i64,
+    /// `awaiting` (signed by the representative, not yet approved),
+    /// `approved`, or empty (no approval needed).
+    pub approval: String,
+    pub approved_by: Option<i64>,
+    /// The letter's layout as JSON, for printing it again in a batch.
+    pub layout: String,
+}
+
+/// A letter waiting to be printed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PrintItem {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_reference: Option<String>,
+    pub subject: String,
+    pub recipient: String,
+    pub created_at: i64,
+    pub approval: String,
+}
+
+/// What printing a letter needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LetterLayout {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub approval: String,
+    pub layout: Option<String>,
 }
 
 impl Store {
@@ -150,9 +178,9 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, message_id, \
                  in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, \
-                 body_text, body_html, raw_blob, raw_size, source, problems, filed_by, filed_at, unread) \
+                 body_text, body_html, raw_blob, raw_size, source, problems, filed_by, filed_at, unread, approval, approved_by, layout) \
                  VALUES ($1, 'out', 'letter', 'filed', $2, $3, $4, '', '', '', '', '', $5, '', $6, NULL, $7, $8, NULL, $9, $10, \
-                 'casework', '', $11, $7, FALSE) RETURNING id",
+                 'casework', '', $11, $7, FALSE, $12, $13, $14) RETURNING id",
             )
             .bind(office_id)
             .bind(l.case_id)
@@ -165,6 +193,9 @@ impl Store {
             .bind(&l.pdf_blob)
             .bind(l.pdf_size)
             .bind(l.created_by)
+            .bind(&l.approval)
+            .bind(l.approved_by)
+            .bind(&l.layout)
             .fetch_one(&mut *tx)
             .await?;
             let mut e = entry.clone();
@@ -185,5 +216,94 @@ impl Store {
             id
         });
         Ok(id)
+    }
+
+    /// Approves a letter signed by the representative, with a history entry.
+    pub async fn approve_letter(
+        &self,
+        office_id: i64,
+        id: i64,
+        actor_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            let row: Option<(Option<i64>, Option<i64>, String)> = sqlx::query_as(
+                "UPDATE correspondence SET approval = 'approved', approved_by = $1 \
+                 WHERE id = $2 AND office_id = $3 AND channel = 'letter' AND approval = 'awaiting' \
+                 RETURNING case_id, constituent_id, subject",
+            )
+            .bind(actor_id)
+            .bind(id)
+            .bind(office_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((case_id, constituent_id, subject)) = row else {
+                return Err(Error::Conflict);
+            };
+            let entry = NewEntry {
+                correspondence_id: Some(id),
+                ..NewEntry::new(
+                    "letter_approved",
+                    Some(actor_id),
+                    format!("Letter approved: {subject}"),
+                )
+            };
+            append_entry!(tx, office_id, constituent_id, case_id, now, &entry);
+        });
+        Ok(())
+    }
+
+    /// Letters not yet printed, oldest first.
+    pub async fn letters_to_print(&self, office_id: i64) -> Result<Vec<PrintItem>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
+                 c.received_at AS created_at, c.approval FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
+                 WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NULL \
+                 ORDER BY c.received_at, c.id LIMIT 500",
+            )
+            .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn letter_layouts(&self, office_id: i64, ids: &[i64]) -> Result<Vec<LetterLayout>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_read!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT id, case_id, subject, approval, layout FROM correspondence WHERE channel = 'letter' AND office_id = ",
+            );
+            qb.push_bind(office_id).push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY received_at, id");
+            let rows: Vec<LetterLayout> = qb.build_query_as().fetch_all(pool).await?;
+            Ok(rows)
+        })
+    }
+
+    pub async fn mark_printed(&self, office_id: i64, ids: &[i64], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        on_write!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new("UPDATE correspondence SET printed_at = ");
+            qb.push_bind(now)
+                .push(" WHERE channel = 'letter' AND office_id = ")
+                .push_bind(office_id)
+                .push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(pool).await?;
+        });
+        Ok(())
     }
 }

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0006_campaigns.sql"),
     },
+    Migration {
+        version: 7,
+        name: "letter approval",
+        sqlite: include_str!("../migrations/sqlite/0007_letter_approval.sql"),
+        postgres: include_str!("../migrations/postgres/0007_letter_approval.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

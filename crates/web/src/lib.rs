@@ -8,6 +8,7 @@ mod campaign_pages;
 mod error;
 mod extract;
 mod fmt;
+mod letter_pages;
 mod pages;
 
 use axum::Router;
@@ -45,6 +46,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/app.css", get(stylesheet))
         .merge(pages::routes())
         .merge(campaign_pages::routes())
+        .merge(letter_pages::routes())
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -128,6 +128,7 @@ fn notice(code: &Option<String>) -> Option<String> {
         "retry" => "The message will be tried again.",
         "letter" => "Letter created: download it below to print.",
         "no_action" => "Message marked as needing no action.",
+        "letter_approved" => "Letter approved: it can be printed.",
         _ => return None,
     };
     Some(text.to_owned())
@@ -1908,6 +1909,9 @@ struct MessageDetail {
     raw_size: String,
     constituent_id: i64,
     is_letter: bool,
+    /// Letters: `awaiting` approval, `approved`, or empty.
+    approval: String,
+    printed: String,
 }
 
 struct AttachmentRow {
@@ -1927,7 +1931,7 @@ fn human_size(bytes: i64) -> String {
 
 #[derive(Template)]
 #[template(path = "correspondence.html")]
-struct CorrespondencePage {
+pub(crate) struct CorrespondencePage {
     nav: Option<Nav>,
     notice: Option<String>,
     csrf: String,
@@ -1940,9 +1944,11 @@ struct CorrespondencePage {
     errors: FieldErrors,
     /// The case a reply would be written from, if the person may write.
     reply_case: Option<i64>,
+    /// An office manager or the representative, who may approve letters.
+    can_approve: bool,
 }
 
-async fn correspondence_view(
+pub(crate) async fn correspondence_view(
     s: &AppState,
     who: &PageActor,
     id: i64,
@@ -2034,7 +2040,10 @@ async fn correspondence_view(
             raw_size: human_size(m.raw_size),
             is_letter: m.channel == "letter",
             constituent_id: m.constituent_id.unwrap_or(0),
+            approval: m.approval,
+            printed: m.printed_at.map(when).unwrap_or_default(),
         },
+        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
     })
 }
 

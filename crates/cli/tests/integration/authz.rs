@@ -328,6 +328,13 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::Approver(422),
             true,
         ),
+        (page("/letters".into()), Rule::Casework(200), false),
+        // Nothing ticked: refused for those who may print, forbidden to the rest.
+        (
+            form("/letters/print".into(), vec![]),
+            Rule::Casework(422),
+            false,
+        ),
         (page("/campaigns".into()), Rule::All(200), false),
         (page(format!("/campaigns/{g}")), Rule::All(200), true),
         (

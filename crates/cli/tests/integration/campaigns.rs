@@ -580,6 +580,48 @@ async fn campaigns_can_be_renamed_merged_split_and_closed(t: TestApp, _sink: Smt
     );
 }
 
+crate::on_both_backends!(exact_copies_arriving_together_form_one_campaign);
+
+/// Forty exact copies in one batch (a platform's burst) and three single
+/// messages: one campaign of forty, the singles left in the inbox.
+async fn exact_copies_arriving_together_form_one_campaign(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let letter = "Please vote against the closure of the Riverside swimming pool. Hundreds of children, \
+        older people and clubs use it every week and the nearest other pool is an hour away by bus.";
+    let mut batch: Vec<RawMessage> = (0..40)
+        .map(|n| RawMessage {
+            source: format!("copy{n}"),
+            bytes: format!(
+                "From: Writer {n} <writer{n}@example.net>\r\nSubject: Save our pool\r\nMessage-ID: <pool{n}@example.net>\r\n\r\n{letter}\r\n"
+            )
+            .into_bytes(),
+        })
+        .collect();
+    let singles = [
+        "The bins on Mill Street have not been collected for three weeks. Who do I call about it?",
+        "Could the office help my father get a blue badge? His application was sent in March.",
+        "I would like to invite the councillor to our school's open day on the twelfth of May.",
+    ];
+    for (n, text) in singles.iter().enumerate() {
+        batch.push(RawMessage {
+            source: format!("single{n}"),
+            bytes: format!(
+                "From: Person {n} <person{n}@example.net>\r\nSubject: Question\r\nMessage-ID: <single{n}@example.net>\r\n\r\n{text}\r\n"
+            )
+            .into_bytes(),
+        });
+    }
+    let report = ingest(&t.app, office, batch).await.unwrap();
+    assert_eq!(report.imported, 43);
+    let api = t.api(&cw);
+    let list = campaigns(&api).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["message_count"], 40);
+    let intake = api.get("/api/v1/intake?limit=200").await;
+    assert_eq!(intake.body["items"].as_array().unwrap().len(), 3);
+}
+
 // ----- the binary, killed while sending -----
 
 fn casework(target: &[String], args: &[&str], stdin: Option<&str>) -> String {

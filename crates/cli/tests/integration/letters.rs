@@ -11,6 +11,7 @@ on_both_backends!(
     a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_and_text,
     a_merge_field_without_a_value_is_refused_naming_the_field,
     templates_are_edited_with_a_preview_by_managers_only,
+    letters_signed_by_the_representative_wait_for_approval_and_print_in_one_batch,
 );
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -266,4 +267,147 @@ async fn templates_are_edited_with_a_preview_by_managers_only(t: TestApp) {
     w.sign_in(&cw.email, PASSWORD).await;
     assert!(w.get("/templates").await.html.contains("Welcome"));
     assert_eq!(w.get("/templates/new").await.status, StatusCode::FORBIDDEN);
+}
+
+async fn letters_signed_by_the_representative_wait_for_approval_and_print_in_one_batch(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    casework_app::letters::save_template(
+        &t.app,
+        &manager_actor,
+        None,
+        0,
+        "From the member",
+        "A letter from your representative",
+        "Dear {{ constituent.first_name }},\n\nI have raised your case personally.",
+        true,
+    )
+    .await
+    .unwrap();
+    let api = t.api(&cw);
+    let (ann, bob) = (
+        api.constituent("Ann", "Lee").await,
+        api.constituent("Bob", "Stone").await,
+    );
+    let case_a = api.case(ann, json!({"title": "Benefits"})).await;
+    let case_b = api.case(bob, json!({"title": "Housing"})).await;
+    let signed = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case_a["id"]),
+            json!({"template": "From the member"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let plain = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case_b["id"]),
+            json!({"body": "Dear Bob,\n\nWe wrote to the council."}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+
+    // The caseworker sees both in the print queue; the signed one waits.
+    let b = t.browser();
+    b.sign_in(&cw.email, crate::harness::PASSWORD).await;
+    let queue = b.get("/letters").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.html.contains("Waiting for approval"),
+        "{}",
+        queue.html
+    );
+    let csrf = queue.csrf();
+    let (fa, fb) = (format!("letter_{signed}"), format!("letter_{plain}"));
+    let refused = b
+        .post(
+            "/letters/print",
+            &[("csrf", &csrf), (&fa, "on"), (&fb, "on")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("waiting for approval"),
+        "{}",
+        refused.html
+    );
+    // A caseworker cannot approve it; the manager can.
+    let denied = b
+        .post(
+            &format!("/correspondence/{signed}/approve"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let m = t.browser();
+    m.sign_in(&manager.email, crate::harness::PASSWORD).await;
+    let page = m.get(&format!("/correspondence/{signed}")).await;
+    assert!(page.html.contains("Approve this letter"));
+    let approved = m
+        .post(
+            &format!("/correspondence/{signed}/approve"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.html);
+    let again = m
+        .post(
+            &format!("/correspondence/{signed}/approve"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "approved once"
+    );
+
+    // Now both print, as one PDF, and leave the queue.
+    let res = b
+        .client
+        .post(format!("{}/letters/print", b.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            (fa.as_str(), "on"),
+            (fb.as_str(), "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&res.bytes().await.unwrap());
+    assert!(
+        text.contains("Ann Lee") && text.contains("I have raised your case personally"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bob Stone") && text.contains("We wrote to the council"),
+        "{text}"
+    );
+    assert!(
+        text.find("Ann Lee") < text.find("Bob Stone"),
+        "in the order they were made"
+    );
+    let queue = b.get("/letters").await;
+    assert!(queue.html.contains("Nothing to print"), "{}", queue.html);
+    // Nothing chosen, or a letter of another office: refused, nothing printed.
+    let none = b.post("/letters/print", &[("csrf", &csrf)]).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::Caseworker).await;
+    let sb = t.browser();
+    sb.sign_in(&stranger.email, crate::harness::PASSWORD).await;
+    let sq = sb.get("/letters").await;
+    let theirs = sb
+        .post("/letters/print", &[("csrf", &sq.csrf()), (&fb, "on")])
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 }
