@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod cases;
+pub mod comments;
 pub mod constituents;
 pub mod demo;
 mod error;

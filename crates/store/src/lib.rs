@@ -18,6 +18,7 @@ use std::time::Duration;
 pub mod blobs;
 mod bulk;
 mod campaigns;
+mod comments;
 mod correspondence;
 mod letters;
 mod mailboxes;
@@ -28,6 +29,7 @@ mod queries;
 
 pub use bulk::*;
 pub use campaigns::*;
+pub use comments::*;
 pub use correspondence::*;
 pub use letters::*;
 pub use mailboxes::*;

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_letter_approval.sql"),
         postgres: include_str!("../migrations/postgres/0007_letter_approval.sql"),
     },
+    Migration {
+        version: 8,
+        name: "comments",
+        sqlite: include_str!("../migrations/sqlite/0008_comments.sql"),
+        postgres: include_str!("../migrations/postgres/0008_comments.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/reply/approve", post(approve))
         .route("/campaigns/{id}/reply/send", post(send))
         .route("/campaigns/{id}/export.csv", get(export))
+        .route("/campaigns/{id}/comments", post(comment))
 }
 
 /// A campaign as a line of a list (also on the intake page).
@@ -144,6 +145,7 @@ struct CampaignPage {
     subject: String,
     body: String,
     fields: &'static [&'static str],
+    comments: Vec<crate::pages::CommentRow>,
 }
 
 const PAGE: i64 = 100;
@@ -168,6 +170,7 @@ fn notice(code: &Option<String>) -> Option<String> {
         "submitted" => "Reply saved and sent for approval.",
         "approved" => "Reply approved.",
         "sent" => "Replies queued: they go out through the outbox at the mail server's pace.",
+        "comment" => "Comment added.",
         _ => return None,
     };
     Some(text.to_owned())
@@ -244,6 +247,11 @@ async fn view(
         subject,
         body,
         fields: casework_app::letters::FIELD_NAMES,
+        comments: casework_app::comments::on_campaign(&s.app, actor, id)
+            .await?
+            .into_iter()
+            .map(crate::pages::CommentRow::from)
+            .collect(),
         c,
     })
 }
@@ -434,4 +442,17 @@ async fn export(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageRe
         bytes,
     )
         .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CommentForm {
+    comment: String,
+}
+
+async fn comment(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CommentForm>) -> PageResult {
+    let r =
+        casework_app::comments::add_to_campaign(&s.app, &form.who.actor, id, &form.data.comment)
+            .await;
+    outcome(&s, &form.who, id, r, "comment", None).await
 }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/letters", get(queue_page))
         .route("/letters/print", post(print))
         .route("/correspondence/{id}/approve", post(approve))
+        .route("/correspondence/{id}/comments", post(comment))
 }
 
 struct Row {
@@ -111,6 +112,33 @@ async fn approve(
     match letters::approve(&s.app, &form.who.actor, id).await {
         Ok(()) => Ok(
             Redirect::to(&format!("/correspondence/{id}?notice=letter_approved")).into_response(),
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CommentForm {
+    comment: String,
+}
+
+async fn comment(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CommentForm>) -> PageResult {
+    match casework_app::comments::add_to_correspondence(
+        &s.app,
+        &form.who.actor,
+        id,
+        &form.data.comment,
+    )
+    .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/correspondence/{id}?notice=comment#comments-h"))
+                .into_response(),
         ),
         Err(AppError::Invalid(errors)) => {
             let page = correspondence_view(&s, &form.who, id, &None, errors).await?;

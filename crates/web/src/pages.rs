@@ -129,6 +129,7 @@ fn notice(code: &Option<String>) -> Option<String> {
         "letter" => "Letter created: download it below to print.",
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
+        "comment" => "Comment added.",
         _ => return None,
     };
     Some(text.to_owned())
@@ -1946,6 +1947,26 @@ pub(crate) struct CorrespondencePage {
     reply_case: Option<i64>,
     /// An office manager or the representative, who may approve letters.
     can_approve: bool,
+    /// Comments on an outgoing email or letter (drafting and approval).
+    comments: Vec<CommentRow>,
+    is_out: bool,
+}
+
+/// A comment as shown.
+pub(crate) struct CommentRow {
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+impl From<casework_app::store::Comment> for CommentRow {
+    fn from(c: casework_app::store::Comment) -> Self {
+        CommentRow {
+            author: c.author_name,
+            body: c.body,
+            at: when(c.at),
+        }
+    }
 }
 
 pub(crate) async fn correspondence_view(
@@ -1995,6 +2016,16 @@ pub(crate) async fn correspondence_view(
                 .collect();
         }
     }
+    let is_out = m.direction == "out";
+    let comments = if is_out {
+        casework_app::comments::on_correspondence(&s.app, &who.actor, m.id)
+            .await?
+            .into_iter()
+            .map(CommentRow::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let reply_case = m
         .case_id
         .filter(|_| m.direction == "in" && who.actor.role.can(Action::EditCase));
@@ -2044,6 +2075,8 @@ pub(crate) async fn correspondence_view(
             printed: m.printed_at.map(when).unwrap_or_default(),
         },
         can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        comments,
+        is_out,
     })
 }
 

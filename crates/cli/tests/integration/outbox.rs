@@ -272,8 +272,51 @@ async fn mail_on_a_sensitive_case_waits_for_approval(t: TestApp, sink: SmtpSink)
         !page.html.contains("/approve"),
         "a caseworker cannot approve"
     );
+    // The draft is discussed on its page before it is approved.
+    let draft = sent.body["id"].as_i64().unwrap();
+    let page = b.get(&format!("/correspondence/{draft}")).await;
+    let empty = b
+        .post(
+            &format!("/correspondence/{draft}/comments"),
+            &[("csrf", &page.csrf()), ("comment", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let said = b
+        .post(
+            &format!("/correspondence/{draft}/comments"),
+            &[
+                ("csrf", &page.csrf()),
+                (
+                    "comment",
+                    "Please check the address <b>before</b> approving.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER);
     let m = t.browser();
     m.sign_in(&manager.email, PASSWORD).await;
+    let seen = m.get(&format!("/correspondence/{draft}")).await;
+    assert!(
+        seen.html
+            .contains("Please check the address &#60;b&#62;before&#60;/b&#62; approving."),
+        "{}",
+        seen.html
+    );
+    // Another office cannot see or comment on it.
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::OfficeManager).await;
+    let sb = t.browser();
+    sb.sign_in(&stranger.email, PASSWORD).await;
+    let theirs = sb.get("/outbox").await;
+    let refused = sb
+        .post(
+            &format!("/correspondence/{draft}/comments"),
+            &[("csrf", &theirs.csrf()), ("comment", "hi")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let page = m.get("/outbox").await;
     let outbox_id = t.app.store.outbox(office, 10).await.unwrap()[0].id;
     let approved = m

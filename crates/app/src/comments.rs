@@ -1,0 +1,68 @@
+//! Comments on drafts: anyone who can see an outgoing email, a letter or a
+//! campaign's reply can comment on it, so drafting and approval happen in
+//! one place rather than in side emails.
+
+use casework_domain::FieldErrors;
+use casework_store::{Comment, CommentOn};
+
+use crate::{Actor, App, AppResult, check, now_millis};
+
+fn body(text: &str) -> AppResult<String> {
+    let mut e = FieldErrors::new();
+    let body = e.required("comment", "The comment", text, 5_000);
+    check(e)?;
+    Ok(body)
+}
+
+/// Comments on a piece of correspondence the actor can see.
+pub async fn on_correspondence(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
+    let c = crate::mail::get(app, actor, id).await?;
+    Ok(app
+        .store
+        .comments(actor.office_id, CommentOn::Correspondence(c.id))
+        .await?)
+}
+
+pub async fn add_to_correspondence(app: &App, actor: &Actor, id: i64, text: &str) -> AppResult<()> {
+    let c = crate::mail::get(app, actor, id).await?;
+    let body = body(text)?;
+    app.store
+        .add_comment(
+            actor.office_id,
+            CommentOn::Correspondence(c.id),
+            actor.user_id,
+            &body,
+            now_millis(),
+        )
+        .await?;
+    tracing::info!(
+        correspondence_id = c.id,
+        by = actor.user_id,
+        "comment added"
+    );
+    Ok(())
+}
+
+pub async fn on_campaign(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
+    let c = crate::campaigns::get(app, actor, id).await?;
+    Ok(app
+        .store
+        .comments(actor.office_id, CommentOn::Campaign(c.id))
+        .await?)
+}
+
+pub async fn add_to_campaign(app: &App, actor: &Actor, id: i64, text: &str) -> AppResult<()> {
+    let c = crate::campaigns::get(app, actor, id).await?;
+    let body = body(text)?;
+    app.store
+        .add_comment(
+            actor.office_id,
+            CommentOn::Campaign(c.id),
+            actor.user_id,
+            &body,
+            now_millis(),
+        )
+        .await?;
+    tracing::info!(campaign = c.id, by = actor.user_id, "comment added");
+    Ok(())
+}
