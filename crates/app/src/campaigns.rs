@@ -1024,6 +1024,7 @@ async fn queue_replies(
             in_reply_to: references.first().map(String::as_str),
             references: &references,
             domain: &domain,
+            attachments: &[],
         });
         let built = match built {
             Ok(b) => b,

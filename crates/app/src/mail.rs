@@ -57,41 +57,100 @@ pub fn reference_in(subject: &str) -> Option<CaseRef> {
     None
 }
 
-/// Where a message goes. `senders` holds, for the batch's sender
-/// addresses, the constituents with that address (looked up in one query).
-async fn decide_filing(
-    app: &App,
-    office_id: i64,
-    p: &ParsedMail,
-    senders: &std::collections::HashMap<String, Vec<i64>>,
-) -> AppResult<Filing> {
+/// What filing a batch needs to know, looked up with one query each:
+/// stored messages by Message-ID, cases by reference, constituents by address.
+#[derive(Default)]
+struct Lookups {
+    /// Message-ID → (id, case, constituent) of stored messages on a constituent.
+    threads: std::collections::HashMap<String, (i64, Option<i64>, i64)>,
+    /// Case reference → (case, constituent).
+    references: std::collections::HashMap<String, (i64, i64)>,
+    /// Sender address → constituents with it.
+    senders: std::collections::HashMap<String, Vec<i64>>,
+}
+
+/// The Message-IDs a message's thread is found by (newest reference first).
+fn thread_ids(p: &ParsedMail) -> Vec<String> {
     let mut thread: Vec<String> = p.in_reply_to.clone();
     thread.extend(p.references.iter().rev().cloned());
-    if let Some((case, constituent)) = app.store.thread_case(office_id, &thread).await? {
-        return Ok(match case {
+    thread.truncate(50);
+    thread
+}
+
+async fn lookups(app: &App, office_id: i64, batch: &[&ParsedMail]) -> AppResult<Lookups> {
+    fn distinct(mut v: Vec<String>) -> Vec<String> {
+        v.retain(|s| !s.is_empty());
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let mut l = Lookups::default();
+    let ids = distinct(batch.iter().flat_map(|p| thread_ids(p)).collect());
+    for chunk in ids.chunks(500) {
+        for (mid, id, case, constituent) in app.store.thread_cases(office_id, chunk).await? {
+            let e = l.threads.entry(mid).or_insert((id, case, constituent));
+            if id > e.0 {
+                *e = (id, case, constituent);
+            }
+        }
+    }
+    let refs = distinct(
+        batch
+            .iter()
+            .filter_map(|p| reference_in(&p.subject))
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+    );
+    for chunk in refs.chunks(500) {
+        for (reference, case, constituent) in
+            app.store.cases_by_references(office_id, chunk).await?
+        {
+            l.references.insert(reference, (case, constituent));
+        }
+    }
+    let addresses = distinct(batch.iter().map(|p| p.from_address.clone()).collect());
+    for chunk in addresses.chunks(500) {
+        for (email, id) in app
+            .store
+            .constituent_ids_by_emails(office_id, chunk)
+            .await?
+        {
+            l.senders.entry(email).or_default().push(id);
+        }
+    }
+    Ok(l)
+}
+
+/// Where a message goes: the case of the message it answers, the case whose
+/// reference its subject carries, the one constituent with its sender's
+/// address, or the intake inbox.
+fn decide_filing(l: &Lookups, p: &ParsedMail) -> Filing {
+    let newest = thread_ids(p)
+        .iter()
+        .filter_map(|m| l.threads.get(m))
+        .max_by_key(|t| t.0)
+        .copied();
+    if let Some((_, case, constituent)) = newest {
+        return match case {
             Some(case_id) => Filing::Case {
                 case_id,
                 constituent_id: constituent,
             },
             None => Filing::Constituent(constituent),
-        });
+        };
     }
-    if let Some(r) = reference_in(&p.subject) {
-        match app.store.case_by_reference(office_id, r.as_str()).await {
-            Ok(c) => {
-                return Ok(Filing::Case {
-                    case_id: c.id,
-                    constituent_id: c.constituent_id,
-                });
-            }
-            Err(casework_store::Error::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
+    if let Some(&(case_id, constituent_id)) =
+        reference_in(&p.subject).and_then(|r| l.references.get(r.as_str()))
+    {
+        return Filing::Case {
+            case_id,
+            constituent_id,
+        };
     }
-    if let Some([only]) = senders.get(&p.from_address).map(Vec::as_slice) {
-        return Ok(Filing::Constituent(*only));
+    if let Some([only]) = l.senders.get(&p.from_address).map(Vec::as_slice) {
+        return Filing::Constituent(*only);
     }
-    Ok(Filing::Intake)
+    Filing::Intake
 }
 
 /// A message read and its files kept: (source, size, original's key,
@@ -223,24 +282,12 @@ pub async fn ingest_at(
     let parsed_in = started.elapsed();
 
     let now = now_millis();
-    let mut addresses: Vec<String> = prepared
+    let parsed: Vec<&ParsedMail> = prepared
         .iter()
         .filter_map(|p| p.as_ref().ok())
-        .map(|p| p.3.from_address.clone())
-        .filter(|a| !a.is_empty())
+        .map(|p| &p.3)
         .collect();
-    addresses.sort_unstable();
-    addresses.dedup();
-    let mut senders: std::collections::HashMap<String, Vec<i64>> = Default::default();
-    for chunk in addresses.chunks(500) {
-        for (email, id) in app
-            .store
-            .constituent_ids_by_emails(office_id, chunk)
-            .await?
-        {
-            senders.entry(email).or_default().push(id);
-        }
-    }
+    let lookups = lookups(app, office_id, &parsed).await?;
     let known = crate::campaigns::templates(app, office_id).await?;
     let common = crate::campaigns::common_for(office_id);
     let mut incoming = Vec::new();
@@ -255,7 +302,7 @@ pub async fn ingest_at(
                 report.rejected.push((source, reason));
             }
             Ok((source, size, raw_key, parsed, attachments, fingerprint, sender_postcode)) => {
-                let filing = decide_filing(app, office_id, &parsed, &senders).await?;
+                let filing = decide_filing(&lookups, &parsed);
                 let on_case = matches!(filing, Filing::Case { .. });
                 let (campaign, candidate) = crate::campaigns::link(
                     &known,

@@ -3,7 +3,7 @@
 //! approval for sensitive cases, and a durable outbox with retries.
 
 use casework_domain::{Action, FieldErrors, Role};
-use casework_mail::outgoing::{Draft, build, send};
+use casework_mail::outgoing::{Draft, OutgoingAttachment, build, send};
 use casework_mail::sha256_hex;
 use casework_store::{NewEntry, OutboxItem, Outgoing};
 use serde::Deserialize;
@@ -25,6 +25,108 @@ pub struct EmailRequest {
     /// A template's name: its subject and text, with merge fields filled, are used
     /// where `subject` or `body` is empty.
     pub template: Option<String>,
+    /// Attachments of the case's correspondence to send with it (their ids).
+    pub attachment_ids: Vec<i64>,
+    /// Letters on the case to send with it, as PDF (their correspondence ids).
+    pub letter_ids: Vec<i64>,
+}
+
+/// Files on a case that can be sent with an email from it.
+pub async fn case_documents(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+) -> AppResult<Vec<casework_store::CaseDocument>> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    Ok(app.store.case_documents(actor.office_id, case.id).await?)
+}
+
+/// The case's files chosen for an email, read from the attachment store.
+async fn chosen_files(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    req: &EmailRequest,
+    e: &mut FieldErrors,
+) -> AppResult<Vec<OutgoingAttachment>> {
+    if req.attachment_ids.is_empty() && req.letter_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = app.store.case_documents(actor.office_id, case_id).await?;
+    let mut chosen = Vec::new();
+    let wanted = req
+        .attachment_ids
+        .iter()
+        .map(|id| ("attachment", *id))
+        .chain(req.letter_ids.iter().map(|id| ("letter", *id)));
+    for (kind, id) in wanted {
+        match docs.iter().find(|d| d.kind == kind && d.id == id) {
+            None => e.add(
+                "attachments",
+                format!("The {kind} {id} is not on this case."),
+            ),
+            Some(d) if d.approval == "awaiting" => e.add(
+                "attachments",
+                format!(
+                    "The letter \"{}\" is waiting for approval and cannot be sent yet.",
+                    d.name
+                ),
+            ),
+            Some(d) if d.blob.is_empty() => {
+                e.add("attachments", format!("\"{}\" has no stored file.", d.name))
+            }
+            Some(d) => chosen.push(d.clone()),
+        }
+    }
+    let total: i64 = chosen.iter().map(|d| d.size).sum();
+    let max = app.settings.max_message_bytes as i64;
+    if total > max {
+        e.add(
+            "attachments",
+            format!(
+                "The attachments come to {} MB, over the {} MB limit for a message.",
+                total / (1024 * 1024),
+                max / (1024 * 1024)
+            ),
+        );
+    }
+    if !e.is_empty() {
+        return Ok(Vec::new());
+    }
+    let blobs = app.blobs.clone();
+    tokio::task::spawn_blocking(move || {
+        chosen
+            .into_iter()
+            .map(|d| {
+                let data = blobs.get(&d.blob)?;
+                let filename = if d.kind == "letter" {
+                    let stem: String = d
+                        .name
+                        .chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || c == ' ' || c == '-' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .take(60)
+                        .collect();
+                    format!("{}.pdf", stem.trim())
+                } else {
+                    d.name
+                };
+                Ok(OutgoingAttachment {
+                    filename,
+                    content_type: d.content_type,
+                    data,
+                })
+            })
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("reading an attachment: {e}")))
 }
 
 /// Most attempts before a message is marked failed and left for a person.
@@ -125,6 +227,7 @@ pub async fn send_email(
             Err(other) => return Err(other),
         }
     }
+    let files = chosen_files(app, actor, case.id, req, &mut e).await?;
     let body = e.required("body", "The message", &req_body, 100_000);
     let mut subject = e.required("subject", "The subject", &req_subject, 300);
     check(e)?;
@@ -162,6 +265,7 @@ pub async fn send_email(
         in_reply_to: in_reply_to.as_deref(),
         references: &references,
         domain: &domain_of(&smtp.from),
+        attachments: &files,
     })
     .map_err(|m| AppError::field("to", m))?;
     let raw_key = sha256_hex(&built.raw);
@@ -173,6 +277,10 @@ pub async fn send_email(
         .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
     let hold = needs_approval(actor, case.sensitive);
     let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
+    if !files.is_empty() {
+        let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
+        body_note.push_str(&format!(" (with {})", names.join(", ")));
+    }
     if constituent.do_not_email && writes_to_constituent {
         body_note.push_str(" (sent despite the constituent's do-not-email preference)");
     }

@@ -62,6 +62,16 @@ pub struct Draft<'a> {
     pub references: &'a [String],
     /// The domain for the Message-ID (the sending address's domain).
     pub domain: &'a str,
+    /// Files sent with the message.
+    pub attachments: &'a [OutgoingAttachment],
+}
+
+/// A file attached to an outgoing email.
+#[derive(Debug, Clone)]
+pub struct OutgoingAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 fn mailbox(text: &str) -> Result<Mailbox, String> {
@@ -92,9 +102,24 @@ pub fn build(d: &Draft<'_>) -> Result<Built, String> {
         let refs: Vec<String> = d.references.iter().map(|r| format!("<{r}>")).collect();
         b = b.references(refs.join(" "));
     }
-    let msg = b
-        .singlepart(SinglePart::plain(d.body.to_owned()))
-        .map_err(|e| format!("The message could not be built: {e}."))?;
+    let text = SinglePart::plain(d.body.to_owned());
+    let msg = if d.attachments.is_empty() {
+        b.singlepart(text)
+    } else {
+        let mut parts = lettre::message::MultiPart::mixed().singlepart(text);
+        for a in d.attachments {
+            let ctype = lettre::message::header::ContentType::parse(&a.content_type)
+                .or_else(|_| {
+                    lettre::message::header::ContentType::parse("application/octet-stream")
+                })
+                .map_err(|e| format!("The attachment {} could not be added: {e}.", a.filename))?;
+            parts = parts.singlepart(
+                lettre::message::Attachment::new(a.filename.clone()).body(a.data.clone(), ctype),
+            );
+        }
+        b.multipart(parts)
+    }
+    .map_err(|e| format!("The message could not be built: {e}."))?;
     let mut msg = msg;
     msg.headers_mut().insert_raw(HeaderValue::new(
         HeaderName::new_from_ascii_str("X-Mailer"),
@@ -174,6 +199,7 @@ mod tests {
             in_reply_to: Some("parent@x"),
             references: &refs,
             domain: "example.gov",
+            attachments: &[],
         })
         .unwrap();
         let text = String::from_utf8(b.raw.clone()).unwrap();
@@ -198,6 +224,7 @@ mod tests {
             in_reply_to: None,
             references: &[],
             domain: "example.gov",
+            attachments: &[],
         })
         .unwrap_err();
         assert!(e.contains("is not an email address"));

@@ -386,31 +386,77 @@ impl Store {
         Ok(ids)
     }
 
-    /// The case (and its constituent) of the newest stored message with one
-    /// of these Message-IDs, for filing replies on their thread.
-    pub async fn thread_case(
+    /// For a batch of incoming mail: the stored messages (on a constituent)
+    /// with these Message-IDs: (Message-ID, id, case, constituent).
+    pub async fn thread_cases(
         &self,
         office_id: i64,
         message_ids: &[String],
-    ) -> Result<Option<(Option<i64>, i64)>> {
+    ) -> Result<Vec<(String, i64, Option<i64>, i64)>> {
         if message_ids.is_empty() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new(
-                "SELECT case_id, constituent_id FROM correspondence WHERE office_id = ",
-            );
-            qb.push_bind(office_id)
-                // `message_id <> ''` lets the planner use the partial index on Message-IDs.
-                .push(" AND constituent_id IS NOT NULL AND message_id <> '' AND message_id IN (");
-            let mut sep = qb.separated(", ");
-            for m in message_ids.iter().take(50) {
-                sep.push_bind(m.as_str());
+        let rows = match &self.db {
+            crate::Db::Sqlite { read, .. } => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT message_id, id, case_id, constituent_id FROM correspondence WHERE office_id = ",
+                );
+                qb.push_bind(office_id)
+                    .push(" AND constituent_id IS NOT NULL AND message_id <> '' AND message_id IN (");
+                let mut sep = qb.separated(", ");
+                for m in message_ids {
+                    sep.push_bind(m.as_str());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(read).await?
             }
-            qb.push(") ORDER BY id DESC LIMIT 1");
-            let row: Option<(Option<i64>, i64)> = qb.build_query_as().fetch_optional(pool).await?;
-            Ok(row)
-        })
+            crate::Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT message_id, id, case_id, constituent_id FROM correspondence WHERE office_id = $1 \
+                     AND constituent_id IS NOT NULL AND message_id <> '' AND message_id = ANY($2)",
+                )
+                .bind(office_id)
+                .bind(message_ids)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Cases by reference, for a batch: (reference, case id, constituent id).
+    pub async fn cases_by_references(
+        &self,
+        office_id: i64,
+        references: &[String],
+    ) -> Result<Vec<(String, i64, i64)>> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = match &self.db {
+            crate::Db::Sqlite { read, .. } => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT reference, id, constituent_id FROM cases WHERE office_id = ",
+                );
+                qb.push_bind(office_id).push(" AND reference IN (");
+                let mut sep = qb.separated(", ");
+                for r in references {
+                    sep.push_bind(r.as_str());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(read).await?
+            }
+            crate::Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT reference, id, constituent_id FROM cases WHERE office_id = $1 AND reference = ANY($2)",
+                )
+                .bind(office_id)
+                .bind(references)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
     }
 
     pub async fn record_mail_rejection(

@@ -50,6 +50,20 @@ pub struct PrintItem {
     pub approval: String,
 }
 
+/// A file on a case that can be sent with an email.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseDocument {
+    /// `attachment` (of a message on the case) or `letter`.
+    pub kind: String,
+    /// The attachment's id, or the letter's correspondence id.
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub blob: String,
+    pub approval: String,
+}
+
 /// What printing a letter needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LetterLayout {
@@ -305,5 +319,26 @@ impl Store {
             qb.build().execute(pool).await?;
         });
         Ok(())
+    }
+
+    /// Files on a case that can go with an email: attachments of its
+    /// correspondence and its letters (as PDF).
+    pub async fn case_documents(&self, office_id: i64, case_id: i64) -> Result<Vec<CaseDocument>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT 'attachment' AS kind, a.id, a.filename AS name, a.content_type, a.size, a.blob, '' AS approval \
+                 FROM attachments a JOIN correspondence c ON c.id = a.correspondence_id \
+                 WHERE c.office_id = $1 AND c.case_id = $2 \
+                 UNION ALL \
+                 SELECT 'letter' AS kind, c.id, c.subject AS name, 'application/pdf' AS content_type, c.raw_size AS size, \
+                 COALESCE(c.raw_blob, '') AS blob, c.approval FROM correspondence c \
+                 WHERE c.office_id = $1 AND c.case_id = $2 AND c.channel = 'letter' \
+                 ORDER BY kind, id LIMIT 500",
+            )
+            .bind(office_id)
+            .bind(case_id)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 }

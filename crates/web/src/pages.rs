@@ -2225,6 +2225,8 @@ struct EmailFormPage {
     subject: String,
     body: String,
     errors: FieldErrors,
+    /// Files on the case that can go with it: (field name, label, ticked).
+    documents: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -2275,6 +2277,25 @@ async fn email_form(
         subject = f.subject.clone();
         body = f.body.clone();
     }
+    let documents = casework_app::outbox::case_documents(&s.app, &who.actor, k.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let field = format!(
+                "attach_{}{}",
+                if d.kind == "letter" { "l" } else { "a" },
+                d.id
+            );
+            let label = format!(
+                "{} ({}{})",
+                d.name,
+                human_size(d.size),
+                if d.kind == "letter" { ", letter" } else { "" }
+            );
+            let ticked = form.is_some_and(|f| f.files.contains_key(&field));
+            (field, label, ticked)
+        })
+        .collect();
     Ok(EmailFormPage {
         nav: nav(who, "cases"),
         notice: None,
@@ -2291,6 +2312,7 @@ async fn email_form(
         subject,
         body,
         errors,
+        documents,
     })
 }
 
@@ -2313,6 +2335,19 @@ struct EmailForm {
     body: String,
     reply_to: String,
     send_anyway: Option<String>,
+    /// Ticked case files: `attach_a{attachment id}` and `attach_l{letter id}`.
+    #[serde(flatten)]
+    files: std::collections::HashMap<String, String>,
+}
+
+/// The ids of ticked checkboxes named `{prefix}{id}`.
+fn ticked(fields: &std::collections::HashMap<String, String>, prefix: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = fields
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 async fn email_send(
@@ -2334,6 +2369,8 @@ async fn email_send(
         reply_to,
         send_anyway: f.send_anyway.is_some(),
         template: None,
+        attachment_ids: ticked(&f.files, "attach_a"),
+        letter_ids: ticked(&f.files, "attach_l"),
     };
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
         Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),

@@ -43,6 +43,7 @@ with_sink!(
     do_not_email_is_refused_unless_overridden_and_the_override_is_recorded,
     mail_on_a_sensitive_case_waits_for_approval,
     an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice,
+    a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not,
 );
 
 fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
@@ -416,4 +417,79 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
         .unwrap();
     assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
     assert!(sink.messages().is_empty());
+}
+
+async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not(
+    t: TestApp,
+    sink: SmtpSink,
+) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Lena", "Park").await;
+    let case = api.case(person, json!({"title": "Pension"})).await;
+    let other = api.case(person, json!({"title": "Parking"})).await;
+    let letter = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"body": "Dear Lena,\n\nEnclosed."}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let elsewhere = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", other["id"]),
+            json!({"body": "Dear Lena,\n\nAbout parking."}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    // The compose page offers the case's letter, not the other case's.
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let form = b.get(&format!("/cases/{}/emails/new", case["id"])).await;
+    assert!(
+        form.html.contains(&format!("attach_l{letter}")),
+        "{}",
+        form.html
+    );
+    assert!(!form.html.contains(&format!("attach_l{elsewhere}")));
+    let refused = api
+        .post(
+            &format!("/api/v1/cases/{}/emails", case["id"]),
+            json!({"subject": "Your letter", "body": "Attached.", "letter_ids": [elsewhere]}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    // Sent from the page with the box ticked.
+    let field = format!("attach_l{letter}");
+    let sent = b
+        .post(
+            &format!("/cases/{}/emails", case["id"]),
+            &[
+                ("csrf", &form.csrf()),
+                ("to", "lena.park@example.net"),
+                ("subject", "Your letter"),
+                ("body", "Attached."),
+                (&field, "on"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
+    let raw = String::from_utf8_lossy(&sink.messages()[0]).into_owned();
+    assert!(raw.contains("multipart/mixed"), "{raw}");
+    assert!(raw.contains("application/pdf"), "{raw}");
+    assert!(raw.contains("Attached."));
+    let parsed = casework_mail::parse(&sink.messages()[0]);
+    assert_eq!(parsed.attachments.len(), 1);
+    assert!(parsed.attachments[0].data.starts_with(b"%PDF-"));
 }
