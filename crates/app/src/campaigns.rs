@@ -465,10 +465,7 @@ async fn try_form(
 
 /// Shared shingles as a share of the smaller set.
 fn shared_share(a: &[u64], b: &[u64]) -> f64 {
-    let f = Fingerprint {
-        shingles: a.to_vec(),
-    };
-    f.shared(b) as f64 / a.len().min(b.len()).max(1) as f64
+    casework_mail::campaign::shared(a, b) as f64 / a.len().min(b.len()).max(1) as f64
 }
 
 /// A name for a new campaign: its subject without "Re:"/"Fwd:", or its first words.

@@ -130,7 +130,8 @@ pub fn from_bytes(bytes: &[u8]) -> Vec<u64> {
         .collect()
 }
 
-fn shared(a: &[u64], b: &[u64]) -> usize {
+/// How many hashes two sorted sets share.
+pub fn shared(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
