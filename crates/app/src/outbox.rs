@@ -3,7 +3,8 @@
 //! approval for sensitive cases, and a durable outbox with retries.
 
 use casework_domain::{Action, FieldErrors, Role};
-use casework_mail::outgoing::{Draft, OutgoingAttachment, build, send};
+pub use casework_mail::outgoing::OutgoingAttachment;
+use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
 use casework_store::{NewEntry, OutboxItem, Outgoing};
 use serde::Deserialize;
@@ -29,6 +30,10 @@ pub struct EmailRequest {
     pub attachment_ids: Vec<i64>,
     /// Letters on the case to send with it, as PDF (their correspondence ids).
     pub letter_ids: Vec<i64>,
+    /// Files uploaded with the form (not part of the JSON API).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub uploads: Vec<OutgoingAttachment>,
 }
 
 /// Files on a case that can be sent with an email from it.
@@ -227,7 +232,24 @@ pub async fn send_email(
             Err(other) => return Err(other),
         }
     }
-    let files = chosen_files(app, actor, case.id, req, &mut e).await?;
+    let mut files = chosen_files(app, actor, case.id, req, &mut e).await?;
+    files.extend(req.uploads.iter().cloned());
+    let total: usize = files.iter().map(|f| f.data.len()).sum();
+    if total > app.settings.max_message_bytes {
+        e.add(
+            "upload",
+            format!(
+                "The attachments come to {} MB, over the {} MB limit for a message.",
+                total / (1024 * 1024),
+                app.settings.max_message_bytes / (1024 * 1024)
+            ),
+        );
+    }
+    for f in &req.uploads {
+        if f.filename.trim().is_empty() {
+            e.add("upload", "A file without a name cannot be attached.");
+        }
+    }
     let body = e.required("body", "The message", &req_body, 100_000);
     let mut subject = e.required("subject", "The subject", &req_subject, 300);
     check(e)?;
@@ -271,10 +293,22 @@ pub async fn send_email(
     let raw_key = sha256_hex(&built.raw);
     let blobs = app.blobs.clone();
     let (key, raw) = (raw_key.clone(), built.raw.clone());
-    tokio::task::spawn_blocking(move || blobs.put(&key, &raw))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
+    // The message and each attached file are kept, so the case keeps what was sent.
+    let to_keep = files.clone();
+    let attachments = tokio::task::spawn_blocking(move || {
+        blobs.put(&key, &raw)?;
+        to_keep
+            .into_iter()
+            .map(|f| {
+                let k = sha256_hex(&f.data);
+                blobs.put(&k, &f.data)?;
+                Ok((f.filename, f.content_type, f.data.len() as i64, k))
+            })
+            .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
     let hold = needs_approval(actor, case.sensitive);
     let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
     if !files.is_empty() {
@@ -303,6 +337,7 @@ pub async fn send_email(
         raw_size: built.raw.len() as i64,
         needs_approval: hold,
         created_by: actor.user_id,
+        attachments,
     };
     let id = app
         .store

@@ -24,6 +24,8 @@ pub struct Outgoing {
     pub raw_size: i64,
     pub needs_approval: bool,
     pub created_by: i64,
+    /// Files sent with it, kept as its attachments.
+    pub attachments: Vec<crate::NewAttachment>,
 }
 
 /// A message claimed for sending.
@@ -93,6 +95,19 @@ impl Store {
             .bind(m.created_by)
             .fetch_one(&mut *tx)
             .await?;
+            if !m.attachments.is_empty() {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+                );
+                qb.push_values(&m.attachments, |mut b, (name, ctype, size, blob)| {
+                    b.push_bind(id)
+                        .push_bind(name.as_str())
+                        .push_bind(ctype.as_str())
+                        .push_bind(*size)
+                        .push_bind(blob.as_str());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO outbox (office_id, correspondence_id, state, envelope_from, envelope_to, attempts, next_attempt_at, \
                  created_by, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",

@@ -163,6 +163,112 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// A file sent with a form.
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A form that may carry files (`multipart/form-data`) or not (urlencoded),
+/// its CSRF token checked either way. Files together may not exceed the
+/// configured message size; a bigger upload is refused as it arrives.
+pub struct UploadForm {
+    pub who: PageActor,
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<Upload>,
+}
+
+fn unreadable(e: impl std::fmt::Display) -> Response {
+    PageError(AppError::field(
+        "form",
+        format!("The form could not be read ({e})."),
+    ))
+    .into_response()
+}
+
+impl FromRequest<AppState> for UploadForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let who = PageActor::from_request_parts(&mut parts, state).await?;
+        let multipart = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let mut fields = std::collections::HashMap::new();
+        let mut files = Vec::new();
+        if multipart {
+            let max = state.app.settings.max_message_bytes;
+            let mut mp =
+                axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
+                    .await
+                    .map_err(unreadable)?;
+            let mut total = 0usize;
+            while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
+                let name = field.name().unwrap_or("").to_owned();
+                let Some(filename) = field.file_name().map(str::to_owned) else {
+                    let text = field.text().await.map_err(unreadable)?;
+                    if text.len() > MAX_BODY {
+                        return Err(unreadable("a field is too long"));
+                    }
+                    fields.insert(name, text);
+                    continue;
+                };
+                let content_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let mut data = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    total += chunk.len();
+                    if total > max {
+                        return Err(PageError(AppError::field(
+                            "upload",
+                            format!(
+                                "The files come to more than {} MB, the limit for a message. Nothing was sent.",
+                                max / (1024 * 1024)
+                            ),
+                        ))
+                        .into_response());
+                    }
+                    data.extend_from_slice(&chunk);
+                }
+                // An empty file input still sends a part with no name and no bytes.
+                if filename.is_empty() && data.is_empty() {
+                    continue;
+                }
+                files.push(Upload {
+                    filename,
+                    content_type,
+                    data,
+                });
+            }
+        } else {
+            let bytes = body_bytes(Request::from_parts(parts, body))
+                .await
+                .map_err(|e| PageError(e).into_response())?;
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
+            fields.extend(pairs);
+        }
+        let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+        if !same_token(sent, &who.csrf) {
+            tracing::info!(
+                user_id = who.actor.user_id,
+                "form with a wrong CSRF token refused"
+            );
+            return Err(PageError(AppError::Forbidden(
+                "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
+            ))
+            .into_response());
+        }
+        Ok(UploadForm { who, fields, files })
+    }
+}
+
 /// A JSON body; anything unreadable is a 422 with the reason.
 pub struct ApiJson<T>(pub T);
 

@@ -58,7 +58,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/intake", get(intake_page))
         .route("/cases/{id}/emails/new", get(email_new))
-        .route("/cases/{id}/emails", post(email_send))
+        // Files may come with it: the size limit is the configured one,
+        // checked as the upload arrives (UploadForm), not axum's default.
+        .route(
+            "/cases/{id}/emails",
+            post(email_send).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/outbox", get(outbox_page))
         .route("/cases/{id}/letters/new", get(letter_new))
         .route("/cases/{id}/letters", post(letter_create))
@@ -2353,9 +2358,22 @@ fn ticked(fields: &std::collections::HashMap<String, String>, prefix: &str) -> V
 async fn email_send(
     State(s): State<AppState>,
     Id(id): Id,
-    form: CsrfForm<EmailForm>,
+    form: crate::extract::UploadForm,
 ) -> PageResult {
-    let f = &form.data;
+    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
+    let f = EmailForm {
+        to: field("to"),
+        subject: field("subject"),
+        body: field("body"),
+        reply_to: field("reply_to"),
+        send_anyway: form.fields.get("send_anyway").cloned(),
+        files: form
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("attach_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
     let reply_to: Option<i64> = f.reply_to.trim().parse().ok();
     let req = casework_app::outbox::EmailRequest {
         to: f
@@ -2371,11 +2389,20 @@ async fn email_send(
         template: None,
         attachment_ids: ticked(&f.files, "attach_a"),
         letter_ids: ticked(&f.files, "attach_l"),
+        uploads: form
+            .files
+            .into_iter()
+            .map(|u| casework_app::outbox::OutgoingAttachment {
+                filename: u.filename,
+                content_type: u.content_type,
+                data: u.data,
+            })
+            .collect(),
     };
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
         Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
         Err(AppError::Invalid(errors)) => {
-            let page = email_form(&s, &form.who, id, reply_to, Some(f), errors).await?;
+            let page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
             refused(&page)
         }
         Err(e) => Err(e.into()),

@@ -492,4 +492,62 @@ async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not
     let parsed = casework_mail::parse(&sink.messages()[0]);
     assert_eq!(parsed.attachments.len(), 1);
     assert!(parsed.attachments[0].data.starts_with(b"%PDF-"));
+
+    // A file from the caseworker's computer, sent with the form, goes too and
+    // is kept with the email on the case.
+    let form = b.get(&format!("/cases/{}/emails/new", case["id"])).await;
+    let upload = |name: &str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("csrf", form.csrf())
+            .text("to", "lena.park@example.net")
+            .text("subject", "Signed consent")
+            .text("body", "Here is the consent form.")
+            .part(
+                "upload",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(name.to_owned())
+                    .mime_str("text/plain")
+                    .unwrap(),
+            )
+    };
+    let res = b
+        .client
+        .post(format!("{}/cases/{}/emails", b.base, case["id"]))
+        .multipart(upload(
+            "consent.txt",
+            b"I consent to the office acting for me.".to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
+    let second = casework_mail::parse(&sink.messages()[1]);
+    assert_eq!(second.attachments.len(), 1);
+    assert_eq!(second.attachments[0].filename, "consent.txt");
+    assert_eq!(
+        second.attachments[0].data,
+        b"I consent to the office acting for me."
+    );
+    let mail = api
+        .get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Signed consent")
+        })
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let kept = api
+        .get(&format!("/api/v1/correspondence/{mail}"))
+        .await
+        .body;
+    assert_eq!(kept["attachments"][0]["filename"], "consent.txt");
 }
