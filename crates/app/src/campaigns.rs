@@ -340,6 +340,11 @@ pub(crate) async fn after_store(
     for (campaign, senders) in auto {
         match queue_replies(app, office_id, campaign, None, Some(&senders)).await {
             Ok(_) => {}
+            // The reason may name senders: it is not logged, only its kind.
+            Err(AppError::Invalid(_)) => tracing::warn!(
+                campaign,
+                "automatic campaign reply not queued: it does not fit some new senders (send it from the campaign page to see who)"
+            ),
             Err(e) => tracing::warn!(campaign, error = %e, "automatic campaign reply not queued"),
         }
     }
@@ -1025,8 +1030,12 @@ async fn queue_replies(
         });
         let built = match built {
             Ok(b) => b,
-            Err(m) => {
-                tracing::warn!(campaign = c.id, error = %m, "campaign reply not built");
+            // The reason names the address: not logged.
+            Err(_) => {
+                tracing::warn!(
+                    campaign = c.id,
+                    "a campaign reply could not be built for one sender's address"
+                );
                 continue;
             }
         };
