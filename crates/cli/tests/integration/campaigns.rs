@@ -72,36 +72,7 @@ impl Drop for Corpus {
     }
 }
 
-async fn app_with(sink: &SmtpSink, backend: Backend) -> TestApp {
-    TestApp::spawn_with(
-        backend,
-        Settings {
-            smtp: sink.settings(),
-            ..Settings::default()
-        },
-    )
-    .await
-}
-
-macro_rules! with_sink {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::harness::{Backend, SmtpSink};
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let sink = SmtpSink::start().await;
-                super::$name(super::app_with(&sink, Backend::Sqlite).await, sink).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let sink = SmtpSink::start().await;
-                super::$name(super::app_with(&sink, Backend::Postgres).await, sink).await;
-            }
-        }
-    )*};
-}
-
-with_sink!(
+crate::with_sink!(
     a_flood_is_grouped_and_one_approved_reply_reaches_every_sender_once,
     a_reply_with_merge_fields_missing_for_some_is_refused_listing_who,
     campaigns_can_be_renamed_merged_split_and_closed,

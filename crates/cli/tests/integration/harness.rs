@@ -391,6 +391,39 @@ macro_rules! on_both_backends {
     )*};
 }
 
+/// A test app that sends through this SMTP sink.
+pub async fn app_with_sink(sink: &SmtpSink, backend: Backend) -> TestApp {
+    TestApp::spawn_with(
+        backend,
+        Settings {
+            smtp: sink.settings(),
+            ..Settings::default()
+        },
+    )
+    .await
+}
+
+/// Runs each named `async fn(TestApp, SmtpSink)` on SQLite and on
+/// PostgreSQL, each with its own SMTP sink.
+#[macro_export]
+macro_rules! with_sink {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::harness::{Backend, SmtpSink, app_with_sink};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let sink = SmtpSink::start().await;
+                super::$name(app_with_sink(&sink, Backend::Sqlite).await, sink).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let sink = SmtpSink::start().await;
+                super::$name(app_with_sink(&sink, Backend::Postgres).await, sink).await;
+            }
+        }
+    )*};
+}
+
 /// A real SMTP server (Python's aiosmtpd) that stores what it receives in
 /// a Maildir, for tests of sending.
 pub struct SmtpSink {

@@ -9,36 +9,7 @@ use casework_app::outbox::deliver_due;
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn app_with(sink: &SmtpSink, backend: Backend) -> TestApp {
-    TestApp::spawn_with(
-        backend,
-        Settings {
-            smtp: sink.settings(),
-            ..Settings::default()
-        },
-    )
-    .await
-}
-
-macro_rules! with_sink {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::harness::{Backend, SmtpSink};
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let sink = SmtpSink::start().await;
-                super::$name(super::app_with(&sink, Backend::Sqlite).await, sink).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let sink = SmtpSink::start().await;
-                super::$name(super::app_with(&sink, Backend::Postgres).await, sink).await;
-            }
-        }
-    )*};
-}
-
-with_sink!(
+crate::with_sink!(
     a_constituent_writes_the_office_replies_and_the_answer_comes_back_to_the_case,
     do_not_email_is_refused_unless_overridden_and_the_override_is_recorded,
     mail_on_a_sensitive_case_waits_for_approval,
@@ -550,4 +521,48 @@ async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not
         .await
         .body;
     assert_eq!(kept["attachments"][0]["filename"], "consent.txt");
+
+    // Over the configured size: refused as it arrives, with the limit named,
+    // and nothing queued.
+    let small = TestApp::spawn_with(
+        t.backend,
+        Settings {
+            smtp: sink.settings(),
+            max_message_bytes: 1024,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let o = small.office("Small").await;
+    let w = small.user(o, Role::Caseworker).await;
+    let sapi = small.api(&w);
+    let p = sapi.constituent("Max", "Size").await;
+    let k = sapi.case(p, json!({})).await;
+    let sb = small.browser();
+    sb.sign_in(&w.email, PASSWORD).await;
+    let page = sb.get(&format!("/cases/{}/emails/new", k["id"])).await;
+    let big = reqwest::multipart::Form::new()
+        .text("csrf", page.csrf())
+        .text("to", "max.size@example.net")
+        .text("subject", "Too big")
+        .text("body", "See attached.")
+        .part(
+            "upload",
+            reqwest::multipart::Part::bytes(vec![b'x'; 4096]).file_name("big.txt"),
+        );
+    let res = sb
+        .client
+        .post(format!("{}/cases/{}/emails", sb.base, k["id"]))
+        .multipart(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("the limit for a message")
+    );
+    assert!(small.app.store.outbox(o, 10).await.unwrap().is_empty());
 }
