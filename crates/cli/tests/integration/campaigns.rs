@@ -4,7 +4,6 @@
 //! the server is killed half way through sending.
 
 use crate::harness::{Backend, SmtpSink, TestApp, postgres_url, unique};
-use casework_app::Settings;
 use casework_app::domain::Role;
 use casework_app::mail::{RawMessage, import_path, ingest};
 use casework_app::outbox::deliver_due;

@@ -1,7 +1,7 @@
 //! Sending email from a case through a real SMTP server, with threading,
 //! do-not-email, approval on sensitive cases, retries and exactly one send.
 
-use crate::harness::{Backend, PASSWORD, SmtpSink, TestApp};
+use crate::harness::{PASSWORD, SmtpSink, TestApp};
 use casework_app::Settings;
 use casework_app::domain::Role;
 use casework_app::mail::{RawMessage, ingest};
