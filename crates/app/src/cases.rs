@@ -471,7 +471,29 @@ pub const NOTE_KINDS: &[(&str, &str)] = &[
     ("call", "Phone call"),
     ("meeting", "Meeting"),
     ("visit", "In-person visit"),
+    ("post", "Letter received by post"),
+    ("document", "Document"),
 ];
+
+/// At most this many files with one entry.
+pub const MAX_RECORD_FILES: usize = 20;
+
+/// A file kept on a case with a note, a logged call or meeting, or post.
+pub use casework_mail::outgoing::OutgoingAttachment as CaseFile;
+
+fn note_kind(kind: &str, e: &mut FieldErrors) -> &'static str {
+    match NOTE_KINDS.iter().find(|(k, _)| *k == kind.trim()) {
+        Some((k, _)) => k,
+        None if kind.trim().is_empty() => "note",
+        None => {
+            e.add(
+                "kind",
+                "Choose note, call, meeting, visit, post or document.",
+            );
+            "note"
+        }
+    }
+}
 
 /// Adds a note (or a logged call, meeting or visit) to a case.
 pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str) -> AppResult<()> {
@@ -479,14 +501,7 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str)
     actor.require(Action::AddCaseNote)?;
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);
-    let kind = match NOTE_KINDS.iter().find(|(k, _)| *k == kind.trim()) {
-        Some((k, _)) => *k,
-        None if kind.trim().is_empty() => "note",
-        None => {
-            e.add("kind", "Choose note, call, meeting or visit.");
-            "note"
-        }
-    };
+    let kind = note_kind(kind, &mut e);
     check(e)?;
     app.store
         .add_case_entry(
@@ -498,6 +513,133 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str)
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, kind, "case note added");
     Ok(())
+}
+
+/// A file name safe to store and offer for download: no folders, no
+/// control characters, not empty, at most 200 characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// Keeps files on a case with a note, a logged call, meeting or visit, a
+/// letter that came by post (scanned) or a document, and adds the entry to
+/// the case's history. The files are stored first; the record, its files and
+/// the history entry are then written in one transaction. Returns the
+/// record's id (its page is `/correspondence/{id}`).
+pub async fn add_record(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    kind: &str,
+    body: &str,
+    files: Vec<CaseFile>,
+) -> AppResult<i64> {
+    let case = get(app, actor, id).await?;
+    actor.require(Action::AddCaseNote)?;
+    let mut e = FieldErrors::new();
+    let kind = note_kind(kind, &mut e);
+    let body = e.optional("body", "The note", body, 20_000);
+    if files.is_empty() {
+        e.add("files", "Choose at least one file to keep on the case.");
+    }
+    if files.len() > MAX_RECORD_FILES {
+        e.add(
+            "files",
+            format!("Send at most {MAX_RECORD_FILES} files at a time."),
+        );
+    }
+    if files.iter().any(|f| f.data.is_empty()) {
+        e.add("files", "One of the files is empty.");
+    }
+    let total: usize = files.iter().map(|f| f.data.len()).sum();
+    let max = app.settings.max_message_bytes;
+    if total > max {
+        e.add(
+            "files",
+            format!(
+                "The files come to more than {} MB, the limit. Nothing was kept.",
+                max / (1024 * 1024)
+            ),
+        );
+    }
+    check(e)?;
+    let label = NOTE_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, l)| *l)
+        .unwrap_or("Note");
+    let names: Vec<String> = files.iter().map(|f| clean_filename(&f.filename)).collect();
+    let first_line = body.lines().map(str::trim).find(|l| !l.is_empty());
+    let subject: String = match first_line {
+        Some(l) => l.chars().take(120).collect(),
+        None => format!("{label}: {}", names.join(", ")),
+    };
+    let blobs = app.blobs.clone();
+    let attachments = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .zip(names)
+            .map(|(f, name)| {
+                let key = casework_mail::sha256_hex(&f.data);
+                blobs.put(&key, &f.data)?;
+                let ctype = if f.content_type.trim().is_empty() {
+                    "application/octet-stream".to_owned()
+                } else {
+                    f.content_type.chars().take(100).collect()
+                };
+                Ok((name, ctype, f.data.len() as i64, key))
+            })
+            .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("saving files on a case: {e}")))?;
+    let file_list: Vec<&str> = attachments.iter().map(|a| a.0.as_str()).collect();
+    let mut note = if body.is_empty() {
+        String::new()
+    } else {
+        format!("{body}\n")
+    };
+    note.push_str(&format!("Files: {}", file_list.join(", ")));
+    let now = now_millis();
+    let record = casework_store::NewRecord {
+        channel: kind,
+        direction: if matches!(kind, "post" | "document") {
+            "in"
+        } else {
+            "internal"
+        },
+        subject,
+        body_text: body,
+        recorded_by: actor.user_id,
+        recorded_by_name: actor.display_name.clone(),
+        dedupe_key: format!(
+            "record:{}:{now}:{}",
+            case.id,
+            hex::encode(rand::random::<[u8; 8]>())
+        ),
+        attachments,
+    };
+    let entry = NewEntry::new(kind, Some(actor.user_id), note);
+    let rid = app
+        .store
+        .add_case_record(actor.office_id, case.id, &record, &entry, now)
+        .await?;
+    tracing::info!(
+        case_id = id,
+        by = actor.user_id,
+        kind,
+        record = rid,
+        "files kept on a case"
+    );
+    Ok(rid)
 }
 
 /// Puts another constituent (a family member, a carer) on a case.

@@ -26,6 +26,7 @@ mod migrate;
 pub mod model;
 mod outbox;
 mod queries;
+mod records;
 
 pub use bulk::*;
 pub use campaigns::*;
@@ -35,6 +36,7 @@ pub use letters::*;
 pub use mailboxes::*;
 pub use model::*;
 pub use outbox::*;
+pub use records::*;
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(get_case).patch(patch_case))
         .route("/cases/{id}/timeline", get(case_timeline))
         .route("/cases/{id}/notes", axum::routing::post(add_case_note))
+        .route(
+            "/cases/{id}/documents",
+            axum::routing::post(add_case_document),
+        )
         .route("/cases/{id}/correspondence", get(case_correspondence))
         .route("/cases/{id}/emails", axum::routing::post(send_case_email))
         .route(
@@ -53,6 +57,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/correspondence/{id}", get(get_correspondence))
         .route("/correspondence/{id}/raw", get(raw_correspondence))
+        .route(
+            "/correspondence/{id}/attachments/{attachment}",
+            get(correspondence_attachment),
+        )
         .merge(crate::api_campaigns::routes())
         .fallback(not_found)
 }
@@ -163,7 +171,7 @@ impl From<Case> for CaseOut {
 #[derive(Serialize, ToSchema)]
 pub struct TimelineOut {
     id: i64,
-    /// `created`, `updated`, `case_opened`, `status`, `assigned`, `note`, `call`, `meeting`, `visit`, `person_added`.
+    /// `created`, `updated`, `case_opened`, `status`, `assigned`, `note`, `call`, `meeting`, `visit`, `post`, `document`, `person_added`, `email_in`, `email_out`, `letter_out`.
     kind: String,
     at: String,
     actor_id: Option<i64>,
@@ -228,7 +236,7 @@ pub struct Me {
 #[serde(deny_unknown_fields)]
 pub struct NoteIn {
     body: String,
-    /// `note` (default), `call`, `meeting` or `visit`.
+    /// `note` (default), `call`, `meeting`, `visit`, `post` or `document`.
     #[serde(default)]
     kind: String,
 }
@@ -457,7 +465,8 @@ pub struct CorrespondenceSummaryOut {
     id: i64,
     /// `in` or `out`.
     direction: String,
-    /// `email`, `letter`, `call`, `meeting` or `visit`.
+    /// `email`, `letter`, or for files kept on a case `post`, `document`,
+    /// `note`, `call`, `meeting` or `visit`.
     channel: String,
     /// `intake` (waiting to be filed), `filed` or `no_action`.
     state: String,
@@ -654,6 +663,20 @@ async fn raw_correspondence(
     Ok(crate::original_response(&c.channel, bytes))
 }
 
+#[utoipa::path(get, path = "/api/v1/correspondence/{id}/attachments/{attachment}", tag = "correspondence",
+    params(("id" = i64, Path), ("attachment" = i64, Path, description = "An attachment id from `GET /api/v1/correspondence/{id}`")),
+    responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn correspondence_attachment(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    raw: axum::extract::RawPathParams,
+) -> ApiResult<Response> {
+    let attachment = crate::attachment_param(&raw).ok_or(ApiError(AppError::NotFound))?;
+    let (att, bytes) = mail::attachment(&s.app, &a, id, attachment).await?;
+    Ok(crate::file_download(&att.filename, bytes))
+}
+
 #[utoipa::path(get, path = "/api/v1/cases/{id}/correspondence", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, body = CorrespondenceList), (status = 404, body = ErrorBody)))]
 async fn case_correspondence(
@@ -716,6 +739,51 @@ async fn create_case_letter(
     Ok(created(LetterCreated { id: cid }))
 }
 
+/// The form of `POST /api/v1/cases/{id}/documents` (`multipart/form-data`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// `post` (a letter that came on paper, scanned), `document`, `note`,
+    /// `call`, `meeting` or `visit`; `note` if absent.
+    kind: Option<String>,
+    /// What the files are (optional).
+    body: Option<String>,
+    /// One or more files (any part with a file name); together at most the
+    /// configured message size.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// Files kept on a case.
+#[derive(Serialize, ToSchema)]
+pub struct DocumentCreated {
+    /// The record's correspondence id: `GET /api/v1/correspondence/{id}` lists its files.
+    id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "correspondence", params(("id" = i64, Path)),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = DocumentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_case_document(
+    State(s): State<AppState>,
+    Id(id): Id,
+    up: crate::extract::ApiUpload,
+) -> ApiResult<Response> {
+    let field = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
+    let files = up
+        .files
+        .into_iter()
+        .map(|u| cases::CaseFile {
+            filename: u.filename,
+            content_type: u.content_type,
+            data: u.data,
+        })
+        .collect();
+    let rid =
+        cases::add_record(&s.app, &up.actor, id, &field("kind"), &field("body"), files).await?;
+    Ok(created(DocumentCreated { id: rid }))
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -741,6 +809,7 @@ impl Modify for BearerAuth {
     paths(me, list_constituents, create_constituent, get_constituent, patch_constituent, constituent_timeline,
           list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
           list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email, create_case_letter,
+          add_case_document, correspondence_attachment,
           crate::api_campaigns::list_campaigns, crate::api_campaigns::get_campaign, crate::api_campaigns::campaign_messages,
           crate::api_campaigns::rename_campaign, crate::api_campaigns::merge_campaign, crate::api_campaigns::split_campaign,
           crate::api_campaigns::campaign_no_action, crate::api_campaigns::save_campaign_reply,

@@ -179,12 +179,78 @@ pub struct UploadForm {
     pub files: Vec<Upload>,
 }
 
-fn unreadable(e: impl std::fmt::Display) -> Response {
-    PageError(AppError::field(
-        "form",
-        format!("The form could not be read ({e})."),
-    ))
-    .into_response()
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    AppError::field("form", format!("The form could not be read ({e})."))
+}
+
+type Fields = std::collections::HashMap<String, String>;
+
+/// Reads a `multipart/form-data` body (or, for a page form without files,
+/// an urlencoded one): its text fields and its files. Files together may not
+/// exceed the configured message size; a bigger upload is refused as it
+/// arrives, before it is all in memory.
+async fn read_form_with_files(
+    req: Request,
+    state: &AppState,
+) -> Result<(Fields, Vec<Upload>), AppError> {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut fields = Fields::new();
+    let mut files = Vec::new();
+    if !multipart {
+        let bytes = body_bytes(req).await?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
+        fields.extend(pairs);
+        return Ok((fields, files));
+    }
+    let max = state.app.settings.max_message_bytes;
+    let mut mp = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(unreadable)?;
+    let mut total = 0usize;
+    while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_owned();
+        let Some(filename) = field.file_name().map(str::to_owned) else {
+            let text = field.text().await.map_err(unreadable)?;
+            if text.len() > MAX_BODY {
+                return Err(unreadable("a field is too long"));
+            }
+            fields.insert(name, text);
+            continue;
+        };
+        let content_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            total += chunk.len();
+            if total > max {
+                return Err(AppError::field(
+                    "upload",
+                    format!(
+                        "The files come to more than {} MB, the limit for a message. Nothing was kept or sent.",
+                        max / (1024 * 1024)
+                    ),
+                ));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        // An empty file input still sends a part with no name and no bytes.
+        if filename.is_empty() && data.is_empty() {
+            continue;
+        }
+        files.push(Upload {
+            filename,
+            content_type,
+            data,
+        });
+    }
+    Ok((fields, files))
 }
 
 impl FromRequest<AppState> for UploadForm {
@@ -193,67 +259,9 @@ impl FromRequest<AppState> for UploadForm {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let who = PageActor::from_request_parts(&mut parts, state).await?;
-        let multipart = parts
-            .headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let mut fields = std::collections::HashMap::new();
-        let mut files = Vec::new();
-        if multipart {
-            let max = state.app.settings.max_message_bytes;
-            let mut mp =
-                axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
-                    .await
-                    .map_err(unreadable)?;
-            let mut total = 0usize;
-            while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
-                let name = field.name().unwrap_or("").to_owned();
-                let Some(filename) = field.file_name().map(str::to_owned) else {
-                    let text = field.text().await.map_err(unreadable)?;
-                    if text.len() > MAX_BODY {
-                        return Err(unreadable("a field is too long"));
-                    }
-                    fields.insert(name, text);
-                    continue;
-                };
-                let content_type = field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_owned();
-                let mut data = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                    total += chunk.len();
-                    if total > max {
-                        return Err(PageError(AppError::field(
-                            "upload",
-                            format!(
-                                "The files come to more than {} MB, the limit for a message. Nothing was sent.",
-                                max / (1024 * 1024)
-                            ),
-                        ))
-                        .into_response());
-                    }
-                    data.extend_from_slice(&chunk);
-                }
-                // An empty file input still sends a part with no name and no bytes.
-                if filename.is_empty() && data.is_empty() {
-                    continue;
-                }
-                files.push(Upload {
-                    filename,
-                    content_type,
-                    data,
-                });
-            }
-        } else {
-            let bytes = body_bytes(Request::from_parts(parts, body))
-                .await
-                .map_err(|e| PageError(e).into_response())?;
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
-            fields.extend(pairs);
-        }
+        let (fields, files) = read_form_with_files(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| PageError(e).into_response())?;
         let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
         if !same_token(sent, &who.csrf) {
             tracing::info!(
@@ -266,6 +274,40 @@ impl FromRequest<AppState> for UploadForm {
             .into_response());
         }
         Ok(UploadForm { who, fields, files })
+    }
+}
+
+/// A `multipart/form-data` API request from a bearer-token holder: text
+/// fields and files, under the same size limit as page uploads.
+pub struct ApiUpload {
+    pub actor: Actor,
+    pub fields: Fields,
+    pub files: Vec<Upload>,
+}
+
+impl FromRequest<AppState> for ApiUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ApiActor(actor) = ApiActor::from_request_parts(&mut parts, state).await?;
+        let is_multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            return Err(ApiError(AppError::field(
+                "body",
+                "Send the files as multipart/form-data.",
+            )));
+        }
+        let (fields, files) = read_form_with_files(Request::from_parts(parts, body), state).await?;
+        Ok(ApiUpload {
+            actor,
+            fields,
+            files,
+        })
     }
 }
 

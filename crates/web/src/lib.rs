@@ -74,6 +74,35 @@ pub(crate) fn original_response(channel: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A stored file as a download: always `application/octet-stream` with its
+/// name, never rendered in the site's origin.
+pub(crate) fn file_download(filename: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(['"', '\\'], "_")
+    );
+    let disposition = axum::http::HeaderValue::from_str(&disposition)
+        .unwrap_or(axum::http::HeaderValue::from_static("attachment"));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The `{attachment}` segment of a path, as a number.
+pub(crate) fn attachment_param(raw: &axum::extract::RawPathParams) -> Option<i64> {
+    raw.iter()
+        .find(|(k, _)| *k == "attachment")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),

@@ -135,6 +135,7 @@ fn notice(code: &Option<String>) -> Option<String> {
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
         "comment" => "Comment added.",
+        "files" => "Added to the history, with the files.",
         _ => return None,
     };
     Some(text.to_owned())
@@ -682,6 +683,9 @@ struct TimelineRow {
     body: String,
     changes: Vec<(String, String, String)>,
     correspondence: Option<i64>,
+    /// A note, call, meeting, post or document kept with files: its text is
+    /// shown in full, with a link to the files.
+    record: bool,
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -695,6 +699,8 @@ fn kind_label(kind: &str) -> &'static str {
         "call" => "Phone call",
         "meeting" => "Meeting",
         "visit" => "Visit",
+        "post" => "Post received",
+        "document" => "Document",
         "person_added" => "Person added",
         "email_in" => "Email received",
         "email_out" => "Email sent",
@@ -725,6 +731,8 @@ fn timeline_rows(entries: Vec<TimelineEntry>, show_case: bool) -> Vec<TimelineRo
                 })
                 .unwrap_or_default();
             TimelineRow {
+                record: t.correspondence_id.is_some()
+                    && NOTE_KINDS.iter().any(|(k, _)| *k == t.kind),
                 kind_label: kind_label(&t.kind),
                 kind: t.kind,
                 iso: iso(t.at),
@@ -1310,6 +1318,7 @@ struct CasePage {
     can_note: bool,
     errors: FieldErrors,
     correspondence: Vec<MailRow>,
+    max_upload_mb: usize,
 }
 
 async fn case_view(
@@ -1353,6 +1362,7 @@ async fn case_view(
         timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
         errors,
         correspondence,
+        max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
         k: CaseDetail {
             id: k.id,
             status_label: k.status().label(),
@@ -1437,17 +1447,35 @@ async fn case_assign(
     }
 }
 
-async fn case_note(State(s): State<AppState>, Id(id): Id, form: CsrfForm<NoteForm>) -> PageResult {
-    match cases::add_note(
-        &s.app,
-        &form.who.actor,
-        id,
-        &form.data.kind,
-        &form.data.body,
-    )
-    .await
-    {
-        Ok(()) => Ok(see(format!("/cases/{id}?notice=note#history-h"))),
+/// A note, logged call, meeting or visit, or post or a document, with or
+/// without files.
+async fn case_note(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
+    let (kind, body) = (field("kind"), field("body"));
+    let result = if form.files.is_empty() {
+        cases::add_note(&s.app, &form.who.actor, id, &kind, &body)
+            .await
+            .map(|()| "note")
+    } else {
+        let files = form
+            .files
+            .into_iter()
+            .map(|u| cases::CaseFile {
+                filename: u.filename,
+                content_type: u.content_type,
+                data: u.data,
+            })
+            .collect();
+        cases::add_record(&s.app, &form.who.actor, id, &kind, &body, files)
+            .await
+            .map(|_| "files")
+    };
+    match result {
+        Ok(code) => Ok(see(format!("/cases/{id}?notice={code}#history-h"))),
         Err(e) => case_with_errors(&s, &form.who, id, e).await,
     }
 }
@@ -1915,6 +1943,9 @@ struct MessageDetail {
     raw_size: String,
     constituent_id: i64,
     is_letter: bool,
+    /// For a note, call, meeting, post or document kept with files: what it
+    /// is ("Letter received by post"); empty for email and letters.
+    record_label: &'static str,
     /// Letters: `awaiting` approval, `approved`, or empty.
     approval: String,
     printed: String,
@@ -2031,9 +2062,9 @@ pub(crate) async fn correspondence_view(
     } else {
         Vec::new()
     };
-    let reply_case = m
-        .case_id
-        .filter(|_| m.direction == "in" && who.actor.role.can(Action::EditCase));
+    let reply_case = m.case_id.filter(|_| {
+        m.direction == "in" && m.channel == "email" && who.actor.role.can(Action::EditCase)
+    });
     let state_label = match m.state.as_str() {
         "intake" => "Waiting in the intake inbox",
         "no_action" => "No action needed",
@@ -2075,6 +2106,11 @@ pub(crate) async fn correspondence_view(
             has_html: m.body_html.is_some(),
             raw_size: human_size(m.raw_size),
             is_letter: m.channel == "letter",
+            record_label: NOTE_KINDS
+                .iter()
+                .find(|(k, _)| *k == m.channel)
+                .map(|(_, l)| *l)
+                .unwrap_or(""),
             constituent_id: m.constituent_id.unwrap_or(0),
             approval: m.approval,
             printed: m.printed_at.map(when).unwrap_or_default(),
@@ -2129,30 +2165,9 @@ async fn correspondence_attachment(
     Id(id): Id,
     raw: axum::extract::RawPathParams,
 ) -> PageResult {
-    let attachment: i64 = raw
-        .iter()
-        .find(|(k, _)| *k == "attachment")
-        .and_then(|(_, v)| v.parse().ok())
-        .ok_or(PageError(AppError::NotFound))?;
+    let attachment = crate::attachment_param(&raw).ok_or(PageError(AppError::NotFound))?;
     let (a, bytes) = mail::attachment(&s.app, &who.actor, id, attachment).await?;
-    // Always a download, never rendered in the page's origin.
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        a.filename.replace(['"', '\\'], "_")
-    );
-    let disposition =
-        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::file_download(&a.filename, bytes))
 }
 
 #[derive(Deserialize, Default)]

@@ -77,6 +77,29 @@ struct Ids {
     sensitive: i64,
     user: i64,
     campaign: i64,
+    /// A file kept on the ordinary case: (record id, attachment id).
+    file: (i64, i64),
+    /// A file kept on the sensitive case.
+    sensitive_file: (i64, i64),
+}
+
+/// Keeps a small file on a case (as the office manager); returns the
+/// record's id and the file's attachment id.
+async fn keep_file(t: &TestApp, manager: &TestUser, case: i64) -> (i64, i64) {
+    let actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    let file = casework_app::cases::CaseFile {
+        filename: "scan.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: b"%PDF-1.4 scanned".to_vec(),
+    };
+    let record =
+        casework_app::cases::add_record(&t.app, &actor, case, "post", "Scanned letter", vec![file])
+            .await
+            .unwrap();
+    let attachment = t.app.store.attachments(record).await.unwrap()[0].id;
+    (record, attachment)
 }
 
 async fn setup(t: &TestApp, office: i64) -> Ids {
@@ -121,12 +144,20 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
         sensitive,
         user: holder.id,
         campaign,
+        file: keep_file(t, &manager, case).await,
+        sensitive_file: keep_file(t, &manager, sensitive).await,
     }
 }
 
 enum Via {
     Api(Method, String, Option<Value>),
     Page(Method, String, Vec<(&'static str, String)>),
+    /// A `multipart/form-data` post with one small file: to the API with
+    /// the bearer token, or as a page form with the CSRF token.
+    Upload {
+        api: bool,
+        path: String,
+    },
 }
 
 fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
@@ -135,6 +166,9 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let s = ids.sensitive;
     let u = ids.user;
     let g = ids.campaign;
+    let (r, a) = ids.file;
+    let (rs, as_) = ids.sensitive_file;
+    let upload = |api: bool, path: String| Via::Upload { api, path };
     let api = |m: Method, p: String, b: Option<Value>| Via::Api(m, p, b);
     let page = |p: String| Via::Page(Method::GET, p, Vec::new());
     let form = |p: String, f: Vec<(&'static str, String)>| Via::Page(Method::POST, p, f);
@@ -272,6 +306,44 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page(format!("/cases/{s}")), Rule::Sensitive(200), true),
+        (
+            upload(true, format!("/api/v1/cases/{k}/documents")),
+            Rule::Intake(201),
+            true,
+        ),
+        (
+            upload(false, format!("/cases/{k}/notes")),
+            Rule::Intake(303),
+            true,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/correspondence/{r}/attachments/{a}"),
+                None,
+            ),
+            Rule::All(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{r}/attachments/{a}")),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/correspondence/{rs}/attachments/{as_}"),
+                None,
+            ),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{rs}/attachments/{as_}")),
+            Rule::Sensitive(200),
+            true,
+        ),
         (page("/account".into()), Rule::All(200), false),
         (page("/admin/users".into()), Rule::AdminOnly(200), false),
         (page("/admin/users/new".into()), Rule::AdminOnly(200), false),
@@ -368,6 +440,24 @@ async fn call(t: &TestApp, user: &TestUser, browser: &Browser, csrf: &str, via: 
             form.push(("csrf", csrf));
             browser.post(path, &form).await.status.as_u16()
         }
+        Via::Upload { api, path } => {
+            let form = reqwest::multipart::Form::new()
+                .text("kind", "document")
+                .text("body", "x")
+                .text("csrf", csrf.to_owned())
+                .part(
+                    "files",
+                    reqwest::multipart::Part::bytes(b"file".to_vec()).file_name("x.txt"),
+                );
+            let req = if *api {
+                reqwest::Client::new()
+                    .post(format!("{}{path}", browser.base))
+                    .bearer_auth(&user.token)
+            } else {
+                browser.client.post(format!("{}{path}", browser.base))
+            };
+            req.multipart(form).send().await.unwrap().status().as_u16()
+        }
     }
 }
 
@@ -420,5 +510,8 @@ fn describe(via: &Via) -> String {
     match via {
         Via::Api(m, p, _) => format!("{m} {p}"),
         Via::Page(m, p, _) => format!("page {m} {p}"),
+        Via::Upload { api, path } => {
+            format!("{} upload {path}", if *api { "API" } else { "page" })
+        }
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod authz;
 mod campaigns;
 mod cli;
+mod documents;
 mod fuzz;
 mod imap;
 mod letters;

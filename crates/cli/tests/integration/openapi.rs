@@ -43,6 +43,40 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         json!({"body": "hello"}),
     )
     .await;
+    // Files to send with a multipart request, and a file kept on the case.
+    let files = || {
+        reqwest::multipart::Form::new().text("kind", "post").part(
+            "files",
+            reqwest::multipart::Part::bytes(b"scan".to_vec()).file_name("scan.pdf"),
+        )
+    };
+    let upload = |path: String| {
+        let (base, token) = (t.base.clone(), cw.token.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .multipart(files())
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap();
+            crate::harness::Reply {
+                status,
+                body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            }
+        }
+    };
+    let kept = upload(format!("/api/v1/cases/{}/documents", case["id"])).await;
+    assert_eq!(kept.status, StatusCode::CREATED, "{:?}", kept.body);
+    let record = kept.body["id"].as_i64().unwrap();
+    let attachment = api
+        .get(&format!("/api/v1/correspondence/{record}"))
+        .await
+        .body["attachments"][0]["id"]
+        .as_i64()
+        .unwrap();
     let mail = |n: u32| {
         casework_app::mail::RawMessage {
         source: format!("doc{n}"),
@@ -146,6 +180,25 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
             };
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = match path.as_str() {
+                "/api/v1/cases/{id}/documents" => upload(concrete.clone()).await,
+                "/api/v1/correspondence/{id}/attachments/{attachment}" => {
+                    let url = format!(
+                        "{}/api/v1/correspondence/{record}/attachments/{attachment}",
+                        t.base
+                    );
+                    let res = reqwest::Client::new()
+                        .get(url)
+                        .bearer_auth(&cw.token)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status();
+                    assert_eq!(res.bytes().await.unwrap().as_ref(), b"scan");
+                    crate::harness::Reply {
+                        status,
+                        body: Value::Null,
+                    }
+                }
                 "/api/v1/campaigns/{id}/merge" => {
                     api.send(
                         m,
@@ -226,6 +279,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/intake/{id}/no-action",
         "GET /api/v1/correspondence/{id}",
         "GET /api/v1/correspondence/{id}/raw",
+        "POST /api/v1/cases/{id}/documents",
+        "GET /api/v1/correspondence/{id}/attachments/{attachment}",
         "GET /api/v1/campaigns",
         "GET /api/v1/campaigns/{id}",
         "GET /api/v1/campaigns/{id}/messages",
