@@ -17,7 +17,8 @@ pub struct Config {
     pub listen: String,
     /// Set when served over HTTPS (directly or behind a proxy): cookies get `Secure`, pages HSTS.
     pub secure_cookies: bool,
-    /// Largest number of database connections per app server.
+    /// Largest number of database connections per app server (on SQLite,
+    /// readers are also capped at two per core, at most 8, plus one writer).
     pub max_connections: u32,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,

@@ -9,6 +9,7 @@ use serde_json::json;
 
 on_both_backends!(
     a_caseworker_signs_in_and_sees_their_cases,
+    the_case_filters_offer_each_category_and_agency_in_use_once,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
     repeated_failures_lock_the_account_for_a_while,
     a_forged_form_is_refused_and_changes_nothing,
@@ -546,4 +547,45 @@ async fn an_idle_session_expires_and_sends_the_person_to_sign_in() {
     let next = b.get("/cases").await;
     assert_eq!(next.status, StatusCode::SEE_OTHER);
     assert!(next.location.starts_with("/login"));
+}
+
+async fn the_case_filters_offer_each_category_and_agency_in_use_once(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let p = api.constituent("Filter", "Menus").await;
+    for (category, agency) in [
+        ("Tax", "Revenue Agency"),
+        ("Housing", "City Housing"),
+        ("Housing", "Revenue Agency"),
+        ("", ""),
+        ("Benefits", "City Housing"),
+    ] {
+        api.case(p, json!({"category": category, "agency": agency}))
+            .await;
+    }
+    // Another office's categories are not offered here.
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::Caseworker).await;
+    let sapi = t.api(&stranger);
+    let q = sapi.constituent("Other", "Person").await;
+    sapi.case(q, json!({"category": "Aardvarks", "agency": "Zoo Board"}))
+        .await;
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let html = b.get("/cases").await.html;
+    let options = |id: &str| -> Vec<String> {
+        let start = html.find(&format!("<select id=\"{id}\"")).expect(id);
+        let end = start + html[start..].find("</select>").unwrap();
+        html[start..end]
+            .split("<option")
+            .skip(2) // the select itself and "Any"
+            .map(|o| {
+                let text = &o[o.find('>').unwrap() + 1..];
+                text.split('<').next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(options("category"), ["Benefits", "Housing", "Tax"]);
+    assert_eq!(options("agency"), ["City Housing", "Revenue Agency"]);
 }
