@@ -346,7 +346,9 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
     let record = NewLetter {
         case_id: case.id,
         constituent_id: case.constituent_id,
-        dedupe_key: key.clone(),
+        // Every letter made is its own record, even when its PDF is the
+        // same as an earlier one's (the same letter made twice on a case).
+        dedupe_key: format!("letter:{}:{}", key, hex::encode(rand::random::<[u8; 8]>())),
         subject: title,
         body_text: body,
         pdf_blob: key,
@@ -395,8 +397,25 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
 /// Letters not yet printed, on cases the actor can see.
 pub async fn print_queue(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
     actor.require(Action::EditCase)?;
+    let items = app.store.letters_to_print(actor.office_id).await?;
+    visible_letters(app, actor, items).await
+}
+
+/// The 50 letters printed most recently, newest first, on cases the actor
+/// can see: a batch lost in the printer can be printed again.
+pub async fn recently_printed(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
+    actor.require(Action::EditCase)?;
+    let items = app.store.letters_printed(actor.office_id, 50).await?;
+    visible_letters(app, actor, items).await
+}
+
+async fn visible_letters(
+    app: &App,
+    actor: &Actor,
+    items: Vec<PrintItem>,
+) -> AppResult<Vec<PrintItem>> {
     let mut out = Vec::new();
-    for item in app.store.letters_to_print(actor.office_id).await? {
+    for item in items {
         match item.case_id {
             Some(k) if crate::cases::get(app, actor, k).await.is_err() => {}
             _ => out.push(item),

@@ -48,6 +48,7 @@ pub struct PrintItem {
     pub recipient: String,
     pub created_at: i64,
     pub approval: String,
+    pub printed_at: Option<i64>,
 }
 
 /// A file on a case that can be sent with an email.
@@ -272,11 +273,27 @@ impl Store {
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
-                 c.received_at AS created_at, c.approval FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
+                 c.received_at AS created_at, c.approval, c.printed_at FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
                  WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NULL \
                  ORDER BY c.received_at, c.id LIMIT 500",
             )
             .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Letters printed most recently, newest first (to print again).
+    pub async fn letters_printed(&self, office_id: i64, limit: i64) -> Result<Vec<PrintItem>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
+                 c.received_at AS created_at, c.approval, c.printed_at FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
+                 WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NOT NULL \
+                 ORDER BY c.printed_at DESC, c.id DESC LIMIT $2",
+            )
+            .bind(office_id)
+            .bind(limit)
             .fetch_all(pool)
             .await?)
         })

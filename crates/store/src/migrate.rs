@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_comments.sql"),
         postgres: include_str!("../migrations/postgres/0008_comments.sql"),
     },
+    Migration {
+        version: 9,
+        name: "printed letters",
+        sqlite: include_str!("../migrations/sqlite/0009_printed_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0009_printed_letters.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

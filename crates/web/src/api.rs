@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             get(correspondence_attachment),
         )
         .merge(crate::api_campaigns::routes())
+        .merge(crate::api_letters::routes())
         .fallback(not_found)
 }
 
@@ -810,6 +811,7 @@ impl Modify for BearerAuth {
           list_cases, create_case, get_case, patch_case, case_timeline, add_case_note, case_correspondence,
           list_intake, file_intake, intake_no_action, get_correspondence, raw_correspondence, send_case_email, create_case_letter,
           add_case_document, correspondence_attachment,
+          crate::api_letters::list_letters, crate::api_letters::print_letters, crate::api_letters::approve_letter,
           crate::api_campaigns::list_campaigns, crate::api_campaigns::get_campaign, crate::api_campaigns::campaign_messages,
           crate::api_campaigns::rename_campaign, crate::api_campaigns::merge_campaign, crate::api_campaigns::split_campaign,
           crate::api_campaigns::campaign_no_action, crate::api_campaigns::save_campaign_reply,

@@ -34,6 +34,21 @@ struct Row {
     recipient: String,
     created: String,
     awaiting: bool,
+    printed: String,
+}
+
+impl From<casework_app::store::PrintItem> for Row {
+    fn from(i: casework_app::store::PrintItem) -> Self {
+        Row {
+            id: i.id,
+            case: i.case_id.zip(i.case_reference),
+            subject: i.subject,
+            recipient: i.recipient,
+            created: when(i.created_at),
+            awaiting: i.approval == "awaiting",
+            printed: i.printed_at.map(when).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -43,6 +58,8 @@ struct QueuePage {
     notice: Option<String>,
     csrf: String,
     rows: Vec<Row>,
+    /// Printed recently, newest first, to print again.
+    printed: Vec<Row>,
     errors: FieldErrors,
 }
 
@@ -52,21 +69,13 @@ async fn queue_view(
     errors: FieldErrors,
 ) -> Result<QueuePage, PageError> {
     let items = letters::print_queue(&s.app, &who.actor).await?;
+    let printed = letters::recently_printed(&s.app, &who.actor).await?;
     Ok(QueuePage {
         nav: nav(who, "letters"),
         notice: None,
         csrf: who.csrf.clone(),
-        rows: items
-            .into_iter()
-            .map(|i| Row {
-                id: i.id,
-                case: i.case_id.zip(i.case_reference),
-                subject: i.subject,
-                recipient: i.recipient,
-                created: when(i.created_at),
-                awaiting: i.approval == "awaiting",
-            })
-            .collect(),
+        rows: items.into_iter().map(Row::from).collect(),
+        printed: printed.into_iter().map(Row::from).collect(),
         errors,
     })
 }

@@ -4,6 +4,7 @@
 
 mod api;
 mod api_campaigns;
+mod api_letters;
 mod campaign_pages;
 mod error;
 mod extract;

@@ -81,6 +81,8 @@ struct Ids {
     file: (i64, i64),
     /// A file kept on the sensitive case.
     sensitive_file: (i64, i64),
+    /// A letter on the ordinary case (needing no approval).
+    letter: i64,
 }
 
 /// Keeps a small file on a case (as the office manager); returns the
@@ -146,6 +148,15 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
         campaign,
         file: keep_file(t, &manager, case).await,
         sensitive_file: keep_file(t, &manager, sensitive).await,
+        letter: api
+            .post(
+                &format!("/api/v1/cases/{case}/letters"),
+                json!({"body": "Dear Matrix,"}),
+            )
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap(),
     }
 }
 
@@ -401,6 +412,36 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page("/letters".into()), Rule::Casework(200), false),
+        (
+            api(Method::GET, "/api/v1/letters".into(), None),
+            Rule::Casework(200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/letters?printed=true".into(), None),
+            Rule::Casework(200),
+            false,
+        ),
+        // Nothing chosen: refused for those who may print, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                "/api/v1/letters/print".into(),
+                Some(json!({"ids": []})),
+            ),
+            Rule::Casework(422),
+            false,
+        ),
+        // Needs no approval: approvers are told so, the rest are forbidden.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/letters/{}/approve", ids.letter),
+                None,
+            ),
+            Rule::Approver(422),
+            true,
+        ),
         // Nothing ticked: refused for those who may print, forbidden to the rest.
         (
             form("/letters/print".into(), vec![]),

@@ -12,6 +12,7 @@ on_both_backends!(
     a_merge_field_without_a_value_is_refused_naming_the_field,
     templates_are_edited_with_a_preview_by_managers_only,
     letters_signed_by_the_representative_wait_for_approval_and_print_in_one_batch,
+    the_api_lists_approves_and_prints_letters_and_printed_ones_print_again,
 );
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -410,4 +411,169 @@ async fn letters_signed_by_the_representative_wait_for_approval_and_print_in_one
         .post("/letters/print", &[("csrf", &sq.csrf()), (&fb, "on")])
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let rep = t.user(office, Role::Representative).await;
+    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    casework_app::letters::save_template(
+        &t.app,
+        &manager_actor,
+        None,
+        0,
+        "Signed",
+        "From your representative",
+        "Dear {{ constituent.first_name }},\n\nI have written to the minister.",
+        true,
+    )
+    .await
+    .unwrap();
+    let api = t.api(&cw);
+    let person = api.constituent("Cora", "Vance").await;
+    let k = api.case(person, json!({"title": "Pension"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let signed = api
+        .post(
+            &format!("/api/v1/cases/{k}/letters"),
+            json!({"template": "Signed"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+
+    let print = |who: &crate::harness::TestUser, ids: serde_json::Value| {
+        let (base, token) = (t.base.clone(), who.token.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/api/v1/letters/print"))
+                .bearer_auth(token)
+                .json(&json!({ "ids": ids }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The same letter made twice is two letters (not a clash of identical PDFs).
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = api
+            .post(
+                &format!("/api/v1/cases/{k}/letters"),
+                json!({"body": "Dear Cora,\n\nA copy for your records."}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    assert_ne!(ids[0], ids[1]);
+    let copies = print(&cw, json!(ids)).await;
+    assert_eq!(copies.status(), StatusCode::OK);
+
+    // The queue, through the API: the letter waits for approval.
+    let queue = api.get("/api/v1/letters").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert_eq!(queue.body["items"][0]["id"], signed);
+    assert_eq!(queue.body["items"][0]["approval"], "awaiting");
+    assert!(queue.body["items"][0]["printed_at"].is_null());
+    let refused = print(&cw, json!([signed])).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("waiting for approval")
+    );
+
+    // Approval: not by a caseworker; by the representative, once.
+    let r = api
+        .post(&format!("/api/v1/letters/{signed}/approve"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let rapi = t.api(&rep);
+    let r = rapi
+        .post(&format!("/api/v1/letters/{signed}/approve"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["status"], "approved");
+    let r = rapi
+        .post(&format!("/api/v1/letters/{signed}/approve"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Printed through the API: a PDF with the letter, and it leaves the queue.
+    let res = print(&cw, json!([signed])).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&res.bytes().await.unwrap());
+    assert!(text.contains("I have written to the minister"), "{text}");
+    assert_eq!(
+        api.get("/api/v1/letters").await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let printed = api.get("/api/v1/letters?printed=true").await.body;
+    assert_eq!(printed["items"][0]["id"], signed);
+    let first_print = printed["items"][0]["printed_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Printed again from the letters page's "Printed recently" list.
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let page = b.get("/letters").await;
+    assert!(page.html.contains("Printed recently"), "{}", page.html);
+    assert!(page.html.contains("Print the ticked letters again"));
+    let field = format!("letter_{signed}");
+    let res = b
+        .client
+        .post(format!("{}/letters/print", b.base))
+        .form(&[("csrf", page.csrf().as_str()), (field.as_str(), "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(pdf_text(&res.bytes().await.unwrap()).contains("I have written to the minister"));
+    let again = api.get("/api/v1/letters?printed=true").await.body;
+    // Three printed letters (the two copies and this one), this one newest.
+    assert_eq!(again["items"].as_array().unwrap().len(), 3);
+    assert_eq!(again["items"][0]["id"], signed);
+    assert!(again["items"][0]["printed_at"].as_str().unwrap() >= first_print.as_str());
+
+    // Refusals: nothing chosen, a letter of another office, a volunteer,
+    // and an unreadable body.
+    let res = print(&cw, json!([])).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::OfficeManager).await;
+    assert_eq!(
+        print(&stranger, json!([signed])).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.api(&stranger)
+            .post(&format!("/api/v1/letters/{signed}/approve"), json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let volunteer = t.user(office, Role::Volunteer).await;
+    assert_eq!(
+        t.api(&volunteer).get("/api/v1/letters").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = api
+        .post("/api/v1/letters/print", json!({"ids": "all"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -77,6 +77,34 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         .body["attachments"][0]["id"]
         .as_i64()
         .unwrap();
+    // A letter to print, and one signed by the representative to approve.
+    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    casework_app::letters::save_template(
+        &t.app,
+        &manager_actor,
+        None,
+        0,
+        "Signed",
+        "From your representative",
+        "Dear {{ constituent.first_name }},",
+        true,
+    )
+    .await
+    .unwrap();
+    let letter = |body: Value| {
+        let api = &api;
+        let path = format!("/api/v1/cases/{}/letters", case["id"]);
+        async move {
+            let r = api.post(&path, body).await;
+            r.body["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{:?}", r.body))
+        }
+    };
+    let to_print = letter(json!({"body": "Dear Open,"})).await;
+    let to_approve = letter(json!({"template": "Signed"})).await;
     let mail = |n: u32| {
         casework_app::mail::RawMessage {
         source: format!("doc{n}"),
@@ -174,6 +202,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                     None
                 }
                 ("post", "/api/v1/campaigns/{id}/reply/send") => None,
+                ("post", "/api/v1/letters/print") => Some(json!({"ids": [to_print]})),
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
                 _ => None,
@@ -238,6 +267,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                         manager_api.send(m, &concrete, body, &[]).await
                     }
                 }
+                "/api/v1/letters/{id}/approve" => {
+                    let path = format!("/api/v1/letters/{to_approve}/approve");
+                    manager_api.send(m, &path, None, &[]).await
+                }
                 _ => api.send(m, &concrete, body, &[]).await,
             };
             assert!(
@@ -281,6 +314,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/correspondence/{id}/raw",
         "POST /api/v1/cases/{id}/documents",
         "GET /api/v1/correspondence/{id}/attachments/{attachment}",
+        "GET /api/v1/letters",
+        "POST /api/v1/letters/print",
+        "POST /api/v1/letters/{id}/approve",
         "GET /api/v1/campaigns",
         "GET /api/v1/campaigns/{id}",
         "GET /api/v1/campaigns/{id}/messages",

@@ -1,0 +1,143 @@
+//! The letters part of the JSON API: the print queue, letters printed
+//! recently, printing a batch as one PDF, and approving a letter signed by
+//! the representative.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use casework_app::letters;
+use casework_app::store::PrintItem;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::ErrorBody;
+use crate::error::ApiError;
+use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
+use crate::fmt::iso;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/letters", get(list_letters))
+        .route("/letters/print", post(print_letters))
+        .route("/letters/{id}/approve", post(approve_letter))
+}
+
+/// A letter to print, or printed.
+#[derive(Serialize, ToSchema)]
+pub struct LetterOut {
+    /// The letter's correspondence id (its PDF: `/api/v1/correspondence/{id}/raw`).
+    id: i64,
+    case_id: Option<i64>,
+    case_reference: Option<String>,
+    subject: String,
+    recipient: String,
+    created_at: String,
+    /// `awaiting` (signed by the representative, not yet approved),
+    /// `approved`, or empty (no approval needed).
+    approval: String,
+    /// When it was last printed; absent if never.
+    printed_at: Option<String>,
+}
+
+impl From<PrintItem> for LetterOut {
+    fn from(i: PrintItem) -> Self {
+        LetterOut {
+            id: i.id,
+            case_id: i.case_id,
+            case_reference: i.case_reference,
+            subject: i.subject,
+            recipient: i.recipient,
+            created_at: iso(i.created_at),
+            approval: i.approval,
+            printed_at: i.printed_at.map(iso),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LetterList {
+    items: Vec<LetterOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LettersQuery {
+    /// `false` (default): letters not yet printed, oldest first (up to 500);
+    /// `true`: the 50 printed most recently, newest first.
+    #[serde(default)]
+    printed: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/letters", tag = "correspondence", params(LettersQuery),
+    responses((status = 200, body = LetterList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn list_letters(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<LettersQuery>,
+) -> ApiResult<axum::Json<LetterList>> {
+    let items = if q.printed {
+        letters::recently_printed(&s.app, &a).await?
+    } else {
+        letters::print_queue(&s.app, &a).await?
+    };
+    Ok(axum::Json(LetterList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrintIn {
+    /// The letters to print (1–500), in this order of their cases' letters;
+    /// printed letters may be printed again.
+    ids: Vec<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/letters/print", tag = "correspondence", request_body = PrintIn,
+    responses((status = 200, description = "One PDF, each letter on its own pages; the letters are marked printed", content_type = "application/pdf"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn print_letters(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(req): ApiJson<PrintIn>,
+) -> ApiResult<Response> {
+    let mut ids = req.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    let pdf = letters::print(&s.app, &a, &ids).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"letters-{}.pdf\"", ids.len()),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovedOut {
+    /// `approved`.
+    status: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/letters/{id}/approve", tag = "correspondence", params(("id" = i64, Path)),
+    responses((status = 200, body = ApprovedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn approve_letter(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<ApprovedOut>> {
+    letters::approve(&s.app, &a, id).await?;
+    Ok(axum::Json(ApprovedOut {
+        status: "approved".into(),
+    }))
+}
