@@ -464,7 +464,8 @@ async fn add_case_note(
 #[derive(Serialize, ToSchema)]
 pub struct CorrespondenceSummaryOut {
     id: i64,
-    /// `in` or `out`.
+    /// `in` or `out`; `internal` for the office's own record of a call,
+    /// meeting or visit kept with files.
     direction: String,
     /// `email`, `letter`, or for files kept on a case `post`, `document`,
     /// `note`, `call`, `meeting` or `visit`.
