@@ -786,6 +786,27 @@ async function scenario(browser, base, sink) {
   const history = page.getByRole('region', { name: 'History' });
   await expectText(history.getByRole('listitem').filter({ hasText: note }), note, 'note in the history');
 
+  log('Step 4b: keep a scanned letter on the case');
+  await page.getByLabel('Kind').selectOption({ label: 'Letter received by post' });
+  await page.getByLabel('Note', { exact: true }).fill(`Letter from the landlord (${stamp}), scanned.`);
+  await page.getByLabel('Files (optional)').setInputFiles({
+    name: 'landlord-letter.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4 scanned letter'),
+  });
+  await navigate(page, 'keep files', () => page.getByRole('button', { name: 'Add to history' }).click());
+  await expectText(page.getByRole('status'), 'Added to the history, with the files.', 'files notice');
+  await expectText(
+    history.getByRole('listitem').filter({ hasText: 'landlord-letter.pdf' }),
+    'Files: landlord-letter.pdf',
+    'files in the history',
+  );
+  await navigate(page, 'the kept files', () => history.getByRole('link', { name: 'Open the files' }).first().click());
+  check(/^\/correspondence\/\d+$/.test(path_(page)), `expected the record's page, got ${page.url()}`);
+  await expectText(definition(page, 'What'), 'Letter received by post', 'kind of record');
+  await expectText(page.getByRole('link', { name: 'landlord-letter.pdf' }), 'landlord-letter.pdf', 'link to the file');
+  await navigate(page, 'back to the case', () => page.getByRole('link', { name: 'Back to the case' }).click());
+
   log('Step 5: change the status to Open');
   await page.getByLabel('Change status').selectOption({ label: 'Open' });
   await navigate(page, 'change status', () => page.getByRole('button', { name: 'Change status' }).click());
