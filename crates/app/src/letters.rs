@@ -42,6 +42,17 @@ pub fn date_in_words(ms: i64) -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// "7 December 2026" for "2026-12-07"; anything else as it is.
+fn iso_date_in_words(d: &str) -> String {
+    let parts: Vec<u32> = d.split('-').filter_map(|p| p.parse().ok()).collect();
+    match parts[..] {
+        [year, month @ 1..=12, day @ 1..=31] => {
+            format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+        }
+        _ => d.to_owned(),
+    }
+}
+
 pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<String> {
     Ok(app
         .store
@@ -78,6 +89,12 @@ pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<Me
             title: case.title.clone(),
             agency: case.agency.clone(),
             category: case.category.clone(),
+            opened: date_in_words(case.opened_at),
+            review_date: case
+                .review_date
+                .as_deref()
+                .map(iso_date_in_words)
+                .unwrap_or_default(),
         },
         caseworker: NameField {
             name: case
@@ -201,6 +218,8 @@ pub fn sample_fields() -> MergeFields {
             title: "Passport delayed".into(),
             agency: "Passport Program".into(),
             category: "Passports".into(),
+            opened: "2 November 2026".into(),
+            review_date: "7 December 2026".into(),
         },
         caseworker: NameField {
             name: "Sam Caseworker".into(),
@@ -332,13 +351,19 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
     let mut note = format!("Letter: {title}");
     let approver = matches!(actor.role, Role::Representative | Role::OfficeManager);
-    let (approval, approved_by) = match (signed_by_rep, approver) {
+    // A letter signed by the representative, or any letter on a sensitive
+    // case, goes out only once an office manager or the representative
+    // has approved it (theirs are approved as they make them).
+    let needs_approval = signed_by_rep || case.sensitive;
+    let (approval, approved_by) = match (needs_approval, approver) {
         (false, _) => ("", None),
         (true, true) => ("approved", Some(actor.user_id)),
         (true, false) => {
-            note.push_str(
-                " (signed by the representative: waiting for approval before it is printed)",
-            );
+            note.push_str(if signed_by_rep {
+                " (signed by the representative: waiting for approval before it is printed)"
+            } else {
+                " (sensitive case: waiting for approval before it is printed)"
+            });
             ("awaiting", None)
         }
     };
@@ -497,5 +522,7 @@ mod tests {
         assert_eq!(super::date_in_words(1_795_651_200_000), "26 November 2026");
         assert_eq!(super::date_in_words(0), "1 January 1970");
         assert_eq!(super::date_in_words(951_782_400_000), "29 February 2000");
+        assert_eq!(super::iso_date_in_words("2026-12-07"), "7 December 2026");
+        assert_eq!(super::iso_date_in_words("soon"), "soon");
     }
 }

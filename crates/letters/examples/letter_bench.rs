@@ -22,6 +22,7 @@ fn main() {
             title: "Passport delayed".into(),
             agency: "Passport Program".into(),
             category: "Passports".into(),
+            ..Default::default()
         },
         caseworker: NameField {
             name: "Sam Caseworker".into(),

@@ -34,6 +34,10 @@ pub struct CaseFields {
     pub title: String,
     pub agency: String,
     pub category: String,
+    /// When the case was opened, written out ("26 November 2026").
+    pub opened: String,
+    /// The case's review date, written out; empty if none is set.
+    pub review_date: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -58,6 +62,8 @@ pub const FIELD_NAMES: &[&str] = &[
     "case.title",
     "case.agency",
     "case.category",
+    "case.opened",
+    "case.review_date",
     "caseworker.name",
     "representative.name",
     "office.name",
@@ -106,6 +112,8 @@ fn value_of<'a>(f: &'a MergeFields, name: &str) -> &'a str {
         "case.title" => &f.case.title,
         "case.agency" => &f.case.agency,
         "case.category" => &f.case.category,
+        "case.opened" => &f.case.opened,
+        "case.review_date" => &f.case.review_date,
         "caseworker.name" => &f.caseworker.name,
         "representative.name" => &f.representative.name,
         "office.name" => &f.office.name,

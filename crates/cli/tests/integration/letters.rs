@@ -13,6 +13,7 @@ on_both_backends!(
     templates_are_edited_with_a_preview_by_managers_only,
     letters_signed_by_the_representative_wait_for_approval_and_print_in_one_batch,
     the_api_lists_approves_and_prints_letters_and_printed_ones_print_again,
+    a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge,
 );
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -576,4 +577,98 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
         .post("/api/v1/letters/print", json!({"ids": "all"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Dara", "Quill").await;
+    let k = api
+        .case(
+            person,
+            json!({"sensitivity": "sensitive", "assignee_id": cw.id, "review_date": "2026-12-07"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let body = "Dear {{ constituent.first_name }},\n\nWe opened your case on {{ case.opened }} and will review it on {{ case.review_date }}.";
+    // The caseworker's letter on a sensitive case waits for approval.
+    let r = api
+        .post(&format!("/api/v1/cases/{k}/letters"), json!({"body": body}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let held = r.body["id"].as_i64().unwrap();
+    let queue = api.get("/api/v1/letters").await.body;
+    assert_eq!(queue["items"][0]["id"], held);
+    assert_eq!(queue["items"][0]["approval"], "awaiting");
+    let timeline = api.get(&format!("/api/v1/cases/{k}/timeline")).await.body;
+    assert!(
+        timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["body"]
+                .as_str()
+                .unwrap_or("")
+                .contains("sensitive case: waiting for approval")),
+        "{timeline}"
+    );
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/letters/print", t.base))
+        .bearer_auth(&cw.token)
+        .json(&json!({"ids": [held]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The office manager's own letter there is approved as it is made.
+    let m = t
+        .api(&manager)
+        .post(&format!("/api/v1/cases/{k}/letters"), json!({"body": body}))
+        .await;
+    assert_eq!(m.status, StatusCode::CREATED, "{:?}", m.body);
+    let listed = t.api(&manager).get("/api/v1/letters").await.body;
+    let mine = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == m.body["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(mine["approval"], "approved");
+    // The dates are written out in the letter.
+    let raw = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/correspondence/{}/raw",
+            t.base, m.body["id"]
+        ))
+        .bearer_auth(&manager.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&raw);
+    assert!(text.contains("review it on 7 December 2026"), "{text}");
+    assert!(text.contains("We opened your case on "), "{text}");
+    // A case without a review date: the field is named, nothing is made.
+    let plain = api.case(person, json!({})).await["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{plain}/letters"),
+            json!({"body": body}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("case.review_date"),
+        "{:?}",
+        r.body
+    );
 }
