@@ -255,7 +255,7 @@ pub async fn send_email(
     check(e)?;
     // The reference in the subject brings replies back to this case.
     let tag = format!("[{}]", case.reference);
-    if !subject.contains(&case.reference) {
+    if !subject.contains(&tag) {
         subject = format!("{subject} {tag}");
     }
     let (in_reply_to, references) = match req.reply_to {

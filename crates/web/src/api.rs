@@ -481,6 +481,13 @@ pub struct CorrespondenceSummaryOut {
     unread: bool,
     /// What was wrong with the message when it arrived, if anything.
     problems: String,
+    /// For email sent from a case: `awaiting_approval`, `queued`,
+    /// `sending`, `sent` or `failed`. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<String>,
+    /// For email sent from a case: the mail server's last refusal, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_error: Option<String>,
 }
 
 impl From<CorrespondenceSummary> for CorrespondenceSummaryOut {
@@ -498,6 +505,8 @@ impl From<CorrespondenceSummary> for CorrespondenceSummaryOut {
             received_at: iso(c.received_at),
             unread: c.unread,
             problems: c.problems,
+            delivery: None,
+            delivery_error: None,
         }
     }
 }
@@ -687,8 +696,19 @@ async fn case_correspondence(
     Id(id): Id,
 ) -> ApiResult<axum::Json<CorrespondenceList>> {
     let items = mail::for_case(&s.app, &a, id).await?;
+    let outbox = casework_app::outbox::for_case(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: items
+            .into_iter()
+            .map(|c| {
+                let mut out = CorrespondenceSummaryOut::from(c);
+                if let Some(o) = outbox.iter().find(|o| o.correspondence_id == out.id) {
+                    out.delivery = Some(o.state.clone());
+                    out.delivery_error = Some(o.last_error.clone()).filter(|e| !e.is_empty());
+                }
+                out
+            })
+            .collect(),
         next_cursor: None,
     }))
 }

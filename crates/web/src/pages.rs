@@ -1331,10 +1331,19 @@ async fn case_view(
     let k = cases::get(&s.app, &who.actor, id).await?;
     let people = cases::people(&s.app, &who.actor, id).await?;
     let timeline = cases::timeline(&s.app, &who.actor, id).await?;
+    // Email sent from the case shows how its sending is going, failures too.
+    let outbox = casework_app::outbox::for_case(&s.app, &who.actor, id).await?;
     let correspondence = mail::for_case(&s.app, &who.actor, id)
         .await?
         .iter()
-        .map(MailRow::from)
+        .map(|c| {
+            let mut row = MailRow::from(c);
+            row.delivery = outbox
+                .iter()
+                .find(|o| o.correspondence_id == c.id)
+                .map(|o| (o.state.clone(), outbox_label(o), o.last_error.clone()));
+            row
+        })
         .collect();
     let role = who.actor.role;
     let dash = |v: &str| {
@@ -1846,6 +1855,9 @@ struct MailRow {
     received: String,
     unread: bool,
     problems: String,
+    /// For email sent from a case: its outbox state, what that means, and
+    /// the mail server's last refusal.
+    delivery: Option<(String, String, String)>,
 }
 
 impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
@@ -1858,6 +1870,7 @@ impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
             received: when(c.received_at),
             unread: c.unread,
             problems: c.problems.clone(),
+            delivery: None,
         }
     }
 }

@@ -58,7 +58,8 @@ async fn a_constituent_writes_the_office_replies_and_the_answer_comes_back_to_th
         .as_i64()
         .unwrap();
     // 2. The caseworker replies from the case.
-    let sent = api.post(&format!("/api/v1/cases/{case_id}/emails"), json!({"subject": "Re: My passport", "body": "We have asked the passport office.", "reply_to": incoming})).await;
+    // The bare reference in the subject still gets its [CW-…] tag.
+    let sent = api.post(&format!("/api/v1/cases/{case_id}/emails"), json!({"subject": format!("Re: My passport ({reference})"), "body": "We have asked the passport office.", "reply_to": incoming})).await;
     assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
     assert_eq!(sent.body["state"], "queued");
     assert_eq!(deliver_due(&t.app).await.unwrap(), 1);
@@ -346,6 +347,25 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     assert!(
         page.html.contains("Not sent yet: will try again"),
         "the office sees the status"
+    );
+    // On the case too, with the server's refusal, and in the API.
+    let case_page = b.get(&format!("/cases/{}", case["id"])).await;
+    assert!(
+        case_page.html.contains("Not sent yet: will try again")
+            && case_page.html.contains("did not accept"),
+        "{}",
+        case_page.html
+    );
+    let listed = api
+        .get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
+        .await
+        .body;
+    assert_eq!(listed["items"][0]["delivery"], "queued");
+    assert!(
+        listed["items"][0]["delivery_error"]
+            .as_str()
+            .unwrap()
+            .contains("did not accept")
     );
     // Not due yet: the working server sends nothing until the retry time.
     assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
