@@ -192,9 +192,9 @@ fn prepare(
         }
         if m.bytes.len() > max {
             let reason = format!(
-                "The message is {} MB, over the {} MB limit; the original is kept aside.",
-                m.bytes.len() / (1024 * 1024),
-                max / (1024 * 1024)
+                "The message is {}, over the {} limit; the original is kept aside.",
+                size_in_words(m.bytes.len()),
+                size_in_words(max)
             );
             out.push(Err((m.source, reason, Some(raw_key))));
             continue;
@@ -534,6 +534,16 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Correspondence>
         crate::cases::get(app, actor, case_id).await?;
     }
     Ok(c)
+}
+
+/// "3 MB", or "40 KB" below a megabyte (rounded up, so never "0").
+fn size_in_words(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes.div_ceil(MB))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 /// Opens a message: marks it read for the office.

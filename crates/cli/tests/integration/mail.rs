@@ -17,6 +17,7 @@ on_both_backends!(
     mail_on_a_sensitive_case_is_as_restricted_as_the_case,
     hostile_html_is_sanitised_and_attachments_download_only_for_those_allowed,
     a_caseworker_triages_an_intake_message_into_a_new_constituent_and_case,
+    an_oversized_message_is_kept_aside_and_a_compressed_bomb_is_stored_unexpanded,
 );
 
 /// The shared corpus (see crates/mail/tests/corpus.rs).
@@ -657,4 +658,107 @@ async fn a_caseworker_triages_an_intake_message_into_a_new_constituent_and_case(
         !b.get("/intake").await.html.contains("Work permit renewal"),
         "the inbox is empty again"
     );
+}
+
+async fn an_oversized_message_is_kept_aside_and_a_compressed_bomb_is_stored_unexpanded(t: TestApp) {
+    let small = TestApp::spawn_with(
+        t.backend,
+        casework_app::Settings {
+            max_message_bytes: 256 * 1024,
+            ..casework_app::Settings::default()
+        },
+    )
+    .await;
+    let office = small.office("Office").await;
+    // Over the limit: not stored as mail, reported with the reason, the
+    // original kept byte for byte; importing it again reports it again.
+    let big = format!(
+        "From: big@example.net\r\nSubject: Scans\r\nMessage-ID: <big@example.net>\r\n\r\n{}\r\n",
+        "x".repeat(400 * 1024)
+    )
+    .into_bytes();
+    for _ in 0..2 {
+        let r = ingest(
+            &small.app,
+            office,
+            vec![RawMessage {
+                source: "big.eml".into(),
+                bytes: big.clone(),
+            }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.imported, 0);
+        assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+        assert_eq!(r.rejected[0].0, "big.eml");
+        assert!(
+            r.rejected[0].1.contains("401 KB, over the 256 KB limit")
+                && r.rejected[0].1.contains("kept aside"),
+            "{}",
+            r.rejected[0].1
+        );
+    }
+    let key = casework_mail::sha256_hex(&big);
+    assert_eq!(small.app.blobs.get(&key).unwrap(), big);
+
+    // A compressed bomb: 50 MB of zeros as a 50 KB gzip attachment. It is
+    // kept as it came, never expanded.
+    let bomb = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("head -c 52428800 /dev/zero | gzip -9")
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
+    let b64 = {
+        use std::io::Write;
+        let mut enc = std::process::Command::new("base64")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        enc.stdin.take().unwrap().write_all(&bomb).unwrap();
+        String::from_utf8(enc.wait_with_output().unwrap().stdout)
+            .unwrap()
+            .replace('\n', "\r\n")
+    };
+    let message = format!(
+        "From: bomb@example.net\r\nSubject: Archive\r\nMessage-ID: <bomb@example.net>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the archive.\r\n\
+         --b\r\nContent-Type: application/gzip\r\nContent-Disposition: attachment; filename=\"all.gz\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
+    );
+    let r = ingest(
+        &small.app,
+        office,
+        vec![RawMessage {
+            source: "bomb.eml".into(),
+            bytes: message.into_bytes(),
+        }],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.imported, 1, "{:?}", r.rejected);
+    let cw = small.user(office, Role::Caseworker).await;
+    let api = small.api(&cw);
+    let id = api.get("/api/v1/intake").await.body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let m = api.get(&format!("/api/v1/correspondence/{id}")).await.body;
+    assert_eq!(m["attachments"][0]["filename"], "all.gz");
+    assert_eq!(m["attachments"][0]["size"], bomb.len());
+    let aid = m["attachments"][0]["id"].as_i64().unwrap();
+    let got = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/correspondence/{id}/attachments/{aid}",
+            small.base
+        ))
+        .bearer_auth(&cw.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), bomb.as_slice());
 }
