@@ -20,9 +20,15 @@ pub const DEMO_PASSWORD: &str = "casework-demo";
 /// Staff of the demo office: (email, name, role).
 pub const DEMO_STAFF: &[(&str, &str, Role)] = &[
     ("admin@demo.casework.test", "Avery Admin", Role::Admin),
+    ("admin2@demo.casework.test", "Riley Support", Role::Admin),
     (
         "manager@demo.casework.test",
         "Morgan Okafor",
+        Role::OfficeManager,
+    ),
+    (
+        "manager2@demo.casework.test",
+        "Nia Achebe",
         Role::OfficeManager,
     ),
     (

@@ -186,6 +186,31 @@ mod tests {
         assert_eq!(redact("sqlite:data/casework.db"), "sqlite:data/casework.db");
     }
 
+    /// casework.example.toml names every setting and gives the defaults,
+    /// so it can be copied as it is.
+    #[test]
+    fn the_example_file_names_every_setting_with_its_default() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../casework.example.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let read: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(path))
+            .extract()
+            .unwrap();
+        let defaults = serde_json::to_value(Config::default()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), defaults);
+        for (key, value) in defaults.as_object().unwrap() {
+            match value.as_object() {
+                Some(table) => {
+                    assert!(text.contains(&format!("\n[{key}]\n")), "[{key}]");
+                    for sub in table.keys() {
+                        assert!(text.contains(&format!("\n{sub} =")), "{key}.{sub}");
+                    }
+                }
+                None => assert!(text.contains(&format!("\n{key} =")), "{key}"),
+            }
+        }
+    }
+
     #[test]
     fn sqlite_in_the_data_dir_is_the_default() {
         let c = Config::default();

@@ -242,10 +242,27 @@ fn help_documents_every_command() {
     let (ok, out, _) = casework(&[], &["--help"], None);
     assert!(ok);
     for command in [
-        "serve", "office", "user", "token", "demo", "migrate", "openapi",
+        "serve", "office", "user", "token", "demo", "migrate", "openapi", "mail", "mailbox",
     ] {
         assert!(out.contains(command), "--help lists {command}");
     }
+    let (ok, out, _) = casework(&[], &["mail", "import", "--help"], None);
+    assert!(ok && out.contains("--office") && out.contains("--batch"));
+    let (ok, out, _) = casework(&[], &["mailbox", "add", "--help"], None);
+    assert!(
+        ok && [
+            "--host",
+            "--port",
+            "--username",
+            "--password-stdin",
+            "--tls",
+            "--starttls",
+            "--folder"
+        ]
+        .iter()
+        .all(|f| out.contains(f)),
+        "{out}"
+    );
     let (ok, out, _) = casework(&[], &["serve", "--help"], None);
     assert!(
         ok && out.contains("--demo")

@@ -17,6 +17,7 @@ on_both_backends!(
     signing_out_ends_the_session,
     an_admin_can_sign_a_colleague_out_everywhere,
     a_deactivated_colleague_cannot_sign_in,
+    an_admin_adds_a_colleague_and_changes_their_role,
     changing_password_checks_the_old_one_and_ends_other_sessions,
     the_constituent_form_shows_each_problem_and_keeps_what_was_typed,
     a_case_is_opened_noted_and_moved_on_through_the_pages,
@@ -588,4 +589,95 @@ async fn the_case_filters_offer_each_category_and_agency_in_use_once(t: TestApp)
     };
     assert_eq!(options("category"), ["Benefits", "Housing", "Tax"]);
     assert_eq!(options("agency"), ["City Housing", "Revenue Agency"]);
+}
+
+async fn an_admin_adds_a_colleague_and_changes_their_role(t: TestApp) {
+    let office = t.office("Office").await;
+    let admin = t.user(office, Role::Admin).await;
+    let a = t.browser();
+    a.sign_in(&admin.email, PASSWORD).await;
+    let form = a.get("/admin/users/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf();
+    // A short password and a bad address: each named, nobody created.
+    let refused = a
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Robin Hale"),
+                ("email", "not-an-address"),
+                ("role", "volunteer"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("Robin Hale"),
+        "what was typed is kept"
+    );
+    let email = format!("robin.hale.{}@example.org", crate::harness::unique());
+    let created = a
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Robin Hale"),
+                ("email", &email),
+                ("role", "volunteer"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let users = t.app.store.users(office).await.unwrap();
+    let robin = users.iter().find(|u| u.email == email).expect("created");
+    assert_eq!(robin.role(), Role::Volunteer);
+    // They sign in as a volunteer: the staff page and case editing are closed to them.
+    let r = t.browser();
+    assert_eq!(
+        r.sign_in(&email, "a long enough password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(r.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    // The admin makes them a caseworker; the change applies at once.
+    let page = a.get(&format!("/admin/users/{}", robin.id)).await;
+    let saved = a
+        .post(
+            &format!("/admin/users/{}", robin.id),
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "caseworker"),
+                ("active", "on"),
+                ("version", &robin.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let after = t.app.store.user(office, robin.id).await.unwrap();
+    assert_eq!(after.role(), Role::Caseworker);
+    assert!(after.active);
+    assert_eq!(
+        r.get("/letters").await.status,
+        StatusCode::OK,
+        "a caseworker's page"
+    );
+    // A stale version is refused rather than overwriting.
+    let stale = a
+        .post(
+            &format!("/admin/users/{}", robin.id),
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "volunteer"),
+                ("active", "on"),
+                ("version", &robin.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.html);
+    assert_eq!(
+        t.app.store.user(office, robin.id).await.unwrap().role(),
+        Role::Caseworker
+    );
 }
