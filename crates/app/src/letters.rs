@@ -2,8 +2,9 @@
 //! letters laid out on the office's letterhead as PDF and kept on the case.
 
 use casework_domain::{Action, FieldErrors, Role};
+pub use casework_letters::MAX_LOGO_BYTES;
 use casework_letters::{
-    CaseFields, Letter, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
+    CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
 };
 use casework_mail::sha256_hex;
 use casework_store::{Case, NewEntry, NewLetter, PrintItem, Template};
@@ -190,6 +191,26 @@ pub async fn letterhead(app: &App, actor: &Actor) -> AppResult<String> {
 }
 
 pub async fn set_letterhead(app: &App, actor: &Actor, text: &str) -> AppResult<()> {
+    save_letterhead(app, actor, text, LogoChange::Keep).await
+}
+
+/// What to do with the letterhead's logo when the letterhead is saved.
+pub enum LogoChange {
+    Keep,
+    Remove,
+    /// A new logo: the bytes of a PNG or JPEG file.
+    Set(Vec<u8>),
+}
+
+/// Saves the letterhead's address lines and its logo. Both are checked
+/// before either is written; letters made afterwards carry the new ones,
+/// earlier letters keep theirs.
+pub async fn save_letterhead(
+    app: &App,
+    actor: &Actor,
+    text: &str,
+    logo: LogoChange,
+) -> AppResult<()> {
     if !matches!(actor.role, Role::Admin | Role::OfficeManager) {
         return Err(AppError::Forbidden(
             "Only an office manager or an administrator can change the letterhead.".into(),
@@ -197,9 +218,78 @@ pub async fn set_letterhead(app: &App, actor: &Actor, text: &str) -> AppResult<(
     }
     let mut e = FieldErrors::new();
     let text = e.optional("letterhead", "The letterhead", text, 1000);
+    if let LogoChange::Set(bytes) = &logo
+        && let Err(m) = Logo::read(bytes)
+    {
+        e.add("logo", m);
+    }
     check(e)?;
+    let key = match logo {
+        LogoChange::Keep => None,
+        LogoChange::Remove => Some(None),
+        LogoChange::Set(bytes) => {
+            let key = sha256_hex(&bytes);
+            let blobs = app.blobs.clone();
+            let k = key.clone();
+            tokio::task::spawn_blocking(move || blobs.put(&k, &bytes))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Internal(format!("saving a logo: {e}")))?;
+            Some(Some(key))
+        }
+    };
     app.store.set_letterhead(actor.office_id, &text).await?;
+    if let Some(key) = key {
+        app.store
+            .set_letterhead_logo(actor.office_id, key.as_deref())
+            .await?;
+        tracing::info!(
+            by = actor.user_id,
+            set = key.is_some(),
+            "letterhead logo changed"
+        );
+    }
     Ok(())
+}
+
+/// The logos with these blob keys, read and checked. One that cannot be
+/// read any more is left out of the letter (and logged), not an error.
+async fn load_logos(app: &App, mut keys: Vec<String>) -> casework_letters::Logos {
+    keys.sort();
+    keys.dedup();
+    let blobs = app.blobs.clone();
+    tokio::task::spawn_blocking(move || {
+        keys.into_iter()
+            .filter_map(|k| {
+                let read = blobs
+                    .get(&k)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| Logo::read(&b));
+                match read {
+                    Ok(logo) => Some((k, logo)),
+                    Err(e) => {
+                        tracing::warn!(key = %k, error = %e, "a letterhead logo could not be read");
+                        None
+                    }
+                }
+            })
+            .collect()
+    })
+    .await
+    .unwrap_or_default()
+}
+
+/// The office's logo as stored (PNG or JPEG bytes), for showing it.
+pub async fn logo(app: &App, actor: &Actor) -> AppResult<Option<Vec<u8>>> {
+    let Some(key) = app.store.letterhead_logo(actor.office_id).await? else {
+        return Ok(None);
+    };
+    let blobs = app.blobs.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("reading the logo: {e}")))?;
+    Ok(Some(bytes))
 }
 
 /// Values that fill every field, for checking and previewing templates.
@@ -329,6 +419,8 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             ),
         ]
     };
+    let logo = app.store.letterhead_logo(actor.office_id).await?;
+    let logos = load_logos(app, logo.iter().cloned().collect()).await;
     let letter = Letter {
         letterhead,
         date: fields.today.clone(),
@@ -336,10 +428,11 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         reference: case.reference.clone(),
         body: body.clone(),
         signature,
+        logo,
     };
     let layout = serde_json::to_string(&letter)
         .map_err(|e| AppError::Internal(format!("letter layout: {e}")))?;
-    let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter))
+    let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter, &logos))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let key = sha256_hex(&pdf);
@@ -504,7 +597,9 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
             ),
         ));
     }
-    let pdf = tokio::task::spawn_blocking(move || casework_letters::render_batch(&letters))
+    let keys: Vec<String> = letters.iter().filter_map(|l| l.logo.clone()).collect();
+    let logos = load_logos(app, keys).await;
+    let pdf = tokio::task::spawn_blocking(move || casework_letters::render_batch(&letters, &logos))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let ids: Vec<i64> = found.iter().map(|l| l.id).collect();

@@ -61,8 +61,9 @@ fn main() {
                 "Dana Whitfield".into(),
                 "Member for Riverside Centre".into(),
             ],
+            logo: None,
         };
-        bytes = render_pdf(&letter).len();
+        bytes = render_pdf(&letter, &Default::default()).len();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.total_cmp(b));

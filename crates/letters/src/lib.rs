@@ -3,8 +3,13 @@
 //! on the office's letterhead as PDF (with `pdf-writer`, the standard
 //! Helvetica fonts, so nothing has to be embedded).
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+mod logo;
+use logo::Pixels;
+pub use logo::{Logo, MAX_LOGO_BYTES};
 
 /// The values a template can use, e.g. `{{ constituent.first_name }}`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -135,7 +140,18 @@ pub struct Letter {
     pub body: String,
     /// "Yours sincerely," is followed by these lines (name, title).
     pub signature: Vec<String>,
+    /// The office's logo when the letter was made (its key in the blob
+    /// store), shown at the top right; the caller supplies the image.
+    #[serde(default)]
+    pub logo: Option<String>,
 }
+
+/// Logos by their key, for [`render_pdf`] and [`render_batch`].
+pub type Logos = BTreeMap<String, Logo>;
+
+/// The logo's box at the top right: at most this high and wide (points).
+const LOGO_MAX_H: f32 = 56.0;
+const LOGO_MAX_W: f32 = 170.0;
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -205,6 +221,8 @@ fn winansi(s: &str) -> Vec<u8> {
 struct Writer {
     pages: Vec<Content>,
     y: f32,
+    /// Logos placed so far, in the order their images are written.
+    images: Vec<String>,
 }
 
 impl Writer {
@@ -212,6 +230,7 @@ impl Writer {
         Writer {
             pages: vec![Content::new()],
             y: PAGE_H - MARGIN,
+            images: Vec::new(),
         }
     }
 
@@ -232,29 +251,59 @@ impl Writer {
     fn gap(&mut self, points: f32) {
         self.y -= points;
     }
+
+    /// Draws a logo with its top right corner at the page's top margin.
+    fn logo(&mut self, key: &str, logo: &Logo) {
+        let index = match self.images.iter().position(|k| k == key) {
+            Some(i) => i,
+            None => {
+                self.images.push(key.to_owned());
+                self.images.len() - 1
+            }
+        };
+        let (w, h) = (logo.width as f32, logo.height as f32);
+        let scale = (LOGO_MAX_H / h).min(LOGO_MAX_W / w);
+        let (w, h) = (w * scale, h * scale);
+        let page = self.pages.last_mut().unwrap_or_else(|| unreachable!());
+        page.save_state();
+        page.transform([
+            w,
+            0.0,
+            0.0,
+            h,
+            PAGE_W - MARGIN - w,
+            PAGE_H - MARGIN + 12.0 - h,
+        ]);
+        page.x_object(Name(format!("Im{index}").as_bytes()));
+        page.restore_state();
+    }
 }
 
-/// Lays out a letter as a PDF (A4).
-pub fn render_pdf(letter: &Letter) -> Vec<u8> {
-    render_batch(std::slice::from_ref(letter))
+/// Lays out a letter as a PDF (A4). `logos` holds the letter's logo, if it
+/// has one; a logo that is not there is left out.
+pub fn render_pdf(letter: &Letter, logos: &Logos) -> Vec<u8> {
+    render_batch(std::slice::from_ref(letter), logos)
 }
 
 /// Lays out several letters as one PDF for printing, each starting on a
 /// new page.
-pub fn render_batch(letters: &[Letter]) -> Vec<u8> {
+pub fn render_batch(letters: &[Letter], logos: &Logos) -> Vec<u8> {
     let mut w = Writer::new();
     for (n, letter) in letters.iter().enumerate() {
         if n > 0 {
             w.pages.push(Content::new());
             w.y = PAGE_H - MARGIN;
         }
-        lay_out(&mut w, letter);
+        lay_out(&mut w, letter, logos);
     }
-    finish(w)
+    finish(w, logos)
 }
 
-fn lay_out(w: &mut Writer, letter: &Letter) {
+fn lay_out(w: &mut Writer, letter: &Letter, logos: &Logos) {
     let width = PAGE_W - 2.0 * MARGIN;
+    if let Some((key, logo)) = letter.logo.as_ref().and_then(|k| logos.get_key_value(k)) {
+        w.logo(key, logo);
+    }
     if let Some((name, rest)) = letter.letterhead.split_first() {
         w.line(b"F2", 16.0, MARGIN, name);
         for l in rest {
@@ -293,7 +342,7 @@ fn lay_out(w: &mut Writer, letter: &Letter) {
     }
 }
 
-fn finish(w: Writer) -> Vec<u8> {
+fn finish(w: Writer, logos: &Logos) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
@@ -302,6 +351,13 @@ fn finish(w: Writer) -> Vec<u8> {
     let first_page = 10;
     let page_ids: Vec<Ref> = (0..w.pages.len())
         .map(|n| Ref::new(first_page + 2 * n as i32))
+        .collect();
+    // Each image and its soft mask after the pages.
+    let image_ids: Vec<(Ref, Ref)> = (0..w.images.len())
+        .map(|n| {
+            let id = first_page + 2 * w.pages.len() as i32 + 2 * n as i32;
+            (Ref::new(id), Ref::new(id + 1))
+        })
         .collect();
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree)
@@ -325,9 +381,52 @@ fn finish(w: Writer) -> Vec<u8> {
         fonts.pair(Name(b"F1"), regular);
         fonts.pair(Name(b"F2"), bold);
         fonts.finish();
+        if !image_ids.is_empty() {
+            let mut xobjects = resources.x_objects();
+            for (n, (id, _)) in image_ids.iter().enumerate() {
+                xobjects.pair(Name(format!("Im{n}").as_bytes()), *id);
+            }
+            xobjects.finish();
+        }
         resources.finish();
         page.finish();
         pdf.stream(content_id, &content.finish());
+    }
+    for (key, (id, mask_id)) in w.images.iter().zip(&image_ids) {
+        let Some(logo) = logos.get(key) else { continue };
+        let (width, height) = (logo.width as i32, logo.height as i32);
+        match &logo.pixels {
+            Pixels::Jpeg { data, components } => {
+                let mut image = pdf.image_xobject(*id, data);
+                image.filter(Filter::DctDecode);
+                image.width(width).height(height).bits_per_component(8);
+                match components {
+                    1 => image.color_space().device_gray(),
+                    4 => image.color_space().device_cmyk(),
+                    _ => image.color_space().device_rgb(),
+                }
+            }
+            Pixels::Flate { data, rgb, alpha } => {
+                let mut image = pdf.image_xobject(*id, data);
+                image.filter(Filter::FlateDecode);
+                image.width(width).height(height).bits_per_component(8);
+                if alpha.is_some() {
+                    image.s_mask(*mask_id);
+                }
+                if *rgb {
+                    image.color_space().device_rgb();
+                } else {
+                    image.color_space().device_gray();
+                }
+                image.finish();
+                if let Some(a) = alpha {
+                    let mut mask = pdf.image_xobject(*mask_id, a);
+                    mask.filter(Filter::FlateDecode);
+                    mask.width(width).height(height).bits_per_component(8);
+                    mask.color_space().device_gray();
+                }
+            }
+        }
     }
     pdf.finish()
 }
@@ -382,6 +481,30 @@ mod tests {
     }
 
     #[test]
+    fn the_logo_is_drawn_once_per_letter_and_embedded_once() {
+        let logo = Logo::read(&logo::tests::png(30, 12)).unwrap();
+        let logos = Logos::from([("k1".to_owned(), logo)]);
+        let letter = Letter {
+            letterhead: vec!["Office".into()],
+            body: "Dear Jane,".into(),
+            logo: Some("k1".into()),
+            ..Letter::default()
+        };
+        let pdf = render_batch(&[letter.clone(), letter.clone()], &logos);
+        let text = String::from_utf8_lossy(&pdf);
+        assert_eq!(
+            text.matches("/Subtype /Image").count(),
+            2,
+            "the image and its mask"
+        );
+        assert_eq!(text.matches("/Im0 Do").count(), 2, "drawn on both letters");
+        assert!(text.contains("/Width 30") && text.contains("/Height 12"));
+        // A letter whose logo is not supplied is laid out without it.
+        let none = render_pdf(&letter, &Logos::new());
+        assert!(!String::from_utf8_lossy(&none).contains("/Subtype /Image"));
+    }
+
+    #[test]
     fn a_letter_is_a_pdf_and_long_ones_get_more_pages() {
         let letter = Letter {
             letterhead: vec!["Office of Dana Whitfield".into(), "1 Main St".into()],
@@ -390,14 +513,15 @@ mod tests {
             reference: "CW-2026-00001".into(),
             body: "Dear Jane,\n\nThank you.".into(),
             signature: vec!["Dana Whitfield".into()],
+            logo: None,
         };
-        let pdf = render_pdf(&letter);
+        let pdf = render_pdf(&letter, &Logos::new());
         assert!(pdf.starts_with(b"%PDF-"));
         let long = Letter {
             body: "A paragraph of text.\n\n".repeat(120),
             ..letter
         };
-        let pdf2 = render_pdf(&long);
+        let pdf2 = render_pdf(&long, &Logos::new());
         let pages = String::from_utf8_lossy(&pdf2)
             .matches("/Type /Page\n")
             .count()
@@ -419,7 +543,7 @@ mod tests {
             recipient: vec!["John Roe".into()],
             ..one.clone()
         };
-        let pdf = String::from_utf8_lossy(&render_batch(&[one, two])).into_owned();
+        let pdf = String::from_utf8_lossy(&render_batch(&[one, two], &Logos::new())).into_owned();
         assert!(pdf.contains("/Count 2"), "two letters, two pages");
     }
 }

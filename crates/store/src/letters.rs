@@ -181,6 +181,29 @@ impl Store {
         Ok(())
     }
 
+    /// The blob key of the office's letterhead logo, if it has one.
+    pub async fn letterhead_logo(&self, office_id: i64) -> Result<Option<String>> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT letterhead_logo FROM offices WHERE id = $1")
+                    .bind(office_id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    pub async fn set_letterhead_logo(&self, office_id: i64, key: Option<&str>) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE offices SET letterhead_logo = $1 WHERE id = $2")
+                .bind(key)
+                .bind(office_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Records a letter on its case with a timeline entry, in one transaction.
     pub async fn store_letter(
         &self,

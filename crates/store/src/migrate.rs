@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_printed_letters.sql"),
         postgres: include_str!("../migrations/postgres/0009_printed_letters.sql"),
     },
+    Migration {
+        version: 10,
+        name: "letterhead logo",
+        sqlite: include_str!("../migrations/sqlite/0010_letterhead_logo.sql"),
+        postgres: include_str!("../migrations/postgres/0010_letterhead_logo.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/templates", get(templates_page).post(template_create))
         .route("/templates/new", get(template_new))
         .route("/templates/letterhead", post(letterhead_save))
+        .route("/templates/letterhead/logo", get(letterhead_logo))
         .route("/templates/{id}", get(template_page).post(template_save))
         .route("/outbox/{id}/approve", post(outbox_approve))
         .route("/outbox/{id}/retry", post(outbox_retry))
@@ -2637,6 +2638,8 @@ struct TemplatesPage {
     rows: Vec<(i64, String, bool)>,
     can_edit: bool,
     letterhead: String,
+    has_logo: bool,
+    max_logo_mb: usize,
 }
 
 fn can_edit_templates(actor: &Actor) -> bool {
@@ -2660,6 +2663,14 @@ async fn templates_page(
         rows,
         can_edit: can_edit_templates(&who.actor),
         letterhead: casework_app::letters::letterhead(&s.app, &who.actor).await?,
+        has_logo: s
+            .app
+            .store
+            .letterhead_logo(who.actor.office_id)
+            .await
+            .map_err(AppError::from)?
+            .is_some(),
+        max_logo_mb: casework_app::letters::MAX_LOGO_BYTES / (1024 * 1024),
     };
     Ok(render(&page)?.into_response())
 }
@@ -2820,13 +2831,32 @@ async fn template_save(
     template_save_as(&s, form, Some(id)).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LetterheadForm {
-    letterhead: String,
+/// The letterhead's address lines, and its logo: a new file, or
+/// `remove_logo` ticked.
+async fn letterhead_save(
+    State(s): State<AppState>,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    use casework_app::letters::LogoChange;
+    let text = form.fields.get("letterhead").cloned().unwrap_or_default();
+    let logo = match form.files.into_iter().next() {
+        Some(file) => LogoChange::Set(file.data),
+        None if form.fields.contains_key("remove_logo") => LogoChange::Remove,
+        None => LogoChange::Keep,
+    };
+    casework_app::letters::save_letterhead(&s.app, &form.who.actor, &text, logo).await?;
+    Ok(see("/templates?notice=saved".into()))
 }
 
-async fn letterhead_save(State(s): State<AppState>, form: CsrfForm<LetterheadForm>) -> PageResult {
-    casework_app::letters::set_letterhead(&s.app, &form.who.actor, &form.data.letterhead).await?;
-    Ok(see("/templates?notice=saved".into()))
+/// The office's logo, for the templates page.
+async fn letterhead_logo(State(s): State<AppState>, who: PageActor) -> PageResult {
+    let bytes = casework_app::letters::logo(&s.app, &who.actor)
+        .await?
+        .ok_or(PageError(AppError::NotFound))?;
+    let kind = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
 }

@@ -14,7 +14,44 @@ on_both_backends!(
     letters_signed_by_the_representative_wait_for_approval_and_print_in_one_batch,
     the_api_lists_approves_and_prints_letters_and_printed_ones_print_again,
     a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge,
+    the_letterhead_logo_is_on_letters_made_after_it_is_set,
 );
+
+/// A PNG image of this size (an office logo).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, width, height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().unwrap();
+    let pixels: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
+    w.write_image_data(&pixels).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// The images in a PDF as `pdfimages -list` sees them: (width, height).
+fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32)> {
+    let dir = std::env::temp_dir().join(format!("casework-img-{}", crate::harness::unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&file)
+        .output()
+        .expect("pdfimages (apt-get install poppler-utils)");
+    let _ = std::fs::remove_dir_all(dir);
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[3].parse().unwrap(), f[4].parse().unwrap())
+        })
+        .collect()
+}
 
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("casework-pdf-{}", crate::harness::unique()));
@@ -671,4 +708,112 @@ async fn a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge(t:
         "{:?}",
         r.body
     );
+}
+
+async fn the_letterhead_logo_is_on_letters_made_after_it_is_set(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Lena", "Holt").await;
+    let k = api.case(person, json!({})).await["id"].as_i64().unwrap();
+    let letter = || {
+        let (api, path) = (&api, format!("/api/v1/cases/{k}/letters"));
+        async move {
+            let r = api.post(&path, json!({"body": "Dear Lena,"})).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+            let id = r.body["id"].as_i64().unwrap();
+            let pdf = api
+                .client
+                .get(format!("{}/api/v1/correspondence/{id}/raw", api.base))
+                .bearer_auth(&api.token)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec();
+            (id, pdf)
+        }
+    };
+    let m = t.browser();
+    m.sign_in(&manager.email, PASSWORD).await;
+    let page = m.get("/templates").await;
+    assert!(page.html.contains("enctype=\"multipart/form-data\""));
+    assert!(!page.html.contains("Remove the logo"));
+    let csrf = page.csrf();
+    let post = |b: &crate::harness::Browser, form: reqwest::multipart::Form| {
+        let req = b
+            .client
+            .post(format!("{}/templates/letterhead", b.base))
+            .multipart(form);
+        async move { req.send().await.unwrap() }
+    };
+    let form = |csrf: &str, text: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("letterhead", text.to_owned())
+    };
+    let file = |bytes: Vec<u8>, name: &str| {
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned())
+    };
+
+    // Not an image: refused, the letterhead's text not saved either.
+    let res = post(
+        &m,
+        form(&csrf, "1 New Street").part("logo", file(b"GIF89a".to_vec(), "logo.gif")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("must be a PNG or JPEG"));
+    let (_, before) = letter().await;
+    assert!(pdf_text(&before).contains("Office") && !pdf_text(&before).contains("1 New Street"));
+    assert!(pdf_images(&before).is_empty());
+    // A caseworker may not change it.
+    let c = t.browser();
+    c.sign_in(&cw.email, PASSWORD).await;
+    let res = post(
+        &c,
+        form(&c.csrf().await, "x").part("logo", file(png(4, 4), "logo.png")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The manager sets a logo: it is shown on the page, and on letters from now on.
+    let res = post(
+        &m,
+        form(&csrf, "1 New Street").part("logo", file(png(120, 40), "logo.png")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = m.get("/templates").await;
+    assert!(
+        page.html.contains("/templates/letterhead/logo") && page.html.contains("Remove the logo")
+    );
+    let shown = m
+        .client
+        .get(format!("{}/templates/letterhead/logo", m.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.headers()["content-type"], "image/png");
+    let (with_logo, pdf) = letter().await;
+    assert_eq!(pdf_images(&pdf), [(120, 40)]);
+    assert!(pdf_text(&pdf).contains("1 New Street"));
+
+    // Removed: later letters have none; the earlier one, printed again, keeps it.
+    let res = post(&m, form(&csrf, "1 New Street").text("remove_logo", "on")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, after) = letter().await;
+    assert!(pdf_images(&after).is_empty());
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/letters/print", t.base))
+        .bearer_auth(&cw.token)
+        .json(&json!({"ids": [with_logo]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(pdf_images(&res.bytes().await.unwrap()), [(120, 40)]);
 }
