@@ -135,6 +135,10 @@ pub async fn save_template(
             "Only an office manager or an administrator can change templates.".into(),
         ));
     }
+    // Another office's template is "not found", not a conflict.
+    if let Some(id) = id {
+        app.store.template(actor.office_id, id).await?;
+    }
     let mut e = FieldErrors::new();
     let name = e.required("name", "The template's name", name, 100);
     let subject = e.optional("subject", "The subject", subject, 300);

@@ -633,7 +633,8 @@ pub async fn file(
     constituent_id: Option<i64>,
 ) -> AppResult<()> {
     actor.require(Action::EditConstituent)?;
-    let msg = app.store.correspondence(actor.office_id, id).await?;
+    // Through `get`: mail on a case the actor may not see does not exist for them.
+    let msg = get(app, actor, id).await?;
     let open_to_filing = msg.state == "intake" || (msg.state == "filed" && msg.case_id.is_none());
     if !open_to_filing {
         return Err(AppError::field(
@@ -701,7 +702,7 @@ pub async fn file(
 /// Takes a message out of the intake inbox: no action needed.
 pub async fn no_action(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require(Action::EditConstituent)?;
-    app.store.correspondence(actor.office_id, id).await?;
+    get(app, actor, id).await?;
     match app
         .store
         .mark_no_action(actor.office_id, id, actor.user_id, now_millis())

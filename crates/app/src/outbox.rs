@@ -376,8 +376,12 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
 }
 
 pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+    let item = app.store.outbox_item(actor.office_id, outbox_id).await?;
+    // An email on a case the actor may not see does not exist for them.
+    if let Some(k) = item.case_id {
+        crate::cases::get(app, actor, k).await?;
+    }
     actor.require(Action::EditCase)?;
-    app.store.outbox_item(actor.office_id, outbox_id).await?;
     match app
         .store
         .retry_outbox(actor.office_id, outbox_id, now_millis())
