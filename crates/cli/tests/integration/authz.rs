@@ -1,5 +1,9 @@
 //! The authorization matrix: every route × every role × own or other office,
 //! against the expected answer. A new route must be added here.
+//!
+//! Left out on purpose: `GET /healthz` and `GET /static/app.css` (public),
+//! and `GET|POST /login` and `POST /logout` (they make or end the session
+//! the matrix signs in with).
 
 use crate::harness::{Browser, PASSWORD, TestApp, TestUser};
 use crate::on_both_backends;
@@ -20,11 +24,17 @@ enum Rule {
     Casework(u16),
     /// Only the admin.
     AdminOnly(u16),
+    /// The admin and office managers (letter templates and the letterhead).
+    Managers(u16),
     /// Office managers and the representative (approvals).
     Approver(u16),
     /// The sensitive case: its assignee (not a role here), office managers and
     /// the representative see it; for everyone else it does not exist.
     Sensitive(u16),
+    /// Changing something on the sensitive case: office managers get the
+    /// status, the representative (who sees it but does not do casework) is
+    /// refused, and for everyone else it does not exist.
+    SensitiveWrite(u16),
 }
 
 impl Rule {
@@ -53,6 +63,13 @@ impl Rule {
                     403
                 }
             }
+            Rule::Managers(s) => {
+                if matches!(role, Admin | OfficeManager) {
+                    s
+                } else {
+                    403
+                }
+            }
             Rule::Approver(s) => {
                 if matches!(role, OfficeManager | Representative) {
                     s
@@ -67,6 +84,11 @@ impl Rule {
                     404
                 }
             }
+            Rule::SensitiveWrite(s) => match role {
+                OfficeManager => s,
+                Representative => 403,
+                _ => 404,
+            },
         }
     }
 }
@@ -83,7 +105,27 @@ struct Ids {
     sensitive_file: (i64, i64),
     /// A letter on the ordinary case (needing no approval).
     letter: i64,
+    /// A letter on the sensitive case (approved as it was written, by a manager).
+    sensitive_letter: i64,
+    /// An email from outside filed on the sensitive case (by its reference), with HTML.
+    sensitive_email: i64,
+    /// A message from a stranger, with HTML, taken out of the intake inbox
+    /// ("no action"): filing it again or marking it again is refused.
+    dealt_with: i64,
+    /// An email queued in the outbox from the ordinary case (not held, not failed).
+    outbox: i64,
+    /// The same from the sensitive case.
+    sensitive_outbox: i64,
+    /// A letter template.
+    template: i64,
+    /// A case no row changes, and its version: (id, version).
+    edit_case: (i64, i64),
+    /// An API token of a colleague (the case holder).
+    colleague_token: i64,
 }
+
+/// A 1 × 1 PNG (a letterhead logo).
+const TINY_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde\0\0\0\x0cIDATx\x9cc\xf8\xcf\xc0\0\0\x03\x01\x01\0\xc9\xfe\x92\xef\0\0\0\0IEND\xaeB`\x82";
 
 /// Keeps a small file on a case (as the office manager); returns the
 /// record's id and the file's attachment id.
@@ -104,6 +146,23 @@ async fn keep_file(t: &TestApp, manager: &TestUser, case: i64) -> (i64, i64) {
     (record, attachment)
 }
 
+/// An email with a plain and an HTML part, from a stranger.
+fn html_mail(office: i64, n: &str, subject: &str, text: &str) -> casework_app::mail::RawMessage {
+    let head = format!(
+        "From: Stranger {n} <stranger.{n}.{office}@example.org>\r\nSubject: {subject}\r\n\
+         Message-ID: <{n}.{office}@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+    );
+    let body = format!(
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\
+         --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>{text}</p>\r\n--b--\r\n"
+    );
+    casework_app::mail::RawMessage {
+        source: format!("matrix-{n}"),
+        bytes: (head + &body).into_bytes(),
+    }
+}
+
 async fn setup(t: &TestApp, office: i64) -> Ids {
     let manager = t.user(office, Role::OfficeManager).await;
     let holder = t.user(office, Role::Caseworker).await;
@@ -112,14 +171,14 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     let case = api.case(constituent, json!({})).await["id"]
         .as_i64()
         .unwrap();
-    let sensitive = api
+    let sensitive_case = api
         .case(
             constituent,
             json!({"sensitivity": "sensitive", "assignee_id": holder.id}),
         )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .await;
+    let sensitive = sensitive_case["id"].as_i64().unwrap();
+    let edit = api.case(constituent, json!({})).await;
     // A campaign: five copies of one letter from five people.
     let letter = "I am writing to ask you to oppose the closure of the Riverside swimming pool, which \
         hundreds of children, older people and clubs use every week. The nearest other pool is an hour \
@@ -140,6 +199,111 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     let campaign = api.get("/api/v1/campaigns").await.body["items"][0]["id"]
         .as_i64()
         .expect("the copies form a campaign");
+    // Two emails with HTML from strangers: one waits in the intake inbox, the
+    // other carries the sensitive case's reference and is filed on it.
+    let reference = sensitive_case["reference"].as_str().unwrap();
+    casework_app::mail::ingest(
+        &t.app,
+        office,
+        vec![
+            html_mail(
+                office,
+                "intake",
+                "A question",
+                "Could you tell me when the library reopens after the flood?",
+            ),
+            html_mail(
+                office,
+                "sensitive",
+                &format!("Re: {reference}"),
+                "Thank you for your help with my application, here is the letter they sent me.",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    let dealt_with = api.get("/api/v1/intake").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "A question")
+        .expect("the stranger's message waits in the inbox")["id"]
+        .as_i64()
+        .unwrap();
+    let r = api
+        .post(&format!("/api/v1/intake/{dealt_with}/no-action"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let sensitive_email = api
+        .get(&format!("/api/v1/cases/{sensitive}/correspondence"))
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["channel"] == "email" && m["direction"] == "in")
+        .expect("the email with the reference is filed on the sensitive case")["id"]
+        .as_i64()
+        .unwrap();
+    let actor = casework_app::auth::token_actor(&t.app, &manager.token)
+        .await
+        .unwrap();
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{case}/emails"),
+            json!({"subject": "Your passport", "body": "Dear Matrix,"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let outbox = casework_app::outbox::for_case(&t.app, &actor, case)
+        .await
+        .unwrap()[0]
+        .id;
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{sensitive}/emails"),
+            json!({"subject": "Your application", "body": "Dear Matrix,"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let sensitive_outbox = casework_app::outbox::for_case(&t.app, &actor, sensitive)
+        .await
+        .unwrap()[0]
+        .id;
+    // A logo on the letterhead, so that it can be fetched.
+    casework_app::letters::save_letterhead(
+        &t.app,
+        &actor,
+        "1 Main Street",
+        casework_app::letters::LogoChange::Set(TINY_PNG.to_vec()),
+    )
+    .await
+    .unwrap();
+    let template = casework_app::letters::save_template(
+        &t.app,
+        &actor,
+        None,
+        0,
+        "Matrix",
+        "",
+        "Dear {{ constituent.first_name }},",
+        false,
+    )
+    .await
+    .unwrap();
+    let letter_on = |k: i64| {
+        let api = &api;
+        async move {
+            api.post(
+                &format!("/api/v1/cases/{k}/letters"),
+                json!({"body": "Dear Matrix,"}),
+            )
+            .await
+            .body["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
     Ids {
         constituent,
         case,
@@ -148,15 +312,18 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
         campaign,
         file: keep_file(t, &manager, case).await,
         sensitive_file: keep_file(t, &manager, sensitive).await,
-        letter: api
-            .post(
-                &format!("/api/v1/cases/{case}/letters"),
-                json!({"body": "Dear Matrix,"}),
-            )
-            .await
-            .body["id"]
-            .as_i64()
-            .unwrap(),
+        letter: letter_on(case).await,
+        sensitive_letter: letter_on(sensitive).await,
+        sensitive_email,
+        dealt_with,
+        outbox,
+        sensitive_outbox,
+        template,
+        edit_case: (
+            edit["id"].as_i64().unwrap(),
+            edit["version"].as_i64().unwrap(),
+        ),
+        colleague_token: t.app.store.api_tokens(holder.id).await.unwrap()[0].id,
     }
 }
 
@@ -179,6 +346,15 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let g = ids.campaign;
     let (r, a) = ids.file;
     let (rs, as_) = ids.sensitive_file;
+    let l = ids.letter;
+    let sl = ids.sensitive_letter;
+    let se = ids.sensitive_email;
+    let m = ids.dealt_with;
+    let o = ids.outbox;
+    let so = ids.sensitive_outbox;
+    let tp = ids.template;
+    let tk = ids.colleague_token;
+    let (e, ev) = ids.edit_case;
     let upload = |api: bool, path: String| Via::Upload { api, path };
     let api = |m: Method, p: String, b: Option<Value>| Via::Api(m, p, b);
     let page = |p: String| Via::Page(Method::GET, p, Vec::new());
@@ -461,6 +637,454 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 vec![("state", "open".into())],
             ),
             Rule::Intake(303),
+            true,
+        ),
+        // ----- routes added to cover the whole router -----
+        // Public: the API's description, for everyone.
+        (
+            api(Method::GET, "/api/v1/openapi.json".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/cases/{k}/correspondence"),
+                None,
+            ),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/cases/{s}/correspondence"),
+                None,
+            ),
+            Rule::Sensitive(200),
+            true,
+        ),
+        // Nothing to send: refused for those who may write, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/emails"),
+                Some(json!({"subject": "", "body": ""})),
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        // No text and no template: refused for those who may write, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/letters"),
+                Some(json!({})),
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/intake".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        // Already dealt with: refused for intake roles, forbidden to the representative.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/intake/{m}/file"),
+                Some(json!({"case_id": k})),
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        (
+            api(Method::POST, format!("/api/v1/intake/{m}/no-action"), None),
+            Rule::Intake(422),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/correspondence/{l}"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/correspondence/{se}"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/correspondence/{l}/raw"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/correspondence/{se}/raw"),
+                None,
+            ),
+            Rule::Sensitive(200),
+            true,
+        ),
+        // An empty name: refused for intake roles, forbidden to the representative.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/rename"),
+                Some(json!({"name": "", "version": 0})),
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // Into itself: refused for intake roles, forbidden to the representative.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/merge"),
+                Some(json!({"into": g})),
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // A message not in the campaign: refused for intake roles, forbidden to the representative.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/split"),
+                Some(json!({"message_id": 0})),
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // No approved reply: refused for those who may send, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/campaigns/{g}/reply/send"),
+                None,
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        // Approved when it was written (by a manager): approvers are told so;
+        // the rest cannot see it.
+        (
+            api(Method::POST, format!("/api/v1/letters/{sl}/approve"), None),
+            Rule::Sensitive(422),
+            true,
+        ),
+        (page("/".into()), Rule::All(303), false),
+        (
+            form("/constituents".into(), vec![("last_name", "New".into())]),
+            Rule::Intake(303),
+            false,
+        ),
+        // A stale version: allowed roles get the form again (409), the rest 403.
+        (
+            form(
+                format!("/constituents/{c}"),
+                vec![("last_name", "Person".into()), ("version", "0".into())],
+            ),
+            Rule::Intake(409),
+            true,
+        ),
+        // Another office's constituent is not found.
+        (
+            form(
+                "/cases".into(),
+                vec![("constituent_id", c.to_string()), ("title", "New".into())],
+            ),
+            Rule::Intake(303),
+            true,
+        ),
+        // The current version and no title: refused for those who may edit, forbidden to the rest.
+        (
+            form(
+                format!("/cases/{e}"),
+                vec![("title", String::new()), ("version", ev.to_string())],
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        // Unassigned already: no change, but only for those who may assign.
+        (
+            form(
+                format!("/cases/{k}/assign"),
+                vec![("assignee_id", String::new())],
+            ),
+            Rule::Casework(303),
+            true,
+        ),
+        // The case's own constituent: refused for those who may edit, forbidden to the rest.
+        (
+            form(
+                format!("/cases/{k}/people"),
+                vec![("constituent_id", c.to_string())],
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        // Nothing filled in: refused for the admin, forbidden to the rest.
+        (
+            form("/admin/users".into(), vec![]),
+            Rule::AdminOnly(422),
+            false,
+        ),
+        // No role chosen: refused for the admin, forbidden to the rest.
+        (
+            form(
+                format!("/admin/users/{u}"),
+                vec![("role", String::new()), ("active", "on".into())],
+            ),
+            Rule::AdminOnly(422),
+            true,
+        ),
+        (page("/intake".into()), Rule::All(200), false),
+        (
+            page(format!("/cases/{k}/emails/new")),
+            Rule::Casework(200),
+            true,
+        ),
+        // No subject: refused for those who may write, forbidden to the rest.
+        (
+            upload(false, format!("/cases/{k}/emails")),
+            Rule::Casework(422),
+            true,
+        ),
+        (page("/outbox".into()), Rule::All(200), false),
+        // Queued, not held: approvers are told so, the rest are forbidden.
+        (
+            form(format!("/outbox/{o}/approve"), vec![]),
+            Rule::Approver(422),
+            true,
+        ),
+        // Queued, not failed: refused for those who may write, forbidden to the rest.
+        (
+            form(format!("/outbox/{o}/retry"), vec![]),
+            Rule::Casework(422),
+            true,
+        ),
+        (
+            page(format!("/cases/{k}/letters/new")),
+            Rule::Casework(200),
+            true,
+        ),
+        // No text and no template: refused for those who may write, forbidden to the rest.
+        (
+            form(format!("/cases/{k}/letters"), vec![("body", String::new())]),
+            Rule::Casework(422),
+            true,
+        ),
+        (page("/templates".into()), Rule::All(200), false),
+        (page("/templates/new".into()), Rule::Managers(200), false),
+        (page(format!("/templates/{tp}")), Rule::All(200), true),
+        // No name: refused for managers, forbidden to the rest.
+        (
+            form(
+                "/templates".into(),
+                vec![("name", String::new()), ("body", "x".into())],
+            ),
+            Rule::Managers(422),
+            false,
+        ),
+        // Too long: refused for managers, forbidden to the rest.
+        (
+            form(
+                "/templates/letterhead".into(),
+                vec![("letterhead", "x".repeat(1001))],
+            ),
+            Rule::Managers(422),
+            false,
+        ),
+        (
+            page("/templates/letterhead/logo".into()),
+            Rule::All(200),
+            false,
+        ),
+        // A stale version: refused for managers, forbidden to the rest.
+        (
+            form(
+                format!("/templates/{tp}"),
+                vec![
+                    ("name", "Matrix".into()),
+                    ("body", "x".into()),
+                    ("version", "999".into()),
+                ],
+            ),
+            Rule::Managers(422),
+            true,
+        ),
+        // The sensitive case's email, already filed and still queued: managers
+        // are told why not, the representative may not, the rest cannot see it.
+        (
+            form(format!("/outbox/{so}/retry"), vec![]),
+            Rule::SensitiveWrite(422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/intake/{se}/file"),
+                Some(json!({"case_id": s})),
+            ),
+            Rule::SensitiveWrite(422),
+            true,
+        ),
+        (
+            api(Method::POST, format!("/api/v1/intake/{se}/no-action"), None),
+            Rule::SensitiveWrite(422),
+            true,
+        ),
+        (page(format!("/correspondence/{l}")), Rule::All(200), true),
+        (
+            page(format!("/correspondence/{se}")),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{m}/html")),
+            Rule::All(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{se}/html")),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{l}/raw")),
+            Rule::All(200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{se}/raw")),
+            Rule::Sensitive(200),
+            true,
+        ),
+        // Already dealt with: refused for intake roles, forbidden to the representative.
+        (
+            form(
+                format!("/correspondence/{m}/file"),
+                vec![("case_id", k.to_string())],
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        (
+            form(format!("/correspondence/{m}/no-action"), vec![]),
+            Rule::Intake(422),
+            true,
+        ),
+        // Needs no approval: approvers are told so, the rest are forbidden.
+        (
+            form(format!("/correspondence/{l}/approve"), vec![]),
+            Rule::Approver(422),
+            true,
+        ),
+        (
+            form(format!("/correspondence/{sl}/approve"), vec![]),
+            Rule::Sensitive(422),
+            true,
+        ),
+        // Whoever can see a piece of correspondence may comment on it.
+        (
+            form(
+                format!("/correspondence/{l}/comments"),
+                vec![("comment", "x".into())],
+            ),
+            Rule::All(303),
+            true,
+        ),
+        (
+            form(
+                format!("/correspondence/{sl}/comments"),
+                vec![("comment", "x".into())],
+            ),
+            Rule::Sensitive(303),
+            true,
+        ),
+        // Not the current password: refused, whatever the role.
+        (
+            form(
+                "/account/password".into(),
+                vec![
+                    ("current_password", "not my password".into()),
+                    ("new_password", "a new long password".into()),
+                ],
+            ),
+            Rule::All(422),
+            false,
+        ),
+        (
+            form("/account/tokens".into(), vec![("label", "x".into())]),
+            Rule::All(200),
+            false,
+        ),
+        // A colleague's token: not found, whatever the role.
+        (
+            form(format!("/account/tokens/{tk}/revoke"), vec![]),
+            Rule::All(404),
+            true,
+        ),
+        // An empty name: refused for intake roles, forbidden to the representative.
+        (
+            form(
+                format!("/campaigns/{g}/rename"),
+                vec![("name", String::new()), ("version", "0".into())],
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // Into itself: refused for intake roles, forbidden to the representative.
+        (
+            form(
+                format!("/campaigns/{g}/merge"),
+                vec![("into", g.to_string())],
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // A message not in the campaign: refused for intake roles, forbidden to the representative.
+        (
+            form(
+                format!("/campaigns/{g}/split"),
+                vec![("message", "0".into())],
+            ),
+            Rule::Intake(422),
+            true,
+        ),
+        // No subject or text: refused for those who may write, forbidden to the rest.
+        (
+            form(
+                format!("/campaigns/{g}/reply"),
+                vec![("version", "0".into())],
+            ),
+            Rule::Casework(422),
+            true,
+        ),
+        // A stale version: approvers get 422, the rest 403.
+        (
+            form(
+                format!("/campaigns/{g}/reply/approve"),
+                vec![("version", "0".into())],
+            ),
+            Rule::Approver(422),
+            true,
+        ),
+        // No approved reply: refused for those who may send, forbidden to the rest.
+        (
+            form(format!("/campaigns/{g}/reply/send"), vec![]),
+            Rule::Casework(422),
+            true,
+        ),
+        (
+            form(
+                format!("/campaigns/{g}/comments"),
+                vec![("comment", "x".into())],
+            ),
+            Rule::All(303),
             true,
         ),
     ]
