@@ -271,3 +271,41 @@ fn help_documents_every_command() {
             && out.contains("--database-url")
     );
 }
+
+/// `casework demo --constituents N` builds an office of that size; the
+/// data directory can come from `CASEWORK_DATA_DIR` instead of a flag.
+#[test]
+fn demo_builds_an_office_of_the_asked_size_where_casework_data_dir_says() {
+    let dir = std::env::temp_dir().join(format!("casework-demo-{}", crate::harness::unique()));
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_casework"))
+            .args(args)
+            .env_remove("CASEWORK_DATABASE_URL")
+            .env("CASEWORK_DATA_DIR", &dir)
+            .env("CASEWORK_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Above 5,000 the bulk generator is used (as for a million).
+    let (ok, out, err) = run(&["demo", "--constituents", "6000", "--office", "Size Test"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Built Size Test: 6000 constituents"), "{out}");
+    assert!(
+        dir.join("casework.db").is_file(),
+        "the database is in CASEWORK_DATA_DIR"
+    );
+    // The same database: the office is there.
+    let (ok, _, err) = run(&["office", "add", "Size Test"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, out, err) = run(&["demo", "--constituents", "40", "--office", "Small Test"]);
+    assert!(
+        ok && out.contains("Built Small Test: 40 constituents"),
+        "{out}{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
