@@ -4,7 +4,7 @@
 //! lease runs out.
 
 use crate::model::NewEntry;
-use crate::queries::append_entry;
+use crate::queries::{append_entry, insert_attachments};
 use crate::{Db, Error, Result, Store, in_transaction, on_read, on_write};
 
 /// An outgoing email ready to queue; its bytes are already in the blob store.
@@ -95,19 +95,7 @@ impl Store {
             .bind(m.created_by)
             .fetch_one(&mut *tx)
             .await?;
-            if !m.attachments.is_empty() {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
-                );
-                qb.push_values(&m.attachments, |mut b, (name, ctype, size, blob)| {
-                    b.push_bind(id)
-                        .push_bind(name.as_str())
-                        .push_bind(ctype.as_str())
-                        .push_bind(*size)
-                        .push_bind(blob.as_str());
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
+            insert_attachments!(tx, id, &m.attachments);
             sqlx::query(
                 "INSERT INTO outbox (office_id, correspondence_id, state, envelope_from, envelope_to, attempts, next_attempt_at, \
                  created_by, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",

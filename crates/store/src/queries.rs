@@ -41,6 +41,48 @@ macro_rules! append_entry {
 
 pub(crate) use append_entry;
 
+/// The constituent of an office's case, inside transaction `$tx`; returns
+/// `Err(Error::NotFound)` from the enclosing function if there is no such case.
+macro_rules! case_constituent {
+    ($tx:ident, $office:expr, $case:expr) => {{
+        let constituent: Option<i64> =
+            sqlx::query_scalar("SELECT constituent_id FROM cases WHERE id = $1 AND office_id = $2")
+                .bind($case)
+                .bind($office)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        match constituent {
+            Some(c) => c,
+            None => return Err(Error::NotFound),
+        }
+    }};
+}
+
+pub(crate) use case_constituent;
+
+/// Records files (already in the blob store) as attachments of
+/// correspondence `$id`, inside transaction `$tx`.
+macro_rules! insert_attachments {
+    ($tx:ident, $id:expr, $files:expr) => {{
+        let files: &[$crate::correspondence::NewAttachment] = $files;
+        if !files.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+            );
+            qb.push_values(files, |mut b, (name, ctype, size, blob)| {
+                b.push_bind($id)
+                    .push_bind(name.as_str())
+                    .push_bind(ctype.as_str())
+                    .push_bind(*size)
+                    .push_bind(blob.as_str());
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+pub(crate) use insert_attachments;
+
 /// Replaces a constituent's search terms inside transaction `$tx`.
 macro_rules! write_terms {
     ($tx:ident, $office:expr, $id:expr, $terms:expr) => {{
@@ -908,16 +950,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let constituent: Option<i64> = sqlx::query_scalar(
-                "SELECT constituent_id FROM cases WHERE id = $1 AND office_id = $2",
-            )
-            .bind(id)
-            .bind(office_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(constituent) = constituent else {
-                return Err(Error::NotFound);
-            };
+            let constituent = case_constituent!(tx, office_id, id);
             if n == 0 {
                 return Err(Error::Conflict);
             }
@@ -937,16 +970,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         in_transaction!(self, |tx| {
-            let constituent: Option<i64> = sqlx::query_scalar(
-                "SELECT constituent_id FROM cases WHERE id = $1 AND office_id = $2",
-            )
-            .bind(case_id)
-            .bind(office_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(constituent) = constituent else {
-                return Err(Error::NotFound);
-            };
+            let constituent = case_constituent!(tx, office_id, case_id);
             sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(case_id)

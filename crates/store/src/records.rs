@@ -5,7 +5,7 @@
 
 use crate::correspondence::NewAttachment;
 use crate::model::NewEntry;
-use crate::queries::append_entry;
+use crate::queries::{append_entry, case_constituent, insert_attachments};
 use crate::{Error, Result, Store, in_transaction};
 
 /// A record to keep on a case, its files already in the blob store.
@@ -38,16 +38,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let id = in_transaction!(self, |tx| {
-            let constituent: Option<i64> = sqlx::query_scalar(
-                "SELECT constituent_id FROM cases WHERE id = $1 AND office_id = $2",
-            )
-            .bind(case_id)
-            .bind(office_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(constituent) = constituent else {
-                return Err(Error::NotFound);
-            };
+            let constituent = case_constituent!(tx, office_id, case_id);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
                  from_name, subject, received_at, body_text, source, filed_by, filed_at, unread) \
@@ -66,19 +57,7 @@ impl Store {
             .bind(r.recorded_by)
             .fetch_one(&mut *tx)
             .await?;
-            if !r.attachments.is_empty() {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
-                );
-                qb.push_values(&r.attachments, |mut b, (name, ctype, size, blob)| {
-                    b.push_bind(id)
-                        .push_bind(name.as_str())
-                        .push_bind(ctype.as_str())
-                        .push_bind(*size)
-                        .push_bind(blob.as_str());
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
+            insert_attachments!(tx, id, &r.attachments);
             let mut e = entry.clone();
             e.correspondence_id = Some(id);
             append_entry!(tx, office_id, Some(constituent), Some(case_id), now, &e);

@@ -795,11 +795,7 @@ async fn add_case_document(
     let files = up
         .files
         .into_iter()
-        .map(|u| cases::CaseFile {
-            filename: u.filename,
-            content_type: u.content_type,
-            data: u.data,
-        })
+        .map(crate::extract::Upload::into_file)
         .collect();
     let rid =
         cases::add_record(&s.app, &up.actor, id, &field("kind"), &field("body"), files).await?;

@@ -170,6 +170,17 @@ pub struct Upload {
     pub data: Vec<u8>,
 }
 
+impl Upload {
+    /// As a file to send with an email or keep on a case.
+    pub fn into_file(self) -> casework_app::outbox::OutgoingAttachment {
+        casework_app::outbox::OutgoingAttachment {
+            filename: self.filename,
+            content_type: self.content_type,
+            data: self.data,
+        }
+    }
+}
+
 /// A form that may carry files (`multipart/form-data`) or not (urlencoded),
 /// its CSRF token checked either way. Files together may not exceed the
 /// configured message size; a bigger upload is refused as it arrives.

@@ -1474,11 +1474,7 @@ async fn case_note(
         let files = form
             .files
             .into_iter()
-            .map(|u| cases::CaseFile {
-                filename: u.filename,
-                content_type: u.content_type,
-                data: u.data,
-            })
+            .map(crate::extract::Upload::into_file)
             .collect();
         cases::add_record(&s.app, &form.who.actor, id, &kind, &body, files)
             .await
@@ -2421,11 +2417,7 @@ async fn email_send(
         uploads: form
             .files
             .into_iter()
-            .map(|u| casework_app::outbox::OutgoingAttachment {
-                filename: u.filename,
-                content_type: u.content_type,
-                data: u.data,
-            })
+            .map(crate::extract::Upload::into_file)
             .collect(),
     };
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {

@@ -166,6 +166,37 @@ impl TestApp {
         }
     }
 
+    /// The application's view of a user (for calling services directly).
+    pub async fn actor(&self, user: &TestUser) -> casework_app::Actor {
+        casework_app::auth::token_actor(&self.app, &user.token)
+            .await
+            .unwrap()
+    }
+
+    /// Saves a letter template as `by` (an office manager); returns its id.
+    pub async fn template(
+        &self,
+        by: &TestUser,
+        name: &str,
+        subject: &str,
+        body: &str,
+        signed_by_representative: bool,
+    ) -> i64 {
+        let actor = self.actor(by).await;
+        casework_app::letters::save_template(
+            &self.app,
+            &actor,
+            None,
+            0,
+            name,
+            subject,
+            body,
+            signed_by_representative,
+        )
+        .await
+        .unwrap()
+    }
+
     pub fn api(&self, user: &TestUser) -> Api {
         Api {
             base: self.base.clone(),

@@ -90,18 +90,8 @@ async fn a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_a
     )
     .await
     .unwrap();
-    casework_app::letters::save_template(
-        &t.app,
-        &manager_actor,
-        None,
-        0,
-        "Passport update",
-        "Your passport ({{ case.reference }})",
-        "Dear {{ constituent.first_name }},\n\nWe have written to the {{ case.agency }} about {{ case.title }}. We will be in touch.",
-        false,
-    )
-    .await
-    .unwrap();
+    t.template(&manager, "Passport update", "Your passport ({{ case.reference }})", "Dear {{ constituent.first_name }},\n\nWe have written to the {{ case.agency }} about {{ case.title }}. We will be in touch.", false)
+        .await;
     let api = t.api(&cw);
     let person = api.constituent("Emeka", "Okafor").await;
     let case = api
@@ -312,21 +302,14 @@ async fn letters_signed_by_the_representative_wait_for_approval_and_print_in_one
     let office = t.office("Office").await;
     let manager = t.user(office, Role::OfficeManager).await;
     let cw = t.user(office, Role::Caseworker).await;
-    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
-        .await
-        .unwrap();
-    casework_app::letters::save_template(
-        &t.app,
-        &manager_actor,
-        None,
-        0,
+    t.template(
+        &manager,
         "From the member",
         "A letter from your representative",
         "Dear {{ constituent.first_name }},\n\nI have raised your case personally.",
         true,
     )
-    .await
-    .unwrap();
+    .await;
     let api = t.api(&cw);
     let (ann, bob) = (
         api.constituent("Ann", "Lee").await,
@@ -456,21 +439,14 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
     let manager = t.user(office, Role::OfficeManager).await;
     let cw = t.user(office, Role::Caseworker).await;
     let rep = t.user(office, Role::Representative).await;
-    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
-        .await
-        .unwrap();
-    casework_app::letters::save_template(
-        &t.app,
-        &manager_actor,
-        None,
-        0,
+    t.template(
+        &manager,
         "Signed",
         "From your representative",
         "Dear {{ constituent.first_name }},\n\nI have written to the minister.",
         true,
     )
-    .await
-    .unwrap();
+    .await;
     let api = t.api(&cw);
     let person = api.constituent("Cora", "Vance").await;
     let k = api.case(person, json!({"title": "Pension"})).await["id"]
@@ -561,10 +537,13 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
     );
     let printed = api.get("/api/v1/letters?printed=true").await.body;
     assert_eq!(printed["items"][0]["id"], signed);
-    let first_print = printed["items"][0]["printed_at"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // (RFC 3339 times leave out a zero fraction, so compare the stored times.)
+    let printed_at = || async {
+        t.app.store.letters_printed(office, 10).await.unwrap()[0]
+            .printed_at
+            .unwrap()
+    };
+    let first_print = printed_at().await;
 
     // Printed again from the letters page's "Printed recently" list.
     let b = t.browser();
@@ -586,7 +565,8 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
     // Three printed letters (the two copies and this one), this one newest.
     assert_eq!(again["items"].as_array().unwrap().len(), 3);
     assert_eq!(again["items"][0]["id"], signed);
-    assert!(again["items"][0]["printed_at"].as_str().unwrap() >= first_print.as_str());
+    assert!(again["items"][0]["printed_at"].is_string());
+    assert!(printed_at().await >= first_print);
 
     // Refusals: nothing chosen, a letter of another office, a volunteer,
     // and an unreadable body.

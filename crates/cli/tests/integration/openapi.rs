@@ -78,21 +78,14 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         .as_i64()
         .unwrap();
     // A letter to print, and one signed by the representative to approve.
-    let manager_actor = casework_app::auth::token_actor(&t.app, &manager.token)
-        .await
-        .unwrap();
-    casework_app::letters::save_template(
-        &t.app,
-        &manager_actor,
-        None,
-        0,
+    t.template(
+        &manager,
         "Signed",
         "From your representative",
         "Dear {{ constituent.first_name }},",
         true,
     )
-    .await
-    .unwrap();
+    .await;
     let letter = |body: Value| {
         let api = &api;
         let path = format!("/api/v1/cases/{}/letters", case["id"]);
