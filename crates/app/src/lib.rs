@@ -36,6 +36,9 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// The office's SMTP server and sending address.
     pub smtp: casework_mail::outgoing::SmtpSettings,
+    /// Certificate authorities (PEM) trusted for IMAP and SMTP besides the
+    /// public ones: for mail servers with a private certificate.
+    pub mail_ca_pem: String,
     /// Most messages handed to the SMTP server per minute (0: no limit), across
     /// all app servers; a campaign reply to thousands goes out at this pace.
     pub smtp_per_minute: i64,
@@ -53,6 +56,7 @@ impl Default for Settings {
             throttle_window_minutes: 15,
             max_message_bytes: 64 * 1024 * 1024,
             smtp: Default::default(),
+            mail_ca_pem: String::new(),
             smtp_per_minute: 0,
             outbox_lease_seconds: 120,
         }
@@ -141,6 +145,7 @@ pub fn mail_settings(
         password: password.to_owned(),
         tls: tls.to_owned(),
         from: from.to_owned(),
+        ca_pem: String::new(),
     }
 }
 

@@ -31,6 +31,10 @@ pub async fn add(
     }
     check(e)?;
     if check_connection {
+        let s = &ImapSettings {
+            ca_pem: app.settings.mail_ca_pem.clone(),
+            ..s.clone()
+        };
         fetch_new(s, None, u32::MAX - 1, 0)
             .await
             .map_err(|m| AppError::field("host", m))?;
@@ -62,8 +66,9 @@ pub async fn add(
     }
 }
 
-fn settings_of(m: &Mailbox) -> ImapSettings {
+fn settings_of(app: &App, m: &Mailbox) -> ImapSettings {
     ImapSettings {
+        ca_pem: app.settings.mail_ca_pem.clone(),
         host: m.host.clone(),
         port: u16::try_from(m.port).unwrap_or(993),
         username: m.username.clone(),
@@ -86,7 +91,7 @@ pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportRepo
         return Ok(None);
     };
     let mut report = ImportReport::default();
-    let s = settings_of(&m);
+    let s = settings_of(app, &m);
     loop {
         let known = m.uid_validity.and_then(|v| u32::try_from(v).ok());
         let after = u32::try_from(m.last_uid).unwrap_or(0);

@@ -33,6 +33,12 @@ pub struct Config {
     /// Seconds a sender may hold a claimed outgoing message before another
     /// server may send it (so, after a crash, the wait before it is resent).
     pub outbox_lease_seconds: i64,
+    /// A PEM file of certificate authorities to trust for IMAP and SMTP
+    /// besides the public ones (a mail server with a private certificate).
+    pub tls_ca_file: String,
+    /// Its contents, read when the configuration is loaded.
+    #[serde(skip)]
+    pub tls_ca_pem: String,
 }
 
 /// `[smtp]`: where outgoing email goes.
@@ -80,6 +86,8 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             mail_poll_seconds: 60,
             outbox_lease_seconds: 120,
+            tls_ca_file: String::new(),
+            tls_ca_pem: String::new(),
         }
     }
 }
@@ -147,14 +155,26 @@ impl Config {
             "max_message_mb",
             "mail_poll_seconds",
             "outbox_lease_seconds",
+            "tls_ca_file",
         ]));
         fig = fig.merge(
             Env::prefixed("CASEWORK_SMTP_")
                 .map(|k| format!("smtp.{}", k.as_str().to_lowercase()).into()),
         );
-        let config: Config = fig
+        let mut config: Config = fig
             .extract()
             .map_err(|e| format!("configuration error: {e}"))?;
+        if !config.tls_ca_file.trim().is_empty() {
+            let path = config.tls_ca_file.trim();
+            config.tls_ca_pem = std::fs::read_to_string(path).map_err(|e| {
+                format!("configuration error: tls_ca_file {path} cannot be read: {e}")
+            })?;
+            if !config.tls_ca_pem.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(format!(
+                    "configuration error: tls_ca_file {path} holds no PEM certificate"
+                ));
+            }
+        }
         if !["none", "starttls", "tls"].contains(&config.smtp.tls.as_str()) {
             return Err(format!(
                 "configuration error: smtp.tls must be none, starttls or tls, not \"{}\"",
@@ -209,6 +229,26 @@ mod tests {
                 None => assert!(text.contains(&format!("\n{key} =")), "{key}"),
             }
         }
+    }
+
+    #[test]
+    fn a_certificate_authority_file_is_read_or_refused_clearly() {
+        let dir = std::env::temp_dir().join(format!("casework-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let load = |ca: &Path| {
+            let file = dir.join("casework.toml");
+            std::fs::write(&file, format!("tls_ca_file = \"{}\"\n", ca.display())).unwrap();
+            Config::load(Some(&file))
+        };
+        let missing = load(&dir.join("missing.pem")).err().unwrap();
+        assert!(missing.contains("cannot be read"), "{missing}");
+        std::fs::write(dir.join("junk.pem"), "not a certificate").unwrap();
+        let junk = load(&dir.join("junk.pem")).err().unwrap();
+        assert!(junk.contains("no PEM certificate"), "{junk}");
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        std::fs::write(dir.join("ca.pem"), pem).unwrap();
+        assert_eq!(load(&dir.join("ca.pem")).unwrap().tls_ca_pem, pem);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

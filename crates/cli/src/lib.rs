@@ -36,18 +36,23 @@ pub fn blob_store(config: &Config) -> std::sync::Arc<dyn casework_app::store::bl
 
 /// The services' settings from the configuration.
 pub fn settings(config: &Config) -> Settings {
+    let smtp = casework_app::mail_settings(
+        &config.smtp.host,
+        config.smtp.port,
+        &config.smtp.username,
+        &config.smtp.password,
+        &config.smtp.tls,
+        &config.smtp.from,
+    );
     Settings {
         session_idle_minutes: config.session_idle_minutes,
         session_absolute_hours: config.session_absolute_hours,
         max_message_bytes: config.max_message_mb.saturating_mul(1024 * 1024),
-        smtp: casework_app::mail_settings(
-            &config.smtp.host,
-            config.smtp.port,
-            &config.smtp.username,
-            &config.smtp.password,
-            &config.smtp.tls,
-            &config.smtp.from,
-        ),
+        smtp: casework_mail::outgoing::SmtpSettings {
+            ca_pem: config.tls_ca_pem.clone(),
+            ..smtp
+        },
+        mail_ca_pem: config.tls_ca_pem.clone(),
         smtp_per_minute: config.smtp.max_per_minute.max(0),
         outbox_lease_seconds: config.outbox_lease_seconds.clamp(5, 3600),
         ..Settings::default()

@@ -382,6 +382,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 password,
                 tls: mode.into(),
                 folder,
+                ca_pem: String::new(),
             };
             let id = casework_app::mailboxes::add(&app, office.id, &settings, true)
                 .await

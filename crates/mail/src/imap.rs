@@ -21,6 +21,9 @@ pub struct ImapSettings {
     /// `none`, `starttls` or `tls`.
     pub tls: String,
     pub folder: String,
+    /// Certificate authorities to trust besides the public ones (PEM), for
+    /// a mail server with a private certificate; usually empty.
+    pub ca_pem: String,
 }
 
 impl std::fmt::Debug for ImapSettings {
@@ -46,16 +49,26 @@ pub struct Fetched {
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-fn tls_connector() -> TlsConnector {
+/// Trusts the public certificate authorities and those in `ca_pem`.
+fn tls_connector(ca_pem: &str) -> Result<TlsConnector, String> {
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        let cert =
+            cert.map_err(|e| format!("The extra certificate authority cannot be read: {e}."))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("The extra certificate authority cannot be used: {e}."))?;
+    }
     let config = ClientConfig::builder_with_provider(Arc::new(
         tokio_rustls::rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map(|b| b.with_root_certificates(roots).with_no_client_auth());
     match config {
-        Ok(c) => TlsConnector::from(Arc::new(c)),
+        Ok(c) => Ok(TlsConnector::from(Arc::new(c))),
         // The ring provider always supports the default versions.
         Err(_) => unreachable!("TLS configuration"),
     }
@@ -93,7 +106,7 @@ pub async fn fetch_new(
     match s.tls.as_str() {
         "tls" => {
             let stream = with_timeout("TLS", async {
-                tls_connector()
+                tls_connector(&s.ca_pem)?
                     .connect(server, tcp)
                     .await
                     .map_err(|e| format!("TLS with the mail server failed: {e}."))
@@ -115,7 +128,7 @@ pub async fn fetch_new(
             .await?;
             let tcp = client.into_inner();
             let stream = with_timeout("TLS", async {
-                tls_connector()
+                tls_connector(&s.ca_pem)?
                     .connect(server, tcp)
                     .await
                     .map_err(|e| format!("TLS with the mail server failed: {e}."))

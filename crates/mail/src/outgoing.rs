@@ -4,7 +4,7 @@
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
@@ -19,6 +19,9 @@ pub struct SmtpSettings {
     pub tls: String,
     /// The office's sending address, e.g. `"Office of Dana Whitfield" <office@example.org>`.
     pub from: String,
+    /// Certificate authorities to trust besides the public ones (PEM), for
+    /// a mail server with a private certificate; usually empty.
+    pub ca_pem: String,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -145,8 +148,15 @@ pub async fn send(
     to: &[String],
     raw: &[u8],
 ) -> Result<(), String> {
-    let tls_params =
-        || TlsParameters::new(settings.host.clone()).map_err(|e| format!("TLS set-up failed: {e}"));
+    let tls_params = || {
+        let mut b = TlsParameters::builder(settings.host.trim().to_owned());
+        if !settings.ca_pem.trim().is_empty() {
+            let ca = Certificate::from_pem(settings.ca_pem.as_bytes())
+                .map_err(|e| format!("The extra certificate authority cannot be read: {e}."))?;
+            b = b.add_root_certificate(ca);
+        }
+        b.build().map_err(|e| format!("TLS set-up failed: {e}"))
+    };
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.trim())
         .port(settings.port)
         .timeout(Some(Duration::from_secs(30)));

@@ -455,6 +455,104 @@ macro_rules! with_sink {
     )*};
 }
 
+/// A throwaway certificate authority and a certificate for `localhost`
+/// signed by it (with `openssl`), for mail servers with a private certificate.
+pub struct TestCerts {
+    pub dir: PathBuf,
+    /// The authority's certificate, PEM: what Casework is told to trust.
+    pub ca_pem: String,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TestCerts {
+    pub fn make() -> TestCerts {
+        let dir = std::env::temp_dir().join(format!("casework-certs-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("openssl");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Casework Test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        TestCerts {
+            ca_pem: std::fs::read_to_string(dir.join("ca.pem")).unwrap(),
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+            dir,
+        }
+    }
+}
+
+impl Drop for TestCerts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A real SMTP server (Python's aiosmtpd) that stores what it receives in
 /// a Maildir, for tests of sending.
 pub struct SmtpSink {
@@ -465,23 +563,24 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::start_with(None).await
+    }
+
+    /// With certificates, the server offers STARTTLS and requires it.
+    pub async fn start_with(tls: Option<&TestCerts>) -> SmtpSink {
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("casework-smtp-{}", unique()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
+        if let Some(c) = tls {
+            cmd.arg("--tlscert")
+                .arg(&c.cert)
+                .arg("--tlskey")
+                .arg(&c.key);
+        }
+        let mut child = cmd
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.join("Maildir"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -541,6 +640,9 @@ impl Drop for SmtpSink {
 /// temporary folder on a free port, for tests of fetching.
 pub struct ImapServer {
     pub port: u16,
+    /// With certificates: the port that speaks TLS from the start (IMAPS);
+    /// `port` then offers STARTTLS.
+    pub tls_port: u16,
     pub username: String,
     pub password: String,
     dir: PathBuf,
@@ -549,11 +651,12 @@ pub struct ImapServer {
 
 impl ImapServer {
     pub async fn start() -> ImapServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::start_with(None).await
+    }
+
+    pub async fn start_with(tls: Option<&TestCerts>) -> ImapServer {
+        let port = free_port();
+        let tls_port = if tls.is_some() { free_port() } else { 0 };
         let dir = std::env::temp_dir().join(format!("casework-imap-{}", unique()));
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
@@ -564,12 +667,27 @@ impl ImapServer {
             .arg(dir.join("mail"))
             .status();
         let d = dir.display();
+        let ssl = match tls {
+            Some(c) => format!(
+                "ssl = yes\nssl_cert = <{}\nssl_key = <{}",
+                c.cert.display(),
+                c.key.display()
+            ),
+            None => "ssl = no".to_owned(),
+        };
+        let imaps = if tls.is_some() {
+            format!(
+                "  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes\n  }}"
+            )
+        } else {
+            "  inet_listener imaps {\n    port = 0\n  }".to_owned()
+        };
         let config = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-             ssl = no\ndisable_plaintext_auth = no\nfirst_valid_uid = 1\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+             {ssl}\ndisable_plaintext_auth = no\nfirst_valid_uid = 1\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  {imaps}\n}}\n\
              service anvil {{\n  chroot =\n}}\n"
         );
         std::fs::write(dir.join("dovecot.conf"), config).unwrap();
@@ -593,6 +711,7 @@ impl ImapServer {
             {
                 return ImapServer {
                     port,
+                    tls_port,
                     username,
                     password,
                     dir,
@@ -617,6 +736,7 @@ impl ImapServer {
             password: self.password.clone(),
             tls: "none".into(),
             folder: "INBOX".into(),
+            ca_pem: String::new(),
         }
     }
 

@@ -201,3 +201,66 @@ mod round_trip {
         run(Backend::Postgres).await;
     }
 }
+
+/// Mail servers with a private certificate: refused until its authority is
+/// trusted (`tls_ca_file`), then reached over TLS and STARTTLS, for IMAP
+/// and for SMTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_servers_with_a_private_certificate_are_reached_once_trusted() {
+    use casework_mail::imap::fetch_new;
+    let certs = crate::harness::TestCerts::make();
+    let imap = ImapServer::start_with(Some(&certs)).await;
+    imap.append(&email(
+        "ada@example.net",
+        "Over TLS",
+        "tls1@example.net",
+        "",
+    ));
+    let trusted = |tls: &str, port: u16| casework_mail::imap::ImapSettings {
+        host: "localhost".into(),
+        port,
+        tls: tls.into(),
+        ca_pem: certs.ca_pem.clone(),
+        ..imap.settings()
+    };
+    for (mode, port) in [("tls", imap.tls_port), ("starttls", imap.port)] {
+        let got = fetch_new(&trusted(mode, port), None, 0, 10)
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        assert_eq!(got.messages.len(), 1, "{mode}");
+        // Without the authority the certificate is refused, with a reason.
+        let untrusted = casework_mail::imap::ImapSettings {
+            ca_pem: String::new(),
+            ..trusted(mode, port)
+        };
+        let err = fetch_new(&untrusted, None, 0, 10).await.unwrap_err();
+        assert!(
+            err.contains("TLS") && err.contains("certificate"),
+            "{mode}: {err}"
+        );
+    }
+
+    let sink = SmtpSink::start_with(Some(&certs)).await;
+    let mut smtp = sink.settings();
+    smtp.host = "localhost".into();
+    smtp.tls = "starttls".into();
+    let raw = b"From: office@riverside.example\r\nTo: ada@example.net\r\nSubject: Over STARTTLS\r\nMessage-ID: <s1@riverside.example>\r\n\r\nHello.\r\n";
+    let to = vec!["ada@example.net".to_owned()];
+    let err = casework_mail::outgoing::send(&smtp, "office@riverside.example", &to, raw)
+        .await
+        .unwrap_err();
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(sink.messages().is_empty());
+    smtp.ca_pem = certs.ca_pem.clone();
+    casework_mail::outgoing::send(&smtp, "office@riverside.example", &to, raw)
+        .await
+        .unwrap();
+    assert_eq!(sink.messages().len(), 1);
+    // A server that requires STARTTLS refuses mail sent in the clear.
+    smtp.tls = "none".into();
+    assert!(
+        casework_mail::outgoing::send(&smtp, "office@riverside.example", &to, raw)
+            .await
+            .is_err()
+    );
+}
