@@ -181,17 +181,25 @@ pub async fn send(
     }
     let envelope = lettre::address::Envelope::new(Some(from), to)
         .map_err(|e| format!("The envelope is invalid: {e}"))?;
-    transport
-        .send_raw(&envelope, raw)
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            format!(
-                "The mail server at {}:{} did not accept the message: {e}",
-                settings.host, settings.port
-            )
-        })
+    // However the server behaves (some stall after a refused login), one
+    // attempt ends in bounded time, so the outbox moves on and retries.
+    match tokio::time::timeout(SEND_LIMIT, transport.send_raw(&envelope, raw)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "The mail server at {}:{} did not accept the message: {e}",
+            settings.host, settings.port
+        )),
+        Err(_) => Err(format!(
+            "The mail server at {}:{} did not finish taking the message within {} seconds (check the user name and password).",
+            settings.host,
+            settings.port,
+            SEND_LIMIT.as_secs()
+        )),
+    }
 }
+
+/// The longest one attempt to hand a message to the SMTP server may take.
+const SEND_LIMIT: Duration = Duration::from_secs(60);
 
 #[cfg(test)]
 mod tests {

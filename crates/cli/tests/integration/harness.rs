@@ -579,9 +579,44 @@ impl SmtpSink {
                 .arg("--tlskey")
                 .arg(&c.key);
         }
-        let mut child = cmd
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        cmd.args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.join("Maildir"));
+        Self::run(cmd, port, dir).await
+    }
+
+    /// A server that requires STARTTLS and then a login as `user` with
+    /// `password` before it takes any mail.
+    pub async fn start_with_login(tls: &TestCerts, user: &str, password: &str) -> SmtpSink {
+        const SERVER: &str = r#"
+import ssl, sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+port, maildir, cert, key, user, password = sys.argv[1:7]
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == user.encode() and data.password == password.encode()
+    # An explicit refusal: without one, aiosmtpd 1.4 leaves the client waiting.
+    return AuthResult(success=ok, handled=False, message=None if ok else "535 5.7.8 Authentication credentials invalid")
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=ctx,
+           require_starttls=True, authenticator=check, auth_required=True).start()
+threading.Event().wait()
+"#;
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("casework-smtp-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-c", SERVER, &port.to_string()])
             .arg(dir.join("Maildir"))
+            .arg(&tls.cert)
+            .arg(&tls.key)
+            .args([user, password]);
+        Self::run(cmd, port, dir).await
+    }
+
+    async fn run(mut cmd: std::process::Command, port: u16, dir: PathBuf) -> SmtpSink {
+        let mut child = cmd
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

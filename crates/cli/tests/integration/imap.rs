@@ -264,3 +264,36 @@ async fn mail_servers_with_a_private_certificate_are_reached_once_trusted() {
             .is_err()
     );
 }
+
+/// SMTP with a login: the office's account is used after STARTTLS; a wrong
+/// password or none is refused and nothing is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smtp_server_that_requires_a_login_takes_mail_with_the_right_one() {
+    let certs = crate::harness::TestCerts::make();
+    let sink =
+        SmtpSink::start_with_login(&certs, "office@riverside.example", "smtp-secret-1").await;
+    let mut smtp = sink.settings();
+    smtp.host = "localhost".into();
+    smtp.tls = "starttls".into();
+    smtp.ca_pem = certs.ca_pem.clone();
+    let raw = b"From: office@riverside.example\r\nTo: ada@example.net\r\nSubject: With a login\r\nMessage-ID: <a1@riverside.example>\r\n\r\nHello.\r\n";
+    let to = vec!["ada@example.net".to_owned()];
+    let send = |s: casework_mail::outgoing::SmtpSettings| {
+        let to = to.clone();
+        async move { casework_mail::outgoing::send(&s, "office@riverside.example", &to, raw).await }
+    };
+    // The right login: delivered.
+    smtp.username = "office@riverside.example".into();
+    smtp.password = "smtp-secret-1".into();
+    send(smtp.clone()).await.unwrap();
+    assert_eq!(sink.messages().len(), 1);
+    // A wrong password, then none: refused with the server's reason.
+    smtp.password = "wrong-password".into();
+    let err = send(smtp.clone()).await.unwrap_err();
+    assert!(err.contains("535"), "{err}");
+    smtp.username.clear();
+    smtp.password.clear();
+    let err = send(smtp.clone()).await.unwrap_err();
+    assert!(err.contains("530"), "{err}");
+    assert_eq!(sink.messages().len(), 1, "nothing more delivered");
+}
