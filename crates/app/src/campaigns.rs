@@ -102,6 +102,27 @@ fn best_match<'a>(t: &'a OfficeCampaigns, fp: &Fingerprint) -> Option<&'a Templa
         })
 }
 
+/// Puts message `id` in the campaign whose template it carries most of,
+/// with its personal addition. Returns the campaign, or `None` if it
+/// matches none.
+async fn join_best(
+    app: &App,
+    office_id: i64,
+    t: &OfficeCampaigns,
+    id: i64,
+    fp: &Fingerprint,
+) -> AppResult<Option<i64>> {
+    let Some(m) = best_match(t, fp) else {
+        return Ok(None);
+    };
+    let text = member_texts(app, office_id, &[id]).await?;
+    let members = additions(&text, &m.shingles);
+    app.store
+        .join_campaign(office_id, m.target, &members, m.state == "no_action")
+        .await?;
+    Ok(Some(m.target))
+}
+
 fn addition_of(text: &str, template: &[u64]) -> (String, bool) {
     let a = personal_addition(text, template);
     let flagged = looks_like_casework(&a);
@@ -268,13 +289,7 @@ pub(crate) async fn after_store(
         if grouped.contains(&c.id) {
             continue;
         }
-        if let Some(m) = best_match(&t, &c.fingerprint) {
-            let (id, quiet) = (m.target, m.state == "no_action");
-            let text = member_texts(app, office_id, &[c.id]).await?;
-            let members = additions(&text, &m.shingles);
-            app.store
-                .join_campaign(office_id, id, &members, quiet)
-                .await?;
+        if let Some(id) = join_best(app, office_id, &t, c.id, &c.fingerprint).await? {
             grouped.insert(c.id);
             changed.push(id);
             continue;
@@ -303,13 +318,10 @@ pub(crate) async fn after_store(
             if grouped.contains(&c.id) || taken.contains(&c.id) {
                 continue;
             }
-            if let Some(m) = best_match(&t, &c.fingerprint) {
-                let (id, quiet) = (m.target, m.state == "no_action");
-                let text = member_texts(app, office_id, &[c.id]).await?;
-                let members = additions(&text, &m.shingles);
-                app.store
-                    .join_campaign(office_id, id, &members, quiet)
-                    .await?;
+            if join_best(app, office_id, &t, c.id, &c.fingerprint)
+                .await?
+                .is_some()
+            {
                 grouped.insert(c.id);
             }
         }

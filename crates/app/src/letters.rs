@@ -242,11 +242,10 @@ pub async fn save_letterhead(
             Some(Some(key))
         }
     };
-    app.store.set_letterhead(actor.office_id, &text).await?;
+    app.store
+        .set_letterhead(actor.office_id, &text, key.as_ref().map(|k| k.as_deref()))
+        .await?;
     if let Some(key) = key {
-        app.store
-            .set_letterhead_logo(actor.office_id, key.as_deref())
-            .await?;
         tracing::info!(
             by = actor.user_id,
             set = key.is_some(),

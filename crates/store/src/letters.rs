@@ -170,13 +170,25 @@ impl Store {
         })
     }
 
-    pub async fn set_letterhead(&self, office_id: i64, text: &str) -> Result<()> {
+    /// Saves the letterhead's address lines and, when `logo` is given, its
+    /// logo (a blob key, or `None` to remove it), in one statement.
+    pub async fn set_letterhead(
+        &self,
+        office_id: i64,
+        text: &str,
+        logo: Option<Option<&str>>,
+    ) -> Result<()> {
         on_write!(self, |pool| {
-            sqlx::query("UPDATE offices SET letterhead = $1 WHERE id = $2")
-                .bind(text)
-                .bind(office_id)
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "UPDATE offices SET letterhead = $1, \
+                 letterhead_logo = CASE WHEN $2 THEN $3 ELSE letterhead_logo END WHERE id = $4",
+            )
+            .bind(text)
+            .bind(logo.is_some())
+            .bind(logo.flatten())
+            .bind(office_id)
+            .execute(pool)
+            .await?;
         });
         Ok(())
     }
@@ -191,17 +203,6 @@ impl Store {
                     .await?,
             )
         })
-    }
-
-    pub async fn set_letterhead_logo(&self, office_id: i64, key: Option<&str>) -> Result<()> {
-        on_write!(self, |pool| {
-            sqlx::query("UPDATE offices SET letterhead_logo = $1 WHERE id = $2")
-                .bind(key)
-                .bind(office_id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
     }
 
     /// Records a letter on its case with a timeline entry, in one transaction.

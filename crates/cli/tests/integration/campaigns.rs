@@ -530,6 +530,45 @@ async fn campaigns_can_be_renamed_merged_split_and_closed(t: TestApp, _sink: Smt
         };
         assert_eq!(m["state"], expected);
     }
+    // The reply is discussed on the campaign's page: an empty comment is
+    // refused, a comment is shown (escaped) under the reply.
+    let b = t.browser();
+    b.sign_in(&cw.email, crate::harness::PASSWORD).await;
+    let page = b.get(&format!("/campaigns/{a}")).await;
+    assert!(page.html.contains("No comments yet."), "{}", page.html);
+    assert!(
+        page.html
+            .contains(&format!("action=\"/campaigns/{a}/comments\""))
+    );
+    let empty = b
+        .post(
+            &format!("/campaigns/{a}/comments"),
+            &[("csrf", &page.csrf()), ("comment", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.html.contains("id=\"comment-error\""),
+        "{}",
+        empty.html
+    );
+    let said = b
+        .post(
+            &format!("/campaigns/{a}/comments"),
+            &[
+                ("csrf", &page.csrf()),
+                ("comment", "Say <i>thanks</i> first."),
+            ],
+        )
+        .await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER);
+    let page = b.get(&format!("/campaigns/{a}")).await;
+    assert!(
+        page.html
+            .contains("Say &#60;i&#62;thanks&#60;/i&#62; first."),
+        "{}",
+        page.html
+    );
     // Another office sees none of it.
     let other = t.office("Other").await;
     let stranger = t.user(other, Role::OfficeManager).await;
