@@ -114,6 +114,20 @@ impl FromRequestParts<AppState> for PageActor {
     }
 }
 
+/// Refuses a form whose `csrf` field is not the session's token.
+fn check_csrf(who: &PageActor, sent: &str) -> Result<(), PageError> {
+    if same_token(sent, &who.csrf) {
+        return Ok(());
+    }
+    tracing::info!(
+        user_id = who.actor.user_id,
+        "form with a wrong CSRF token refused"
+    );
+    Err(PageError(AppError::Forbidden(
+        "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
+    )))
+}
+
 /// A submitted form whose `csrf` field matches the session's token, from a
 /// signed-in person. `T` is the rest of the form.
 pub struct CsrfForm<T> {
@@ -142,16 +156,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        if !same_token(sent, &who.csrf) {
-            tracing::info!(
-                user_id = who.actor.user_id,
-                "form with a wrong CSRF token refused"
-            );
-            return Err(PageError(AppError::Forbidden(
-                "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
-            ))
-            .into_response());
-        }
+        check_csrf(&who, sent).map_err(IntoResponse::into_response)?;
         let data = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             PageError(AppError::field(
                 "form",
@@ -274,16 +279,7 @@ impl FromRequest<AppState> for UploadForm {
             .await
             .map_err(|e| PageError(e).into_response())?;
         let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
-        if !same_token(sent, &who.csrf) {
-            tracing::info!(
-                user_id = who.actor.user_id,
-                "form with a wrong CSRF token refused"
-            );
-            return Err(PageError(AppError::Forbidden(
-                "This form has expired or did not come from Casework. Go back, reload the page and try again.".into(),
-            ))
-            .into_response());
-        }
+        check_csrf(&who, sent).map_err(IntoResponse::into_response)?;
         Ok(UploadForm { who, fields, files })
     }
 }

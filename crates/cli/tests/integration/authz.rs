@@ -293,16 +293,7 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     .unwrap();
     let letter_on = |k: i64| {
         let api = &api;
-        async move {
-            api.post(
-                &format!("/api/v1/cases/{k}/letters"),
-                json!({"body": "Dear Matrix,"}),
-            )
-            .await
-            .body["id"]
-                .as_i64()
-                .unwrap()
-        }
+        async move { api.letter(k, json!({"body": "Dear Matrix,"})).await }
     };
     Ids {
         constituent,

@@ -305,6 +305,16 @@ impl Api {
         r.body["id"].as_i64().unwrap()
     }
 
+    /// Makes a letter on a case (`{"body": …}` or `{"template": …}`) and
+    /// returns its id.
+    pub async fn letter(&self, case_id: impl std::fmt::Display, body: Value) -> i64 {
+        let r = self
+            .post(&format!("/api/v1/cases/{case_id}/letters"), body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body["id"].as_i64().unwrap()
+    }
+
     /// Opens a case and returns its JSON.
     pub async fn case(&self, constituent_id: i64, extra: Value) -> Value {
         let mut body = serde_json::json!({"constituent_id": constituent_id, "title": "Passport delayed", "category": "Passports", "level": "federal", "agency": "Passport Program"});

@@ -318,23 +318,14 @@ async fn letters_signed_by_the_representative_wait_for_approval_and_print_in_one
     let case_a = api.case(ann, json!({"title": "Benefits"})).await;
     let case_b = api.case(bob, json!({"title": "Housing"})).await;
     let signed = api
-        .post(
-            &format!("/api/v1/cases/{}/letters", case_a["id"]),
-            json!({"template": "From the member"}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+        .letter(&case_a["id"], json!({"template": "From the member"}))
+        .await;
     let plain = api
-        .post(
-            &format!("/api/v1/cases/{}/letters", case_b["id"]),
+        .letter(
+            &case_b["id"],
             json!({"body": "Dear Bob,\n\nWe wrote to the council."}),
         )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+        .await;
 
     // The caseworker sees both in the print queue; the signed one waits.
     let b = t.browser();
@@ -452,15 +443,7 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
     let k = api.case(person, json!({"title": "Pension"})).await["id"]
         .as_i64()
         .unwrap();
-    let signed = api
-        .post(
-            &format!("/api/v1/cases/{k}/letters"),
-            json!({"template": "Signed"}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+    let signed = api.letter(k, json!({"template": "Signed"})).await;
 
     let print = |who: &crate::harness::TestUser, ids: serde_json::Value| {
         let (base, token) = (t.base.clone(), who.token.clone());

@@ -421,23 +421,14 @@ async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not
     let case = api.case(person, json!({"title": "Pension"})).await;
     let other = api.case(person, json!({"title": "Parking"})).await;
     let letter = api
-        .post(
-            &format!("/api/v1/cases/{}/letters", case["id"]),
-            json!({"body": "Dear Lena,\n\nEnclosed."}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+        .letter(&case["id"], json!({"body": "Dear Lena,\n\nEnclosed."}))
+        .await;
     let elsewhere = api
-        .post(
-            &format!("/api/v1/cases/{}/letters", other["id"]),
+        .letter(
+            &other["id"],
             json!({"body": "Dear Lena,\n\nAbout parking."}),
         )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+        .await;
     // The compose page offers the case's letter, not the other case's.
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
