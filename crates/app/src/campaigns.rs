@@ -9,7 +9,7 @@
 //! message finds [`FORM_AT`]` - 1` similar candidates, they become a campaign.
 //! Memory holds only the templates; candidates live in the database.
 
-use casework_domain::{Action, FieldErrors, Role};
+use casework_domain::{FieldErrors, Permission};
 use casework_letters::{MergeFields, NameField, OfficeFields, PersonFields, merge};
 use casework_mail::campaign::{
     Fingerprint, from_bytes, looks_like_casework, personal_addition, template, to_bytes,
@@ -567,7 +567,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
 /// A campaign the actor may change (intake work).
 async fn get_to_change(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
     let c = get(app, actor, id).await?;
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::ManageCampaigns)?;
     Ok(c)
 }
 
@@ -687,14 +687,10 @@ pub struct ReplyRequest {
     pub version: i64,
 }
 
-fn can_approve(actor: &Actor) -> bool {
-    matches!(actor.role, Role::OfficeManager | Role::Representative)
-}
-
 /// Saves the reply. Any change needs a fresh approval; an office manager or
 /// the representative who submits it approves it at the same time.
 pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -> AppResult<()> {
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::SendEmail)?;
     let c = get(app, actor, id).await?;
     let (mut subject, mut body) = (req.subject.clone(), req.body.clone());
     if let Some(name) = req.template.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -789,7 +785,7 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
         .map_err(conflict(
             "The campaign changed meanwhile (or its reply is being sent); reload and try again.",
         ))?;
-    if req.submit && can_approve(actor) {
+    if req.submit && actor.can(Permission::ApproveOutgoing) {
         let fresh = app.store.campaign(actor.office_id, c.id).await?;
         approve(app, actor, c.id, fresh.version).await?;
     }
@@ -817,7 +813,7 @@ fn sample_fields() -> MergeFields {
 }
 
 pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> AppResult<()> {
-    if !can_approve(actor) {
+    if !actor.can(Permission::ApproveOutgoing) {
         return Err(AppError::Forbidden(
             "Only an office manager or the representative can approve a campaign reply.".into(),
         ));
@@ -840,7 +836,7 @@ pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<ReplyProgr
 /// listing who, when a merge field the reply uses is empty for some people.
 /// Returns how many replies were queued.
 pub async fn send_reply(app: &App, actor: &Actor, id: i64) -> AppResult<usize> {
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::SendEmail)?;
     let c = get(app, actor, id).await?;
     if c.reply_state != "approved" && c.reply_state != "sending" {
         return Err(AppError::field(

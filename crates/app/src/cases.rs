@@ -1,6 +1,6 @@
 //! Cases: open, view, edit, assign, move through the lifecycle, add notes.
 
-use casework_domain::{Action, FieldErrors, Level, Sensitivity, Status, Urgency};
+use casework_domain::{FieldErrors, Level, Permission, Sensitivity, Status, Urgency};
 use casework_store::{
     Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TimelineEntry,
 };
@@ -99,7 +99,7 @@ async fn check_assignee(
 
 /// Opens a case for a constituent of the actor's office.
 pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case> {
-    actor.require(Action::OpenCase)?;
+    actor.require(Permission::OpenCases)?;
     let mut e = FieldErrors::new();
     let constituent = match app
         .store
@@ -153,7 +153,7 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
             input.review_date.as_deref().unwrap_or(""),
         ),
     };
-    if f.assignee_id.is_some() && !actor.role.can(Action::AssignCase) {
+    if f.assignee_id.is_some() && !actor.can(Permission::AssignCases) {
         e.add(
             "assignee_id",
             "Your role cannot assign cases; leave the case unassigned.",
@@ -162,7 +162,7 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
     let assignee = check_assignee(app, actor, &mut e, f.assignee_id).await?;
     check(e)?;
     if f.sensitive {
-        actor.require(Action::OpenSensitiveCase)?;
+        actor.require(Permission::OpenSensitiveCases)?;
     }
     let Some(constituent) = constituent else {
         return Err(AppError::NotFound);
@@ -259,10 +259,10 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         || patch.sensitivity.is_some()
         || patch.review_date.is_some();
     if touches_details {
-        actor.require(Action::EditCase)?;
+        actor.require(Permission::EditCases)?;
     }
     if patch.assignee_id.is_some() {
-        actor.require(Action::AssignCase)?;
+        actor.require(Permission::AssignCases)?;
     }
     let before = CaseFields::from(&case);
     let mut e = FieldErrors::new();
@@ -354,10 +354,10 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         ..after.clone()
     } != before;
     if details_changed {
-        actor.require(Action::EditCase)?;
+        actor.require(Permission::EditCases)?;
     }
     if after.assignee_id != before.assignee_id {
-        actor.require(Action::AssignCase)?;
+        actor.require(Permission::AssignCases)?;
     }
     let now = now_millis();
     let closed_at = match (before.status, after.status) {
@@ -498,7 +498,7 @@ fn note_kind(kind: &str, e: &mut FieldErrors) -> &'static str {
 /// Adds a note (or a logged call, meeting or visit) to a case.
 pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str) -> AppResult<()> {
     let case = get(app, actor, id).await?;
-    actor.require(Action::AddCaseNote)?;
+    actor.require(Permission::AddCaseNotes)?;
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);
     let kind = note_kind(kind, &mut e);
@@ -542,7 +542,7 @@ pub async fn add_record(
     files: Vec<CaseFile>,
 ) -> AppResult<i64> {
     let case = get(app, actor, id).await?;
-    actor.require(Action::AddCaseNote)?;
+    actor.require(Permission::AddCaseNotes)?;
     let mut e = FieldErrors::new();
     let kind = note_kind(kind, &mut e);
     let body = e.optional("body", "The note", body, 20_000);
@@ -651,7 +651,7 @@ pub async fn add_person(
     relationship: &str,
 ) -> AppResult<()> {
     let case = get(app, actor, id).await?;
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::EditCases)?;
     let mut e = FieldErrors::new();
     let relationship = e.optional("relationship", "Relationship", relationship, 100);
     let person = match app.store.constituent(actor.office_id, constituent_id).await {

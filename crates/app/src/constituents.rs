@@ -2,7 +2,7 @@
 
 use casework_domain::constituent::{household_key, normalise_postcode};
 use casework_domain::validate::query_prefixes;
-use casework_domain::{Action, FieldErrors, search_terms};
+use casework_domain::{FieldErrors, Permission, search_terms};
 use casework_store::{
     Case, CaseFilter, Constituent, ConstituentFields, Cursor, NewEntry, Page, TimelineEntry,
 };
@@ -157,7 +157,7 @@ pub(crate) fn changes_json(changes: &[(&'static str, String, String)]) -> String
 }
 
 pub async fn create(app: &App, actor: &Actor, input: &ConstituentInput) -> AppResult<Constituent> {
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::EditConstituents)?;
     let f = validate(input).map_err(AppError::Invalid)?;
     let (key, terms) = derived(&f);
     let entry = NewEntry::new("created", Some(actor.user_id), "Constituent record created");
@@ -186,7 +186,7 @@ pub async fn update(
     id: i64,
     patch: &ConstituentPatch,
 ) -> AppResult<Constituent> {
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::EditConstituents)?;
     let current = app.store.constituent(actor.office_id, id).await?;
     let expected = patch.version.unwrap_or(current.version);
     if expected != current.version {
@@ -366,7 +366,7 @@ pub async fn search(
 /// Adds a note to a constituent's own record (not about one case).
 pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
     app.store.constituent(actor.office_id, id).await?;
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::EditConstituents)?;
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);
     check(e)?;

@@ -547,7 +547,7 @@ async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppRes
     for n in 0..count {
         let author = staff
             .iter()
-            .filter(|a| a.role.can(casework_domain::Action::EditConstituent))
+            .filter(|a| a.can(casework_domain::Permission::EditConstituents))
             .nth(n % 4)
             .unwrap_or(manager);
         let mut person = fake_person(&mut rng, n);

@@ -1,7 +1,7 @@
 //! Letters and templates: merge fields filled per constituent and case,
 //! letters laid out on the office's letterhead as PDF and kept on the case.
 
-use casework_domain::{Action, FieldErrors, Role};
+use casework_domain::{FieldErrors, Permission, letter_needs_approval};
 pub use casework_letters::MAX_LOGO_BYTES;
 use casework_letters::{
     CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
@@ -60,7 +60,7 @@ pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<
         .users(office_id)
         .await?
         .into_iter()
-        .find(|u| u.active && u.role() == Role::Representative)
+        .find(|u| u.active && u.role().signs_letters())
         .map(|u| u.display_name)
         .unwrap_or_default())
 }
@@ -130,7 +130,7 @@ pub async fn save_template(
     body: &str,
     signed: bool,
 ) -> AppResult<i64> {
-    if !matches!(actor.role, Role::Admin | Role::OfficeManager) {
+    if !actor.can(Permission::EditTemplates) {
         return Err(AppError::Forbidden(
             "Only an office manager or an administrator can change templates.".into(),
         ));
@@ -215,7 +215,7 @@ pub async fn save_letterhead(
     text: &str,
     logo: LogoChange,
 ) -> AppResult<()> {
-    if !matches!(actor.role, Role::Admin | Role::OfficeManager) {
+    if !actor.can(Permission::EditTemplates) {
         return Err(AppError::Forbidden(
             "Only an office manager or an administrator can change the letterhead.".into(),
         ));
@@ -358,7 +358,7 @@ pub async fn fill(
 /// Returns the correspondence id.
 pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest) -> AppResult<i64> {
     let case = crate::cases::get(app, actor, case_id).await?;
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::WriteLetters)?;
     let (title, body, signed_by_rep) = match (&req.template, &req.body) {
         (Some(t), _) if !t.trim().is_empty() => {
             let (subject, body, signed) = fill(app, actor, &case, t).await?;
@@ -446,11 +446,11 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
     let mut note = format!("Letter: {title}");
-    let approver = matches!(actor.role, Role::Representative | Role::OfficeManager);
     // A letter signed by the representative, or any letter on a sensitive
     // case, goes out only once an office manager or the representative
     // has approved it (theirs are approved as they make them).
-    let needs_approval = signed_by_rep || case.sensitive;
+    let needs_approval = letter_needs_approval(signed_by_rep, case.sensitive);
+    let approver = actor.can(Permission::ApproveOutgoing);
     let (approval, approved_by) = match (needs_approval, approver) {
         (false, _) => ("", None),
         (true, true) => ("approved", Some(actor.user_id)),
@@ -497,7 +497,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
 /// the representative.
 pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let letter = crate::mail::get(app, actor, id).await?;
-    if !matches!(actor.role, Role::Representative | Role::OfficeManager) {
+    if !actor.can(Permission::ApproveOutgoing) {
         return Err(AppError::Forbidden(
             "Only an office manager or the representative can approve a letter.".into(),
         ));
@@ -517,7 +517,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
 
 /// Letters not yet printed, on cases the actor can see.
 pub async fn print_queue(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::PrintLetters)?;
     let items = app.store.letters_to_print(actor.office_id).await?;
     visible_letters(app, actor, items).await
 }
@@ -525,7 +525,7 @@ pub async fn print_queue(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> 
 /// The 50 letters printed most recently, newest first, on cases the actor
 /// can see: a batch lost in the printer can be printed again.
 pub async fn recently_printed(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::PrintLetters)?;
     let items = app.store.letters_printed(actor.office_id, 50).await?;
     visible_letters(app, actor, items).await
 }
@@ -548,7 +548,7 @@ async fn visible_letters(
 /// Prints letters as one PDF (each on its own pages) and marks them
 /// printed. Refuses, naming them, letters still waiting for approval.
 pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> {
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::PrintLetters)?;
     if ids.is_empty() {
         return Err(AppError::field("letters", "Choose the letters to print."));
     }

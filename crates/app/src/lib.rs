@@ -116,9 +116,14 @@ impl Actor {
         }
     }
 
-    /// Refuses with 403 unless the actor's role allows `action`.
-    pub fn require(&self, action: domain::Action) -> AppResult<()> {
-        if self.role.can(action) {
+    /// Whether the actor's role has `permission`.
+    pub fn can(&self, permission: domain::Permission) -> bool {
+        self.role.can(permission)
+    }
+
+    /// Refuses with 403 unless the actor's role has `permission`.
+    pub fn require(&self, permission: domain::Permission) -> AppResult<()> {
+        if self.can(permission) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(

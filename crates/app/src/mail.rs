@@ -1,7 +1,7 @@
 //! Incoming mail: ingestion (parse, keep the original, file, index) and the
 //! intake inbox where a person files what could not be filed automatically.
 
-use casework_domain::{Action, CaseRef, FieldErrors};
+use casework_domain::{CaseRef, FieldErrors, Permission};
 use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
 use casework_store::{
     AttachmentRecord, Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page,
@@ -632,7 +632,7 @@ pub async fn file(
     case_id: Option<i64>,
     constituent_id: Option<i64>,
 ) -> AppResult<()> {
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::TriageIntake)?;
     // Through `get`: mail on a case the actor may not see does not exist for them.
     let msg = get(app, actor, id).await?;
     let open_to_filing = msg.state == "intake" || (msg.state == "filed" && msg.case_id.is_none());
@@ -701,7 +701,7 @@ pub async fn file(
 
 /// Takes a message out of the intake inbox: no action needed.
 pub async fn no_action(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
-    actor.require(Action::EditConstituent)?;
+    actor.require(Permission::TriageIntake)?;
     get(app, actor, id).await?;
     match app
         .store

@@ -2,7 +2,7 @@
 //! headers so replies come back to the case, do-not-email respected,
 //! approval for sensitive cases, and a durable outbox with retries.
 
-use casework_domain::{Action, FieldErrors, Role};
+use casework_domain::{FieldErrors, Permission, email_waits_for_approval};
 pub use casework_mail::outgoing::OutgoingAttachment;
 use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
@@ -146,10 +146,11 @@ fn domain_of(address: &str) -> String {
         .to_owned()
 }
 
-/// Whether a message from `actor` on this case waits for approval:
-/// anything on a sensitive case, unless a manager or the representative sends it.
-fn needs_approval(actor: &Actor, sensitive: bool) -> bool {
-    sensitive && !matches!(actor.role, Role::OfficeManager | Role::Representative)
+/// Whether an email from `actor` on this case waits for approval: anything
+/// on a sensitive case, unless someone who may approve outgoing mail sends
+/// it. Pages call this to say so on the form.
+pub fn needs_approval(actor: &Actor, sensitive: bool) -> bool {
+    email_waits_for_approval(actor.role, sensitive)
 }
 
 /// Writes an email from a case and queues it. Returns the correspondence id.
@@ -160,7 +161,7 @@ pub async fn send_email(
     req: &EmailRequest,
 ) -> AppResult<i64> {
     let case = crate::cases::get(app, actor, case_id).await?;
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::SendEmail)?;
     let constituent = app
         .store
         .constituent(actor.office_id, case.constituent_id)
@@ -355,7 +356,7 @@ pub async fn send_email(
 
 /// Office managers and the representative release held messages.
 pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
-    if !matches!(actor.role, Role::OfficeManager | Role::Representative) {
+    if !actor.can(Permission::ApproveOutgoing) {
         return Err(AppError::Forbidden(
             "Only an office manager or the representative can approve messages.".into(),
         ));
@@ -381,7 +382,7 @@ pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
     if let Some(k) = item.case_id {
         crate::cases::get(app, actor, k).await?;
     }
-    actor.require(Action::EditCase)?;
+    actor.require(Permission::SendEmail)?;
     match app
         .store
         .retry_outbox(actor.office_id, outbox_id, now_millis())

@@ -1,6 +1,6 @@
 //! Offices and staff accounts.
 
-use casework_domain::{Action, FieldErrors, Role};
+use casework_domain::{FieldErrors, Permission, Role};
 use casework_store::{Error as StoreError, NewUser, Office, User};
 
 use crate::auth::{check_new_password, hash_password};
@@ -52,7 +52,7 @@ pub async fn create_user(
     new: &NewAccount,
 ) -> AppResult<User> {
     if let Some(a) = actor {
-        a.require(Action::ManageUsers)?;
+        a.require(Permission::ManageStaff)?;
         if a.office_id != office_id {
             return Err(AppError::NotFound);
         }
@@ -108,7 +108,7 @@ pub async fn list_users(app: &App, actor: &Actor) -> AppResult<Vec<User>> {
 }
 
 pub async fn get_user(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
-    actor.require(Action::ManageUsers)?;
+    actor.require(Permission::ManageStaff)?;
     Ok(app.store.user(actor.office_id, id).await?)
 }
 
@@ -122,12 +122,12 @@ pub async fn update_user(
     role: &str,
     active: bool,
 ) -> AppResult<()> {
-    actor.require(Action::ManageUsers)?;
+    actor.require(Permission::ManageStaff)?;
     let target = app.store.user(actor.office_id, id).await?;
     let Some(role) = Role::parse(role) else {
         return Err(AppError::field("role", "Choose one of the roles listed."));
     };
-    if target.id == actor.user_id && (!active || role != Role::Admin) {
+    if target.id == actor.user_id && (!active || !role.can(Permission::ManageStaff)) {
         return Err(AppError::field(
             "role",
             "You cannot remove your own administrator rights or deactivate yourself.",
@@ -148,7 +148,7 @@ pub async fn update_user(
 
 /// Ends every session of a colleague (a lost laptop, a shared computer).
 pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
-    actor.require(Action::ManageUsers)?;
+    actor.require(Permission::ManageStaff)?;
     let target = app.store.user(actor.office_id, id).await?;
     let n = app.store.delete_user_sessions(target.id).await?;
     tracing::info!(
@@ -161,6 +161,6 @@ pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64
 }
 
 pub async fn count_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
-    actor.require(Action::ManageUsers)?;
+    actor.require(Permission::ManageStaff)?;
     Ok(app.store.count_user_sessions(id, now_millis()).await?)
 }

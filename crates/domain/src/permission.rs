@@ -1,5 +1,7 @@
 //! Roles and what each may do. The one place these rules live: services ask
-//! here, and list queries are scoped with [`Role::sees_all_sensitive`].
+//! [`Role::can`] about a named [`Permission`], pages ask the same to decide
+//! what to show, and list queries are scoped with [`Role::sees_all_sensitive`].
+//! No other code compares roles.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -17,50 +19,138 @@ string_enum! {
     }
 }
 
-/// Something a person may try to do. Case-specific visibility is decided by
-/// [`Role::can_see_case`]; these are the role-wide rights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Create or edit constituents and their notes (intake).
-    EditConstituent,
+/// Something a person may be allowed to do, whatever the record. Whether a
+/// particular case can be seen is decided by [`Role::can_see_case`], from
+/// [`Permission::SeeAllSensitiveCases`] and
+/// [`Permission::SeeAssignedSensitiveCases`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Create or edit constituents and add notes to them.
+    EditConstituents,
     /// Open a new case.
-    OpenCase,
+    OpenCases,
     /// Open a case marked sensitive.
-    OpenSensitiveCase,
-    /// Change a case's details or status.
-    EditCase,
+    OpenSensitiveCases,
+    /// Change a case's details or status, and the people on it.
+    EditCases,
     /// Assign or reassign a case.
-    AssignCase,
-    /// Add a note to a case the person can see.
-    AddCaseNote,
-    /// Create, deactivate and re-role staff accounts; revoke sessions.
-    ManageUsers,
+    AssignCases,
+    /// Add a note or keep a file on a case the person can see.
+    AddCaseNotes,
+    /// Deal with mail in the intake inbox: file it on a case or a
+    /// constituent, or take it out as needing no action.
+    TriageIntake,
+    /// Rename, merge and split campaigns, and mark them as needing no action.
+    ManageCampaigns,
+    /// Write an email from a case, retry one that failed, and write and send
+    /// a campaign's reply.
+    SendEmail,
+    /// Make a letter on a case.
+    WriteLetters,
+    /// See the letters waiting to be printed (and those printed lately) and
+    /// print them.
+    PrintLetters,
+    /// Approve what waits for approval before it goes out: emails and
+    /// letters on sensitive cases, letters signed by the representative,
+    /// campaign replies. What such a person writes is approved as they
+    /// write it.
+    ApproveOutgoing,
+    /// Change letter templates and the letterhead.
+    EditTemplates,
+    /// Create, deactivate and re-role staff accounts; revoke their sessions.
+    ManageStaff,
+    /// See every sensitive case of the office, not only those assigned to
+    /// the person.
+    SeeAllSensitiveCases,
+    /// See a sensitive case assigned to the person.
+    SeeAssignedSensitiveCases,
+    /// Create, rename and retire the office's tags (tagging, coming).
+    ManageTags,
+    /// Keep the office's list of agencies and their contacts (third-party
+    /// follow-up, coming).
+    ManageAgencies,
+    /// Run the weekly review of the office's cases (coming).
+    RunReview,
+}
+
+impl Permission {
+    pub const ALL: &'static [Permission] = &[
+        Permission::EditConstituents,
+        Permission::OpenCases,
+        Permission::OpenSensitiveCases,
+        Permission::EditCases,
+        Permission::AssignCases,
+        Permission::AddCaseNotes,
+        Permission::TriageIntake,
+        Permission::ManageCampaigns,
+        Permission::SendEmail,
+        Permission::WriteLetters,
+        Permission::PrintLetters,
+        Permission::ApproveOutgoing,
+        Permission::EditTemplates,
+        Permission::ManageStaff,
+        Permission::SeeAllSensitiveCases,
+        Permission::SeeAssignedSensitiveCases,
+        Permission::ManageTags,
+        Permission::ManageAgencies,
+        Permission::RunReview,
+    ];
+
+    /// The roles that have this permission, in the order of [`Role::ALL`].
+    /// This match is the whole table of who may do what.
+    pub fn roles(self) -> &'static [Role] {
+        use Permission::*;
+        use Role::*;
+        match self {
+            // Intake: everyone but the representative, who reads and approves.
+            EditConstituents | OpenCases | AddCaseNotes | TriageIntake | ManageCampaigns => {
+                &[Admin, OfficeManager, Caseworker, Volunteer]
+            }
+            // Casework: not volunteers, who do intake only.
+            OpenSensitiveCases | EditCases | AssignCases | SendEmail | WriteLetters
+            | PrintLetters => &[Admin, OfficeManager, Caseworker],
+            // Those who answer for what the office sends and for its sensitive cases.
+            ApproveOutgoing | SeeAllSensitiveCases | RunReview => &[OfficeManager, Representative],
+            // Volunteers never see sensitive cases, even when assigned one by mistake.
+            SeeAssignedSensitiveCases => &[Admin, OfficeManager, Caseworker, Representative],
+            // The office's set-up.
+            EditTemplates | ManageTags | ManageAgencies => &[Admin, OfficeManager],
+            ManageStaff => &[Admin],
+        }
+    }
+}
+
+/// The earlier name of [`Permission`], kept (with the earlier variant names
+/// below) only until the web crate has moved to the new names.
+pub type Action = Permission;
+
+/// Earlier names of permissions, for [`Action`]; new code uses the variants.
+#[allow(non_upper_case_globals)]
+impl Permission {
+    pub const EditConstituent: Permission = Permission::EditConstituents;
+    pub const OpenCase: Permission = Permission::OpenCases;
+    pub const OpenSensitiveCase: Permission = Permission::OpenSensitiveCases;
+    pub const EditCase: Permission = Permission::EditCases;
+    pub const AssignCase: Permission = Permission::AssignCases;
+    pub const AddCaseNote: Permission = Permission::AddCaseNotes;
+    pub const ManageUsers: Permission = Permission::ManageStaff;
 }
 
 impl Role {
-    pub fn can(self, action: Action) -> bool {
-        use Action::*;
-        use Role::*;
-        match action {
-            EditConstituent | OpenCase | AddCaseNote => {
-                matches!(self, Admin | OfficeManager | Caseworker | Volunteer)
-            }
-            OpenSensitiveCase | EditCase | AssignCase => {
-                matches!(self, Admin | OfficeManager | Caseworker)
-            }
-            ManageUsers => self == Admin,
-        }
+    /// Whether this role has `permission`.
+    pub fn can(self, permission: Permission) -> bool {
+        permission.roles().contains(&self)
     }
 
     /// Whether this role sees every sensitive case of the office, not only
     /// those assigned to the person.
     pub fn sees_all_sensitive(self) -> bool {
-        matches!(self, Role::OfficeManager | Role::Representative)
+        self.can(Permission::SeeAllSensitiveCases)
     }
 
-    /// Volunteers never see sensitive cases, even when assigned one by mistake.
+    /// Whether this role sees a sensitive case assigned to the person.
     pub fn may_see_sensitive_when_assigned(self) -> bool {
-        self != Role::Volunteer
+        self.can(Permission::SeeAssignedSensitiveCases)
     }
 
     pub fn can_see_case(self, sensitive: bool, is_assignee: bool) -> bool {
@@ -69,15 +159,85 @@ impl Role {
             || (is_assignee && self.may_see_sensitive_when_assigned())
     }
 
-    /// Whether cases may be assigned to someone with this role.
+    /// Whether cases may be assigned to someone with this role (a fact about
+    /// the role, not something the person does).
     pub fn can_hold_cases(self) -> bool {
         matches!(self, Role::Admin | Role::OfficeManager | Role::Caseworker)
     }
+
+    /// Whether letters "signed by the representative" carry the name of the
+    /// office's active member with this role.
+    pub fn signs_letters(self) -> bool {
+        self == Role::Representative
+    }
+}
+
+/// Whether an email written on a case by someone with this role waits for
+/// approval before it is sent: anything on a sensitive case, unless the
+/// writer may approve outgoing mail (theirs is approved as they send it).
+pub fn email_waits_for_approval(writer: Role, case_sensitive: bool) -> bool {
+    case_sensitive && !writer.can(Permission::ApproveOutgoing)
+}
+
+/// Whether a letter goes out only once approved: one signed by the
+/// representative, or any letter on a sensitive case.
+pub fn letter_needs_approval(signed_by_representative: bool, case_sensitive: bool) -> bool {
+    signed_by_representative || case_sensitive
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole table, so that any change to who may do what shows here
+    /// (and in review) rather than only in the matrix of routes.
+    #[test]
+    fn who_may_do_what() {
+        let table: String = Permission::ALL
+            .iter()
+            .map(|p| {
+                let roles: Vec<&str> = p.roles().iter().map(|r| r.as_str()).collect();
+                format!("{p:?}: {}\n", roles.join(", "))
+            })
+            .collect();
+        println!("{table}");
+        assert_eq!(
+            table,
+            "\
+EditConstituents: admin, office_manager, caseworker, volunteer
+OpenCases: admin, office_manager, caseworker, volunteer
+OpenSensitiveCases: admin, office_manager, caseworker
+EditCases: admin, office_manager, caseworker
+AssignCases: admin, office_manager, caseworker
+AddCaseNotes: admin, office_manager, caseworker, volunteer
+TriageIntake: admin, office_manager, caseworker, volunteer
+ManageCampaigns: admin, office_manager, caseworker, volunteer
+SendEmail: admin, office_manager, caseworker
+WriteLetters: admin, office_manager, caseworker
+PrintLetters: admin, office_manager, caseworker
+ApproveOutgoing: office_manager, representative
+EditTemplates: admin, office_manager
+ManageStaff: admin
+SeeAllSensitiveCases: office_manager, representative
+SeeAssignedSensitiveCases: admin, office_manager, caseworker, representative
+ManageTags: admin, office_manager
+ManageAgencies: admin, office_manager
+RunReview: office_manager, representative
+"
+        );
+    }
+
+    #[test]
+    fn roles_are_listed_in_order_without_repeats() {
+        for p in Permission::ALL {
+            let positions: Vec<usize> = p
+                .roles()
+                .iter()
+                .map(|r| Role::ALL.iter().position(|x| x == r).unwrap())
+                .collect();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "{p:?}");
+        }
+    }
 
     #[test]
     fn sensitive_cases_are_seen_by_assignee_managers_and_representative_only() {
@@ -95,18 +255,36 @@ mod tests {
     #[test]
     fn representative_reads_but_does_not_edit() {
         let r = Role::Representative;
-        assert!(!r.can(Action::EditCase));
-        assert!(!r.can(Action::AddCaseNote));
-        assert!(!r.can(Action::EditConstituent));
+        assert!(!r.can(Permission::EditCases));
+        assert!(!r.can(Permission::AddCaseNotes));
+        assert!(!r.can(Permission::EditConstituents));
     }
 
     #[test]
     fn volunteers_do_intake_only() {
         let v = Role::Volunteer;
-        assert!(v.can(Action::EditConstituent));
-        assert!(v.can(Action::OpenCase));
-        assert!(!v.can(Action::OpenSensitiveCase));
-        assert!(!v.can(Action::EditCase));
-        assert!(!v.can(Action::AssignCase));
+        assert!(v.can(Permission::EditConstituents));
+        assert!(v.can(Permission::OpenCases));
+        assert!(!v.can(Permission::OpenSensitiveCases));
+        assert!(!v.can(Permission::EditCases));
+        assert!(!v.can(Permission::AssignCases));
+    }
+
+    #[test]
+    fn what_waits_for_approval() {
+        assert!(email_waits_for_approval(Role::Caseworker, true));
+        assert!(!email_waits_for_approval(Role::Caseworker, false));
+        assert!(!email_waits_for_approval(Role::OfficeManager, true));
+        assert!(!email_waits_for_approval(Role::Representative, true));
+        assert!(email_waits_for_approval(Role::Admin, true));
+        assert!(letter_needs_approval(true, false));
+        assert!(letter_needs_approval(false, true));
+        assert!(!letter_needs_approval(false, false));
+    }
+
+    #[test]
+    fn earlier_names_mean_the_same() {
+        assert_eq!(Action::EditCase, Permission::EditCases);
+        assert_eq!(Action::ManageUsers, Permission::ManageStaff);
     }
 }
