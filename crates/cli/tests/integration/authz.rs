@@ -7,87 +7,56 @@
 
 use crate::harness::{Browser, PASSWORD, TestApp, TestUser};
 use crate::on_both_backends;
-use casework_app::domain::Role;
+use casework_app::domain::{Permission, Role};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 on_both_backends!(every_route_answers_every_role_as_expected);
 
 /// Who may do something, as the status each role gets in its own office.
+/// The roles allowed are those the domain gives the permission named
+/// ([`Role::can`]); the domain's own test pins that table, so a change to
+/// who may do what shows there.
 #[derive(Clone, Copy)]
 enum Rule {
     /// Every role: the given status.
     All(u16),
-    /// Admin, office manager, caseworker and volunteer succeed; the representative is refused.
-    Intake(u16),
-    /// Admin, office manager and caseworker succeed; volunteer and representative are refused.
-    Casework(u16),
-    /// Only the admin.
-    AdminOnly(u16),
-    /// The admin and office managers (letter templates and the letterhead).
-    Managers(u16),
-    /// Office managers and the representative (approvals).
-    Approver(u16),
-    /// The sensitive case: its assignee (not a role here), office managers and
-    /// the representative see it; for everyone else it does not exist.
+    /// Roles with the permission get the status; the rest are refused.
+    May(Permission, u16),
+    /// The sensitive case: its assignee (not a role here) and the roles that
+    /// see every sensitive case see it; for everyone else it does not exist.
     Sensitive(u16),
-    /// Changing something on the sensitive case: office managers get the
-    /// status, the representative (who sees it but does not do casework) is
-    /// refused, and for everyone else it does not exist.
-    SensitiveWrite(u16),
+    /// Doing something on the sensitive case: roles that see it and have the
+    /// permission get the status, those that see it without the permission
+    /// (the representative, who does no casework) are refused, and for
+    /// everyone else it does not exist.
+    SensitiveMay(Permission, u16),
 }
 
 impl Rule {
     fn expect(self, role: Role) -> u16 {
-        use Role::*;
+        // The test users are not the sensitive case's assignee.
+        let sees_sensitive = role.can_see_case(true, false);
         match self {
             Rule::All(s) => s,
-            Rule::Intake(s) => {
-                if role == Representative {
-                    403
-                } else {
-                    s
-                }
-            }
-            Rule::Casework(s) => {
-                if matches!(role, Admin | OfficeManager | Caseworker) {
-                    s
-                } else {
-                    403
-                }
-            }
-            Rule::AdminOnly(s) => {
-                if role == Admin {
-                    s
-                } else {
-                    403
-                }
-            }
-            Rule::Managers(s) => {
-                if matches!(role, Admin | OfficeManager) {
-                    s
-                } else {
-                    403
-                }
-            }
-            Rule::Approver(s) => {
-                if matches!(role, OfficeManager | Representative) {
+            Rule::May(p, s) => {
+                if role.can(p) {
                     s
                 } else {
                     403
                 }
             }
             Rule::Sensitive(s) => {
-                if matches!(role, OfficeManager | Representative) {
+                if sees_sensitive {
                     s
                 } else {
                     404
                 }
             }
-            Rule::SensitiveWrite(s) => match role {
-                OfficeManager => s,
-                Representative => 403,
-                _ => 404,
+            Rule::SensitiveMay(p, s) => match (sees_sensitive, role.can(p)) {
+                (false, _) => 404,
+                (true, true) => s,
+                (true, false) => 403,
             },
         }
     }
@@ -368,7 +337,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/api/v1/constituents".into(),
                 Some(json!({"last_name": "New"})),
             ),
-            Rule::Intake(201),
+            Rule::May(Permission::EditConstituents, 201),
             false,
         ),
         (
@@ -382,7 +351,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/constituents/{c}"),
                 Some(json!({"notes": "x"})),
             ),
-            Rule::Intake(200),
+            Rule::May(Permission::EditConstituents, 200),
             true,
         ),
         (
@@ -405,7 +374,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/api/v1/cases".into(),
                 Some(json!({"constituent_id": c, "title": "New"})),
             ),
-            Rule::Intake(201),
+            Rule::May(Permission::OpenCases, 201),
             false,
         ),
         (
@@ -419,7 +388,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/cases/{k}"),
                 Some(json!({"summary": "x"})),
             ),
-            Rule::Casework(200),
+            Rule::May(Permission::EditCases, 200),
             true,
         ),
         (
@@ -433,7 +402,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/cases/{k}/notes"),
                 Some(json!({"body": "x"})),
             ),
-            Rule::Intake(201),
+            Rule::May(Permission::AddCaseNotes, 201),
             true,
         ),
         (
@@ -448,16 +417,20 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         ),
         (page("/cases".into()), Rule::All(200), false),
         (page("/constituents".into()), Rule::All(200), false),
-        (page("/constituents/new".into()), Rule::Intake(200), false),
+        (
+            page("/constituents/new".into()),
+            Rule::May(Permission::EditConstituents, 200),
+            false,
+        ),
         (page(format!("/constituents/{c}")), Rule::All(200), true),
         (
             page(format!("/constituents/{c}/edit")),
-            Rule::Intake(200),
+            Rule::May(Permission::EditConstituents, 200),
             true,
         ),
         (
             page(format!("/constituents/{c}/cases/new")),
-            Rule::Intake(200),
+            Rule::May(Permission::OpenCases, 200),
             true,
         ),
         (
@@ -465,14 +438,18 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/constituents/{c}/notes"),
                 vec![("body", "x".into())],
             ),
-            Rule::Intake(303),
+            Rule::May(Permission::EditConstituents, 303),
             true,
         ),
         (page(format!("/cases/{k}")), Rule::All(200), true),
-        (page(format!("/cases/{k}/edit")), Rule::Casework(200), true),
+        (
+            page(format!("/cases/{k}/edit")),
+            Rule::May(Permission::EditCases, 200),
+            true,
+        ),
         (
             form(format!("/cases/{k}/notes"), vec![("body", "x".into())]),
-            Rule::Intake(303),
+            Rule::May(Permission::AddCaseNotes, 303),
             true,
         ),
         (
@@ -480,18 +457,18 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/cases/{k}/status"),
                 vec![("status", "open".into())],
             ),
-            Rule::Casework(303),
+            Rule::May(Permission::EditCases, 303),
             true,
         ),
         (page(format!("/cases/{s}")), Rule::Sensitive(200), true),
         (
             upload(true, format!("/api/v1/cases/{k}/documents")),
-            Rule::Intake(201),
+            Rule::May(Permission::AddCaseNotes, 201),
             true,
         ),
         (
             upload(false, format!("/cases/{k}/notes")),
-            Rule::Intake(303),
+            Rule::May(Permission::AddCaseNotes, 303),
             true,
         ),
         (
@@ -523,16 +500,24 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page("/account".into()), Rule::All(200), false),
-        (page("/admin/users".into()), Rule::AdminOnly(200), false),
-        (page("/admin/users/new".into()), Rule::AdminOnly(200), false),
+        (
+            page("/admin/users".into()),
+            Rule::May(Permission::ManageStaff, 200),
+            false,
+        ),
+        (
+            page("/admin/users/new".into()),
+            Rule::May(Permission::ManageStaff, 200),
+            false,
+        ),
         (
             page(format!("/admin/users/{u}")),
-            Rule::AdminOnly(200),
+            Rule::May(Permission::ManageStaff, 200),
             true,
         ),
         (
             form(format!("/admin/users/{u}/sessions/revoke"), vec![]),
-            Rule::AdminOnly(303),
+            Rule::May(Permission::ManageStaff, 303),
             true,
         ),
         (
@@ -556,7 +541,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/no-action"),
                 Some(json!({"no_action": false})),
             ),
-            Rule::Intake(200),
+            Rule::May(Permission::ManageCampaigns, 200),
             true,
         ),
         (
@@ -566,7 +551,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 Some(json!({"subject": "s", "body": "b", "version": 0})),
             ),
             // A stale version: allowed roles get 422, the rest 403.
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         (
@@ -575,18 +560,22 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/reply/approve"),
                 Some(json!({"version": 0})),
             ),
-            Rule::Approver(422),
+            Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
-        (page("/letters".into()), Rule::Casework(200), false),
+        (
+            page("/letters".into()),
+            Rule::May(Permission::PrintLetters, 200),
+            false,
+        ),
         (
             api(Method::GET, "/api/v1/letters".into(), None),
-            Rule::Casework(200),
+            Rule::May(Permission::PrintLetters, 200),
             false,
         ),
         (
             api(Method::GET, "/api/v1/letters?printed=true".into(), None),
-            Rule::Casework(200),
+            Rule::May(Permission::PrintLetters, 200),
             false,
         ),
         // Nothing chosen: refused for those who may print, forbidden to the rest.
@@ -596,7 +585,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/api/v1/letters/print".into(),
                 Some(json!({"ids": []})),
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::PrintLetters, 422),
             false,
         ),
         // Needs no approval: approvers are told so, the rest are forbidden.
@@ -606,13 +595,13 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/letters/{}/approve", ids.letter),
                 None,
             ),
-            Rule::Approver(422),
+            Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
         // Nothing ticked: refused for those who may print, forbidden to the rest.
         (
             form("/letters/print".into(), vec![]),
-            Rule::Casework(422),
+            Rule::May(Permission::PrintLetters, 422),
             false,
         ),
         (page("/campaigns".into()), Rule::All(200), false),
@@ -627,7 +616,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/state"),
                 vec![("state", "open".into())],
             ),
-            Rule::Intake(303),
+            Rule::May(Permission::ManageCampaigns, 303),
             true,
         ),
         // ----- routes added to cover the whole router -----
@@ -662,7 +651,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/cases/{k}/emails"),
                 Some(json!({"subject": "", "body": ""})),
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         // No text and no template: refused for those who may write, forbidden to the rest.
@@ -672,7 +661,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/cases/{k}/letters"),
                 Some(json!({})),
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::WriteLetters, 422),
             true,
         ),
         (
@@ -687,12 +676,12 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/intake/{m}/file"),
                 Some(json!({"case_id": k})),
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::TriageIntake, 422),
             true,
         ),
         (
             api(Method::POST, format!("/api/v1/intake/{m}/no-action"), None),
-            Rule::Intake(422),
+            Rule::May(Permission::TriageIntake, 422),
             true,
         ),
         (
@@ -726,7 +715,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/rename"),
                 Some(json!({"name": "", "version": 0})),
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // Into itself: refused for intake roles, forbidden to the representative.
@@ -736,7 +725,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/merge"),
                 Some(json!({"into": g})),
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // A message not in the campaign: refused for intake roles, forbidden to the representative.
@@ -746,7 +735,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/split"),
                 Some(json!({"message_id": 0})),
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // No approved reply: refused for those who may send, forbidden to the rest.
@@ -756,20 +745,20 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/campaigns/{g}/reply/send"),
                 None,
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         // Approved when it was written (by a manager): approvers are told so;
         // the rest cannot see it.
         (
             api(Method::POST, format!("/api/v1/letters/{sl}/approve"), None),
-            Rule::Sensitive(422),
+            Rule::SensitiveMay(Permission::ApproveOutgoing, 422),
             true,
         ),
         (page("/".into()), Rule::All(303), false),
         (
             form("/constituents".into(), vec![("last_name", "New".into())]),
-            Rule::Intake(303),
+            Rule::May(Permission::EditConstituents, 303),
             false,
         ),
         // A stale version: allowed roles get the form again (409), the rest 403.
@@ -778,7 +767,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/constituents/{c}"),
                 vec![("last_name", "Person".into()), ("version", "0".into())],
             ),
-            Rule::Intake(409),
+            Rule::May(Permission::EditConstituents, 409),
             true,
         ),
         // Another office's constituent is not found.
@@ -787,7 +776,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/cases".into(),
                 vec![("constituent_id", c.to_string()), ("title", "New".into())],
             ),
-            Rule::Intake(303),
+            Rule::May(Permission::OpenCases, 303),
             true,
         ),
         // The current version and no title: refused for those who may edit, forbidden to the rest.
@@ -796,7 +785,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/cases/{e}"),
                 vec![("title", String::new()), ("version", ev.to_string())],
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::EditCases, 422),
             true,
         ),
         // Unassigned already: no change, but only for those who may assign.
@@ -805,7 +794,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/cases/{k}/assign"),
                 vec![("assignee_id", String::new())],
             ),
-            Rule::Casework(303),
+            Rule::May(Permission::AssignCases, 303),
             true,
         ),
         // The case's own constituent: refused for those who may edit, forbidden to the rest.
@@ -814,13 +803,13 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/cases/{k}/people"),
                 vec![("constituent_id", c.to_string())],
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::EditCases, 422),
             true,
         ),
         // Nothing filled in: refused for the admin, forbidden to the rest.
         (
             form("/admin/users".into(), vec![]),
-            Rule::AdminOnly(422),
+            Rule::May(Permission::ManageStaff, 422),
             false,
         ),
         // No role chosen: refused for the admin, forbidden to the rest.
@@ -829,47 +818,51 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/admin/users/{u}"),
                 vec![("role", String::new()), ("active", "on".into())],
             ),
-            Rule::AdminOnly(422),
+            Rule::May(Permission::ManageStaff, 422),
             true,
         ),
         (page("/intake".into()), Rule::All(200), false),
         (
             page(format!("/cases/{k}/emails/new")),
-            Rule::Casework(200),
+            Rule::May(Permission::SendEmail, 200),
             true,
         ),
         // No subject: refused for those who may write, forbidden to the rest.
         (
             upload(false, format!("/cases/{k}/emails")),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         (page("/outbox".into()), Rule::All(200), false),
         // Queued, not held: approvers are told so, the rest are forbidden.
         (
             form(format!("/outbox/{o}/approve"), vec![]),
-            Rule::Approver(422),
+            Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
         // Queued, not failed: refused for those who may write, forbidden to the rest.
         (
             form(format!("/outbox/{o}/retry"), vec![]),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         (
             page(format!("/cases/{k}/letters/new")),
-            Rule::Casework(200),
+            Rule::May(Permission::WriteLetters, 200),
             true,
         ),
         // No text and no template: refused for those who may write, forbidden to the rest.
         (
             form(format!("/cases/{k}/letters"), vec![("body", String::new())]),
-            Rule::Casework(422),
+            Rule::May(Permission::WriteLetters, 422),
             true,
         ),
         (page("/templates".into()), Rule::All(200), false),
-        (page("/templates/new".into()), Rule::Managers(200), false),
+        (
+            page("/templates/new".into()),
+            Rule::May(Permission::EditTemplates, 200),
+            false,
+        ),
         (page(format!("/templates/{tp}")), Rule::All(200), true),
         // No name: refused for managers, forbidden to the rest.
         (
@@ -877,7 +870,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/templates".into(),
                 vec![("name", String::new()), ("body", "x".into())],
             ),
-            Rule::Managers(422),
+            Rule::May(Permission::EditTemplates, 422),
             false,
         ),
         // Too long: refused for managers, forbidden to the rest.
@@ -886,7 +879,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 "/templates/letterhead".into(),
                 vec![("letterhead", "x".repeat(1001))],
             ),
-            Rule::Managers(422),
+            Rule::May(Permission::EditTemplates, 422),
             false,
         ),
         (
@@ -904,14 +897,14 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                     ("version", "999".into()),
                 ],
             ),
-            Rule::Managers(422),
+            Rule::May(Permission::EditTemplates, 422),
             true,
         ),
         // The sensitive case's email, already filed and still queued: managers
         // are told why not, the representative may not, the rest cannot see it.
         (
             form(format!("/outbox/{so}/retry"), vec![]),
-            Rule::SensitiveWrite(422),
+            Rule::SensitiveMay(Permission::SendEmail, 422),
             true,
         ),
         (
@@ -920,12 +913,12 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/api/v1/intake/{se}/file"),
                 Some(json!({"case_id": s})),
             ),
-            Rule::SensitiveWrite(422),
+            Rule::SensitiveMay(Permission::TriageIntake, 422),
             true,
         ),
         (
             api(Method::POST, format!("/api/v1/intake/{se}/no-action"), None),
-            Rule::SensitiveWrite(422),
+            Rule::SensitiveMay(Permission::TriageIntake, 422),
             true,
         ),
         (page(format!("/correspondence/{l}")), Rule::All(200), true),
@@ -960,23 +953,23 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/correspondence/{m}/file"),
                 vec![("case_id", k.to_string())],
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::TriageIntake, 422),
             true,
         ),
         (
             form(format!("/correspondence/{m}/no-action"), vec![]),
-            Rule::Intake(422),
+            Rule::May(Permission::TriageIntake, 422),
             true,
         ),
         // Needs no approval: approvers are told so, the rest are forbidden.
         (
             form(format!("/correspondence/{l}/approve"), vec![]),
-            Rule::Approver(422),
+            Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
         (
             form(format!("/correspondence/{sl}/approve"), vec![]),
-            Rule::Sensitive(422),
+            Rule::SensitiveMay(Permission::ApproveOutgoing, 422),
             true,
         ),
         // Whoever can see a piece of correspondence may comment on it.
@@ -1025,7 +1018,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/rename"),
                 vec![("name", String::new()), ("version", "0".into())],
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // Into itself: refused for intake roles, forbidden to the representative.
@@ -1034,7 +1027,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/merge"),
                 vec![("into", g.to_string())],
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // A message not in the campaign: refused for intake roles, forbidden to the representative.
@@ -1043,7 +1036,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/split"),
                 vec![("message", "0".into())],
             ),
-            Rule::Intake(422),
+            Rule::May(Permission::ManageCampaigns, 422),
             true,
         ),
         // No subject or text: refused for those who may write, forbidden to the rest.
@@ -1052,7 +1045,7 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/reply"),
                 vec![("version", "0".into())],
             ),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         // A stale version: approvers get 422, the rest 403.
@@ -1061,13 +1054,13 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 format!("/campaigns/{g}/reply/approve"),
                 vec![("version", "0".into())],
             ),
-            Rule::Approver(422),
+            Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
         // No approved reply: refused for those who may send, forbidden to the rest.
         (
             form(format!("/campaigns/{g}/reply/send"), vec![]),
-            Rule::Casework(422),
+            Rule::May(Permission::SendEmail, 422),
             true,
         ),
         (
