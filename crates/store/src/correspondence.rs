@@ -192,7 +192,7 @@ impl Store {
         position: Option<(i64, i64, i64)>,
     ) -> Result<Vec<Option<i64>>> {
         // Where each message goes, decided before anything is written.
-        let placed: Vec<Placed> = batch.iter().map(placed).collect();
+        let placed: Vec<Placed<'_>> = batch.iter().map(placed).collect();
         // A message twice in one batch is stored once (the first).
         let mut first_of: std::collections::HashMap<&str, usize> = Default::default();
         let unique: Vec<usize> = (0..batch.len())

@@ -38,6 +38,123 @@ pub fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
+// ----- text from people -----
+//
+// A NUL character (U+0000) is refused wherever text comes in: PostgreSQL
+// cannot store it in a text column (SQLite would), and no one types it on
+// purpose. Checked here, once, so both databases answer the same: a 422 that
+// names the field. (Mail is cleaned instead, in `casework_mail::parse`.)
+
+/// Holds a NUL character?
+fn has_nul(text: &str) -> bool {
+    text.contains('\0')
+}
+
+/// The refusal of a field that holds a NUL character, named in the message
+/// too, since an error page shows only the messages.
+fn nul_refused(field: &str) -> AppError {
+    AppError::field(
+        field,
+        format!(
+            "“{field}” contains a NUL character (U+0000), which Casework cannot store. Remove it and try again."
+        ),
+    )
+}
+
+/// How a field whose name holds a NUL is named: with the NUL written out.
+fn printable(name: &str) -> String {
+    name.replace('\0', "\\u0000")
+}
+
+/// The first field (by name) of a form or query whose name or text holds a
+/// NUL character.
+fn field_with_nul<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
+    pairs
+        .into_iter()
+        .filter(|(k, v)| has_nul(k) || has_nul(v))
+        .map(|(k, _)| printable(k))
+        .min()
+}
+
+/// Refuses a form or query with a NUL character in it.
+fn refuse_nul_in_pairs<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), AppError> {
+    match field_with_nul(pairs) {
+        Some(field) => Err(nul_refused(&field)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a query string with a NUL character in a parameter.
+fn refuse_nul_in_query(query: &str) -> Result<(), AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    refuse_nul_in_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// The path of the first string in a JSON value that holds a NUL character
+/// (in a key or a value): `notes`, `to[1]`, `people[2].name`; `body` for the
+/// whole body.
+fn json_path_with_nul(value: &serde_json::Value) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
+        match value {
+            serde_json::Value::String(s) => has_nul(s),
+            serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            serde_json::Value::Object(map) => map.iter().any(|(key, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&printable(key));
+                let found = has_nul(key) || walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let mut path = String::new();
+    walk(value, &mut path).then(|| if path.is_empty() { "body".into() } else { path })
+}
+
+/// Refuses a JSON body with a NUL character in it. In JSON a NUL can only
+/// be written `\u0000`, so bodies without that text are not looked at twice.
+fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), AppError> {
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    // A body that is not JSON at all is refused by the caller, as before.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match json_path_with_nul(&value) {
+        Some(path) => Err(nul_refused(&path)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a form with files whose text fields or file names hold a NUL
+/// character.
+fn refuse_nul_in_form_with_files(fields: &Fields, files: &[Upload]) -> Result<(), AppError> {
+    refuse_nul_in_pairs(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain(
+            files
+                .iter()
+                .map(|f| (f.field.as_str(), f.filename.as_str())),
+        ),
+    )
+}
+
 /// The signed-in person behind an API bearer token.
 pub struct ApiActor(pub Actor);
 
@@ -157,6 +274,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
         check_csrf(&who, sent).map_err(IntoResponse::into_response)?;
+        refuse_nul_in_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| PageError(e).into_response())?;
         let data = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             PageError(AppError::field(
                 "form",
@@ -170,6 +289,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 
 /// A file sent with a form.
 pub struct Upload {
+    /// The name of the form field it came in.
+    pub field: String,
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
@@ -261,6 +382,7 @@ async fn read_form_with_files(
             continue;
         }
         files.push(Upload {
+            field: name,
             filename,
             content_type,
             data,
@@ -280,6 +402,7 @@ impl FromRequest<AppState> for UploadForm {
             .map_err(|e| PageError(e).into_response())?;
         let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
         check_csrf(&who, sent).map_err(IntoResponse::into_response)?;
+        refuse_nul_in_form_with_files(&fields, &files).map_err(|e| PageError(e).into_response())?;
         Ok(UploadForm { who, fields, files })
     }
 }
@@ -310,6 +433,7 @@ impl FromRequest<AppState> for ApiUpload {
             )));
         }
         let (fields, files) = read_form_with_files(Request::from_parts(parts, body), state).await?;
+        refuse_nul_in_form_with_files(&fields, &files)?;
         Ok(ApiUpload {
             actor,
             fields,
@@ -326,6 +450,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(req).await?;
+        refuse_nul_in_json(&bytes)?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             ApiError(AppError::field(
                 "body",
@@ -345,7 +470,9 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        let query = parts.uri.query().unwrap_or("");
+        refuse_nul_in_query(query)?;
+        serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| {
                 ApiError(AppError::field(
@@ -366,7 +493,9 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PageQuery<T> {
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        let query = parts.uri.query().unwrap_or("");
+        refuse_nul_in_query(query)?;
+        serde_urlencoded::from_str(query)
             .map(PageQuery)
             .map_err(|_| {
                 PageError(AppError::field(
@@ -413,5 +542,47 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
                 None,
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_nul_in_json_is_found_by_its_path() {
+        let path = |v: serde_json::Value| json_path_with_nul(&v);
+        assert_eq!(path(json!({"notes": "a\u{0}b"})), Some("notes".into()));
+        assert_eq!(
+            path(json!({"to": ["a@example.org", "b\u{0}@example.org"]})),
+            Some("to[1]".into())
+        );
+        assert_eq!(
+            path(json!({"people": [{}, {"name": "x"}, {"name": "\u{0}"}]})),
+            Some("people[2].name".into())
+        );
+        assert_eq!(path(json!({"a\u{0}": 1})), Some("a\\u0000".into()));
+        assert_eq!(path(json!("\u{0}")), Some("body".into()));
+        assert_eq!(path(json!([1, "\u{0}"])), Some("[1]".into()));
+        assert_eq!(path(json!({"notes": "C:\\u0000", "n": null})), None);
+    }
+
+    #[test]
+    fn only_a_real_nul_in_a_json_body_is_refused() {
+        assert!(refuse_nul_in_json(br#"{"notes":"a\u0000"}"#).is_err());
+        assert!(refuse_nul_in_json(br#"{"notes":"C:\\u0000"}"#).is_ok());
+        assert!(refuse_nul_in_json(br#"not json \u0000"#).is_ok());
+    }
+
+    #[test]
+    fn a_nul_in_a_query_is_found_by_its_parameter() {
+        let field = |q: &str| match refuse_nul_in_query(q) {
+            Err(AppError::Invalid(f)) => f.0.keys().cloned().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(field("agency=%00&status=open"), vec!["agency"]);
+        assert_eq!(field("z=%00&a=b%00"), vec!["a"]);
+        assert!(field("agency=Passport%20Program").is_empty());
     }
 }

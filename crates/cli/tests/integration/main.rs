@@ -11,6 +11,7 @@ mod fuzz;
 mod imap;
 mod letters;
 mod mail;
+mod nul;
 mod openapi;
 mod outbox;
 mod pages;
