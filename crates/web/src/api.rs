@@ -15,10 +15,10 @@ use casework_app::{AppError, cases, constituents, mail};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
+use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -671,7 +671,7 @@ async fn raw_correspondence(
     Id(id): Id,
 ) -> ApiResult<Response> {
     let (c, bytes) = mail::original(&s.app, &a, id).await?;
-    Ok(crate::original_response(&c.channel, bytes))
+    Ok(crate::download::original_response(&c.channel, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}/attachments/{attachment}", tag = "correspondence",
@@ -683,9 +683,9 @@ async fn correspondence_attachment(
     Id(id): Id,
     raw: axum::extract::RawPathParams,
 ) -> ApiResult<Response> {
-    let attachment = crate::attachment_param(&raw).ok_or(ApiError(AppError::NotFound))?;
+    let attachment = crate::download::attachment_param(&raw).ok_or(ApiError(AppError::NotFound))?;
     let (att, bytes) = mail::attachment(&s.app, &a, id, attachment).await?;
-    Ok(crate::file_download(&att.filename, bytes))
+    Ok(crate::download::file_download(&att.filename, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/correspondence", tag = "cases", params(("id" = i64, Path)),

@@ -12,11 +12,11 @@ use casework_app::store::PrintItem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::api::ErrorBody;
 use crate::error::ApiError;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
+use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
 
