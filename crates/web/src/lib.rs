@@ -3,8 +3,6 @@
 //! render. Nothing here touches storage directly.
 
 mod api;
-mod api_campaigns;
-mod api_letters;
 mod download;
 mod error;
 mod extract;
