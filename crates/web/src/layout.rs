@@ -3,10 +3,9 @@
 //! share.
 
 use axum::response::{IntoResponse, Redirect, Response};
+use casework_app::Actor;
 use casework_app::domain::Action;
 use serde::Deserialize;
-
-use crate::extract::PageActor;
 
 /// What the page header needs to know about the person.
 pub(crate) struct Nav {
@@ -16,11 +15,13 @@ pub(crate) struct Nav {
     pub section: &'static str,
 }
 
-pub(crate) fn nav(who: &PageActor, section: &'static str) -> Option<Nav> {
+/// The header of a page for the signed-in `actor`, whose forms carry `csrf`;
+/// `section` is the part of the menu to mark as current.
+pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Nav> {
     Some(Nav {
-        name: who.actor.display_name.clone(),
-        csrf: who.csrf.clone(),
-        is_admin: who.actor.role.can(Action::ManageUsers),
+        name: actor.display_name.clone(),
+        csrf: csrf.to_owned(),
+        is_admin: actor.role.can(Action::ManageUsers),
         section,
     })
 }

@@ -62,7 +62,7 @@ async fn account_view(
         })
         .collect();
     Ok(AccountPage {
-        nav: nav(who, "account"),
+        nav: nav(&who.actor, &who.csrf, "account"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         name: who.actor.display_name.clone(),

@@ -103,7 +103,7 @@ async fn list_page(State(s): State<AppState>, who: PageActor) -> PageResult {
         .map(CampaignRow::from)
         .collect();
     let view = ListPage {
-        nav: nav(&who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: None,
         rows,
     };
@@ -213,7 +213,7 @@ async fn view(
     let progress = campaigns::progress(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
     Ok(CampaignPage {
-        nav: nav(who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         sample_text,

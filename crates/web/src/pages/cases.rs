@@ -141,7 +141,11 @@ async fn case_list(
         _ => "All cases",
     };
     let page = CasesPage {
-        nav: nav(&who, if q.view == "mine" { "mine" } else { "cases" }),
+        nav: nav(
+            &who.actor,
+            &who.csrf,
+            if q.view == "mine" { "mine" } else { "cases" },
+        ),
         notice: None,
         heading,
         views: vec![
@@ -263,7 +267,7 @@ async fn case_form_page(
 ) -> Result<CaseFormPage, PageError> {
     let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
     Ok(CaseFormPage {
-        nav: nav(who, "cases"),
+        nav: nav(&who.actor, &who.csrf, "cases"),
         notice: None,
         heading,
         action,
@@ -535,7 +539,7 @@ async fn case_view(
         }
     };
     Ok(CasePage {
-        nav: nav(who, "cases"),
+        nav: nav(&who.actor, &who.csrf, "cases"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         next_statuses: status_options(k.status().next()),

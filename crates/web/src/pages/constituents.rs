@@ -91,7 +91,7 @@ async fn constituent_list(
             Err(e) => return Err(e.into()),
         };
     let page = ConstituentsPage {
-        nav: nav(&who, "constituents"),
+        nav: nav(&who.actor, &who.csrf, "constituents"),
         notice: None,
         q: q.q,
         rows,
@@ -191,7 +191,7 @@ fn constituent_form_page(
         autocomplete,
     };
     ConstituentFormPage {
-        nav: nav(who, "constituents"),
+        nav: nav(&who.actor, &who.csrf, "constituents"),
         notice: None,
         heading,
         action,
@@ -433,7 +433,7 @@ async fn constituent_page(
         prefs.push("Do not phone");
     }
     let page = ConstituentPage {
-        nav: nav(&who, "constituents"),
+        nav: nav(&who.actor, &who.csrf, "constituents"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         c: ConstituentDetail {

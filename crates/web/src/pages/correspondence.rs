@@ -217,7 +217,7 @@ pub(crate) async fn correspondence_view(
         _ => "On a constituent's record",
     };
     Ok(CorrespondencePage {
-        nav: nav(who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         attachments: attachments
@@ -461,7 +461,7 @@ async fn email_form(
         })
         .collect();
     Ok(EmailFormPage {
-        nav: nav(who, "cases"),
+        nav: nav(&who.actor, &who.csrf, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,

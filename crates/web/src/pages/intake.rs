@@ -58,7 +58,7 @@ async fn intake_page(
 ) -> PageResult {
     let page = mail::intake(&s.app, &who.actor, Some(&q.cursor), 50).await?;
     let view = IntakePage {
-        nav: nav(&who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(&q.notice),
         campaigns: if q.cursor.is_empty() {
             crate::pages::campaigns::open_rows(&s, &who).await?

@@ -61,7 +61,7 @@ async fn letter_form(
 ) -> Result<LetterFormPage, PageError> {
     let k = cases::get(&s.app, &who.actor, case_id).await?;
     Ok(LetterFormPage {
-        nav: nav(who, "cases"),
+        nav: nav(&who.actor, &who.csrf, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,
@@ -159,7 +159,7 @@ async fn templates_page(
         .map(|t| (t.id, t.name, t.signed_by_representative))
         .collect();
     let page = TemplatesPage {
-        nav: nav(&who, "templates"),
+        nav: nav(&who.actor, &who.csrf, "templates"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         rows,
@@ -202,7 +202,7 @@ async fn template_new(who: PageActor) -> PageResult {
         )));
     }
     let page = TemplateFormPage {
-        nav: nav(&who, "templates"),
+        nav: nav(&who.actor, &who.csrf, "templates"),
         notice: None,
         csrf: who.csrf.clone(),
         heading: "New template".into(),
@@ -228,7 +228,7 @@ async fn template_page(
     let t = casework_app::letters::template(&s.app, &who.actor, id).await?;
     let preview = casework_app::letters::preview(&t.subject, &t.body).ok();
     let page = TemplateFormPage {
-        nav: nav(&who, "templates"),
+        nav: nav(&who.actor, &who.csrf, "templates"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         heading: format!("Template: {}", t.name),
@@ -298,7 +298,7 @@ async fn template_save_as(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = TemplateFormPage {
-        nav: nav(&form.who, "templates"),
+        nav: nav(&form.who.actor, &form.who.csrf, "templates"),
         notice: None,
         csrf: form.who.csrf.clone(),
         heading: if id.is_some() {
@@ -407,7 +407,7 @@ async fn queue_view(
     let items = letters::print_queue(&s.app, &who.actor).await?;
     let printed = letters::recently_printed(&s.app, &who.actor).await?;
     Ok(QueuePage {
-        nav: nav(who, "letters"),
+        nav: nav(&who.actor, &who.csrf, "letters"),
         notice: None,
         csrf: who.csrf.clone(),
         rows: items.into_iter().map(Row::from).collect(),

@@ -77,7 +77,7 @@ async fn user_list(
         .map(UserRow::from)
         .collect();
     Ok(render(&UsersPage {
-        nav: nav(&who, "users"),
+        nav: nav(&who.actor, &who.csrf, "users"),
         notice: notice(&q.notice),
         rows,
     })?
@@ -100,7 +100,7 @@ struct UserNewPage {
 async fn user_new(who: PageActor) -> PageResult {
     who.actor.require(Action::ManageUsers)?;
     let page = UserNewPage {
-        nav: nav(&who, "users"),
+        nav: nav(&who.actor, &who.csrf, "users"),
         notice: None,
         csrf: who.csrf.clone(),
         display_name: String::new(),
@@ -134,7 +134,7 @@ async fn user_create(State(s): State<AppState>, form: CsrfForm<UserForm>) -> Pag
         Ok(_) => Ok(see("/admin/users?notice=user".into())),
         Err(AppError::Invalid(errors)) => {
             let page = UserNewPage {
-                nav: nav(&form.who, "users"),
+                nav: nav(&form.who.actor, &form.who.csrf, "users"),
                 notice: None,
                 csrf: form.who.csrf.clone(),
                 display_name: f.display_name,
@@ -171,7 +171,7 @@ async fn user_view(
     let u = users::get_user(&s.app, &who.actor, id).await?;
     let sessions = users::count_sessions(&s.app, &who.actor, id).await?;
     Ok(UserPage {
-        nav: nav(who, "users"),
+        nav: nav(&who.actor, &who.csrf, "users"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         u: UserRow::from(&u),
