@@ -92,7 +92,7 @@ impl From<AppError> for PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    nav: Option<crate::pages::Nav>,
+    nav: Option<crate::layout::Nav>,
     notice: Option<String>,
     heading: &'a str,
     message: &'a str,
@@ -170,4 +170,16 @@ pub(crate) fn render<T: Template>(t: &T) -> Result<Html<String>, PageError> {
     t.render()
         .map(Html)
         .map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))
+}
+
+/// What a page handler answers.
+pub(crate) type PageResult = Result<Response, PageError>;
+
+/// The same page again with the problems shown, as 422.
+pub(crate) fn refused<T: Template>(page: &T) -> PageResult {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+}
+
+pub(crate) fn unprocessable(html: Html<String>, status: StatusCode) -> Response {
+    (status, html).into_response()
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use casework_app::{Actor, AppError, auth};
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::error::{ApiError, PageError, page_error_response};
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "casework_session";
 pub const LOGIN_CSRF_COOKIE: &str = "casework_login";

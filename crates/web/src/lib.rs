@@ -3,14 +3,13 @@
 //! render. Nothing here touches storage directly.
 
 mod api;
-mod api_campaigns;
-mod api_letters;
-mod campaign_pages;
+mod download;
 mod error;
 mod extract;
 mod fmt;
-mod letter_pages;
+mod layout;
 mod pages;
+mod state;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -22,19 +21,9 @@ use casework_app::App;
 use std::sync::Arc;
 
 pub use api::openapi_json;
+pub use state::WebConfig;
 
-/// Settings of the web layer.
-#[derive(Debug, Clone, Default)]
-pub struct WebConfig {
-    /// Mark cookies `Secure` and send HSTS (set when served over HTTPS).
-    pub secure_cookies: bool,
-}
-
-#[derive(Clone)]
-pub(crate) struct AppState {
-    pub app: App,
-    pub config: Arc<WebConfig>,
-}
+use state::AppState;
 
 /// The whole web application.
 pub fn router(app: App, config: WebConfig) -> Router {
@@ -46,62 +35,12 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .merge(pages::routes())
-        .merge(campaign_pages::routes())
-        .merge(letter_pages::routes())
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
         ))
         .with_state(state)
-}
-
-/// The stored original of a piece of correspondence, as a download: an
-/// email as `message/rfc822`, a letter as its PDF.
-pub(crate) fn original_response(channel: &str, bytes: Vec<u8>) -> Response {
-    let (kind, name) = if channel == "letter" {
-        ("application/pdf", "letter.pdf")
-    } else {
-        ("message/rfc822", "message.eml")
-    };
-    let disposition = format!("attachment; filename=\"{name}\"");
-    (
-        [
-            (header::CONTENT_TYPE, kind.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// A stored file as a download: always `application/octet-stream` with its
-/// name, never rendered in the site's origin.
-pub(crate) fn file_download(filename: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(['"', '\\'], "_")
-    );
-    let disposition = axum::http::HeaderValue::from_str(&disposition)
-        .unwrap_or(axum::http::HeaderValue::from_static("attachment"));
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/octet-stream"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// The `{attachment}` segment of a path, as a number.
-pub(crate) fn attachment_param(raw: &axum::extract::RawPathParams) -> Option<i64> {
-    raw.iter()
-        .find(|(k, _)| *k == "attachment")
-        .and_then(|(_, v)| v.parse().ok())
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -3,20 +3,18 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use casework_app::campaigns::{self, ReplyRequest};
+use casework_app::campaigns;
+use casework_app::campaigns::ReplyRequest;
 use casework_app::store::{Campaign, CampaignMessage, CampaignSummary, ReplyProgress};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
-use crate::api::ErrorBody;
-use crate::error::ApiError;
+use crate::api::common::{ApiResult, ErrorBody};
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
+use crate::state::AppState;
 
-type ApiResult<T> = Result<T, ApiError>;
-
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/campaigns", get(list_campaigns))
         .route("/campaigns/{id}", get(get_campaign))

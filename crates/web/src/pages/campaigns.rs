@@ -6,23 +6,21 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use casework_app::campaigns::{self, ReplyRequest};
+use casework_app::campaigns::ReplyRequest;
 use casework_app::domain::{Action, FieldErrors, Role};
 use casework_app::store::{Campaign, CampaignSummary, ReplyProgress};
-use casework_app::{AppError, letters};
+use casework_app::{AppError, campaigns, letters};
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::error::{PageError, render};
+use crate::error::{PageError, PageResult, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::fmt::when;
-use crate::pages::{Nav, nav};
+use crate::layout::{Nav, nav};
+use crate::state::AppState;
 
-type PageResult = Result<Response, PageError>;
-
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/campaigns", get(list_page))
         .route("/campaigns/{id}", get(campaign_page))
@@ -38,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A campaign as a line of a list (also on the intake page).
-pub struct CampaignRow {
+pub(crate) struct CampaignRow {
     pub id: i64,
     pub name: String,
     pub state: String,
@@ -79,7 +77,10 @@ impl From<CampaignSummary> for CampaignRow {
 }
 
 /// The open campaigns, for the intake page.
-pub async fn open_rows(s: &AppState, who: &PageActor) -> Result<Vec<CampaignRow>, PageError> {
+pub(crate) async fn open_rows(
+    s: &AppState,
+    who: &PageActor,
+) -> Result<Vec<CampaignRow>, PageError> {
     Ok(campaigns::list(&s.app, &who.actor, true)
         .await?
         .into_iter()
@@ -102,7 +103,7 @@ async fn list_page(State(s): State<AppState>, who: PageActor) -> PageResult {
         .map(CampaignRow::from)
         .collect();
     let view = ListPage {
-        nav: nav(&who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: None,
         rows,
     };
@@ -145,7 +146,7 @@ struct CampaignPage {
     subject: String,
     body: String,
     fields: &'static [&'static str],
-    comments: Vec<crate::pages::CommentRow>,
+    comments: Vec<crate::pages::correspondence::CommentRow>,
 }
 
 const PAGE: i64 = 100;
@@ -212,7 +213,7 @@ async fn view(
     let progress = campaigns::progress(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
     Ok(CampaignPage {
-        nav: nav(who, "intake"),
+        nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         sample_text,
@@ -250,7 +251,7 @@ async fn view(
         comments: casework_app::comments::on_campaign(&s.app, actor, id)
             .await?
             .into_iter()
-            .map(crate::pages::CommentRow::from)
+            .map(crate::pages::correspondence::CommentRow::from)
             .collect(),
         c,
     })

@@ -1,6 +1,5 @@
-//! The letters part of the JSON API: the print queue, letters printed
-//! recently, printing a batch as one PDF, and approving a letter signed by
-//! the representative.
+//! Letters in the JSON API: writing one for a case, the letters to print,
+//! printing them and approving them.
 
 use axum::Router;
 use axum::extract::State;
@@ -12,19 +11,40 @@ use casework_app::store::PrintItem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
-use crate::api::ErrorBody;
-use crate::error::ApiError;
+use crate::api::common::{ApiResult, ErrorBody, created};
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
+use crate::state::AppState;
 
-type ApiResult<T> = Result<T, ApiError>;
-
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/cases/{id}/letters",
+            axum::routing::post(create_case_letter),
+        )
         .route("/letters", get(list_letters))
         .route("/letters/print", post(print_letters))
         .route("/letters/{id}/approve", post(approve_letter))
+}
+
+/// A letter created on a case.
+#[derive(Serialize, ToSchema)]
+pub struct LetterCreated {
+    /// The correspondence id of the letter; its PDF is at `/api/v1/correspondence/{id}/raw`.
+    id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/letters", tag = "correspondence", params(("id" = i64, Path)),
+    request_body = casework_app::letters::LetterRequest,
+    responses((status = 201, body = LetterCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn create_case_letter(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(req): ApiJson<casework_app::letters::LetterRequest>,
+) -> ApiResult<Response> {
+    let cid = casework_app::letters::create(&s.app, &a, id, &req).await?;
+    Ok(created(LetterCreated { id: cid }))
 }
 
 /// A letter to print, or printed.

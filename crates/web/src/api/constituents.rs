@@ -1,0 +1,161 @@
+//! Constituents in the JSON API (`/api/v1/constituents…`).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use casework_app::constituents;
+use casework_app::constituents::{ConstituentInput, ConstituentPatch};
+use casework_app::store::Constituent;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::common::{ApiResult, ErrorBody, created, if_match};
+use crate::api::timeline::TimelineList;
+use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
+use crate::fmt::iso;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/constituents",
+            get(list_constituents).post(create_constituent),
+        )
+        .route(
+            "/constituents/{id}",
+            get(get_constituent).patch(patch_constituent),
+        )
+        .route("/constituents/{id}/timeline", get(constituent_timeline))
+}
+
+/// A constituent.
+#[derive(Serialize, ToSchema)]
+pub struct ConstituentOut {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    postcode: String,
+    address: String,
+    mailing_address: String,
+    do_not_email: bool,
+    do_not_mail: bool,
+    do_not_phone: bool,
+    notes: String,
+    created_at: String,
+    updated_at: String,
+    version: i64,
+}
+
+impl From<Constituent> for ConstituentOut {
+    fn from(c: Constituent) -> Self {
+        ConstituentOut {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+            phone: c.phone,
+            postcode: c.postcode,
+            address: c.address,
+            mailing_address: c.mailing_address,
+            do_not_email: c.do_not_email,
+            do_not_mail: c.do_not_mail,
+            do_not_phone: c.do_not_phone,
+            notes: c.notes,
+            created_at: iso(c.created_at),
+            updated_at: iso(c.updated_at),
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConstituentList {
+    items: Vec<ConstituentOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Start of a name, email, phone number or postcode.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cursor: Option<String>,
+    /// 1–200, default 50.
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/constituents", tag = "constituents", params(SearchQuery),
+    responses((status = 200, body = ConstituentList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn list_constituents(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<axum::Json<ConstituentList>> {
+    let page =
+        constituents::search(&s.app, &a, &q.q, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
+    Ok(axum::Json(ConstituentList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/constituents", tag = "constituents", request_body = ConstituentInput,
+    responses((status = 201, body = ConstituentOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn create_constituent(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<ConstituentInput>,
+) -> ApiResult<Response> {
+    let c = constituents::create(&s.app, &a, &input).await?;
+    Ok(created(ConstituentOut::from(c)))
+}
+
+#[utoipa::path(get, path = "/api/v1/constituents/{id}", tag = "constituents", params(("id" = i64, Path)),
+    responses((status = 200, body = ConstituentOut), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_constituent(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<ConstituentOut>> {
+    Ok(axum::Json(constituents::get(&s.app, &a, id).await?.into()))
+}
+
+#[utoipa::path(patch, path = "/api/v1/constituents/{id}", tag = "constituents",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The version the change is made against")),
+    request_body = ConstituentPatch,
+    responses((status = 200, body = ConstituentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn patch_constituent(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    headers: HeaderMap,
+    ApiJson(mut patch): ApiJson<ConstituentPatch>,
+) -> ApiResult<axum::Json<ConstituentOut>> {
+    if let Some(v) = if_match(&headers)? {
+        patch.version = Some(v);
+    }
+    Ok(axum::Json(
+        constituents::update(&s.app, &a, id, &patch).await?.into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/constituents/{id}/timeline", tag = "constituents", params(("id" = i64, Path)),
+    responses((status = 200, body = TimelineList), (status = 404, body = ErrorBody)))]
+pub(crate) async fn constituent_timeline(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<TimelineList>> {
+    let items = constituents::timeline(&s.app, &a, id, 1000).await?;
+    Ok(axum::Json(TimelineList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}

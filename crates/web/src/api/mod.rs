@@ -1,0 +1,90 @@
+//! The JSON API, version 1, a module per feature. Every handler calls the
+//! same service function as the matching page. The OpenAPI document is
+//! generated from these handlers and types, so it describes what the server
+//! does.
+
+mod account;
+mod campaigns;
+mod cases;
+mod common;
+mod constituents;
+mod correspondence;
+mod intake;
+mod letters;
+mod timeline;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use casework_app::AppError;
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every route of the API, each feature's merged.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .merge(account::routes())
+        .merge(constituents::routes())
+        .merge(cases::routes())
+        .merge(intake::routes())
+        .merge(correspondence::routes())
+        .merge(letters::routes())
+        .merge(campaigns::routes())
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
+    paths(account::me, constituents::list_constituents, constituents::create_constituent,
+          constituents::get_constituent, constituents::patch_constituent,
+          constituents::constituent_timeline, cases::list_cases, cases::create_case,
+          cases::get_case, cases::patch_case, cases::case_timeline, cases::add_case_note,
+          correspondence::case_correspondence, intake::list_intake, intake::file_intake,
+          intake::intake_no_action, correspondence::get_correspondence,
+          correspondence::raw_correspondence, correspondence::send_case_email,
+          letters::create_case_letter, correspondence::add_case_document,
+          correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
+          letters::approve_letter, campaigns::list_campaigns, campaigns::get_campaign,
+          campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
+          campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
+          campaigns::approve_campaign_reply, campaigns::send_campaign_reply),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}

@@ -1,0 +1,69 @@
+//! The page frame: what every page's header needs to know about the
+//! person, the notices shown after a redirect, and small helpers many pages
+//! share.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use casework_app::Actor;
+use casework_app::domain::Action;
+use serde::Deserialize;
+
+/// What the page header needs to know about the person.
+pub(crate) struct Nav {
+    pub name: String,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub section: &'static str,
+}
+
+/// The header of a page for the signed-in `actor`, whose forms carry `csrf`;
+/// `section` is the part of the menu to mark as current.
+pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Nav> {
+    Some(Nav {
+        name: actor.display_name.clone(),
+        csrf: csrf.to_owned(),
+        is_admin: actor.role.can(Action::ManageUsers),
+        section,
+    })
+}
+
+/// Short messages shown after a redirect, chosen by a code in the URL so no
+/// text from the address is ever echoed.
+pub(crate) fn notice(code: &Option<String>) -> Option<String> {
+    let text = match code.as_deref()? {
+        "saved" => "Saved.",
+        "created" => "Created.",
+        "note" => "Added to the history.",
+        "status" => "Status changed.",
+        "assigned" => "Assignment changed.",
+        "person" => "Person added to the case.",
+        "password" => "Password changed. Your other sessions have been signed out.",
+        "revoked" => "Signed out everywhere.",
+        "token_revoked" => "Token revoked.",
+        "user" => "Account created.",
+        "filed" => "Message filed.",
+        "email" => "Email queued: it goes out within a few seconds (see the outbox).",
+        "approved" => "Approved: the message goes out within a few seconds.",
+        "retry" => "The message will be tried again.",
+        "letter" => "Letter created: download it below to print.",
+        "no_action" => "Message marked as needing no action.",
+        "letter_approved" => "Letter approved: it can be printed.",
+        "comment" => "Comment added.",
+        "files" => "Added to the history, with the files.",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct NoticeQuery {
+    pub(crate) notice: Option<String>,
+}
+
+pub(crate) fn see(path: String) -> Response {
+    Redirect::to(&path).into_response()
+}
+
+pub(crate) fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}

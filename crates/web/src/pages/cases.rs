@@ -1,0 +1,698 @@
+//! Cases: the list with its filters, the case form, and one case with its
+//! history, status, assignment, notes and the people on it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use casework_app::cases::{CaseInput, CasePatch, CaseQuery, NOTE_KINDS};
+use casework_app::domain::{Action, FieldErrors, Level, Status, Urgency};
+use casework_app::store::{Case, Constituent, User};
+use casework_app::{Actor, AppError, cases, constituents, mail, users};
+use serde::Deserialize;
+
+use crate::error::{PageError, PageResult, refused, render, unprocessable};
+use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
+use crate::fmt::{day, when};
+use crate::layout::{Nav, NoticeQuery, nav, notice, pair, see};
+use crate::pages::correspondence::MailRow;
+use crate::pages::intake::MessageQuery;
+use crate::pages::outbox::outbox_label;
+use crate::pages::timeline::{TimelineRow, timeline_rows};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/constituents/{id}/cases/new", get(case_new))
+        .route("/cases", get(case_list).post(case_create))
+        .route("/cases/{id}", get(case_page).post(case_save))
+        .route("/cases/{id}/edit", get(case_edit))
+        .route("/cases/{id}/status", post(case_status))
+        .route("/cases/{id}/assign", post(case_assign))
+        .route("/cases/{id}/notes", post(case_note))
+        .route("/cases/{id}/people", post(case_person))
+}
+
+fn status_options(list: &[Status]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+        .collect()
+}
+
+struct CaseRow {
+    id: i64,
+    reference: String,
+    title: String,
+    constituent: String,
+    status: String,
+    status_label: &'static str,
+    urgency: &'static str,
+    assignee: String,
+    category: String,
+    opened: String,
+    updated: String,
+    sensitive: bool,
+    unread: bool,
+}
+
+impl From<&Case> for CaseRow {
+    fn from(k: &Case) -> Self {
+        CaseRow {
+            id: k.id,
+            reference: k.reference.clone(),
+            title: k.title.clone(),
+            constituent: k.constituent_name.clone(),
+            status: k.status.clone(),
+            status_label: k.status().label(),
+            urgency: k.urgency().label(),
+            assignee: k.assignee_name.clone().unwrap_or_else(|| "—".into()),
+            category: k.category.clone(),
+            opened: day(k.opened_at),
+            updated: when(k.updated_at),
+            sensitive: k.sensitive,
+            unread: false,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: &'static str,
+    q: CaseQuery,
+    views: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    sorts: Vec<(String, String)>,
+    categories: Vec<String>,
+    agencies: Vec<String>,
+    rows: Vec<CaseRow>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+async fn case_list(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<CaseQuery>,
+) -> PageResult {
+    let (rows, next, error) = match cases::list(&s.app, &who.actor, &q).await {
+        Ok(page) => {
+            let next = page.next.map(|c| {
+                let mut url = format!(
+                    "/cases?view={}&status={}&category={}&agency={}&sort={}&cursor={}",
+                    q.view,
+                    q.status,
+                    urlencode(&q.category),
+                    urlencode(&q.agency),
+                    q.sort,
+                    c.encode()
+                );
+                if let Some(a) = q.assignee_id {
+                    url.push_str(&format!("&assignee_id={a}"));
+                }
+                url
+            });
+            let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
+            let unread = mail::unread_cases(&s.app, &who.actor, &ids).await?;
+            let rows = page
+                .items
+                .iter()
+                .map(|k| CaseRow {
+                    unread: unread.contains(&k.id),
+                    ..CaseRow::from(k)
+                })
+                .collect();
+            (rows, next, None)
+        }
+        Err(AppError::Invalid(f)) => (
+            Vec::new(),
+            None,
+            Some(f.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    let heading = match q.view.as_str() {
+        "mine" => "My cases",
+        "unassigned" => "Unassigned cases",
+        _ => "All cases",
+    };
+    let page = CasesPage {
+        nav: nav(
+            &who.actor,
+            &who.csrf,
+            if q.view == "mine" { "mine" } else { "cases" },
+        ),
+        notice: None,
+        heading,
+        views: vec![
+            pair("", "All cases"),
+            pair("active", "Active cases"),
+            pair("mine", "My active cases"),
+            pair("unassigned", "Unassigned active cases"),
+        ],
+        statuses: status_options(Status::ALL),
+        sorts: vec![
+            pair("updated", "Last activity"),
+            pair("oldest", "Oldest first"),
+            pair("newest", "Newest first"),
+        ],
+        categories,
+        agencies,
+        rows,
+        next,
+        error,
+        q,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|x| x.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// The case form's values as text, for redisplay.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CaseForm {
+    constituent_id: String,
+    title: String,
+    summary: String,
+    category: String,
+    level: String,
+    agency: String,
+    urgency: String,
+    sensitivity: String,
+    assignee_id: String,
+    review_date: String,
+    version: String,
+    message: String,
+}
+
+impl CaseForm {
+    fn from_case(k: &Case) -> Self {
+        CaseForm {
+            constituent_id: k.constituent_id.to_string(),
+            title: k.title.clone(),
+            summary: k.summary.clone(),
+            category: k.category.clone(),
+            level: k.level.clone(),
+            agency: k.agency.clone(),
+            urgency: k.urgency.clone(),
+            sensitivity: k.sensitivity().as_str().to_owned(),
+            assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+            review_date: k.review_date.clone().unwrap_or_default(),
+            version: k.version.to_string(),
+            message: String::new(),
+        }
+    }
+
+    fn assignee(&self) -> Option<i64> {
+        self.assignee_id.trim().parse().ok()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+struct CaseFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: String,
+    action: String,
+    cancel: String,
+    submit: &'static str,
+    csrf: String,
+    constituent_id: i64,
+    constituent_name: String,
+    version: String,
+    f: CaseForm,
+    levels: Vec<(String, String)>,
+    urgencies: Vec<(String, String)>,
+    sensitivities: Vec<(String, String)>,
+    assignees: Vec<(String, String)>,
+    categories: Vec<String>,
+    agencies: Vec<String>,
+    show_assignee: bool,
+    errors: FieldErrors,
+    conflict: Option<String>,
+    message: Option<i64>,
+}
+
+async fn assignee_options(s: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, PageError> {
+    Ok(users::list_users(&s.app, actor)
+        .await?
+        .into_iter()
+        .filter(|u: &User| u.active && u.role().can_hold_cases())
+        .map(|u| (u.id.to_string(), u.display_name))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_form_page(
+    s: &AppState,
+    who: &PageActor,
+    heading: String,
+    action: String,
+    cancel: String,
+    submit: &'static str,
+    constituent: &Constituent,
+    f: CaseForm,
+    errors: FieldErrors,
+    conflict: Option<String>,
+) -> Result<CaseFormPage, PageError> {
+    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    Ok(CaseFormPage {
+        nav: nav(&who.actor, &who.csrf, "cases"),
+        notice: None,
+        heading,
+        action,
+        cancel,
+        submit,
+        csrf: who.csrf.clone(),
+        constituent_id: constituent.id,
+        constituent_name: constituent.full_name(),
+        version: f.version.clone(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| pair(l.as_str(), l.label()))
+            .collect(),
+        urgencies: Urgency::ALL
+            .iter()
+            .map(|l| pair(l.as_str(), l.label()))
+            .collect(),
+        sensitivities: vec![pair("normal", "Normal"), pair("sensitive", "Sensitive")],
+        assignees: assignee_options(s, &who.actor).await?,
+        show_assignee: who.actor.role.can(Action::AssignCase),
+        categories,
+        agencies,
+        f,
+        errors,
+        conflict,
+        message: None,
+    })
+}
+
+async fn case_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<MessageQuery>,
+) -> PageResult {
+    who.actor.require(Action::OpenCase)?;
+    let c = constituents::get(&s.app, &who.actor, id).await?;
+    let mut f = CaseForm {
+        constituent_id: id.to_string(),
+        urgency: "normal".into(),
+        level: "federal".into(),
+        sensitivity: "normal".into(),
+        ..CaseForm::default()
+    };
+    // From a message: its subject is a good first title, its text a first summary.
+    if let Some(mid) = q.message {
+        let m = mail::get(&s.app, &who.actor, mid).await?;
+        let subject = m.subject.trim();
+        let subject = subject
+            .strip_prefix("Re:")
+            .or_else(|| subject.strip_prefix("RE:"))
+            .unwrap_or(subject);
+        f.title = subject.trim().chars().take(200).collect();
+        f.summary = m.body_text.chars().take(2000).collect();
+    }
+    let mut page = case_form_page(
+        &s,
+        &who,
+        "Open a case".into(),
+        "/cases".into(),
+        format!("/constituents/{id}"),
+        "Open case",
+        &c,
+        f,
+        FieldErrors::new(),
+        None,
+    )
+    .await?;
+    page.message = q.message;
+    Ok(render(&page)?.into_response())
+}
+
+async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> PageResult {
+    let f = form.data;
+    let constituent_id: i64 = f
+        .constituent_id
+        .trim()
+        .parse()
+        .map_err(|_| PageError(AppError::NotFound))?;
+    let input = CaseInput {
+        constituent_id,
+        title: f.title.clone(),
+        summary: f.summary.clone(),
+        category: f.category.clone(),
+        level: f.level.clone(),
+        agency: f.agency.clone(),
+        urgency: f.urgency.clone(),
+        sensitivity: f.sensitivity.clone(),
+        assignee_id: f.assignee(),
+        review_date: Some(f.review_date.clone()),
+    };
+    let message: Option<i64> = f.message.trim().parse().ok();
+    match cases::open(&s.app, &form.who.actor, &input).await {
+        Ok(k) => {
+            if let Some(mid) = message {
+                mail::file(&s.app, &form.who.actor, mid, Some(k.id), None).await?;
+            }
+            Ok(see(format!("/cases/{}?notice=created", k.id)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let c = constituents::get(&s.app, &form.who.actor, constituent_id).await?;
+            let mut page = case_form_page(
+                &s,
+                &form.who,
+                "Open a case".into(),
+                "/cases".into(),
+                format!("/constituents/{constituent_id}"),
+                "Open case",
+                &c,
+                f,
+                errors,
+                None,
+            )
+            .await?;
+            page.message = message;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn case_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let k = cases::get(&s.app, &who.actor, id).await?;
+    who.actor.require(Action::EditCase)?;
+    let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
+    let page = case_form_page(
+        &s,
+        &who,
+        format!("Edit {}", k.reference),
+        format!("/cases/{id}"),
+        format!("/cases/{id}"),
+        "Save",
+        &c,
+        CaseForm::from_case(&k),
+        FieldErrors::new(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+async fn case_save(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CaseForm>) -> PageResult {
+    let f = form.data;
+    let actor = &form.who.actor;
+    let patch = CasePatch {
+        title: Some(f.title.clone()),
+        summary: Some(f.summary.clone()),
+        category: Some(f.category.clone()),
+        level: Some(f.level.clone()),
+        agency: Some(f.agency.clone()),
+        urgency: Some(f.urgency.clone()),
+        sensitivity: Some(f.sensitivity.clone()),
+        assignee_id: if actor.role.can(Action::AssignCase) {
+            Some(f.assignee())
+        } else {
+            None
+        },
+        review_date: Some(Some(f.review_date.clone())),
+        version: Some(f.version.trim().parse().unwrap_or(-1)),
+        status: None,
+    };
+    match cases::update(&s.app, actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=saved"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict)) => {
+            let k = cases::get(&s.app, actor, id).await?;
+            let c = constituents::get(&s.app, actor, k.constituent_id).await?;
+            let (errors, conflict, status) = match e {
+                AppError::Invalid(errors) => (errors, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+                _ => (
+                    FieldErrors::new(),
+                    Some("Someone else changed this case while you were editing. Your version is below; check it against the case and save again.".to_owned()),
+                    axum::http::StatusCode::CONFLICT,
+                ),
+            };
+            let mut shown = f.clone();
+            if conflict.is_some() {
+                shown.version = k.version.to_string();
+            }
+            let page = case_form_page(
+                &s,
+                &form.who,
+                format!("Edit {}", k.reference),
+                format!("/cases/{id}"),
+                format!("/cases/{id}"),
+                "Save",
+                &c,
+                shown,
+                errors,
+                conflict,
+            )
+            .await?;
+            Ok(unprocessable(render(&page)?, status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct CaseDetail {
+    id: i64,
+    reference: String,
+    title: String,
+    summary: String,
+    constituent_id: i64,
+    constituent: String,
+    status: String,
+    status_label: &'static str,
+    assignee: String,
+    assignee_id: String,
+    urgency: &'static str,
+    sensitive: bool,
+    category: String,
+    level: &'static str,
+    agency: String,
+    opened: String,
+    review_date: String,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    k: CaseDetail,
+    people: Vec<casework_app::store::CasePerson>,
+    timeline: Vec<TimelineRow>,
+    next_statuses: Vec<(String, String)>,
+    assignees: Vec<(String, String)>,
+    note_kinds: Vec<(String, String)>,
+    can_edit: bool,
+    can_assign: bool,
+    can_note: bool,
+    errors: FieldErrors,
+    correspondence: Vec<MailRow>,
+    max_upload_mb: usize,
+}
+
+async fn case_view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+) -> Result<CasePage, PageError> {
+    let k = cases::get(&s.app, &who.actor, id).await?;
+    let people = cases::people(&s.app, &who.actor, id).await?;
+    let timeline = cases::timeline(&s.app, &who.actor, id).await?;
+    // Email sent from the case shows how its sending is going, failures too.
+    let outbox = casework_app::outbox::for_case(&s.app, &who.actor, id).await?;
+    let correspondence = mail::for_case(&s.app, &who.actor, id)
+        .await?
+        .iter()
+        .map(|c| {
+            let mut row = MailRow::from(c);
+            row.delivery = outbox
+                .iter()
+                .find(|o| o.correspondence_id == c.id)
+                .map(|o| (o.state.clone(), outbox_label(o), o.last_error.clone()));
+            row
+        })
+        .collect();
+    let role = who.actor.role;
+    let dash = |v: &str| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    Ok(CasePage {
+        nav: nav(&who.actor, &who.csrf, "cases"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        next_statuses: status_options(k.status().next()),
+        assignees: if role.can(Action::AssignCase) {
+            assignee_options(s, &who.actor).await?
+        } else {
+            Vec::new()
+        },
+        note_kinds: NOTE_KINDS.iter().map(|(a, b)| pair(a, b)).collect(),
+        can_edit: role.can(Action::EditCase),
+        can_assign: role.can(Action::AssignCase),
+        can_note: role.can(Action::AddCaseNote),
+        people,
+        timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
+        errors,
+        correspondence,
+        max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
+        k: CaseDetail {
+            id: k.id,
+            status_label: k.status().label(),
+            urgency: k.urgency().label(),
+            level: k.level().label(),
+            reference: k.reference,
+            title: k.title,
+            summary: k.summary,
+            constituent_id: k.constituent_id,
+            constituent: k.constituent_name,
+            status: k.status,
+            assignee: k.assignee_name.unwrap_or_else(|| "Nobody".into()),
+            assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+            sensitive: k.sensitive,
+            category: dash(&k.category),
+            agency: dash(&k.agency),
+            opened: day(k.opened_at),
+            review_date: dash(k.review_date.as_deref().unwrap_or("")),
+            version: k.version,
+        },
+    })
+}
+
+async fn case_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let page = case_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// Re-shows the case page with field errors from a failed action.
+async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -> PageResult {
+    match e {
+        AppError::Invalid(errors) => {
+            let page = case_view(s, who, id, &None, errors).await?;
+            refused(&page)
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+    assignee_id: String,
+    version: String,
+}
+
+async fn case_status(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<StatusForm>,
+) -> PageResult {
+    let patch = CasePatch {
+        status: Some(form.data.status.clone()),
+        version: form.data.version.trim().parse().ok(),
+        ..CasePatch::default()
+    };
+    match cases::update(&s.app, &form.who.actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=status"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+async fn case_assign(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<StatusForm>,
+) -> PageResult {
+    let patch = CasePatch {
+        assignee_id: Some(form.data.assignee_id.trim().parse().ok()),
+        version: form.data.version.trim().parse().ok(),
+        ..CasePatch::default()
+    };
+    match cases::update(&s.app, &form.who.actor, id, &patch).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=assigned"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+/// A note, logged call, meeting or visit, or post or a document, with or
+/// without files.
+async fn case_note(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
+    let (kind, body) = (field("kind"), field("body"));
+    let result = if form.files.is_empty() {
+        cases::add_note(&s.app, &form.who.actor, id, &kind, &body)
+            .await
+            .map(|()| "note")
+    } else {
+        let files = form
+            .files
+            .into_iter()
+            .map(crate::extract::Upload::into_file)
+            .collect();
+        cases::add_record(&s.app, &form.who.actor, id, &kind, &body, files)
+            .await
+            .map(|_| "files")
+    };
+    match result {
+        Ok(code) => Ok(see(format!("/cases/{id}?notice={code}#history-h"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PersonForm {
+    constituent_id: String,
+    relationship: String,
+}
+
+async fn case_person(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<PersonForm>,
+) -> PageResult {
+    let Ok(person) = form.data.constituent_id.trim().parse::<i64>() else {
+        return case_with_errors(
+            &s,
+            &form.who,
+            id,
+            AppError::field("constituent_id", "Enter the constituent's number."),
+        )
+        .await;
+    };
+    match cases::add_person(&s.app, &form.who.actor, id, person, &form.data.relationship).await {
+        Ok(()) => Ok(see(format!("/cases/{id}?notice=person"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}

@@ -1,0 +1,592 @@
+//! Correspondence: one message or letter with its files and comments,
+//! filing it, and writing an email from a case.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use casework_app::cases::{CaseQuery, NOTE_KINDS};
+use casework_app::domain::{Action, FieldErrors, Role};
+use casework_app::{AppError, cases, constituents, mail};
+use serde::Deserialize;
+
+use crate::error::{PageError, PageResult, refused, render};
+use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
+use crate::fmt::when;
+use crate::layout::{Nav, NoticeQuery, nav, notice, see};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/emails/new", get(email_new))
+        // Files may come with it: the size limit is the configured one,
+        // checked as the upload arrives (UploadForm), not axum's default.
+        .route(
+            "/cases/{id}/emails",
+            post(email_send).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/correspondence/{id}", get(correspondence_page))
+        .route("/correspondence/{id}/html", get(correspondence_html))
+        .route("/correspondence/{id}/raw", get(correspondence_raw))
+        .route(
+            "/correspondence/{id}/attachments/{attachment}",
+            get(correspondence_attachment),
+        )
+        .route("/correspondence/{id}/file", post(correspondence_file))
+        .route(
+            "/correspondence/{id}/no-action",
+            post(correspondence_no_action),
+        )
+        .route("/correspondence/{id}/comments", post(comment))
+}
+
+/// A message in a list.
+pub(crate) struct MailRow {
+    pub(crate) id: i64,
+    pub(crate) from: String,
+    pub(crate) from_name: String,
+    pub(crate) subject: String,
+    pub(crate) received: String,
+    pub(crate) unread: bool,
+    pub(crate) problems: String,
+    /// For email sent from a case: its outbox state, what that means, and
+    /// the mail server's last refusal.
+    pub(crate) delivery: Option<(String, String, String)>,
+}
+
+impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
+    fn from(c: &casework_app::store::CorrespondenceSummary) -> Self {
+        MailRow {
+            id: c.id,
+            from: c.from_address.clone(),
+            from_name: c.from_name.clone(),
+            subject: c.subject.clone(),
+            received: when(c.received_at),
+            unread: c.unread,
+            problems: c.problems.clone(),
+            delivery: None,
+        }
+    }
+}
+
+struct MessageDetail {
+    id: i64,
+    subject: String,
+    from: String,
+    from_name: String,
+    to: String,
+    cc: String,
+    received: String,
+    sent: String,
+    state: String,
+    state_label: &'static str,
+    problems: String,
+    text: String,
+    has_html: bool,
+    raw_size: String,
+    constituent_id: i64,
+    is_letter: bool,
+    /// For a note, call, meeting, post or document kept with files: what it
+    /// is ("Letter received by post"); empty for email and letters.
+    record_label: &'static str,
+    /// Letters: `awaiting` approval, `approved`, or empty.
+    approval: String,
+    printed: String,
+}
+
+struct AttachmentRow {
+    id: i64,
+    filename: String,
+    content_type: String,
+    size: String,
+}
+
+pub(crate) fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "correspondence.html")]
+pub(crate) struct CorrespondencePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    m: MessageDetail,
+    attachments: Vec<AttachmentRow>,
+    back: Option<(String, String)>,
+    can_triage: bool,
+    matches: Vec<(i64, String)>,
+    open_cases: Vec<(i64, String)>,
+    errors: FieldErrors,
+    /// The case a reply would be written from, if the person may write.
+    reply_case: Option<i64>,
+    /// An office manager or the representative, who may approve letters.
+    can_approve: bool,
+    /// Comments on an outgoing email or letter (drafting and approval).
+    comments: Vec<CommentRow>,
+    is_out: bool,
+}
+
+/// A comment as shown.
+pub(crate) struct CommentRow {
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+impl From<casework_app::store::Comment> for CommentRow {
+    fn from(c: casework_app::store::Comment) -> Self {
+        CommentRow {
+            author: c.author_name,
+            body: c.body,
+            at: when(c.at),
+        }
+    }
+}
+
+pub(crate) async fn correspondence_view(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    notice_code: &Option<String>,
+    errors: FieldErrors,
+) -> Result<CorrespondencePage, PageError> {
+    let (m, attachments) = mail::open(&s.app, &who.actor, id).await?;
+    let back = match (m.case_id, m.constituent_id) {
+        (Some(k), _) => Some((format!("/cases/{k}"), "Back to the case".to_owned())),
+        (None, Some(c)) => Some((
+            format!("/constituents/{c}"),
+            "Back to the constituent".to_owned(),
+        )),
+        _ => Some(match m.campaign_id {
+            Some(c) => (format!("/campaigns/{c}"), "Back to the campaign".to_owned()),
+            None => ("/intake".to_owned(), "Back to the intake inbox".to_owned()),
+        }),
+    };
+    let open_to_filing = m.state == "intake" || (m.state == "filed" && m.case_id.is_none());
+    let can_triage = open_to_filing && who.actor.role.can(Action::EditConstituent);
+    let mut matches = Vec::new();
+    let mut open_cases = Vec::new();
+    if can_triage {
+        if m.state == "intake" && !m.from_address.is_empty() {
+            let q = constituents::search(&s.app, &who.actor, &m.from_address, None, 10).await?;
+            matches = q
+                .items
+                .iter()
+                .filter(|c| c.email == m.from_address)
+                .map(|c| (c.id, c.full_name()))
+                .collect();
+        }
+        if let Some(c) = m.constituent_id {
+            let q = CaseQuery {
+                constituent_id: Some(c),
+                view: "active".into(),
+                ..CaseQuery::default()
+            };
+            open_cases = cases::list(&s.app, &who.actor, &q)
+                .await?
+                .items
+                .iter()
+                .map(|k| (k.id, format!("{} {}", k.reference, k.title)))
+                .collect();
+        }
+    }
+    let is_out = m.direction == "out";
+    let comments = if is_out {
+        casework_app::comments::on_correspondence(&s.app, &who.actor, m.id)
+            .await?
+            .into_iter()
+            .map(CommentRow::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let reply_case = m.case_id.filter(|_| {
+        m.direction == "in" && m.channel == "email" && who.actor.role.can(Action::EditCase)
+    });
+    let state_label = match m.state.as_str() {
+        "intake" => "Waiting in the intake inbox",
+        "no_action" => "No action needed",
+        _ if m.case_id.is_some() => "On a case",
+        _ => "On a constituent's record",
+    };
+    Ok(CorrespondencePage {
+        nav: nav(&who.actor, &who.csrf, "intake"),
+        notice: notice(notice_code),
+        csrf: who.csrf.clone(),
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentRow {
+                id: a.id,
+                filename: a.filename,
+                content_type: a.content_type,
+                size: human_size(a.size),
+            })
+            .collect(),
+        back,
+        can_triage,
+        matches,
+        open_cases,
+        errors,
+        reply_case,
+        m: MessageDetail {
+            id: m.id,
+            subject: m.subject,
+            from: m.from_address,
+            from_name: m.from_name,
+            to: m.to_addresses,
+            cc: m.cc_addresses,
+            received: when(m.received_at),
+            sent: m.sent_at.map(when).unwrap_or_default(),
+            state: m.state,
+            state_label,
+            problems: m.problems,
+            text: m.body_text,
+            has_html: m.body_html.is_some(),
+            raw_size: human_size(m.raw_size),
+            is_letter: m.channel == "letter",
+            record_label: NOTE_KINDS
+                .iter()
+                .find(|(k, _)| *k == m.channel)
+                .map(|(_, l)| *l)
+                .unwrap_or(""),
+            constituent_id: m.constituent_id.unwrap_or(0),
+            approval: m.approval,
+            printed: m.printed_at.map(when).unwrap_or_default(),
+        },
+        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        comments,
+        is_out,
+    })
+}
+
+async fn correspondence_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let page = correspondence_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The message's own HTML, already sanitised, as a page of its own with a
+/// policy that forbids scripts, forms and anything remote.
+async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let m = mail::get(&s.app, &who.actor, id).await?;
+    let Some(html) = m.body_html else {
+        return Err(PageError(AppError::NotFound));
+    };
+    let doc = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Formatted message</title></head><body><main>{html}</main></body></html>"
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+            ),
+        ],
+        doc,
+    )
+        .into_response())
+}
+
+async fn correspondence_raw(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let (c, bytes) = mail::original(&s.app, &who.actor, id).await?;
+    Ok(crate::download::original_response(&c.channel, bytes))
+}
+
+async fn correspondence_attachment(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    raw: axum::extract::RawPathParams,
+) -> PageResult {
+    let attachment =
+        crate::download::attachment_param(&raw).ok_or(PageError(AppError::NotFound))?;
+    let (a, bytes) = mail::attachment(&s.app, &who.actor, id, attachment).await?;
+    Ok(crate::download::file_download(&a.filename, bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FileForm {
+    reference: String,
+    case_id: String,
+    constituent_id: String,
+}
+
+async fn correspondence_file(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<FileForm>,
+) -> PageResult {
+    let f = &form.data;
+    let actor = &form.who.actor;
+    let mut case_id: Option<i64> = f.case_id.trim().parse().ok();
+    let constituent_id: Option<i64> = f.constituent_id.trim().parse().ok();
+    let result = if !f.reference.trim().is_empty() {
+        match cases::by_reference(&s.app, actor, &f.reference).await {
+            Ok(k) => {
+                case_id = Some(k.id);
+                mail::file(&s.app, actor, id, case_id, None).await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        mail::file(&s.app, actor, id, case_id, constituent_id).await
+    };
+    match result {
+        Ok(()) => Ok(see(match case_id {
+            Some(k) => format!("/cases/{k}?notice=filed"),
+            None => format!("/correspondence/{id}?notice=filed"),
+        })),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn correspondence_no_action(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    match mail::no_action(&s.app, &form.who.actor, id).await {
+        Ok(()) => Ok(see("/intake?notice=no_action".into())),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email_form.html")]
+struct EmailFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    case_id: i64,
+    reference: String,
+    case_title: String,
+    constituent: String,
+    do_not_email: bool,
+    needs_approval: bool,
+    reply_to: Option<i64>,
+    to: String,
+    subject: String,
+    body: String,
+    errors: FieldErrors,
+    /// Files on the case that can go with it: (field name, label, ticked).
+    documents: Vec<(String, String, bool)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReplyQuery {
+    reply_to: Option<i64>,
+}
+
+async fn email_form(
+    s: &AppState,
+    who: &PageActor,
+    case_id: i64,
+    reply_to: Option<i64>,
+    form: Option<&EmailForm>,
+    errors: FieldErrors,
+) -> Result<EmailFormPage, PageError> {
+    let k = cases::get(&s.app, &who.actor, case_id).await?;
+    let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
+    let (mut to, mut subject, mut body) = (c.email.clone(), k.title.clone(), String::new());
+    if let Some(mid) = reply_to {
+        let m = mail::get(&s.app, &who.actor, mid).await?;
+        if m.direction == "in" && !m.from_address.is_empty() {
+            to = m.from_address.clone();
+        }
+        subject = if m.subject.to_lowercase().starts_with("re:") {
+            m.subject.clone()
+        } else {
+            format!("Re: {}", m.subject)
+        };
+        let quoted: String = m
+            .body_text
+            .lines()
+            .take(200)
+            .map(|l| format!("> {l}\n"))
+            .collect();
+        body = format!(
+            "\n\nOn {}, {} wrote:\n{quoted}",
+            when(m.received_at),
+            if m.from_name.is_empty() {
+                &m.from_address
+            } else {
+                &m.from_name
+            }
+        );
+    }
+    if let Some(f) = form {
+        to = f.to.clone();
+        subject = f.subject.clone();
+        body = f.body.clone();
+    }
+    let documents = casework_app::outbox::case_documents(&s.app, &who.actor, k.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let field = format!(
+                "attach_{}{}",
+                if d.kind == "letter" { "l" } else { "a" },
+                d.id
+            );
+            let label = format!(
+                "{} ({}{})",
+                d.name,
+                human_size(d.size),
+                if d.kind == "letter" { ", letter" } else { "" }
+            );
+            let ticked = form.is_some_and(|f| f.files.contains_key(&field));
+            (field, label, ticked)
+        })
+        .collect();
+    Ok(EmailFormPage {
+        nav: nav(&who.actor, &who.csrf, "cases"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        case_id: k.id,
+        reference: k.reference.clone(),
+        case_title: k.title.clone(),
+        constituent: c.full_name(),
+        do_not_email: c.do_not_email,
+        needs_approval: k.sensitive
+            && !matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        reply_to,
+        to,
+        subject,
+        body,
+        errors,
+        documents,
+    })
+}
+
+async fn email_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<ReplyQuery>,
+) -> PageResult {
+    who.actor.require(Action::EditCase)?;
+    let page = email_form(&s, &who, id, q.reply_to, None, FieldErrors::new()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    to: String,
+    subject: String,
+    body: String,
+    reply_to: String,
+    send_anyway: Option<String>,
+    /// Ticked case files: `attach_a{attachment id}` and `attach_l{letter id}`.
+    #[serde(flatten)]
+    files: std::collections::HashMap<String, String>,
+}
+
+/// The ids of ticked checkboxes named `{prefix}{id}`.
+pub(crate) fn ticked(fields: &std::collections::HashMap<String, String>, prefix: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = fields
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+async fn email_send(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
+    let f = EmailForm {
+        to: field("to"),
+        subject: field("subject"),
+        body: field("body"),
+        reply_to: field("reply_to"),
+        send_anyway: form.fields.get("send_anyway").cloned(),
+        files: form
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("attach_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    let reply_to: Option<i64> = f.reply_to.trim().parse().ok();
+    let req = casework_app::outbox::EmailRequest {
+        to: f
+            .to
+            .split([',', ';'])
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        subject: f.subject.clone(),
+        body: f.body.clone(),
+        reply_to,
+        send_anyway: f.send_anyway.is_some(),
+        template: None,
+        attachment_ids: ticked(&f.files, "attach_a"),
+        letter_ids: ticked(&f.files, "attach_l"),
+        uploads: form
+            .files
+            .into_iter()
+            .map(crate::extract::Upload::into_file)
+            .collect(),
+    };
+    match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CommentForm {
+    comment: String,
+}
+
+async fn comment(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CommentForm>) -> PageResult {
+    match casework_app::comments::add_to_correspondence(
+        &s.app,
+        &form.who.actor,
+        id,
+        &form.data.comment,
+    )
+    .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/correspondence/{id}?notice=comment#comments-h"))
+                .into_response(),
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

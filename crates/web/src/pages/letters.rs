@@ -1,0 +1,467 @@
+//! Letters: writing one from a template, the templates and the
+//! letterhead, the queue of letters to print, printing a batch as one PDF,
+//! and approving letters signed by the representative.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use casework_app::domain::{Action, FieldErrors, Role};
+use casework_app::{Actor, AppError, cases, letters};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use crate::error::{PageError, PageResult, refused, render, unprocessable};
+use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
+use crate::fmt::when;
+use crate::layout::{Nav, NoticeQuery, nav, notice, see};
+use crate::pages::correspondence::correspondence_view;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/letters/new", get(letter_new))
+        .route("/cases/{id}/letters", post(letter_create))
+        .route("/templates", get(templates_page).post(template_create))
+        .route("/templates/new", get(template_new))
+        .route("/templates/letterhead", post(letterhead_save))
+        .route("/templates/letterhead/logo", get(letterhead_logo))
+        .route("/templates/{id}", get(template_page).post(template_save))
+        .route("/letters", get(queue_page))
+        .route("/letters/print", post(print))
+        .route("/correspondence/{id}/approve", post(approve))
+}
+
+#[derive(Template)]
+#[template(path = "letter_form.html")]
+struct LetterFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    case_id: i64,
+    reference: String,
+    case_title: String,
+    constituent: String,
+    templates: Vec<String>,
+    template: String,
+    body: String,
+    fields: &'static [&'static str],
+    errors: FieldErrors,
+}
+
+async fn letter_form(
+    s: &AppState,
+    who: &PageActor,
+    case_id: i64,
+    template: String,
+    body: String,
+    errors: FieldErrors,
+) -> Result<LetterFormPage, PageError> {
+    let k = cases::get(&s.app, &who.actor, case_id).await?;
+    Ok(LetterFormPage {
+        nav: nav(&who.actor, &who.csrf, "cases"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        case_id: k.id,
+        reference: k.reference.clone(),
+        case_title: k.title.clone(),
+        constituent: k.constituent_name.clone(),
+        templates: casework_app::letters::templates(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        template,
+        body,
+        fields: casework_app::letters::FIELD_NAMES,
+        errors,
+    })
+}
+
+async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    who.actor.require(Action::EditCase)?;
+    let body = "Dear {{ constituent.first_name }},\n\n\n\n".to_owned();
+    Ok(
+        render(&letter_form(&s, &who, id, String::new(), body, FieldErrors::new()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LetterForm {
+    template: String,
+    body: String,
+}
+
+async fn letter_create(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<LetterForm>,
+) -> PageResult {
+    let f = &form.data;
+    // A template fills the letter when the text is left as the starting greeting or empty.
+    let untouched =
+        f.body.trim().is_empty() || f.body.trim() == "Dear {{ constituent.first_name }},";
+    let req = casework_app::letters::LetterRequest {
+        template: Some(f.template.clone()).filter(|t| !t.trim().is_empty()),
+        body: if untouched && !f.template.trim().is_empty() {
+            None
+        } else {
+            Some(f.body.clone())
+        },
+    };
+    match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
+        Ok(cid) => Ok(see(format!("/correspondence/{cid}?notice=letter"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = letter_form(
+                &s,
+                &form.who,
+                id,
+                f.template.clone(),
+                f.body.clone(),
+                errors,
+            )
+            .await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "templates.html")]
+struct TemplatesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    rows: Vec<(i64, String, bool)>,
+    can_edit: bool,
+    letterhead: String,
+    has_logo: bool,
+    max_logo_mb: usize,
+}
+
+fn can_edit_templates(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::OfficeManager)
+}
+
+async fn templates_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let rows = casework_app::letters::templates(&s.app, &who.actor)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name, t.signed_by_representative))
+        .collect();
+    let page = TemplatesPage {
+        nav: nav(&who.actor, &who.csrf, "templates"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        rows,
+        can_edit: can_edit_templates(&who.actor),
+        letterhead: casework_app::letters::letterhead(&s.app, &who.actor).await?,
+        has_logo: s
+            .app
+            .store
+            .letterhead_logo(who.actor.office_id)
+            .await
+            .map_err(AppError::from)?
+            .is_some(),
+        max_logo_mb: casework_app::letters::MAX_LOGO_BYTES / (1024 * 1024),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "template_form.html")]
+struct TemplateFormPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    heading: String,
+    action: String,
+    version: i64,
+    name: String,
+    subject: String,
+    body: String,
+    signed: bool,
+    fields: &'static [&'static str],
+    preview: Option<(String, String)>,
+    errors: FieldErrors,
+}
+
+async fn template_new(who: PageActor) -> PageResult {
+    if !can_edit_templates(&who.actor) {
+        return Err(PageError(AppError::Forbidden(
+            "Only an office manager or an administrator can change templates.".into(),
+        )));
+    }
+    let page = TemplateFormPage {
+        nav: nav(&who.actor, &who.csrf, "templates"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        heading: "New template".into(),
+        action: "/templates".into(),
+        version: 0,
+        name: String::new(),
+        subject: "{{ case.title }}".into(),
+        body: "Dear {{ constituent.first_name }},\n\n\n".into(),
+        signed: false,
+        fields: casework_app::letters::FIELD_NAMES,
+        preview: None,
+        errors: FieldErrors::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn template_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let t = casework_app::letters::template(&s.app, &who.actor, id).await?;
+    let preview = casework_app::letters::preview(&t.subject, &t.body).ok();
+    let page = TemplateFormPage {
+        nav: nav(&who.actor, &who.csrf, "templates"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        heading: format!("Template: {}", t.name),
+        action: format!("/templates/{id}"),
+        version: t.version,
+        name: t.name,
+        subject: t.subject,
+        body: t.body,
+        signed: t.signed_by_representative,
+        fields: casework_app::letters::FIELD_NAMES,
+        preview,
+        errors: FieldErrors::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplateForm {
+    name: String,
+    subject: String,
+    body: String,
+    signed: Option<String>,
+    version: i64,
+    action: String,
+}
+
+async fn template_save_as(
+    s: &AppState,
+    form: CsrfForm<TemplateForm>,
+    id: Option<i64>,
+) -> PageResult {
+    let f = form.data;
+    let actor = &form.who.actor;
+    let (errors, preview) = if f.action == "preview" {
+        match casework_app::letters::preview(&f.subject, &f.body) {
+            Ok(p) => (FieldErrors::new(), Some(p)),
+            Err(AppError::Invalid(e)) => (e, None),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        match casework_app::letters::save_template(
+            &s.app,
+            actor,
+            id,
+            f.version,
+            &f.name,
+            &f.subject,
+            &f.body,
+            f.signed.is_some(),
+        )
+        .await
+        {
+            Ok(saved) => return Ok(see(format!("/templates/{saved}?notice=saved"))),
+            Err(AppError::Invalid(e)) => (e, None),
+            Err(AppError::Conflict) => {
+                let mut e = FieldErrors::new();
+                e.add("body", "Someone else changed this template meanwhile. Copy your text, reload, and make your change again.");
+                (e, None)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TemplateFormPage {
+        nav: nav(&form.who.actor, &form.who.csrf, "templates"),
+        notice: None,
+        csrf: form.who.csrf.clone(),
+        heading: if id.is_some() {
+            format!("Template: {}", f.name)
+        } else {
+            "New template".into()
+        },
+        action: id
+            .map(|i| format!("/templates/{i}"))
+            .unwrap_or_else(|| "/templates".into()),
+        version: f.version,
+        name: f.name,
+        subject: f.subject,
+        body: f.body,
+        signed: f.signed.is_some(),
+        fields: casework_app::letters::FIELD_NAMES,
+        preview,
+        errors,
+    };
+    Ok(unprocessable(render(&page)?, status))
+}
+
+async fn template_create(State(s): State<AppState>, form: CsrfForm<TemplateForm>) -> PageResult {
+    template_save_as(&s, form, None).await
+}
+
+async fn template_save(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<TemplateForm>,
+) -> PageResult {
+    template_save_as(&s, form, Some(id)).await
+}
+
+/// The letterhead's address lines, and its logo: a new file, or
+/// `remove_logo` ticked.
+async fn letterhead_save(
+    State(s): State<AppState>,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    use casework_app::letters::LogoChange;
+    let text = form.fields.get("letterhead").cloned().unwrap_or_default();
+    let logo = match form.files.into_iter().next() {
+        Some(file) => LogoChange::Set(file.data),
+        None if form.fields.contains_key("remove_logo") => LogoChange::Remove,
+        None => LogoChange::Keep,
+    };
+    casework_app::letters::save_letterhead(&s.app, &form.who.actor, &text, logo).await?;
+    Ok(see("/templates?notice=saved".into()))
+}
+
+/// The office's logo, for the templates page.
+async fn letterhead_logo(State(s): State<AppState>, who: PageActor) -> PageResult {
+    let bytes = casework_app::letters::logo(&s.app, &who.actor)
+        .await?
+        .ok_or(PageError(AppError::NotFound))?;
+    let kind = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
+struct Row {
+    id: i64,
+    case: Option<(i64, String)>,
+    subject: String,
+    recipient: String,
+    created: String,
+    awaiting: bool,
+    printed: String,
+}
+
+impl From<casework_app::store::PrintItem> for Row {
+    fn from(i: casework_app::store::PrintItem) -> Self {
+        Row {
+            id: i.id,
+            case: i.case_id.zip(i.case_reference),
+            subject: i.subject,
+            recipient: i.recipient,
+            created: when(i.created_at),
+            awaiting: i.approval == "awaiting",
+            printed: i.printed_at.map(when).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "letters.html")]
+struct QueuePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    rows: Vec<Row>,
+    /// Printed recently, newest first, to print again.
+    printed: Vec<Row>,
+    errors: FieldErrors,
+}
+
+async fn queue_view(
+    s: &AppState,
+    who: &PageActor,
+    errors: FieldErrors,
+) -> Result<QueuePage, PageError> {
+    let items = letters::print_queue(&s.app, &who.actor).await?;
+    let printed = letters::recently_printed(&s.app, &who.actor).await?;
+    Ok(QueuePage {
+        nav: nav(&who.actor, &who.csrf, "letters"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        rows: items.into_iter().map(Row::from).collect(),
+        printed: printed.into_iter().map(Row::from).collect(),
+        errors,
+    })
+}
+
+async fn queue_page(State(s): State<AppState>, who: PageActor) -> PageResult {
+    Ok(render(&queue_view(&s, &who, FieldErrors::new()).await?)?.into_response())
+}
+
+/// The checked letters come as `letter_ID=on` fields.
+async fn print(State(s): State<AppState>, form: CsrfForm<HashMap<String, String>>) -> PageResult {
+    let mut ids: Vec<i64> = form
+        .data
+        .keys()
+        .filter_map(|k| k.strip_prefix("letter_"))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    match letters::print(&s.app, &form.who.actor, &ids).await {
+        Ok(pdf) => Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"letters-{}.pdf\"", ids.len()),
+                ),
+            ],
+            pdf,
+        )
+            .into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = queue_view(&s, &form.who, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    match letters::approve(&s.app, &form.who.actor, id).await {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/correspondence/{id}?notice=letter_approved")).into_response(),
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

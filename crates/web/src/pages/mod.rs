@@ -1,0 +1,50 @@
+//! The HTML pages, a module per feature. Every write is a form post checked
+//! for CSRF by [`CsrfForm`](crate::extract::CsrfForm); every read goes through
+//! the same services as the API.
+
+mod account;
+mod auth;
+mod campaigns;
+mod cases;
+mod constituents;
+mod correspondence;
+mod intake;
+mod letters;
+mod outbox;
+mod staff;
+mod timeline;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::get;
+use casework_app::AppError;
+
+use crate::error::PageError;
+use crate::extract::PageActor;
+use crate::layout::see;
+use crate::state::AppState;
+
+/// Every page, each feature's routes merged.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .merge(auth::routes())
+        .merge(constituents::routes())
+        .merge(cases::routes())
+        .merge(staff::routes())
+        .merge(account::routes())
+        .merge(intake::routes())
+        .merge(correspondence::routes())
+        .merge(outbox::routes())
+        .merge(letters::routes())
+        .merge(campaigns::routes())
+        .fallback(not_found)
+}
+
+async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+async fn home(_who: PageActor) -> Response {
+    see("/cases?view=mine".into())
+}

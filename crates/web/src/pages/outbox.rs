@@ -1,0 +1,113 @@
+//! The outbox: outgoing mail waiting, approving it and retrying it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use casework_app::domain::Role;
+
+use crate::error::{PageResult, render};
+use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
+use crate::fmt::when;
+use crate::layout::{Nav, NoticeQuery, nav, notice, see};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/outbox", get(outbox_page))
+        .route("/outbox/{id}/approve", post(outbox_approve))
+        .route("/outbox/{id}/retry", post(outbox_retry))
+}
+
+struct OutboxRow {
+    id: i64,
+    correspondence_id: i64,
+    case: Option<(i64, String)>,
+    subject: String,
+    to: String,
+    state: String,
+    state_label: String,
+    error: String,
+}
+
+pub(crate) fn outbox_label(item: &casework_app::store::OutboxItem) -> String {
+    match item.state.as_str() {
+        "awaiting_approval" => "Waiting for approval".into(),
+        "queued" if item.attempts == 0 => "Waiting to be sent".into(),
+        "queued" => format!(
+            "Not sent yet: will try again at {}",
+            when(item.next_attempt_at)
+        ),
+        "sending" => "Being sent".into(),
+        "sent" => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
+        "failed" => format!("Failed after {} attempts", item.attempts),
+        other => other.to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    status: String,
+    rows: Vec<OutboxRow>,
+    can_approve: bool,
+}
+
+async fn outbox_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult {
+    let items = casework_app::outbox::list(&s.app, &who.actor).await?;
+    let status = if s.app.settings.smtp.is_configured() {
+        format!(
+            "Email goes out through {} as {}.",
+            s.app.settings.smtp.host, s.app.settings.smtp.from
+        )
+    } else {
+        "Outgoing email is not set up yet: messages wait here until an administrator configures the mail server ([smtp] in the configuration).".to_owned()
+    };
+    let page = OutboxPage {
+        nav: nav(&who.actor, &who.csrf, "outbox"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        status,
+        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        rows: items
+            .iter()
+            .map(|i| OutboxRow {
+                id: i.id,
+                correspondence_id: i.correspondence_id,
+                case: i.case_id.zip(i.case_reference.clone()),
+                subject: i.subject.clone(),
+                to: i.envelope_to.replace(',', ", "),
+                state: i.state.clone(),
+                state_label: outbox_label(i),
+                error: i.last_error.clone(),
+            })
+            .collect(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn outbox_approve(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    casework_app::outbox::approve(&s.app, &form.who.actor, id).await?;
+    Ok(see("/outbox?notice=approved".into()))
+}
+
+async fn outbox_retry(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    casework_app::outbox::retry(&s.app, &form.who.actor, id).await?;
+    Ok(see("/outbox?notice=retry".into()))
+}
