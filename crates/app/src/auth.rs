@@ -95,7 +95,9 @@ pub async fn sign_in(
     let now = now_millis();
     let s = &app.settings;
     let window = s.throttle_window_minutes * 60_000;
-    let email = email.trim().to_lowercase();
+    // A NUL matches no account and PostgreSQL cannot store it (in the
+    // throttling key): keep it as a character that also matches nothing.
+    let email = email.trim().to_lowercase().replace('\0', "\u{FFFD}");
     let account_key = format!("account:{email}");
     let client_key = format!("client:{client}");
     for (key, max) in [
@@ -178,6 +180,11 @@ pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)>
     Ok((actor_of(&user), session.csrf_token))
 }
 
+/// Removes expired sessions so the table does not grow forever.
+pub async fn sweep_sessions(app: &App) -> AppResult<u64> {
+    Ok(app.store.delete_expired_sessions(now_millis()).await?)
+}
+
 pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
     app.store.delete_session(&token_hash(token)).await?;
     Ok(())
@@ -192,7 +199,7 @@ pub async fn change_password(
     new: &str,
     session_token: Option<&str>,
 ) -> AppResult<()> {
-    let user = app.store.user(actor.office_id, actor.user_id).await?;
+    let user = app.data_for(actor).user(actor.user_id).await?;
     if !verify_password(current, &user.password_hash).await {
         return Err(AppError::field(
             "current_password",

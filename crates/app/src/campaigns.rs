@@ -57,13 +57,13 @@ struct Template {
 pub(crate) type Cache = Arc<std::sync::Mutex<HashMap<i64, Arc<OfficeCampaigns>>>>;
 
 pub(crate) async fn templates(app: &App, office_id: i64) -> AppResult<Arc<OfficeCampaigns>> {
-    let stamp = app.store.campaign_stamp(office_id).await?;
+    let stamp = app.system_data(office_id).campaign_stamp().await?;
     if let Some(t) = app.campaigns.lock().map_err(poisoned)?.get(&office_id)
         && t.stamp == stamp
     {
         return Ok(t.clone());
     }
-    let rows = app.store.campaign_templates(office_id).await?;
+    let rows = app.system_data(office_id).campaign_templates().await?;
     let loaded = Arc::new(OfficeCampaigns {
         stamp,
         templates: rows
@@ -117,8 +117,8 @@ async fn join_best(
     };
     let text = member_texts(app, office_id, &[id]).await?;
     let members = additions(&text, &m.shingles);
-    app.store
-        .join_campaign(office_id, m.target, &members, m.state == "no_action")
+    app.system_data(office_id)
+        .join_campaign(m.target, &members, m.state == "no_action")
         .await?;
     Ok(Some(m.target))
 }
@@ -219,7 +219,7 @@ pub(crate) async fn after_store(
     anchors.dedup();
     let mut holders: HashMap<i64, Vec<i64>> = HashMap::new();
     for chunk in anchors.chunks(1000) {
-        for (id, anchor) in app.store.anchor_holders(office_id, chunk).await? {
+        for (id, anchor) in app.system_data(office_id).anchor_holders(chunk).await? {
             holders.entry(anchor).or_default().push(id);
         }
     }
@@ -337,7 +337,7 @@ pub(crate) async fn after_store(
             && c.basis < RETEMPLATE_UNTIL
             && c.count >= c.basis * 2
         {
-            retemplate(app, *id, c.count).await?;
+            retemplate(app, office_id, *id, c.count).await?;
         }
     }
     let mut auto: HashMap<i64, Vec<String>> = HashMap::new();
@@ -364,7 +364,7 @@ pub(crate) async fn after_store(
 }
 
 async fn member_texts(app: &App, office_id: i64, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
-    Ok(app.store.correspondence_texts(office_id, ids).await?)
+    Ok(app.system_data(office_id).correspondence_texts(ids).await?)
 }
 
 fn additions(texts: &[(i64, String)], template: &[u64]) -> Vec<MemberAddition> {
@@ -404,7 +404,7 @@ async fn try_form(
     // Copies that arrived earlier but were not close enough to this one
     // (another wording, a long addition): the most recent waiting messages
     // are checked against the new template. Forming is rare, so this is too.
-    for (id, bytes) in app.store.recent_candidates(office_id, SWEEP).await? {
+    for (id, bytes) in app.system_data(office_id).recent_candidates(SWEEP).await? {
         if ids.contains(&id) {
             continue;
         }
@@ -427,7 +427,7 @@ async fn try_form(
         union.sort_unstable();
         union.dedup();
         let members = additions(&texts, &union);
-        app.store
+        app.system_data(office_id)
             .retemplate_campaign(
                 existing.target,
                 &to_bytes(&union),
@@ -436,13 +436,8 @@ async fn try_form(
                 now_millis(),
             )
             .await?;
-        app.store
-            .join_campaign(
-                office_id,
-                existing.target,
-                &members,
-                existing.state == "no_action",
-            )
+        app.system_data(office_id)
+            .join_campaign(existing.target, &members, existing.state == "no_action")
             .await?;
         return Ok(Some((existing.target, ids)));
     }
@@ -454,9 +449,8 @@ async fn try_form(
         .unwrap_or(c.id);
     let name = campaign_name(&c.subject, texts.first().map(|(_, t)| t.as_str()));
     let (id, taken) = app
-        .store
+        .system_data(office_id)
         .form_campaign(
-            office_id,
             &NewCampaign {
                 name,
                 template: to_bytes(&shingles),
@@ -475,7 +469,7 @@ async fn try_form(
     // Formed from many at once (a whole batch of a flood): make the template
     // from all of them now rather than when the campaign has doubled.
     if taken >= 10 {
-        retemplate(app, id, taken as i64).await?;
+        retemplate(app, office_id, id, taken as i64).await?;
     }
     Ok(Some((id, ids)))
 }
@@ -514,9 +508,9 @@ fn campaign_name(subject: &str, text: Option<&str>) -> String {
 /// one in twenty senders and at least two, so alternative wordings offered
 /// by a campaign count as common text, while one person's words do not) and
 /// recomputes their personal additions.
-async fn retemplate(app: &App, campaign_id: i64, count: i64) -> AppResult<()> {
+async fn retemplate(app: &App, office_id: i64, campaign_id: i64, count: i64) -> AppResult<()> {
     let texts = app
-        .store
+        .system_data(office_id)
         .campaign_texts(campaign_id, RETEMPLATE_UNTIL * 2 + 10)
         .await?;
     // One copy per sender: someone who sent twenty copies is one voice.
@@ -533,7 +527,7 @@ async fn retemplate(app: &App, campaign_id: i64, count: i64) -> AppResult<()> {
         return Ok(());
     }
     let members = additions(&texts, &shingles);
-    app.store
+    app.system_data(office_id)
         .retemplate_campaign(
             campaign_id,
             &to_bytes(&shingles),
@@ -555,13 +549,13 @@ fn start_of_today() -> i64 {
 /// hold no case details); changing them is intake work.
 pub async fn list(app: &App, actor: &Actor, open_only: bool) -> AppResult<Vec<CampaignSummary>> {
     Ok(app
-        .store
-        .campaigns(actor.office_id, start_of_today(), open_only)
+        .data_for(actor)
+        .campaigns(start_of_today(), open_only)
         .await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
-    Ok(app.store.campaign(actor.office_id, id).await?)
+    Ok(app.data_for(actor).campaign(id).await?)
 }
 
 /// A campaign the actor may change (intake work).
@@ -580,7 +574,7 @@ pub async fn messages(
 ) -> AppResult<Vec<CampaignMessage>> {
     let c = get(app, actor, id).await?;
     Ok(app
-        .store
+        .data_for(actor)
         .campaign_messages(c.id, offset.max(0), limit.clamp(1, 1000))
         .await?)
 }
@@ -597,8 +591,8 @@ pub async fn rename(app: &App, actor: &Actor, id: i64, name: &str, version: i64)
     let mut e = FieldErrors::new();
     let name = e.required("name", "The name", name, 200);
     check(e)?;
-    app.store
-        .rename_campaign(actor.office_id, c.id, &name, version, now_millis())
+    app.data_for(actor)
+        .rename_campaign(c.id, &name, version, now_millis())
         .await
         .map_err(conflict(
             "Someone changed this campaign meanwhile; reload the page and try again.",
@@ -609,9 +603,8 @@ pub async fn rename(app: &App, actor: &Actor, id: i64, name: &str, version: i64)
 /// or back to open.
 pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -> AppResult<()> {
     let c = get_to_change(app, actor, id).await?;
-    app.store
+    app.data_for(actor)
         .set_campaign_state(
-            actor.office_id,
             c.id,
             if no_action { "no_action" } else { "open" },
             actor.user_id,
@@ -623,7 +616,7 @@ pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -
 
 pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResult<()> {
     let from = get_to_change(app, actor, id).await?;
-    let target = match app.store.campaign(actor.office_id, into).await {
+    let target = match app.data_for(actor).campaign(into).await {
         Ok(t) => t,
         Err(casework_store::Error::NotFound) => {
             return Err(AppError::field("into", "Choose a campaign to merge into."));
@@ -636,8 +629,8 @@ pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResu
             "A campaign cannot be merged into itself.",
         ));
     }
-    app.store
-        .merge_campaigns(actor.office_id, from.id, target.id, now_millis())
+    app.data_for(actor)
+        .merge_campaigns(from.id, target.id, now_millis())
         .await
         .map_err(conflict("One of the two campaigns was merged meanwhile."))?;
     tracing::info!(
@@ -653,8 +646,8 @@ pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResu
 pub async fn split(app: &App, actor: &Actor, id: i64, message_id: i64) -> AppResult<()> {
     let c = get_to_change(app, actor, id).await?;
     match app
-        .store
-        .split_from_campaign(actor.office_id, c.id, message_id)
+        .data_for(actor)
+        .split_from_campaign(c.id, message_id)
         .await
     {
         Err(casework_store::Error::NotFound) => Err(AppError::field(
@@ -694,11 +687,7 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
     let c = get(app, actor, id).await?;
     let (mut subject, mut body) = (req.subject.clone(), req.body.clone());
     if let Some(name) = req.template.as_deref().filter(|t| !t.trim().is_empty()) {
-        match app
-            .store
-            .template_by_name(actor.office_id, name.trim())
-            .await
-        {
+        match app.data_for(actor).template_by_name(name.trim()).await {
             Ok(t) => {
                 if subject.trim().is_empty() {
                     subject = t.subject;
@@ -760,9 +749,8 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
         e.add("body", m);
     }
     check(e)?;
-    app.store
+    app.data_for(actor)
         .save_campaign_reply(
-            actor.office_id,
             c.id,
             &CampaignReply {
                 subject,
@@ -786,7 +774,7 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
             "The campaign changed meanwhile (or its reply is being sent); reload and try again.",
         ))?;
     if req.submit && actor.can(Permission::ApproveOutgoing) {
-        let fresh = app.store.campaign(actor.office_id, c.id).await?;
+        let fresh = app.data_for(actor).campaign(c.id).await?;
         approve(app, actor, c.id, fresh.version).await?;
     }
     Ok(())
@@ -819,8 +807,8 @@ pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> AppResu
         ));
     }
     let c = get(app, actor, id).await?;
-    app.store
-        .approve_campaign_reply(actor.office_id, c.id, actor.user_id, version, now_millis())
+    app.data_for(actor)
+        .approve_campaign_reply(c.id, actor.user_id, version, now_millis())
         .await
         .map_err(conflict(
             "The reply changed since you read it, or there is no reply waiting; reload and read it again.",
@@ -829,7 +817,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> AppResu
 
 pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<ReplyProgress> {
     let c = get(app, actor, id).await?;
-    Ok(app.store.campaign_reply_progress(c.id).await?)
+    Ok(app.data_for(actor).campaign_reply_progress(c.id).await?)
 }
 
 /// Sends the approved reply to everyone who wrote (once each). Refuses,
@@ -915,7 +903,7 @@ async fn queue_replies(
     actor: Option<&Actor>,
     only: Option<&[String]>,
 ) -> AppResult<usize> {
-    let c = app.store.campaign(office_id, campaign_id).await?;
+    let c = app.system_data(office_id).campaign(campaign_id).await?;
     let smtp = &app.settings.smtp;
     if smtp.from.trim().is_empty() {
         return Err(AppError::field(
@@ -924,19 +912,19 @@ async fn queue_replies(
         ));
     }
     let answered: std::collections::HashSet<String> = app
-        .store
+        .system_data(office_id)
         .campaign_answered(c.id)
         .await?
         .into_iter()
         .collect();
-    let mut senders = app.store.campaign_senders(office_id, c.id).await?;
+    let mut senders = app.system_data(office_id).campaign_senders(c.id).await?;
     senders.retain(|s| !answered.contains(&s.email));
     if let Some(only) = only {
         senders.retain(|s| only.contains(&s.email));
     }
     let prefixes: Vec<String> = app
-        .store
-        .district_postcodes(office_id)
+        .system_data(office_id)
+        .district_postcodes()
         .await?
         .split(',')
         .map(|p| p.trim().replace(' ', "").to_uppercase())
@@ -1076,14 +1064,8 @@ async fn queue_replies(
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(format!("saving campaign replies: {e}")))?;
     let queued = app
-        .store
-        .queue_campaign_replies(
-            office_id,
-            c.id,
-            &recipients,
-            actor.map(|a| a.user_id),
-            now_millis(),
-        )
+        .system_data(office_id)
+        .queue_campaign_replies(c.id, &recipients, actor.map(|a| a.user_id), now_millis())
         .await
         .map_err(|e| match e {
             casework_store::Error::Conflict => AppError::field(
@@ -1099,7 +1081,7 @@ async fn queue_replies(
 /// Every message of the campaign as CSV: who wrote, from where, when.
 pub async fn export_csv(app: &App, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
     let c = get(app, actor, id).await?;
-    let rows: Vec<CampaignExportRow> = app.store.campaign_export(c.id).await?;
+    let rows: Vec<CampaignExportRow> = app.data_for(actor).campaign_export(c.id).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
     w.write_record([
@@ -1170,7 +1152,9 @@ pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResu
         ));
     }
     let joined = list.join(", ");
-    app.store.set_district_postcodes(office_id, &joined).await?;
+    app.system_data(office_id)
+        .set_district_postcodes(&joined)
+        .await?;
     Ok(joined)
 }
 

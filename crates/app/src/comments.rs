@@ -16,19 +16,18 @@ fn body(text: &str) -> AppResult<String> {
 
 /// Comments on a piece of correspondence the actor can see.
 pub async fn on_correspondence(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
-    let c = crate::mail::get(app, actor, id).await?;
+    let c = crate::correspondence::get(app, actor, id).await?;
     Ok(app
-        .store
-        .comments(actor.office_id, CommentOn::Correspondence(c.id))
+        .data_for(actor)
+        .comments(CommentOn::Correspondence(c.id))
         .await?)
 }
 
 pub async fn add_to_correspondence(app: &App, actor: &Actor, id: i64, text: &str) -> AppResult<()> {
-    let c = crate::mail::get(app, actor, id).await?;
+    let c = crate::correspondence::get(app, actor, id).await?;
     let body = body(text)?;
-    app.store
+    app.data_for(actor)
         .add_comment(
-            actor.office_id,
             CommentOn::Correspondence(c.id),
             actor.user_id,
             &body,
@@ -46,17 +45,16 @@ pub async fn add_to_correspondence(app: &App, actor: &Actor, id: i64, text: &str
 pub async fn on_campaign(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
     let c = crate::campaigns::get(app, actor, id).await?;
     Ok(app
-        .store
-        .comments(actor.office_id, CommentOn::Campaign(c.id))
+        .data_for(actor)
+        .comments(CommentOn::Campaign(c.id))
         .await?)
 }
 
 pub async fn add_to_campaign(app: &App, actor: &Actor, id: i64, text: &str) -> AppResult<()> {
     let c = crate::campaigns::get(app, actor, id).await?;
     let body = body(text)?;
-    app.store
+    app.data_for(actor)
         .add_comment(
-            actor.office_id,
             CommentOn::Campaign(c.id),
             actor.user_id,
             &body,

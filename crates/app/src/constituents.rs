@@ -162,22 +162,15 @@ pub async fn create(app: &App, actor: &Actor, input: &ConstituentInput) -> AppRe
     let (key, terms) = derived(&f);
     let entry = NewEntry::new("created", Some(actor.user_id), "Constituent record created");
     let id = app
-        .store
-        .create_constituent(
-            actor.office_id,
-            &f,
-            key.as_deref(),
-            &terms,
-            &entry,
-            now_millis(),
-        )
+        .data_for(actor)
+        .create_constituent(&f, key.as_deref(), &terms, &entry, now_millis())
         .await?;
     tracing::info!(
         constituent_id = id,
         by = actor.user_id,
         "constituent created"
     );
-    Ok(app.store.constituent(actor.office_id, id).await?)
+    Ok(app.data_for(actor).constituent(id).await?)
 }
 
 pub async fn update(
@@ -187,7 +180,7 @@ pub async fn update(
     patch: &ConstituentPatch,
 ) -> AppResult<Constituent> {
     actor.require(Permission::EditConstituents)?;
-    let current = app.store.constituent(actor.office_id, id).await?;
+    let current = app.data_for(actor).constituent(id).await?;
     let expected = patch.version.unwrap_or(current.version);
     if expected != current.version {
         return Err(AppError::Conflict);
@@ -225,9 +218,8 @@ pub async fn update(
         format!("Changed {}", names.join(", ").replace('_', " ")),
     );
     entry.changes = Some(changes_json(&changes));
-    app.store
+    app.data_for(actor)
         .update_constituent(
-            actor.office_id,
             id,
             expected,
             &after,
@@ -242,11 +234,11 @@ pub async fn update(
         by = actor.user_id,
         "constituent updated"
     );
-    Ok(app.store.constituent(actor.office_id, id).await?)
+    Ok(app.data_for(actor).constituent(id).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Constituent> {
-    Ok(app.store.constituent(actor.office_id, id).await?)
+    Ok(app.data_for(actor).constituent(id).await?)
 }
 
 /// A constituent with everything their page shows.
@@ -258,9 +250,9 @@ pub struct ConstituentView {
 }
 
 pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ConstituentView> {
-    let constituent = app.store.constituent(actor.office_id, id).await?;
+    let constituent = app.data_for(actor).constituent(id).await?;
     let household = match &constituent.household_key {
-        Some(k) => app.store.household(actor.office_id, k, id).await?,
+        Some(k) => app.data_for(actor).household(k, id).await?,
         None => Vec::new(),
     };
     let filter = CaseFilter {
@@ -268,14 +260,11 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ConstituentVie
         ..CaseFilter::default()
     };
     let cases = app
-        .store
-        .list_cases(&actor.scope(), &filter, None, 200)
+        .data_for(actor)
+        .list_cases(&filter, None, 200)
         .await?
         .items;
-    let timeline = app
-        .store
-        .constituent_timeline(&actor.scope(), id, 500)
-        .await?;
+    let timeline = app.data_for(actor).constituent_timeline(id, 500).await?;
     Ok(ConstituentView {
         constituent,
         household,
@@ -290,10 +279,10 @@ pub async fn timeline(
     id: i64,
     limit: i64,
 ) -> AppResult<Vec<TimelineEntry>> {
-    app.store.constituent(actor.office_id, id).await?;
+    app.data_for(actor).constituent(id).await?;
     Ok(app
-        .store
-        .constituent_timeline(&actor.scope(), id, limit.clamp(1, 1000))
+        .data_for(actor)
+        .constituent_timeline(id, limit.clamp(1, 1000))
         .await?)
 }
 
@@ -320,8 +309,8 @@ pub async fn search(
     let tokens = query_prefixes(q);
     if tokens.is_empty() {
         return Ok(app
-            .store
-            .list_constituents(actor.office_id, cursor.as_ref(), limit)
+            .data_for(actor)
+            .list_constituents(cursor.as_ref(), limit)
             .await?);
     }
     // Cheaper readings of the query first: several words as a whole name
@@ -346,15 +335,15 @@ pub async fn search(
             })
             .unwrap_or(&readings[readings.len() - 1]);
         return Ok(app
-            .store
-            .search_constituents(actor.office_id, reading, Some(c), limit)
+            .data_for(actor)
+            .search_constituents(reading, Some(c), limit)
             .await?);
     }
     let last = readings.len() - 1;
     for (n, reading) in readings.iter().enumerate() {
         let page = app
-            .store
-            .search_constituents(actor.office_id, reading, None, limit)
+            .data_for(actor)
+            .search_constituents(reading, None, limit)
             .await?;
         if !page.items.is_empty() || n == last {
             return Ok(page);
@@ -365,14 +354,13 @@ pub async fn search(
 
 /// Adds a note to a constituent's own record (not about one case).
 pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
-    app.store.constituent(actor.office_id, id).await?;
+    app.data_for(actor).constituent(id).await?;
     actor.require(Permission::EditConstituents)?;
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);
     check(e)?;
-    app.store
+    app.data_for(actor)
         .add_constituent_entry(
-            actor.office_id,
             id,
             &NewEntry::new("note", Some(actor.user_id), body),
             now_millis(),

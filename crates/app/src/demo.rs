@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::cases::{CaseInput, CasePatch};
 use crate::constituents::ConstituentInput;
-use crate::users::NewAccount;
+use crate::staff::NewAccount;
 use crate::{Actor, App, AppResult};
 
 pub const DEMO_OFFICE: &str = "Riverside Centre Constituency Office";
@@ -243,7 +243,7 @@ pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResu
             format!("An office called \"{}\" already exists.", name.trim()),
         ));
     }
-    let office = crate::users::create_office(app, name).await?;
+    let office = crate::staff::create_office(app, name).await?;
     let slug: String = name
         .to_lowercase()
         .chars()
@@ -260,7 +260,7 @@ pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResu
                 email.split('@').next().unwrap_or("staff")
             )
         };
-        let u = crate::users::create_user(
+        let u = crate::staff::create_user(
             app,
             None,
             office.id,
@@ -444,15 +444,17 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         }
         report.constituents += people.len();
         report.entries += entries.len();
-        app.store
-            .bulk_insert(office_id, &people, &cases, &entries)
+        app.system_data(office_id)
+            .bulk_insert(&people, &cases, &entries)
             .await?;
         done += size;
         if done % 100_000 < BATCH {
             tracing::info!(done, total = count, "demo office loading");
         }
     }
-    app.store.bulk_finish(office_id, year, case_number).await?;
+    app.system_data(office_id)
+        .bulk_finish(year, case_number)
+        .await?;
     Ok(report)
 }
 
@@ -463,10 +465,10 @@ pub async fn ensure_demo_office(app: &App, constituents: usize) -> AppResult<(Of
     if let Ok(o) = app.store.office_by_name(DEMO_OFFICE).await {
         return Ok((o, false));
     }
-    let office = crate::users::create_office(app, DEMO_OFFICE).await?;
+    let office = crate::staff::create_office(app, DEMO_OFFICE).await?;
     let mut staff = Vec::new();
     for (email, name, role) in DEMO_STAFF {
-        let u = crate::users::create_user(
+        let u = crate::staff::create_user(
             app,
             None,
             office.id,
@@ -746,7 +748,7 @@ async fn demo_mail(app: &App, office_id: i64, rng: &mut StdRng) -> AppResult<()>
         let body = format!("{start}{first} {last}\n");
         batch.push(demo_message(100 + k, first, last, subject, &body));
     }
-    crate::mail::ingest(app, office_id, batch).await?;
+    crate::intake::ingest(app, office_id, batch).await?;
     Ok(())
 }
 
@@ -756,7 +758,7 @@ fn demo_message(
     last: &str,
     subject: &str,
     body: &str,
-) -> crate::mail::RawMessage {
+) -> crate::intake::RawMessage {
     let email = format!(
         "{}.{}{n}@example.net",
         first.to_lowercase(),
@@ -770,7 +772,7 @@ fn demo_message(
         n % 60,
         body.replace('\n', "\r\n")
     );
-    crate::mail::RawMessage {
+    crate::intake::RawMessage {
         source: format!("demo:{n}"),
         bytes: raw.into_bytes(),
     }

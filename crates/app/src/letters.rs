@@ -56,8 +56,8 @@ fn iso_date_in_words(d: &str) -> String {
 
 pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<String> {
     Ok(app
-        .store
-        .users(office_id)
+        .system_data(office_id)
+        .users()
         .await?
         .into_iter()
         .find(|u| u.active && u.role().signs_letters())
@@ -67,10 +67,7 @@ pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<
 
 /// Everything a template can use for this case.
 pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<MergeFields> {
-    let c = app
-        .store
-        .constituent(actor.office_id, case.constituent_id)
-        .await?;
+    let c = app.data_for(actor).constituent(case.constituent_id).await?;
     let office = app.store.office(actor.office_id).await?;
     Ok(MergeFields {
         constituent: PersonFields {
@@ -112,11 +109,11 @@ pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<Me
 }
 
 pub async fn templates(app: &App, actor: &Actor) -> AppResult<Vec<Template>> {
-    Ok(app.store.templates(actor.office_id).await?)
+    Ok(app.data_for(actor).templates().await?)
 }
 
 pub async fn template(app: &App, actor: &Actor, id: i64) -> AppResult<Template> {
-    Ok(app.store.template(actor.office_id, id).await?)
+    Ok(app.data_for(actor).template(id).await?)
 }
 
 /// Creates or updates a template (office managers and administrators).
@@ -137,7 +134,7 @@ pub async fn save_template(
     }
     // Another office's template is "not found", not a conflict.
     if let Some(id) = id {
-        app.store.template(actor.office_id, id).await?;
+        app.data_for(actor).template(id).await?;
     }
     let mut e = FieldErrors::new();
     let name = e.required("name", "The template's name", name, 100);
@@ -152,17 +149,8 @@ pub async fn save_template(
     }
     check(e)?;
     match app
-        .store
-        .save_template(
-            actor.office_id,
-            id,
-            version,
-            &name,
-            &subject,
-            &body,
-            signed,
-            now_millis(),
-        )
+        .data_for(actor)
+        .save_template(id, version, &name, &subject, &body, signed, now_millis())
         .await
     {
         Ok(id) => Ok(id),
@@ -191,7 +179,12 @@ pub fn preview(subject: &str, body: &str) -> AppResult<(String, String)> {
 }
 
 pub async fn letterhead(app: &App, actor: &Actor) -> AppResult<String> {
-    Ok(app.store.letterhead(actor.office_id).await?)
+    Ok(app.data_for(actor).letterhead().await?)
+}
+
+/// Whether the office's letterhead has a logo.
+pub async fn has_logo(app: &App, actor: &Actor) -> AppResult<bool> {
+    Ok(app.data_for(actor).letterhead_logo().await?.is_some())
 }
 
 pub async fn set_letterhead(app: &App, actor: &Actor, text: &str) -> AppResult<()> {
@@ -242,8 +235,8 @@ pub async fn save_letterhead(
             Some(Some(key))
         }
     };
-    app.store
-        .set_letterhead(actor.office_id, &text, key.as_ref().map(|k| k.as_deref()))
+    app.data_for(actor)
+        .set_letterhead(&text, key.as_ref().map(|k| k.as_deref()))
         .await?;
     if let Some(key) = key {
         tracing::info!(
@@ -284,7 +277,7 @@ async fn load_logos(app: &App, mut keys: Vec<String>) -> casework_letters::Logos
 
 /// The office's logo as stored (PNG or JPEG bytes), for showing it.
 pub async fn logo(app: &App, actor: &Actor) -> AppResult<Option<Vec<u8>>> {
-    let Some(key) = app.store.letterhead_logo(actor.office_id).await? else {
+    let Some(key) = app.data_for(actor).letterhead_logo().await? else {
         return Ok(None);
     };
     let blobs = app.blobs.clone();
@@ -335,8 +328,8 @@ pub async fn fill(
     template_name: &str,
 ) -> AppResult<(String, String, bool)> {
     let t = match app
-        .store
-        .template_by_name(actor.office_id, template_name.trim())
+        .data_for(actor)
+        .template_by_name(template_name.trim())
         .await
     {
         Ok(t) => t,
@@ -385,7 +378,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         }
     };
     let fields = merge_fields(app, actor, &case).await?;
-    let letterhead_text = app.store.letterhead(actor.office_id).await?;
+    let letterhead_text = app.data_for(actor).letterhead().await?;
     let mut letterhead = vec![fields.office.name.clone()];
     letterhead.extend(
         letterhead_text
@@ -422,7 +415,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             ),
         ]
     };
-    let logo = app.store.letterhead_logo(actor.office_id).await?;
+    let logo = app.data_for(actor).letterhead_logo().await?;
     let logos = load_logos(app, logo.iter().cloned().collect()).await;
     let letter = Letter {
         letterhead,
@@ -481,8 +474,8 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         layout,
     };
     let id = app
-        .store
-        .store_letter(actor.office_id, &record, &entry, now_millis())
+        .data_for(actor)
+        .store_letter(&record, &entry, now_millis())
         .await?;
     tracing::info!(
         case_id = case.id,
@@ -496,15 +489,15 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
 /// The office manager or the representative approves a letter signed by
 /// the representative.
 pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
-    let letter = crate::mail::get(app, actor, id).await?;
+    let letter = crate::correspondence::get(app, actor, id).await?;
     if !actor.can(Permission::ApproveOutgoing) {
         return Err(AppError::Forbidden(
             "Only an office manager or the representative can approve a letter.".into(),
         ));
     }
     match app
-        .store
-        .approve_letter(actor.office_id, letter.id, actor.user_id, now_millis())
+        .data_for(actor)
+        .approve_letter(letter.id, actor.user_id, now_millis())
         .await
     {
         Err(casework_store::Error::Conflict) => Err(AppError::field(
@@ -518,31 +511,14 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
 /// Letters not yet printed, on cases the actor can see.
 pub async fn print_queue(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
     actor.require(Permission::PrintLetters)?;
-    let items = app.store.letters_to_print(actor.office_id).await?;
-    visible_letters(app, actor, items).await
+    Ok(app.data_for(actor).letters_to_print().await?)
 }
 
 /// The 50 letters printed most recently, newest first, on cases the actor
 /// can see: a batch lost in the printer can be printed again.
 pub async fn recently_printed(app: &App, actor: &Actor) -> AppResult<Vec<PrintItem>> {
     actor.require(Permission::PrintLetters)?;
-    let items = app.store.letters_printed(actor.office_id, 50).await?;
-    visible_letters(app, actor, items).await
-}
-
-async fn visible_letters(
-    app: &App,
-    actor: &Actor,
-    items: Vec<PrintItem>,
-) -> AppResult<Vec<PrintItem>> {
-    let mut out = Vec::new();
-    for item in items {
-        match item.case_id {
-            Some(k) if crate::cases::get(app, actor, k).await.is_err() => {}
-            _ => out.push(item),
-        }
-    }
-    Ok(out)
+    Ok(app.data_for(actor).letters_printed(50).await?)
 }
 
 /// Prints letters as one PDF (each on its own pages) and marks them
@@ -558,16 +534,13 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
             "Print at most 500 letters at a time.",
         ));
     }
-    let found = app.store.letter_layouts(actor.office_id, ids).await?;
+    let found = app.data_for(actor).letter_layouts(ids).await?;
     if found.len() != ids.len() {
         return Err(AppError::NotFound);
     }
     let mut letters = Vec::with_capacity(found.len());
     let mut waiting = Vec::new();
     for l in &found {
-        if let Some(k) = l.case_id {
-            crate::cases::get(app, actor, k).await?;
-        }
         if l.approval == "awaiting" {
             waiting.push(l.subject.clone());
             continue;
@@ -606,9 +579,7 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let ids: Vec<i64> = found.iter().map(|l| l.id).collect();
-    app.store
-        .mark_printed(actor.office_id, &ids, now_millis())
-        .await?;
+    app.data_for(actor).mark_printed(&ids, now_millis()).await?;
     tracing::info!(letters = ids.len(), by = actor.user_id, "letters printed");
     Ok(pdf)
 }

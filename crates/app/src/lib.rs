@@ -7,20 +7,31 @@ pub mod campaigns;
 pub mod cases;
 pub mod comments;
 pub mod constituents;
+pub mod correspondence;
 pub mod demo;
 mod error;
+pub mod intake;
 pub mod letters;
-pub mod mail;
 pub mod mailboxes;
 pub mod outbox;
 pub(crate) use error::check;
-pub mod users;
+pub mod staff;
 
-use casework_store::{Scope, Store};
+use casework_store::{OfficeData, Scope, Store};
 
 pub use casework_domain as domain;
-pub use casework_store as store;
 pub use error::{AppError, AppResult};
+
+/// What the services hand to the web layer: records without secrets. The
+/// web crate cannot name the store; these are the only storage types it sees.
+pub mod views {
+    pub use crate::staff::StaffMember;
+    pub use casework_store::{
+        AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case, CasePerson, Comment,
+        Constituent, Correspondence, CorrespondenceSummary, Office, OutboxItem, PrintItem,
+        ReplyProgress, TimelineEntry,
+    };
+}
 
 /// Settings the services need.
 #[derive(Debug, Clone)]
@@ -66,7 +77,9 @@ impl Default for Settings {
 /// The application: storage, the attachment store and settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Reached only through [`App::data_for`] (what a person may see of
+    /// their office) or, for background work, [`App::system_data`].
+    pub(crate) store: Store,
     pub blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
     pub settings: Settings,
     /// Categories and agencies in use per office, for filter menus: reading
@@ -95,6 +108,30 @@ impl App {
             campaigns: Default::default(),
         }
     }
+
+    /// The door to the data for a person: their office, and only the cases
+    /// (with their correspondence, letters, outgoing mail and campaign
+    /// messages) their role lets them see — in lists and counts alike.
+    pub fn data_for(&self, actor: &Actor) -> OfficeData {
+        self.store.office_data(actor.scope())
+    }
+
+    /// The door for background work done for an office (mail ingest, the
+    /// outbox, campaign upkeep, the demo): no person is asking, so every case
+    /// of the office is in reach. Never use it to answer a person's request.
+    pub(crate) fn system_data(&self, office_id: i64) -> OfficeData {
+        self.store.office_data(Scope::office(office_id))
+    }
+
+    /// Which database this is (for the start-up log and diagnostics).
+    pub fn backend(&self) -> casework_store::Backend {
+        self.store.backend()
+    }
+
+    /// Answers once the database takes queries (for `/healthz`).
+    pub async fn ping(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
 }
 
 /// Who is asking: a signed-in staff member of one office.
@@ -108,12 +145,9 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// What this person may see of their office.
     pub fn scope(&self) -> Scope {
-        Scope {
-            office_id: self.office_id,
-            user_id: self.user_id,
-            role: self.role,
-        }
+        Scope::person(self.office_id, self.user_id, self.role)
     }
 
     /// Whether the actor's role has `permission`.

@@ -5,7 +5,7 @@ use casework_domain::FieldErrors;
 use casework_mail::imap::{ImapSettings, fetch_new};
 use casework_store::{Mailbox, NewMailbox};
 
-use crate::mail::{ImportReport, RawMessage, ingest_at};
+use crate::intake::{ImportReport, RawMessage, ingest_at};
 use crate::{Actor, App, AppError, AppResult, check, now_millis};
 
 /// Messages fetched per round trip (and stored per transaction).
@@ -156,7 +156,15 @@ pub async fn poll_all(app: &App) -> AppResult<ImportReport> {
 
 /// The office's mailboxes and how their polling goes (no passwords).
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Mailbox>> {
-    let mut boxes = app.store.mailboxes(actor.office_id).await?;
+    without_passwords(app.data_for(actor).mailboxes().await?)
+}
+
+/// An office's mailboxes, for the command line on the server (no passwords).
+pub async fn list_for_office(app: &App, office_id: i64) -> AppResult<Vec<Mailbox>> {
+    without_passwords(app.system_data(office_id).mailboxes().await?)
+}
+
+fn without_passwords(mut boxes: Vec<Mailbox>) -> AppResult<Vec<Mailbox>> {
     for b in &mut boxes {
         b.password.clear();
     }

@@ -43,7 +43,7 @@ pub async fn case_documents(
     case_id: i64,
 ) -> AppResult<Vec<casework_store::CaseDocument>> {
     let case = crate::cases::get(app, actor, case_id).await?;
-    Ok(app.store.case_documents(actor.office_id, case.id).await?)
+    Ok(app.data_for(actor).case_documents(case.id).await?)
 }
 
 /// The case's files chosen for an email, read from the attachment store.
@@ -57,7 +57,7 @@ async fn chosen_files(
     if req.attachment_ids.is_empty() && req.letter_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let docs = app.store.case_documents(actor.office_id, case_id).await?;
+    let docs = app.data_for(actor).case_documents(case_id).await?;
     let mut chosen = Vec::new();
     let wanted = req
         .attachment_ids
@@ -162,10 +162,7 @@ pub async fn send_email(
 ) -> AppResult<i64> {
     let case = crate::cases::get(app, actor, case_id).await?;
     actor.require(Permission::SendEmail)?;
-    let constituent = app
-        .store
-        .constituent(actor.office_id, case.constituent_id)
-        .await?;
+    let constituent = app.data_for(actor).constituent(case.constituent_id).await?;
     let smtp = &app.settings.smtp;
     let mut e = FieldErrors::new();
     if smtp.from.trim().is_empty() {
@@ -195,7 +192,7 @@ pub async fn send_email(
     // answers a message they sent, the address they wrote from.
     let mut theirs: Vec<String> = vec![constituent.email.clone()];
     if let Some(id) = req.reply_to
-        && let Ok(parent) = app.store.correspondence(actor.office_id, id).await
+        && let Ok(parent) = app.data_for(actor).correspondence(id).await
         && parent.direction == "in"
         && parent.constituent_id == Some(constituent.id)
     {
@@ -261,7 +258,7 @@ pub async fn send_email(
     }
     let (in_reply_to, references) = match req.reply_to {
         Some(id) => {
-            let parent = crate::mail::get(app, actor, id).await?;
+            let parent = crate::correspondence::get(app, actor, id).await?;
             if parent.case_id != Some(case.id) {
                 return Err(AppError::field(
                     "reply_to",
@@ -341,8 +338,8 @@ pub async fn send_email(
         attachments,
     };
     let id = app
-        .store
-        .queue_email(actor.office_id, &out, &entry, now_millis())
+        .data_for(actor)
+        .queue_email(&out, &entry, now_millis())
         .await?;
     tracing::info!(
         case_id = case.id,
@@ -361,10 +358,10 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
             "Only an office manager or the representative can approve messages.".into(),
         ));
     }
-    app.store.outbox_item(actor.office_id, outbox_id).await?;
+    app.data_for(actor).outbox_item(outbox_id).await?;
     match app
-        .store
-        .approve_outbox(actor.office_id, outbox_id, actor.user_id, now_millis())
+        .data_for(actor)
+        .approve_outbox(outbox_id, actor.user_id, now_millis())
         .await
     {
         Ok(()) => Ok(()),
@@ -377,15 +374,15 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
 }
 
 pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
-    let item = app.store.outbox_item(actor.office_id, outbox_id).await?;
+    let item = app.data_for(actor).outbox_item(outbox_id).await?;
     // An email on a case the actor may not see does not exist for them.
     if let Some(k) = item.case_id {
         crate::cases::get(app, actor, k).await?;
     }
     actor.require(Permission::SendEmail)?;
     match app
-        .store
-        .retry_outbox(actor.office_id, outbox_id, now_millis())
+        .data_for(actor)
+        .retry_outbox(outbox_id, now_millis())
         .await
     {
         Ok(()) => Ok(()),
@@ -397,22 +394,15 @@ pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
     }
 }
 
-/// The office's outbox (messages on cases the actor cannot see are left out).
+/// The office's outbox (messages on cases the actor cannot see are left out
+/// by the door).
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<OutboxItem>> {
-    let items = app.store.outbox(actor.office_id, 500).await?;
-    let mut visible = Vec::with_capacity(items.len());
-    for item in items {
-        match item.case_id {
-            Some(k) if crate::cases::get(app, actor, k).await.is_err() => {}
-            _ => visible.push(item),
-        }
-    }
-    Ok(visible)
+    Ok(app.data_for(actor).outbox(500).await?)
 }
 
 pub async fn for_case(app: &App, actor: &Actor, case_id: i64) -> AppResult<Vec<OutboxItem>> {
     let case = crate::cases::get(app, actor, case_id).await?;
-    Ok(app.store.case_outbox(actor.office_id, case.id).await?)
+    Ok(app.data_for(actor).case_outbox(case.id).await?)
 }
 
 /// Sends what is due. Returns how many were sent. Called by the background
@@ -438,8 +428,8 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
     let mut sent = 0;
     for job in jobs {
         let c = app
-            .store
-            .correspondence(job.office_id, job.correspondence_id)
+            .system_data(job.office_id)
+            .correspondence(job.correspondence_id)
             .await?;
         let raw = match c.raw_blob {
             Some(key) => {

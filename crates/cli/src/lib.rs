@@ -5,7 +5,7 @@
 pub mod config;
 
 use casework_app::Settings;
-use casework_app::store::{ConnectOptions, Store};
+use casework_store::{ConnectOptions, Store};
 
 pub use config::Config;
 
@@ -28,8 +28,8 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
 }
 
 /// The attachment store: `blobs/` in the data directory.
-pub fn blob_store(config: &Config) -> std::sync::Arc<dyn casework_app::store::blobs::BlobStore> {
-    std::sync::Arc::new(casework_app::store::blobs::LocalBlobs::new(
+pub fn blob_store(config: &Config) -> std::sync::Arc<dyn casework_store::blobs::BlobStore> {
+    std::sync::Arc::new(casework_store::blobs::LocalBlobs::new(
         config.data_dir.join("blobs"),
     ))
 }

@@ -2,8 +2,8 @@
 
 use casework::{Config, blob_store, open_store, settings};
 use casework_app::demo::{DEMO_OFFICE, DEMO_PASSWORD, DEMO_STAFF};
-use casework_app::users::NewAccount;
-use casework_app::{App, AppError, auth, demo, users};
+use casework_app::staff::NewAccount;
+use casework_app::{App, AppError, auth, demo, staff};
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
@@ -239,12 +239,12 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     let result = match command {
         Command::Serve { listen, demo } => serve(app, &config, listen, demo).await,
         Command::Office(OfficeCommand::Add { name }) => {
-            let o = users::create_office(&app, &name).await.map_err(explain)?;
+            let o = staff::create_office(&app, &name).await.map_err(explain)?;
             println!("Created office {} (id {}).", o.name, o.id);
             Ok(())
         }
         Command::Office(OfficeCommand::District { name, postcodes }) => {
-            let office = users::office_by_name(&app, &name).await.map_err(explain)?;
+            let office = staff::office_by_name(&app, &name).await.map_err(explain)?;
             let list = casework_app::campaigns::set_district(&app, office.id, &postcodes)
                 .await
                 .map_err(explain)?;
@@ -259,7 +259,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Office(OfficeCommand::List) => {
-            for o in app.store.offices().await.map_err(|e| e.to_string())? {
+            for o in casework_app::staff::offices(&app).await.map_err(explain)? {
                 println!("{}\t{}", o.id, o.name);
             }
             Ok(())
@@ -271,7 +271,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             name,
             password_stdin: _,
         }) => {
-            let office = users::office_by_name(&app, &office)
+            let office = staff::office_by_name(&app, &office)
                 .await
                 .map_err(explain)?;
             let mut password = String::new();
@@ -279,7 +279,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 .read_to_string(&mut password)
                 .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
             let password = password.lines().next().unwrap_or("").to_owned();
-            let u = users::create_user(
+            let u = staff::create_user(
                 &app,
                 None,
                 office.id,
@@ -325,11 +325,11 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             office,
             batch,
         }) => {
-            let office = users::office_by_name(&app, &office)
+            let office = staff::office_by_name(&app, &office)
                 .await
                 .map_err(explain)?;
             let started = std::time::Instant::now();
-            let report = casework_app::mail::import_path(&app, office.id, &path, batch as usize)
+            let report = casework_app::intake::import_path(&app, office.id, &path, batch as usize)
                 .await
                 .map_err(explain)?;
             for (source, reason) in &report.rejected {
@@ -360,7 +360,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             starttls,
             folder,
         }) => {
-            let office = users::office_by_name(&app, &office)
+            let office = staff::office_by_name(&app, &office)
                 .await
                 .map_err(explain)?;
             let mut password = String::new();
@@ -394,12 +394,10 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Mailbox(MailboxCommand::List) => {
-            for office in app.store.offices().await.map_err(|e| e.to_string())? {
-                for m in app
-                    .store
-                    .mailboxes(office.id)
+            for office in casework_app::staff::offices(&app).await.map_err(explain)? {
+                for m in casework_app::mailboxes::list_for_office(&app, office.id)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(explain)?
                 {
                     println!(
                         "{}\t{}\t{}@{}:{}/{}\tlast UID {}\t{}",
@@ -468,18 +466,14 @@ async fn serve(
             println!("  {email:<36} {name} ({})", role.label());
         }
     }
-    tracing::info!(address = %local, backend = ?app.store.backend(), "listening");
+    tracing::info!(address = %local, backend = ?app.backend(), "listening");
     // Expired sessions are removed hourly so the table does not grow forever.
     let sweeper = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = sweeper
-                .store
-                .delete_expired_sessions(casework_app::now_millis())
-                .await
-            {
+            if let Err(e) = casework_app::auth::sweep_sessions(&sweeper).await {
                 tracing::warn!(error = %e, "could not remove expired sessions");
             }
         }

@@ -9,5 +9,5 @@ pub mod permission;
 pub mod validate;
 
 pub use case::{CaseRef, Level, Sensitivity, Status, Urgency};
-pub use permission::{Action, Permission, Role, email_waits_for_approval, letter_needs_approval};
+pub use permission::{Permission, Role, email_waits_for_approval, letter_needs_approval};
 pub use validate::{FieldErrors, normalise_email, query_prefixes, search_terms};

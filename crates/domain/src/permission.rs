@@ -120,22 +120,6 @@ impl Permission {
     }
 }
 
-/// The earlier name of [`Permission`], kept (with the earlier variant names
-/// below) only until the web crate has moved to the new names.
-pub type Action = Permission;
-
-/// Earlier names of permissions, for [`Action`]; new code uses the variants.
-#[allow(non_upper_case_globals)]
-impl Permission {
-    pub const EditConstituent: Permission = Permission::EditConstituents;
-    pub const OpenCase: Permission = Permission::OpenCases;
-    pub const OpenSensitiveCase: Permission = Permission::OpenSensitiveCases;
-    pub const EditCase: Permission = Permission::EditCases;
-    pub const AssignCase: Permission = Permission::AssignCases;
-    pub const AddCaseNote: Permission = Permission::AddCaseNotes;
-    pub const ManageUsers: Permission = Permission::ManageStaff;
-}
-
 impl Role {
     /// Whether this role has `permission`.
     pub fn can(self, permission: Permission) -> bool {
@@ -280,11 +264,5 @@ RunReview: office_manager, representative
         assert!(letter_needs_approval(true, false));
         assert!(letter_needs_approval(false, true));
         assert!(!letter_needs_approval(false, false));
-    }
-
-    #[test]
-    fn earlier_names_mean_the_same() {
-        assert_eq!(Action::EditCase, Permission::EditCases);
-        assert_eq!(Action::ManageUsers, Permission::ManageStaff);
     }
 }

@@ -5,7 +5,7 @@
 use sqlx::QueryBuilder;
 
 use crate::model::{CaseFields, ConstituentFields};
-use crate::{Db, Result, Store, in_transaction, on_read};
+use crate::{Db, OfficeData, Result, Store, in_transaction, on_read};
 
 pub struct BulkConstituent {
     pub id: i64,
@@ -50,15 +50,17 @@ impl Store {
             Ok((c, k))
         })
     }
+}
 
+impl OfficeData {
     /// Inserts one batch in one transaction.
     pub async fn bulk_insert(
         &self,
-        office_id: i64,
         people: &[BulkConstituent],
         cases: &[BulkCase],
         entries: &[BulkEntry],
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             for chunk in people.chunks(ROWS) {
                 let mut qb = QueryBuilder::new(
@@ -149,12 +151,8 @@ impl Store {
 
     /// After a bulk load: the case counter of the year, identity sequences
     /// (PostgreSQL), and fresh planner statistics.
-    pub async fn bulk_finish(
-        &self,
-        office_id: i64,
-        year: i32,
-        last_case_number: i64,
-    ) -> Result<()> {
+    pub async fn bulk_finish(&self, year: i32, last_case_number: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO case_counters (office_id, year, last) VALUES ($1, $2, $3) \
@@ -174,6 +172,6 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
             }
         }
-        self.analyze().await
+        self.store().analyze().await
     }
 }

@@ -3,9 +3,9 @@
 
 use sqlx::QueryBuilder;
 
+use crate::common::append_entry;
 use crate::model::NewEntry;
-use crate::queries::append_entry;
-use crate::{Db, Error, Result, Store, in_transaction, on_read, on_write};
+use crate::{Db, Error, OfficeData, Result, Store, in_transaction, on_read, on_write};
 
 /// Brings a campaign's count and first/last seen up to date inside `$tx`.
 macro_rules! recount {
@@ -199,9 +199,68 @@ const CAMPAIGN: &str = "SELECT id, office_id, name, state, merged_into, sample_i
     updated_at, version FROM campaigns ";
 
 impl Store {
+    /// The shingles of waiting messages.
+    pub async fn candidate_shingles(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = match &self.db {
+            Db::Sqlite { read, .. } => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(read).await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id = ANY($1)",
+                )
+                .bind(ids)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Drops waiting messages older than `before` from the candidates, in
+    /// every office (they stay in the intake inbox; they just no longer
+    /// start campaigns).
+    pub async fn expire_campaign_candidates(&self, before: i64) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(
+                sqlx::query("DELETE FROM campaign_pending WHERE received_at < $1")
+                    .bind(before)
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+            )
+        })
+    }
+
+    /// Messages sent in the last minute, for throttling to the SMTP server's limit.
+    pub async fn sent_since(&self, since: i64) -> Result<i64> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND sent_at > $1",
+            )
+            .bind(since)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}
+
+impl OfficeData {
     /// A cheap stamp that changes whenever any campaign of the office is
     /// formed, merged, re-templated, changes state or grows, so caches know to reload.
-    pub async fn campaign_stamp(&self, office_id: i64) -> Result<(i64, i64, i64)> {
+    pub async fn campaign_stamp(&self) -> Result<(i64, i64, i64)> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let (n, v, m): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT COUNT(*), CAST(SUM(version) AS BIGINT), CAST(SUM(message_count) AS BIGINT) FROM campaigns WHERE office_id = $1",
@@ -214,7 +273,8 @@ impl Store {
     }
 
     /// Every campaign's template, merged ones pointing at where they went.
-    pub async fn campaign_templates(&self, office_id: i64) -> Result<Vec<CampaignTemplate>> {
+    pub async fn campaign_templates(&self) -> Result<Vec<CampaignTemplate>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT c.id, COALESCE(t.id, c.id) AS target_id, COALESCE(t.state, c.state) AS state, c.template, \
@@ -229,7 +289,8 @@ impl Store {
     }
 
     /// (waiting message, anchor) for every waiting message holding one of these anchors.
-    pub async fn anchor_holders(&self, office_id: i64, anchors: &[i64]) -> Result<Vec<(i64, i64)>> {
+    pub async fn anchor_holders(&self, anchors: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let office_id = self.scope.office_id;
         if anchors.is_empty() {
             return Ok(Vec::new());
         }
@@ -260,41 +321,9 @@ impl Store {
         Ok(rows)
     }
 
-    /// The shingles of waiting messages.
-    pub async fn candidate_shingles(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = match &self.db {
-            Db::Sqlite { read, .. } => {
-                let mut qb = QueryBuilder::new(
-                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for id in ids {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
-                qb.build_query_as().fetch_all(read).await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT correspondence_id, shingles FROM campaign_pending WHERE correspondence_id = ANY($1)",
-                )
-                .bind(ids)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        Ok(rows)
-    }
-
     /// The most recent waiting messages of the office, with their shingles.
-    pub async fn recent_candidates(
-        &self,
-        office_id: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, Vec<u8>)>> {
+    pub async fn recent_candidates(&self, limit: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT correspondence_id, shingles FROM campaign_pending WHERE office_id = $1 \
@@ -310,12 +339,8 @@ impl Store {
     /// Forms a campaign from stored messages that are not yet in one; those
     /// taken meanwhile by another campaign are left where they are. Returns
     /// the new campaign's id and how many messages it took.
-    pub async fn form_campaign(
-        &self,
-        office_id: i64,
-        c: &NewCampaign,
-        now: i64,
-    ) -> Result<(i64, u64)> {
+    pub async fn form_campaign(&self, c: &NewCampaign, now: i64) -> Result<(i64, u64)> {
+        let office_id = self.scope.office_id;
         let out = in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO campaigns (office_id, name, template, template_basis, sample_id, first_seen, last_seen, created_at, updated_at) \
@@ -357,11 +382,11 @@ impl Store {
     /// Puts waiting messages into an existing campaign.
     pub async fn join_campaign(
         &self,
-        office_id: i64,
         campaign_id: i64,
         members: &[MemberAddition],
         quiet: bool,
     ) -> Result<u64> {
+        let office_id = self.scope.office_id;
         let n = in_transaction!(self, |tx| {
             let mut taken = 0;
             for m in members {
@@ -400,24 +425,27 @@ impl Store {
         additions: &[MemberAddition],
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             sqlx::query(
-                "UPDATE campaigns SET template = $1, template_basis = $2, updated_at = $3, version = version + 1 WHERE id = $4",
+                "UPDATE campaigns SET template = $1, template_basis = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND office_id = $5",
             )
             .bind(template)
             .bind(basis)
             .bind(now)
             .bind(campaign_id)
+            .bind(office_id)
             .execute(&mut *tx)
             .await?;
             for m in additions {
                 sqlx::query(
-                    "UPDATE correspondence SET personal_addition = $1, flagged = $2 WHERE id = $3 AND campaign_id = $4",
+                    "UPDATE correspondence SET personal_addition = $1, flagged = $2 WHERE id = $3 AND campaign_id = $4 AND office_id = $5",
                 )
                 .bind(&m.addition)
                 .bind(m.flagged)
                 .bind(m.id)
                 .bind(campaign_id)
+                .bind(office_id)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -431,23 +459,22 @@ impl Store {
         campaign_id: i64,
         limit: i64,
     ) -> Result<Vec<(i64, String, String)>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT id, from_address, body_text FROM correspondence WHERE campaign_id = $1 ORDER BY received_at, id LIMIT $2",
+                "SELECT id, from_address, body_text FROM correspondence WHERE campaign_id = $1 AND office_id = $3 ORDER BY received_at, id LIMIT $2",
             )
             .bind(campaign_id)
             .bind(limit)
+            .bind(office_id)
             .fetch_all(pool)
             .await?)
         })
     }
 
     /// The text of some messages of the office, by id.
-    pub async fn correspondence_texts(
-        &self,
-        office_id: i64,
-        ids: &[i64],
-    ) -> Result<Vec<(i64, String)>> {
+    pub async fn correspondence_texts(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        let office_id = self.scope.office_id;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -465,23 +492,9 @@ impl Store {
         })
     }
 
-    /// Drops waiting messages older than `before` from the candidates, in
-    /// every office (they stay in the intake inbox; they just no longer
-    /// start campaigns).
-    pub async fn expire_campaign_candidates(&self, before: i64) -> Result<u64> {
-        on_write!(self, |pool| {
-            Ok(
-                sqlx::query("DELETE FROM campaign_pending WHERE received_at < $1")
-                    .bind(before)
-                    .execute(pool)
-                    .await?
-                    .rows_affected(),
-            )
-        })
-    }
-
     /// How many messages wait as candidates, and the bytes of their shingles.
-    pub async fn campaign_candidate_size(&self, office_id: i64) -> Result<(i64, i64)> {
+    pub async fn campaign_candidate_size(&self) -> Result<(i64, i64)> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let (n, b): (i64, Option<i64>) = sqlx::query_as(
                 "SELECT COUNT(*), CAST(SUM(LENGTH(shingles)) AS BIGINT) FROM campaign_pending WHERE office_id = $1",
@@ -495,12 +508,8 @@ impl Store {
 
     /// The office's campaigns (merged ones left out), busiest first.
     /// `today` is the start of the day, for the "today" count.
-    pub async fn campaigns(
-        &self,
-        office_id: i64,
-        today: i64,
-        open_only: bool,
-    ) -> Result<Vec<CampaignSummary>> {
+    pub async fn campaigns(&self, today: i64, open_only: bool) -> Result<Vec<CampaignSummary>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let sql = format!(
                 "{SUMMARY} AND c.state {} ORDER BY c.last_seen DESC, c.id DESC LIMIT 500",
@@ -514,7 +523,8 @@ impl Store {
         })
     }
 
-    pub async fn campaign(&self, office_id: i64, id: i64) -> Result<Campaign> {
+    pub async fn campaign(&self, id: i64) -> Result<Campaign> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{CAMPAIGN} WHERE id = $1 AND office_id = $2"
@@ -533,15 +543,20 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<CampaignMessage>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("m.case_id", "c");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, state, from_address, from_name, subject, received_at, personal_addition, flagged, constituent_id, \
-                 case_id, sender_postcode FROM correspondence WHERE campaign_id = $1 \
-                 ORDER BY flagged DESC, received_at DESC, id DESC LIMIT $2 OFFSET $3",
-            )
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT m.id, m.state, m.from_address, m.from_name, m.subject, m.received_at, m.personal_addition, \
+                 m.flagged, m.constituent_id, m.case_id, m.sender_postcode \
+                 FROM correspondence m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.campaign_id = $1 AND m.office_id = $4{visible} \
+                 ORDER BY m.flagged DESC, m.received_at DESC, m.id DESC LIMIT $2 OFFSET $3",
+            )))
             .bind(campaign_id)
             .bind(limit)
             .bind(offset)
+            .bind(office_id)
             .fetch_all(pool)
             .await?)
         })
@@ -549,25 +564,23 @@ impl Store {
 
     /// Every message of a campaign for the CSV export, oldest first.
     pub async fn campaign_export(&self, campaign_id: i64) -> Result<Vec<CampaignExportRow>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("m.case_id", "c");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, from_address, from_name, sender_postcode, received_at, constituent_id, flagged, state \
-                 FROM correspondence WHERE campaign_id = $1 ORDER BY received_at, id",
-            )
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT m.id, m.from_address, m.from_name, m.sender_postcode, m.received_at, m.constituent_id, m.flagged, m.state \
+                 FROM correspondence m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.campaign_id = $1 AND m.office_id = $2{visible} ORDER BY m.received_at, m.id",
+            )))
             .bind(campaign_id)
+            .bind(office_id)
             .fetch_all(pool)
             .await?)
         })
     }
 
-    pub async fn rename_campaign(
-        &self,
-        office_id: i64,
-        id: i64,
-        name: &str,
-        version: i64,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn rename_campaign(&self, id: i64, name: &str, version: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE campaigns SET name = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND office_id = $4 AND version = $5",
@@ -591,12 +604,12 @@ impl Store {
     /// inbox, and so will later copies) or opens it again.
     pub async fn set_campaign_state(
         &self,
-        office_id: i64,
         id: i64,
         state: &str,
         actor_id: i64,
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE campaigns SET state = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND office_id = $4 AND state <> 'merged'",
@@ -628,13 +641,8 @@ impl Store {
 
     /// Moves every message of `from` into `into`; `from` is kept as an alias
     /// so its later copies go to `into` too.
-    pub async fn merge_campaigns(
-        &self,
-        office_id: i64,
-        from: i64,
-        into: i64,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn merge_campaigns(&self, from: i64, into: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         if from == into {
             return Err(Error::Conflict);
         }
@@ -682,12 +690,8 @@ impl Store {
     }
 
     /// Takes a message out of its campaign and back to the intake inbox.
-    pub async fn split_from_campaign(
-        &self,
-        office_id: i64,
-        campaign_id: i64,
-        message_id: i64,
-    ) -> Result<()> {
+    pub async fn split_from_campaign(&self, campaign_id: i64, message_id: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE correspondence SET campaign_id = NULL, personal_addition = '', flagged = FALSE, \
@@ -712,13 +716,13 @@ impl Store {
     /// Saves the reply being written for a campaign; any change needs a new approval.
     pub async fn save_campaign_reply(
         &self,
-        office_id: i64,
         id: i64,
         r: &CampaignReply,
         actor_id: i64,
         version: i64,
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE campaigns SET reply_subject = $1, reply_body = $2, reply_outside = $3, reply_auto = $4, reply_state = $5, \
@@ -751,12 +755,12 @@ impl Store {
     /// Approves the reply exactly as it was when `version` was read.
     pub async fn approve_campaign_reply(
         &self,
-        office_id: i64,
         id: i64,
         actor_id: i64,
         version: i64,
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE campaigns SET reply_state = 'approved', reply_approved_by = $1, updated_at = $2, version = version + 1 \
@@ -779,11 +783,8 @@ impl Store {
 
     /// Everyone who wrote to a campaign, once per address, with their
     /// constituent record when the address matches exactly one.
-    pub async fn campaign_senders(
-        &self,
-        office_id: i64,
-        campaign_id: i64,
-    ) -> Result<Vec<CampaignSender>> {
+    pub async fn campaign_senders(&self, campaign_id: i64) -> Result<Vec<CampaignSender>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT s.email, s.from_name, s.sender_postcode, s.copies, s.first_at, s.last_message_id, k.id AS constituent_id, \
@@ -806,10 +807,13 @@ impl Store {
 
     /// Addresses already answered (or deliberately not) for a campaign.
     pub async fn campaign_answered(&self, campaign_id: i64) -> Result<Vec<String>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_scalar("SELECT email FROM campaign_recipients WHERE campaign_id = $1")
+                sqlx::query_scalar("SELECT r.email FROM campaign_recipients r JOIN campaigns k ON k.id = r.campaign_id \
+                     WHERE r.campaign_id = $1 AND k.office_id = $2")
                     .bind(campaign_id)
+                    .bind(office_id)
                     .fetch_all(pool)
                     .await?,
             )
@@ -822,12 +826,12 @@ impl Store {
     /// as sending. Returns how many replies were queued.
     pub async fn queue_campaign_replies(
         &self,
-        office_id: i64,
         campaign_id: i64,
         recipients: &[ReplyRecipient],
         actor_id: Option<i64>,
         now: i64,
     ) -> Result<usize> {
+        let office_id = self.scope.office_id;
         let queued = in_transaction!(self, |tx| {
             let state: String = sqlx::query_scalar(
                 "SELECT reply_state FROM campaigns WHERE id = $1 AND office_id = $2",
@@ -920,12 +924,15 @@ impl Store {
 
     /// Where a campaign's reply has got to.
     pub async fn campaign_reply_progress(&self, campaign_id: i64) -> Result<ReplyProgress> {
+        let office_id = self.scope.office_id;
         let rows: Vec<(String, Option<String>, i64)> = on_read!(self, |pool| {
             sqlx::query_as(
                 "SELECT r.outcome, o.state, COUNT(*) FROM campaign_recipients r LEFT JOIN outbox o ON o.correspondence_id = r.correspondence_id \
-                 WHERE r.campaign_id = $1 GROUP BY r.outcome, o.state",
+                 JOIN campaigns k ON k.id = r.campaign_id \
+                 WHERE r.campaign_id = $1 AND k.office_id = $2 GROUP BY r.outcome, o.state",
             )
             .bind(campaign_id)
+            .bind(office_id)
             .fetch_all(pool)
             .await?
         });
@@ -943,19 +950,8 @@ impl Store {
         Ok(p)
     }
 
-    /// Messages sent in the last minute, for throttling to the SMTP server's limit.
-    pub async fn sent_since(&self, since: i64) -> Result<i64> {
-        on_read!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND sent_at > $1",
-            )
-            .bind(since)
-            .fetch_one(pool)
-            .await?)
-        })
-    }
-
-    pub async fn district_postcodes(&self, office_id: i64) -> Result<String> {
+    pub async fn district_postcodes(&self) -> Result<String> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(
                 sqlx::query_scalar("SELECT district_postcodes FROM offices WHERE id = $1")
@@ -966,7 +962,8 @@ impl Store {
         })
     }
 
-    pub async fn set_district_postcodes(&self, office_id: i64, postcodes: &str) -> Result<()> {
+    pub async fn set_district_postcodes(&self, postcodes: &str) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             sqlx::query("UPDATE offices SET district_postcodes = $1 WHERE id = $2")
                 .bind(postcodes)

@@ -1,6 +1,6 @@
 //! Comments on drafts: on an outgoing email or letter, or on a campaign's reply.
 
-use crate::{Result, Store, on_read, on_write};
+use crate::{OfficeData, Result, on_read, on_write};
 
 /// What a comment is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,15 +27,15 @@ pub struct Comment {
     pub at: i64,
 }
 
-impl Store {
+impl OfficeData {
     pub async fn add_comment(
         &self,
-        office_id: i64,
         on: CommentOn,
         author_id: i64,
         body: &str,
         now: i64,
     ) -> Result<i64> {
+        let office_id = self.scope.office_id;
         let (correspondence, campaign) = on.ids();
         on_write!(self, |pool| {
             Ok(sqlx::query_scalar(
@@ -54,11 +54,14 @@ impl Store {
     }
 
     /// Comments on one thing, oldest first.
-    pub async fn comments(&self, office_id: i64, on: CommentOn) -> Result<Vec<Comment>> {
+    pub async fn comments(&self, on: CommentOn) -> Result<Vec<Comment>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_id_condition("m.case_id");
         let (sql, id) = match on {
             CommentOn::Correspondence(id) => (
                 "SELECT c.id, c.author_id, u.display_name AS author_name, c.body, c.at FROM comments c \
-                 JOIN users u ON u.id = c.author_id WHERE c.office_id = $1 AND c.correspondence_id = $2 ORDER BY c.at, c.id",
+                 JOIN users u ON u.id = c.author_id JOIN correspondence m ON m.id = c.correspondence_id \
+                 WHERE c.office_id = $1 AND c.correspondence_id = $2 {visible} ORDER BY c.at, c.id",
                 id,
             ),
             CommentOn::Campaign(id) => (
@@ -68,11 +71,13 @@ impl Store {
             ),
         };
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(sql)
-                .bind(office_id)
-                .bind(id)
-                .fetch_all(pool)
-                .await?)
+            Ok(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.replace("{visible}", &visible)))
+                    .bind(office_id)
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?,
+            )
         })
     }
 }

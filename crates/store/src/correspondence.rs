@@ -3,9 +3,9 @@
 
 use sqlx::QueryBuilder;
 
-use crate::model::{Cursor, NewEntry, Page, Scope};
-use crate::queries::append_entry;
-use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+use crate::common::append_entry;
+use crate::model::{Cursor, NewEntry, Page};
+use crate::{Error, OfficeData, Result, in_transaction, on_read, on_write};
 
 /// A message as stored (without its body, for lists).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -168,17 +168,12 @@ fn placed(m: &Incoming) -> Placed<'_> {
 const SUMMARY: &str = "SELECT id, direction, channel, state, case_id, constituent_id, from_address, from_name, subject, \
     received_at, unread, problems FROM correspondence ";
 
-impl Store {
+impl OfficeData {
     /// Stores a batch of incoming messages in one transaction. Returns, for
     /// each, its new id, or `None` when an identical message was already
     /// stored (exactly once: the unique dedupe key decides, inside the database).
-    pub async fn store_incoming(
-        &self,
-        office_id: i64,
-        batch: &[Incoming],
-        now: i64,
-    ) -> Result<Vec<Option<i64>>> {
-        self.store_incoming_at(office_id, batch, now, None).await
+    pub async fn store_incoming(&self, batch: &[Incoming], now: i64) -> Result<Vec<Option<i64>>> {
+        self.store_incoming_at(batch, now, None).await
     }
 
     /// As [`Store::store_incoming`], also moving a mailbox's position
@@ -186,11 +181,11 @@ impl Store {
     /// crash can neither skip a message nor store one twice.
     pub async fn store_incoming_at(
         &self,
-        office_id: i64,
         batch: &[Incoming],
         now: i64,
         position: Option<(i64, i64, i64)>,
     ) -> Result<Vec<Option<i64>>> {
+        let office_id = self.scope.office_id;
         // Where each message goes, decided before anything is written.
         let placed: Vec<Placed<'_>> = batch.iter().map(placed).collect();
         // A message twice in one batch is stored once (the first).
@@ -390,9 +385,9 @@ impl Store {
     /// with these Message-IDs: (Message-ID, id, case, constituent).
     pub async fn thread_cases(
         &self,
-        office_id: i64,
         message_ids: &[String],
     ) -> Result<Vec<(String, i64, Option<i64>, i64)>> {
+        let office_id = self.scope.office_id;
         if message_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -427,9 +422,9 @@ impl Store {
     /// Cases by reference, for a batch: (reference, case id, constituent id).
     pub async fn cases_by_references(
         &self,
-        office_id: i64,
         references: &[String],
     ) -> Result<Vec<(String, i64, i64)>> {
+        let office_id = self.scope.office_id;
         if references.is_empty() {
             return Ok(Vec::new());
         }
@@ -461,12 +456,12 @@ impl Store {
 
     pub async fn record_mail_rejection(
         &self,
-        office_id: i64,
         source: &str,
         reason: &str,
         raw_blob: Option<&str>,
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             sqlx::query("INSERT INTO mail_rejections (office_id, source, reason, raw_blob, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(office_id)
@@ -483,10 +478,10 @@ impl Store {
     /// Messages waiting in the intake inbox, newest first.
     pub async fn intake(
         &self,
-        office_id: i64,
         after: Option<&Cursor>,
         limit: i64,
     ) -> Result<Page<CorrespondenceSummary>> {
+        let office_id = self.scope.office_id;
         let items: Vec<CorrespondenceSummary> = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(SUMMARY);
             qb.push(" WHERE office_id = ")
@@ -518,7 +513,8 @@ impl Store {
         Ok(Page { items, next })
     }
 
-    pub async fn count_intake(&self, office_id: i64) -> Result<i64> {
+    pub async fn count_intake(&self) -> Result<i64> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_scalar(
                 "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake' AND campaign_id IS NULL",
@@ -529,15 +525,18 @@ impl Store {
         })
     }
 
-    /// One message of the office; the caller checks case visibility.
-    pub async fn correspondence(&self, office_id: i64, id: i64) -> Result<Correspondence> {
+    /// One message of the office, if its case (when it has one) is one the
+    /// reader may see; otherwise "not found".
+    pub async fn correspondence(&self, id: i64) -> Result<Correspondence> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_id_condition("correspondence.case_id");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, office_id, direction, channel, state, case_id, constituent_id, message_id, in_reply_to, reference_ids, \
                  from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, body_text, body_html, raw_blob, \
                  raw_size, source, problems, filed_by, filed_at, unread, campaign_id, personal_addition, flagged, approval, printed_at \
-                 FROM correspondence WHERE id = $1 AND office_id = $2",
-            )
+                 FROM correspondence WHERE id = $1 AND office_id = $2{visible}",
+            )))
             .bind(id)
             .bind(office_id)
             .fetch_one(pool)
@@ -546,28 +545,31 @@ impl Store {
     }
 
     pub async fn attachments(&self, correspondence_id: i64) -> Result<Vec<AttachmentRecord>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_id_condition("m.case_id");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, correspondence_id, filename, content_type, size, blob FROM attachments WHERE correspondence_id = $1 ORDER BY id",
-            )
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT a.id, a.correspondence_id, a.filename, a.content_type, a.size, a.blob FROM attachments a \
+                 JOIN correspondence m ON m.id = a.correspondence_id \
+                 WHERE a.correspondence_id = $1 AND m.office_id = $2{visible} ORDER BY a.id",
+            )))
             .bind(correspondence_id)
+            .bind(office_id)
             .fetch_all(pool)
             .await?)
         })
     }
 
     /// A case's correspondence, oldest first.
-    pub async fn case_correspondence(
-        &self,
-        office_id: i64,
-        case_id: i64,
-    ) -> Result<Vec<CorrespondenceSummary>> {
+    pub async fn case_correspondence(&self, case_id: i64) -> Result<Vec<CorrespondenceSummary>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(SUMMARY);
             qb.push(" WHERE office_id = ")
                 .push_bind(office_id)
                 .push(" AND case_id = ")
                 .push_bind(case_id);
+            qb.push(self.scope.case_id_condition("correspondence.case_id"));
             qb.push(" ORDER BY received_at, id LIMIT 5000");
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
@@ -578,13 +580,13 @@ impl Store {
     /// put on one of their cases. Refuses if someone else filed it first.
     pub async fn file_correspondence(
         &self,
-        office_id: i64,
         id: i64,
         constituent_id: i64,
         case_id: Option<i64>,
         actor_id: i64,
         now: i64,
     ) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE correspondence SET state = 'filed', constituent_id = $1, case_id = $2, filed_by = $3, filed_at = $4 \
@@ -645,13 +647,8 @@ impl Store {
     }
 
     /// Takes a message out of the intake inbox without filing it.
-    pub async fn mark_no_action(
-        &self,
-        office_id: i64,
-        id: i64,
-        actor_id: i64,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn mark_no_action(&self, id: i64, actor_id: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE correspondence SET state = 'no_action', filed_by = $1, filed_at = $2 WHERE id = $3 AND office_id = $4 AND state = 'intake'",
@@ -675,9 +672,11 @@ impl Store {
     }
 
     pub async fn mark_read(&self, id: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
-            sqlx::query("UPDATE correspondence SET unread = FALSE WHERE id = $1 AND unread = TRUE")
+            sqlx::query("UPDATE correspondence SET unread = FALSE WHERE id = $1 AND office_id = $2 AND unread = TRUE")
                 .bind(id)
+                .bind(office_id)
                 .execute(pool)
                 .await?;
         });
@@ -685,7 +684,8 @@ impl Store {
     }
 
     /// Whether the case has unread incoming mail, for "new reply" markers.
-    pub async fn unread_cases(&self, scope: &Scope, case_ids: &[i64]) -> Result<Vec<i64>> {
+    pub async fn unread_cases(&self, case_ids: &[i64]) -> Result<Vec<i64>> {
+        let scope = &self.scope;
         if case_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -699,6 +699,7 @@ impl Store {
                 sep.push_bind(*id);
             }
             qb.push(")");
+            qb.push(scope.case_id_condition("correspondence.case_id"));
             let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         })

@@ -1,8 +1,8 @@
 //! Templates, letterheads, and letters kept on their case.
 
+use crate::common::append_entry;
 use crate::model::NewEntry;
-use crate::queries::append_entry;
-use crate::{Error, Result, Store, in_transaction, on_read, on_write};
+use crate::{Error, OfficeData, Result, in_transaction, on_read, on_write};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Template {
@@ -75,8 +75,9 @@ pub struct LetterLayout {
     pub layout: Option<String>,
 }
 
-impl Store {
-    pub async fn templates(&self, office_id: i64) -> Result<Vec<Template>> {
+impl OfficeData {
+    pub async fn templates(&self) -> Result<Vec<Template>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let sql = format!("{COLUMNS} WHERE office_id = $1 ORDER BY name");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -86,7 +87,8 @@ impl Store {
         })
     }
 
-    pub async fn template(&self, office_id: i64, id: i64) -> Result<Template> {
+    pub async fn template(&self, id: i64) -> Result<Template> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let sql = format!("{COLUMNS} WHERE office_id = $1 AND id = $2");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -97,7 +99,8 @@ impl Store {
         })
     }
 
-    pub async fn template_by_name(&self, office_id: i64, name: &str) -> Result<Template> {
+    pub async fn template_by_name(&self, name: &str) -> Result<Template> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             let sql = format!("{COLUMNS} WHERE office_id = $1 AND name = $2");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -111,7 +114,6 @@ impl Store {
     /// Creates a template, or updates it if `id` is given and `version` is current.
     pub async fn save_template(
         &self,
-        office_id: i64,
         id: Option<i64>,
         version: i64,
         name: &str,
@@ -120,6 +122,7 @@ impl Store {
         signed: bool,
         now: i64,
     ) -> Result<i64> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             match id {
                 None => Ok(sqlx::query_scalar(
@@ -159,7 +162,8 @@ impl Store {
         })
     }
 
-    pub async fn letterhead(&self, office_id: i64) -> Result<String> {
+    pub async fn letterhead(&self) -> Result<String> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(
                 sqlx::query_scalar("SELECT letterhead FROM offices WHERE id = $1")
@@ -172,12 +176,8 @@ impl Store {
 
     /// Saves the letterhead's address lines and, when `logo` is given, its
     /// logo (a blob key, or `None` to remove it), in one statement.
-    pub async fn set_letterhead(
-        &self,
-        office_id: i64,
-        text: &str,
-        logo: Option<Option<&str>>,
-    ) -> Result<()> {
+    pub async fn set_letterhead(&self, text: &str, logo: Option<Option<&str>>) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             sqlx::query(
                 "UPDATE offices SET letterhead = $1, \
@@ -194,7 +194,8 @@ impl Store {
     }
 
     /// The blob key of the office's letterhead logo, if it has one.
-    pub async fn letterhead_logo(&self, office_id: i64) -> Result<Option<String>> {
+    pub async fn letterhead_logo(&self) -> Result<Option<String>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(
                 sqlx::query_scalar("SELECT letterhead_logo FROM offices WHERE id = $1")
@@ -206,13 +207,8 @@ impl Store {
     }
 
     /// Records a letter on its case with a timeline entry, in one transaction.
-    pub async fn store_letter(
-        &self,
-        office_id: i64,
-        l: &NewLetter,
-        entry: &NewEntry,
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn store_letter(&self, l: &NewLetter, entry: &NewEntry, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
         let id = in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, message_id, \
@@ -258,13 +254,8 @@ impl Store {
     }
 
     /// Approves a letter signed by the representative, with a history entry.
-    pub async fn approve_letter(
-        &self,
-        office_id: i64,
-        id: i64,
-        actor_id: i64,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn approve_letter(&self, id: i64, actor_id: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let row: Option<(Option<i64>, Option<i64>, String)> = sqlx::query_as(
                 "UPDATE correspondence SET approval = 'approved', approved_by = $1 \
@@ -293,14 +284,16 @@ impl Store {
     }
 
     /// Letters not yet printed, oldest first.
-    pub async fn letters_to_print(&self, office_id: i64) -> Result<Vec<PrintItem>> {
+    pub async fn letters_to_print(&self) -> Result<Vec<PrintItem>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("c.case_id", "k");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
                  c.received_at AS created_at, c.approval, c.printed_at FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
                  WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NULL \
-                 ORDER BY c.received_at, c.id LIMIT 500",
-            )
+                 {visible} ORDER BY c.received_at, c.id LIMIT 500",
+            )))
             .bind(office_id)
             .fetch_all(pool)
             .await?)
@@ -308,14 +301,16 @@ impl Store {
     }
 
     /// Letters printed most recently, newest first (to print again).
-    pub async fn letters_printed(&self, office_id: i64, limit: i64) -> Result<Vec<PrintItem>> {
+    pub async fn letters_printed(&self, limit: i64) -> Result<Vec<PrintItem>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("c.case_id", "k");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
                  c.received_at AS created_at, c.approval, c.printed_at FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
                  WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NOT NULL \
-                 ORDER BY c.printed_at DESC, c.id DESC LIMIT $2",
-            )
+                 {visible} ORDER BY c.printed_at DESC, c.id DESC LIMIT $2",
+            )))
             .bind(office_id)
             .bind(limit)
             .fetch_all(pool)
@@ -323,7 +318,8 @@ impl Store {
         })
     }
 
-    pub async fn letter_layouts(&self, office_id: i64, ids: &[i64]) -> Result<Vec<LetterLayout>> {
+    pub async fn letter_layouts(&self, ids: &[i64]) -> Result<Vec<LetterLayout>> {
+        let office_id = self.scope.office_id;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -336,13 +332,16 @@ impl Store {
             for id in ids {
                 sep.push_bind(*id);
             }
-            qb.push(") ORDER BY received_at, id");
+            qb.push(")");
+            qb.push(self.scope.case_id_condition("correspondence.case_id"));
+            qb.push(" ORDER BY received_at, id");
             let rows: Vec<LetterLayout> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows)
         })
     }
 
-    pub async fn mark_printed(&self, office_id: i64, ids: &[i64], now: i64) -> Result<()> {
+    pub async fn mark_printed(&self, ids: &[i64], now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         if ids.is_empty() {
             return Ok(());
         }
@@ -364,18 +363,20 @@ impl Store {
 
     /// Files on a case that can go with an email: attachments of its
     /// correspondence and its letters (as PDF).
-    pub async fn case_documents(&self, office_id: i64, case_id: i64) -> Result<Vec<CaseDocument>> {
+    pub async fn case_documents(&self, case_id: i64) -> Result<Vec<CaseDocument>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_id_condition("c.case_id");
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT 'attachment' AS kind, a.id, a.filename AS name, a.content_type, a.size, a.blob, '' AS approval \
                  FROM attachments a JOIN correspondence c ON c.id = a.correspondence_id \
-                 WHERE c.office_id = $1 AND c.case_id = $2 \
+                 WHERE c.office_id = $1 AND c.case_id = $2{visible} \
                  UNION ALL \
                  SELECT 'letter' AS kind, c.id, c.subject AS name, 'application/pdf' AS content_type, c.raw_size AS size, \
                  COALESCE(c.raw_blob, '') AS blob, c.approval FROM correspondence c \
-                 WHERE c.office_id = $1 AND c.case_id = $2 AND c.channel = 'letter' \
+                 WHERE c.office_id = $1 AND c.case_id = $2 AND c.channel = 'letter'{visible} \
                  ORDER BY kind, id LIMIT 500",
-            )
+            )))
             .bind(office_id)
             .bind(case_id)
             .fetch_all(pool)

@@ -15,18 +15,25 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod auth;
 pub mod blobs;
 mod bulk;
 mod campaigns;
+mod cases;
 mod comments;
+mod common;
+mod constituents;
 mod correspondence;
 mod letters;
 mod mailboxes;
 mod migrate;
 pub mod model;
+mod offices;
 mod outbox;
-mod queries;
 mod records;
+mod scope;
+mod staff;
+mod timeline;
 
 pub use bulk::*;
 pub use campaigns::*;
@@ -37,6 +44,7 @@ pub use mailboxes::*;
 pub use model::*;
 pub use outbox::*;
 pub use records::*;
+pub use scope::{CaseVisibility, OfficeData, Scope};
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! Office mailboxes and their polling state.
 
-use crate::{Result, Store, on_read, on_write};
+use crate::{OfficeData, Result, Store, on_read, on_write};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Mailbox {
@@ -50,16 +50,6 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await?)
-        })
-    }
-
-    pub async fn mailboxes(&self, office_id: i64) -> Result<Vec<Mailbox>> {
-        on_read!(self, |pool| {
-            let sql = format!("{COLUMNS} WHERE office_id = $1 ORDER BY id");
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(office_id)
-                .fetch_all(pool)
-                .await?)
         })
     }
 
@@ -129,5 +119,18 @@ impl Store {
             }
         });
         Ok(())
+    }
+}
+
+impl OfficeData {
+    pub async fn mailboxes(&self) -> Result<Vec<Mailbox>> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            let sql = format!("{COLUMNS} WHERE office_id = $1 ORDER BY id");
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .fetch_all(pool)
+                .await?)
+        })
     }
 }

@@ -248,14 +248,6 @@ impl NewEntry {
     }
 }
 
-/// What a person may see of an office's cases, applied inside the SQL.
-#[derive(Debug, Clone, Copy)]
-pub struct Scope {
-    pub office_id: i64,
-    pub user_id: i64,
-    pub role: Role,
-}
-
 /// Ordering of the case list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseSort {

@@ -3,9 +3,9 @@
 //! outcome. A message whose worker died mid-send is claimed again when its
 //! lease runs out.
 
+use crate::common::{append_entry, insert_attachments};
 use crate::model::NewEntry;
-use crate::queries::{append_entry, insert_attachments};
-use crate::{Db, Error, Result, Store, in_transaction, on_read, on_write};
+use crate::{Db, Error, OfficeData, Result, Store, in_transaction, on_read, on_write};
 
 /// An outgoing email ready to queue; its bytes are already in the blob store.
 #[derive(Debug, Clone)]
@@ -61,74 +61,6 @@ const ITEM: &str = "SELECT o.id, o.correspondence_id, c.case_id, k.reference AS 
     FROM outbox o JOIN correspondence c ON c.id = o.correspondence_id LEFT JOIN cases k ON k.id = c.case_id ";
 
 impl Store {
-    /// Records an outgoing email on its case, adds it to the timeline and
-    /// queues it (or holds it for approval), all in one transaction.
-    pub async fn queue_email(
-        &self,
-        office_id: i64,
-        m: &Outgoing,
-        entry: &NewEntry,
-        now: i64,
-    ) -> Result<i64> {
-        let id = in_transaction!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, message_id, \
-                 in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, \
-                 body_text, body_html, raw_blob, raw_size, source, problems, filed_by, filed_at, unread) \
-                 VALUES ($1, 'out', 'email', 'filed', $2, $3, $4, $5, $6, $7, $8, '', $9, '', $10, NULL, $11, $12, NULL, $13, $14, \
-                 'casework', '', $15, $11, FALSE) RETURNING id",
-            )
-            .bind(office_id)
-            .bind(m.case_id)
-            .bind(m.constituent_id)
-            .bind(&m.dedupe_key)
-            .bind(&m.message_id)
-            .bind(&m.in_reply_to)
-            .bind(&m.reference_ids)
-            .bind(&m.from_address)
-            .bind(m.to_addresses.join(", "))
-            .bind(&m.subject)
-            .bind(now)
-            .bind(&m.body_text)
-            .bind(&m.raw_blob)
-            .bind(m.raw_size)
-            .bind(m.created_by)
-            .fetch_one(&mut *tx)
-            .await?;
-            insert_attachments!(tx, id, &m.attachments);
-            sqlx::query(
-                "INSERT INTO outbox (office_id, correspondence_id, state, envelope_from, envelope_to, attempts, next_attempt_at, \
-                 created_by, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",
-            )
-            .bind(office_id)
-            .bind(id)
-            .bind(if m.needs_approval { "awaiting_approval" } else { "queued" })
-            .bind(&m.from_address)
-            .bind(m.to_addresses.join(","))
-            .bind(now)
-            .bind(m.created_by)
-            .execute(&mut *tx)
-            .await?;
-            let mut e = entry.clone();
-            e.correspondence_id = Some(id);
-            append_entry!(
-                tx,
-                office_id,
-                Some(m.constituent_id),
-                Some(m.case_id),
-                now,
-                &e
-            );
-            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(m.case_id)
-                .execute(&mut *tx)
-                .await?;
-            id
-        });
-        Ok(id)
-    }
-
     /// Claims up to `limit` messages that are due (or whose sender's lease
     /// expired), marking them as being sent until `lease_until`.
     pub async fn claim_outbox(
@@ -207,12 +139,79 @@ impl Store {
         });
         Ok(())
     }
+}
+
+impl OfficeData {
+    /// Records an outgoing email on its case, adds it to the timeline and
+    /// queues it (or holds it for approval), all in one transaction.
+    pub async fn queue_email(&self, m: &Outgoing, entry: &NewEntry, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        let id = in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, message_id, \
+                 in_reply_to, reference_ids, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, received_at, \
+                 body_text, body_html, raw_blob, raw_size, source, problems, filed_by, filed_at, unread) \
+                 VALUES ($1, 'out', 'email', 'filed', $2, $3, $4, $5, $6, $7, $8, '', $9, '', $10, NULL, $11, $12, NULL, $13, $14, \
+                 'casework', '', $15, $11, FALSE) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(m.case_id)
+            .bind(m.constituent_id)
+            .bind(&m.dedupe_key)
+            .bind(&m.message_id)
+            .bind(&m.in_reply_to)
+            .bind(&m.reference_ids)
+            .bind(&m.from_address)
+            .bind(m.to_addresses.join(", "))
+            .bind(&m.subject)
+            .bind(now)
+            .bind(&m.body_text)
+            .bind(&m.raw_blob)
+            .bind(m.raw_size)
+            .bind(m.created_by)
+            .fetch_one(&mut *tx)
+            .await?;
+            insert_attachments!(tx, id, &m.attachments);
+            sqlx::query(
+                "INSERT INTO outbox (office_id, correspondence_id, state, envelope_from, envelope_to, attempts, next_attempt_at, \
+                 created_by, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",
+            )
+            .bind(office_id)
+            .bind(id)
+            .bind(if m.needs_approval { "awaiting_approval" } else { "queued" })
+            .bind(&m.from_address)
+            .bind(m.to_addresses.join(","))
+            .bind(now)
+            .bind(m.created_by)
+            .execute(&mut *tx)
+            .await?;
+            let mut e = entry.clone();
+            e.correspondence_id = Some(id);
+            append_entry!(
+                tx,
+                office_id,
+                Some(m.constituent_id),
+                Some(m.case_id),
+                now,
+                &e
+            );
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(m.case_id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        });
+        Ok(id)
+    }
 
     /// The office's outbox: what waits, what failed, what went recently.
-    pub async fn outbox(&self, office_id: i64, limit: i64) -> Result<Vec<OutboxItem>> {
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxItem>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("c.case_id", "k");
         on_read!(self, |pool| {
             let sql = format!(
-                "{ITEM} WHERE o.office_id = $1 ORDER BY CASE o.state WHEN 'failed' THEN 0 WHEN 'awaiting_approval' THEN 1 \
+                "{ITEM} WHERE o.office_id = $1{visible} ORDER BY CASE o.state WHEN 'failed' THEN 0 WHEN 'awaiting_approval' THEN 1 \
                  WHEN 'queued' THEN 2 WHEN 'sending' THEN 3 ELSE 4 END, o.id DESC LIMIT $2"
             );
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -224,9 +223,12 @@ impl Store {
     }
 
     /// The outbox state of each outgoing message of a case.
-    pub async fn case_outbox(&self, office_id: i64, case_id: i64) -> Result<Vec<OutboxItem>> {
+    pub async fn case_outbox(&self, case_id: i64) -> Result<Vec<OutboxItem>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("c.case_id", "k");
         on_read!(self, |pool| {
-            let sql = format!("{ITEM} WHERE o.office_id = $1 AND c.case_id = $2 ORDER BY o.id");
+            let sql =
+                format!("{ITEM} WHERE o.office_id = $1 AND c.case_id = $2{visible} ORDER BY o.id");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office_id)
                 .bind(case_id)
@@ -235,9 +237,11 @@ impl Store {
         })
     }
 
-    pub async fn outbox_item(&self, office_id: i64, id: i64) -> Result<OutboxItem> {
+    pub async fn outbox_item(&self, id: i64) -> Result<OutboxItem> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("c.case_id", "k");
         on_read!(self, |pool| {
-            let sql = format!("{ITEM} WHERE o.office_id = $1 AND o.id = $2");
+            let sql = format!("{ITEM} WHERE o.office_id = $1 AND o.id = $2{visible}");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office_id)
                 .bind(id)
@@ -247,13 +251,8 @@ impl Store {
     }
 
     /// Releases a message held for approval into the queue.
-    pub async fn approve_outbox(
-        &self,
-        office_id: i64,
-        id: i64,
-        approver: i64,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn approve_outbox(&self, id: i64, approver: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE outbox SET state = 'queued', approved_by = $1, next_attempt_at = $2 \
@@ -274,7 +273,8 @@ impl Store {
     }
 
     /// Puts a failed message back in the queue (after fixing the server settings, say).
-    pub async fn retry_outbox(&self, office_id: i64, id: i64, now: i64) -> Result<()> {
+    pub async fn retry_outbox(&self, id: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             let n = sqlx::query(
                 "UPDATE outbox SET state = 'queued', next_attempt_at = $1, attempts = 0 WHERE id = $2 AND office_id = $3 AND state = 'failed'",

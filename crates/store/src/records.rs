@@ -3,10 +3,10 @@
 //! Each is a row of `correspondence` (so its files are attachments with the
 //! same permission checks as email) and an entry on the case's history.
 
+use crate::common::{append_entry, case_constituent, insert_attachments};
 use crate::correspondence::NewAttachment;
 use crate::model::NewEntry;
-use crate::queries::{append_entry, case_constituent, insert_attachments};
-use crate::{Error, Result, Store, in_transaction};
+use crate::{Error, OfficeData, Result, in_transaction};
 
 /// A record to keep on a case, its files already in the blob store.
 #[derive(Debug, Clone)]
@@ -26,17 +26,17 @@ pub struct NewRecord {
     pub attachments: Vec<NewAttachment>,
 }
 
-impl Store {
+impl OfficeData {
     /// Keeps a record and its files on a case and adds it to the case's
     /// history, in one transaction. Returns the record's id.
     pub async fn add_case_record(
         &self,
-        office_id: i64,
         case_id: i64,
         r: &NewRecord,
         entry: &NewEntry,
         now: i64,
     ) -> Result<i64> {
+        let office_id = self.scope.office_id;
         let id = in_transaction!(self, |tx| {
             let constituent = case_constituent!(tx, office_id, case_id);
             let id: i64 = sqlx::query_scalar(

@@ -4,7 +4,7 @@
 
 use axum::response::{IntoResponse, Redirect, Response};
 use casework_app::Actor;
-use casework_app::domain::Action;
+use casework_app::domain::Permission;
 use serde::Deserialize;
 
 /// What the page header needs to know about the person.
@@ -21,7 +21,7 @@ pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Na
     Some(Nav {
         name: actor.display_name.clone(),
         csrf: csrf.to_owned(),
-        is_admin: actor.role.can(Action::ManageUsers),
+        is_admin: actor.can(Permission::ManageStaff),
         section,
     })
 }

@@ -44,7 +44,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");

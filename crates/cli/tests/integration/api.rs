@@ -233,8 +233,8 @@ async fn requests_without_a_valid_token_are_refused(t: TestApp) {
     let admin_actor = casework_app::auth::token_actor(&t.app, &admin.token)
         .await
         .unwrap();
-    let target = t.app.store.user(office, cw.id).await.unwrap();
-    casework_app::users::update_user(
+    let target = t.data(office).user(cw.id).await.unwrap();
+    casework_app::staff::update_user(
         &t.app,
         &admin_actor,
         cw.id,
@@ -753,7 +753,7 @@ async fn the_timeline_cannot_be_rewritten(t: TestApp) {
         .body["items"][0]["id"]
         .as_i64()
         .unwrap();
-    let refused = t.app.store.try_rewrite_timeline(entry).await;
+    let refused = t.store.try_rewrite_timeline(entry).await;
     assert!(
         refused.is_err(),
         "the database refuses edits of the audit trail"

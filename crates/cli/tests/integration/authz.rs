@@ -111,12 +111,12 @@ async fn keep_file(t: &TestApp, manager: &TestUser, case: i64) -> (i64, i64) {
         casework_app::cases::add_record(&t.app, &actor, case, "post", "Scanned letter", vec![file])
             .await
             .unwrap();
-    let attachment = t.app.store.attachments(record).await.unwrap()[0].id;
+    let attachment = t.data(manager.office_id).attachments(record).await.unwrap()[0].id;
     (record, attachment)
 }
 
 /// An email with a plain and an HTML part, from a stranger.
-fn html_mail(office: i64, n: &str, subject: &str, text: &str) -> casework_app::mail::RawMessage {
+fn html_mail(office: i64, n: &str, subject: &str, text: &str) -> casework_app::intake::RawMessage {
     let head = format!(
         "From: Stranger {n} <stranger.{n}.{office}@example.org>\r\nSubject: {subject}\r\n\
          Message-ID: <{n}.{office}@example.org>\r\nMIME-Version: 1.0\r\n\
@@ -126,7 +126,7 @@ fn html_mail(office: i64, n: &str, subject: &str, text: &str) -> casework_app::m
         "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\
          --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>{text}</p>\r\n--b--\r\n"
     );
-    casework_app::mail::RawMessage {
+    casework_app::intake::RawMessage {
         source: format!("matrix-{n}"),
         bytes: (head + &body).into_bytes(),
     }
@@ -154,7 +154,7 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
         away by bus and the council has not consulted anyone who uses it. Please press the council to \
         keep it open while a proper consultation takes place.";
     let copies = (0..5)
-        .map(|n| casework_app::mail::RawMessage {
+        .map(|n| casework_app::intake::RawMessage {
             source: format!("matrix{n}"),
             bytes: format!(
                 "From: Writer {n} <writer{n}.{office}@example.net>\r\nSubject: Save the pool\r\nMessage-ID: <pool{n}.{office}@example.net>\r\n\r\nDear Councillor,\r\n\r\n{letter}\r\n\r\nRegards,\r\nWriter {n}\r\n"
@@ -162,7 +162,7 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
             .into_bytes(),
         })
         .collect();
-    casework_app::mail::ingest(&t.app, office, copies)
+    casework_app::intake::ingest(&t.app, office, copies)
         .await
         .unwrap();
     let campaign = api.get("/api/v1/campaigns").await.body["items"][0]["id"]
@@ -171,7 +171,7 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     // Two emails with HTML from strangers: one waits in the intake inbox, the
     // other carries the sensitive case's reference and is filed on it.
     let reference = sensitive_case["reference"].as_str().unwrap();
-    casework_app::mail::ingest(
+    casework_app::intake::ingest(
         &t.app,
         office,
         vec![
@@ -283,7 +283,7 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
             edit["id"].as_i64().unwrap(),
             edit["version"].as_i64().unwrap(),
         ),
-        colleague_token: t.app.store.api_tokens(holder.id).await.unwrap()[0].id,
+        colleague_token: t.store.api_tokens(holder.id).await.unwrap()[0].id,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::harness::{Backend, SmtpSink, TestApp, postgres_url, unique};
 use casework_app::domain::Role;
-use casework_app::mail::{RawMessage, import_path, ingest};
+use casework_app::intake::{RawMessage, import_path, ingest};
 use casework_app::outbox::deliver_due;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -696,7 +696,7 @@ async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend:
     let target: Vec<String> = match backend {
         Backend::Sqlite => vec!["--data-dir".into(), dir.display().to_string()],
         Backend::Postgres => {
-            casework_app::store::create_postgres_schema(&postgres_url(), &schema)
+            casework_store::create_postgres_schema(&postgres_url(), &schema)
                 .await
                 .unwrap();
             vec![
@@ -842,7 +842,7 @@ async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend:
     assert_eq!(distinct, corpus.senders(&group));
     let _ = std::fs::remove_dir_all(dir);
     if backend == Backend::Postgres {
-        casework_app::store::drop_postgres_schema(&postgres_url(), &schema)
+        casework_store::drop_postgres_schema(&postgres_url(), &schema)
             .await
             .unwrap();
     }

@@ -48,7 +48,7 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Back
     let target: Vec<String> = match backend {
         Backend::Sqlite => vec!["--data-dir".into(), dir.display().to_string()],
         Backend::Postgres => {
-            casework_app::store::create_postgres_schema(&postgres_url(), &schema)
+            casework_store::create_postgres_schema(&postgres_url(), &schema)
                 .await
                 .unwrap();
             // Attachments still live in a data directory beside the database.
@@ -221,7 +221,7 @@ async fn the_command_line_sets_up_an_office_and_a_token_that_works(backend: Back
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(dir);
     if backend == Backend::Postgres {
-        casework_app::store::drop_postgres_schema(&postgres_url(), &schema)
+        casework_store::drop_postgres_schema(&postgres_url(), &schema)
             .await
             .unwrap();
     }

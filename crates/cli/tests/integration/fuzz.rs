@@ -8,7 +8,7 @@
 
 use crate::harness::{Backend, TestApp};
 use crate::mail::corpus_dir;
-use casework_app::mail::{RawMessage, ingest};
+use casework_app::intake::{RawMessage, ingest};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};

@@ -2,9 +2,11 @@
 //! on SQLite or PostgreSQL, and drives it over HTTP.
 
 use casework_app::domain::Role;
-use casework_app::store::{ConnectOptions, Store, create_postgres_schema, drop_postgres_schema};
-use casework_app::users::NewAccount;
-use casework_app::{App, Settings, auth, users};
+use casework_app::staff::NewAccount;
+use casework_app::{App, Settings, auth, staff};
+use casework_store::{
+    ConnectOptions, OfficeData, Scope, Store, create_postgres_schema, drop_postgres_schema,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -26,6 +28,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    /// The database under the app, for tests that look behind the services.
+    pub store: Store,
     pub backend: Backend,
     dir: Option<PathBuf>,
     blob_dir: PathBuf,
@@ -82,8 +86,8 @@ impl TestApp {
         };
         let store = Store::open(&opts).await.expect("open the test database");
         let blob_dir = std::env::temp_dir().join(format!("casework-blobs-{}", unique()));
-        let blobs = std::sync::Arc::new(casework_app::store::blobs::LocalBlobs::new(&blob_dir));
-        let app = App::new(store, blobs, settings);
+        let blobs = std::sync::Arc::new(casework_store::blobs::LocalBlobs::new(&blob_dir));
+        let app = App::new(store.clone(), blobs, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -103,6 +107,7 @@ impl TestApp {
         let t = TestApp {
             base: format!("http://{addr}"),
             app,
+            store,
             backend,
             dir,
             blob_dir,
@@ -123,13 +128,18 @@ impl TestApp {
         panic!("the server did not become ready");
     }
 
+    /// All of an office's data, as background work sees it (for checks).
+    pub fn data(&self, office_id: i64) -> OfficeData {
+        self.store.office_data(Scope::office(office_id))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// Creates an office with a unique name.
     pub async fn office(&self, name: &str) -> i64 {
-        users::create_office(&self.app, &format!("{name} {}", unique()))
+        staff::create_office(&self.app, &format!("{name} {}", unique()))
             .await
             .unwrap()
             .id
@@ -141,7 +151,7 @@ impl TestApp {
             .counter
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let email = format!("{}-{n}-{}@example.org", role.as_str(), unique());
-        let u = users::create_user(
+        let u = staff::create_user(
             &self.app,
             None,
             office_id,

@@ -52,9 +52,8 @@ async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
     assert_eq!(next.imported, 1);
     // The position is lost (as if a crash had happened before it was saved):
     // everything is fetched again and nothing is stored twice.
-    t.app
-        .store
-        .store_incoming_at(office, &[], 0, Some((mailbox, 0, 0)))
+    t.data(office)
+        .store_incoming_at(&[], 0, Some((mailbox, 0, 0)))
         .await
         .unwrap();
     let replay = poll_one(&t.app, mailbox).await.unwrap().unwrap();
@@ -66,7 +65,7 @@ async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
             .len(),
         2
     );
-    let status = &t.app.store.mailboxes(office).await.unwrap()[0];
+    let status = &t.data(office).mailboxes().await.unwrap()[0];
     assert_eq!(status.last_uid, 4);
     assert!(status.last_error.is_empty());
     // The same messages imported from a file later are recognised too.
@@ -80,7 +79,7 @@ async fn a_mailbox_is_polled_and_each_message_stored_exactly_once(t: TestApp) {
         email("stranger@example.com", "Hello", "i3@x", ""),
     )
     .unwrap();
-    let imported = casework_app::mail::import_path(&t.app, office, &dir, 500)
+    let imported = casework_app::intake::import_path(&t.app, office, &dir, 500)
         .await
         .unwrap();
     assert_eq!((imported.imported, imported.skipped), (0, 1));
@@ -101,7 +100,7 @@ async fn a_wrong_password_or_a_dead_server_is_reported_clearly(t: TestApp) {
     drop(imap);
     let report = poll_one(&t.app, id).await.unwrap().unwrap();
     assert_eq!(report.imported, 0);
-    let status = &t.app.store.mailboxes(office).await.unwrap()[0];
+    let status = &t.data(office).mailboxes().await.unwrap()[0];
     assert!(
         status.last_error.contains("Cannot reach the mail server"),
         "{}",

@@ -522,7 +522,7 @@ async fn the_api_lists_approves_and_prints_letters_and_printed_ones_print_again(
     assert_eq!(printed["items"][0]["id"], signed);
     // (RFC 3339 times leave out a zero fraction, so compare the stored times.)
     let printed_at = || async {
-        t.app.store.letters_printed(office, 10).await.unwrap()[0]
+        t.data(office).letters_printed(10).await.unwrap()[0]
             .printed_at
             .unwrap()
     };

@@ -4,7 +4,7 @@
 use crate::harness::{PASSWORD, TestApp, TestUser};
 use crate::on_both_backends;
 use casework_app::domain::Role;
-use casework_app::mail::{RawMessage, import_path, ingest};
+use casework_app::intake::{RawMessage, import_path, ingest};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;

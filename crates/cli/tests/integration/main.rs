@@ -15,3 +15,4 @@ mod nul;
 mod openapi;
 mod outbox;
 mod pages;
+mod visibility;

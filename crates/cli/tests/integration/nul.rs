@@ -7,7 +7,7 @@
 use crate::harness::{PASSWORD, TestApp};
 use crate::on_both_backends;
 use casework_app::domain::Role;
-use casework_app::mail::{RawMessage, ingest};
+use casework_app::intake::{RawMessage, ingest};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -16,6 +16,7 @@ on_both_backends!(
     a_nul_in_a_query_parameter_is_refused_naming_it,
     a_nul_in_a_form_field_is_refused_naming_it_and_nothing_is_stored,
     a_nul_in_a_multipart_form_is_refused_naming_it_and_nothing_is_kept,
+    signing_in_with_a_nul_is_refused_like_any_wrong_email,
     mail_with_nul_characters_is_kept_without_them,
 );
 
@@ -322,6 +323,25 @@ async fn a_nul_in_a_multipart_form_is_refused_naming_it_and_nothing_is_kept(t: T
     assert_eq!(kinds, vec!["case_opened"], "nothing was kept");
     let mail = api.get(&format!("/api/v1/cases/{k}/correspondence")).await;
     assert_eq!(mail.body["items"], json!([]));
+}
+
+async fn signing_in_with_a_nul_is_refused_like_any_wrong_email(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let b = t.browser();
+    let p = b.sign_in(&format!("{}\0", cw.email), PASSWORD).await;
+    assert!(
+        p.status == StatusCode::UNAUTHORIZED || p.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}: {}",
+        p.status,
+        p.html
+    );
+    let p = b.sign_in(&cw.email, &format!("{PASSWORD}\0")).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED, "{}", p.html);
+    assert_eq!(
+        b.sign_in(&cw.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn mail_with_nul_characters_is_kept_without_them(t: TestApp) {

@@ -99,12 +99,12 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     let to_print = letter(json!({"body": "Dear Open,"})).await;
     let to_approve = letter(json!({"template": "Signed"})).await;
     let mail = |n: u32| {
-        casework_app::mail::RawMessage {
+        casework_app::intake::RawMessage {
         source: format!("doc{n}"),
         bytes: format!("From: someone{n}@example.org\r\nSubject: Doc {n}\r\nMessage-ID: <doc{n}@x>\r\n\r\nHello\r\n").into_bytes(),
     }
     };
-    casework_app::mail::ingest(&t.app, office, vec![mail(1), mail(2)])
+    casework_app::intake::ingest(&t.app, office, vec![mail(1), mail(2)])
         .await
         .unwrap();
     // Two campaigns: five copies of one letter, five of another.
@@ -117,7 +117,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     let copies: Vec<_> = (0..10)
         .map(|n| {
             let text = letters[n / 5];
-            casework_app::mail::RawMessage {
+            casework_app::intake::RawMessage {
                 source: format!("copy{n}"),
                 bytes: format!(
                     "From: writer{n}@example.org\r\nSubject: Please support\r\nMessage-ID: <copy{n}@x>\r\n\r\nDear Councillor,\r\n\r\n{text}\r\n"
@@ -126,7 +126,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
             }
         })
         .collect();
-    casework_app::mail::ingest(&t.app, office, copies)
+    casework_app::intake::ingest(&t.app, office, copies)
         .await
         .unwrap();
     let list = api.get("/api/v1/campaigns").await.body;

@@ -4,7 +4,7 @@
 use crate::harness::{PASSWORD, SmtpSink, TestApp};
 use casework_app::Settings;
 use casework_app::domain::Role;
-use casework_app::mail::{RawMessage, ingest};
+use casework_app::intake::{RawMessage, ingest};
 use casework_app::outbox::deliver_due;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -291,7 +291,7 @@ async fn mail_on_a_sensitive_case_waits_for_approval(t: TestApp, sink: SmtpSink)
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let page = m.get("/outbox").await;
-    let outbox_id = t.app.store.outbox(office, 10).await.unwrap()[0].id;
+    let outbox_id = t.data(office).outbox(10).await.unwrap()[0].id;
     let approved = m
         .post(
             &format!("/outbox/{outbox_id}/approve"),
@@ -333,7 +333,7 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
         "Office <office@riverside.example>",
     );
     assert_eq!(deliver_due(&broken).await.unwrap(), 0);
-    let item = &t.app.store.outbox(office, 10).await.unwrap()[0];
+    let item = &t.data(office).outbox(10).await.unwrap()[0];
     assert_eq!(item.state, "queued");
     assert_eq!(item.attempts, 1);
     assert!(
@@ -370,7 +370,7 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     // Not due yet: the working server sends nothing until the retry time.
     assert_eq!(deliver_due(&t.app).await.unwrap(), 0);
     // Claim it with a clock ten minutes on, when the retry is due.
-    let store = &t.app.store;
+    let store = &t.store;
     let jobs = store
         .claim_outbox(
             casework_app::now_millis() + 10 * 60_000,
@@ -575,5 +575,5 @@ async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not
             .unwrap()
             .contains("the limit for a message")
     );
-    assert!(small.app.store.outbox(o, 10).await.unwrap().is_empty());
+    assert!(small.data(o).outbox(10).await.unwrap().is_empty());
 }

@@ -202,9 +202,8 @@ async fn a_deactivated_colleague_cannot_sign_in(t: TestApp) {
     a.sign_in(&admin.email, PASSWORD).await;
     let page = a.get(&format!("/admin/users/{}", cw.id)).await;
     let version = t
-        .app
-        .store
-        .user(office, cw.id)
+        .data(office)
+        .user(cw.id)
         .await
         .unwrap()
         .version
@@ -229,7 +228,7 @@ async fn a_deactivated_colleague_cannot_sign_in(t: TestApp) {
         StatusCode::UNAUTHORIZED
     );
     // The admin cannot lock themselves out.
-    let me = t.app.store.user(office, admin.id).await.unwrap();
+    let me = t.data(office).user(admin.id).await.unwrap();
     let own = a
         .post(
             &format!("/admin/users/{}", admin.id),
@@ -631,7 +630,7 @@ async fn an_admin_adds_a_colleague_and_changes_their_role(t: TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
-    let users = t.app.store.users(office).await.unwrap();
+    let users = t.data(office).users().await.unwrap();
     let robin = users.iter().find(|u| u.email == email).expect("created");
     assert_eq!(robin.role(), Role::Volunteer);
     // They sign in as a volunteer: the staff page and case editing are closed to them.
@@ -655,7 +654,7 @@ async fn an_admin_adds_a_colleague_and_changes_their_role(t: TestApp) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
-    let after = t.app.store.user(office, robin.id).await.unwrap();
+    let after = t.data(office).user(robin.id).await.unwrap();
     assert_eq!(after.role(), Role::Caseworker);
     assert!(after.active);
     assert_eq!(
@@ -677,7 +676,7 @@ async fn an_admin_adds_a_colleague_and_changes_their_role(t: TestApp) {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.html);
     assert_eq!(
-        t.app.store.user(office, robin.id).await.unwrap().role(),
+        t.data(office).user(robin.id).await.unwrap().role(),
         Role::Caseworker
     );
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use casework_app::campaigns;
 use casework_app::campaigns::ReplyRequest;
-use casework_app::store::{Campaign, CampaignMessage, CampaignSummary, ReplyProgress};
+use casework_app::views::{Campaign, CampaignMessage, CampaignSummary, ReplyProgress};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use casework_app::cases;
 use casework_app::cases::{CaseInput, CasePatch, CaseQuery};
-use casework_app::store::Case;
+use casework_app::views::Case;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

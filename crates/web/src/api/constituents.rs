@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use casework_app::constituents;
 use casework_app::constituents::{ConstituentInput, ConstituentPatch};
-use casework_app::store::Constituent;
+use casework_app::views::Constituent;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -6,8 +6,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use casework_app::store::{AttachmentRecord, Correspondence, CorrespondenceSummary};
-use casework_app::{AppError, cases, mail};
+use casework_app::views::{AttachmentRecord, Correspondence, CorrespondenceSummary};
+use casework_app::{AppError, cases, correspondence};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -173,7 +173,7 @@ pub(crate) async fn get_correspondence(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<axum::Json<CorrespondenceOut>> {
-    let (c, att) = mail::open(&s.app, &a, id).await?;
+    let (c, att) = correspondence::open(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceOut::new(c, att)))
 }
 
@@ -184,7 +184,7 @@ pub(crate) async fn raw_correspondence(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<Response> {
-    let (c, bytes) = mail::original(&s.app, &a, id).await?;
+    let (c, bytes) = correspondence::original(&s.app, &a, id).await?;
     Ok(crate::download::original_response(&c.channel, bytes))
 }
 
@@ -198,7 +198,7 @@ pub(crate) async fn correspondence_attachment(
     raw: axum::extract::RawPathParams,
 ) -> ApiResult<Response> {
     let attachment = crate::download::attachment_param(&raw).ok_or(ApiError(AppError::NotFound))?;
-    let (att, bytes) = mail::attachment(&s.app, &a, id, attachment).await?;
+    let (att, bytes) = correspondence::attachment(&s.app, &a, id, attachment).await?;
     Ok(crate::download::file_download(&att.filename, bytes))
 }
 
@@ -209,7 +209,7 @@ pub(crate) async fn case_correspondence(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<axum::Json<CorrespondenceList>> {
-    let items = mail::for_case(&s.app, &a, id).await?;
+    let items = correspondence::for_case(&s.app, &a, id).await?;
     let outbox = casework_app::outbox::for_case(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceList {
         items: items

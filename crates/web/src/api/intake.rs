@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use casework_app::mail;
+use casework_app::{correspondence, intake};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -50,7 +50,7 @@ pub(crate) async fn list_intake(
     ApiActor(a): ApiActor,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<axum::Json<CorrespondenceList>> {
-    let page = mail::intake(&s.app, &a, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
+    let page = intake::intake(&s.app, &a, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
     Ok(axum::Json(CorrespondenceList {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next.map(|c| c.encode()),
@@ -65,8 +65,8 @@ pub(crate) async fn file_intake(
     Id(id): Id,
     ApiJson(f): ApiJson<FileIn>,
 ) -> ApiResult<axum::Json<CorrespondenceOut>> {
-    mail::file(&s.app, &a, id, f.case_id, f.constituent_id).await?;
-    let (c, att) = mail::open(&s.app, &a, id).await?;
+    intake::file(&s.app, &a, id, f.case_id, f.constituent_id).await?;
+    let (c, att) = correspondence::open(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceOut::new(c, att)))
 }
 
@@ -77,7 +77,7 @@ pub(crate) async fn intake_no_action(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<axum::Json<CorrespondenceOut>> {
-    mail::no_action(&s.app, &a, id).await?;
-    let (c, att) = mail::open(&s.app, &a, id).await?;
+    intake::no_action(&s.app, &a, id).await?;
+    let (c, att) = correspondence::open(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceOut::new(c, att)))
 }

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use casework_app::letters;
-use casework_app::store::PrintItem;
+use casework_app::views::PrintItem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -1,6 +1,6 @@
 //! History entries of a constituent or a case, as the API answers them.
 
-use casework_app::store::TimelineEntry;
+use casework_app::views::TimelineEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 

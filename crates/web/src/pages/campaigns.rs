@@ -9,8 +9,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use casework_app::campaigns::ReplyRequest;
-use casework_app::domain::{Action, FieldErrors, Role};
-use casework_app::store::{Campaign, CampaignSummary, ReplyProgress};
+use casework_app::domain::{FieldErrors, Permission};
+use casework_app::views::{Campaign, CampaignSummary, ReplyProgress};
 use casework_app::{AppError, campaigns, letters};
 use serde::Deserialize;
 
@@ -193,7 +193,7 @@ async fn view(
     let more = messages.len() as i64 > PAGE;
     messages.truncate(PAGE as usize);
     let sample_text = match c.sample_id {
-        Some(m) => casework_app::mail::get(&s.app, actor, m)
+        Some(m) => casework_app::correspondence::get(&s.app, actor, m)
             .await
             .map(|m| m.body_text)
             .unwrap_or_default(),
@@ -242,8 +242,8 @@ async fn view(
         templates,
         progress,
         errors,
-        can_reply: actor.role.can(Action::EditCase),
-        can_approve: matches!(actor.role, Role::OfficeManager | Role::Representative),
+        can_reply: actor.can(Permission::SendEmail),
+        can_approve: actor.can(Permission::ApproveOutgoing),
         reply_label: reply_label(&c.reply_state),
         subject,
         body,
@@ -388,10 +388,7 @@ async fn save_reply(
         version: f.version,
     };
     let r = campaigns::save_reply(&s.app, &form.who.actor, id, &req).await;
-    let approver = matches!(
-        form.who.actor.role,
-        Role::OfficeManager | Role::Representative
-    );
+    let approver = form.who.actor.can(Permission::ApproveOutgoing);
     let done = match (req.submit, approver) {
         (true, true) => "approved",
         (true, false) => "submitted",

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use casework_app::cases::{CaseInput, CasePatch, CaseQuery, NOTE_KINDS};
-use casework_app::domain::{Action, FieldErrors, Level, Status, Urgency};
-use casework_app::store::{Case, Constituent, User};
-use casework_app::{Actor, AppError, cases, constituents, mail, users};
+use casework_app::domain::{FieldErrors, Level, Permission, Status, Urgency};
+use casework_app::views::{Case, Constituent, StaffMember};
+use casework_app::{Actor, AppError, cases, constituents, correspondence, intake, staff};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render, unprocessable};
@@ -116,7 +116,7 @@ async fn case_list(
                 url
             });
             let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
-            let unread = mail::unread_cases(&s.app, &who.actor, &ids).await?;
+            let unread = correspondence::unread_cases(&s.app, &who.actor, &ids).await?;
             let rows = page
                 .items
                 .iter()
@@ -244,10 +244,10 @@ struct CaseFormPage {
 }
 
 async fn assignee_options(s: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, PageError> {
-    Ok(users::list_users(&s.app, actor)
+    Ok(staff::list_users(&s.app, actor)
         .await?
         .into_iter()
-        .filter(|u: &User| u.active && u.role().can_hold_cases())
+        .filter(|u: &StaffMember| u.active && u.role.can_hold_cases())
         .map(|u| (u.id.to_string(), u.display_name))
         .collect())
 }
@@ -287,7 +287,7 @@ async fn case_form_page(
             .collect(),
         sensitivities: vec![pair("normal", "Normal"), pair("sensitive", "Sensitive")],
         assignees: assignee_options(s, &who.actor).await?,
-        show_assignee: who.actor.role.can(Action::AssignCase),
+        show_assignee: who.actor.can(Permission::AssignCases),
         categories,
         agencies,
         f,
@@ -303,7 +303,7 @@ async fn case_new(
     Id(id): Id,
     PageQuery(q): PageQuery<MessageQuery>,
 ) -> PageResult {
-    who.actor.require(Action::OpenCase)?;
+    who.actor.require(Permission::OpenCases)?;
     let c = constituents::get(&s.app, &who.actor, id).await?;
     let mut f = CaseForm {
         constituent_id: id.to_string(),
@@ -314,7 +314,7 @@ async fn case_new(
     };
     // From a message: its subject is a good first title, its text a first summary.
     if let Some(mid) = q.message {
-        let m = mail::get(&s.app, &who.actor, mid).await?;
+        let m = correspondence::get(&s.app, &who.actor, mid).await?;
         let subject = m.subject.trim();
         let subject = subject
             .strip_prefix("Re:")
@@ -363,7 +363,7 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
     match cases::open(&s.app, &form.who.actor, &input).await {
         Ok(k) => {
             if let Some(mid) = message {
-                mail::file(&s.app, &form.who.actor, mid, Some(k.id), None).await?;
+                intake::file(&s.app, &form.who.actor, mid, Some(k.id), None).await?;
             }
             Ok(see(format!("/cases/{}?notice=created", k.id)))
         }
@@ -391,7 +391,7 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
 
 async fn case_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
     let k = cases::get(&s.app, &who.actor, id).await?;
-    who.actor.require(Action::EditCase)?;
+    who.actor.require(Permission::EditCases)?;
     let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
     let page = case_form_page(
         &s,
@@ -420,7 +420,7 @@ async fn case_save(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CaseFor
         agency: Some(f.agency.clone()),
         urgency: Some(f.urgency.clone()),
         sensitivity: Some(f.sensitivity.clone()),
-        assignee_id: if actor.role.can(Action::AssignCase) {
+        assignee_id: if actor.can(Permission::AssignCases) {
             Some(f.assignee())
         } else {
             None
@@ -493,7 +493,7 @@ struct CasePage {
     notice: Option<String>,
     csrf: String,
     k: CaseDetail,
-    people: Vec<casework_app::store::CasePerson>,
+    people: Vec<casework_app::views::CasePerson>,
     timeline: Vec<TimelineRow>,
     next_statuses: Vec<(String, String)>,
     assignees: Vec<(String, String)>,
@@ -518,7 +518,7 @@ async fn case_view(
     let timeline = cases::timeline(&s.app, &who.actor, id).await?;
     // Email sent from the case shows how its sending is going, failures too.
     let outbox = casework_app::outbox::for_case(&s.app, &who.actor, id).await?;
-    let correspondence = mail::for_case(&s.app, &who.actor, id)
+    let correspondence = correspondence::for_case(&s.app, &who.actor, id)
         .await?
         .iter()
         .map(|c| {
@@ -543,15 +543,15 @@ async fn case_view(
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         next_statuses: status_options(k.status().next()),
-        assignees: if role.can(Action::AssignCase) {
+        assignees: if role.can(Permission::AssignCases) {
             assignee_options(s, &who.actor).await?
         } else {
             Vec::new()
         },
         note_kinds: NOTE_KINDS.iter().map(|(a, b)| pair(a, b)).collect(),
-        can_edit: role.can(Action::EditCase),
-        can_assign: role.can(Action::AssignCase),
-        can_note: role.can(Action::AddCaseNote),
+        can_edit: role.can(Permission::EditCases),
+        can_assign: role.can(Permission::AssignCases),
+        can_note: role.can(Permission::AddCaseNotes),
         people,
         timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
         errors,

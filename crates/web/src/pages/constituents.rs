@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use casework_app::constituents::{ConstituentInput, ConstituentPatch};
-use casework_app::domain::{Action, FieldErrors};
-use casework_app::store::Constituent;
-use casework_app::{AppError, constituents, mail};
+use casework_app::domain::{FieldErrors, Permission};
+use casework_app::views::Constituent;
+use casework_app::{AppError, constituents, correspondence, intake};
 use serde::Deserialize;
 
 use crate::error::{PageResult, refused, render, unprocessable};
@@ -96,7 +96,7 @@ async fn constituent_list(
         q: q.q,
         rows,
         next,
-        can_create: who.actor.role.can(Action::EditConstituent),
+        can_create: who.actor.can(Permission::EditConstituents),
         error,
     };
     Ok(render(&page)?.into_response())
@@ -250,10 +250,10 @@ async fn constituent_new(
     who: PageActor,
     PageQuery(q): PageQuery<MessageQuery>,
 ) -> PageResult {
-    who.actor.require(Action::EditConstituent)?;
+    who.actor.require(Permission::EditConstituents)?;
     // From an intake message: pre-filled from its sender and signature.
     let input = match q.message {
-        Some(mid) => mail::prefill(&mail::get(&s.app, &who.actor, mid).await?),
+        Some(mid) => intake::prefill(&correspondence::get(&s.app, &who.actor, mid).await?),
         None => ConstituentInput::default(),
     };
     let mut page = constituent_form_page(
@@ -280,7 +280,7 @@ async fn constituent_create(
         Ok(c) => match message {
             // Made from an intake message: file it on them, then offer to open a case with it.
             Some(mid) => {
-                mail::file(&s.app, &form.who.actor, mid, None, Some(c.id)).await?;
+                intake::file(&s.app, &form.who.actor, mid, None, Some(c.id)).await?;
                 Ok(see(format!(
                     "/constituents/{}/cases/new?message={mid}",
                     c.id
@@ -307,7 +307,7 @@ async fn constituent_create(
 }
 
 async fn constituent_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    who.actor.require(Action::EditConstituent)?;
+    who.actor.require(Permission::EditConstituents)?;
     let c = constituents::get(&s.app, &who.actor, id).await?;
     let input = ConstituentInput {
         first_name: c.first_name.clone(),
@@ -460,8 +460,8 @@ async fn constituent_page(
             })
             .collect(),
         timeline: timeline_rows(v.timeline, true),
-        can_edit: who.actor.role.can(Action::EditConstituent),
-        can_open_case: who.actor.role.can(Action::OpenCase),
+        can_edit: who.actor.can(Permission::EditConstituents),
+        can_open_case: who.actor.can(Permission::OpenCases),
     };
     Ok(render(&page)?.into_response())
 }

@@ -8,8 +8,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use casework_app::cases::{CaseQuery, NOTE_KINDS};
-use casework_app::domain::{Action, FieldErrors, Role};
-use casework_app::{AppError, cases, constituents, mail};
+use casework_app::domain::{FieldErrors, Permission};
+use casework_app::{AppError, cases, constituents, correspondence, intake};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render};
@@ -56,8 +56,8 @@ pub(crate) struct MailRow {
     pub(crate) delivery: Option<(String, String, String)>,
 }
 
-impl From<&casework_app::store::CorrespondenceSummary> for MailRow {
-    fn from(c: &casework_app::store::CorrespondenceSummary) -> Self {
+impl From<&casework_app::views::CorrespondenceSummary> for MailRow {
+    fn from(c: &casework_app::views::CorrespondenceSummary) -> Self {
         MailRow {
             id: c.id,
             from: c.from_address.clone(),
@@ -140,8 +140,8 @@ pub(crate) struct CommentRow {
     pub at: String,
 }
 
-impl From<casework_app::store::Comment> for CommentRow {
-    fn from(c: casework_app::store::Comment) -> Self {
+impl From<casework_app::views::Comment> for CommentRow {
+    fn from(c: casework_app::views::Comment) -> Self {
         CommentRow {
             author: c.author_name,
             body: c.body,
@@ -157,7 +157,7 @@ pub(crate) async fn correspondence_view(
     notice_code: &Option<String>,
     errors: FieldErrors,
 ) -> Result<CorrespondencePage, PageError> {
-    let (m, attachments) = mail::open(&s.app, &who.actor, id).await?;
+    let (m, attachments) = correspondence::open(&s.app, &who.actor, id).await?;
     let back = match (m.case_id, m.constituent_id) {
         (Some(k), _) => Some((format!("/cases/{k}"), "Back to the case".to_owned())),
         (None, Some(c)) => Some((
@@ -170,7 +170,7 @@ pub(crate) async fn correspondence_view(
         }),
     };
     let open_to_filing = m.state == "intake" || (m.state == "filed" && m.case_id.is_none());
-    let can_triage = open_to_filing && who.actor.role.can(Action::EditConstituent);
+    let can_triage = open_to_filing && who.actor.can(Permission::TriageIntake);
     let mut matches = Vec::new();
     let mut open_cases = Vec::new();
     if can_triage {
@@ -208,7 +208,7 @@ pub(crate) async fn correspondence_view(
         Vec::new()
     };
     let reply_case = m.case_id.filter(|_| {
-        m.direction == "in" && m.channel == "email" && who.actor.role.can(Action::EditCase)
+        m.direction == "in" && m.channel == "email" && who.actor.can(Permission::SendEmail)
     });
     let state_label = match m.state.as_str() {
         "intake" => "Waiting in the intake inbox",
@@ -260,7 +260,7 @@ pub(crate) async fn correspondence_view(
             approval: m.approval,
             printed: m.printed_at.map(when).unwrap_or_default(),
         },
-        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        can_approve: who.actor.can(Permission::ApproveOutgoing),
         comments,
         is_out,
     })
@@ -279,7 +279,7 @@ async fn correspondence_page(
 /// The message's own HTML, already sanitised, as a page of its own with a
 /// policy that forbids scripts, forms and anything remote.
 async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    let m = mail::get(&s.app, &who.actor, id).await?;
+    let m = correspondence::get(&s.app, &who.actor, id).await?;
     let Some(html) = m.body_html else {
         return Err(PageError(AppError::NotFound));
     };
@@ -300,7 +300,7 @@ async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): 
 }
 
 async fn correspondence_raw(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    let (c, bytes) = mail::original(&s.app, &who.actor, id).await?;
+    let (c, bytes) = correspondence::original(&s.app, &who.actor, id).await?;
     Ok(crate::download::original_response(&c.channel, bytes))
 }
 
@@ -312,7 +312,7 @@ async fn correspondence_attachment(
 ) -> PageResult {
     let attachment =
         crate::download::attachment_param(&raw).ok_or(PageError(AppError::NotFound))?;
-    let (a, bytes) = mail::attachment(&s.app, &who.actor, id, attachment).await?;
+    let (a, bytes) = correspondence::attachment(&s.app, &who.actor, id, attachment).await?;
     Ok(crate::download::file_download(&a.filename, bytes))
 }
 
@@ -337,12 +337,12 @@ async fn correspondence_file(
         match cases::by_reference(&s.app, actor, &f.reference).await {
             Ok(k) => {
                 case_id = Some(k.id);
-                mail::file(&s.app, actor, id, case_id, None).await
+                intake::file(&s.app, actor, id, case_id, None).await
             }
             Err(e) => Err(e),
         }
     } else {
-        mail::file(&s.app, actor, id, case_id, constituent_id).await
+        intake::file(&s.app, actor, id, case_id, constituent_id).await
     };
     match result {
         Ok(()) => Ok(see(match case_id {
@@ -362,7 +362,7 @@ async fn correspondence_no_action(
     Id(id): Id,
     form: CsrfForm<serde_json::Value>,
 ) -> PageResult {
-    match mail::no_action(&s.app, &form.who.actor, id).await {
+    match intake::no_action(&s.app, &form.who.actor, id).await {
         Ok(()) => Ok(see("/intake?notice=no_action".into())),
         Err(AppError::Invalid(errors)) => {
             let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
@@ -411,7 +411,7 @@ async fn email_form(
     let c = constituents::get(&s.app, &who.actor, k.constituent_id).await?;
     let (mut to, mut subject, mut body) = (c.email.clone(), k.title.clone(), String::new());
     if let Some(mid) = reply_to {
-        let m = mail::get(&s.app, &who.actor, mid).await?;
+        let m = correspondence::get(&s.app, &who.actor, mid).await?;
         if m.direction == "in" && !m.from_address.is_empty() {
             to = m.from_address.clone();
         }
@@ -469,8 +469,7 @@ async fn email_form(
         case_title: k.title.clone(),
         constituent: c.full_name(),
         do_not_email: c.do_not_email,
-        needs_approval: k.sensitive
-            && !matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        needs_approval: casework_app::outbox::needs_approval(&who.actor, k.sensitive),
         reply_to,
         to,
         subject,
@@ -486,7 +485,7 @@ async fn email_new(
     Id(id): Id,
     PageQuery(q): PageQuery<ReplyQuery>,
 ) -> PageResult {
-    who.actor.require(Action::EditCase)?;
+    who.actor.require(Permission::SendEmail)?;
     let page = email_form(&s, &who, id, q.reply_to, None, FieldErrors::new()).await?;
     Ok(render(&page)?.into_response())
 }

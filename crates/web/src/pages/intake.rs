@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use casework_app::mail;
+use casework_app::intake;
 use serde::Deserialize;
 
 use crate::error::{PageResult, render};
@@ -56,7 +56,7 @@ async fn intake_page(
     who: PageActor,
     PageQuery(q): PageQuery<IntakeQuery>,
 ) -> PageResult {
-    let page = mail::intake(&s.app, &who.actor, Some(&q.cursor), 50).await?;
+    let page = intake::intake(&s.app, &who.actor, Some(&q.cursor), 50).await?;
     let view = IntakePage {
         nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(&q.notice),

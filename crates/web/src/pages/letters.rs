@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use casework_app::domain::{Action, FieldErrors, Role};
-use casework_app::{Actor, AppError, cases, letters};
+use casework_app::domain::{FieldErrors, Permission};
+use casework_app::{AppError, cases, letters};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -81,7 +81,7 @@ async fn letter_form(
 }
 
 async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    who.actor.require(Action::EditCase)?;
+    who.actor.require(Permission::WriteLetters)?;
     let body = "Dear {{ constituent.first_name }},\n\n\n\n".to_owned();
     Ok(
         render(&letter_form(&s, &who, id, String::new(), body, FieldErrors::new()).await?)?
@@ -144,10 +144,6 @@ struct TemplatesPage {
     max_logo_mb: usize,
 }
 
-fn can_edit_templates(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Admin | Role::OfficeManager)
-}
-
 async fn templates_page(
     State(s): State<AppState>,
     who: PageActor,
@@ -163,15 +159,9 @@ async fn templates_page(
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         rows,
-        can_edit: can_edit_templates(&who.actor),
+        can_edit: who.actor.can(Permission::EditTemplates),
         letterhead: casework_app::letters::letterhead(&s.app, &who.actor).await?,
-        has_logo: s
-            .app
-            .store
-            .letterhead_logo(who.actor.office_id)
-            .await
-            .map_err(AppError::from)?
-            .is_some(),
+        has_logo: casework_app::letters::has_logo(&s.app, &who.actor).await?,
         max_logo_mb: casework_app::letters::MAX_LOGO_BYTES / (1024 * 1024),
     };
     Ok(render(&page)?.into_response())
@@ -196,7 +186,7 @@ struct TemplateFormPage {
 }
 
 async fn template_new(who: PageActor) -> PageResult {
-    if !can_edit_templates(&who.actor) {
+    if !who.actor.can(Permission::EditTemplates) {
         return Err(PageError(AppError::Forbidden(
             "Only an office manager or an administrator can change templates.".into(),
         )));
@@ -373,8 +363,8 @@ struct Row {
     printed: String,
 }
 
-impl From<casework_app::store::PrintItem> for Row {
-    fn from(i: casework_app::store::PrintItem) -> Self {
+impl From<casework_app::views::PrintItem> for Row {
+    fn from(i: casework_app::views::PrintItem) -> Self {
         Row {
             id: i.id,
             case: i.case_id.zip(i.case_reference),

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use casework_app::domain::Role;
+use casework_app::domain::Permission;
 
 use crate::error::{PageResult, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
@@ -31,7 +31,7 @@ struct OutboxRow {
     error: String,
 }
 
-pub(crate) fn outbox_label(item: &casework_app::store::OutboxItem) -> String {
+pub(crate) fn outbox_label(item: &casework_app::views::OutboxItem) -> String {
     match item.state.as_str() {
         "awaiting_approval" => "Waiting for approval".into(),
         "queued" if item.attempts == 0 => "Waiting to be sent".into(),
@@ -76,7 +76,7 @@ async fn outbox_page(
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         status,
-        can_approve: matches!(who.actor.role, Role::OfficeManager | Role::Representative),
+        can_approve: who.actor.can(Permission::ApproveOutgoing),
         rows: items
             .iter()
             .map(|i| OutboxRow {

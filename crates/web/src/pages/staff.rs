@@ -6,10 +6,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use casework_app::domain::{Action, FieldErrors, Role};
-use casework_app::store::User;
-use casework_app::users::NewAccount;
-use casework_app::{AppError, users};
+use casework_app::domain::{FieldErrors, Permission, Role};
+use casework_app::staff::NewAccount;
+use casework_app::views::StaffMember;
+use casework_app::{AppError, staff};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render};
@@ -37,13 +37,13 @@ struct UserRow {
     version: i64,
 }
 
-impl From<&User> for UserRow {
-    fn from(u: &User) -> Self {
+impl From<&StaffMember> for UserRow {
+    fn from(u: &StaffMember) -> Self {
         UserRow {
             id: u.id,
             name: u.display_name.clone(),
             email: u.email.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str().to_owned(),
             active: u.active,
             version: u.version,
         }
@@ -70,8 +70,8 @@ async fn user_list(
     who: PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    who.actor.require(Action::ManageUsers)?;
-    let rows = users::list_users(&s.app, &who.actor)
+    who.actor.require(Permission::ManageStaff)?;
+    let rows = staff::list_users(&s.app, &who.actor)
         .await?
         .iter()
         .map(UserRow::from)
@@ -98,7 +98,7 @@ struct UserNewPage {
 }
 
 async fn user_new(who: PageActor) -> PageResult {
-    who.actor.require(Action::ManageUsers)?;
+    who.actor.require(Permission::ManageStaff)?;
     let page = UserNewPage {
         nav: nav(&who.actor, &who.csrf, "users"),
         notice: None,
@@ -130,7 +130,7 @@ async fn user_create(State(s): State<AppState>, form: CsrfForm<UserForm>) -> Pag
         role: f.role.clone(),
         password: f.password.clone(),
     };
-    match users::create_user(&s.app, Some(actor), actor.office_id, &new).await {
+    match staff::create_user(&s.app, Some(actor), actor.office_id, &new).await {
         Ok(_) => Ok(see("/admin/users?notice=user".into())),
         Err(AppError::Invalid(errors)) => {
             let page = UserNewPage {
@@ -168,8 +168,8 @@ async fn user_view(
     notice_code: &Option<String>,
     errors: FieldErrors,
 ) -> Result<UserPage, PageError> {
-    let u = users::get_user(&s.app, &who.actor, id).await?;
-    let sessions = users::count_sessions(&s.app, &who.actor, id).await?;
+    let u = staff::get_user(&s.app, &who.actor, id).await?;
+    let sessions = staff::count_sessions(&s.app, &who.actor, id).await?;
     Ok(UserPage {
         nav: nav(&who.actor, &who.csrf, "users"),
         notice: notice(notice_code),
@@ -206,7 +206,7 @@ async fn user_save(
 ) -> PageResult {
     let f = &form.data;
     let version = f.version.trim().parse().unwrap_or(-1);
-    match users::update_user(
+    match staff::update_user(
         &s.app,
         &form.who.actor,
         id,
@@ -230,6 +230,6 @@ async fn user_revoke_sessions(
     Id(id): Id,
     form: CsrfForm<serde_json::Value>,
 ) -> PageResult {
-    users::revoke_sessions(&s.app, &form.who.actor, id).await?;
+    staff::revoke_sessions(&s.app, &form.who.actor, id).await?;
     Ok(see(format!("/admin/users/{id}?notice=revoked")))
 }

@@ -1,7 +1,7 @@
 //! The history of a constituent or a case, as shown on their pages.
 
 use casework_app::cases::NOTE_KINDS;
-use casework_app::store::TimelineEntry;
+use casework_app::views::TimelineEntry;
 
 use crate::fmt::{iso, when};
 

@@ -3,9 +3,7 @@
 
 use casework_domain::{CaseRef, FieldErrors, Permission};
 use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
-use casework_store::{
-    AttachmentRecord, Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page,
-};
+use casework_store::{Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page};
 use std::path::{Path, PathBuf};
 
 use crate::{Actor, App, AppError, AppResult, check, now_millis};
@@ -87,7 +85,7 @@ async fn lookups(app: &App, office_id: i64, batch: &[&ParsedMail]) -> AppResult<
     let mut l = Lookups::default();
     let ids = distinct(batch.iter().flat_map(|p| thread_ids(p)).collect());
     for chunk in ids.chunks(500) {
-        for (mid, id, case, constituent) in app.store.thread_cases(office_id, chunk).await? {
+        for (mid, id, case, constituent) in app.system_data(office_id).thread_cases(chunk).await? {
             let e = l.threads.entry(mid).or_insert((id, case, constituent));
             if id > e.0 {
                 *e = (id, case, constituent);
@@ -102,8 +100,10 @@ async fn lookups(app: &App, office_id: i64, batch: &[&ParsedMail]) -> AppResult<
             .collect(),
     );
     for chunk in refs.chunks(500) {
-        for (reference, case, constituent) in
-            app.store.cases_by_references(office_id, chunk).await?
+        for (reference, case, constituent) in app
+            .system_data(office_id)
+            .cases_by_references(chunk)
+            .await?
         {
             l.references.insert(reference, (case, constituent));
         }
@@ -111,8 +111,8 @@ async fn lookups(app: &App, office_id: i64, batch: &[&ParsedMail]) -> AppResult<
     let addresses = distinct(batch.iter().map(|p| p.from_address.clone()).collect());
     for chunk in addresses.chunks(500) {
         for (email, id) in app
-            .store
-            .constituent_ids_by_emails(office_id, chunk)
+            .system_data(office_id)
+            .constituent_ids_by_emails(chunk)
             .await?
         {
             l.senders.entry(email).or_default().push(id);
@@ -296,8 +296,8 @@ pub async fn ingest_at(
     for item in prepared {
         match item {
             Err((source, reason, blob)) => {
-                app.store
-                    .record_mail_rejection(office_id, &source, &reason, blob.as_deref(), now)
+                app.system_data(office_id)
+                    .record_mail_rejection(&source, &reason, blob.as_deref(), now)
                     .await?;
                 report.rejected.push((source, reason));
             }
@@ -344,8 +344,8 @@ pub async fn ingest_at(
     }
     let filed_in = started.elapsed();
     let ids = app
-        .store
-        .store_incoming_at(office_id, &incoming, now, position)
+        .system_data(office_id)
+        .store_incoming_at(&incoming, now, position)
         .await?;
     let stored_in = started.elapsed();
     let mut candidates = Vec::new();
@@ -502,7 +502,7 @@ pub async fn import_path(
     Ok(report)
 }
 
-// ----- the intake inbox and reading correspondence -----
+// ----- the intake inbox -----
 
 pub async fn intake(
     app: &App,
@@ -518,22 +518,13 @@ pub async fn intake(
         None => None,
     };
     Ok(app
-        .store
-        .intake(actor.office_id, cursor.as_ref(), limit.clamp(1, 200))
+        .data_for(actor)
+        .intake(cursor.as_ref(), limit.clamp(1, 200))
         .await?)
 }
 
 pub async fn intake_count(app: &App, actor: &Actor) -> AppResult<i64> {
-    Ok(app.store.count_intake(actor.office_id).await?)
-}
-
-/// One message, if the actor may see it (a message on a case is as visible as the case).
-pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Correspondence> {
-    let c = app.store.correspondence(actor.office_id, id).await?;
-    if let Some(case_id) = c.case_id {
-        crate::cases::get(app, actor, case_id).await?;
-    }
-    Ok(c)
+    Ok(app.data_for(actor).count_intake().await?)
 }
 
 /// "3 MB", or "40 KB" below a megabyte (rounded up, so never "0").
@@ -546,84 +537,6 @@ fn size_in_words(bytes: usize) -> String {
     }
 }
 
-/// Opens a message: marks it read for the office.
-pub async fn open(
-    app: &App,
-    actor: &Actor,
-    id: i64,
-) -> AppResult<(Correspondence, Vec<AttachmentRecord>)> {
-    let c = get(app, actor, id).await?;
-    if c.unread {
-        app.store.mark_read(c.id).await?;
-    }
-    let attachments = app.store.attachments(c.id).await?;
-    Ok((c, attachments))
-}
-
-/// The original message (or letter PDF), byte for byte, with its record.
-pub async fn original(app: &App, actor: &Actor, id: i64) -> AppResult<(Correspondence, Vec<u8>)> {
-    let c = get(app, actor, id).await?;
-    let bytes = read_blob(app, c.raw_blob.clone()).await?;
-    Ok((c, bytes))
-}
-
-async fn read_blob(app: &App, key: Option<String>) -> AppResult<Vec<u8>> {
-    let Some(key) = key else {
-        return Err(AppError::NotFound);
-    };
-    let blobs = app.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.get(&key))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(format!("reading a stored original: {e}")))
-}
-
-/// The original message, byte for byte.
-pub async fn raw(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
-    Ok(original(app, actor, id).await?.1)
-}
-
-/// An attachment's bytes, with its name and type, if the actor may see the message.
-pub async fn attachment(
-    app: &App,
-    actor: &Actor,
-    correspondence_id: i64,
-    attachment_id: i64,
-) -> AppResult<(AttachmentRecord, Vec<u8>)> {
-    let c = get(app, actor, correspondence_id).await?;
-    let a = app
-        .store
-        .attachments(c.id)
-        .await?
-        .into_iter()
-        .find(|a| a.id == attachment_id)
-        .ok_or(AppError::NotFound)?;
-    let blobs = app.blobs.clone();
-    let key = a.blob.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(format!("reading a stored attachment: {e}")))?;
-    Ok((a, bytes))
-}
-
-/// Which of these cases have unread incoming mail ("new reply" markers).
-pub async fn unread_cases(app: &App, actor: &Actor, case_ids: &[i64]) -> AppResult<Vec<i64>> {
-    Ok(app.store.unread_cases(&actor.scope(), case_ids).await?)
-}
-
-pub async fn for_case(
-    app: &App,
-    actor: &Actor,
-    case_id: i64,
-) -> AppResult<Vec<CorrespondenceSummary>> {
-    let case = crate::cases::get(app, actor, case_id).await?;
-    Ok(app
-        .store
-        .case_correspondence(actor.office_id, case.id)
-        .await?)
-}
-
 /// Files an intake message on a case, or on a constituent without a case.
 pub async fn file(
     app: &App,
@@ -634,7 +547,7 @@ pub async fn file(
 ) -> AppResult<()> {
     actor.require(Permission::TriageIntake)?;
     // Through `get`: mail on a case the actor may not see does not exist for them.
-    let msg = get(app, actor, id).await?;
+    let msg = crate::correspondence::get(app, actor, id).await?;
     let open_to_filing = msg.state == "intake" || (msg.state == "filed" && msg.case_id.is_none());
     if !open_to_filing {
         return Err(AppError::field(
@@ -652,7 +565,7 @@ pub async fn file(
             }
             Err(other) => return Err(other),
         },
-        (None, Some(p)) => match app.store.constituent(actor.office_id, p).await {
+        (None, Some(p)) => match app.data_for(actor).constituent(p).await {
             Ok(c) => (c.id, None),
             Err(casework_store::Error::NotFound) => {
                 e.add(
@@ -679,15 +592,8 @@ pub async fn file(
     }
     check(e)?;
     match app
-        .store
-        .file_correspondence(
-            actor.office_id,
-            id,
-            constituent,
-            case,
-            actor.user_id,
-            now_millis(),
-        )
+        .data_for(actor)
+        .file_correspondence(id, constituent, case, actor.user_id, now_millis())
         .await
     {
         Ok(()) => Ok(()),
@@ -702,10 +608,10 @@ pub async fn file(
 /// Takes a message out of the intake inbox: no action needed.
 pub async fn no_action(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require(Permission::TriageIntake)?;
-    get(app, actor, id).await?;
+    crate::correspondence::get(app, actor, id).await?;
     match app
-        .store
-        .mark_no_action(actor.office_id, id, actor.user_id, now_millis())
+        .data_for(actor)
+        .mark_no_action(id, actor.user_id, now_millis())
         .await
     {
         Ok(()) => Ok(()),

@@ -21,6 +21,11 @@ pub async fn create_office(app: &App, name: &str) -> AppResult<Office> {
     }
 }
 
+/// Every office of the installation, for the command line on the server.
+pub async fn offices(app: &App) -> AppResult<Vec<Office>> {
+    Ok(app.store.offices().await?)
+}
+
 pub async fn office_by_name(app: &App, name: &str) -> AppResult<Office> {
     app.store
         .office_by_name(name.trim())
@@ -50,7 +55,7 @@ pub async fn create_user(
     actor: Option<&Actor>,
     office_id: i64,
     new: &NewAccount,
-) -> AppResult<User> {
+) -> AppResult<StaffMember> {
     if let Some(a) = actor {
         a.require(Permission::ManageStaff)?;
         if a.office_id != office_id {
@@ -92,7 +97,7 @@ pub async fn create_user(
     match app.store.create_user(&user, now_millis()).await {
         Ok(u) => {
             tracing::info!(user_id = u.id, office_id, role = u.role, "user created");
-            Ok(u)
+            Ok(u.into())
         }
         Err(StoreError::Duplicate(_)) => Err(AppError::field(
             "email",
@@ -103,13 +108,47 @@ pub async fn create_user(
 }
 
 /// Staff of the actor's office (every role may see who their colleagues are).
-pub async fn list_users(app: &App, actor: &Actor) -> AppResult<Vec<User>> {
-    Ok(app.store.users(actor.office_id).await?)
+pub async fn list_users(app: &App, actor: &Actor) -> AppResult<Vec<StaffMember>> {
+    Ok(app
+        .data_for(actor)
+        .users()
+        .await?
+        .into_iter()
+        .map(StaffMember::from)
+        .collect())
 }
 
-pub async fn get_user(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
+pub async fn get_user(app: &App, actor: &Actor, id: i64) -> AppResult<StaffMember> {
     actor.require(Permission::ManageStaff)?;
-    Ok(app.store.user(actor.office_id, id).await?)
+    Ok(app.data_for(actor).user(id).await?.into())
+}
+
+/// A member of staff as the pages and the API show them: no password hash.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub id: i64,
+    pub office_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+impl From<User> for StaffMember {
+    fn from(u: User) -> Self {
+        StaffMember {
+            role: u.role(),
+            id: u.id,
+            office_id: u.office_id,
+            email: u.email,
+            display_name: u.display_name,
+            active: u.active,
+            created_at: u.created_at,
+            version: u.version,
+        }
+    }
 }
 
 /// Changes a colleague's role or deactivates/reactivates them. Accounts are
@@ -123,7 +162,7 @@ pub async fn update_user(
     active: bool,
 ) -> AppResult<()> {
     actor.require(Permission::ManageStaff)?;
-    let target = app.store.user(actor.office_id, id).await?;
+    let target = app.data_for(actor).user(id).await?;
     let Some(role) = Role::parse(role) else {
         return Err(AppError::field("role", "Choose one of the roles listed."));
     };
@@ -133,8 +172,8 @@ pub async fn update_user(
             "You cannot remove your own administrator rights or deactivate yourself.",
         ));
     }
-    app.store
-        .update_user(actor.office_id, id, version, role, active, now_millis())
+    app.data_for(actor)
+        .update_user(id, version, role, active, now_millis())
         .await?;
     tracing::info!(
         user_id = id,
@@ -149,7 +188,7 @@ pub async fn update_user(
 /// Ends every session of a colleague (a lost laptop, a shared computer).
 pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
     actor.require(Permission::ManageStaff)?;
-    let target = app.store.user(actor.office_id, id).await?;
+    let target = app.data_for(actor).user(id).await?;
     let n = app.store.delete_user_sessions(target.id).await?;
     tracing::info!(
         user_id = id,

@@ -1,0 +1,251 @@
+//! The door to the data hides sensitive cases by construction: every query
+//! of `OfficeData` that returns or counts cases, correspondence, letters,
+//! outgoing mail, comments or case people leaves out a sensitive case (and
+//! everything on it) from a reader who may not see it, and shows it to those
+//! who may. Checked at the service level, on both databases, for every role.
+
+use crate::harness::{TestApp, TestUser};
+use crate::on_both_backends;
+use casework_app::domain::Role;
+use casework_store::CaseFilter;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// One case's worth of records: the ids the door must hide or show.
+struct OnCase {
+    case: i64,
+    reference: String,
+    /// A file kept on the case (a correspondence row with an attachment).
+    record: i64,
+    /// A letter made on the case.
+    letter: i64,
+    /// An email written on the case (in the outbox).
+    email: i64,
+}
+
+async fn fill_case(
+    t: &TestApp,
+    manager: &TestUser,
+    constituent: i64,
+    extra: serde_json::Value,
+) -> OnCase {
+    let api = t.api(manager);
+    let case = api.case(constituent, extra).await;
+    let id = case["id"].as_i64().unwrap();
+    let actor = t.actor(manager).await;
+    let file = casework_app::cases::CaseFile {
+        filename: "scan.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: b"%PDF-1.4 scanned".to_vec(),
+    };
+    let record =
+        casework_app::cases::add_record(&t.app, &actor, id, "post", "Scanned letter", vec![file])
+            .await
+            .unwrap();
+    let letter = api
+        .letter(
+            id,
+            json!({"body": "Dear constituent, we have written to the agency."}),
+        )
+        .await;
+    let sent = api
+        .post(
+            &format!("/api/v1/cases/{id}/emails"),
+            json!({"subject": "Your passport", "body": "We have asked the passport office."}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    let email = sent.body["id"].as_i64().unwrap();
+    casework_app::comments::add_to_correspondence(&t.app, &actor, email, "Looks right to me.")
+        .await
+        .unwrap();
+    OnCase {
+        case: id,
+        reference: case["reference"].as_str().unwrap().to_owned(),
+        record,
+        letter,
+        email,
+    }
+}
+
+/// What one reader's door shows of one case, query by query: `true` where
+/// the query returned the case or something on it.
+async fn seen_through_the_door(
+    t: &TestApp,
+    reader: &TestUser,
+    on: &OnCase,
+    constituent: i64,
+) -> Vec<(&'static str, bool)> {
+    let actor = t.actor(reader).await;
+    let data = t.app.data_for(&actor);
+    let k = on.case;
+    let cases = data
+        .list_cases(&CaseFilter::default(), None, 1000)
+        .await
+        .unwrap()
+        .items;
+    let person_cases = data
+        .list_cases(
+            &CaseFilter {
+                constituent_id: Some(constituent),
+                ..CaseFilter::default()
+            },
+            None,
+            1000,
+        )
+        .await
+        .unwrap()
+        .items;
+    let outbox = data.outbox(1000).await.unwrap();
+    let to_print = data.letters_to_print().await.unwrap();
+    let person_history = data.constituent_timeline(constituent, 1000).await.unwrap();
+    vec![
+        ("list_cases", cases.iter().any(|c| c.id == k)),
+        (
+            "list_cases by constituent",
+            person_cases.iter().any(|c| c.id == k),
+        ),
+        ("case", data.case(k).await.is_ok()),
+        (
+            "case_by_reference",
+            data.case_by_reference(&on.reference).await.is_ok(),
+        ),
+        (
+            "case_timeline",
+            !data.case_timeline(k, 1000).await.unwrap().is_empty(),
+        ),
+        (
+            "constituent_timeline",
+            person_history.iter().any(|e| e.case_id == Some(k)),
+        ),
+        (
+            "case_people",
+            !data.case_people(k).await.unwrap().is_empty(),
+        ),
+        (
+            "case_correspondence",
+            !data.case_correspondence(k).await.unwrap().is_empty(),
+        ),
+        (
+            "correspondence",
+            data.correspondence(on.record).await.is_ok(),
+        ),
+        (
+            "attachments",
+            !data.attachments(on.record).await.unwrap().is_empty(),
+        ),
+        (
+            "comments",
+            !data
+                .comments(casework_store::CommentOn::Correspondence(on.email))
+                .await
+                .unwrap()
+                .is_empty(),
+        ),
+        ("outbox", outbox.iter().any(|o| o.case_id == Some(k))),
+        (
+            "case_outbox",
+            !data.case_outbox(k).await.unwrap().is_empty(),
+        ),
+        (
+            "letters_to_print",
+            to_print.iter().any(|l| l.case_id == Some(k)),
+        ),
+        (
+            "letter_layouts",
+            !data.letter_layouts(&[on.letter]).await.unwrap().is_empty(),
+        ),
+        (
+            "case_documents",
+            !data.case_documents(k).await.unwrap().is_empty(),
+        ),
+    ]
+}
+
+async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: TestApp) {
+    let office = t.office("Visibility").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let holder = t.user(office, Role::Caseworker).await;
+    let colleague = t.user(office, Role::Caseworker).await;
+    let volunteer = t.user(office, Role::Volunteer).await;
+    let admin = t.user(office, Role::Admin).await;
+    let representative = t.user(office, Role::Representative).await;
+    let person = t.api(&manager).constituent("Ada", "Quinn").await;
+    let relative = t.api(&manager).constituent("Bea", "Quinn").await;
+    let sensitive = fill_case(
+        &t,
+        &manager,
+        person,
+        json!({"sensitivity": "sensitive", "assignee_id": holder.id, "title": "Asylum claim"}),
+    )
+    .await;
+    let normal = fill_case(&t, &manager, person, json!({"title": "Pothole"})).await;
+    for on in [&sensitive, &normal] {
+        let actor = t.actor(&manager).await;
+        casework_app::cases::add_person(&t.app, &actor, on.case, relative, "daughter")
+            .await
+            .unwrap();
+    }
+
+    for (reader, sees_sensitive) in [
+        (&manager, true),
+        (&representative, true),
+        (&holder, true),
+        (&colleague, false),
+        (&admin, false),
+        (&volunteer, false),
+    ] {
+        for (query, seen) in seen_through_the_door(&t, reader, &sensitive, person).await {
+            assert_eq!(
+                seen,
+                sees_sensitive,
+                "{query}: a {:?} {} the sensitive case",
+                reader.role,
+                if seen { "sees" } else { "does not see" }
+            );
+        }
+        // The ordinary case is in every list for everyone.
+        for (query, seen) in seen_through_the_door(&t, reader, &normal, person).await {
+            assert!(
+                seen,
+                "{query}: a {:?} does not see an ordinary case",
+                reader.role
+            );
+        }
+    }
+
+    // Counts follow the lists: the colleague's list of the person's cases
+    // has one case, the holder's two.
+    for (reader, expected) in [
+        (&colleague, 1),
+        (&holder, 2),
+        (&volunteer, 1),
+        (&manager, 2),
+    ] {
+        let actor = t.actor(reader).await;
+        let page = t
+            .app
+            .data_for(&actor)
+            .list_cases(
+                &CaseFilter {
+                    constituent_id: Some(person),
+                    ..CaseFilter::default()
+                },
+                None,
+                1000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), expected, "{:?}", reader.role);
+    }
+
+    // Another office's reader sees nothing of either case, whatever their role.
+    let elsewhere = t.office("Elsewhere").await;
+    let stranger = t.user(elsewhere, Role::OfficeManager).await;
+    for on in [&sensitive, &normal] {
+        for (query, seen) in seen_through_the_door(&t, &stranger, on, person).await {
+            assert!(!seen, "{query}: another office's manager sees a case");
+        }
+    }
+}
+on_both_backends!(every_query_hides_a_sensitive_case_from_those_who_may_not_see_it);

@@ -1,0 +1,254 @@
+//! Sign-in: sessions, API tokens and sign-in throttling (installation-wide:
+//! they are looked up before anyone's office is known).
+
+use crate::model::*;
+use crate::{Error, Result, Store, on_read, on_write};
+
+impl Store {
+    // ----- sessions -----
+
+    pub async fn create_session(&self, s: &Session) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&s.token_hash)
+            .bind(s.user_id)
+            .bind(&s.csrf_token)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .bind(s.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The live session with this token hash and its (active) user.
+    /// The live session with this token hash and its (active) user, in one
+    /// query: it runs on every page request.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<(Session, User)> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            token_hash: String,
+            csrf_token: String,
+            session_created_at: i64,
+            last_seen_at: i64,
+            expires_at: i64,
+            id: i64,
+            office_id: i64,
+            email: String,
+            display_name: String,
+            role: String,
+            password_hash: String,
+            active: bool,
+            created_at: i64,
+            version: i64,
+        }
+        let r: Row = on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+                 u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        });
+        let session = Session {
+            token_hash: r.token_hash,
+            user_id: r.id,
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        };
+        let user = User {
+            id: r.id,
+            office_id: r.office_id,
+            email: r.email,
+            display_name: r.display_name,
+            role: r.role,
+            password_hash: r.password_hash,
+            active: r.active,
+            created_at: r.created_at,
+            version: r.version,
+        };
+        Ok((session, user))
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+            )
+            .bind(now)
+            .bind(expires_at)
+            .bind(token_hash)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    pub async fn count_user_sessions(&self, user_id: i64, now: i64) -> Result<i64> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2",
+            )
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    // ----- API tokens -----
+
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        now: i64,
+    ) -> Result<ApiToken> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query_as(
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) \
+                 RETURNING id, user_id, label, created_at, last_used_at, revoked_at",
+            )
+            .bind(user_id)
+            .bind(token_hash)
+            .bind(label)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// The active user owning a live (unrevoked) token.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<User> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE",
+            )
+            .bind(token_hash)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens \
+                 WHERE user_id = $1 ORDER BY id DESC",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn revoke_api_token(&self, user_id: i64, id: i64, now: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            let n = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound);
+            }
+        });
+        Ok(())
+    }
+
+    // ----- sign-in throttling -----
+
+    pub async fn record_login_failure(&self, key: &str, now: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Failures for `key` since `since`, and the earliest of them.
+    pub async fn login_failures(&self, key: &str, since: i64) -> Result<(i64, Option<i64>)> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = $1 AND at > $2",
+            )
+            .bind(key)
+            .bind(since)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn clear_login_failures(&self, key: &str, older_than: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("DELETE FROM login_failures WHERE key = $1 OR at < $2")
+                .bind(key)
+                .bind(older_than)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Entries of a kind with their raw data, for tests of the audit trail.
+    pub async fn try_rewrite_timeline(&self, entry_id: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE timeline SET body = 'rewritten' WHERE id = $1")
+                .bind(entry_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

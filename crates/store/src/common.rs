@@ -1,0 +1,138 @@
+//! What the rooms of the store share: the column lists of cases and the
+//! timeline, the macros that append to the timeline and write search terms
+//! inside a transaction, the case-visibility restriction for query builders,
+//! and keyset paging.
+
+use sqlx::QueryBuilder;
+
+use crate::model::*;
+use crate::scope::{CaseVisibility, Scope};
+
+pub(crate) const CASE_COLUMNS: &str = "SELECT c.id, c.office_id, c.reference, c.constituent_id, c.title, \
+    c.summary, c.category, c.level, c.agency, c.status, c.assignee_id, c.urgency, c.sensitive, \
+    c.review_date, c.opened_at, c.closed_at, c.updated_at, c.version, \
+    (p.first_name || ' ' || p.last_name) AS constituent_name, u.display_name AS assignee_name \
+    FROM cases c JOIN constituents p ON p.id = c.constituent_id \
+    LEFT JOIN users u ON u.id = c.assignee_id ";
+
+pub(crate) const TIMELINE_COLUMNS: &str = "SELECT t.id, t.constituent_id, t.case_id, c.reference AS case_reference, \
+    t.kind, t.actor_id, u.display_name AS actor_name, t.at, t.body, t.changes, t.correspondence_id \
+    FROM timeline t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.actor_id ";
+
+/// Appends `$entry` to the timeline inside transaction `$tx`.
+macro_rules! append_entry {
+    ($tx:ident, $office:expr, $constituent:expr, $case:expr, $at:expr, $entry:expr) => {{
+        let e: &NewEntry = $entry;
+        sqlx::query(
+            "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($office)
+        .bind($constituent)
+        .bind($case)
+        .bind(e.kind)
+        .bind(e.actor_id)
+        .bind($at)
+        .bind(&e.body)
+        .bind(&e.changes)
+        .bind(e.correspondence_id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+pub(crate) use append_entry;
+
+/// The constituent of an office's case, inside transaction `$tx`; returns
+/// `Err(Error::NotFound)` from the enclosing function if there is no such case.
+macro_rules! case_constituent {
+    ($tx:ident, $office:expr, $case:expr) => {{
+        let constituent: Option<i64> =
+            sqlx::query_scalar("SELECT constituent_id FROM cases WHERE id = $1 AND office_id = $2")
+                .bind($case)
+                .bind($office)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        match constituent {
+            Some(c) => c,
+            None => return Err(Error::NotFound),
+        }
+    }};
+}
+
+pub(crate) use case_constituent;
+
+/// Records files (already in the blob store) as attachments of
+/// correspondence `$id`, inside transaction `$tx`.
+macro_rules! insert_attachments {
+    ($tx:ident, $id:expr, $files:expr) => {{
+        let files: &[$crate::correspondence::NewAttachment] = $files;
+        if !files.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+            );
+            qb.push_values(files, |mut b, (name, ctype, size, blob)| {
+                b.push_bind($id)
+                    .push_bind(name.as_str())
+                    .push_bind(ctype.as_str())
+                    .push_bind(*size)
+                    .push_bind(blob.as_str());
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+pub(crate) use insert_attachments;
+
+/// Replaces a constituent's search terms inside transaction `$tx`.
+macro_rules! write_terms {
+    ($tx:ident, $office:expr, $id:expr, $terms:expr) => {{
+        sqlx::query("DELETE FROM constituent_terms WHERE constituent_id = $1")
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        let terms: &[String] = $terms;
+        if !terms.is_empty() {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO constituent_terms (office_id, term, constituent_id) ",
+            );
+            qb.push_values(terms, |mut b, t| {
+                b.push_bind($office).push_bind(t.as_str()).push_bind($id);
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+pub(crate) use write_terms;
+
+/// Adds the sensitive-case restriction for `scope` to a query on `cases c`.
+pub(crate) fn push_case_scope<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, scope: &Scope)
+where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    qb.push(" AND c.office_id = ").push_bind(scope.office_id);
+    match scope.visibility {
+        CaseVisibility::All => {}
+        CaseVisibility::AssignedSensitive(user) => {
+            qb.push(" AND (c.sensitive = FALSE OR c.assignee_id = ")
+                .push_bind(user)
+                .push(")");
+        }
+        CaseVisibility::NoSensitive => {
+            qb.push(" AND c.sensitive = FALSE");
+        }
+    }
+}
+
+/// Cuts a `limit + 1` result to `limit` rows and says where the next page starts.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}

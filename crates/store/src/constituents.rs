@@ -1,0 +1,300 @@
+//! Constituents: people, households and the search terms that find them.
+
+use sqlx::QueryBuilder;
+
+use crate::common::*;
+use crate::model::*;
+use crate::{Db, Error, OfficeData, Result, in_transaction, on_read};
+
+impl OfficeData {
+    // ----- constituents -----
+
+    /// Creates a constituent with their search terms and the timeline entry
+    /// recording it, in one transaction.
+    pub async fn create_constituent(
+        &self,
+        f: &ConstituentFields,
+        household_key: Option<&str>,
+        terms: &[String],
+        entry: &NewEntry,
+        now: i64,
+    ) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        let id = in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO constituents (office_id, first_name, last_name, email, phone, postcode, address, \
+                 mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(&f.first_name)
+            .bind(&f.last_name)
+            .bind(&f.email)
+            .bind(&f.phone)
+            .bind(&f.postcode)
+            .bind(&f.address)
+            .bind(&f.mailing_address)
+            .bind(f.do_not_email)
+            .bind(f.do_not_mail)
+            .bind(f.do_not_phone)
+            .bind(&f.notes)
+            .bind(household_key)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            write_terms!(tx, office_id, id, terms);
+            append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
+            id
+        });
+        Ok(id)
+    }
+
+    /// Saves edited fields if nobody changed the constituent since
+    /// `expected_version`; otherwise [`Error::Conflict`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_constituent(
+        &self,
+        id: i64,
+        expected_version: i64,
+        f: &ConstituentFields,
+        household_key: Option<&str>,
+        terms: &[String],
+        entry: &NewEntry,
+        now: i64,
+    ) -> Result<()> {
+        let office_id = self.scope.office_id;
+        in_transaction!(self, |tx| {
+            let n = sqlx::query(
+                "UPDATE constituents SET first_name = $1, last_name = $2, email = $3, phone = $4, postcode = $5, \
+                 address = $6, mailing_address = $7, do_not_email = $8, do_not_mail = $9, do_not_phone = $10, \
+                 notes = $11, household_key = $12, updated_at = $13, version = version + 1 \
+                 WHERE id = $14 AND office_id = $15 AND version = $16",
+            )
+            .bind(&f.first_name)
+            .bind(&f.last_name)
+            .bind(&f.email)
+            .bind(&f.phone)
+            .bind(&f.postcode)
+            .bind(&f.address)
+            .bind(&f.mailing_address)
+            .bind(f.do_not_email)
+            .bind(f.do_not_mail)
+            .bind(f.do_not_phone)
+            .bind(&f.notes)
+            .bind(household_key)
+            .bind(now)
+            .bind(id)
+            .bind(office_id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let exists: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM constituents WHERE id = $1 AND office_id = $2",
+                )
+                .bind(id)
+                .bind(office_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(if exists.is_some() {
+                    Error::Conflict
+                } else {
+                    Error::NotFound
+                });
+            }
+            write_terms!(tx, office_id, id, terms);
+            append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
+        });
+        Ok(())
+    }
+
+    pub async fn constituent(&self, id: i64) -> Result<Constituent> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_as("SELECT * FROM constituents WHERE id = $1 AND office_id = $2")
+                    .bind(id)
+                    .bind(office_id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Other people at the same address.
+    pub async fn household(&self, key: &str, except: i64) -> Result<Vec<Constituent>> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT * FROM constituents WHERE office_id = $1 AND household_key = $2 AND id <> $3 \
+                 ORDER BY last_name, first_name LIMIT 50",
+            )
+            .bind(office_id)
+            .bind(key)
+            .bind(except)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Constituents of an office with this email address.
+    pub async fn constituents_by_email(&self, email: &str) -> Result<Vec<Constituent>> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as("SELECT * FROM constituents WHERE office_id = $1 AND email = $2 AND email <> '' ORDER BY id LIMIT 20")
+                .bind(office_id)
+                .bind(email)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// For each address, the constituents who have it (for filing a batch
+    /// of incoming mail with one query): (email, constituent id) pairs.
+    pub async fn constituent_ids_by_emails(&self, emails: &[String]) -> Result<Vec<(String, i64)>> {
+        let office_id = self.scope.office_id;
+        if emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = match &self.db {
+            Db::Sqlite { read, .. } => {
+                let mut qb =
+                    QueryBuilder::new("SELECT email, id FROM constituents WHERE office_id = ");
+                qb.push_bind(office_id).push(" AND email <> '' AND email IN (");
+                let mut sep = qb.separated(", ");
+                for e in emails {
+                    sep.push_bind(e.as_str());
+                }
+                qb.push(") ORDER BY id");
+                qb.build_query_as().fetch_all(read).await?
+            }
+            // One array parameter: a long IN list is slow to plan on PostgreSQL.
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT email, id FROM constituents WHERE office_id = $1 AND email <> '' AND email = ANY($2) ORDER BY id",
+                )
+                .bind(office_id)
+                .bind(emails)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Newest first, paged by id.
+    pub async fn list_constituents(
+        &self,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<Constituent>> {
+        let office_id = self.scope.office_id;
+        let items: Vec<Constituent> = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("SELECT * FROM constituents WHERE office_id = ");
+            qb.push_bind(office_id);
+            if let Some(c) = after {
+                qb.push(" AND id < ").push_bind(c.id);
+            }
+            qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(page(items, limit as usize, |c| Cursor {
+            key: String::new(),
+            id: c.id,
+        }))
+    }
+
+    /// Prefix search over names, email, phone, postcode and address, in term
+    /// order. Every prefix must match some term of the constituent; the
+    /// longest drives the index scan.
+    pub async fn search_constituents(
+        &self,
+        prefixes: &[String],
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<Constituent>> {
+        let office_id = self.scope.office_id;
+        let Some(driver) = prefixes.iter().max_by_key(|p| p.len()) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let others: Vec<&String> = prefixes.iter().filter(|p| *p != driver).collect();
+        let upper = |p: &str| format!("{p}\u{10FFFF}");
+        // A person matches several terms ("smith", "smith@…"): read extra rows and keep the first of each.
+        let fetch = limit * 4 + 1;
+        let hits: Vec<(String, i64)> = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(
+                "SELECT t.term, t.constituent_id FROM constituent_terms t WHERE t.office_id = ",
+            );
+            qb.push_bind(office_id);
+            qb.push(" AND t.term >= ").push_bind(driver.as_str());
+            qb.push(" AND t.term < ").push_bind(upper(driver));
+            // One word finds single terms; whole-name terms are for several words.
+            if !driver.contains(' ') {
+                qb.push(" AND t.term NOT LIKE '% %'");
+            }
+            if let Some(c) = after {
+                qb.push(" AND (t.term > ").push_bind(c.key.as_str());
+                qb.push(" OR (t.term = ").push_bind(c.key.as_str());
+                qb.push(" AND t.constituent_id > ")
+                    .push_bind(c.id)
+                    .push("))");
+            }
+            for o in &others {
+                qb.push(" AND EXISTS (SELECT 1 FROM constituent_terms o WHERE o.constituent_id = t.constituent_id AND o.term >= ");
+                qb.push_bind(o.as_str())
+                    .push(" AND o.term < ")
+                    .push_bind(upper(o))
+                    .push(")");
+            }
+            qb.push(" ORDER BY t.term, t.constituent_id LIMIT ")
+                .push_bind(fetch);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        let mut ids: Vec<i64> = Vec::new();
+        let mut last: Option<Cursor> = None;
+        for (term, id) in &hits {
+            if ids.len() as i64 == limit {
+                break;
+            }
+            last = Some(Cursor {
+                key: term.clone(),
+                id: *id,
+            });
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        let more =
+            hits.len() as i64 == fetch || (ids.len() as i64 == limit && hits.len() > ids.len());
+        let found = self.constituents_by_ids(&ids).await?;
+        let items = ids
+            .iter()
+            .filter_map(|id| found.iter().find(|c| c.id == *id).cloned())
+            .collect();
+        Ok(Page {
+            items,
+            next: if more { last } else { None },
+        })
+    }
+
+    pub async fn constituents_by_ids(&self, ids: &[i64]) -> Result<Vec<Constituent>> {
+        let office_id = self.scope.office_id;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("SELECT * FROM constituents WHERE office_id = ");
+            qb.push_bind(office_id).push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! The one door to an office's data.
+//!
+//! [`OfficeData`] is a handle made from a [`Scope`]: who is asking, in which
+//! office, and which cases they may see. Every query on it is limited to the
+//! office, and every query that returns or counts cases, correspondence,
+//! letters, outgoing mail or campaign messages also applies the
+//! case-visibility rule in its SQL, so a new list or report cannot forget it.
+//! Queries that are not about one office's casework (sign-in, sessions,
+//! tokens, the workers' leases) stay on [`Store`].
+
+use casework_domain::Role;
+
+use crate::{Db, Store};
+
+/// Which of an office's cases a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseVisibility {
+    /// Every case, sensitive ones included (office managers, the
+    /// representative, and background work done for the office).
+    All,
+    /// Cases that are not sensitive, and sensitive cases assigned to this user.
+    AssignedSensitive(i64),
+    /// Cases that are not sensitive.
+    NoSensitive,
+}
+
+/// What a reader may see of one office: applied inside the SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub office_id: i64,
+    /// The person asking; 0 for background work.
+    pub user_id: i64,
+    pub visibility: CaseVisibility,
+}
+
+impl Scope {
+    /// A staff member: the office's cases their role lets them see.
+    pub fn person(office_id: i64, user_id: i64, role: Role) -> Scope {
+        let visibility = if role.can_see_case(true, false) {
+            CaseVisibility::All
+        } else if role.can_see_case(true, true) {
+            CaseVisibility::AssignedSensitive(user_id)
+        } else {
+            CaseVisibility::NoSensitive
+        };
+        Scope {
+            office_id,
+            user_id,
+            visibility,
+        }
+    }
+
+    /// Background work for the office (mail ingest, the outbox, campaign
+    /// upkeep): no person is asking, so every case of the office is in reach.
+    pub fn office(office_id: i64) -> Scope {
+        Scope {
+            office_id,
+            user_id: 0,
+            visibility: CaseVisibility::All,
+        }
+    }
+
+    /// An SQL condition (starting with ` AND`) limiting the case aliased
+    /// `case_alias` to those this scope may see; empty when all are visible.
+    /// Only numbers are written into the SQL.
+    pub fn case_condition(&self, case_alias: &str) -> String {
+        match self.visibility {
+            CaseVisibility::All => String::new(),
+            CaseVisibility::AssignedSensitive(user) => format!(
+                " AND ({case_alias}.sensitive = FALSE OR {case_alias}.assignee_id = {user})"
+            ),
+            CaseVisibility::NoSensitive => format!(" AND {case_alias}.sensitive = FALSE"),
+        }
+    }
+
+    /// Like [`Scope::case_condition`] for a row that may have no case
+    /// (`case_id_column` NULL, e.g. mail in intake), with its case LEFT
+    /// JOINed as `case_alias`: rows without a case stay visible.
+    pub fn optional_case_condition(&self, case_id_column: &str, case_alias: &str) -> String {
+        match self.visibility {
+            CaseVisibility::All => String::new(),
+            CaseVisibility::AssignedSensitive(user) => format!(
+                " AND ({case_id_column} IS NULL OR {case_alias}.sensitive = FALSE OR {case_alias}.assignee_id = {user})"
+            ),
+            CaseVisibility::NoSensitive => {
+                format!(" AND ({case_id_column} IS NULL OR {case_alias}.sensitive = FALSE)")
+            }
+        }
+    }
+}
+
+impl Scope {
+    /// An SQL condition (starting with ` AND`) for a row whose case is in
+    /// `case_id_column` (a qualified column, NULL when the row has no case):
+    /// rows without a case, and rows of a case this scope may see, pass.
+    /// Needs no join in the outer query; empty when all cases are visible.
+    pub fn case_id_condition(&self, case_id_column: &str) -> String {
+        let visible = match self.visibility {
+            CaseVisibility::All => return String::new(),
+            CaseVisibility::AssignedSensitive(user) => {
+                format!("(vc.sensitive = FALSE OR vc.assignee_id = {user})")
+            }
+            CaseVisibility::NoSensitive => "vc.sensitive = FALSE".to_owned(),
+        };
+        format!(
+            " AND ({case_id_column} IS NULL OR EXISTS (SELECT 1 FROM cases vc WHERE vc.id = {case_id_column} AND {visible}))"
+        )
+    }
+}
+
+/// One office's data as one reader may see it. Made by [`Store::office_data`];
+/// cheap to clone.
+#[derive(Clone)]
+pub struct OfficeData {
+    pub(crate) db: Db,
+    pub(crate) scope: Scope,
+}
+
+impl Store {
+    /// The door to one office's data for `scope`.
+    pub fn office_data(&self, scope: Scope) -> OfficeData {
+        OfficeData {
+            db: self.db.clone(),
+            scope,
+        }
+    }
+}
+
+impl OfficeData {
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    pub fn office_id(&self) -> i64 {
+        self.scope.office_id
+    }
+
+    /// The store behind the handle, for the few installation-wide queries an
+    /// office's work needs (the crate's own code only).
+    pub(crate) fn store(&self) -> Store {
+        Store {
+            db: self.db.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_gets_its_case_visibility() {
+        assert_eq!(
+            Scope::person(1, 7, Role::OfficeManager).visibility,
+            CaseVisibility::All
+        );
+        assert_eq!(
+            Scope::person(1, 7, Role::Representative).visibility,
+            CaseVisibility::All
+        );
+        assert_eq!(
+            Scope::person(1, 7, Role::Caseworker).visibility,
+            CaseVisibility::AssignedSensitive(7)
+        );
+        assert_eq!(
+            Scope::person(1, 7, Role::Admin).visibility,
+            CaseVisibility::AssignedSensitive(7)
+        );
+        assert_eq!(
+            Scope::person(1, 7, Role::Volunteer).visibility,
+            CaseVisibility::NoSensitive
+        );
+        assert_eq!(Scope::office(1).case_condition("c"), "");
+        assert_eq!(
+            Scope::person(1, 7, Role::Caseworker).case_condition("c"),
+            " AND (c.sensitive = FALSE OR c.assignee_id = 7)"
+        );
+    }
+}
