@@ -340,6 +340,9 @@ pub fn probe_runs(key: &str) -> usize {
 /// `renew`. `None` (and `work` is cancelled) when the lease is lost: the
 /// renewal says it belongs to someone else, or renewals have failed for a
 /// whole lease, after which another runner may have it.
+///
+/// The work goes on while a renewal waits: a renewal can wait for the very
+/// row (or, on SQLite, the writer connection) that the work holds.
 pub(crate) async fn with_heartbeat<T, R, F>(
     lease_ms: i64,
     mut renew: R,
@@ -351,22 +354,26 @@ where
 {
     let every = Duration::from_millis((lease_ms / 3).max(100) as u64);
     let lease = Duration::from_millis(lease_ms.max(0) as u64);
-    let mut renewed = Instant::now();
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            out = &mut work => return Some(out),
-            _ = tick.tick() => match renew().await {
+    let heartbeat = async {
+        let mut renewed = Instant::now();
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match renew().await {
                 Ok(true) => renewed = Instant::now(),
-                Ok(false) => return None,
+                Ok(false) => return,
                 Err(e) if renewed.elapsed() >= lease => {
                     tracing::warn!(error = %e, "could not renew a lease for a whole lease");
-                    return None;
+                    return;
                 }
                 Err(e) => tracing::warn!(error = %e, "could not renew a lease; trying again"),
-            },
+            }
         }
+    };
+    // Both are polled each time either can go on.
+    tokio::select! {
+        out = work => Some(out),
+        () = heartbeat => None,
     }
 }
