@@ -199,9 +199,6 @@ pub(crate) async fn after_store(
     candidates: Vec<Stored>,
     joined: Vec<(i64, String)>,
 ) -> AppResult<usize> {
-    if !candidates.is_empty() {
-        expire_candidates(app).await?;
-    }
     let mut changed: Vec<i64> = joined.iter().map(|(c, _)| *c).collect();
     let batch: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
     // Messages of this batch already taken into a campaign by an earlier one.
@@ -1159,26 +1156,12 @@ pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResu
 }
 
 /// Drops candidates older than [`CANDIDATE_DAYS`] (they stay in the intake
-/// inbox; they no longer start campaigns). At most once an hour per process.
+/// inbox; they no longer start campaigns). Run hourly by the scheduler
+/// (`jobs::JobKind::CampaignUpkeep`).
 pub async fn expire_candidates(app: &App) -> AppResult<u64> {
-    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
-    let now = now_millis();
-    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
-    if now - last < 3_600_000
-        || LAST
-            .compare_exchange(
-                last,
-                now,
-                std::sync::atomic::Ordering::Relaxed,
-                std::sync::atomic::Ordering::Relaxed,
-            )
-            .is_err()
-    {
-        return Ok(0);
-    }
     Ok(app
         .store
-        .expire_campaign_candidates(now - CANDIDATE_DAYS * 86_400_000)
+        .expire_campaign_candidates(app.now() - CANDIDATE_DAYS * 86_400_000)
         .await?)
 }
 

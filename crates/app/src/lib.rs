@@ -5,12 +5,14 @@
 pub mod auth;
 pub mod campaigns;
 pub mod cases;
+mod clock;
 pub mod comments;
 pub mod constituents;
 pub mod correspondence;
 pub mod demo;
 mod error;
 pub mod intake;
+pub mod jobs;
 pub mod letters;
 pub mod mailboxes;
 pub mod outbox;
@@ -20,6 +22,7 @@ pub mod staff;
 use casework_store::{OfficeData, Scope, Store};
 
 pub use casework_domain as domain;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
 
 /// What the services hand to the web layer: records without secrets. The
@@ -56,6 +59,12 @@ pub struct Settings {
     /// How long a worker may take to send a claimed message before another
     /// may claim it (after a crash, the wait before sending resumes).
     pub outbox_lease_seconds: i64,
+    /// How often each office mailbox is polled.
+    pub mail_poll_seconds: i64,
+    /// How long a background job (a mailbox poll, say) is held without its
+    /// runner renewing the lease: after a crash, the wait before another
+    /// runner takes the work over. Renewed every third of it while it runs.
+    pub job_lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -70,6 +79,8 @@ impl Default for Settings {
             mail_ca_pem: String::new(),
             smtp_per_minute: 0,
             outbox_lease_seconds: 120,
+            mail_poll_seconds: 60,
+            job_lease_seconds: 60,
         }
     }
 }
@@ -89,6 +100,8 @@ pub struct App {
     >,
     /// Campaign templates per office, for grouping mail as it arrives.
     pub(crate) campaigns: campaigns::Cache,
+    /// Where "now" comes from (tests move a [`ManualClock`]).
+    clock: std::sync::Arc<dyn Clock>,
 }
 
 /// Categories and agencies in use.
@@ -100,12 +113,23 @@ impl App {
         blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
         settings: Settings,
     ) -> Self {
+        Self::with_clock(store, blobs, settings, std::sync::Arc::new(SystemClock))
+    }
+
+    /// An application whose time comes from `clock`.
+    pub fn with_clock(
+        store: Store,
+        blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
+        settings: Settings,
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> Self {
         App {
             store,
             blobs,
             settings,
             facets: Default::default(),
             campaigns: Default::default(),
+            clock,
         }
     }
 
@@ -131,6 +155,11 @@ impl App {
     /// Answers once the database takes queries (for `/healthz`).
     pub async fn ping(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
+    }
+
+    /// Now, in Unix milliseconds, by the application's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
     }
 }
 

@@ -6,7 +6,7 @@ use casework_mail::imap::{ImapSettings, fetch_new};
 use casework_store::{Mailbox, NewMailbox};
 
 use crate::intake::{ImportReport, RawMessage, ingest_at};
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// Messages fetched per round trip (and stored per transaction).
 const BATCH: usize = 200;
@@ -53,9 +53,11 @@ pub async fn add(
         tls: &s.tls,
         folder,
     };
-    match app.store.create_mailbox(&new, now_millis()).await {
+    match app.store.create_mailbox(&new, app.now()).await {
         Ok(id) => {
             tracing::info!(mailbox_id = id, office_id, "mailbox connected");
+            // Its poller; the servers' start-up adds it too, should this fail.
+            crate::jobs::schedule_mailbox(app, id, Some(office_id)).await?;
             Ok(id)
         }
         Err(casework_store::Error::Duplicate(_)) => Err(AppError::field(
@@ -80,16 +82,48 @@ fn settings_of(app: &App, m: &Mailbox) -> ImapSettings {
 
 /// Polls one mailbox if no one else is: fetches new messages in batches and
 /// stores each batch with the mailbox position in one transaction. `None`
-/// when another poller holds the mailbox.
+/// when another poller holds the mailbox (or takes it over meanwhile).
+///
+/// The mailbox is leased for `job_lease_seconds`, renewed every third of
+/// that while the poll goes on: a poller that dies is replaced within one
+/// lease. Exactly-once rests on the position stored with the messages and
+/// on deduplication, not on the lease.
 pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportReport>> {
-    let now = now_millis();
-    let Some(mut m) = app
+    let owner = crate::jobs::lease_token();
+    let lease = crate::jobs::lease_ms(app);
+    let now = app.now();
+    let Some(m) = app
         .store
-        .claim_mailbox(mailbox_id, now, now + 10 * 60_000)
+        .claim_mailbox(mailbox_id, &owner, now, now + lease)
         .await?
     else {
         return Ok(None);
     };
+    let renew = || {
+        app.store
+            .renew_mailbox(mailbox_id, &owner, app.now() + lease)
+    };
+    match Box::pin(crate::jobs::with_heartbeat(
+        lease,
+        renew,
+        fetch(app, m, &owner),
+    ))
+    .await
+    {
+        Some(result) => result.map(Some),
+        None => {
+            tracing::warn!(
+                mailbox_id,
+                "lost the lease on a mailbox; another poller has it"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Fetches and stores until the mailbox has nothing new, then releases it.
+async fn fetch(app: &App, mut m: Mailbox, owner: &str) -> AppResult<ImportReport> {
+    let mailbox_id = m.id;
     let mut report = ImportReport::default();
     let s = settings_of(app, &m);
     loop {
@@ -99,8 +133,10 @@ pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportRepo
             Ok(f) => f,
             Err(error) => {
                 tracing::warn!(mailbox_id, error = %error, "mailbox poll failed");
-                app.store.release_mailbox(mailbox_id, Some(&error)).await?;
-                return Ok(Some(report));
+                app.store
+                    .release_mailbox(mailbox_id, owner, Some(&error))
+                    .await?;
+                return Ok(report);
             }
         };
         let restarted = known.is_some() && known != Some(fetched.uid_validity);
@@ -128,7 +164,11 @@ pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportRepo
             Ok(r) => report.add(r),
             Err(e) => {
                 app.store
-                    .release_mailbox(mailbox_id, Some(&format!("Storing messages failed: {e}")))
+                    .release_mailbox(
+                        mailbox_id,
+                        owner,
+                        Some(&format!("Storing messages failed: {e}")),
+                    )
                     .await?;
                 return Err(e);
             }
@@ -139,15 +179,15 @@ pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportRepo
             break;
         }
     }
-    app.store.release_mailbox(mailbox_id, None).await?;
-    Ok(Some(report))
+    app.store.release_mailbox(mailbox_id, owner, None).await?;
+    Ok(report)
 }
 
 /// Polls every active mailbox once (the background worker calls this).
 pub async fn poll_all(app: &App) -> AppResult<ImportReport> {
     let mut total = ImportReport::default();
     for id in app.store.active_mailbox_ids().await? {
-        if let Some(r) = poll_one(app, id).await? {
+        if let Some(r) = Box::pin(poll_one(app, id)).await? {
             total.add(r);
         }
     }

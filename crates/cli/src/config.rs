@@ -33,6 +33,10 @@ pub struct Config {
     /// Seconds a sender may hold a claimed outgoing message before another
     /// server may send it (so, after a crash, the wait before it is resent).
     pub outbox_lease_seconds: i64,
+    /// Seconds a background job (a mailbox poll, say) stays claimed without
+    /// its runner renewing the claim (renewed every third of it while it
+    /// runs): after a crash, the wait before another server takes it over.
+    pub job_lease_seconds: i64,
     /// A PEM file of certificate authorities to trust for IMAP and SMTP
     /// besides the public ones (a mail server with a private certificate).
     pub tls_ca_file: String,
@@ -86,6 +90,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             mail_poll_seconds: 60,
             outbox_lease_seconds: 120,
+            job_lease_seconds: 60,
             tls_ca_file: String::new(),
             tls_ca_pem: String::new(),
         }
@@ -155,6 +160,7 @@ impl Config {
             "max_message_mb",
             "mail_poll_seconds",
             "outbox_lease_seconds",
+            "job_lease_seconds",
             "tls_ca_file",
         ]));
         fig = fig.merge(

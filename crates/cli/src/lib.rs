@@ -55,6 +55,10 @@ pub fn settings(config: &Config) -> Settings {
         mail_ca_pem: config.tls_ca_pem.clone(),
         smtp_per_minute: config.smtp.max_per_minute.max(0),
         outbox_lease_seconds: config.outbox_lease_seconds.clamp(5, 3600),
+        mail_poll_seconds: i64::try_from(config.mail_poll_seconds)
+            .unwrap_or(i64::MAX)
+            .max(5),
+        job_lease_seconds: config.job_lease_seconds.clamp(3, 3600),
         ..Settings::default()
     }
 }

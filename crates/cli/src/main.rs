@@ -467,46 +467,15 @@ async fn serve(
         }
     }
     tracing::info!(address = %local, backend = ?app.backend(), "listening");
-    // Expired sessions are removed hourly so the table does not grow forever.
-    let sweeper = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = casework_app::auth::sweep_sessions(&sweeper).await {
-                tracing::warn!(error = %e, "could not remove expired sessions");
-            }
-        }
-    });
-    // The outbox worker: sends what is due, retries with backoff. A wake-up
-    // every few seconds is cheap (one indexed query) and needs no coordination
-    // between app servers.
-    let worker = app.clone();
-    tokio::spawn(async move {
-        if !worker.settings.smtp.is_configured() {
-            tracing::warn!("SMTP is not configured: outgoing email waits in the outbox");
-        }
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            if let Err(e) = casework_app::outbox::deliver_due(&worker).await {
-                tracing::warn!(error = %e, "outbox worker");
-            }
-        }
-    });
-    // The mailbox poller: every mailbox of every office, one poller per
-    // mailbox across app servers (a lease in the database).
-    let poller = app.clone();
-    let every = std::time::Duration::from_secs(config.mail_poll_seconds.max(5));
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            if let Err(e) = casework_app::mailboxes::poll_all(&poller).await {
-                tracing::warn!(error = %e, "mailbox poller");
-            }
-        }
-    });
+    if !app.settings.smtp.is_configured() {
+        tracing::warn!("SMTP is not configured: outgoing email waits in the outbox");
+    }
+    // Background work (the outbox, mailbox polling, session sweeping,
+    // campaign upkeep) is jobs in the database, shared by all app servers.
+    casework_app::jobs::register(&app)
+        .await
+        .map_err(|e| format!("cannot register the background jobs: {e}"))?;
+    tokio::spawn(casework_app::jobs::serve(app.clone()));
     let web = casework_web::WebConfig {
         secure_cookies: config.secure_cookies,
     };

@@ -53,19 +53,21 @@ impl Store {
         })
     }
 
-    /// Takes the right to poll a mailbox until `lease_until`, if nobody else
-    /// holds it (one poller per mailbox across app servers).
+    /// Takes the right to poll a mailbox for `owner` until `lease_until`, if
+    /// nobody else holds it (one poller per mailbox across app servers).
     pub async fn claim_mailbox(
         &self,
         id: i64,
+        owner: &str,
         now: i64,
         lease_until: i64,
     ) -> Result<Option<Mailbox>> {
         let claimed = on_write!(self, |pool| {
             sqlx::query(
-                "UPDATE mailboxes SET lease_until = $1, last_polled_at = $2 \
-                 WHERE id = $3 AND active = TRUE AND (lease_until IS NULL OR lease_until < $2)",
+                "UPDATE mailboxes SET lease_owner = $1, lease_until = $2, last_polled_at = $3 \
+                 WHERE id = $4 AND active = TRUE AND (lease_until IS NULL OR lease_until < $3)",
             )
+            .bind(owner)
             .bind(lease_until)
             .bind(now)
             .bind(id)
@@ -87,6 +89,33 @@ impl Store {
         })
     }
 
+    /// Extends `owner`'s lease on a mailbox while it polls; false when the
+    /// lease is no longer theirs (it ran out and another poller took it).
+    pub async fn renew_mailbox(&self, id: i64, owner: &str, lease_until: i64) -> Result<bool> {
+        let n = on_write!(self, |pool| {
+            sqlx::query("UPDATE mailboxes SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
+                .bind(lease_until)
+                .bind(id)
+                .bind(owner)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Whether the mailbox exists and is to be polled.
+    pub async fn mailbox_active(&self, id: i64) -> Result<bool> {
+        on_read!(self, |pool| {
+            let active: Option<bool> =
+                sqlx::query_scalar("SELECT active FROM mailboxes WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(active == Some(true))
+        })
+    }
+
     /// Every active mailbox of every office (for the poller).
     pub async fn active_mailbox_ids(&self) -> Result<Vec<i64>> {
         on_read!(self, |pool| {
@@ -98,23 +127,31 @@ impl Store {
         })
     }
 
-    pub async fn release_mailbox(&self, id: i64, error: Option<&str>) -> Result<()> {
+    /// Gives up `owner`'s lease, recording the poll's error if any (an
+    /// owner whose lease was taken over leaves the mailbox alone).
+    pub async fn release_mailbox(&self, id: i64, owner: &str, error: Option<&str>) -> Result<()> {
         on_write!(self, |pool| {
             match error {
                 Some(e) => {
                     sqlx::query(
-                        "UPDATE mailboxes SET lease_until = NULL, last_error = $1 WHERE id = $2",
+                        "UPDATE mailboxes SET lease_owner = NULL, lease_until = NULL, last_error = $1 \
+                         WHERE id = $2 AND lease_owner = $3",
                     )
                     .bind(e)
                     .bind(id)
+                    .bind(owner)
                     .execute(pool)
                     .await?;
                 }
                 None => {
-                    sqlx::query("UPDATE mailboxes SET lease_until = NULL WHERE id = $1")
-                        .bind(id)
-                        .execute(pool)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE mailboxes SET lease_owner = NULL, lease_until = NULL \
+                         WHERE id = $1 AND lease_owner = $2",
+                    )
+                    .bind(id)
+                    .bind(owner)
+                    .execute(pool)
+                    .await?;
                 }
             }
         });
@@ -131,6 +168,20 @@ impl OfficeData {
                 .bind(office_id)
                 .fetch_all(pool)
                 .await?)
+        })
+    }
+    /// How many messages of the office the reader may see came in over IMAP
+    /// (for tests and diagnostics).
+    pub async fn count_fetched(&self) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_id_condition("correspondence.case_id");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND source LIKE 'imap:%'{visible}",
+            )))
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
         })
     }
 }

@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_letterhead_logo.sql"),
         postgres: include_str!("../migrations/postgres/0010_letterhead_logo.sql"),
     },
+    Migration {
+        version: 11,
+        name: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0011_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0011_jobs.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -31,6 +31,8 @@ pub struct TestApp {
     /// The database under the app, for tests that look behind the services.
     pub store: Store,
     pub backend: Backend,
+    /// How the database was opened (for a second app server on it).
+    opts: ConnectOptions,
     dir: Option<PathBuf>,
     blob_dir: PathBuf,
     schema: Option<String>,
@@ -85,6 +87,7 @@ impl TestApp {
             }
         };
         let store = Store::open(&opts).await.expect("open the test database");
+        let opened = opts.clone();
         let blob_dir = std::env::temp_dir().join(format!("casework-blobs-{}", unique()));
         let blobs = std::sync::Arc::new(casework_store::blobs::LocalBlobs::new(&blob_dir));
         let app = App::new(store.clone(), blobs, settings);
@@ -109,6 +112,7 @@ impl TestApp {
             app,
             store,
             backend,
+            opts: opened,
             dir,
             blob_dir,
             schema,
@@ -135,6 +139,38 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The database as the `casework` binary is told it (`--database-url`).
+    pub fn database_url(&self) -> String {
+        match &self.opts.schema {
+            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", postgres_url()),
+            None => self.opts.url.clone(),
+        }
+    }
+
+    /// Another app server on the same database (its own connections),
+    /// with the same settings and attachment store.
+    pub async fn second_app(&self) -> (App, Store) {
+        let store = Store::open(&self.opts)
+            .await
+            .expect("open the test database again");
+        let app = App::new(
+            store.clone(),
+            self.app.blobs.clone(),
+            self.app.settings.clone(),
+        );
+        (app, store)
+    }
+
+    /// This app on the same database, with time from `clock`.
+    pub fn app_with_clock(&self, clock: casework_app::ManualClock) -> App {
+        App::with_clock(
+            self.store.clone(),
+            self.app.blobs.clone(),
+            self.app.settings.clone(),
+            std::sync::Arc::new(clock),
+        )
     }
 
     /// Creates an office with a unique name.
@@ -811,6 +847,30 @@ impl ImapServer {
             .unwrap();
         std::io::Write::write_all(&mut child.stdin.take().unwrap(), raw).unwrap();
         assert!(child.wait().unwrap().success(), "IMAP APPEND failed");
+    }
+
+    /// Delivers many messages in one IMAP session (thousands in seconds).
+    pub fn append_all(&self, messages: &[Vec<u8>]) {
+        let dir = std::env::temp_dir().join(format!("casework-append-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, m) in messages.iter().enumerate() {
+            std::fs::write(dir.join(format!("{i:08}.eml")), m).unwrap();
+        }
+        let script = "import imaplib,os,sys\nm=imaplib.IMAP4('127.0.0.1',int(sys.argv[1]))\nm.login(sys.argv[2],sys.argv[3])\n\
+            for f in sorted(os.listdir(sys.argv[4])):\n  r=m.append('INBOX',None,None,open(os.path.join(sys.argv[4],f),'rb').read())\n  assert r[0]=='OK',r\nm.logout()\n";
+        let status = std::process::Command::new("python3")
+            .args([
+                "-c",
+                script,
+                &self.port.to_string(),
+                &self.username,
+                &self.password,
+            ])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(status.success(), "IMAP APPEND failed");
     }
 }
 

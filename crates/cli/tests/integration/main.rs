@@ -9,6 +9,7 @@ mod cli;
 mod documents;
 mod fuzz;
 mod imap;
+mod jobs;
 mod letters;
 mod mail;
 mod nul;
