@@ -7,7 +7,7 @@ use argon2::password_hash::{
 use casework_store::{ApiToken, Error as StoreError, Session, User};
 use sha2::{Digest, Sha256};
 
-use crate::{Actor, App, AppError, AppResult, now_millis};
+use crate::{Actor, App, AppError, AppResult};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -92,7 +92,7 @@ pub async fn sign_in(
     password: &str,
     client: &str,
 ) -> AppResult<(NewSession, Actor)> {
-    let now = now_millis();
+    let now = app.now();
     let s = &app.settings;
     let window = s.throttle_window_minutes * 60_000;
     // A NUL matches no account and PostgreSQL cannot store it (in the
@@ -160,7 +160,7 @@ pub async fn sign_in(
 /// The actor behind a session cookie, and the session's CSRF token. Extends
 /// an active session (at most every few minutes, to spare the database).
 pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)> {
-    let now = now_millis();
+    let now = app.now();
     let hash = token_hash(token);
     let (session, user) = match app.store.session(&hash, now).await {
         Ok(found) => found,
@@ -182,7 +182,7 @@ pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)>
 
 /// Removes expired sessions so the table does not grow forever.
 pub async fn sweep_sessions(app: &App) -> AppResult<u64> {
-    Ok(app.store.delete_expired_sessions(now_millis()).await?)
+    Ok(app.store.delete_expired_sessions(app.now()).await?)
 }
 
 pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
@@ -240,7 +240,7 @@ pub async fn create_api_token(
     let token = format!("cw_{}", random_token());
     let saved = app
         .store
-        .create_api_token(actor.user_id, &token_hash(&token), &label, now_millis())
+        .create_api_token(actor.user_id, &token_hash(&token), &label, app.now())
         .await?;
     tracing::info!(
         user_id = actor.user_id,
@@ -273,7 +273,7 @@ pub async fn api_tokens(app: &App, actor: &Actor) -> AppResult<Vec<ApiToken>> {
 
 pub async fn revoke_api_token(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     app.store
-        .revoke_api_token(actor.user_id, id, now_millis())
+        .revoke_api_token(actor.user_id, id, app.now())
         .await?;
     Ok(())
 }

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// Similar messages needed before a campaign forms.
 pub const FORM_AT: usize = 5;
@@ -430,7 +430,7 @@ async fn try_form(
                 &to_bytes(&union),
                 existing.basis,
                 &[],
-                now_millis(),
+                app.now(),
             )
             .await?;
         app.system_data(office_id)
@@ -454,7 +454,7 @@ async fn try_form(
                 sample_id,
                 members,
             },
-            now_millis(),
+            app.now(),
         )
         .await?;
     tracing::info!(
@@ -530,15 +530,15 @@ async fn retemplate(app: &App, office_id: i64, campaign_id: i64, count: i64) -> 
             &to_bytes(&shingles),
             count,
             &members,
-            now_millis(),
+            app.now(),
         )
         .await?;
     Ok(())
 }
 
 /// Start of today (UTC), for "today" counts.
-fn start_of_today() -> i64 {
-    let now = now_millis();
+fn start_of_today(app: &App) -> i64 {
+    let now = app.now();
     now - now.rem_euclid(86_400_000)
 }
 
@@ -547,7 +547,7 @@ fn start_of_today() -> i64 {
 pub async fn list(app: &App, actor: &Actor, open_only: bool) -> AppResult<Vec<CampaignSummary>> {
     Ok(app
         .data_for(actor)
-        .campaigns(start_of_today(), open_only)
+        .campaigns(start_of_today(app), open_only)
         .await?)
 }
 
@@ -589,7 +589,7 @@ pub async fn rename(app: &App, actor: &Actor, id: i64, name: &str, version: i64)
     let name = e.required("name", "The name", name, 200);
     check(e)?;
     app.data_for(actor)
-        .rename_campaign(c.id, &name, version, now_millis())
+        .rename_campaign(c.id, &name, version, app.now())
         .await
         .map_err(conflict(
             "Someone changed this campaign meanwhile; reload the page and try again.",
@@ -605,7 +605,7 @@ pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -
             c.id,
             if no_action { "no_action" } else { "open" },
             actor.user_id,
-            now_millis(),
+            app.now(),
         )
         .await
         .map_err(conflict("This campaign was merged into another."))
@@ -627,7 +627,7 @@ pub async fn merge_into(app: &App, actor: &Actor, id: i64, into: i64) -> AppResu
         ));
     }
     app.data_for(actor)
-        .merge_campaigns(from.id, target.id, now_millis())
+        .merge_campaigns(from.id, target.id, app.now())
         .await
         .map_err(conflict("One of the two campaigns was merged meanwhile."))?;
     tracing::info!(
@@ -764,7 +764,7 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
             },
             actor.user_id,
             req.version,
-            now_millis(),
+            app.now(),
         )
         .await
         .map_err(conflict(
@@ -805,7 +805,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64, version: i64) -> AppResu
     }
     let c = get(app, actor, id).await?;
     app.data_for(actor)
-        .approve_campaign_reply(c.id, actor.user_id, version, now_millis())
+        .approve_campaign_reply(c.id, actor.user_id, version, app.now())
         .await
         .map_err(conflict(
             "The reply changed since you read it, or there is no reply waiting; reload and read it again.",
@@ -999,7 +999,7 @@ async fn queue_replies(
             office: OfficeFields {
                 name: office.name.clone(),
             },
-            today: crate::letters::date_in_words(now_millis()),
+            today: crate::letters::date_in_words(app.now()),
             ..Default::default()
         };
         let (subject, body) = reply_text(&c, outcome);
@@ -1062,7 +1062,7 @@ async fn queue_replies(
     .map_err(|e| AppError::Internal(format!("saving campaign replies: {e}")))?;
     let queued = app
         .system_data(office_id)
-        .queue_campaign_replies(c.id, &recipients, actor.map(|a| a.user_id), now_millis())
+        .queue_campaign_replies(c.id, &recipients, actor.map(|a| a.user_id), app.now())
         .await
         .map_err(|e| match e {
             casework_store::Error::Conflict => AppError::field(

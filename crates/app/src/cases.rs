@@ -7,7 +7,7 @@ use casework_store::{
 use serde::{Deserialize, Deserializer};
 
 use crate::constituents::changes_json;
-use crate::{Actor, App, AppError, AppResult, check, current_year, now_millis};
+use crate::{Actor, App, AppError, AppResult, check, current_year};
 
 /// A new case as typed into a form or sent to the API.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -163,7 +163,7 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
     let Some(constituent) = constituent else {
         return Err(AppError::NotFound);
     };
-    let now = now_millis();
+    let now = app.now();
     let mut body = format!("Case opened: {}", f.title);
     if let Some(name) = assignee {
         body.push_str(&format!(" (assigned to {name})"));
@@ -326,7 +326,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
     if after.assignee_id != before.assignee_id {
         actor.require(Permission::AssignCases)?;
     }
-    let now = now_millis();
+    let now = app.now();
     let closed_at = match (before.status, after.status) {
         (_, Status::Closed) if before.status != Status::Closed => Some(now),
         (_, s) if s.is_active() => None,
@@ -466,7 +466,7 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str)
         .add_case_entry(
             case.id,
             &NewEntry::new(kind, Some(actor.user_id), body),
-            now_millis(),
+            app.now(),
         )
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, kind, "case note added");
@@ -566,7 +566,7 @@ pub async fn add_record(
         format!("{body}\n")
     };
     note.push_str(&format!("Files: {}", file_list.join(", ")));
-    let now = now_millis();
+    let now = app.now();
     let record = casework_store::NewRecord {
         channel: kind,
         direction: if matches!(kind, "post" | "document") {
@@ -637,7 +637,7 @@ pub async fn add_person(
     );
     match app
         .data_for(actor)
-        .add_case_person(id, constituent_id, &relationship, &entry, now_millis())
+        .add_case_person(id, constituent_id, &relationship, &entry, app.now())
         .await
     {
         Ok(()) => Ok(()),

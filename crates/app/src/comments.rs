@@ -5,7 +5,7 @@
 use casework_domain::FieldErrors;
 use casework_store::{Comment, CommentOn};
 
-use crate::{Actor, App, AppResult, check, now_millis};
+use crate::{Actor, App, AppResult, check};
 
 fn body(text: &str) -> AppResult<String> {
     let mut e = FieldErrors::new();
@@ -31,7 +31,7 @@ pub async fn add_to_correspondence(app: &App, actor: &Actor, id: i64, text: &str
             CommentOn::Correspondence(c.id),
             actor.user_id,
             &body,
-            now_millis(),
+            app.now(),
         )
         .await?;
     tracing::info!(
@@ -54,12 +54,7 @@ pub async fn add_to_campaign(app: &App, actor: &Actor, id: i64, text: &str) -> A
     let c = crate::campaigns::get(app, actor, id).await?;
     let body = body(text)?;
     app.data_for(actor)
-        .add_comment(
-            CommentOn::Campaign(c.id),
-            actor.user_id,
-            &body,
-            now_millis(),
-        )
+        .add_comment(CommentOn::Campaign(c.id), actor.user_id, &body, app.now())
         .await?;
     tracing::info!(campaign = c.id, by = actor.user_id, "comment added");
     Ok(())

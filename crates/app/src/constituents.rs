@@ -8,7 +8,7 @@ use casework_store::{
 };
 use serde::Deserialize;
 
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// A constituent as typed into a form or sent to the API.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -163,7 +163,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ConstituentInput) -> AppRe
     let entry = NewEntry::new("created", Some(actor.user_id), "Constituent record created");
     let id = app
         .data_for(actor)
-        .create_constituent(&f, key.as_deref(), &terms, &entry, now_millis())
+        .create_constituent(&f, key.as_deref(), &terms, &entry, app.now())
         .await?;
     tracing::info!(
         constituent_id = id,
@@ -226,7 +226,7 @@ pub async fn update(
             key.as_deref(),
             &terms,
             &entry,
-            now_millis(),
+            app.now(),
         )
         .await?;
     tracing::info!(
@@ -363,7 +363,7 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResul
         .add_constituent_entry(
             id,
             &NewEntry::new("note", Some(actor.user_id), body),
-            now_millis(),
+            app.now(),
         )
         .await?;
     Ok(())

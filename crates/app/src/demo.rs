@@ -304,7 +304,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         .filter(|a| a.role.can_hold_cases())
         .map(|a| a.user_id)
         .collect();
-    let now = crate::now_millis();
+    let now = app.now();
     let year = crate::current_year(now);
     let three_years = 3 * 365 * 86_400_000i64;
     let (mut next_person, mut next_case) = app.store.next_ids().await?;

@@ -6,7 +6,7 @@ use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
 use casework_store::{Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page};
 use std::path::{Path, PathBuf};
 
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// What happened to each message of an import.
 #[derive(Debug, Default, Clone)]
@@ -281,7 +281,7 @@ pub async fn ingest_at(
     }
     let parsed_in = started.elapsed();
 
-    let now = now_millis();
+    let now = app.now();
     let parsed: Vec<&ParsedMail> = prepared
         .iter()
         .filter_map(|p| p.as_ref().ok())
@@ -593,7 +593,7 @@ pub async fn file(
     check(e)?;
     match app
         .data_for(actor)
-        .file_correspondence(id, constituent, case, actor.user_id, now_millis())
+        .file_correspondence(id, constituent, case, actor.user_id, app.now())
         .await
     {
         Ok(()) => Ok(()),
@@ -611,7 +611,7 @@ pub async fn no_action(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     crate::correspondence::get(app, actor, id).await?;
     match app
         .data_for(actor)
-        .mark_no_action(id, actor.user_id, now_millis())
+        .mark_no_action(id, actor.user_id, app.now())
         .await
     {
         Ok(()) => Ok(()),

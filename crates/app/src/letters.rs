@@ -10,7 +10,7 @@ use casework_mail::sha256_hex;
 use casework_store::{Case, NewEntry, NewLetter, PrintItem, Template};
 use serde::Deserialize;
 
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 pub use casework_letters::FIELD_NAMES;
 
@@ -104,7 +104,7 @@ pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<Me
             name: representative_name(app, actor.office_id).await?,
         },
         office: OfficeFields { name: office.name },
-        today: date_in_words(now_millis()),
+        today: date_in_words(app.now()),
     })
 }
 
@@ -141,7 +141,7 @@ pub async fn save_template(
     let subject = e.optional("subject", "The subject", subject, 300);
     let body = e.required("body", "The text", body, 50_000);
     // Check the syntax against sample values, so a broken template is caught now.
-    let sample = sample_fields();
+    let sample = sample_fields(app);
     for (field, text) in [("subject", &subject), ("body", &body)] {
         if let Err(m) = merge(text, &sample) {
             e.add(field, m);
@@ -150,7 +150,7 @@ pub async fn save_template(
     check(e)?;
     match app
         .data_for(actor)
-        .save_template(id, version, &name, &subject, &body, signed, now_millis())
+        .save_template(id, version, &name, &subject, &body, signed, app.now())
         .await
     {
         Ok(id) => Ok(id),
@@ -163,8 +163,8 @@ pub async fn save_template(
 }
 
 /// A template filled with sample values: (subject, text).
-pub fn preview(subject: &str, body: &str) -> AppResult<(String, String)> {
-    let sample = sample_fields();
+pub fn preview(app: &App, subject: &str, body: &str) -> AppResult<(String, String)> {
+    let sample = sample_fields(app);
     let mut e = FieldErrors::new();
     let s = merge(subject, &sample).unwrap_or_else(|m| {
         e.add("subject", m);
@@ -289,7 +289,7 @@ pub async fn logo(app: &App, actor: &Actor) -> AppResult<Option<Vec<u8>>> {
 }
 
 /// Values that fill every field, for checking and previewing templates.
-pub fn sample_fields() -> MergeFields {
+pub fn sample_fields(app: &App) -> MergeFields {
     MergeFields {
         constituent: PersonFields {
             first_name: "Jane".into(),
@@ -316,7 +316,7 @@ pub fn sample_fields() -> MergeFields {
         office: OfficeFields {
             name: "Constituency Office".into(),
         },
-        today: date_in_words(now_millis()),
+        today: date_in_words(app.now()),
     }
 }
 
@@ -475,7 +475,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
     };
     let id = app
         .data_for(actor)
-        .store_letter(&record, &entry, now_millis())
+        .store_letter(&record, &entry, app.now())
         .await?;
     tracing::info!(
         case_id = case.id,
@@ -497,7 +497,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     }
     match app
         .data_for(actor)
-        .approve_letter(letter.id, actor.user_id, now_millis())
+        .approve_letter(letter.id, actor.user_id, app.now())
         .await
     {
         Err(casework_store::Error::Conflict) => Err(AppError::field(
@@ -579,7 +579,7 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let ids: Vec<i64> = found.iter().map(|l| l.id).collect();
-    app.data_for(actor).mark_printed(&ids, now_millis()).await?;
+    app.data_for(actor).mark_printed(&ids, app.now()).await?;
     tracing::info!(letters = ids.len(), by = actor.user_id, "letters printed");
     Ok(pdf)
 }

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod letters;
 pub mod mailboxes;
 pub mod outbox;
+pub mod schedule;
 pub(crate) use error::check;
 pub mod staff;
 

@@ -57,7 +57,7 @@ pub async fn add(
         Ok(id) => {
             tracing::info!(mailbox_id = id, office_id, "mailbox connected");
             // Its poller; the servers' start-up adds it too, should this fail.
-            crate::jobs::schedule_mailbox(app, id, Some(office_id)).await?;
+            crate::schedule::schedule_mailbox(app, id, Some(office_id)).await?;
             Ok(id)
         }
         Err(casework_store::Error::Duplicate(_)) => Err(AppError::field(
@@ -89,8 +89,8 @@ fn settings_of(app: &App, m: &Mailbox) -> ImapSettings {
 /// lease. Exactly-once rests on the position stored with the messages and
 /// on deduplication, not on the lease.
 pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportReport>> {
-    let owner = crate::jobs::lease_token();
-    let lease = crate::jobs::lease_ms(app);
+    let owner = crate::schedule::lease_token();
+    let lease = crate::schedule::lease_ms(app);
     let now = app.now();
     let Some(m) = app
         .store
@@ -103,7 +103,7 @@ pub async fn poll_one(app: &App, mailbox_id: i64) -> AppResult<Option<ImportRepo
         app.store
             .renew_mailbox(mailbox_id, &owner, app.now() + lease)
     };
-    match Box::pin(crate::jobs::with_heartbeat(
+    match Box::pin(crate::schedule::with_heartbeat(
         lease,
         renew,
         fetch(app, m, &owner),

@@ -9,7 +9,7 @@ use casework_mail::sha256_hex;
 use casework_store::{NewEntry, OutboxItem, Outgoing};
 use serde::Deserialize;
 
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// An email to send from a case.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -339,7 +339,7 @@ pub async fn send_email(
     };
     let id = app
         .data_for(actor)
-        .queue_email(&out, &entry, now_millis())
+        .queue_email(&out, &entry, app.now())
         .await?;
     tracing::info!(
         case_id = case.id,
@@ -361,7 +361,7 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
     app.data_for(actor).outbox_item(outbox_id).await?;
     match app
         .data_for(actor)
-        .approve_outbox(outbox_id, actor.user_id, now_millis())
+        .approve_outbox(outbox_id, actor.user_id, app.now())
         .await
     {
         Ok(()) => Ok(()),
@@ -380,11 +380,7 @@ pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
         crate::cases::get(app, actor, k).await?;
     }
     actor.require(Permission::SendEmail)?;
-    match app
-        .data_for(actor)
-        .retry_outbox(outbox_id, now_millis())
-        .await
-    {
+    match app.data_for(actor).retry_outbox(outbox_id, app.now()).await {
         Ok(()) => Ok(()),
         Err(casework_store::Error::Conflict) => Err(AppError::field(
             "id",
@@ -412,7 +408,7 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
     if !smtp.is_configured() {
         return Ok(0);
     }
-    let now = now_millis();
+    let now = app.now();
     let mut limit = 20;
     let per_minute = app.settings.smtp_per_minute;
     if per_minute > 0 {
@@ -452,14 +448,14 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
         };
         match result {
             Ok(()) => {
-                app.store.outbox_sent(job.id, now_millis()).await?;
+                app.store.outbox_sent(job.id, app.now()).await?;
                 sent += 1;
                 tracing::info!(outbox_id = job.id, "email sent");
             }
             Err(error) => {
                 // 1, 2, 4, … minutes, then a person decides.
                 let retry_at = (job.attempts < MAX_ATTEMPTS)
-                    .then(|| now_millis() + 60_000 * (1i64 << (job.attempts - 1).clamp(0, 6)));
+                    .then(|| app.now() + 60_000 * (1i64 << (job.attempts - 1).clamp(0, 6)));
                 tracing::warn!(outbox_id = job.id, attempts = job.attempts, error = %error, "email not sent");
                 app.store.outbox_failed(job.id, &error, retry_at).await?;
             }

@@ -4,14 +4,14 @@ use casework_domain::{FieldErrors, Permission, Role};
 use casework_store::{Error as StoreError, NewUser, Office, User};
 
 use crate::auth::{check_new_password, hash_password};
-use crate::{Actor, App, AppError, AppResult, check, now_millis};
+use crate::{Actor, App, AppError, AppResult, check};
 
 /// Creates an office (command line: `casework office add NAME`).
 pub async fn create_office(app: &App, name: &str) -> AppResult<Office> {
     let mut errors = FieldErrors::new();
     let name = errors.required("name", "Office name", name, 200);
     check(errors)?;
-    match app.store.create_office(&name, now_millis()).await {
+    match app.store.create_office(&name, app.now()).await {
         Ok(o) => Ok(o),
         Err(StoreError::Duplicate(_)) => Err(AppError::field(
             "name",
@@ -94,7 +94,7 @@ pub async fn create_user(
         role: role.unwrap_or(Role::Volunteer),
         password_hash: hash,
     };
-    match app.store.create_user(&user, now_millis()).await {
+    match app.store.create_user(&user, app.now()).await {
         Ok(u) => {
             tracing::info!(user_id = u.id, office_id, role = u.role, "user created");
             Ok(u.into())
@@ -173,7 +173,7 @@ pub async fn update_user(
         ));
     }
     app.data_for(actor)
-        .update_user(id, version, role, active, now_millis())
+        .update_user(id, version, role, active, app.now())
         .await?;
     tracing::info!(
         user_id = id,
@@ -201,5 +201,5 @@ pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64
 
 pub async fn count_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {
     actor.require(Permission::ManageStaff)?;
-    Ok(app.store.count_user_sessions(id, now_millis()).await?)
+    Ok(app.store.count_user_sessions(id, app.now()).await?)
 }

@@ -66,7 +66,7 @@ pub(crate) use case_constituent;
 /// correspondence `$id`, inside transaction `$tx`.
 macro_rules! insert_attachments {
     ($tx:ident, $id:expr, $files:expr) => {{
-        let files: &[$crate::correspondence::NewAttachment] = $files;
+        let files: &[$crate::NewAttachment] = $files;
         if !files.is_empty() {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
