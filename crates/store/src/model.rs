@@ -322,7 +322,8 @@ impl Cursor {
 
     pub fn decode(text: &str) -> Option<Cursor> {
         let (hex, id) = text.split_once('.')?;
-        if hex.len() % 2 != 0 || hex.len() > 600 {
+        // Byte positions below are character positions only in ASCII.
+        if !hex.is_ascii() || hex.len() % 2 != 0 || hex.len() > 600 {
             return None;
         }
         let bytes = (0..hex.len())
@@ -341,4 +342,22 @@ impl Cursor {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+
+    #[test]
+    fn a_cursor_that_is_not_ours_is_refused_not_a_panic() {
+        let c = Cursor {
+            key: "Smith".into(),
+            id: 42,
+        };
+        let decoded = Cursor::decode(&c.encode()).unwrap();
+        assert_eq!((decoded.key.as_str(), decoded.id), ("Smith", 42));
+        for bad in ["0\u{80}0.", "\u{e9}\u{e9}.1", "zz.1", "abc.1", "41.x", ""] {
+            assert!(Cursor::decode(bad).is_none(), "{bad:?}");
+        }
+    }
 }
