@@ -247,7 +247,8 @@ pub(crate) async fn campaign_messages(
     let offset = q.offset.unwrap_or(0).max(0);
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut items = campaigns::messages(&s.app, &a, id, offset, limit + 1).await?;
-    let next_offset = (items.len() as i64 > limit).then_some(offset + limit);
+    // Saturating: an offset near i64::MAX has no next page to point to.
+    let next_offset = (items.len() as i64 > limit).then_some(offset.saturating_add(limit));
     items.truncate(limit as usize);
     Ok(axum::Json(CampaignMessageList {
         items: items.into_iter().map(Into::into).collect(),
