@@ -292,11 +292,11 @@ pub(crate) async fn send_case_email(
 pub struct DocumentUpload {
     /// `post` (a letter that came on paper, scanned), `document`, `note`,
     /// `call`, `meeting` or `visit`; `note` if absent.
-    #[schema(value_type = Option<NoteKind>)]
-    kind: Option<String>,
+    #[schema(value_type = NoteKind, required = false)]
+    kind: String,
     /// What the files are (optional).
-    #[schema(max_length = 20_000)]
-    body: Option<String>,
+    #[schema(max_length = 20_000, required = false)]
+    body: String,
     /// One to 20 files (any part with a file name), none empty; together at
     /// most the configured message size.
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 20)]
