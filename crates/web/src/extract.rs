@@ -451,6 +451,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(req).await?;
         refuse_nul_in_json(&bytes)?;
+        // serde reads a struct from a JSON array too (its fields in order, an
+        // empty one as all defaults); every API body is documented as an
+        // object, so an array is refused like any other unreadable body.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError(AppError::field(
+                "body",
+                "The JSON body could not be read: expected an object, not an array.",
+            )));
+        }
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             ApiError(AppError::field(
                 "body",

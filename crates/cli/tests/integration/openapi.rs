@@ -359,6 +359,24 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     }
     let input: BTreeSet<String> = properties(&doc, "ConstituentInput");
     assert!(input.contains("first_name") && input.contains("postcode"));
+    // Every operation states the answer without a valid token; a letter's
+    // original is a PDF, an email's is message/rfc822; inputs say what is
+    // required (scripts/schemathesis checks the rest against the server).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} does not document 401"
+            );
+        }
+    }
+    let raw =
+        &doc["paths"]["/api/v1/correspondence/{id}/raw"]["get"]["responses"]["200"]["content"];
+    assert!(raw["message/rfc822"].is_object() && raw["application/pdf"].is_object());
+    assert_eq!(
+        doc["components"]["schemas"]["CaseInput"]["required"],
+        json!(["constituent_id", "title"])
+    );
 }
 
 /// The committed docs/openapi.json must match what the server serves, so an

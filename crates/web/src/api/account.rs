@@ -5,7 +5,7 @@ use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::common::ErrorBody;
+use crate::api::common::Unauthorized;
 use crate::extract::ApiActor;
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ pub struct Me {
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Me), Unauthorized))]
 pub(crate) async fn me(ApiActor(a): ApiActor) -> axum::Json<Me> {
     axum::Json(Me {
         id: a.user_id,

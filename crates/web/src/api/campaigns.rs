@@ -4,12 +4,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use casework_app::campaigns;
-use casework_app::campaigns::ReplyRequest;
 use casework_app::views::{Campaign, CampaignMessage, CampaignSummary, ReplyProgress};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{ApiResult, ErrorBody};
+use crate::api::common::{ApiResult, Forbidden, Invalid, NotFound, ReplyOutside, Unauthorized};
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
 use crate::state::AppState;
@@ -192,9 +191,10 @@ pub struct CampaignMessageList {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
+    /// Messages to skip, default 0 (below 0 is taken as 0).
     #[serde(default)]
     offset: Option<i64>,
-    /// 1–1000, default 100.
+    /// How many to answer, default 100; taken as 1–1000.
     #[serde(default)]
     limit: Option<i64>,
 }
@@ -208,7 +208,7 @@ pub struct CampaignsQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", params(CampaignsQuery),
-    responses((status = 200, body = CampaignList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CampaignList), Unauthorized, Invalid))]
 pub(crate) async fn list_campaigns(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -227,7 +227,7 @@ async fn campaign_out(s: &AppState, a: &casework_app::Actor, id: i64) -> ApiResu
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = CampaignOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, NotFound))]
 pub(crate) async fn get_campaign(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -237,7 +237,7 @@ pub(crate) async fn get_campaign(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/messages", tag = "campaigns", params(("id" = i64, Path), MessagesQuery),
-    responses((status = 200, body = CampaignMessageList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CampaignMessageList), Unauthorized, NotFound, Invalid))]
 pub(crate) async fn campaign_messages(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -247,7 +247,8 @@ pub(crate) async fn campaign_messages(
     let offset = q.offset.unwrap_or(0).max(0);
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut items = campaigns::messages(&s.app, &a, id, offset, limit + 1).await?;
-    let next_offset = (items.len() as i64 > limit).then_some(offset + limit);
+    // Saturating: an offset near i64::MAX has no next page to point to.
+    let next_offset = (items.len() as i64 > limit).then_some(offset.saturating_add(limit));
     items.truncate(limit as usize);
     Ok(axum::Json(CampaignMessageList {
         items: items.into_iter().map(Into::into).collect(),
@@ -258,12 +259,15 @@ pub(crate) async fn campaign_messages(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameIn {
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
+    /// The campaign's version as read.
     version: i64,
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/rename", tag = "campaigns", params(("id" = i64, Path)), request_body = RenameIn,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn rename_campaign(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -282,7 +286,7 @@ pub struct MergeIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/merge", tag = "campaigns", params(("id" = i64, Path)), request_body = MergeIn,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn merge_campaign(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -301,7 +305,7 @@ pub struct SplitIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/split", tag = "campaigns", params(("id" = i64, Path)), request_body = SplitIn,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn split_campaign(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -320,7 +324,7 @@ pub struct NoActionIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/no-action", tag = "campaigns", params(("id" = i64, Path)), request_body = NoActionIn,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn campaign_no_action(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -331,16 +335,47 @@ pub(crate) async fn campaign_no_action(
     Ok(axum::Json(campaign_out(&s, &a, id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/campaigns/{id}/reply", tag = "campaigns", params(("id" = i64, Path)), request_body = ReplyRequest,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/reply", tag = "campaigns", params(("id" = i64, Path)), request_body = ReplyRequestDoc,
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn save_campaign_reply(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Id(id): Id,
-    ApiJson(r): ApiJson<ReplyRequest>,
+    ApiJson(r): ApiJson<casework_app::campaigns::ReplyRequest>,
 ) -> ApiResult<axum::Json<CampaignOut>> {
     campaigns::save_reply(&s.app, &a, id, &r).await?;
     Ok(axum::Json(campaign_out(&s, &a, id).await?))
+}
+
+/// The reply to a campaign (`casework_app::campaigns::ReplyRequest` as the
+/// API reads it). Text is trimmed; lengths count characters.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = ReplyRequest)]
+#[allow(dead_code)]
+pub(crate) struct ReplyRequestDoc {
+    /// Needed unless `template` gives one.
+    #[schema(max_length = 300)]
+    subject: String,
+    /// The text, with merge fields such as `{{ constituent.first_name }}`;
+    /// needed unless `template` gives one.
+    #[schema(max_length = 100_000)]
+    body: String,
+    /// A template's name: its subject and text are used where those are empty.
+    template: Option<String>,
+    #[schema(value_type = ReplyOutside)]
+    outside: String,
+    /// For `other`: needed, at most 300 characters.
+    outside_subject: String,
+    /// For `other`: needed, at most 100,000 characters.
+    outside_body: String,
+    /// Answer people who write later automatically.
+    auto: bool,
+    /// Ask for approval (a caseworker's draft); managers' replies are approved at once.
+    submit: bool,
+    /// The campaign's version as read (optimistic concurrency).
+    #[schema(required = true)]
+    version: i64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -351,7 +386,7 @@ pub struct ApproveIn {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/reply/approve", tag = "campaigns", params(("id" = i64, Path)), request_body = ApproveIn,
-    responses((status = 200, body = CampaignOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CampaignOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn approve_campaign_reply(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -370,7 +405,7 @@ pub struct SendOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/reply/send", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = SendOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SendOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn send_campaign_reply(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

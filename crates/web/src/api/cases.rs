@@ -9,9 +9,13 @@ use casework_app::cases;
 use casework_app::cases::{CaseInput, CasePatch, CaseQuery};
 use casework_app::views::Case;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
-use crate::api::common::{ApiResult, ErrorBody, created, if_match};
+use crate::api::common::{
+    ApiResult, CaseLevel, CaseOrder, CaseSensitivity, CaseStatus, CaseStatusFilter, CaseUrgency,
+    CaseView, Conflict, Forbidden, Invalid, NotFound, NoteKind, Unauthorized, created, if_match,
+};
 use crate::api::timeline::TimelineList;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
@@ -90,10 +94,96 @@ pub struct CaseList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteIn {
+    /// The note; not blank.
+    #[schema(min_length = 1, max_length = 20_000, pattern = r"\S")]
     body: String,
-    /// `note` (default), `call`, `meeting`, `visit`, `post` or `document`.
+    /// `note` if empty or absent.
     #[serde(default)]
+    #[schema(value_type = NoteKind)]
     kind: String,
+}
+
+/// A new case (`casework_app::cases::CaseInput` as the API reads it). Text
+/// is trimmed; lengths count characters.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = CaseInput)]
+#[allow(dead_code)]
+pub(crate) struct CaseInputDoc {
+    /// A constituent of the token's office.
+    #[schema(required = true)]
+    constituent_id: i64,
+    /// Not blank.
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    title: String,
+    #[schema(max_length = 20_000)]
+    summary: String,
+    #[schema(max_length = 100)]
+    category: String,
+    #[schema(value_type = CaseLevel)]
+    level: String,
+    #[schema(max_length = 200)]
+    agency: String,
+    #[schema(value_type = CaseUrgency)]
+    urgency: String,
+    #[schema(value_type = CaseSensitivity)]
+    sensitivity: String,
+    /// An active caseworker, office manager or administrator of the office
+    /// (assigning needs a role that may assign cases).
+    assignee_id: Option<i64>,
+    #[schema(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    /// `YYYY-MM-DD` (a real date, years 1900–2200), or empty for none.
+    review_date: Option<String>,
+}
+
+/// A partial change of a case: absent fields stay as they are. For
+/// `assignee_id` and `review_date`, an explicit `null` clears the value.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CasePatch)]
+#[allow(dead_code)]
+pub(crate) struct CasePatchDoc {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    title: Option<String>,
+    #[schema(max_length = 20_000)]
+    summary: Option<String>,
+    #[schema(max_length = 100)]
+    category: Option<String>,
+    #[schema(value_type = Option<CaseLevel>)]
+    level: Option<String>,
+    #[schema(max_length = 200)]
+    agency: Option<String>,
+    #[schema(value_type = Option<CaseStatus>)]
+    status: Option<String>,
+    assignee_id: Option<i64>,
+    #[schema(value_type = Option<CaseUrgency>)]
+    urgency: Option<String>,
+    #[schema(value_type = Option<CaseSensitivity>)]
+    sensitivity: Option<String>,
+    #[schema(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    review_date: Option<String>,
+    /// The version the change is made against (or the `If-Match` header).
+    version: Option<i64>,
+}
+
+/// The case-list query (`casework_app::cases::CaseQuery` as the API reads it).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct CaseQueryDoc {
+    #[param(value_type = Option<CaseView>, inline)]
+    view: Option<String>,
+    #[param(value_type = Option<CaseStatusFilter>, inline)]
+    status: Option<String>,
+    category: Option<String>,
+    agency: Option<String>,
+    assignee_id: Option<i64>,
+    constituent_id: Option<i64>,
+    #[param(value_type = Option<CaseOrder>, inline)]
+    sort: Option<String>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+    /// How many to answer, default 50; taken as 1–200.
+    limit: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,8 +191,8 @@ pub struct Created {
     status: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery),
-    responses((status = 200, body = CaseList), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQueryDoc),
+    responses((status = 200, body = CaseList), Unauthorized, Invalid))]
 pub(crate) async fn list_cases(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -115,8 +205,8 @@ pub(crate) async fn list_cases(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
-    responses((status = 201, body = CaseOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInputDoc,
+    responses((status = 201, body = CaseOut), Unauthorized, Forbidden, Invalid))]
 pub(crate) async fn create_case(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -128,7 +218,7 @@ pub(crate) async fn create_case(
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
-    responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CaseOut), Unauthorized, NotFound))]
 pub(crate) async fn get_case(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -139,8 +229,8 @@ pub(crate) async fn get_case(
 
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The version the change is made against")),
-    request_body = CasePatch,
-    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = CasePatchDoc,
+    responses((status = 200, body = CaseOut), Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
 pub(crate) async fn patch_case(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -157,7 +247,7 @@ pub(crate) async fn patch_case(
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = i64, Path)),
-    responses((status = 200, body = TimelineList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TimelineList), Unauthorized, NotFound))]
 pub(crate) async fn case_timeline(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -170,7 +260,7 @@ pub(crate) async fn case_timeline(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path)), request_body = NoteIn,
-    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Created), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn add_case_note(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

@@ -11,7 +11,9 @@ use casework_app::views::Constituent;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{ApiResult, ErrorBody, created, if_match};
+use crate::api::common::{
+    ApiResult, Conflict, Forbidden, Invalid, NotFound, Unauthorized, created, if_match,
+};
 use crate::api::timeline::TimelineList;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
@@ -84,16 +86,74 @@ pub struct ConstituentList {
 pub struct SearchQuery {
     /// Start of a name, email, phone number or postcode.
     #[serde(default)]
+    #[param(max_length = 200)]
     q: String,
+    /// `next_cursor` of the page before.
     #[serde(default)]
     cursor: Option<String>,
-    /// 1–200, default 50.
+    /// How many to answer, default 50; taken as 1–200.
     #[serde(default)]
     limit: Option<i64>,
 }
 
+/// A new constituent (`casework_app::constituents::ConstituentInput` as the
+/// API reads it). A first or a last name is needed; text is trimmed, and
+/// lengths count characters.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = ConstituentInput)]
+#[allow(dead_code)]
+pub(crate) struct ConstituentInputDoc {
+    #[schema(max_length = 100)]
+    first_name: String,
+    #[schema(max_length = 100)]
+    last_name: String,
+    /// An email address like `name@example.org`, or empty.
+    email: String,
+    /// 6 to 20 digits with spaces, `+`, `-`, `(`, `)`, `.` or `x`, or empty.
+    phone: String,
+    #[schema(max_length = 20)]
+    postcode: String,
+    #[schema(max_length = 500)]
+    address: String,
+    #[schema(max_length = 500)]
+    mailing_address: String,
+    do_not_email: bool,
+    do_not_mail: bool,
+    do_not_phone: bool,
+    #[schema(max_length = 10_000)]
+    notes: String,
+}
+
+/// A partial change of a constituent: absent (or `null`) fields stay as
+/// they are. The same rules as `ConstituentInput` apply to what is sent.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ConstituentPatch)]
+#[allow(dead_code)]
+pub(crate) struct ConstituentPatchDoc {
+    #[schema(max_length = 100)]
+    first_name: Option<String>,
+    #[schema(max_length = 100)]
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    #[schema(max_length = 20)]
+    postcode: Option<String>,
+    #[schema(max_length = 500)]
+    address: Option<String>,
+    #[schema(max_length = 500)]
+    mailing_address: Option<String>,
+    do_not_email: Option<bool>,
+    do_not_mail: Option<bool>,
+    do_not_phone: Option<bool>,
+    #[schema(max_length = 10_000)]
+    notes: Option<String>,
+    /// The version the change was made against (or the `If-Match` header).
+    version: Option<i64>,
+}
+
 #[utoipa::path(get, path = "/api/v1/constituents", tag = "constituents", params(SearchQuery),
-    responses((status = 200, body = ConstituentList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ConstituentList), Unauthorized, Invalid))]
 pub(crate) async fn list_constituents(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -107,8 +167,8 @@ pub(crate) async fn list_constituents(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/constituents", tag = "constituents", request_body = ConstituentInput,
-    responses((status = 201, body = ConstituentOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/constituents", tag = "constituents", request_body = ConstituentInputDoc,
+    responses((status = 201, body = ConstituentOut), Unauthorized, Forbidden, Invalid))]
 pub(crate) async fn create_constituent(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -119,7 +179,7 @@ pub(crate) async fn create_constituent(
 }
 
 #[utoipa::path(get, path = "/api/v1/constituents/{id}", tag = "constituents", params(("id" = i64, Path)),
-    responses((status = 200, body = ConstituentOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ConstituentOut), Unauthorized, NotFound))]
 pub(crate) async fn get_constituent(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -130,8 +190,8 @@ pub(crate) async fn get_constituent(
 
 #[utoipa::path(patch, path = "/api/v1/constituents/{id}", tag = "constituents",
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The version the change is made against")),
-    request_body = ConstituentPatch,
-    responses((status = 200, body = ConstituentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = ConstituentPatchDoc,
+    responses((status = 200, body = ConstituentOut), Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
 pub(crate) async fn patch_constituent(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -148,7 +208,7 @@ pub(crate) async fn patch_constituent(
 }
 
 #[utoipa::path(get, path = "/api/v1/constituents/{id}/timeline", tag = "constituents", params(("id" = i64, Path)),
-    responses((status = 200, body = TimelineList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TimelineList), Unauthorized, NotFound))]
 pub(crate) async fn constituent_timeline(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

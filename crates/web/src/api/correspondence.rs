@@ -8,10 +8,12 @@ use axum::response::Response;
 use axum::routing::get;
 use casework_app::views::{AttachmentRecord, Correspondence, CorrespondenceSummary};
 use casework_app::{AppError, cases, correspondence};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::common::{ApiResult, ErrorBody, created};
+use crate::api::common::{
+    ApiResult, Forbidden, Invalid, NotFound, NoteKind, Unauthorized, created,
+};
 use crate::error::ApiError;
 use crate::extract::{ApiActor, ApiJson, Id};
 use crate::fmt::iso;
@@ -167,7 +169,7 @@ pub struct CorrespondenceList {
 }
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}", tag = "correspondence", params(("id" = i64, Path)),
-    responses((status = 200, body = CorrespondenceOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CorrespondenceOut), Unauthorized, NotFound))]
 pub(crate) async fn get_correspondence(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -178,7 +180,8 @@ pub(crate) async fn get_correspondence(
 }
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}/raw", tag = "correspondence", params(("id" = i64, Path)),
-    responses((status = 200, description = "The original, byte for byte: an email as received or sent (message/rfc822), or a letter's PDF (application/pdf)", content_type = "message/rfc822"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The original, byte for byte: an email as received or sent (message/rfc822), or a letter's PDF (application/pdf)",
+        content(("message/rfc822"), ("application/pdf"))), Unauthorized, NotFound))]
 pub(crate) async fn raw_correspondence(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -190,7 +193,7 @@ pub(crate) async fn raw_correspondence(
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}/attachments/{attachment}", tag = "correspondence",
     params(("id" = i64, Path), ("attachment" = i64, Path, description = "An attachment id from `GET /api/v1/correspondence/{id}`")),
-    responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file, byte for byte", content_type = "application/octet-stream"), Unauthorized, NotFound))]
 pub(crate) async fn correspondence_attachment(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -203,7 +206,7 @@ pub(crate) async fn correspondence_attachment(
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/correspondence", tag = "cases", params(("id" = i64, Path)),
-    responses((status = 200, body = CorrespondenceList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CorrespondenceList), Unauthorized, NotFound))]
 pub(crate) async fn case_correspondence(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -227,6 +230,34 @@ pub(crate) async fn case_correspondence(
     }))
 }
 
+/// An email to send from a case (`casework_app::outbox::EmailRequest` as
+/// the API reads it). Text is trimmed; lengths count characters.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = EmailRequest)]
+#[allow(dead_code)]
+pub(crate) struct EmailRequestDoc {
+    /// Recipients' email addresses; empty means the case's constituent.
+    to: Vec<String>,
+    /// Needed unless `template` gives one.
+    #[schema(max_length = 300)]
+    subject: String,
+    /// Needed unless `template` gives one.
+    #[schema(max_length = 100_000)]
+    body: String,
+    /// The correspondence this answers (sets In-Reply-To and References).
+    reply_to: Option<i64>,
+    /// Send even though the constituent asked not to be emailed (recorded on the case).
+    send_anyway: bool,
+    /// A template's name: its subject and text, with merge fields filled, are used
+    /// where `subject` or `body` is empty.
+    template: Option<String>,
+    /// Attachments of the case's correspondence to send with it (their ids).
+    attachment_ids: Vec<i64>,
+    /// Letters on the case to send with it, as PDF (their correspondence ids).
+    letter_ids: Vec<i64>,
+}
+
 /// The result of sending: the new correspondence and its outbox state.
 #[derive(Serialize, ToSchema)]
 pub struct EmailQueued {
@@ -237,8 +268,8 @@ pub struct EmailQueued {
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/emails", tag = "correspondence", params(("id" = i64, Path)),
-    request_body = casework_app::outbox::EmailRequest,
-    responses((status = 201, body = EmailQueued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = EmailRequestDoc,
+    responses((status = 201, body = EmailQueued), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn send_case_email(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -261,12 +292,14 @@ pub(crate) async fn send_case_email(
 pub struct DocumentUpload {
     /// `post` (a letter that came on paper, scanned), `document`, `note`,
     /// `call`, `meeting` or `visit`; `note` if absent.
-    kind: Option<String>,
+    #[schema(value_type = NoteKind, required = false)]
+    kind: String,
     /// What the files are (optional).
-    body: Option<String>,
-    /// One or more files (any part with a file name); together at most the
-    /// configured message size.
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(max_length = 20_000, required = false)]
+    body: String,
+    /// One to 20 files (any part with a file name), none empty; together at
+    /// most the configured message size.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 20)]
     files: Vec<Vec<u8>>,
 }
 
@@ -279,7 +312,7 @@ pub struct DocumentCreated {
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "correspondence", params(("id" = i64, Path)),
     request_body(content = DocumentUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = DocumentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = DocumentCreated), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn add_case_document(
     State(s): State<AppState>,
     Id(id): Id,

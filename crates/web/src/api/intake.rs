@@ -8,7 +8,7 @@ use casework_app::{correspondence, intake};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{ApiResult, ErrorBody};
+use crate::api::common::{ApiResult, Forbidden, Invalid, NotFound, Unauthorized};
 use crate::api::correspondence::{CorrespondenceList, CorrespondenceOut};
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::state::AppState;
@@ -27,8 +27,10 @@ pub(crate) fn routes() -> Router<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileIn {
+    /// A case of the office: the message goes on it (and to its constituent).
     #[serde(default)]
     case_id: Option<i64>,
+    /// A constituent of the office, for a message filed without a case.
     #[serde(default)]
     constituent_id: Option<i64>,
 }
@@ -36,15 +38,16 @@ pub struct FileIn {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// `next_cursor` of the page before.
     #[serde(default)]
     cursor: Option<String>,
-    /// 1–200, default 50.
+    /// How many to answer, default 50; taken as 1–200.
     #[serde(default)]
     limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/intake", tag = "correspondence", params(PageQuery),
-    responses((status = 200, body = CorrespondenceList), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CorrespondenceList), Unauthorized, Invalid))]
 pub(crate) async fn list_intake(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -58,7 +61,7 @@ pub(crate) async fn list_intake(
 }
 
 #[utoipa::path(post, path = "/api/v1/intake/{id}/file", tag = "correspondence", params(("id" = i64, Path)), request_body = FileIn,
-    responses((status = 200, body = CorrespondenceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CorrespondenceOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn file_intake(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -71,7 +74,7 @@ pub(crate) async fn file_intake(
 }
 
 #[utoipa::path(post, path = "/api/v1/intake/{id}/no-action", tag = "correspondence", params(("id" = i64, Path)),
-    responses((status = 200, body = CorrespondenceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CorrespondenceOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn intake_no_action(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

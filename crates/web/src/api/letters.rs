@@ -11,7 +11,7 @@ use casework_app::views::PrintItem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{ApiResult, ErrorBody, created};
+use crate::api::common::{ApiResult, Forbidden, Invalid, NotFound, Unauthorized, created};
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::fmt::iso;
 use crate::state::AppState;
@@ -27,6 +27,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/letters/{id}/approve", post(approve_letter))
 }
 
+/// A letter to write on a case (`casework_app::letters::LetterRequest` as
+/// the API reads it): a template's name, or a text of its own.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = LetterRequest)]
+#[allow(dead_code)]
+pub(crate) struct LetterRequestDoc {
+    /// A template's name; used when not blank.
+    template: Option<String>,
+    /// The letter's text, with merge fields such as
+    /// `{{ constituent.first_name }}`; needed when there is no template.
+    body: Option<String>,
+}
+
 /// A letter created on a case.
 #[derive(Serialize, ToSchema)]
 pub struct LetterCreated {
@@ -35,8 +48,8 @@ pub struct LetterCreated {
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/letters", tag = "correspondence", params(("id" = i64, Path)),
-    request_body = casework_app::letters::LetterRequest,
-    responses((status = 201, body = LetterCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = LetterRequestDoc,
+    responses((status = 201, body = LetterCreated), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn create_case_letter(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -94,7 +107,7 @@ pub struct LettersQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/letters", tag = "correspondence", params(LettersQuery),
-    responses((status = 200, body = LetterList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = LetterList), Unauthorized, Forbidden, Invalid))]
 pub(crate) async fn list_letters(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -115,12 +128,13 @@ pub(crate) async fn list_letters(
 pub struct PrintIn {
     /// The letters to print (1–500), in this order of their cases' letters;
     /// printed letters may be printed again.
+    #[schema(min_items = 1, max_items = 500)]
     ids: Vec<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/letters/print", tag = "correspondence", request_body = PrintIn,
     responses((status = 200, description = "One PDF, each letter on its own pages; the letters are marked printed", content_type = "application/pdf"),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn print_letters(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -150,7 +164,7 @@ pub struct ApprovedOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/letters/{id}/approve", tag = "correspondence", params(("id" = i64, Path)),
-    responses((status = 200, body = ApprovedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ApprovedOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn approve_letter(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

@@ -62,7 +62,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`)."),
+    info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`). Text is trimmed before it is checked, lengths count characters, and text containing a NUL character (U+0000) is refused with a 422 that names the field."),
     paths(account::me, constituents::list_constituents, constituents::create_constituent,
           constituents::get_constituent, constituents::patch_constituent,
           constituents::constituent_timeline, cases::list_cases, cases::create_case,
@@ -76,6 +76,7 @@ impl Modify for BearerAuth {
           campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
           campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
           campaigns::approve_campaign_reply, campaigns::send_campaign_reply),
+    components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -87,4 +88,68 @@ pub fn openapi_json() -> String {
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+
+    fn fields(schema: RefOr<Schema>) -> BTreeSet<String> {
+        match schema {
+            RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+            _ => panic!("not an object schema"),
+        }
+    }
+
+    /// The document describes the app's input types through types of its
+    /// own (they carry the limits); each must name the same fields as the
+    /// type the handler reads.
+    #[test]
+    fn documented_inputs_name_the_fields_the_handlers_read() {
+        use casework_app::{campaigns, cases, constituents, letters, outbox};
+        let pairs = [
+            (
+                fields(super::cases::CaseInputDoc::schema()),
+                fields(cases::CaseInput::schema()),
+            ),
+            (
+                fields(super::cases::CasePatchDoc::schema()),
+                fields(cases::CasePatch::schema()),
+            ),
+            (
+                fields(super::constituents::ConstituentInputDoc::schema()),
+                fields(constituents::ConstituentInput::schema()),
+            ),
+            (
+                fields(super::constituents::ConstituentPatchDoc::schema()),
+                fields(constituents::ConstituentPatch::schema()),
+            ),
+            (
+                fields(super::campaigns::ReplyRequestDoc::schema()),
+                fields(campaigns::ReplyRequest::schema()),
+            ),
+            (
+                fields(super::letters::LetterRequestDoc::schema()),
+                fields(letters::LetterRequest::schema()),
+            ),
+            (
+                fields(super::correspondence::EmailRequestDoc::schema()),
+                fields(outbox::EmailRequest::schema()),
+            ),
+        ];
+        for (documented, read) in pairs {
+            assert_eq!(documented, read);
+        }
+        let params = |p: Vec<utoipa::openapi::path::Parameter>| -> BTreeSet<String> {
+            p.into_iter().map(|p| p.name).collect()
+        };
+        use utoipa::IntoParams;
+        assert_eq!(
+            params(super::cases::CaseQueryDoc::into_params(|| None)),
+            params(cases::CaseQuery::into_params(|| None))
+        );
+    }
 }
