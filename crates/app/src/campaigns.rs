@@ -9,7 +9,7 @@
 //! message finds [`FORM_AT`]` - 1` similar candidates, they become a campaign.
 //! Memory holds only the templates; candidates live in the database.
 
-use casework_domain::{FieldErrors, Permission};
+use casework_domain::{CampaignState, FieldErrors, Permission, ReplyState};
 use casework_letters::{MergeFields, NameField, OfficeFields, PersonFields, merge};
 use casework_mail::campaign::{
     Fingerprint, from_bytes, looks_like_casework, personal_addition, template, to_bytes,
@@ -47,7 +47,7 @@ pub struct OfficeCampaigns {
 struct Template {
     id: i64,
     target: i64,
-    state: String,
+    state: CampaignState,
     shingles: Vec<u64>,
     basis: i64,
     count: i64,
@@ -75,7 +75,7 @@ pub(crate) async fn templates(app: &App, office_id: i64) -> AppResult<Arc<Office
                 shingles: from_bytes(&r.template),
                 basis: r.template_basis,
                 count: r.message_count,
-                auto_reply: r.reply_auto && r.reply_state == "sending",
+                auto_reply: r.reply_auto && r.reply_state == ReplyState::Sending,
             })
             .collect(),
     });
@@ -118,7 +118,7 @@ async fn join_best(
     let text = member_texts(app, office_id, &[id]).await?;
     let members = additions(&text, &m.shingles);
     app.system_data(office_id)
-        .join_campaign(m.target, &members, m.state == "no_action")
+        .join_campaign(m.target, &members, m.state == CampaignState::NoAction)
         .await?;
     Ok(Some(m.target))
 }
@@ -176,7 +176,7 @@ pub(crate) fn link(
             id: c.target,
             addition,
             flagged,
-            quiet: c.state == "no_action",
+            quiet: c.state == CampaignState::NoAction,
         };
         return (Some(link), None);
     }
@@ -330,7 +330,7 @@ pub(crate) async fn after_store(
         if let Some(c) = t
             .templates
             .iter()
-            .find(|c| c.target == *id && c.state != "merged")
+            .find(|c| c.target == *id && c.state != CampaignState::Merged)
             && c.basis < RETEMPLATE_UNTIL
             && c.count >= c.basis * 2
         {
@@ -417,7 +417,9 @@ async fn try_form(
     // template take in this wording.
     let known = templates(app, office_id).await?;
     if let Some(existing) = known.templates.iter().find(|t| {
-        t.state != "merged" && t.target == t.id && shared_share(&shingles, &t.shingles) >= 0.5
+        t.state != CampaignState::Merged
+            && t.target == t.id
+            && shared_share(&shingles, &t.shingles) >= 0.5
     }) {
         let mut union = existing.shingles.clone();
         union.extend(&shingles);
@@ -434,7 +436,11 @@ async fn try_form(
             )
             .await?;
         app.system_data(office_id)
-            .join_campaign(existing.target, &members, existing.state == "no_action")
+            .join_campaign(
+                existing.target,
+                &members,
+                existing.state == CampaignState::NoAction,
+            )
             .await?;
         return Ok(Some((existing.target, ids)));
     }
@@ -603,7 +609,11 @@ pub async fn set_no_action(app: &App, actor: &Actor, id: i64, no_action: bool) -
     app.data_for(actor)
         .set_campaign_state(
             c.id,
-            if no_action { "no_action" } else { "open" },
+            if no_action {
+                CampaignState::NoAction
+            } else {
+                CampaignState::Open
+            },
             actor.user_id,
             app.now(),
         )
@@ -757,9 +767,9 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
                 outside_body,
                 auto: req.auto,
                 state: if req.submit {
-                    "awaiting_approval".to_owned()
+                    ReplyState::AwaitingApproval
                 } else {
-                    "draft".to_owned()
+                    ReplyState::Draft
                 },
             },
             actor.user_id,
@@ -823,7 +833,7 @@ pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<ReplyProgr
 pub async fn send_reply(app: &App, actor: &Actor, id: i64) -> AppResult<usize> {
     actor.require(Permission::SendEmail)?;
     let c = get(app, actor, id).await?;
-    if c.reply_state != "approved" && c.reply_state != "sending" {
+    if !matches!(c.reply_state, ReplyState::Approved | ReplyState::Sending) {
         return Err(AppError::field(
             "reply",
             "The reply must be approved by an office manager or the representative before it is sent.",
@@ -1101,7 +1111,7 @@ pub async fn export_csv(app: &App, actor: &Actor, id: i64) -> AppResult<(String,
             csv_safe(&r.sender_postcode),
             r.constituent_id.map(|c| c.to_string()).unwrap_or_default(),
             r.flagged.to_string(),
-            r.state,
+            r.state.as_str().to_owned(),
         ])
         .map_err(io)?;
     }

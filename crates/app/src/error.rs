@@ -25,9 +25,30 @@ pub enum AppError {
     /// Anything unexpected: logged in full, shown as a reference (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed unexpectedly; the store's error (and its own
+    /// cause, e.g. the driver's) is kept so the log shows the whole chain
+    /// (500, shown as a reference).
+    #[error("the database failed")]
+    Storage(#[source] casework_store::Error),
 }
 
 impl AppError {
+    /// This error and every cause under it, outermost first, for the log.
+    pub fn cause_chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            // Errors that print their source themselves are not repeated.
+            let text = c.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            cause = c.source();
+        }
+        out
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut e = FieldErrors::new();
         e.add(field, message);
@@ -41,8 +62,7 @@ impl From<casework_store::Error> for AppError {
         match e {
             E::NotFound => AppError::NotFound,
             E::Conflict => AppError::Conflict,
-            E::Duplicate(what) => AppError::Internal(format!("unexpected duplicate: {what}")),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Storage(other),
         }
     }
 }
@@ -55,5 +75,27 @@ pub(crate) fn check(errors: FieldErrors) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::Invalid(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn a_database_failure_keeps_its_cause_for_the_log() {
+        let e = AppError::from(casework_store::Error::Database(sqlx::Error::PoolTimedOut));
+        assert!(matches!(e, AppError::Storage(_)));
+        let chain = e.cause_chain();
+        assert!(
+            chain.starts_with("the database failed: database error: "),
+            "{chain}"
+        );
+        assert!(chain.contains("pool timed out"), "{chain}");
+        // Expected outcomes stay what they were.
+        assert!(matches!(
+            AppError::from(casework_store::Error::NotFound),
+            AppError::NotFound
+        ));
     }
 }

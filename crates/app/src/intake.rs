@@ -1,7 +1,7 @@
 //! Incoming mail: ingestion (parse, keep the original, file, index) and the
 //! intake inbox where a person files what could not be filed automatically.
 
-use casework_domain::{CaseRef, FieldErrors, Permission};
+use casework_domain::{CaseRef, FieldErrors, MailState, Permission};
 use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
 use casework_store::{Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page};
 use std::path::{Path, PathBuf};
@@ -548,7 +548,8 @@ pub async fn file(
     actor.require(Permission::TriageIntake)?;
     // Through `get`: mail on a case the actor may not see does not exist for them.
     let msg = crate::correspondence::get(app, actor, id).await?;
-    let open_to_filing = msg.state == "intake" || (msg.state == "filed" && msg.case_id.is_none());
+    let open_to_filing =
+        msg.state == MailState::Intake || (msg.state == MailState::Filed && msg.case_id.is_none());
     if !open_to_filing {
         return Err(AppError::field(
             "id",
@@ -584,7 +585,8 @@ pub async fn file(
             (0, None)
         }
     };
-    if msg.state == "filed" && msg.constituent_id != Some(constituent) && constituent != 0 {
+    if msg.state == MailState::Filed && msg.constituent_id != Some(constituent) && constituent != 0
+    {
         e.add(
             "case_id",
             "This message is filed on another constituent; choose one of their cases.",

@@ -67,6 +67,15 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Reading a stored value: anything but one of the names is an error.
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                $name::parse(&text)
+                    .ok_or_else(|| format!("{text:?} is not a {}", stringify!($name)))
+            }
+        }
     };
 }
 pub(crate) use string_enum;

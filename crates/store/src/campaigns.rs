@@ -1,6 +1,7 @@
 //! Campaigns: near-identical incoming messages grouped as one, the
 //! candidates that may yet form one, and the reply sent to every sender.
 
+use casework_domain::{CampaignState, MailState, ReplyState};
 use sqlx::QueryBuilder;
 
 use crate::common::append_entry;
@@ -28,12 +29,14 @@ pub struct CampaignTemplate {
     /// The campaign messages go to: itself, or the one it was merged into.
     pub target_id: i64,
     /// The state of the target campaign.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CampaignState,
     pub template: Vec<u8>,
     pub template_basis: i64,
     pub message_count: i64,
     pub reply_auto: bool,
-    pub reply_state: String,
+    #[sqlx(try_from = "String")]
+    pub reply_state: ReplyState,
 }
 
 /// A line of the campaign list.
@@ -41,14 +44,16 @@ pub struct CampaignTemplate {
 pub struct CampaignSummary {
     pub id: i64,
     pub name: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CampaignState,
     pub message_count: i64,
     pub first_seen: i64,
     pub last_seen: i64,
     pub today_count: i64,
     pub flagged_count: i64,
     pub sample_subject: Option<String>,
-    pub reply_state: String,
+    #[sqlx(try_from = "String")]
+    pub reply_state: ReplyState,
 }
 
 /// A campaign with everything its page shows.
@@ -57,7 +62,8 @@ pub struct Campaign {
     pub id: i64,
     pub office_id: i64,
     pub name: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CampaignState,
     pub merged_into: Option<i64>,
     pub sample_id: Option<i64>,
     pub message_count: i64,
@@ -65,7 +71,8 @@ pub struct Campaign {
     pub last_seen: i64,
     pub reply_subject: String,
     pub reply_body: String,
-    pub reply_state: String,
+    #[sqlx(try_from = "String")]
+    pub reply_state: ReplyState,
     pub reply_outside: String,
     pub reply_outside_subject: String,
     pub reply_outside_body: String,
@@ -81,7 +88,8 @@ pub struct Campaign {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CampaignMessage {
     pub id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub from_address: String,
     pub from_name: String,
     pub subject: String,
@@ -138,7 +146,7 @@ pub struct CampaignReply {
     pub outside_body: String,
     pub auto: bool,
     /// 'draft' or 'awaiting_approval'.
-    pub state: String,
+    pub state: ReplyState,
 }
 
 /// One recipient's outcome when a reply is sent to a campaign.
@@ -185,7 +193,8 @@ pub struct CampaignExportRow {
     pub received_at: i64,
     pub constituent_id: Option<i64>,
     pub flagged: bool,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
 }
 
 const SUMMARY: &str = "SELECT c.id, c.name, c.state, c.message_count, c.first_seen, c.last_seen, \
@@ -605,7 +614,7 @@ impl OfficeData {
     pub async fn set_campaign_state(
         &self,
         id: i64,
-        state: &str,
+        state: CampaignState,
         actor_id: i64,
         now: i64,
     ) -> Result<()> {
@@ -614,7 +623,7 @@ impl OfficeData {
             let n = sqlx::query(
                 "UPDATE campaigns SET state = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND office_id = $4 AND state <> 'merged'",
             )
-            .bind(state)
+            .bind(state.as_str())
             .bind(now)
             .bind(id)
             .bind(office_id)
@@ -624,7 +633,7 @@ impl OfficeData {
             if n == 0 {
                 return Err(Error::Conflict);
             }
-            if state == "no_action" {
+            if state == CampaignState::NoAction {
                 sqlx::query(
                     "UPDATE correspondence SET state = 'no_action', filed_by = $1, filed_at = $2 \
                      WHERE campaign_id = $3 AND state = 'intake' AND NOT flagged",
@@ -734,7 +743,7 @@ impl OfficeData {
             .bind(&r.body)
             .bind(&r.outside)
             .bind(r.auto)
-            .bind(&r.state)
+            .bind(r.state.as_str())
             .bind(actor_id)
             .bind(now)
             .bind(id)

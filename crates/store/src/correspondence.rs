@@ -1,6 +1,7 @@
 //! Correspondence: storing incoming mail exactly once, filing it, and
 //! reading it back for the intake inbox, cases and constituents.
 
+use casework_domain::MailState;
 use sqlx::QueryBuilder;
 
 use crate::common::append_entry;
@@ -13,7 +14,8 @@ pub struct CorrespondenceSummary {
     pub id: i64,
     pub direction: String,
     pub channel: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub case_id: Option<i64>,
     pub constituent_id: Option<i64>,
     pub from_address: String,
@@ -31,7 +33,8 @@ pub struct Correspondence {
     pub office_id: i64,
     pub direction: String,
     pub channel: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub case_id: Option<i64>,
     pub constituent_id: Option<i64>,
     pub message_id: String,

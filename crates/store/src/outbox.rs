@@ -6,6 +6,7 @@
 use crate::common::{append_entry, insert_attachments};
 use crate::model::NewEntry;
 use crate::{Db, Error, OfficeData, Result, Store, in_transaction, on_read, on_write};
+use casework_domain::OutboxState;
 
 /// An outgoing email ready to queue; its bytes are already in the blob store.
 #[derive(Debug, Clone)]
@@ -48,7 +49,8 @@ pub struct OutboxItem {
     pub case_reference: Option<String>,
     pub subject: String,
     pub envelope_to: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: OutboxState,
     pub attempts: i64,
     pub last_error: String,
     pub created_at: i64,

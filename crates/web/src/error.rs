@@ -54,8 +54,8 @@ impl IntoResponse for ApiError {
                 self.0.to_string(),
                 None,
             ),
-            AppError::Internal(detail) => {
-                let r = log_internal(detail);
+            AppError::Internal(_) | AppError::Storage(_) => {
+                let r = log_internal(&self.0.cause_chain());
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -152,8 +152,8 @@ impl IntoResponse for PageError {
                 &e.to_string(),
                 None,
             ),
-            AppError::Internal(detail) => {
-                let r = log_internal(&detail);
+            e @ (AppError::Internal(_) | AppError::Storage(_)) => {
+                let r = log_internal(&e.cause_chain());
                 page_error_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",

@@ -334,7 +334,7 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     );
     assert_eq!(deliver_due(&broken).await.unwrap(), 0);
     let item = &t.data(office).outbox(10).await.unwrap()[0];
-    assert_eq!(item.state, "queued");
+    assert_eq!(item.state, casework_app::domain::OutboxState::Queued);
     assert_eq!(item.attempts, 1);
     assert!(
         item.last_error.contains("did not accept"),

@@ -55,13 +55,13 @@ impl From<CampaignSummary> for CampaignSummaryOut {
         CampaignSummaryOut {
             id: c.id,
             name: c.name,
-            state: c.state,
+            state: c.state.to_string(),
             message_count: c.message_count,
             today_count: c.today_count,
             flagged_count: c.flagged_count,
             first_seen: iso(c.first_seen),
             last_seen: iso(c.last_seen),
-            reply_state: c.reply_state,
+            reply_state: c.reply_state.to_string(),
         }
     }
 }
@@ -124,14 +124,14 @@ impl CampaignOut {
         CampaignOut {
             id: c.id,
             name: c.name,
-            state: c.state,
+            state: c.state.to_string(),
             merged_into: c.merged_into,
             message_count: c.message_count,
             first_seen: iso(c.first_seen),
             last_seen: iso(c.last_seen),
             reply_subject: c.reply_subject,
             reply_body: c.reply_body,
-            reply_state: c.reply_state,
+            reply_state: c.reply_state.to_string(),
             reply_outside: c.reply_outside,
             reply_outside_subject: c.reply_outside_subject,
             reply_outside_body: c.reply_outside_body,
@@ -173,7 +173,7 @@ impl From<CampaignMessage> for CampaignMessageOut {
             received_at: iso(m.received_at),
             personal_addition: m.personal_addition,
             flagged: m.flagged,
-            state: m.state,
+            state: m.state.to_string(),
             constituent_id: m.constituent_id,
             case_id: m.case_id,
             postcode: m.sender_postcode,

@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use casework_app::domain::OutboxState;
 use casework_app::views::{AttachmentRecord, Correspondence, CorrespondenceSummary};
 use casework_app::{AppError, cases, correspondence};
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,7 @@ impl From<CorrespondenceSummary> for CorrespondenceSummaryOut {
             id: c.id,
             direction: c.direction,
             channel: c.channel,
-            state: c.state,
+            state: c.state.to_string(),
             case_id: c.case_id,
             constituent_id: c.constituent_id,
             from: c.from_address,
@@ -140,7 +141,7 @@ impl CorrespondenceOut {
             id: c.id,
             direction: c.direction,
             channel: c.channel,
-            state: c.state,
+            state: c.state.to_string(),
             case_id: c.case_id,
             constituent_id: c.constituent_id,
             message_id: c.message_id,
@@ -220,7 +221,7 @@ pub(crate) async fn case_correspondence(
             .map(|c| {
                 let mut out = CorrespondenceSummaryOut::from(c);
                 if let Some(o) = outbox.iter().find(|o| o.correspondence_id == out.id) {
-                    out.delivery = Some(o.state.clone());
+                    out.delivery = Some(o.state.to_string());
                     out.delivery_error = Some(o.last_error.clone()).filter(|e| !e.is_empty());
                 }
                 out
@@ -281,8 +282,8 @@ pub(crate) async fn send_case_email(
         .await?
         .into_iter()
         .find(|o| o.correspondence_id == cid)
-        .map(|o| o.state)
-        .unwrap_or_else(|| "queued".into());
+        .map_or(OutboxState::Queued, |o| o.state)
+        .to_string();
     Ok(created(EmailQueued { id: cid, state }))
 }
 

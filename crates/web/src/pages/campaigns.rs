@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use casework_app::campaigns::ReplyRequest;
-use casework_app::domain::{FieldErrors, Permission};
+use casework_app::domain::{CampaignState, FieldErrors, Permission, ReplyState};
 use casework_app::views::{Campaign, CampaignSummary, ReplyProgress};
 use casework_app::{AppError, campaigns, letters};
 use serde::Deserialize;
@@ -49,13 +49,10 @@ pub(crate) struct CampaignRow {
     pub reply: &'static str,
 }
 
-fn reply_label(state: &str) -> &'static str {
+fn reply_label(state: ReplyState) -> &'static str {
     match state {
-        "draft" => "Reply drafted",
-        "awaiting_approval" => "Reply waiting for approval",
-        "approved" => "Reply approved, not sent",
-        "sending" => "Reply sent",
-        _ => "No reply yet",
+        ReplyState::Approved => "Reply approved, not sent",
+        other => other.label(),
     }
 }
 
@@ -64,14 +61,14 @@ impl From<CampaignSummary> for CampaignRow {
         CampaignRow {
             id: c.id,
             name: c.name,
-            state: c.state,
+            state: c.state.to_string(),
             count: c.message_count,
             today: c.today_count,
             flagged: c.flagged_count,
             first_seen: when(c.first_seen),
             last_seen: when(c.last_seen),
             sample: c.sample_subject.unwrap_or_default(),
-            reply: reply_label(&c.reply_state),
+            reply: reply_label(c.reply_state),
         }
     }
 }
@@ -231,7 +228,7 @@ async fn view(
                 received: when(m.received_at),
                 addition: m.personal_addition,
                 flagged: m.flagged,
-                state: m.state,
+                state: m.state.to_string(),
                 postcode: m.sender_postcode,
                 case_id: m.case_id,
             })
@@ -244,7 +241,7 @@ async fn view(
         errors,
         can_reply: actor.can(Permission::SendEmail),
         can_approve: actor.can(Permission::ApproveOutgoing),
-        reply_label: reply_label(&c.reply_state),
+        reply_label: reply_label(c.reply_state),
         subject,
         body,
         fields: casework_app::letters::FIELD_NAMES,

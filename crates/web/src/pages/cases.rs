@@ -526,7 +526,7 @@ async fn case_view(
             row.delivery = outbox
                 .iter()
                 .find(|o| o.correspondence_id == c.id)
-                .map(|o| (o.state.clone(), outbox_label(o), o.last_error.clone()));
+                .map(|o| (o.state.to_string(), outbox_label(o), o.last_error.clone()));
             row
         })
         .collect();

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use casework_app::cases::{CaseQuery, NOTE_KINDS};
-use casework_app::domain::{FieldErrors, Permission};
+use casework_app::domain::{FieldErrors, MailState, Permission};
 use casework_app::{AppError, cases, constituents, correspondence, intake};
 use serde::Deserialize;
 
@@ -169,12 +169,13 @@ pub(crate) async fn correspondence_view(
             None => ("/intake".to_owned(), "Back to the intake inbox".to_owned()),
         }),
     };
-    let open_to_filing = m.state == "intake" || (m.state == "filed" && m.case_id.is_none());
+    let open_to_filing =
+        m.state == MailState::Intake || (m.state == MailState::Filed && m.case_id.is_none());
     let can_triage = open_to_filing && who.actor.can(Permission::TriageIntake);
     let mut matches = Vec::new();
     let mut open_cases = Vec::new();
     if can_triage {
-        if m.state == "intake" && !m.from_address.is_empty() {
+        if m.state == MailState::Intake && !m.from_address.is_empty() {
             let q = constituents::search(&s.app, &who.actor, &m.from_address, None, 10).await?;
             matches = q
                 .items
@@ -210,9 +211,8 @@ pub(crate) async fn correspondence_view(
     let reply_case = m.case_id.filter(|_| {
         m.direction == "in" && m.channel == "email" && who.actor.can(Permission::SendEmail)
     });
-    let state_label = match m.state.as_str() {
-        "intake" => "Waiting in the intake inbox",
-        "no_action" => "No action needed",
+    let state_label = match m.state {
+        MailState::Intake | MailState::NoAction => m.state.label(),
         _ if m.case_id.is_some() => "On a case",
         _ => "On a constituent's record",
     };
@@ -244,7 +244,7 @@ pub(crate) async fn correspondence_view(
             cc: m.cc_addresses,
             received: when(m.received_at),
             sent: m.sent_at.map(when).unwrap_or_default(),
-            state: m.state,
+            state: m.state.to_string(),
             state_label,
             problems: m.problems,
             text: m.body_text,

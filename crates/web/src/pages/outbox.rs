@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use casework_app::domain::Permission;
+use casework_app::domain::{OutboxState, Permission};
 
 use crate::error::{PageResult, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
@@ -32,17 +32,14 @@ struct OutboxRow {
 }
 
 pub(crate) fn outbox_label(item: &casework_app::views::OutboxItem) -> String {
-    match item.state.as_str() {
-        "awaiting_approval" => "Waiting for approval".into(),
-        "queued" if item.attempts == 0 => "Waiting to be sent".into(),
-        "queued" => format!(
+    match item.state {
+        OutboxState::Queued if item.attempts > 0 => format!(
             "Not sent yet: will try again at {}",
             when(item.next_attempt_at)
         ),
-        "sending" => "Being sent".into(),
-        "sent" => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
-        "failed" => format!("Failed after {} attempts", item.attempts),
-        other => other.to_owned(),
+        OutboxState::Sent => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
+        OutboxState::Failed => format!("Failed after {} attempts", item.attempts),
+        other => other.label().to_owned(),
     }
 }
 
@@ -85,7 +82,7 @@ async fn outbox_page(
                 case: i.case_id.zip(i.case_reference.clone()),
                 subject: i.subject.clone(),
                 to: i.envelope_to.replace(',', ", "),
-                state: i.state.clone(),
+                state: i.state.to_string(),
                 state_label: outbox_label(i),
                 error: i.last_error.clone(),
             })
