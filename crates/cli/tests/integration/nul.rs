@@ -98,16 +98,7 @@ async fn a_nul_in_a_json_field_is_refused_naming_the_field_and_nothing_is_stored
         )
         .await;
     assert_refused(&r, "to[1]");
-    let timeline = api.get(&format!("/api/v1/cases/{k}/timeline")).await;
-    let kinds: Vec<&str> = timeline.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|i| i["kind"].as_str())
-        .collect();
-    assert_eq!(kinds, vec!["case_opened"], "nothing was added to the case");
-    let mail = api.get(&format!("/api/v1/cases/{k}/correspondence")).await;
-    assert_eq!(mail.body["items"], json!([]));
+    assert_case_untouched(&api, k).await;
 }
 
 async fn a_nul_in_a_query_parameter_is_refused_naming_it(t: TestApp) {
@@ -313,16 +304,7 @@ async fn a_nul_in_a_multipart_form_is_refused_naming_it_and_nothing_is_kept(t: T
         }
     }
 
-    let timeline = api.get(&format!("/api/v1/cases/{k}/timeline")).await;
-    let kinds: Vec<&str> = timeline.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|i| i["kind"].as_str())
-        .collect();
-    assert_eq!(kinds, vec!["case_opened"], "nothing was kept");
-    let mail = api.get(&format!("/api/v1/cases/{k}/correspondence")).await;
-    assert_eq!(mail.body["items"], json!([]));
+    assert_case_untouched(&api, k).await;
 }
 
 async fn signing_in_with_a_nul_is_refused_like_any_wrong_email(t: TestApp) {
@@ -395,4 +377,20 @@ async fn mail_with_nul_characters_is_kept_without_them(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(original.as_ref(), raw.as_slice());
+}
+
+/// The case still has only its opening entry and no correspondence.
+async fn assert_case_untouched(api: &crate::harness::Api, case: impl std::fmt::Display) {
+    let timeline = api.get(&format!("/api/v1/cases/{case}/timeline")).await;
+    let kinds: Vec<&str> = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["case_opened"], "nothing was added to the case");
+    let mail = api
+        .get(&format!("/api/v1/cases/{case}/correspondence"))
+        .await;
+    assert_eq!(mail.body["items"], json!([]));
 }
