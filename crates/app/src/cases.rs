@@ -1,6 +1,8 @@
 //! Cases: open, view, edit, assign, move through the lifecycle, add notes.
 
-use casework_domain::{FieldErrors, Level, Permission, Sensitivity, Status, Urgency};
+use casework_domain::{
+    Channel, Direction, FieldErrors, Level, Permission, Sensitivity, Status, Urgency,
+};
 use casework_store::{
     Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TimelineEntry,
 };
@@ -568,11 +570,11 @@ pub async fn add_record(
     note.push_str(&format!("Files: {}", file_list.join(", ")));
     let now = app.now();
     let record = casework_store::NewRecord {
-        channel: kind,
+        channel: Channel::parse(kind).unwrap_or(Channel::Note),
         direction: if matches!(kind, "post" | "document") {
-            "in"
+            Direction::In
         } else {
-            "internal"
+            Direction::Internal
         },
         subject,
         body_text: body,

@@ -2,7 +2,7 @@
 //! headers so replies come back to the case, do-not-email respected,
 //! approval for sensitive cases, and a durable outbox with retries.
 
-use casework_domain::{FieldErrors, Permission, email_waits_for_approval};
+use casework_domain::{Direction, FieldErrors, Permission, email_waits_for_approval};
 pub use casework_mail::outgoing::OutgoingAttachment;
 use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
@@ -193,7 +193,7 @@ pub async fn send_email(
     let mut theirs: Vec<String> = vec![constituent.email.clone()];
     if let Some(id) = req.reply_to
         && let Ok(parent) = app.data_for(actor).correspondence(id).await
-        && parent.direction == "in"
+        && parent.direction == Direction::In
         && parent.constituent_id == Some(constituent.id)
     {
         theirs.push(parent.from_address.clone());

@@ -16,6 +16,30 @@ string_enum! {
 }
 
 string_enum! {
+    /// Which way a piece of correspondence went.
+    Direction {
+        In => "in" / "Received",
+        Out => "out" / "Sent",
+        Internal => "internal" / "The office's own record",
+    }
+}
+
+string_enum! {
+    /// How a piece of correspondence came or went, or what a record kept on
+    /// a case is.
+    Channel {
+        Email => "email" / "Email",
+        Letter => "letter" / "Letter",
+        Note => "note" / "Note",
+        Call => "call" / "Phone call",
+        Meeting => "meeting" / "Meeting",
+        Visit => "visit" / "In-person visit",
+        Post => "post" / "Letter received by post",
+        Document => "document" / "Document",
+    }
+}
+
+string_enum! {
     /// Where an outgoing message is on its way to the mail server.
     OutboxState {
         AwaitingApproval => "awaiting_approval" / "Waiting for approval",
@@ -60,6 +84,12 @@ mod tests {
         }
         for s in CampaignState::ALL {
             assert_eq!(CampaignState::parse(s.as_str()), Some(*s));
+        }
+        for s in Direction::ALL {
+            assert_eq!(Direction::parse(s.as_str()), Some(*s));
+        }
+        for s in Channel::ALL {
+            assert_eq!(Channel::parse(s.as_str()), Some(*s));
         }
         for s in ReplyState::ALL {
             assert_eq!(ReplyState::parse(s.as_str()), Some(*s));

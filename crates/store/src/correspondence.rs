@@ -1,7 +1,7 @@
 //! Correspondence: storing incoming mail exactly once, filing it, and
 //! reading it back for the intake inbox, cases and constituents.
 
-use casework_domain::MailState;
+use casework_domain::{Channel, Direction, MailState};
 use sqlx::QueryBuilder;
 
 use crate::common::append_entry;
@@ -12,8 +12,10 @@ use crate::{Error, OfficeData, Result, in_transaction, on_read, on_write};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CorrespondenceSummary {
     pub id: i64,
-    pub direction: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     #[sqlx(try_from = "String")]
     pub state: MailState,
     pub case_id: Option<i64>,
@@ -31,8 +33,10 @@ pub struct CorrespondenceSummary {
 pub struct Correspondence {
     pub id: i64,
     pub office_id: i64,
-    pub direction: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     #[sqlx(try_from = "String")]
     pub state: MailState,
     pub case_id: Option<i64>,

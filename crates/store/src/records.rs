@@ -7,15 +7,16 @@ use crate::common::{append_entry, case_constituent, insert_attachments};
 use crate::correspondence::NewAttachment;
 use crate::model::NewEntry;
 use crate::{Error, OfficeData, Result, in_transaction};
+use casework_domain::{Channel, Direction};
 
 /// A record to keep on a case, its files already in the blob store.
 #[derive(Debug, Clone)]
 pub struct NewRecord {
-    /// `post`, `document`, `call`, `meeting`, `visit` or `note`.
-    pub channel: &'static str,
-    /// `in` for what came to the office (post, a document handed in),
-    /// `internal` for the office's own notes of a call or meeting.
-    pub direction: &'static str,
+    /// Post, a document, a call, a meeting, a visit or a note.
+    pub channel: Channel,
+    /// In for what came to the office (post, a document handed in),
+    /// internal for the office's own notes of a call or meeting.
+    pub direction: Direction,
     pub subject: String,
     pub body_text: String,
     /// Who recorded it (shown as its author).
@@ -45,8 +46,8 @@ impl OfficeData {
                  VALUES ($1, $2, $3, 'filed', $4, $5, $6, $7, $8, $9, $10, 'casework', $11, $9, FALSE) RETURNING id",
             )
             .bind(office_id)
-            .bind(r.direction)
-            .bind(r.channel)
+            .bind(r.direction.as_str())
+            .bind(r.channel.as_str())
             .bind(case_id)
             .bind(constituent)
             .bind(&r.dedupe_key)

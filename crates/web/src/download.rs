@@ -2,11 +2,12 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use casework_app::domain::Channel;
 
 /// The stored original of a piece of correspondence, as a download: an
 /// email as `message/rfc822`, a letter as its PDF.
-pub(crate) fn original_response(channel: &str, bytes: Vec<u8>) -> Response {
-    let (kind, name) = if channel == "letter" {
+pub(crate) fn original_response(channel: Channel, bytes: Vec<u8>) -> Response {
+    let (kind, name) = if channel == Channel::Letter {
         ("application/pdf", "letter.pdf")
     } else {
         ("message/rfc822", "message.eml")

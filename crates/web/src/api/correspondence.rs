@@ -70,8 +70,8 @@ impl From<CorrespondenceSummary> for CorrespondenceSummaryOut {
     fn from(c: CorrespondenceSummary) -> Self {
         CorrespondenceSummaryOut {
             id: c.id,
-            direction: c.direction,
-            channel: c.channel,
+            direction: c.direction.to_string(),
+            channel: c.channel.to_string(),
             state: c.state.to_string(),
             case_id: c.case_id,
             constituent_id: c.constituent_id,
@@ -139,8 +139,8 @@ impl CorrespondenceOut {
     pub(crate) fn new(c: Correspondence, attachments: Vec<AttachmentRecord>) -> Self {
         CorrespondenceOut {
             id: c.id,
-            direction: c.direction,
-            channel: c.channel,
+            direction: c.direction.to_string(),
+            channel: c.channel.to_string(),
             state: c.state.to_string(),
             case_id: c.case_id,
             constituent_id: c.constituent_id,
@@ -189,7 +189,7 @@ pub(crate) async fn raw_correspondence(
     Id(id): Id,
 ) -> ApiResult<Response> {
     let (c, bytes) = correspondence::original(&s.app, &a, id).await?;
-    Ok(crate::download::original_response(&c.channel, bytes))
+    Ok(crate::download::original_response(c.channel, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/correspondence/{id}/attachments/{attachment}", tag = "correspondence",

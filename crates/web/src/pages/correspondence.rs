@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use casework_app::cases::{CaseQuery, NOTE_KINDS};
-use casework_app::domain::{FieldErrors, MailState, Permission};
+use casework_app::domain::{Channel, Direction, FieldErrors, MailState, Permission};
 use casework_app::{AppError, cases, constituents, correspondence, intake};
 use serde::Deserialize;
 
@@ -198,7 +198,7 @@ pub(crate) async fn correspondence_view(
                 .collect();
         }
     }
-    let is_out = m.direction == "out";
+    let is_out = m.direction == Direction::Out;
     let comments = if is_out {
         casework_app::comments::on_correspondence(&s.app, &who.actor, m.id)
             .await?
@@ -209,7 +209,9 @@ pub(crate) async fn correspondence_view(
         Vec::new()
     };
     let reply_case = m.case_id.filter(|_| {
-        m.direction == "in" && m.channel == "email" && who.actor.can(Permission::SendEmail)
+        m.direction == Direction::In
+            && m.channel == Channel::Email
+            && who.actor.can(Permission::SendEmail)
     });
     let state_label = match m.state {
         MailState::Intake | MailState::NoAction => m.state.label(),
@@ -250,10 +252,10 @@ pub(crate) async fn correspondence_view(
             text: m.body_text,
             has_html: m.body_html.is_some(),
             raw_size: human_size(m.raw_size),
-            is_letter: m.channel == "letter",
+            is_letter: m.channel == Channel::Letter,
             record_label: NOTE_KINDS
                 .iter()
-                .find(|(k, _)| *k == m.channel)
+                .find(|(k, _)| *k == m.channel.as_str())
                 .map(|(_, l)| *l)
                 .unwrap_or(""),
             constituent_id: m.constituent_id.unwrap_or(0),
@@ -301,7 +303,7 @@ async fn correspondence_html(State(s): State<AppState>, who: PageActor, Id(id): 
 
 async fn correspondence_raw(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
     let (c, bytes) = correspondence::original(&s.app, &who.actor, id).await?;
-    Ok(crate::download::original_response(&c.channel, bytes))
+    Ok(crate::download::original_response(c.channel, bytes))
 }
 
 async fn correspondence_attachment(
@@ -412,7 +414,7 @@ async fn email_form(
     let (mut to, mut subject, mut body) = (c.email.clone(), k.title.clone(), String::new());
     if let Some(mid) = reply_to {
         let m = correspondence::get(&s.app, &who.actor, mid).await?;
-        if m.direction == "in" && !m.from_address.is_empty() {
+        if m.direction == Direction::In && !m.from_address.is_empty() {
             to = m.from_address.clone();
         }
         subject = if m.subject.to_lowercase().starts_with("re:") {
