@@ -85,6 +85,20 @@ impl Store {
             "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE id = ({due}{lock}) RETURNING {COLUMNS}"
         );
+        // Most ticks find nothing due: ask a reader first, so that the claim
+        // (a write, SQLite's one writer connection) is only made when there
+        // is something to claim.
+        let any_due: Option<i64> = on_read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM jobs WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1) LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(pool)
+            .await?
+        });
+        if any_due.is_none() {
+            return Ok(None);
+        }
         on_write!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(owner)
