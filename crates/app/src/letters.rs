@@ -1,7 +1,7 @@
 //! Letters and templates: merge fields filled per constituent and case,
 //! letters laid out on the office's letterhead as PDF and kept on the case.
 
-use casework_domain::{FieldErrors, Permission, letter_needs_approval};
+use casework_domain::{Approval, FieldErrors, Permission, letter_needs_approval};
 pub use casework_letters::MAX_LOGO_BYTES;
 use casework_letters::{
     CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
@@ -445,15 +445,15 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
     let needs_approval = letter_needs_approval(signed_by_rep, case.sensitive);
     let approver = actor.can(Permission::ApproveOutgoing);
     let (approval, approved_by) = match (needs_approval, approver) {
-        (false, _) => ("", None),
-        (true, true) => ("approved", Some(actor.user_id)),
+        (false, _) => (Approval::NotNeeded, None),
+        (true, true) => (Approval::Approved, Some(actor.user_id)),
         (true, false) => {
             note.push_str(if signed_by_rep {
                 " (signed by the representative: waiting for approval before it is printed)"
             } else {
                 " (sensitive case: waiting for approval before it is printed)"
             });
-            ("awaiting", None)
+            (Approval::Awaiting, None)
         }
     };
     let entry = NewEntry::new("letter_out", Some(actor.user_id), note);
@@ -469,7 +469,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         pdf_size: pdf.len() as i64,
         recipient: recipient.join(", "),
         created_by: actor.user_id,
-        approval: approval.to_owned(),
+        approval,
         approved_by,
         layout,
     };
@@ -541,7 +541,7 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
     let mut letters = Vec::with_capacity(found.len());
     let mut waiting = Vec::new();
     for l in &found {
-        if l.approval == "awaiting" {
+        if l.approval == Approval::Awaiting {
             waiting.push(l.subject.clone());
             continue;
         }

@@ -2,7 +2,7 @@
 //! headers so replies come back to the case, do-not-email respected,
 //! approval for sensitive cases, and a durable outbox with retries.
 
-use casework_domain::{Direction, FieldErrors, Permission, email_waits_for_approval};
+use casework_domain::{Approval, Direction, FieldErrors, Permission, email_waits_for_approval};
 pub use casework_mail::outgoing::OutgoingAttachment;
 use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
@@ -70,7 +70,7 @@ async fn chosen_files(
                 "attachments",
                 format!("The {kind} {id} is not on this case."),
             ),
-            Some(d) if d.approval == "awaiting" => e.add(
+            Some(d) if d.approval == Approval::Awaiting => e.add(
                 "attachments",
                 format!(
                     "The letter \"{}\" is waiting for approval and cannot be sent yet.",

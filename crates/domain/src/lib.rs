@@ -11,5 +11,5 @@ pub mod validate;
 
 pub use case::{CaseRef, Level, Sensitivity, Status, Urgency};
 pub use permission::{Permission, Role, email_waits_for_approval, letter_needs_approval};
-pub use states::{CampaignState, Channel, Direction, MailState, OutboxState, ReplyState};
+pub use states::{Approval, CampaignState, Channel, Direction, MailState, OutboxState, ReplyState};
 pub use validate::{FieldErrors, normalise_email, query_prefixes, search_terms};

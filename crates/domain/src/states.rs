@@ -51,6 +51,16 @@ string_enum! {
 }
 
 string_enum! {
+    /// Whether a letter waits for an office manager or the representative
+    /// before it is printed or sent (stored empty when none is needed).
+    Approval {
+        NotNeeded => "" / "No approval needed",
+        Awaiting => "awaiting" / "Waiting for approval",
+        Approved => "approved" / "Approved",
+    }
+}
+
+string_enum! {
     /// Whether a campaign's new copies wait in the intake inbox.
     CampaignState {
         Open => "open" / "Open",
@@ -90,6 +100,9 @@ mod tests {
         }
         for s in Channel::ALL {
             assert_eq!(Channel::parse(s.as_str()), Some(*s));
+        }
+        for s in Approval::ALL {
+            assert_eq!(Approval::try_from(s.as_str().to_owned()), Ok(*s));
         }
         for s in ReplyState::ALL {
             assert_eq!(ReplyState::parse(s.as_str()), Some(*s));

@@ -1,7 +1,7 @@
 //! Correspondence: storing incoming mail exactly once, filing it, and
 //! reading it back for the intake inbox, cases and constituents.
 
-use casework_domain::{Channel, Direction, MailState};
+use casework_domain::{Approval, Channel, Direction, MailState};
 use sqlx::QueryBuilder;
 
 use crate::common::append_entry;
@@ -63,8 +63,9 @@ pub struct Correspondence {
     pub campaign_id: Option<i64>,
     pub personal_addition: String,
     pub flagged: bool,
-    /// Letters: `awaiting` approval, `approved`, or empty.
-    pub approval: String,
+    /// Letters: whether the letter waits for approval.
+    #[sqlx(try_from = "String")]
+    pub approval: Approval,
     pub printed_at: Option<i64>,
 }
 

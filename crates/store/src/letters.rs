@@ -3,6 +3,7 @@
 use crate::common::append_entry;
 use crate::model::NewEntry;
 use crate::{Error, OfficeData, Result, in_transaction, on_read, on_write};
+use casework_domain::Approval;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Template {
@@ -30,9 +31,9 @@ pub struct NewLetter {
     pub pdf_size: i64,
     pub recipient: String,
     pub created_by: i64,
-    /// `awaiting` (signed by the representative, not yet approved),
-    /// `approved`, or empty (no approval needed).
-    pub approval: String,
+    /// Whether it waits for approval (signed by the representative, or on a
+    /// sensitive case) or was approved as it was made.
+    pub approval: Approval,
     pub approved_by: Option<i64>,
     /// The letter's layout as JSON, for printing it again in a batch.
     pub layout: String,
@@ -47,7 +48,8 @@ pub struct PrintItem {
     pub subject: String,
     pub recipient: String,
     pub created_at: i64,
-    pub approval: String,
+    #[sqlx(try_from = "String")]
+    pub approval: Approval,
     pub printed_at: Option<i64>,
 }
 
@@ -62,7 +64,8 @@ pub struct CaseDocument {
     pub content_type: String,
     pub size: i64,
     pub blob: String,
-    pub approval: String,
+    #[sqlx(try_from = "String")]
+    pub approval: Approval,
 }
 
 /// What printing a letter needs.
@@ -71,7 +74,8 @@ pub struct LetterLayout {
     pub id: i64,
     pub case_id: Option<i64>,
     pub subject: String,
-    pub approval: String,
+    #[sqlx(try_from = "String")]
+    pub approval: Approval,
     pub layout: Option<String>,
 }
 
@@ -228,7 +232,7 @@ impl OfficeData {
             .bind(&l.pdf_blob)
             .bind(l.pdf_size)
             .bind(l.created_by)
-            .bind(&l.approval)
+            .bind(l.approval.as_str())
             .bind(l.approved_by)
             .bind(&l.layout)
             .fetch_one(&mut *tx)

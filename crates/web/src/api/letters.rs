@@ -86,7 +86,7 @@ impl From<PrintItem> for LetterOut {
             subject: i.subject,
             recipient: i.recipient,
             created_at: iso(i.created_at),
-            approval: i.approval,
+            approval: i.approval.to_string(),
             printed_at: i.printed_at.map(iso),
         }
     }

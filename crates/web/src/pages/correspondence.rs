@@ -259,7 +259,7 @@ pub(crate) async fn correspondence_view(
                 .map(|(_, l)| *l)
                 .unwrap_or(""),
             constituent_id: m.constituent_id.unwrap_or(0),
-            approval: m.approval,
+            approval: m.approval.to_string(),
             printed: m.printed_at.map(when).unwrap_or_default(),
         },
         can_approve: who.actor.can(Permission::ApproveOutgoing),

@@ -371,7 +371,7 @@ impl From<casework_app::views::PrintItem> for Row {
             subject: i.subject,
             recipient: i.recipient,
             created: when(i.created_at),
-            awaiting: i.approval == "awaiting",
+            awaiting: i.approval == casework_app::domain::Approval::Awaiting,
             printed: i.printed_at.map(when).unwrap_or_default(),
         }
     }
