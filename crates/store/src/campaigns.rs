@@ -519,9 +519,26 @@ impl OfficeData {
     /// `today` is the start of the day, for the "today" count.
     pub async fn campaigns(&self, today: i64, open_only: bool) -> Result<Vec<CampaignSummary>> {
         let office_id = self.scope.office_id;
+        // Counts leave out messages on cases the reader may not see, as the
+        // campaign's list of messages does.
+        let summary = SUMMARY
+            .replace(
+                "c.message_count,",
+                &format!(
+                    "c.message_count - {} AS message_count,",
+                    self.scope.hidden_campaign_messages("c.id")
+                ),
+            )
+            .replace(
+                "m.campaign_id = c.id AND",
+                &format!(
+                    "m.campaign_id = c.id{} AND",
+                    self.scope.case_id_condition("m.case_id")
+                ),
+            );
         on_read!(self, |pool| {
             let sql = format!(
-                "{SUMMARY} AND c.state {} ORDER BY c.last_seen DESC, c.id DESC LIMIT 500",
+                "{summary} AND c.state {} ORDER BY c.last_seen DESC, c.id DESC LIMIT 500",
                 if open_only { "= 'open'" } else { "<> 'merged'" }
             );
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -534,9 +551,16 @@ impl OfficeData {
 
     pub async fn campaign(&self, id: i64) -> Result<Campaign> {
         let office_id = self.scope.office_id;
+        let columns = CAMPAIGN.replace(
+            " message_count,",
+            &format!(
+                " message_count - {} AS message_count,",
+                self.scope.hidden_campaign_messages("campaigns.id")
+            ),
+        );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{CAMPAIGN} WHERE id = $1 AND office_id = $2"
+                "{columns} WHERE id = $1 AND office_id = $2"
             )))
             .bind(id)
             .bind(office_id)

@@ -90,6 +90,23 @@ impl Scope {
 }
 
 impl Scope {
+    /// How many of a campaign's messages (the campaign's id in
+    /// `campaign_id_column`) sit on cases this scope may not see: an SQL
+    /// expression to subtract from a stored count, `0` when all are visible.
+    pub fn hidden_campaign_messages(&self, campaign_id_column: &str) -> String {
+        let visible = match self.visibility {
+            CaseVisibility::All => return "0".to_owned(),
+            CaseVisibility::AssignedSensitive(user) => {
+                format!("(hc.sensitive = FALSE OR hc.assignee_id = {user})")
+            }
+            CaseVisibility::NoSensitive => "hc.sensitive = FALSE".to_owned(),
+        };
+        format!(
+            "(SELECT COUNT(*) FROM correspondence h JOIN cases hc ON hc.id = h.case_id \
+             WHERE h.campaign_id = {campaign_id_column} AND NOT {visible})"
+        )
+    }
+
     /// An SQL condition (starting with ` AND`) for a row whose case is in
     /// `case_id_column` (a qualified column, NULL when the row has no case):
     /// rows without a case, and rows of a case this scope may see, pass.

@@ -239,6 +239,56 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         assert_eq!(page.items.len(), expected, "{:?}", reader.role);
     }
 
+    // A campaign's counts are the length of the list each reader gets: a
+    // copy filed on the sensitive case is neither listed nor counted for
+    // those who may not see the case.
+    let letter = "Please keep the Riverside swimming pool open: hundreds of children, older people and \
+        clubs use it every week, the nearest other pool is an hour away by bus, and nobody who uses it \
+        was asked before the council decided to close it.";
+    let copies = (0..5)
+        .map(|n| casework_app::intake::RawMessage {
+            source: format!("visibility{n}"),
+            bytes: format!(
+                "From: Writer {n} <writer{n}.{office}@example.net>\r\nSubject: Save the pool\r\n\
+                 Message-ID: <pool{n}.{office}@example.net>\r\n\r\nDear Councillor,\r\n\r\n{letter}\r\n\r\nRegards,\r\nWriter {n}\r\n"
+            )
+            .into_bytes(),
+        })
+        .collect();
+    casework_app::intake::ingest(&t.app, office, copies)
+        .await
+        .unwrap();
+    let manager_actor = t.actor(&manager).await;
+    let all = t.app.data_for(&manager_actor);
+    let campaign = all.campaigns(0, false).await.unwrap()[0].id;
+    let copy = all.campaign_messages(campaign, 0, 100).await.unwrap()[0].id;
+    casework_app::intake::file(&t.app, &manager_actor, copy, Some(sensitive.case), None)
+        .await
+        .unwrap();
+    for (reader, visible) in [
+        (&manager, 5),
+        (&holder, 5),
+        (&colleague, 4),
+        (&volunteer, 4),
+    ] {
+        let actor = t.actor(reader).await;
+        let data = t.app.data_for(&actor);
+        let listed = data
+            .campaign_messages(campaign, 0, 100)
+            .await
+            .unwrap()
+            .len();
+        let one = data.campaign(campaign).await.unwrap().message_count;
+        let summary = data.campaigns(0, false).await.unwrap()[0].message_count;
+        let today = data.campaigns(0, false).await.unwrap()[0].today_count;
+        assert_eq!(
+            (listed, one, summary, today),
+            (visible, visible as i64, visible as i64, visible as i64),
+            "{:?}",
+            reader.role
+        );
+    }
+
     // Another office's reader sees nothing of either case, whatever their role.
     let elsewhere = t.office("Elsewhere").await;
     let stranger = t.user(elsewhere, Role::OfficeManager).await;
