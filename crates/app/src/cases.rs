@@ -737,22 +737,23 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
 /// Forgets the office's filter menus after a change that may add to them.
 fn forget_facets(app: &App, office_id: i64) {
     if let Ok(mut cache) = app.facets.lock() {
-        cache.remove(&office_id);
+        cache.retain(|(office, _), _| *office != office_id);
     }
 }
 
 /// Categories and agencies in use, for filter menus (kept for a minute).
 pub async fn facets(app: &App, actor: &Actor) -> AppResult<crate::Facets> {
     let fresh = |t: &std::time::Instant| t.elapsed() < std::time::Duration::from_secs(60);
+    let key = (actor.office_id, actor.scope().visibility);
     if let Ok(cache) = app.facets.lock()
-        && let Some((at, f)) = cache.get(&actor.office_id)
+        && let Some((at, f)) = cache.get(&key)
         && fresh(at)
     {
         return Ok(f.clone());
     }
     let f = app.data_for(actor).case_facets().await?;
     if let Ok(mut cache) = app.facets.lock() {
-        cache.insert(actor.office_id, (std::time::Instant::now(), f.clone()));
+        cache.insert(key, (std::time::Instant::now(), f.clone()));
     }
     Ok(f)
 }

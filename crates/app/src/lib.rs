@@ -94,11 +94,9 @@ pub struct App {
     pub(crate) store: Store,
     pub blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
     pub settings: Settings,
-    /// Categories and agencies in use per office, for filter menus: reading
-    /// them means scanning every case, so they are kept for a minute.
-    pub(crate) facets: std::sync::Arc<
-        std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Facets)>>,
-    >,
+    /// Categories and agencies in use per office and case visibility (what
+    /// one reader may see), for filter menus: kept for a minute.
+    pub(crate) facets: std::sync::Arc<std::sync::Mutex<FacetCache>>,
     /// Campaign templates per office, for grouping mail as it arrives.
     pub(crate) campaigns: campaigns::Cache,
     /// Where "now" comes from (tests move a [`ManualClock`]).
@@ -107,6 +105,11 @@ pub struct App {
 
 /// Categories and agencies in use.
 pub type Facets = (Vec<String>, Vec<String>);
+
+/// Filter menus by (office, what the reader may see of its cases), with
+/// when they were read.
+pub(crate) type FacetCache =
+    std::collections::HashMap<(i64, casework_store::CaseVisibility), (std::time::Instant, Facets)>;
 
 impl App {
     pub fn new(

@@ -294,16 +294,19 @@ impl OfficeData {
     /// cases); this takes about 1 ms on both backends.
     pub async fn case_facets(&self) -> Result<(Vec<String>, Vec<String>)> {
         let office_id = self.scope.office_id;
-        fn distinct(column: &str) -> sqlx::AssertSqlSafe<String> {
+        // Only values of cases the reader may see: a category used on
+        // nobody's case but a sensitive one is not in a volunteer's menu.
+        let visible = self.scope.case_condition("cases");
+        let distinct = |column: &str| {
             sqlx::AssertSqlSafe(format!(
                 "WITH RECURSIVE f(v) AS ( \
-                   SELECT * FROM (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > '' ORDER BY {column} LIMIT 1) AS seed \
+                   SELECT * FROM (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > ''{visible} ORDER BY {column} LIMIT 1) AS seed \
                    UNION ALL \
-                   SELECT (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > f.v ORDER BY {column} LIMIT 1) \
+                   SELECT (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > f.v{visible} ORDER BY {column} LIMIT 1) \
                    FROM f WHERE f.v IS NOT NULL) \
                  SELECT v FROM f WHERE v IS NOT NULL LIMIT 200"
             ))
-        }
+        };
         on_read!(self, |pool| {
             let categories: Vec<String> = sqlx::query_scalar(distinct("category"))
                 .bind(office_id)

@@ -13,7 +13,7 @@ use casework_domain::Role;
 use crate::{Db, Store};
 
 /// Which of an office's cases a reader may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaseVisibility {
     /// Every case, sensitive ones included (office managers, the
     /// representative, and background work done for the office).

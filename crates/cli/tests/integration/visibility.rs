@@ -176,7 +176,7 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         &t,
         &manager,
         person,
-        json!({"sensitivity": "sensitive", "assignee_id": holder.id, "title": "Asylum claim"}),
+        json!({"sensitivity": "sensitive", "assignee_id": holder.id, "title": "Asylum claim", "category": "Asylum", "agency": "Home Office"}),
     )
     .await;
     let normal = fill_case(&t, &manager, person, json!({"title": "Pothole"})).await;
@@ -237,6 +237,31 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
             .await
             .unwrap();
         assert_eq!(page.items.len(), expected, "{:?}", reader.role);
+    }
+
+    // The case list's filter menus offer only values of cases the reader
+    // may see.
+    for (reader, sees_sensitive) in [
+        (&holder, true),
+        (&colleague, false),
+        (&volunteer, false),
+        (&manager, true),
+    ] {
+        let actor = t.actor(reader).await;
+        let (categories, agencies) = casework_app::cases::facets(&t.app, &actor).await.unwrap();
+        assert_eq!(
+            categories.contains(&"Asylum".to_owned()),
+            sees_sensitive,
+            "{:?}",
+            reader.role
+        );
+        assert_eq!(
+            agencies.contains(&"Home Office".to_owned()),
+            sees_sensitive,
+            "{:?}",
+            reader.role
+        );
+        assert!(categories.contains(&"Passports".to_owned()));
     }
 
     // A campaign's counts are the length of the list each reader gets: a
