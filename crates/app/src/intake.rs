@@ -288,8 +288,8 @@ pub async fn ingest_at(
         .map(|p| &p.3)
         .collect();
     let lookups = lookups(app, office_id, &parsed).await?;
-    let known = crate::campaigns::templates(app, office_id).await?;
-    let common = crate::campaigns::common_for(office_id);
+    let known = crate::campaign_grouping::templates(app, office_id).await?;
+    let common = crate::campaign_grouping::common_for(office_id);
     let mut incoming = Vec::new();
     // The fingerprint of each message kept as a campaign candidate.
     let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
@@ -304,7 +304,7 @@ pub async fn ingest_at(
             Ok((source, size, raw_key, parsed, attachments, fingerprint, sender_postcode)) => {
                 let filing = decide_filing(&lookups, &parsed);
                 let on_case = matches!(filing, Filing::Case { .. });
-                let (campaign, candidate) = crate::campaigns::link(
+                let (campaign, candidate) = crate::campaign_grouping::link(
                     &known,
                     &common,
                     &fingerprint,
@@ -352,7 +352,7 @@ pub async fn ingest_at(
     let mut joined = Vec::new();
     for ((id, m), fp) in ids.iter().zip(&incoming).zip(fingerprints) {
         if let (Some(id), Some(fingerprint)) = (id, fp) {
-            candidates.push(crate::campaigns::Stored {
+            candidates.push(crate::campaign_grouping::Stored {
                 id: *id,
                 fingerprint,
                 subject: m.subject.clone(),
@@ -376,7 +376,7 @@ pub async fn ingest_at(
     }
     if !candidates.is_empty() || !joined.is_empty() {
         report.campaign +=
-            crate::campaigns::after_store(app, office_id, candidates, joined).await?;
+            crate::campaign_grouping::after_store(app, office_id, candidates, joined).await?;
     }
     tracing::debug!(
         parse_ms = parsed_in.as_millis() as u64,

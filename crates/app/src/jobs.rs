@@ -213,7 +213,7 @@ async fn execute(app: &App, kind: JobKind, job: &Job) -> AppResult<Outcome> {
             Ok(Outcome::Done)
         }
         JobKind::CampaignUpkeep => {
-            crate::campaigns::expire_candidates(app).await?;
+            crate::campaign_grouping::expire_candidates(app).await?;
             Ok(Outcome::Done)
         }
         JobKind::Probe => {

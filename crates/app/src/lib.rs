@@ -3,6 +3,8 @@
 //! authorization, validation, audit — live here once.
 
 pub mod auth;
+pub mod campaign_grouping;
+pub mod campaign_replies;
 pub mod campaigns;
 pub mod cases;
 mod clock;
@@ -98,7 +100,7 @@ pub struct App {
     /// one reader may see), for filter menus: kept for a minute.
     pub(crate) facets: std::sync::Arc<std::sync::Mutex<FacetCache>>,
     /// Campaign templates per office, for grouping mail as it arrives.
-    pub(crate) campaigns: campaigns::Cache,
+    pub(crate) campaigns: campaign_grouping::Cache,
     /// Where "now" comes from (tests move a [`ManualClock`]).
     clock: std::sync::Arc<dyn Clock>,
 }

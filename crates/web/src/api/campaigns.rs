@@ -3,8 +3,8 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use casework_app::campaigns;
 use casework_app::views::{Campaign, CampaignMessage, CampaignSummary, ReplyProgress};
+use casework_app::{campaign_replies, campaigns};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -222,7 +222,7 @@ pub(crate) async fn list_campaigns(
 
 async fn campaign_out(s: &AppState, a: &casework_app::Actor, id: i64) -> ApiResult<CampaignOut> {
     let c = campaigns::get(&s.app, a, id).await?;
-    let p = campaigns::progress(&s.app, a, id).await?;
+    let p = campaign_replies::progress(&s.app, a, id).await?;
     Ok(CampaignOut::new(c, p))
 }
 
@@ -341,13 +341,13 @@ pub(crate) async fn save_campaign_reply(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Id(id): Id,
-    ApiJson(r): ApiJson<casework_app::campaigns::ReplyRequest>,
+    ApiJson(r): ApiJson<casework_app::campaign_replies::ReplyRequest>,
 ) -> ApiResult<axum::Json<CampaignOut>> {
-    campaigns::save_reply(&s.app, &a, id, &r).await?;
+    campaign_replies::save_reply(&s.app, &a, id, &r).await?;
     Ok(axum::Json(campaign_out(&s, &a, id).await?))
 }
 
-/// The reply to a campaign (`casework_app::campaigns::ReplyRequest` as the
+/// The reply to a campaign (`casework_app::campaign_replies::ReplyRequest` as the
 /// API reads it). Text is trimmed; lengths count characters.
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -393,7 +393,7 @@ pub(crate) async fn approve_campaign_reply(
     Id(id): Id,
     ApiJson(r): ApiJson<ApproveIn>,
 ) -> ApiResult<axum::Json<CampaignOut>> {
-    campaigns::approve(&s.app, &a, id, r.version).await?;
+    campaign_replies::approve(&s.app, &a, id, r.version).await?;
     Ok(axum::Json(campaign_out(&s, &a, id).await?))
 }
 
@@ -411,7 +411,7 @@ pub(crate) async fn send_campaign_reply(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<axum::Json<SendOut>> {
-    let queued = campaigns::send_reply(&s.app, &a, id).await?;
-    let progress = campaigns::progress(&s.app, &a, id).await?.into();
+    let queued = campaign_replies::send_reply(&s.app, &a, id).await?;
+    let progress = campaign_replies::progress(&s.app, &a, id).await?.into();
     Ok(axum::Json(SendOut { queued, progress }))
 }

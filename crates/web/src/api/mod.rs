@@ -109,7 +109,7 @@ mod tests {
     /// type the handler reads.
     #[test]
     fn documented_inputs_name_the_fields_the_handlers_read() {
-        use casework_app::{campaigns, cases, constituents, letters, outbox};
+        use casework_app::{campaign_replies, cases, constituents, letters, outbox};
         let pairs = [
             (
                 fields(super::cases::CaseInputDoc::schema()),
@@ -129,7 +129,7 @@ mod tests {
             ),
             (
                 fields(super::campaigns::ReplyRequestDoc::schema()),
-                fields(campaigns::ReplyRequest::schema()),
+                fields(campaign_replies::ReplyRequest::schema()),
             ),
             (
                 fields(super::letters::LetterRequestDoc::schema()),

@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use casework_app::campaigns::ReplyRequest;
+use casework_app::campaign_replies::ReplyRequest;
 use casework_app::domain::{CampaignState, FieldErrors, Permission, ReplyState};
 use casework_app::views::{Campaign, CampaignSummary, ReplyProgress};
-use casework_app::{AppError, campaigns, letters};
+use casework_app::{AppError, campaign_replies, campaigns, letters};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, render};
@@ -207,7 +207,7 @@ async fn view(
         .into_iter()
         .map(|t| t.name)
         .collect();
-    let progress = campaigns::progress(&s.app, actor, c.id).await?;
+    let progress = campaign_replies::progress(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
     Ok(CampaignPage {
         nav: nav(&who.actor, &who.csrf, "intake"),
@@ -384,7 +384,7 @@ async fn save_reply(
         submit: f.submit.is_some(),
         version: f.version,
     };
-    let r = campaigns::save_reply(&s.app, &form.who.actor, id, &req).await;
+    let r = campaign_replies::save_reply(&s.app, &form.who.actor, id, &req).await;
     let approver = form.who.actor.can(Permission::ApproveOutgoing);
     let done = match (req.submit, approver) {
         (true, true) => "approved",
@@ -409,7 +409,7 @@ struct VersionForm {
 }
 
 async fn approve(State(s): State<AppState>, Id(id): Id, form: CsrfForm<VersionForm>) -> PageResult {
-    let r = campaigns::approve(&s.app, &form.who.actor, id, form.data.version).await;
+    let r = campaign_replies::approve(&s.app, &form.who.actor, id, form.data.version).await;
     outcome(&s, &form.who, id, r, "approved", None).await
 }
 
@@ -418,7 +418,7 @@ async fn send(
     Id(id): Id,
     form: CsrfForm<serde_json::Value>,
 ) -> PageResult {
-    let r = campaigns::send_reply(&s.app, &form.who.actor, id)
+    let r = campaign_replies::send_reply(&s.app, &form.who.actor, id)
         .await
         .map(|_| ());
     outcome(&s, &form.who, id, r, "sent", None).await
