@@ -74,7 +74,7 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-fn actor_of(u: &User) -> Actor {
+pub(crate) fn actor_of(u: &User) -> Actor {
     Actor {
         user_id: u.id,
         office_id: u.office_id,
@@ -84,34 +84,156 @@ fn actor_of(u: &User) -> Actor {
     }
 }
 
-/// Signs in with email and password; `client` (the IP address) is throttled
-/// as well as the account, so guessing across accounts is slowed too.
-pub async fn sign_in(
-    app: &App,
-    email: &str,
-    password: &str,
-    client: &str,
-) -> AppResult<(NewSession, Actor)> {
+/// How far a sign-in has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Signed in.
+    Full,
+    /// The password was right; a code from the authenticator app (or a
+    /// recovery code) is awaited.
+    SecondFactor,
+    /// The password was right, the office requires two-factor sign-in and
+    /// this person has not set it up: they must, before anything else.
+    Enrol,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Full => "full",
+            Stage::SecondFactor => "second_factor",
+            Stage::Enrol => "enrol",
+        }
+    }
+}
+
+/// A sign-in attempt: what was typed, and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address (behind a trusted proxy, the one it reports).
+    pub client: &'a str,
+    /// The device cookie, if the browser has one.
+    pub device: Option<&'a str>,
+}
+
+/// A sign-in whose password was right.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: NewSession,
+    pub stage: Stage,
+    pub actor: Actor,
+    /// The device cookie to give the browser (the same one when it had a
+    /// known one): next time, this browser's right password is not slowed
+    /// by anyone else's failures.
+    pub device: String,
+}
+
+/// One throttling counter: failures under `key` within the window, of which
+/// `free` pass unhindered; after that each further attempt must wait, twice
+/// as long each time (1, 2, 4, 8, then 15 minutes), counted from the last
+/// failure. Nothing is ever locked: the wait always ends.
+struct Counter {
+    key: String,
+    free: i64,
+}
+
+/// Milliseconds still to wait before trying `counter` again, if any.
+async fn wait_for(app: &App, counter: &Counter, now: i64) -> AppResult<Option<i64>> {
+    let window = app.settings.throttle_window_minutes * 60_000;
+    let (count, last) = app.store.login_failures(&counter.key, now - window).await?;
+    if count < counter.free {
+        return Ok(None);
+    }
+    let doublings = (count - counter.free).min(4) as u32;
+    let wait = (60_000i64 << doublings).min(window.max(60_000));
+    let until = last.unwrap_or(now) + wait;
+    Ok((until > now).then_some(until - now))
+}
+
+/// The counters a sign-in attempt is checked against. From a device this
+/// account has signed in from: that device's own failures only, so nobody
+/// elsewhere can slow the real person down. From anywhere else: the account
+/// from this address, the account from everywhere (guessing spread over
+/// many addresses), and the address across accounts (guessing many accounts).
+fn counters(app: &App, email: &str, client: &str, known_device: Option<&str>) -> Vec<Counter> {
+    let max = app.settings.max_failed_logins;
+    match known_device {
+        Some(hash) => vec![Counter {
+            key: format!("device:{hash}"),
+            free: max,
+        }],
+        None => vec![
+            Counter {
+                key: format!("account-address:{email}|{client}"),
+                free: max,
+            },
+            Counter {
+                key: format!("account:{email}"),
+                free: max * 4,
+            },
+            Counter {
+                key: format!("address:{client}"),
+                free: max * 10,
+            },
+        ],
+    }
+}
+
+/// Waits out (refuses with [`AppError::Throttled`]) while any counter says so.
+async fn check_counters(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
+    let mut longest = None;
+    for c in counters {
+        if let Some(w) = wait_for(app, c, now).await? {
+            longest = Some(longest.unwrap_or(0).max(w));
+        }
+    }
+    match longest {
+        Some(wait) => Err(AppError::Throttled {
+            retry_after_minutes: (wait + 59_999) / 60_000,
+        }),
+        None => Ok(()),
+    }
+}
+
+async fn count_failure(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
+    for c in counters {
+        app.store.record_login_failure(&c.key, now).await?;
+    }
+    Ok(())
+}
+
+/// Signs in with email and password. Failures are throttled, never locked:
+/// see [`counters`]. The session is full, or waits for a second factor (or
+/// for setting one up, when the office requires it).
+pub async fn sign_in(app: &App, attempt: Attempt<'_>) -> AppResult<SignedIn> {
     let now = app.now();
     let s = &app.settings;
     let window = s.throttle_window_minutes * 60_000;
     // A NUL matches no account and PostgreSQL cannot store it (in the
     // throttling key): keep it as a character that also matches nothing.
-    let email = email.trim().to_lowercase().replace('\0', "\u{FFFD}");
-    let account_key = format!("account:{email}");
-    let client_key = format!("client:{client}");
-    for (key, max) in [
-        (&account_key, s.max_failed_logins),
-        (&client_key, s.max_failed_logins * 10),
-    ] {
-        let (count, first) = app.store.login_failures(key, now - window).await?;
-        if count >= max {
-            let wait = (first.unwrap_or(now) + window - now).max(60_000);
-            return Err(AppError::Throttled {
-                retry_after_minutes: (wait + 59_999) / 60_000,
-            });
-        }
-    }
+    let email = attempt
+        .email
+        .trim()
+        .to_lowercase()
+        .replace('\0', "\u{FFFD}");
+    let client = attempt.client.replace('\0', "\u{FFFD}");
+    let device_hash = attempt
+        .device
+        .filter(|d| !d.is_empty() && d.len() <= 128)
+        .map(token_hash);
+    let known = match &device_hash {
+        Some(h) => app.store.is_known_device(&email, h).await?,
+        None => false,
+    };
+    let counters = counters(
+        app,
+        &email,
+        &client,
+        device_hash.as_deref().filter(|_| known),
+    );
+    check_counters(app, &counters, now).await?;
     let refused =
         || AppError::Unauthorized("That email and password do not match an active account.".into());
     let user = match app.store.user_by_email(&email).await {
@@ -125,36 +247,97 @@ pub async fn sign_in(
         .as_ref()
         .map(|u| u.password_hash.as_str())
         .unwrap_or(DUMMY);
-    let ok = verify_password(password, hash).await;
+    let ok = verify_password(attempt.password, hash).await;
     let user = match user {
         Some(u) if ok && u.active => u,
         _ => {
-            app.store.record_login_failure(&account_key, now).await?;
-            app.store.record_login_failure(&client_key, now).await?;
+            count_failure(app, &counters, now).await?;
             tracing::info!("sign-in refused");
             return Err(refused());
         }
     };
+    for c in counters
+        .iter()
+        .filter(|c| !c.key.starts_with("account:") && !c.key.starts_with("address:"))
+    {
+        app.store.clear_login_failures(&c.key, now - window).await?;
+    }
+    let device = match attempt.device.filter(|_| known) {
+        Some(d) => d.to_owned(),
+        None => random_token(),
+    };
     app.store
-        .clear_login_failures(&account_key, now - window)
+        .add_known_device(user.id, &token_hash(&device), now)
         .await?;
+    let stage = if crate::two_factor::enrolled(app, user.id).await? {
+        Stage::SecondFactor
+    } else if app.store.office_requires_two_factor(user.office_id).await? {
+        Stage::Enrol
+    } else {
+        Stage::Full
+    };
+    let session = start_session(app, user.id, stage, None).await?;
+    if stage == Stage::Full {
+        crate::two_factor::record(app, &user, None, "signed_in", &client).await?;
+        tracing::info!(user_id = user.id, "signed in");
+    }
+    Ok(SignedIn {
+        session,
+        stage,
+        actor: actor_of(&user),
+        device,
+    })
+}
+
+/// A new session at `stage`; a half-done one lasts ten minutes. With
+/// `replacing`, that (half-done) session is replaced in the same transaction.
+pub(crate) async fn start_session(
+    app: &App,
+    user_id: i64,
+    stage: Stage,
+    replacing: Option<&str>,
+) -> AppResult<NewSession> {
+    let now = app.now();
+    let s = &app.settings;
     let session = NewSession {
         token: random_token(),
         csrf_token: random_token(),
-        expires_at: now + s.session_idle_minutes * 60_000,
+        expires_at: if stage == Stage::Full {
+            now + s.session_idle_minutes * 60_000
+        } else {
+            now + 10 * 60_000
+        },
     };
-    app.store
-        .create_session(&Session {
-            token_hash: token_hash(&session.token),
-            user_id: user.id,
-            csrf_token: session.csrf_token.clone(),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: session.expires_at,
-        })
-        .await?;
-    tracing::info!(user_id = user.id, "signed in");
-    Ok((session, actor_of(&user)))
+    let row = Session {
+        token_hash: token_hash(&session.token),
+        user_id,
+        csrf_token: session.csrf_token.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: session.expires_at,
+        stage: stage.as_str().to_owned(),
+    };
+    match replacing {
+        Some(old) => app.store.complete_session(&token_hash(old), &row).await?,
+        None => app.store.create_session(&row).await?,
+    }
+    Ok(session)
+}
+
+/// A sign-in half done (`stage` is not [`Stage::Full`]): its person and
+/// the session's CSRF token.
+pub async fn pending_actor(app: &App, token: &str, stage: Stage) -> AppResult<(Actor, String)> {
+    match app
+        .store
+        .session_at_stage(&token_hash(token), app.now(), stage.as_str())
+        .await
+    {
+        Ok((session, user)) => Ok((actor_of(&user), session.csrf_token)),
+        Err(StoreError::NotFound) => Err(AppError::Unauthorized(
+            "Your sign-in has expired. Please sign in again.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The actor behind a session cookie, and the session's CSRF token. Extends

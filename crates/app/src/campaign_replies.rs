@@ -89,8 +89,10 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
             &req.outside_body,
             100_000,
         );
+        crate::letters::check_author(actor, &mut e, "outside_subject", &subject);
+        crate::letters::check_author(actor, &mut e, "outside_body", &body);
         if !body.is_empty()
-            && let Err(m) = merge(&body, &sample_fields())
+            && let Err(m) = crate::letters::merge_off_thread(&body, &sample_fields()).await
         {
             e.add("outside_body", m);
         }
@@ -98,9 +100,11 @@ pub async fn save_reply(app: &App, actor: &Actor, id: i64, req: &ReplyRequest) -
     } else {
         (String::new(), String::new())
     };
+    crate::letters::check_author(actor, &mut e, "subject", &subject);
+    crate::letters::check_author(actor, &mut e, "body", &body);
     // The template must merge for a person with every field filled.
     if !body.is_empty()
-        && let Err(m) = merge(&body, &sample_fields())
+        && let Err(m) = crate::letters::merge_off_thread(&body, &sample_fields()).await
     {
         e.add("body", m);
     }

@@ -67,8 +67,8 @@ impl From<ConstituentInput> for ConstituentPatch {
 
 fn validate(i: &ConstituentInput) -> Result<ConstituentFields, FieldErrors> {
     let mut e = FieldErrors::new();
-    let first_name = e.optional("first_name", "First name", &i.first_name, 100);
-    let last_name = e.optional("last_name", "Last name", &i.last_name, 100);
+    let first_name = e.name("first_name", "First name", &i.first_name, 100, false);
+    let last_name = e.name("last_name", "Last name", &i.last_name, 100, false);
     if first_name.is_empty() && last_name.is_empty() {
         e.add("last_name", "Enter a first or last name.");
     }

@@ -528,7 +528,7 @@ pub async fn intake_count(app: &App, actor: &Actor) -> AppResult<i64> {
 }
 
 /// "3 MB", or "40 KB" below a megabyte (rounded up, so never "0").
-fn size_in_words(bytes: usize) -> String {
+pub fn size_in_words(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
     if bytes >= MB {
         format!("{} MB", bytes.div_ceil(MB))

@@ -143,7 +143,7 @@ pub async fn save_template(
     // Check the syntax against sample values, so a broken template is caught now.
     let sample = sample_fields(app);
     for (field, text) in [("subject", &subject), ("body", &body)] {
-        if let Err(m) = merge(text, &sample) {
+        if let Err(m) = merge_off_thread(text, &sample).await {
             e.add(field, m);
         }
     }
@@ -162,15 +162,54 @@ pub async fn save_template(
     }
 }
 
-/// A template filled with sample values: (subject, text).
-pub fn preview(app: &App, subject: &str, body: &str) -> AppResult<(String, String)> {
+/// Fills `text` on a blocking thread: a template's work is bounded (see
+/// `casework_letters::TEMPLATE_FUEL`), but it is work the request threads
+/// should not wait on.
+pub(crate) async fn merge_off_thread(text: &str, fields: &MergeFields) -> Result<String, String> {
+    let (text, fields) = (text.to_owned(), fields.clone());
+    tokio::task::spawn_blocking(move || merge(&text, &fields))
+        .await
+        .unwrap_or_else(|_| Err("The template could not be filled.".to_owned()))
+}
+
+/// Text someone wrote to be filled for a person (a letter's body, a campaign
+/// reply): only plain merge fields, unless they may edit templates.
+pub(crate) fn check_author(actor: &Actor, e: &mut FieldErrors, field: &str, text: &str) {
+    if !actor.can(Permission::EditTemplates)
+        && let Err(m) = casework_letters::check_merge_fields_only(text)
+    {
+        e.add(field, m);
+    }
+}
+
+/// A template being edited, filled with sample values: (subject, text).
+/// Only those who may edit templates may try out text of their own.
+pub async fn preview(
+    app: &App,
+    actor: &Actor,
+    subject: &str,
+    body: &str,
+) -> AppResult<(String, String)> {
+    actor.require(Permission::EditTemplates)?;
+    preview_text(app, subject, body).await
+}
+
+/// A saved template of the reader's office, filled with sample values.
+pub async fn preview_saved(app: &App, actor: &Actor, id: i64) -> AppResult<(String, String)> {
+    let t = template(app, actor, id).await?;
+    preview_text(app, &t.subject, &t.body).await
+}
+
+async fn preview_text(app: &App, subject: &str, body: &str) -> AppResult<(String, String)> {
     let sample = sample_fields(app);
     let mut e = FieldErrors::new();
-    let s = merge(subject, &sample).unwrap_or_else(|m| {
-        e.add("subject", m);
-        String::new()
-    });
-    let b = merge(body, &sample).unwrap_or_else(|m| {
+    let s = merge_off_thread(subject, &sample)
+        .await
+        .unwrap_or_else(|m| {
+            e.add("subject", m);
+            String::new()
+        });
+    let b = merge_off_thread(body, &sample).await.unwrap_or_else(|m| {
         e.add("body", m);
         String::new()
     });
@@ -342,8 +381,12 @@ pub async fn fill(
         Err(e) => return Err(e.into()),
     };
     let fields = merge_fields(app, actor, case).await?;
-    let subject = merge(&t.subject, &fields).map_err(|m| AppError::field("template", m))?;
-    let body = merge(&t.body, &fields).map_err(|m| AppError::field("template", m))?;
+    let subject = merge_off_thread(&t.subject, &fields)
+        .await
+        .map_err(|m| AppError::field("template", m))?;
+    let body = merge_off_thread(&t.body, &fields)
+        .await
+        .map_err(|m| AppError::field("template", m))?;
     Ok((subject, body, t.signed_by_representative))
 }
 
@@ -366,8 +409,13 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             )
         }
         (_, Some(b)) if !b.trim().is_empty() => {
+            let mut e = FieldErrors::new();
+            check_author(actor, &mut e, "body", b);
+            check(e)?;
             let fields = merge_fields(app, actor, &case).await?;
-            let body = merge(b, &fields).map_err(|m| AppError::field("body", m))?;
+            let body = merge_off_thread(b, &fields)
+                .await
+                .map_err(|m| AppError::field("body", m))?;
             ("Letter".to_owned(), body, false)
         }
         _ => {

@@ -19,8 +19,9 @@ pub mod letters;
 pub mod mailboxes;
 pub mod outbox;
 pub mod schedule;
-pub(crate) use error::check;
+pub(crate) use error::{check, constant_time_eq};
 pub mod staff;
+pub mod two_factor;
 
 use casework_store::{OfficeData, Scope, Store};
 
@@ -35,7 +36,7 @@ pub mod views {
     pub use casework_store::{
         AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case, CasePerson, Comment,
         Constituent, Correspondence, CorrespondenceSummary, Office, OutboxItem, PrintItem,
-        ReplyProgress, TimelineEntry,
+        ReplyProgress, SecurityEvent, TimelineEntry,
     };
 }
 

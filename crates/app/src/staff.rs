@@ -69,7 +69,7 @@ pub async fn create_user(
     } else {
         errors.email("email", &email)
     };
-    let mut display_name = errors.optional("display_name", "Name", &new.display_name, 100);
+    let mut display_name = errors.name("display_name", "Name", &new.display_name, 100, false);
     if display_name.is_empty() {
         display_name = email.split('@').next().unwrap_or_default().to_owned();
     }
@@ -185,18 +185,27 @@ pub async fn update_user(
     Ok(())
 }
 
-/// Ends every session of a colleague (a lost laptop, a shared computer).
-pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
+/// Signs a colleague out everywhere (a lost laptop, a shared computer):
+/// ends every session, revokes every API token and forgets every device
+/// they signed in from. Returns how many sessions and tokens there were.
+pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<(u64, u64)> {
     actor.require(Permission::ManageStaff)?;
     let target = app.data_for(actor).user(id).await?;
     let n = app.store.delete_user_sessions(target.id).await?;
+    let tokens = app
+        .store
+        .revoke_user_api_tokens(target.id, app.now())
+        .await?;
+    app.store.forget_devices(target.id).await?;
+    crate::two_factor::record(app, &target, Some(actor), "signed_out_everywhere", "").await?;
     tracing::info!(
         user_id = id,
         by = actor.user_id,
         sessions = n,
-        "sessions revoked"
+        tokens,
+        "signed out everywhere"
     );
-    Ok(n)
+    Ok((n, tokens))
 }
 
 pub async fn count_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<i64> {

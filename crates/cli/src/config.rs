@@ -17,6 +17,18 @@ pub struct Config {
     pub listen: String,
     /// Set when served over HTTPS (directly or behind a proxy): cookies get `Secure`, pages HSTS.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed, as
+    /// addresses or networks (`["127.0.0.1", "10.0.0.0/8"]`). Empty: the
+    /// header is ignored and the client is the connecting address.
+    pub trusted_proxies: Vec<String>,
+    /// Most HTTP connections open at once; more wait in the listen queue.
+    pub max_http_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_seconds: u64,
+    /// Seconds an open connection may sit with nothing happening.
+    pub idle_timeout_seconds: u64,
+    /// Seconds a request body may stall between two pieces.
+    pub body_timeout_seconds: u64,
     /// Largest number of database connections per app server (on SQLite,
     /// readers are also capped at two per core, at most 8, plus one writer).
     pub max_connections: u32,
@@ -82,6 +94,11 @@ impl Default for Config {
             database_url: String::new(),
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            max_http_connections: 1024,
+            header_timeout_seconds: 10,
+            idle_timeout_seconds: 60,
+            body_timeout_seconds: 60,
             max_connections: 16,
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
@@ -153,6 +170,11 @@ impl Config {
             "database_url",
             "listen",
             "secure_cookies",
+            "trusted_proxies",
+            "max_http_connections",
+            "header_timeout_seconds",
+            "idle_timeout_seconds",
+            "body_timeout_seconds",
             "max_connections",
             "session_idle_minutes",
             "session_absolute_hours",
@@ -181,6 +203,8 @@ impl Config {
                 ));
             }
         }
+        casework_web::parse_trusted_proxies(&config.trusted_proxies)
+            .map_err(|e| format!("configuration error: {e}"))?;
         if !["none", "starttls", "tls"].contains(&config.smtp.tls.as_str()) {
             return Err(format!(
                 "configuration error: smtp.tls must be none, starttls or tls, not \"{}\"",

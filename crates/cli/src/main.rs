@@ -478,6 +478,13 @@ async fn serve(
     tokio::spawn(casework_app::jobs::serve(app.clone()));
     let web = casework_web::WebConfig {
         secure_cookies: config.secure_cookies,
+        trusted_proxies: casework_web::parse_trusted_proxies(&config.trusted_proxies)?,
+        limits: casework_web::ConnectionLimits {
+            max_connections: config.max_http_connections,
+            header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds.max(1)),
+            idle_timeout: std::time::Duration::from_secs(config.idle_timeout_seconds.max(1)),
+            body_timeout: std::time::Duration::from_secs(config.body_timeout_seconds.max(1)),
+        },
     };
     casework_web::serve(app, web, listener, shutdown_signal())
         .await

@@ -3,6 +3,36 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Is `c` a bidirectional formatting control (U+202A–U+202E embeddings and
+/// overrides, U+2066–U+2069 isolates, the marks U+200E, U+200F, U+061C)?
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` without bidirectional controls. In a name they serve only to
+/// disguise it: "\u{202E}fdp.exe" shows as "exe.pdf". Right-to-left scripts
+/// need none of them to display correctly.
+pub fn without_bidi_controls(text: &str) -> String {
+    text.chars().filter(|c| !is_bidi_control(*c)).collect()
+}
+
+/// A file name safe to offer for download: no paths, no control characters,
+/// no bidirectional controls (which disguise "\u{202E}fdp.exe" as "exe.pdf").
+pub fn safe_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !"<>:\"|?*".contains(*c))
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "attachment".into()
+    } else {
+        cleaned
+    }
+}
+
 /// Problems with individual fields of a form or API body, keyed by field name,
 /// each with a message a caseworker understands.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -45,6 +75,25 @@ impl FieldErrors {
             self.add(field, format!("{label} must be at most {max} characters."));
         }
         v.to_owned()
+    }
+
+    /// A person's or a file's name: like [`Self::required`] or
+    /// [`Self::optional`], with bidirectional controls removed (see
+    /// [`without_bidi_controls`]).
+    pub fn name(
+        &mut self,
+        field: &str,
+        label: &str,
+        value: &str,
+        max: usize,
+        required: bool,
+    ) -> String {
+        let cleaned = without_bidi_controls(value);
+        if required {
+            self.required(field, label, &cleaned, max)
+        } else {
+            self.optional(field, label, &cleaned, max)
+        }
     }
 
     /// Checks an optional email address; returns it lower-cased.
@@ -290,6 +339,21 @@ mod tests {
         assert_eq!(query_prefixes("k1a 0b1"), vec!["k1a0b1"]);
         assert_eq!(query_prefixes("Jane  Smith"), vec!["jane", "smith"]);
         assert_eq!(query_prefixes("  "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn names_lose_bidi_controls_but_keep_right_to_left_letters() {
+        let mut e = FieldErrors::new();
+        assert_eq!(
+            e.name("n", "Name", " \u{202E}fdp.exe ", 100, true),
+            "fdp.exe"
+        );
+        assert_eq!(
+            e.name("n", "Name", "\u{2067}مريم\u{2069} Haddad", 100, true),
+            "مريم Haddad"
+        );
+        assert_eq!(e.name("n", "Name", "\u{202E}", 100, true), "");
+        assert!(e.get("n").is_some(), "a name of controls only is empty");
     }
 
     #[test]

@@ -75,11 +75,59 @@ pub const FIELD_NAMES: &[&str] = &[
     "today",
 ];
 
+/// The work a template may do, in minijinja's units (about one per
+/// operation): a long letter with every field and a few conditions uses a
+/// few hundred; a loop of a million turns never finishes within it.
+pub const TEMPLATE_FUEL: u64 = 50_000;
+/// The longest text a template may produce.
+pub const MAX_MERGED_CHARS: usize = 1_000_000;
+
+/// Refuses anything in `text` but plain merge fields (`{{ case.reference }}`):
+/// text from people who may not edit templates is filled, never run. Loops,
+/// conditions, filters and expressions belong in templates.
+pub fn check_merge_fields_only(text: &str) -> Result<(), String> {
+    let refuse = || {
+        "Only merge fields such as {{ constituent.first_name }} can be used here. Loops, conditions and filters belong in a template, which an office manager edits.".to_owned()
+    };
+    if text.contains("{%") || text.contains("{#") {
+        return Err(refuse());
+    }
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(refuse());
+        };
+        let inner = after[..end]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        if !FIELD_NAMES.contains(&inner) {
+            return Err(format!(
+                "{{{{ {} }}}} is not a merge field. The fields are: {}.",
+                inner.chars().take(60).collect::<String>(),
+                FIELD_NAMES
+                    .iter()
+                    .map(|f| format!("{{{{ {f} }}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
 /// Fills a template. Unknown fields, and fields with no value for this
 /// person, are errors naming the field, so nothing goes out with a gap.
+/// The template runs with a limit on its work ([`TEMPLATE_FUEL`]) and on
+/// the length of what it makes ([`MAX_MERGED_CHARS`]).
 pub fn merge(template: &str, fields: &MergeFields) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.set_recursion_limit(20);
     // Plain text: no HTML escaping.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     let tmpl = env.template_from_str(template).map_err(|e| {
@@ -90,8 +138,12 @@ pub fn merge(template: &str, fields: &MergeFields) -> Result<String, String> {
     })?;
     let text = tmpl.render(minijinja::value::Serde(fields)).map_err(|e| match e.kind() {
         minijinja::ErrorKind::UndefinedError => "The template uses a merge field that does not exist; the fields are: {{ constituent.first_name }}, {{ case.reference }}, … (see the list beside the editor).".to_owned(),
+        minijinja::ErrorKind::OutOfFuel => "The template does too much work (a loop that runs too long?) and was stopped.".to_owned(),
         _ => format!("The template could not be filled: {}", e.detail().unwrap_or("error")),
     })?;
+    if text.chars().count() > MAX_MERGED_CHARS {
+        return Err("The template makes a text longer than a million characters.".to_owned());
+    }
     // A field that exists but is empty for this person leaves a gap: name it.
     for name in FIELD_NAMES {
         let used = template.contains(&format!("{{{{ {name} }}}}"))
@@ -449,6 +501,55 @@ mod tests {
             },
             today: "26 November 2026".into(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_template_that_does_too_much_is_stopped_quickly() {
+        let started = std::time::Instant::now();
+        for bomb in [
+            "{% for i in range(17000) %}{% for j in range(17000) %}{% endfor %}{% endfor %}x",
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}",
+            "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+        ] {
+            let e = merge(bomb, &fields()).unwrap_err();
+            assert!(
+                e.contains("too much work") || e.contains("could not be filled"),
+                "{e}"
+            );
+        }
+        // Text that grows: refused before it is all made.
+        assert!(merge("{{ 'x' * 10000000000 }}", &fields()).is_err());
+        let long = merge("{{ 'x' * 2000000 }}", &fields());
+        assert!(long.is_err(), "{long:?}");
+        let growing = "{% set s = 'xxxxxxxxxx' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s }}";
+        assert!(
+            merge(growing, &fields())
+                .map(|t| t.len() < 1_000)
+                .unwrap_or(true)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // An ordinary letter is well within the limit.
+        let letter = "Dear {{ constituent.first_name }},\n{% if case.reference %}Re {{ case.reference }}{% endif %}\n".repeat(200);
+        assert!(merge(&letter, &fields()).is_ok());
+    }
+
+    #[test]
+    fn text_from_people_who_may_not_edit_templates_is_filled_never_run() {
+        assert!(
+            check_merge_fields_only("Dear {{ constituent.first_name }}, re {{case.reference}}")
+                .is_ok()
+        );
+        assert!(check_merge_fields_only("No fields at all").is_ok());
+        for bad in [
+            "{% for i in range(3) %}x{% endfor %}",
+            "{# comment #}",
+            "{{ constituent.first_name | upper }}",
+            "{{ range(10) }}",
+            "{{ 'x' * 3 }}",
+            "{{ unclosed",
+        ] {
+            assert!(check_merge_fields_only(bad).is_err(), "{bad}");
         }
     }
 

@@ -174,6 +174,7 @@ impl ParsedMail {
         ] {
             list.iter_mut().for_each(strip);
         }
+        self.from_name = casework_domain::without_bidi_controls(&self.from_name);
         for a in &mut self.attachments {
             strip(&mut a.filename);
             strip(&mut a.content_type);
@@ -288,21 +289,7 @@ fn parse_inner(raw: &[u8]) -> Option<ParsedMail> {
     })
 }
 
-/// A file name safe to offer for download: no paths, no control characters.
-pub fn safe_filename(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !"<>:\"|?*".contains(*c))
-        .take(200)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        "attachment".into()
-    } else {
-        cleaned
-    }
-}
+pub use casework_domain::safe_filename;
 
 #[cfg(test)]
 mod tests {

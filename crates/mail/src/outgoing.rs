@@ -91,9 +91,15 @@ pub fn build(d: &Draft<'_>) -> Result<Built, String> {
         hex::encode(rand::random::<[u8; 12]>()),
         d.domain
     );
+    // A subject is one line: line breaks in it would start new headers.
+    let subject: String = d
+        .subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut b = Message::builder()
         .from(from.clone())
-        .subject(d.subject)
+        .subject(subject)
         .message_id(Some(format!("<{id}>")));
     for to in d.to {
         b = b.to(mailbox(to)?);
@@ -105,7 +111,10 @@ pub fn build(d: &Draft<'_>) -> Result<Built, String> {
         let refs: Vec<String> = d.references.iter().map(|r| format!("<{r}>")).collect();
         b = b.references(refs.join(" "));
     }
-    let text = SinglePart::plain(d.body.to_owned());
+    // Every line break in the text becomes one break (a bare CR too), so
+    // the message on the wire has CRLF line endings only: a bare CR or LF
+    // is what SMTP smuggling rides on.
+    let text = SinglePart::plain(d.body.replace("\r\n", "\n").replace('\r', "\n"));
     let msg = if d.attachments.is_empty() {
         b.singlepart(text)
     } else {
@@ -130,7 +139,7 @@ pub fn build(d: &Draft<'_>) -> Result<Built, String> {
     ));
     Ok(Built {
         message_id: id,
-        raw: msg.formatted(),
+        raw: crlf_only(&msg.formatted()),
         from: from.email.to_string(),
         to: d
             .to
@@ -141,7 +150,28 @@ pub fn build(d: &Draft<'_>) -> Result<Built, String> {
     })
 }
 
-/// Sends already-built bytes. Errors are sentences for the outbox page.
+/// `raw` with every line ending CRLF: a bare CR or a bare LF becomes CRLF.
+pub fn crlf_only(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 50);
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'\r' => {
+                out.extend_from_slice(b"\r\n");
+                if raw.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Sends already-built bytes (their line endings made CRLF, whatever they
+/// were when queued). Errors are sentences for the outbox page.
 pub async fn send(
     settings: &SmtpSettings,
     from: &str,
@@ -183,7 +213,8 @@ pub async fn send(
         .map_err(|e| format!("The envelope is invalid: {e}"))?;
     // However the server behaves (some stall after a refused login), one
     // attempt ends in bounded time, so the outbox moves on and retries.
-    match tokio::time::timeout(SEND_LIMIT, transport.send_raw(&envelope, raw)).await {
+    let raw = crlf_only(raw);
+    match tokio::time::timeout(SEND_LIMIT, transport.send_raw(&envelope, &raw)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!(
             "The mail server at {}:{} did not accept the message: {e}",
@@ -229,6 +260,36 @@ mod tests {
         let parsed = crate::parse(&b.raw);
         assert_eq!(parsed.message_id, b.message_id);
         assert_eq!(parsed.in_reply_to, vec!["parent@x"]);
+    }
+
+    #[test]
+    fn outgoing_mail_has_crlf_line_endings_only() {
+        assert_eq!(
+            crlf_only(b"a\rb\nc\r\nd\r\r\n"),
+            b"a\r\nb\r\nc\r\nd\r\n\r\n"
+        );
+        let to = vec!["jane@example.org".to_owned()];
+        let d = Draft {
+            from: "office@example.org",
+            to: &to,
+            subject: "Hello\r\nBcc: x@evil.example",
+            body: "hello\r.\r\nMAIL FROM:<x@evil.example>\rmore\nend",
+            in_reply_to: None,
+            references: &[],
+            attachments: &[],
+            domain: "example.org",
+        };
+        let raw = build(&d).unwrap().raw;
+        for (i, b) in raw.iter().enumerate() {
+            if *b == b'\r' {
+                assert_eq!(raw.get(i + 1), Some(&b'\n'), "bare CR at {i}");
+            }
+            if *b == b'\n' {
+                assert_eq!(raw.get(i.wrapping_sub(1)), Some(&b'\r'), "bare LF at {i}");
+            }
+        }
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains("\r\nBcc:"), "{text}");
     }
 
     #[test]

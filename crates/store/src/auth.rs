@@ -10,8 +10,8 @@ impl Store {
     pub async fn create_session(&self, s: &Session) -> Result<()> {
         on_write!(self, |pool| {
             sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, stage) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&s.token_hash)
             .bind(s.user_id)
@@ -19,16 +19,27 @@ impl Store {
             .bind(s.created_at)
             .bind(s.last_seen_at)
             .bind(s.expires_at)
+            .bind(&s.stage)
             .execute(pool)
             .await?;
         });
         Ok(())
     }
 
-    /// The live session with this token hash and its (active) user.
-    /// The live session with this token hash and its (active) user, in one
-    /// query: it runs on every page request.
+    /// The live, fully signed-in session with this token hash and its
+    /// (active) user, in one query: it runs on every page request.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<(Session, User)> {
+        self.session_at_stage(token_hash, now, "full").await
+    }
+
+    /// A live session at `stage` (`full`, or a sign-in half done:
+    /// `second_factor`, `enrol`) and its active user.
+    pub async fn session_at_stage(
+        &self,
+        token_hash: &str,
+        now: i64,
+        stage: &str,
+    ) -> Result<(Session, User)> {
         #[derive(sqlx::FromRow)]
         struct Row {
             token_hash: String,
@@ -51,10 +62,11 @@ impl Store {
                 "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
                  u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE AND s.stage = $3",
             )
             .bind(token_hash)
             .bind(now)
+            .bind(stage)
             .fetch_one(pool)
             .await?
         });
@@ -65,6 +77,7 @@ impl Store {
             created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,
             expires_at: r.expires_at,
+            stage: stage.to_owned(),
         };
         let user = User {
             id: r.id,
@@ -186,6 +199,20 @@ impl Store {
         })
     }
 
+    /// Revokes every live API token of a user; returns how many there were.
+    pub async fn revoke_user_api_tokens(&self, user_id: i64, now: i64) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
     pub async fn revoke_api_token(&self, user_id: i64, id: i64, now: i64) -> Result<()> {
         on_write!(self, |pool| {
             let n = sqlx::query(
@@ -217,11 +244,11 @@ impl Store {
         Ok(())
     }
 
-    /// Failures for `key` since `since`, and the earliest of them.
+    /// Failures for `key` since `since`, and the latest of them.
     pub async fn login_failures(&self, key: &str, since: i64) -> Result<(i64, Option<i64>)> {
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = $1 AND at > $2",
+                "SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = $1 AND at > $2",
             )
             .bind(key)
             .bind(since)

@@ -33,6 +33,7 @@ mod offices;
 mod outbox;
 mod records;
 mod scope;
+mod sign_in;
 mod staff;
 mod timeline;
 
@@ -47,6 +48,7 @@ pub use model::*;
 pub use outbox::*;
 pub use records::*;
 pub use scope::{CaseVisibility, OfficeData, Scope};
+pub use sign_in::TwoFactor;
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

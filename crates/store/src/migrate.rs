@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0011_jobs.sql"),
     },
+    Migration {
+        version: 12,
+        name: "sign-in security",
+        sqlite: include_str!("../migrations/sqlite/0012_sign_in.sql"),
+        postgres: include_str!("../migrations/postgres/0012_sign_in.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

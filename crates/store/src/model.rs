@@ -48,6 +48,9 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// `full` (signed in), `second_factor` (a code awaited) or `enrol`
+    /// (two-factor must be set up first).
+    pub stage: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -360,4 +363,21 @@ mod tests {
             assert!(Cursor::decode(bad).is_none(), "{bad:?}");
         }
     }
+}
+
+/// Something that happened to a person's sign-in: `signed_in`,
+/// `two_factor_enrolled`, `recovery_code_used`, `two_factor_reset` …
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct SecurityEvent {
+    pub office_id: i64,
+    /// Whose account.
+    pub user_id: i64,
+    /// Who did it, when not the person themselves (an administrator's reset).
+    pub actor_id: Option<i64>,
+    #[sqlx(default)]
+    pub actor_name: Option<String>,
+    pub kind: String,
+    /// The address it came from, where there was one.
+    pub address: String,
+    pub at: i64,
 }

@@ -323,12 +323,18 @@ fn unreadable(e: impl std::fmt::Display) -> AppError {
 type Fields = std::collections::HashMap<String, String>;
 
 /// Reads a `multipart/form-data` body (or, for a page form without files,
-/// an urlencoded one): its text fields and its files. Files together may not
-/// exceed the configured message size; a bigger upload is refused as it
-/// arrives, before it is all in memory.
+/// an urlencoded one): its text fields and its files. Nothing is read whole
+/// before it is counted: the body as a whole is limited as it streams (the
+/// router's [`body_limit`]), text fields together to 1 MB, files together to
+/// the configured message size.
+///
+/// With `csrf_of`, a page form's CSRF token is checked before the rest of
+/// the body is read: the first part must be the `csrf` field (every form
+/// puts it first), so a forged or stale form costs the server one small read.
 async fn read_form_with_files(
     req: Request,
     state: &AppState,
+    csrf_of: Option<&PageActor>,
 ) -> Result<(Fields, Vec<Upload>), AppError> {
     let multipart = req
         .headers()
@@ -342,6 +348,10 @@ async fn read_form_with_files(
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
         fields.extend(pairs);
+        if let Some(who) = csrf_of {
+            check_csrf(who, fields.get("csrf").map(String::as_str).unwrap_or(""))
+                .map_err(|e| e.0)?;
+        }
         return Ok((fields, files));
     }
     let max = state.app.settings.max_message_bytes;
@@ -349,12 +359,35 @@ async fn read_form_with_files(
         .await
         .map_err(unreadable)?;
     let mut total = 0usize;
-    while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
+    let mut text_total = 0usize;
+    let mut first = true;
+    while let Some(mut field) = mp.next_field().await.map_err(too_large_or_unreadable)? {
         let name = field.name().unwrap_or("").to_owned();
-        let Some(filename) = field.file_name().map(str::to_owned) else {
-            let text = field.text().await.map_err(unreadable)?;
-            if text.len() > MAX_BODY {
-                return Err(unreadable("a field is too long"));
+        let file_name = field.file_name().map(str::to_owned);
+        if std::mem::take(&mut first)
+            && let Some(who) = csrf_of
+            && (name != "csrf" || file_name.is_some())
+        {
+            check_csrf(who, "").map_err(|e| e.0)?;
+        }
+        let Some(raw_name) = file_name else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(too_large_or_unreadable)? {
+                text_total += chunk.len();
+                if text_total > MAX_BODY {
+                    return Err(AppError::field(
+                        "form",
+                        "The text of this form comes to more than 1 MB. Nothing was kept or sent.",
+                    ));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| unreadable(format!("the field \"{name}\" is not UTF-8 text")))?;
+            if name == "csrf"
+                && let Some(who) = csrf_of
+            {
+                check_csrf(who, &text).map_err(|e| e.0)?;
             }
             fields.insert(name, text);
             continue;
@@ -364,31 +397,55 @@ async fn read_form_with_files(
             .unwrap_or("application/octet-stream")
             .to_owned();
         let mut data = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        while let Some(chunk) = field.chunk().await.map_err(too_large_or_unreadable)? {
             total += chunk.len();
             if total > max {
-                return Err(AppError::field(
-                    "upload",
-                    format!(
-                        "The files come to more than {} MB, the limit for a message. Nothing was kept or sent.",
-                        max / (1024 * 1024)
-                    ),
-                ));
+                return Err(files_too_large(max));
             }
             data.extend_from_slice(&chunk);
         }
         // An empty file input still sends a part with no name and no bytes.
-        if filename.is_empty() && data.is_empty() {
+        if raw_name.is_empty() && data.is_empty() {
             continue;
         }
         files.push(Upload {
             field: name,
-            filename,
+            filename: casework_domain::safe_filename(&raw_name),
             content_type,
             data,
         });
     }
     Ok((fields, files))
+}
+
+fn files_too_large(max: usize) -> AppError {
+    AppError::field(
+        "upload",
+        format!(
+            "The files come to more than {}, the limit for a message. Nothing was kept or sent.",
+            casework_app::intake::size_in_words(max)
+        ),
+    )
+}
+
+/// A multipart body that broke off: over the router's [`body_limit`] (the
+/// files are too large), or malformed.
+fn too_large_or_unreadable(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::field(
+            "upload",
+            "The form is larger than the limit for a message. Nothing was kept or sent.",
+        )
+    } else {
+        unreadable(e.body_text())
+    }
+}
+
+/// The largest body any request may have: a message's worth of files and
+/// the text of its form. Enforced as the body streams in, by the extractors
+/// that read bodies (`axum::extract::DefaultBodyLimit`).
+pub(crate) fn body_limit(max_message_bytes: usize) -> usize {
+    max_message_bytes.saturating_add(2 * MAX_BODY)
 }
 
 impl FromRequest<AppState> for UploadForm {
@@ -397,11 +454,10 @@ impl FromRequest<AppState> for UploadForm {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let who = PageActor::from_request_parts(&mut parts, state).await?;
-        let (fields, files) = read_form_with_files(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| PageError(e).into_response())?;
-        let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
-        check_csrf(&who, sent).map_err(IntoResponse::into_response)?;
+        let (fields, files) =
+            read_form_with_files(Request::from_parts(parts, body), state, Some(&who))
+                .await
+                .map_err(|e| PageError(e).into_response())?;
         refuse_nul_in_form_with_files(&fields, &files).map_err(|e| PageError(e).into_response())?;
         Ok(UploadForm { who, fields, files })
     }
@@ -432,7 +488,8 @@ impl FromRequest<AppState> for ApiUpload {
                 "Send the files as multipart/form-data.",
             )));
         }
-        let (fields, files) = read_form_with_files(Request::from_parts(parts, body), state).await?;
+        let (fields, files) =
+            read_form_with_files(Request::from_parts(parts, body), state, None).await?;
         refuse_nul_in_form_with_files(&fields, &files)?;
         Ok(ApiUpload {
             actor,

@@ -37,8 +37,13 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "assigned" => "Assignment changed.",
         "person" => "Person added to the case.",
         "password" => "Password changed. Your other sessions have been signed out.",
-        "revoked" => "Signed out everywhere.",
+        "revoked" => "Signed out everywhere: every session ended, every API token revoked.",
         "token_revoked" => "Token revoked.",
+        "two_factor_off" => "Two-factor sign-in is off.",
+        "two_factor_reset" => {
+            "Two-factor sign-in reset: they set it up again at their next sign-in if the office requires it."
+        }
+        "two_factor_required" => "Saved: two-factor sign-in settings for the office.",
         "user" => "Account created.",
         "filed" => "Message filed.",
         "email" => "Email queued: it goes out within a few seconds (see the outbox).",

@@ -9,6 +9,7 @@ mod extract;
 mod fmt;
 mod layout;
 mod pages;
+mod serve;
 mod state;
 
 use axum::Router;
@@ -21,12 +22,14 @@ use casework_app::App;
 use std::sync::Arc;
 
 pub use api::openapi_json;
-pub use state::WebConfig;
+pub use serve::ConnectionLimits;
+pub use state::{WebConfig, parse_trusted_proxies};
 
 use state::AppState;
 
 /// The whole web application.
 pub fn router(app: App, config: WebConfig) -> Router {
+    let body_limit = extract::body_limit(app.settings.max_message_bytes);
     let state = AppState {
         app,
         config: Arc::new(config),
@@ -36,6 +39,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/app.css", get(stylesheet))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
+        // Every body is limited as it streams (a message's worth of files
+        // and its form), whatever extractor reads it.
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
@@ -145,11 +151,6 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router(app, config);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = config.limits.clone();
+    serve::serve(router(app, config), listener, limits, shutdown).await
 }

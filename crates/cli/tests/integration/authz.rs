@@ -520,6 +520,44 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::ManageStaff, 303),
             true,
         ),
+        // The colleague has no two-factor sign-in to reset: 422 says so.
+        (
+            form(format!("/admin/users/{u}/two-factor/reset"), vec![]),
+            Rule::May(Permission::ManageStaff, 422),
+            true,
+        ),
+        (
+            form("/admin/two-factor".into(), vec![]),
+            Rule::May(Permission::ManageStaff, 303),
+            false,
+        ),
+        (page("/account/two-factor".into()), Rule::All(200), false),
+        // A wrong code: refused with the reason, for everyone alike.
+        (
+            form(
+                "/account/two-factor".into(),
+                vec![("code", "000000".into())],
+            ),
+            Rule::All(422),
+            false,
+        ),
+        // Not set up: nothing to turn off or renew.
+        (
+            form(
+                "/account/two-factor/off".into(),
+                vec![("code", "000000".into())],
+            ),
+            Rule::All(422),
+            false,
+        ),
+        (
+            form(
+                "/account/two-factor/recovery-codes".into(),
+                vec![("code", "000000".into())],
+            ),
+            Rule::All(422),
+            false,
+        ),
         (
             api(Method::GET, "/api/v1/campaigns".into(), None),
             Rule::All(200),

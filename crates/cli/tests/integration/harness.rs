@@ -65,6 +65,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        Self::spawn_web(backend, settings, casework_web::WebConfig::default()).await
+    }
+
+    /// With web settings of the test's own (trusted proxies, connection limits).
+    pub async fn spawn_web(
+        backend: Backend,
+        settings: Settings,
+        web: casework_web::WebConfig,
+    ) -> TestApp {
         let (opts, dir, schema) = match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("casework-test-{}", unique()));
@@ -96,14 +105,9 @@ impl TestApp {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
-            casework_web::serve(
-                served,
-                casework_web::WebConfig::default(),
-                listener,
-                async {
-                    let _ = rx.await;
-                },
-            )
+            casework_web::serve(served, web, listener, async {
+                let _ = rx.await;
+            })
             .await
             .unwrap();
         });

@@ -16,4 +16,5 @@ mod nul;
 mod openapi;
 mod outbox;
 mod pages;
+mod security;
 mod visibility;

@@ -11,7 +11,7 @@ on_both_backends!(
     a_caseworker_signs_in_and_sees_their_cases,
     the_case_filters_offer_each_category_and_agency_in_use_once,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
-    repeated_failures_lock_the_account_for_a_while,
+    repeated_failures_from_a_new_browser_make_it_wait,
     a_forged_form_is_refused_and_changes_nothing,
     a_form_posted_from_another_site_is_refused,
     signing_out_ends_the_session,
@@ -65,7 +65,7 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong(t: Test
     assert_eq!(b.get("/cases").await.status, StatusCode::SEE_OTHER);
 }
 
-async fn repeated_failures_lock_the_account_for_a_while(t: TestApp) {
+async fn repeated_failures_from_a_new_browser_make_it_wait(t: TestApp) {
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
     let b = t.browser();

@@ -2,12 +2,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use casework_app::domain::FieldErrors;
-use casework_app::{AppError, auth};
+use casework_app::{AppError, auth, two_factor};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 use crate::error::{PageError, PageResult, refused, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
@@ -21,6 +22,46 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/account/password", post(account_password))
         .route("/account/tokens", post(account_token_create))
         .route("/account/tokens/{id}/revoke", post(account_token_revoke))
+        .route(
+            "/account/two-factor",
+            get(two_factor_page).post(two_factor_confirm),
+        )
+        .route("/account/two-factor/off", post(two_factor_off))
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(two_factor_recovery_codes),
+        )
+}
+
+/// A security event as a row: when, what, who (if not the person), from where.
+pub(crate) struct EventRow {
+    pub when: String,
+    pub what: &'static str,
+    pub by: String,
+    pub address: String,
+}
+
+pub(crate) fn event_rows(events: Vec<casework_app::views::SecurityEvent>) -> Vec<EventRow> {
+    events
+        .into_iter()
+        .map(|e| EventRow {
+            when: crate::fmt::when(e.at),
+            what: match e.kind.as_str() {
+                "signed_in" => "Signed in",
+                "two_factor_enrolled" => "Two-factor sign-in set up",
+                "two_factor_turned_off" => "Two-factor sign-in turned off",
+                "two_factor_reset" => "Two-factor sign-in reset",
+                "recovery_code_used" => "Signed in with a recovery code",
+                "recovery_codes_renewed" => "New recovery codes",
+                "signed_out_everywhere" => "Signed out everywhere",
+                "office_requires_two_factor" => "Required two-factor sign-in for the office",
+                "office_two_factor_optional" => "Made two-factor sign-in optional for the office",
+                _ => "Other",
+            },
+            by: e.actor_name.unwrap_or_default(),
+            address: e.address,
+        })
+        .collect()
 }
 
 struct TokenRow {
@@ -42,6 +83,8 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     errors: FieldErrors,
+    two_factor: two_factor::Status,
+    events: Vec<EventRow>,
 }
 
 async fn account_view(
@@ -71,6 +114,8 @@ async fn account_view(
         tokens,
         new_token,
         errors,
+        two_factor: two_factor::status(&s.app, &who.actor).await?,
+        events: event_rows(two_factor::events(&s.app, &who.actor, who.actor.user_id).await?),
     })
 }
 
@@ -139,4 +184,87 @@ async fn account_token_revoke(
 ) -> PageResult {
     auth::revoke_api_token(&s.app, &form.who.actor, id).await?;
     Ok(see("/account?notice=token_revoked".into()))
+}
+
+async fn two_factor_page(State(s): State<AppState>, who: PageActor) -> PageResult {
+    enrol_view(&s, &who, None).await
+}
+
+async fn enrol_view(s: &AppState, who: &PageActor, error: Option<String>) -> PageResult {
+    let e = two_factor::current(&s.app, &who.actor).await?;
+    let (secret, qr) = super::auth::enrolment_view(&e);
+    let page = super::auth::EnrolPage {
+        nav: nav(&who.actor, &who.csrf, "account"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        action: "/account/two-factor",
+        next: "/account".into(),
+        required: false,
+        secret,
+        qr,
+        error: error.clone(),
+    };
+    if error.is_some() {
+        refused(&page)
+    } else {
+        Ok(render(&page)?.into_response())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+}
+
+fn recovery_codes(s: &AppState, who: &PageActor, codes: Vec<String>) -> PageResult {
+    let _ = s;
+    let page = super::auth::RecoveryCodesPage {
+        nav: nav(&who.actor, &who.csrf, "account"),
+        notice: None,
+        codes,
+        next: "/account".into(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn two_factor_confirm(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
+    let client = s.config.client_ip(addr.ip(), &headers).to_string();
+    match two_factor::confirm(&s.app, &form.who.actor, &form.data.code, &client).await {
+        Ok(codes) => recovery_codes(&s, &form.who, codes),
+        Err(AppError::Invalid(errors)) => {
+            enrol_view(&s, &form.who, errors.get("code").map(str::to_owned)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn two_factor_off(State(s): State<AppState>, form: CsrfForm<CodeForm>) -> PageResult {
+    match two_factor::turn_off(&s.app, &form.who.actor, &form.data.code).await {
+        Ok(()) => Ok(see("/account?notice=two_factor_off".into())),
+        Err(AppError::Invalid(errors)) => {
+            let page = account_view(&s, &form.who, &None, None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn two_factor_recovery_codes(
+    State(s): State<AppState>,
+    form: CsrfForm<CodeForm>,
+) -> PageResult {
+    match two_factor::renew_recovery_codes(&s.app, &form.who.actor, &form.data.code).await {
+        Ok(codes) => recovery_codes(&s, &form.who, codes),
+        Err(AppError::Invalid(errors)) => {
+            let page = account_view(&s, &form.who, &None, None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,12 +1,14 @@
-//! Signing in and out.
+//! Signing in (password, then a second factor when the person has one or
+//! the office requires it) and out.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use casework_app::{AppError, auth};
+use casework_app::auth::{self, Attempt, NewSession, Stage};
+use casework_app::{AppError, two_factor};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -15,9 +17,20 @@ use crate::extract::{CsrfForm, LOGIN_CSRF_COOKIE, PageQuery, SESSION_COOKIE, coo
 use crate::layout::{Nav, see};
 use crate::state::AppState;
 
+/// A sign-in half done (password given, second factor awaited): its own
+/// cookie, seen only by the sign-in pages.
+const PENDING_COOKIE: &str = "casework_pending";
+/// A browser this person has signed in from before (see `auth::sign_in`).
+const DEVICE_COOKIE: &str = "casework_device";
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route(
+            "/login/two-factor",
+            get(second_factor_page).post(second_factor),
+        )
+        .route("/login/enrol", get(enrol_page).post(enrol))
         .route("/logout", post(logout))
 }
 
@@ -38,16 +51,39 @@ struct NextQuery {
     next: String,
 }
 
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Where to go after signing in: a path on this site, or the home page.
+/// Only visible ASCII is accepted (a URL sent here arrives percent-encoded):
+/// browsers drop tabs and newlines, so "/\t/evil.example" would be read as
+/// "//evil.example", another site; and a control character cannot be a
+/// `Location` header at all.
+pub(crate) fn safe_next(next: &str) -> String {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic());
+    let path = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if visible && path {
         next.to_owned()
     } else {
         "/".to_owned()
     }
 }
 
+/// `; Secure` when cookies must be (served over HTTPS).
+fn secure(s: &AppState) -> &'static str {
+    if s.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+fn set_cookie(res: &mut Response, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 fn login_form(
-    status: axum::http::StatusCode,
+    s: &AppState,
+    status: StatusCode,
     next: &str,
     email: &str,
     error: Option<String>,
@@ -62,15 +98,18 @@ fn login_form(
         error,
     };
     let mut res = (status, render(&page)?).into_response();
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_cookie(
+        &mut res,
+        format!(
+            "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
+            secure(s)
+        ),
+    );
     Ok(res)
 }
 
-async fn login_page(PageQuery(q): PageQuery<NextQuery>) -> PageResult {
-    login_form(axum::http::StatusCode::OK, &q.next, "", None)
+async fn login_page(State(s): State<AppState>, PageQuery(q): PageQuery<NextQuery>) -> PageResult {
+    login_form(&s, StatusCode::OK, &q.next, "", None)
 }
 
 #[derive(Deserialize)]
@@ -82,6 +121,28 @@ struct LoginForm {
     next: String,
 }
 
+/// A small urlencoded form of the sign-in pages (no session yet, so not a
+/// `CsrfForm`).
+async fn small_form<T: serde::de::DeserializeOwned>(
+    body: axum::body::Body,
+) -> Result<Option<T>, PageError> {
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| PageError(AppError::field("form", "The form is too large.")))?;
+    Ok(serde_urlencoded::from_bytes::<T>(&bytes).ok())
+}
+
+fn throttled_or_refused(e: &AppError) -> Option<(StatusCode, String)> {
+    match e {
+        AppError::Unauthorized(m) => Some((StatusCode::UNAUTHORIZED, m.clone())),
+        AppError::Throttled { .. } => Some((
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed attempts. {}", capitalise(&e.to_string())),
+        )),
+        _ => None,
+    }
+}
+
 async fn login(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -89,12 +150,12 @@ async fn login(
 ) -> PageResult {
     let (parts, body) = req.into_parts();
     let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or("").to_owned();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .map_err(|_| PageError(AppError::field("form", "The form is too large.")))?;
-    let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&bytes) else {
+    let device = cookie(&parts, DEVICE_COOKIE).map(str::to_owned);
+    let client = s.config.client_ip(addr.ip(), &parts.headers).to_string();
+    let Some(form) = small_form::<LoginForm>(body).await? else {
         return login_form(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &s,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "/",
             "",
             Some("Enter your email and password.".into()),
@@ -102,52 +163,88 @@ async fn login(
     };
     if expected.is_empty() || !same_token(&form.csrf, &expected) {
         return login_form(
-            axum::http::StatusCode::FORBIDDEN,
+            &s,
+            StatusCode::FORBIDDEN,
             &form.next,
             &form.email,
             Some("The sign-in form had expired. Please try again.".into()),
         );
     }
-    match auth::sign_in(&s.app, &form.email, &form.password, &addr.ip().to_string()).await {
-        Ok((session, _)) => {
-            let secure = if s.config.secure_cookies {
-                "; Secure"
-            } else {
-                ""
+    let attempt = Attempt {
+        email: &form.email,
+        password: &form.password,
+        client: &client,
+        device: device.as_deref(),
+    };
+    let signed = match auth::sign_in(&s.app, attempt).await {
+        Ok(signed) => signed,
+        Err(e) => {
+            return match throttled_or_refused(&e) {
+                Some((status, msg)) => login_form(&s, status, &form.next, &form.email, Some(msg)),
+                None => Err(e.into()),
             };
-            let mut res = see(safe_next(&form.next));
-            let c = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-                session.token
-            );
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_static(
-                    "casework_login=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict",
+        }
+    };
+    let next = safe_next(&form.next);
+    let mut res = match signed.stage {
+        Stage::Full => signed_in(&s, see(next), &signed.session),
+        Stage::SecondFactor | Stage::Enrol => {
+            let path = if signed.stage == Stage::Enrol {
+                "/login/enrol"
+            } else {
+                "/login/two-factor"
+            };
+            let mut res = see(format!(
+                "{path}?{}",
+                serde_urlencoded::to_string([("next", &next)]).unwrap_or_default()
+            ));
+            set_cookie(
+                &mut res,
+                format!(
+                    "{PENDING_COOKIE}={}; Path=/login; Max-Age=600; HttpOnly; SameSite=Strict{}",
+                    signed.session.token,
+                    secure(&s)
                 ),
             );
-            Ok(res)
+            res
         }
-        Err(e @ (AppError::Unauthorized(_) | AppError::Throttled { .. })) => {
-            let status = if matches!(e, AppError::Throttled { .. }) {
-                axum::http::StatusCode::TOO_MANY_REQUESTS
-            } else {
-                axum::http::StatusCode::UNAUTHORIZED
-            };
-            let msg = match &e {
-                AppError::Unauthorized(m) => m.clone(),
-                other => format!(
-                    "Too many failed attempts. {}",
-                    capitalise(&other.to_string())
-                ),
-            };
-            login_form(status, &form.next, &form.email, Some(msg))
-        }
-        Err(e) => Err(e.into()),
-    }
+    };
+    set_cookie(
+        &mut res,
+        format!(
+            "{DEVICE_COOKIE}={}; Path=/login; Max-Age=31536000; HttpOnly; SameSite=Strict{}",
+            signed.device,
+            secure(&s)
+        ),
+    );
+    set_cookie(
+        &mut res,
+        format!(
+            "{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict{}",
+            secure(&s)
+        ),
+    );
+    Ok(res)
+}
+
+/// Gives the browser its session cookie (and drops a half-done sign-in's).
+fn signed_in(s: &AppState, mut res: Response, session: &NewSession) -> Response {
+    set_cookie(
+        &mut res,
+        format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{}",
+            session.token,
+            secure(s)
+        ),
+    );
+    set_cookie(
+        &mut res,
+        format!(
+            "{PENDING_COOKIE}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict{}",
+            secure(s)
+        ),
+    );
+    res
 }
 
 fn capitalise(s: &str) -> String {
@@ -158,12 +255,310 @@ fn capitalise(s: &str) -> String {
     }
 }
 
+// ----- the second factor -----
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    next: String,
+    error: Option<String>,
+}
+
+/// The half-done sign-in behind the pending cookie, or back to the start.
+async fn pending(
+    s: &AppState,
+    parts: &axum::http::request::Parts,
+    stage: Stage,
+) -> Result<(String, casework_app::Actor, String), Response> {
+    let token = cookie(parts, PENDING_COOKIE).unwrap_or("").to_owned();
+    if token.len() != 64 {
+        return Err(see("/login".into()));
+    }
+    match auth::pending_actor(&s.app, &token, stage).await {
+        Ok((actor, csrf)) => Ok((token, actor, csrf)),
+        Err(AppError::Unauthorized(_)) => Err(see("/login".into())),
+        Err(e) => Err(PageError(e).into_response()),
+    }
+}
+
+async fn second_factor_page(
+    State(s): State<AppState>,
+    PageQuery(q): PageQuery<NextQuery>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let (parts, _) = req.into_parts();
+    let (_, _, csrf) = match pending(&s, &parts, Stage::SecondFactor).await {
+        Ok(p) => p,
+        Err(res) => return Ok(res),
+    };
+    let page = SecondFactorPage {
+        nav: None,
+        notice: None,
+        csrf,
+        next: safe_next(&q.next),
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// A second-factor form, its CSRF token checked against the half-done
+/// session's: who sent it, from where, and where they go next.
+struct CodeSubmission {
+    client: String,
+    token: String,
+    actor: casework_app::Actor,
+    code: String,
+    csrf: String,
+    next: String,
+}
+
+async fn code_form(
+    s: &AppState,
+    addr: SocketAddr,
+    req: axum::extract::Request,
+    stage: Stage,
+) -> Result<CodeSubmission, Response> {
+    let client = s.config.client_ip(addr.ip(), req.headers()).to_string();
+    let (parts, body) = req.into_parts();
+    let (token, actor, csrf) = pending(s, &parts, stage).await?;
+    let form = small_form::<CodeForm>(body)
+        .await
+        .map_err(IntoResponse::into_response)?
+        .filter(|f| same_token(&f.csrf, &csrf))
+        .ok_or_else(|| {
+            PageError(AppError::Forbidden(
+                "This form has expired or did not come from Casework. Sign in again.".into(),
+            ))
+            .into_response()
+        })?;
+    Ok(CodeSubmission {
+        client,
+        token,
+        actor,
+        code: form.code,
+        csrf,
+        next: safe_next(&form.next),
+    })
+}
+
+async fn second_factor(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let CodeSubmission {
+        client,
+        token,
+        code,
+        csrf,
+        next,
+        ..
+    } = match code_form(&s, addr, req, Stage::SecondFactor).await {
+        Ok(f) => f,
+        Err(res) => return Ok(res),
+    };
+    match two_factor::complete_sign_in(&s.app, &token, &code, &client).await {
+        Ok(session) => Ok(signed_in(&s, see(next), &session)),
+        Err(e) => {
+            let (status, error) = match &e {
+                AppError::Invalid(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors
+                        .get("code")
+                        .unwrap_or("That code is not right.")
+                        .to_owned(),
+                ),
+                other => match throttled_or_refused(other) {
+                    Some(x) => x,
+                    None => return Err(e.into()),
+                },
+            };
+            let page = SecondFactorPage {
+                nav: None,
+                notice: None,
+                csrf,
+                next,
+                error: Some(error),
+            };
+            Ok((status, render(&page)?).into_response())
+        }
+    }
+}
+
+// ----- setting up two-factor (when the office requires it) -----
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+pub(crate) struct EnrolPage {
+    pub nav: Option<Nav>,
+    pub notice: Option<String>,
+    pub csrf: String,
+    /// Where the form goes: `/login/enrol` or `/account/two-factor`.
+    pub action: &'static str,
+    pub next: String,
+    pub required: bool,
+    pub secret: String,
+    pub qr: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub(crate) struct RecoveryCodesPage {
+    pub nav: Option<Nav>,
+    pub notice: Option<String>,
+    pub codes: Vec<String>,
+    pub next: String,
+}
+
+/// The secret grouped by four for typing, and its QR code as SVG.
+pub(crate) fn enrolment_view(e: &two_factor::Enrolment) -> (String, String) {
+    let grouped = e
+        .secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let qr = qrcode::QrCode::new(e.uri.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    // The XML declaration has no place inside HTML.
+    let qr = match qr.find("<svg") {
+        Some(i) => qr[i..].to_owned(),
+        None => qr,
+    };
+    (grouped, qr)
+}
+
+async fn enrol_page(
+    State(s): State<AppState>,
+    PageQuery(q): PageQuery<NextQuery>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let (parts, _) = req.into_parts();
+    let (_, actor, csrf) = match pending(&s, &parts, Stage::Enrol).await {
+        Ok(p) => p,
+        Err(res) => return Ok(res),
+    };
+    let e = two_factor::current(&s.app, &actor).await?;
+    let (secret, qr) = enrolment_view(&e);
+    let page = EnrolPage {
+        nav: None,
+        notice: None,
+        csrf,
+        action: "/login/enrol",
+        next: safe_next(&q.next),
+        required: true,
+        secret,
+        qr,
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn enrol(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let CodeSubmission {
+        client,
+        token,
+        actor,
+        code,
+        csrf,
+        next,
+    } = match code_form(&s, addr, req, Stage::Enrol).await {
+        Ok(f) => f,
+        Err(res) => return Ok(res),
+    };
+    match two_factor::complete_enrolment(&s.app, &token, &code, &client).await {
+        Ok((codes, session)) => {
+            let page = RecoveryCodesPage {
+                nav: None,
+                notice: None,
+                codes,
+                next,
+            };
+            Ok(signed_in(&s, render(&page)?.into_response(), &session))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let e = two_factor::current(&s.app, &actor).await?;
+            let (secret, qr) = enrolment_view(&e);
+            let page = EnrolPage {
+                nav: None,
+                notice: None,
+                csrf,
+                action: "/login/enrol",
+                next,
+                required: true,
+                secret,
+                qr,
+                error: errors.get("code").map(str::to_owned),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => match throttled_or_refused(&e) {
+            Some((status, msg)) => login_form(&s, status, &next, "", Some(msg)),
+            None => Err(e.into()),
+        },
+    }
+}
+
 async fn logout(State(s): State<AppState>, form: CsrfForm<serde_json::Value>) -> PageResult {
     auth::sign_out(&s.app, &form.who.token).await?;
     let mut res = see("/login".into());
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("casework_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+    set_cookie(
+        &mut res,
+        format!(
+            "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            secure(&s)
+        ),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_or_home() {
+        for ok in ["/", "/cases/3", "/cases?status=open&page=2", "/a%2F%2Fb"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\u{b}x",
+            "/\u{7f}x",
+            "/\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/ /x",
+            "/é",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }

@@ -21,12 +21,8 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/emails/new", get(email_new))
-        // Files may come with it: the size limit is the configured one,
-        // checked as the upload arrives (UploadForm), not axum's default.
-        .route(
-            "/cases/{id}/emails",
-            post(email_send).layer(axum::extract::DefaultBodyLimit::disable()),
-        )
+        // Files may come with it, up to the router's body limit.
+        .route("/cases/{id}/emails", post(email_send))
         .route("/correspondence/{id}", get(correspondence_page))
         .route("/correspondence/{id}/html", get(correspondence_html))
         .route("/correspondence/{id}/raw", get(correspondence_raw))

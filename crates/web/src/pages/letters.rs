@@ -216,7 +216,9 @@ async fn template_page(
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let t = casework_app::letters::template(&s.app, &who.actor, id).await?;
-    let preview = casework_app::letters::preview(&s.app, &t.subject, &t.body).ok();
+    let preview = casework_app::letters::preview_saved(&s.app, &who.actor, id)
+        .await
+        .ok();
     let page = TemplateFormPage {
         nav: nav(&who.actor, &who.csrf, "templates"),
         notice: notice(&q.notice),
@@ -254,7 +256,7 @@ async fn template_save_as(
     let f = form.data;
     let actor = &form.who.actor;
     let (errors, preview) = if f.action == "preview" {
-        match casework_app::letters::preview(&s.app, &f.subject, &f.body) {
+        match casework_app::letters::preview(&s.app, actor, &f.subject, &f.body).await {
             Ok(p) => (FieldErrors::new(), Some(p)),
             Err(AppError::Invalid(e)) => (e, None),
             Err(e) => return Err(e.into()),

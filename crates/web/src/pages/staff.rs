@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use casework_app::domain::{FieldErrors, Permission, Role};
 use casework_app::staff::NewAccount;
 use casework_app::views::StaffMember;
-use casework_app::{AppError, staff};
+use casework_app::{AppError, staff, two_factor};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render};
@@ -26,6 +26,11 @@ pub(crate) fn routes() -> Router<AppState> {
             "/admin/users/{id}/sessions/revoke",
             post(user_revoke_sessions),
         )
+        .route(
+            "/admin/users/{id}/two-factor/reset",
+            post(user_two_factor_reset),
+        )
+        .route("/admin/two-factor", post(office_two_factor))
 }
 
 struct UserRow {
@@ -55,7 +60,9 @@ impl From<&StaffMember> for UserRow {
 struct UsersPage {
     nav: Option<Nav>,
     notice: Option<String>,
+    csrf: String,
     rows: Vec<UserRow>,
+    require_two_factor: bool,
 }
 
 fn role_options() -> Vec<(String, String)> {
@@ -79,7 +86,9 @@ async fn user_list(
     Ok(render(&UsersPage {
         nav: nav(&who.actor, &who.csrf, "users"),
         notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
         rows,
+        require_two_factor: two_factor::status(&s.app, &who.actor).await?.required,
     })?
     .into_response())
 }
@@ -159,6 +168,8 @@ struct UserPage {
     sessions: i64,
     roles: Vec<(String, String)>,
     errors: FieldErrors,
+    two_factor: bool,
+    events: Vec<super::account::EventRow>,
 }
 
 async fn user_view(
@@ -178,6 +189,8 @@ async fn user_view(
         sessions,
         roles: role_options(),
         errors,
+        two_factor: two_factor::colleague_enrolled(&s.app, &who.actor, id).await?,
+        events: super::account::event_rows(two_factor::events(&s.app, &who.actor, id).await?),
     })
 }
 
@@ -232,4 +245,24 @@ async fn user_revoke_sessions(
 ) -> PageResult {
     staff::revoke_sessions(&s.app, &form.who.actor, id).await?;
     Ok(see(format!("/admin/users/{id}?notice=revoked")))
+}
+
+async fn user_two_factor_reset(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    two_factor::reset(&s.app, &form.who.actor, id).await?;
+    Ok(see(format!("/admin/users/{id}?notice=two_factor_reset")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RequireForm {
+    require: Option<String>,
+}
+
+async fn office_two_factor(State(s): State<AppState>, form: CsrfForm<RequireForm>) -> PageResult {
+    two_factor::set_required(&s.app, &form.who.actor, form.data.require.is_some()).await?;
+    Ok(see("/admin/users?notice=two_factor_required".into()))
 }
