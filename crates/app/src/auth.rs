@@ -4,7 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
-use casework_store::{ApiToken, Error as StoreError, Session, User};
+use casework_store::{ApiToken, Error as StoreError, SecurityEvent, Session, User};
 use sha2::{Digest, Sha256};
 
 use crate::{Actor, App, AppError, AppResult};
@@ -204,6 +204,37 @@ async fn count_failure(app: &App, counters: &[Counter], now: i64) -> AppResult<(
     Ok(())
 }
 
+/// Has this person a confirmed authenticator?
+pub async fn enrolled(app: &App, user_id: i64) -> AppResult<bool> {
+    Ok(app
+        .store
+        .two_factor(user_id)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// Records a security event on `user`'s account; `by` when someone else did it.
+pub(crate) async fn record(
+    app: &App,
+    user: &User,
+    by: Option<&Actor>,
+    kind: &str,
+    address: &str,
+) -> AppResult<()> {
+    app.store
+        .record_security_event(&SecurityEvent {
+            office_id: user.office_id,
+            user_id: user.id,
+            actor_id: by.map(|a| a.user_id),
+            actor_name: None,
+            kind: kind.to_owned(),
+            address: address.chars().take(100).collect(),
+            at: app.now(),
+        })
+        .await?;
+    Ok(())
+}
+
 /// Signs in with email and password. Failures are throttled, never locked:
 /// see [`counters`]. The session is full, or waits for a second factor (or
 /// for setting one up, when the office requires it).
@@ -269,7 +300,7 @@ pub async fn sign_in(app: &App, attempt: Attempt<'_>) -> AppResult<SignedIn> {
     app.store
         .add_known_device(user.id, &token_hash(&device), now)
         .await?;
-    let stage = if crate::two_factor::enrolled(app, user.id).await? {
+    let stage = if enrolled(app, user.id).await? {
         Stage::SecondFactor
     } else if app.store.office_requires_two_factor(user.office_id).await? {
         Stage::Enrol
@@ -278,7 +309,7 @@ pub async fn sign_in(app: &App, attempt: Attempt<'_>) -> AppResult<SignedIn> {
     };
     let session = start_session(app, user.id, stage, None).await?;
     if stage == Stage::Full {
-        crate::two_factor::record(app, &user, None, "signed_in", &client).await?;
+        record(app, &user, None, "signed_in", &client).await?;
         tracing::info!(user_id = user.id, "signed in");
     }
     Ok(SignedIn {

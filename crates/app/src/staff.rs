@@ -197,7 +197,7 @@ pub async fn revoke_sessions(app: &App, actor: &Actor, id: i64) -> AppResult<(u6
         .revoke_user_api_tokens(target.id, app.now())
         .await?;
     app.store.forget_devices(target.id).await?;
-    crate::two_factor::record(app, &target, Some(actor), "signed_out_everywhere", "").await?;
+    crate::auth::record(app, &target, Some(actor), "signed_out_everywhere", "").await?;
     tracing::info!(
         user_id = id,
         by = actor.user_id,

@@ -5,51 +5,20 @@
 //! and an administrator's reset are recorded as security events.
 
 use casework_domain::Permission;
-use casework_store::{SecurityEvent, User};
+use casework_store::SecurityEvent;
 use totp_rs::{Algorithm, TOTP};
 
-use crate::auth::{NewSession, Stage, start_session, token_hash};
+use crate::auth::{NewSession, Stage, enrolled, record, start_session, token_hash};
 use crate::{Actor, App, AppError, AppResult};
 
 const STEP_SECONDS: u64 = 30;
 const RECOVERY_CODES: usize = 10;
-
-/// Has this person a confirmed authenticator?
-pub async fn enrolled(app: &App, user_id: i64) -> AppResult<bool> {
-    Ok(app
-        .store
-        .two_factor(user_id)
-        .await?
-        .is_some_and(|t| t.confirmed_at.is_some()))
-}
 
 /// Has a colleague two-factor sign-in (for an administrator)?
 pub async fn colleague_enrolled(app: &App, actor: &Actor, user_id: i64) -> AppResult<bool> {
     actor.require(Permission::ManageStaff)?;
     let target = app.data_for(actor).user(user_id).await?;
     enrolled(app, target.id).await
-}
-
-/// Records a security event on `user`'s account; `by` when someone else did it.
-pub(crate) async fn record(
-    app: &App,
-    user: &User,
-    by: Option<&Actor>,
-    kind: &str,
-    address: &str,
-) -> AppResult<()> {
-    app.store
-        .record_security_event(&SecurityEvent {
-            office_id: user.office_id,
-            user_id: user.id,
-            actor_id: by.map(|a| a.user_id),
-            actor_name: None,
-            kind: kind.to_owned(),
-            address: address.chars().take(100).collect(),
-            at: app.now(),
-        })
-        .await?;
-    Ok(())
 }
 
 fn totp(secret_base32: &str) -> AppResult<TOTP> {
