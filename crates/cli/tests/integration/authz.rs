@@ -1128,10 +1128,11 @@ async fn call(t: &TestApp, user: &TestUser, browser: &Browser, csrf: &str, via: 
             browser.post(path, &form).await.status.as_u16()
         }
         Via::Upload { api, path } => {
+            // The CSRF token first, as the pages' forms send it.
             let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.to_owned())
                 .text("kind", "document")
                 .text("body", "x")
-                .text("csrf", csrf.to_owned())
                 .part(
                     "files",
                     reqwest::multipart::Part::bytes(b"file".to_vec()).file_name("x.txt"),
