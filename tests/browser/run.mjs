@@ -26,6 +26,7 @@
 // address through CASEWORK_SMTP_* and the test reads what arrived there.
 
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -879,8 +880,69 @@ async function scenario(browser, base, sink) {
     admin.getByRole('row').filter({ hasText: USERS.manager }).getByRole('link').click(),
   );
   await navigate(admin, 'add staff form', () => admin.goto(`${base}/admin/users/new`));
+
+  log('Step 12: a new colleague sets up two-factor sign-in and signs in with it');
+  const email = `totp-${STAMP}@demo.casework.test`;
+  const password = `first password ${STAMP}`;
+  await admin.getByLabel('Name').fill(`Two-factor ${STAMP}`);
+  await admin.getByLabel('Email').fill(email);
+  await admin.getByLabel('Role').selectOption('caseworker');
+  await admin.getByLabel('First password').fill(password);
+  await navigate(admin, 'create the colleague', () => admin.getByRole('button', { name: 'Create account' }).click());
   await signOut(admin, 'admin');
   await admin.context().close();
+  await twoFactor(browser, base, email, password);
+}
+
+/** RFC 6238 (SHA-1, six digits, 30-second steps): the code an authenticator
+ *  app shows for `secret` (base32) at `ms`. */
+function totp(secret, ms) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...secret.replace(/[\s=]/g, '').toUpperCase()]
+    .map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0'))
+    .join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
+  const h = crypto.createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = (((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1_000_000;
+  return String(n).padStart(6, '0');
+}
+
+async function twoFactor(browser, base, email, password) {
+  const page = await newPage(browser, base);
+  await signIn(page, 'two-factor colleague sign-in', email, { password });
+  await goto(page, 'account page', '/account');
+  await navigate(page, 'set up two-factor', () =>
+    page.getByRole('link', { name: 'Set up two-factor sign-in' }).click(),
+  );
+  await expectText(page.getByRole('heading', { level: 1 }), 'Set up two-factor sign-in', 'set-up heading');
+  check(await page.getByRole('img', { name: /QR code/ }).isVisible(), 'the QR code should be shown');
+  const secret = (await page.locator('#secret').innerText()).trim();
+  await page.getByLabel('Code from the app').fill(totp(secret, Date.now()));
+  await navigate(page, 'confirm the code', () =>
+    page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click(),
+  );
+  await expectText(page.getByRole('heading', { level: 1 }), 'Your recovery codes', 'recovery codes heading');
+  const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count();
+  check(codes === 10, `ten recovery codes should be shown, got ${codes}`);
+  await goto(page, 'account after set-up', '/account');
+  await signOut(page, 'two-factor colleague');
+
+  await signIn(page, 'sign in with two factors', email, { password });
+  check(path_(page).startsWith('/login/two-factor'), `the password should lead to the code page, got ${path_(page)}`);
+  await expectText(page.getByRole('heading', { level: 1 }), 'Enter your code', 'code page heading');
+  await page.getByLabel(/six-digit code/).fill('000000');
+  await navigate(page, 'a wrong code', () => page.getByRole('button', { name: 'Sign in' }).click(), { status: 422 });
+  await expectText(page.getByRole('alert'), 'not right', 'wrong code refusal');
+  // The code of the next step: the one used to set up cannot be used again.
+  await page.getByLabel(/six-digit code/).fill(totp(secret, Date.now() + 30_000));
+  await navigate(page, 'the right code', () => page.getByRole('button', { name: 'Sign in' }).click());
+  check(!path_(page).startsWith('/login'), `the right code should sign in, got ${path_(page)}`);
+  await goto(page, 'account with two-factor on', '/account');
+  await expectText(page.locator('#ev-h'), 'Recent sign-in activity', 'sign-in activity');
+  await page.context().close();
 }
 
 /** Campaign mail: the demo office's flood of near-identical emails is one
