@@ -134,9 +134,9 @@ pub struct SignedIn {
 /// `free` pass unhindered; after that each further attempt must wait, twice
 /// as long each time (1, 2, 4, 8, then 15 minutes), counted from the last
 /// failure. Nothing is ever locked: the wait always ends.
-struct Counter {
-    key: String,
-    free: i64,
+pub(crate) struct Counter {
+    pub(crate) key: String,
+    pub(crate) free: i64,
 }
 
 /// Milliseconds still to wait before trying `counter` again, if any.
@@ -182,7 +182,7 @@ fn counters(app: &App, email: &str, client: &str, known_device: Option<&str>) ->
 }
 
 /// Waits out (refuses with [`AppError::Throttled`]) while any counter says so.
-async fn check_counters(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
+pub(crate) async fn check_counters(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
     let mut longest = None;
     for c in counters {
         if let Some(w) = wait_for(app, c, now).await? {
@@ -197,7 +197,7 @@ async fn check_counters(app: &App, counters: &[Counter], now: i64) -> AppResult<
     }
 }
 
-async fn count_failure(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
+pub(crate) async fn count_failure(app: &App, counters: &[Counter], now: i64) -> AppResult<()> {
     for c in counters {
         app.store.record_login_failure(&c.key, now).await?;
     }

@@ -78,15 +78,6 @@ pub(crate) fn check(errors: FieldErrors) -> AppResult<()> {
     }
 }
 
-/// Constant-time comparison, so a code cannot be guessed byte by byte.
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::AppError;

@@ -19,7 +19,7 @@ pub mod letters;
 pub mod mailboxes;
 pub mod outbox;
 pub mod schedule;
-pub(crate) use error::{check, constant_time_eq};
+pub(crate) use error::check;
 pub mod staff;
 pub mod two_factor;
 

@@ -8,7 +8,10 @@ use casework_domain::Permission;
 use casework_store::SecurityEvent;
 use totp_rs::{Algorithm, TOTP};
 
-use crate::auth::{NewSession, Stage, enrolled, record, start_session, token_hash};
+use crate::auth::{
+    Counter, NewSession, Stage, check_counters, count_failure, enrolled, record, start_session,
+    token_hash,
+};
 use crate::{Actor, App, AppError, AppResult};
 
 const STEP_SECONDS: u64 = 30;
@@ -39,7 +42,7 @@ fn matching_step(secret: &str, code: &str, now_ms: i64) -> AppResult<Option<i64>
     let now_step = (now_ms.max(0) as u64 / 1000) / STEP_SECONDS;
     for step in [now_step, now_step.saturating_sub(1), now_step + 1] {
         let expected = t.generate(step * STEP_SECONDS);
-        if crate::constant_time_eq(&expected, &code) {
+        if casework_domain::same_secret(&expected, &code) {
             return Ok(Some(step as i64));
         }
     }
@@ -180,9 +183,7 @@ pub async fn confirm(
         None => false,
     };
     if !accepted {
-        app.store
-            .record_login_failure(&throttle_key(actor.user_id), now)
-            .await?;
+        count_wrong_code(app, actor.user_id).await?;
         return Err(wrong_code());
     }
     let user = app.data_for(actor).user(actor.user_id).await?;
@@ -191,30 +192,22 @@ pub async fn confirm(
     issue_recovery_codes(app, actor.user_id).await
 }
 
-fn throttle_key(user_id: i64) -> String {
-    format!("second-factor:{user_id}")
+/// Wrong codes for a person, slowed like wrong passwords (see
+/// `auth::sign_in`): five, then waits that double. Only someone who had
+/// the password gets this far.
+fn code_counter(app: &App, user_id: i64) -> [Counter; 1] {
+    [Counter {
+        key: format!("second-factor:{user_id}"),
+        free: app.settings.max_failed_logins,
+    }]
 }
 
-/// Five wrong codes in the window, then a wait (the password was right, so
-/// only someone who has it gets here).
 async fn throttled(app: &App, user_id: i64) -> AppResult<()> {
-    let now = app.now();
-    let window = app.settings.throttle_window_minutes * 60_000;
-    let (count, last) = app
-        .store
-        .login_failures(&throttle_key(user_id), now - window)
-        .await?;
-    if count >= app.settings.max_failed_logins {
-        let wait = (last.unwrap_or(now)
-            + 60_000 * (count - app.settings.max_failed_logins + 1).min(15))
-            - now;
-        if wait > 0 {
-            return Err(AppError::Throttled {
-                retry_after_minutes: (wait + 59_999) / 60_000,
-            });
-        }
-    }
-    Ok(())
+    check_counters(app, &code_counter(app, user_id), app.now()).await
+}
+
+async fn count_wrong_code(app: &App, user_id: i64) -> AppResult<()> {
+    count_failure(app, &code_counter(app, user_id), app.now()).await
 }
 
 /// Completes a sign-in that waits for a second factor: a code from the
@@ -256,9 +249,7 @@ pub async fn complete_sign_in(
             .use_recovery_code(actor.user_id, &recovery_hash(code), now)
             .await?;
     if !by_app && !by_recovery {
-        app.store
-            .record_login_failure(&throttle_key(actor.user_id), now)
-            .await?;
+        count_wrong_code(app, actor.user_id).await?;
         tracing::info!(user_id = actor.user_id, "second factor refused");
         return Err(AppError::field(
             "code",
@@ -336,9 +327,7 @@ async fn check_current_code(app: &App, actor: &Actor, code: &str) -> AppResult<(
         None => false,
     };
     if !ok {
-        app.store
-            .record_login_failure(&throttle_key(actor.user_id), now)
-            .await?;
+        count_wrong_code(app, actor.user_id).await?;
         return Err(wrong_code());
     }
     Ok(())
@@ -409,11 +398,7 @@ pub async fn events(app: &App, actor: &Actor, user_id: i64) -> AppResult<Vec<Sec
     if user_id != actor.user_id {
         actor.require(Permission::ManageStaff)?;
     }
-    let target = app.data_for(actor).user(user_id).await?;
-    Ok(app
-        .store
-        .security_events(target.office_id, target.id, 20)
-        .await?)
+    Ok(app.data_for(actor).security_events(user_id, 20).await?)
 }
 
 #[cfg(test)]

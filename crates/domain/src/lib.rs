@@ -13,6 +13,6 @@ pub use case::{CaseRef, Level, Sensitivity, Status, Urgency};
 pub use permission::{Permission, Role, email_waits_for_approval, letter_needs_approval};
 pub use states::{Approval, CampaignState, Channel, Direction, MailState, OutboxState, ReplyState};
 pub use validate::{
-    FieldErrors, is_bidi_control, normalise_email, query_prefixes, safe_filename, search_terms,
-    without_bidi_controls,
+    FieldErrors, is_bidi_control, normalise_email, query_prefixes, safe_filename, same_secret,
+    search_terms, without_bidi_controls,
 };

@@ -3,6 +3,16 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Constant-time comparison of secrets (tokens, codes), so one cannot be
+/// guessed byte by byte from how long a refusal takes.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Is `c` a bidirectional formatting control (U+202A–U+202E embeddings and
 /// overrides, U+2066–U+2069 isolates, the marks U+200E, U+200F, U+061C)?
 pub fn is_bidi_control(c: char) -> bool {

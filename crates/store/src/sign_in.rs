@@ -3,7 +3,7 @@
 //! demand for two-factor sign-in, and the record of security events.
 
 use crate::model::SecurityEvent;
-use crate::{Result, Store, in_transaction, on_read, on_write};
+use crate::{OfficeData, Result, Store, in_transaction, on_read, on_write};
 
 /// A person's authenticator secret (base32) and whether it is confirmed.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -242,14 +242,12 @@ impl Store {
         });
         Ok(())
     }
+}
 
-    /// A user's latest security events, newest first, within their office.
-    pub async fn security_events(
-        &self,
-        office_id: i64,
-        user_id: i64,
-        limit: i64,
-    ) -> Result<Vec<SecurityEvent>> {
+impl OfficeData {
+    /// A user's latest security events, newest first, in this office.
+    pub async fn security_events(&self, user_id: i64, limit: i64) -> Result<Vec<SecurityEvent>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT e.office_id, e.user_id, e.actor_id, a.display_name AS actor_name, e.kind, e.address, e.at \
