@@ -20,6 +20,7 @@ pub mod mailboxes;
 pub mod outbox;
 pub mod schedule;
 pub(crate) use error::check;
+pub mod sso;
 pub mod staff;
 pub mod two_factor;
 
@@ -69,6 +70,8 @@ pub struct Settings {
     /// runner renewing the lease: after a crash, the wait before another
     /// runner takes the work over. Renewed every third of it while it runs.
     pub job_lease_seconds: i64,
+    /// Single sign-on with the office's identity provider (unset: none).
+    pub sso: sso::SsoSettings,
 }
 
 impl Default for Settings {
@@ -85,6 +88,7 @@ impl Default for Settings {
             outbox_lease_seconds: 120,
             mail_poll_seconds: 60,
             job_lease_seconds: 60,
+            sso: Default::default(),
         }
     }
 }

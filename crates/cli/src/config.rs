@@ -42,6 +42,9 @@ pub struct Config {
     pub mail_poll_seconds: u64,
     /// The office's outgoing mail server (`[smtp]` in the file, `CASEWORK_SMTP_*` variables).
     pub smtp: SmtpConfig,
+    /// Single sign-on with the office's identity provider (`[sso]`,
+    /// `CASEWORK_SSO_*`); empty issuer: none.
+    pub sso: SsoConfig,
     /// Seconds a sender may hold a claimed outgoing message before another
     /// server may send it (so, after a crash, the wait before it is resent).
     pub outbox_lease_seconds: i64,
@@ -71,6 +74,18 @@ pub struct SmtpConfig {
     pub from: String,
     /// Most messages per minute the server accepts from us (0: no limit).
     pub max_per_minute: i64,
+}
+
+/// `[sso]`: the office's OpenID Connect identity provider.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SsoConfig {
+    /// E.g. `https://login.microsoftonline.com/TENANT/v2.0` or `https://accounts.google.com`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The button's words on the sign-in page.
+    pub label: String,
 }
 
 impl Default for SmtpConfig {
@@ -105,6 +120,7 @@ impl Default for Config {
             log: "info".into(),
             max_message_mb: 64,
             smtp: SmtpConfig::default(),
+            sso: SsoConfig::default(),
             mail_poll_seconds: 60,
             outbox_lease_seconds: 120,
             job_lease_seconds: 60,
@@ -131,6 +147,7 @@ impl std::fmt::Debug for Config {
                     "***"
                 },
             )
+            .field("sso_issuer", &self.sso.issuer)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +205,10 @@ impl Config {
         fig = fig.merge(
             Env::prefixed("CASEWORK_SMTP_")
                 .map(|k| format!("smtp.{}", k.as_str().to_lowercase()).into()),
+        );
+        fig = fig.merge(
+            Env::prefixed("CASEWORK_SSO_")
+                .map(|k| format!("sso.{}", k.as_str().to_lowercase()).into()),
         );
         let mut config: Config = fig
             .extract()

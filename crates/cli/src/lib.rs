@@ -59,6 +59,12 @@ pub fn settings(config: &Config) -> Settings {
             .unwrap_or(i64::MAX)
             .max(5),
         job_lease_seconds: config.job_lease_seconds.clamp(3, 3600),
+        sso: casework_app::sso::SsoSettings {
+            issuer: config.sso.issuer.clone(),
+            client_id: config.sso.client_id.clone(),
+            client_secret: config.sso.client_secret.clone(),
+            label: config.sso.label.clone(),
+        },
         ..Settings::default()
     }
 }

@@ -262,3 +262,53 @@ impl OfficeData {
         })
     }
 }
+
+/// A sign-in sent to the identity provider, waiting for its return.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SsoRequest {
+    pub state_hash: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    pub next: String,
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Keeps a sign-in sent to the identity provider (and drops expired ones).
+    pub async fn save_sso_request(&self, r: &SsoRequest, now: i64) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query("DELETE FROM sso_requests WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO sso_requests (state_hash, nonce, verifier, redirect_uri, next, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&r.state_hash)
+            .bind(&r.nonce)
+            .bind(&r.verifier)
+            .bind(&r.redirect_uri)
+            .bind(&r.next)
+            .bind(r.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Takes (once) the live sign-in with this state's hash.
+    pub async fn take_sso_request(&self, state_hash: &str, now: i64) -> Result<Option<SsoRequest>> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query_as(
+                "DELETE FROM sso_requests WHERE state_hash = $1 \
+                 RETURNING state_hash, nonce, verifier, redirect_uri, next, expires_at",
+            )
+            .bind(state_hash)
+            .fetch_optional(pool)
+            .await?
+            .filter(|r: &SsoRequest| r.expires_at > now))
+        })
+    }
+}

@@ -532,6 +532,8 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             false,
         ),
         (page("/account/two-factor".into()), Rule::All(200), false),
+        // No identity provider is set up in these tests.
+        (page("/login/sso".into()), Rule::All(404), false),
         // A wrong code: refused with the reason, for everyone alike.
         (
             form(

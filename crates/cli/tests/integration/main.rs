@@ -17,4 +17,5 @@ mod openapi;
 mod outbox;
 mod pages;
 mod security;
+mod sso;
 mod visibility;

@@ -49,3 +49,15 @@ CREATE TABLE security_events (
 );
 CREATE INDEX security_events_user ON security_events(user_id, at);
 CREATE INDEX security_events_office ON security_events(office_id, at);
+
+-- Single sign-on through the office's identity provider (OpenID Connect):
+-- a sign-in sent to the provider and not yet back. The state's hash is the
+-- key; the nonce and the PKCE verifier are checked when it returns, once.
+CREATE TABLE sso_requests (
+    state_hash   TEXT PRIMARY KEY,
+    nonce        TEXT NOT NULL,
+    verifier     TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    next         TEXT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);

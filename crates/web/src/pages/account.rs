@@ -48,6 +48,7 @@ pub(crate) fn event_rows(events: Vec<casework_app::views::SecurityEvent>) -> Vec
             when: crate::fmt::when(e.at),
             what: match e.kind.as_str() {
                 "signed_in" => "Signed in",
+                "signed_in_sso" => "Signed in through the identity provider",
                 "two_factor_enrolled" => "Two-factor sign-in set up",
                 "two_factor_turned_off" => "Two-factor sign-in turned off",
                 "two_factor_reset" => "Two-factor sign-in reset",

@@ -22,6 +22,8 @@ use crate::state::AppState;
 const PENDING_COOKIE: &str = "casework_pending";
 /// A browser this person has signed in from before (see `auth::sign_in`).
 const DEVICE_COOKIE: &str = "casework_device";
+/// A sign-in sent to the identity provider: its state, to match the return.
+const SSO_COOKIE: &str = "casework_sso";
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,6 +33,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(second_factor_page).post(second_factor),
         )
         .route("/login/enrol", get(enrol_page).post(enrol))
+        .route("/login/sso", get(sso_start))
+        .route("/login/sso/callback", get(sso_callback))
         .route("/logout", post(logout))
 }
 
@@ -43,6 +47,8 @@ struct LoginPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// The single sign-on button's words, when an identity provider is set up.
+    sso: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -96,6 +102,14 @@ fn login_form(
         next: safe_next(next),
         email: email.to_owned(),
         error,
+        sso: s.app.settings.sso.is_configured().then(|| {
+            let label = s.app.settings.sso.label.trim();
+            if label.is_empty() {
+                "Sign in with your organisation's account".to_owned()
+            } else {
+                label.to_owned()
+            }
+        }),
     };
     let mut res = (status, render(&page)?).into_response();
     set_cookie(
@@ -521,6 +535,98 @@ async fn enrol(
             None => Err(e.into()),
         },
     }
+}
+
+// ----- single sign-on -----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SsoStartQuery {
+    next: String,
+    login_hint: String,
+}
+
+/// This server's callback address, as the browser reached it (the identity
+/// provider must have it registered exactly, so a forged `Host` gets nowhere).
+fn callback_uri(s: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let scheme = if s.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/login/sso/callback")
+}
+
+async fn sso_start(
+    State(s): State<AppState>,
+    PageQuery(q): PageQuery<SsoStartQuery>,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    let next = safe_next(&q.next);
+    match casework_app::sso::start(&s.app, &callback_uri(&s, &headers), &next, &q.login_hint).await
+    {
+        Ok(started) => {
+            let mut res = see(started.url);
+            set_cookie(
+                &mut res,
+                format!(
+                    "{SSO_COOKIE}={}; Path=/login/sso; Max-Age=600; HttpOnly; SameSite=Lax{}",
+                    started.state,
+                    secure(&s)
+                ),
+            );
+            Ok(res)
+        }
+        Err(e @ AppError::Unauthorized(_)) => {
+            login_form(&s, StatusCode::BAD_GATEWAY, &next, "", Some(e.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SsoCallbackQuery {
+    state: String,
+    code: String,
+    error: String,
+}
+
+async fn sso_callback(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PageQuery(q): PageQuery<SsoCallbackQuery>,
+    req: axum::extract::Request,
+) -> PageResult {
+    let (parts, _) = req.into_parts();
+    let client = s.config.client_ip(addr.ip(), &parts.headers).to_string();
+    let returned = casework_app::sso::Returned {
+        state: &q.state,
+        cookie_state: cookie(&parts, SSO_COOKIE).unwrap_or(""),
+        code: &q.code,
+        error: &q.error,
+        client: &client,
+    };
+    let mut res = match casework_app::sso::finish(&s.app, returned).await {
+        Ok(done) => signed_in(&s, see(safe_next(&done.next)), &done.session),
+        Err(e @ AppError::Unauthorized(_)) => {
+            login_form(&s, StatusCode::UNAUTHORIZED, "/", "", Some(e.to_string()))?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    set_cookie(
+        &mut res,
+        format!(
+            "{SSO_COOKIE}=; Path=/login/sso; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            secure(&s)
+        ),
+    );
+    Ok(res)
 }
 
 async fn logout(State(s): State<AppState>, form: CsrfForm<serde_json::Value>) -> PageResult {
