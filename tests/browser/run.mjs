@@ -911,7 +911,8 @@ function totp(secret, ms) {
 }
 
 async function twoFactor(browser, base, email, password) {
-  const page = await newPage(browser, base);
+  // Security keys are bound to a host name: this part runs on localhost.
+  const page = await newPage(browser, base.replace('127.0.0.1', 'localhost'));
   await signIn(page, 'two-factor colleague sign-in', email, { password });
   await goto(page, 'account page', '/account');
   await navigate(page, 'set up two-factor', () =>
@@ -928,6 +929,24 @@ async function twoFactor(browser, base, email, password) {
   const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count();
   check(codes === 10, `ten recovery codes should be shown, got ${codes}`);
   await goto(page, 'account after set-up', '/account');
+
+  log('Step 13: a security key (Chromium\'s virtual authenticator) is added and signs in');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'usb',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await page.getByLabel('Name for a new key').fill('Test key');
+  await navigate(page, 'add a security key', () => page.getByRole('button', { name: 'Add a security key' }).click());
+  check(path_(page) === '/account?notice=key_added', `adding a key should end on the account page, got ${path_(page)}`);
+  await expectText(page.getByRole('listitem').filter({ hasText: 'Test key' }), 'last used never', 'the new key in the list');
   await signOut(page, 'two-factor colleague');
 
   await signIn(page, 'sign in with two factors', email, { password });
@@ -936,6 +955,13 @@ async function twoFactor(browser, base, email, password) {
   await page.getByLabel(/six-digit code/).fill('000000');
   await navigate(page, 'a wrong code', () => page.getByRole('button', { name: 'Sign in' }).click(), { status: 422 });
   await expectText(page.getByRole('alert'), 'not right', 'wrong code refusal');
+  await navigate(page, 'the security key', () => page.getByRole('button', { name: 'Use your security key' }).click());
+  check(!path_(page).startsWith('/login'), `the security key should sign in, got ${path_(page)}`);
+  await goto(page, 'account after the key', '/account');
+  await expectText(page.getByRole('listitem').filter({ hasText: 'Test key' }), /last used \d/, 'the key marked as used');
+  await signOut(page, 'two-factor colleague (key)');
+
+  await signIn(page, 'sign in with the app', email, { password });
   // The code of the next step: the one used to set up cannot be used again.
   await page.getByLabel(/six-digit code/).fill(totp(secret, Date.now() + 30_000));
   await navigate(page, 'the right code', () => page.getByRole('button', { name: 'Sign in' }).click());

@@ -204,13 +204,18 @@ pub(crate) async fn count_failure(app: &App, counters: &[Counter], now: i64) -> 
     Ok(())
 }
 
-/// Has this person a confirmed authenticator?
+/// Has this person a confirmed authenticator app?
 pub async fn enrolled(app: &App, user_id: i64) -> AppResult<bool> {
     Ok(app
         .store
         .two_factor(user_id)
         .await?
         .is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// Has this person a second factor: an authenticator app or a security key?
+pub async fn has_second_factor(app: &App, user_id: i64) -> AppResult<bool> {
+    Ok(enrolled(app, user_id).await? || !app.store.security_keys(user_id).await?.is_empty())
 }
 
 /// Records a security event on `user`'s account; `by` when someone else did it.
@@ -300,7 +305,7 @@ pub async fn sign_in(app: &App, attempt: Attempt<'_>) -> AppResult<SignedIn> {
     app.store
         .add_known_device(user.id, &token_hash(&device), now)
         .await?;
-    let stage = if enrolled(app, user.id).await? {
+    let stage = if has_second_factor(app, user.id).await? {
         Stage::SecondFactor
     } else if app.store.office_requires_two_factor(user.office_id).await? {
         Stage::Enrol

@@ -20,6 +20,7 @@ pub mod mailboxes;
 pub mod outbox;
 pub mod schedule;
 pub(crate) use error::check;
+pub mod security_keys;
 pub mod sso;
 pub mod staff;
 pub mod two_factor;

@@ -21,7 +21,7 @@ const RECOVERY_CODES: usize = 10;
 pub async fn colleague_enrolled(app: &App, actor: &Actor, user_id: i64) -> AppResult<bool> {
     actor.require(Permission::ManageStaff)?;
     let target = app.data_for(actor).user(user_id).await?;
-    enrolled(app, target.id).await
+    crate::auth::has_second_factor(app, target.id).await
 }
 
 fn totp(secret_base32: &str) -> AppResult<TOTP> {
@@ -202,11 +202,11 @@ fn code_counter(app: &App, user_id: i64) -> [Counter; 1] {
     }]
 }
 
-async fn throttled(app: &App, user_id: i64) -> AppResult<()> {
+pub(crate) async fn throttled(app: &App, user_id: i64) -> AppResult<()> {
     check_counters(app, &code_counter(app, user_id), app.now()).await
 }
 
-async fn count_wrong_code(app: &App, user_id: i64) -> AppResult<()> {
+pub(crate) async fn count_wrong_code(app: &App, user_id: i64) -> AppResult<()> {
     count_failure(app, &code_counter(app, user_id), app.now()).await
 }
 
@@ -333,8 +333,8 @@ async fn check_current_code(app: &App, actor: &Actor, code: &str) -> AppResult<(
     Ok(())
 }
 
-/// Turns one's own two-factor sign-in off, with a current code; refused
-/// when the office requires it.
+/// Turns one's own two-factor sign-in off (the app and any security keys),
+/// with a current code; refused when the office requires it.
 pub async fn turn_off(app: &App, actor: &Actor, code: &str) -> AppResult<()> {
     if app
         .store
@@ -347,6 +347,8 @@ pub async fn turn_off(app: &App, actor: &Actor, code: &str) -> AppResult<()> {
     }
     check_current_code(app, actor, code).await?;
     app.store.remove_two_factor(actor.user_id).await?;
+    // Keys without the app and its recovery codes would leave no way back in.
+    app.store.remove_security_keys(actor.user_id, None).await?;
     let user = app.data_for(actor).user(actor.user_id).await?;
     record(app, &user, None, "two_factor_turned_off", "").await?;
     Ok(())
@@ -358,8 +360,9 @@ pub async fn turn_off(app: &App, actor: &Actor, code: &str) -> AppResult<()> {
 pub async fn reset(app: &App, actor: &Actor, user_id: i64) -> AppResult<()> {
     actor.require(Permission::ManageStaff)?;
     let target = app.data_for(actor).user(user_id).await?;
-    let had = app.store.remove_two_factor(target.id).await?;
-    if !had {
+    let had_app = app.store.remove_two_factor(target.id).await?;
+    let had_keys = app.store.remove_security_keys(target.id, None).await? > 0;
+    if !had_app && !had_keys {
         return Err(AppError::field(
             "code",
             "They have no two-factor sign-in to reset.",

@@ -48,7 +48,7 @@ pub use model::*;
 pub use outbox::*;
 pub use records::*;
 pub use scope::{CaseVisibility, OfficeData, Scope};
-pub use sign_in::{SsoRequest, TwoFactor};
+pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

@@ -312,3 +312,113 @@ impl Store {
         })
     }
 }
+
+/// A security key (WebAuthn credential) of a person.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SecurityKeyRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The credential as webauthn-rs keeps it (JSON).
+    pub credential: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl Store {
+    pub async fn add_security_key(
+        &self,
+        user_id: i64,
+        name: &str,
+        credential: &str,
+        now: i64,
+    ) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO security_keys (user_id, name, credential, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user_id)
+            .bind(name)
+            .bind(credential)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn security_keys(&self, user_id: i64) -> Result<Vec<SecurityKeyRow>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, user_id, name, credential, created_at, last_used_at FROM security_keys \
+                 WHERE user_id = $1 ORDER BY id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Keeps a key's new state (its signature counter) after a use.
+    pub async fn used_security_key(&self, id: i64, credential: &str, now: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query(
+                "UPDATE security_keys SET credential = $2, last_used_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(credential)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes one of a user's keys (`Some(id)`) or all of them; how many went.
+    pub async fn remove_security_keys(&self, user_id: i64, id: Option<i64>) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query(
+                "DELETE FROM security_keys WHERE user_id = $1 AND ($2 IS NULL OR id = $2)",
+            )
+            .bind(user_id)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// Keeps a WebAuthn ceremony's state under `key` (replacing one there).
+    pub async fn put_webauthn_challenge(
+        &self,
+        key: &str,
+        state: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO webauthn_challenges (challenge_key, state, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (challenge_key) DO UPDATE SET state = $2, expires_at = $3",
+            )
+            .bind(key)
+            .bind(state)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Takes (once) the live ceremony state under `key`.
+    pub async fn take_webauthn_challenge(&self, key: &str, now: i64) -> Result<Option<String>> {
+        on_write!(self, |pool| {
+            let row: Option<(String, i64)> = sqlx::query_as(
+                "DELETE FROM webauthn_challenges WHERE challenge_key = $1 RETURNING state, expires_at",
+            )
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.filter(|(_, exp)| *exp > now).map(|(s, _)| s))
+        })
+    }
+}

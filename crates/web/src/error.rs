@@ -183,3 +183,29 @@ pub(crate) fn refused<T: Template>(page: &T) -> PageResult {
 pub(crate) fn unprocessable(html: Html<String>, status: StatusCode) -> Response {
     (status, html).into_response()
 }
+
+/// The answer to the security-key script: JSON, or `{"error": …}` with the
+/// status of the failure and a message a person understands.
+pub(crate) fn script_answer(r: Result<serde_json::Value, AppError>) -> Response {
+    use axum::http::StatusCode;
+    match r {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(e) => {
+            let (status, message) = match &e {
+                AppError::Invalid(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors.0.values().next().cloned().unwrap_or_default(),
+                ),
+                AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
+                AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+                AppError::Throttled { .. } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Too many failed attempts: {e}."),
+                ),
+                AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".into()),
+                _ => return PageError(e).into_response(),
+            };
+            (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+        }
+    }
+}

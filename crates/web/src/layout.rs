@@ -40,6 +40,8 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "revoked" => "Signed out everywhere: every session ended, every API token revoked.",
         "token_revoked" => "Token revoked.",
         "two_factor_off" => "Two-factor sign-in is off.",
+        "key_added" => "Security key added: you can use it at the second step of signing in.",
+        "key_removed" => "Security key removed.",
         "two_factor_reset" => {
             "Two-factor sign-in reset: they set it up again at their next sign-in if the office requires it."
         }
@@ -63,6 +65,18 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
 #[serde(default)]
 pub(crate) struct NoticeQuery {
     pub(crate) notice: Option<String>,
+}
+
+/// A page that runs Casework's own script (security keys): the usual
+/// policy, with scripts and requests from this site allowed.
+pub(crate) fn with_own_scripts(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    res
 }
 
 pub(crate) fn see(path: String) -> Response {

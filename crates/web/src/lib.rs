@@ -37,6 +37,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/webauthn.js", get(webauthn_script))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         // Every body is limited as it streams (a message's worth of files
@@ -66,6 +67,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn webauthn_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/webauthn.js"),
     )
         .into_response()
 }

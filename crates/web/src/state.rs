@@ -17,6 +17,21 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// This site's origin as the browser reached it (`https://host`): the
+    /// scheme from `secure_cookies`, the host from the `Host` header. Used
+    /// where the browser's own view of the site is checked again elsewhere
+    /// (the identity provider's registered callback, a security key's site),
+    /// so a forged `Host` gets nowhere.
+    pub fn origin(&self, headers: &axum::http::HeaderMap) -> String {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
+            .unwrap_or("localhost");
+        let scheme = if self.secure_cookies { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
     /// The client's address: the connecting address, or, when that is a
     /// trusted proxy, the nearest address in `X-Forwarded-For` that is not
     /// one (proxies append, so the right end is the one our proxy wrote).

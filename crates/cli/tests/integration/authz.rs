@@ -532,6 +532,31 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             false,
         ),
         (page("/account/two-factor".into()), Rule::All(200), false),
+        // Security keys: the app must be set up first (422 says so); no
+        // such key to remove; no half-done sign-in to finish with a key.
+        (
+            form("/account/security-keys/begin".into(), vec![]),
+            Rule::All(422),
+            false,
+        ),
+        (
+            form(
+                "/account/security-keys/finish".into(),
+                vec![("name", "k".into())],
+            ),
+            Rule::All(422),
+            false,
+        ),
+        (
+            form("/account/security-keys/999999/remove".into(), vec![]),
+            Rule::All(404),
+            false,
+        ),
+        (
+            form("/login/two-factor/key/begin".into(), vec![]),
+            Rule::All(303),
+            false,
+        ),
         // No identity provider is set up in these tests.
         (page("/login/sso".into()), Rule::All(404), false),
         // A wrong code: refused with the reason, for everyone alike.

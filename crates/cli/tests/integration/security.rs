@@ -24,6 +24,7 @@ on_both_backends!(
     signing_out_everywhere_revokes_api_tokens_too,
     bidirectional_controls_are_removed_from_names,
     two_factor_sign_in_with_an_app_and_recovery_codes,
+    security_keys_come_after_the_app_and_need_a_host_name,
     an_office_that_requires_two_factor_has_everyone_set_it_up,
 );
 
@@ -624,6 +625,58 @@ async fn two_factor_sign_in_with_an_app_and_recovery_codes(t: TestApp) {
     assert!(page.html.contains(&admin_name(&t, &admin).await));
     // And the password alone signs in again.
     assert_eq!(t.browser().sign_in(&cw.email, PASSWORD).await.location, "/");
+}
+
+/// The ceremony itself needs a browser's authenticator: the browser test
+/// adds a key and signs in with it. Here, the refusals.
+async fn security_keys_come_after_the_app_and_need_a_host_name(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let csrf = b.csrf().await;
+    let first = b
+        .post("/account/security-keys/begin", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        first.html.contains("Set up the authenticator app first"),
+        "{}",
+        first.html
+    );
+
+    let setup = b.get("/account/two-factor").await;
+    let secret = secret_on(&setup.html);
+    b.post(
+        "/account/two-factor",
+        &[("csrf", &setup.csrf()), ("code", &code(&secret, 0))],
+    )
+    .await;
+    // This test server is reached as 127.0.0.1: keys are bound to names.
+    let by_address = b
+        .post("/account/security-keys/begin", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(by_address.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        by_address.html.contains("reached by a name"),
+        "{}",
+        by_address.html
+    );
+    // A made-up answer, with no ceremony under way, adds nothing.
+    let forged = b
+        .post(
+            "/account/security-keys/finish",
+            &[("csrf", &csrf), ("name", "Mine"), ("credential", "{}")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(forged.html.contains("was not accepted"), "{}", forged.html);
+    assert!(!b.get("/account").await.html.contains("Mine: added"));
+    // A forged script request without the session's token is refused.
+    let no_token = b
+        .post("/account/security-keys/begin", &[("csrf", "x")])
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
 }
 
 async fn admin_name(t: &TestApp, admin: &TestUser) -> String {

@@ -61,3 +61,23 @@ CREATE TABLE sso_requests (
     next         TEXT NOT NULL,
     expires_at   BIGINT NOT NULL
 );
+
+-- Security keys and passkeys (WebAuthn) as a second factor: the credential
+-- (public key, signature counter) as webauthn-rs keeps it, in JSON.
+CREATE TABLE security_keys (
+    id           INTEGER PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id),
+    name         TEXT NOT NULL,
+    credential   TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE INDEX security_keys_user ON security_keys(user_id);
+
+-- A WebAuthn ceremony under way (registering a key, or signing in with
+-- one): its challenge state, used once, wherever the next request lands.
+CREATE TABLE webauthn_challenges (
+    challenge_key TEXT PRIMARY KEY,
+    state         TEXT NOT NULL,
+    expires_at    BIGINT NOT NULL
+);

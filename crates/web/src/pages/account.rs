@@ -6,14 +6,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use casework_app::domain::FieldErrors;
-use casework_app::{AppError, auth, two_factor};
+use casework_app::{AppError, auth, security_keys, two_factor};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
 use crate::error::{PageError, PageResult, refused, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::fmt::day;
-use crate::layout::{Nav, NoticeQuery, nav, notice, see};
+use crate::layout::{Nav, NoticeQuery, nav, notice, see, with_own_scripts};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -31,6 +31,9 @@ pub(crate) fn routes() -> Router<AppState> {
             "/account/two-factor/recovery-codes",
             post(two_factor_recovery_codes),
         )
+        .route("/account/security-keys/begin", post(key_begin))
+        .route("/account/security-keys/finish", post(key_finish))
+        .route("/account/security-keys/{id}/remove", post(key_remove))
 }
 
 /// A security event as a row: when, what, who (if not the person), from where.
@@ -86,6 +89,14 @@ struct AccountPage {
     errors: FieldErrors,
     two_factor: two_factor::Status,
     events: Vec<EventRow>,
+    keys: Vec<KeyRow>,
+}
+
+struct KeyRow {
+    id: i64,
+    name: String,
+    added: String,
+    used: String,
 }
 
 async fn account_view(
@@ -117,6 +128,16 @@ async fn account_view(
         errors,
         two_factor: two_factor::status(&s.app, &who.actor).await?,
         events: event_rows(two_factor::events(&s.app, &who.actor, who.actor.user_id).await?),
+        keys: security_keys::list(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|k| KeyRow {
+                id: k.id,
+                name: k.name,
+                added: day(k.created_at),
+                used: k.last_used_at.map(day).unwrap_or_else(|| "never".into()),
+            })
+            .collect(),
     })
 }
 
@@ -125,10 +146,10 @@ async fn account_page(
     who: PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    Ok(
+    Ok(with_own_scripts(
         render(&account_view(&s, &who, &q.notice, None, FieldErrors::new()).await?)?
             .into_response(),
-    )
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -268,4 +289,52 @@ async fn two_factor_recovery_codes(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn key_begin(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    form: CsrfForm<serde_json::Value>,
+) -> axum::response::Response {
+    let origin = s.config.origin(&headers);
+    crate::error::script_answer(security_keys::begin_adding(&s.app, &form.who.actor, &origin).await)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KeyForm {
+    name: String,
+    credential: String,
+}
+
+async fn key_finish(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    form: CsrfForm<KeyForm>,
+) -> axum::response::Response {
+    let origin = s.config.origin(&headers);
+    let client = s.config.client_ip(addr.ip(), &headers).to_string();
+    let f = &form.data;
+    crate::error::script_answer(
+        security_keys::finish_adding(
+            &s.app,
+            &form.who.actor,
+            &origin,
+            &f.name,
+            &f.credential,
+            &client,
+        )
+        .await
+        .map(|()| serde_json::json!({ "ok": true })),
+    )
+}
+
+async fn key_remove(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    security_keys::remove(&s.app, &form.who.actor, id).await?;
+    Ok(see("/account?notice=key_removed".into()))
 }

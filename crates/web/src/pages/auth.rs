@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{CsrfForm, LOGIN_CSRF_COOKIE, PageQuery, SESSION_COOKIE, cookie, same_token};
-use crate::layout::{Nav, see};
+use crate::layout::{Nav, see, with_own_scripts};
 use crate::state::AppState;
 
 /// A sign-in half done (password given, second factor awaited): its own
@@ -33,6 +33,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(second_factor_page).post(second_factor),
         )
         .route("/login/enrol", get(enrol_page).post(enrol))
+        .route("/login/two-factor/key/begin", post(key_begin))
+        .route("/login/two-factor/key/finish", post(key_finish))
         .route("/login/sso", get(sso_start))
         .route("/login/sso/callback", get(sso_callback))
         .route("/logout", post(logout))
@@ -279,6 +281,29 @@ struct SecondFactorPage {
     csrf: String,
     next: String,
     error: Option<String>,
+    /// An authenticator app is set up (the code field is shown).
+    has_app: bool,
+    /// Security keys are set up (their button is shown).
+    has_keys: bool,
+}
+
+/// The second step's page, with what this person has set up.
+async fn second_factor_view(
+    s: &AppState,
+    actor: &casework_app::Actor,
+    csrf: String,
+    next: String,
+    error: Option<String>,
+) -> Result<SecondFactorPage, PageError> {
+    Ok(SecondFactorPage {
+        nav: None,
+        notice: None,
+        csrf,
+        next,
+        error,
+        has_app: auth::enrolled(&s.app, actor.user_id).await?,
+        has_keys: casework_app::security_keys::has_keys(&s.app, actor.user_id).await?,
+    })
 }
 
 /// The half-done sign-in behind the pending cookie, or back to the start.
@@ -304,18 +329,12 @@ async fn second_factor_page(
     req: axum::extract::Request,
 ) -> PageResult {
     let (parts, _) = req.into_parts();
-    let (_, _, csrf) = match pending(&s, &parts, Stage::SecondFactor).await {
+    let (_, actor, csrf) = match pending(&s, &parts, Stage::SecondFactor).await {
         Ok(p) => p,
         Err(res) => return Ok(res),
     };
-    let page = SecondFactorPage {
-        nav: None,
-        notice: None,
-        csrf,
-        next: safe_next(&q.next),
-        error: None,
-    };
-    Ok(render(&page)?.into_response())
+    let page = second_factor_view(&s, &actor, csrf, safe_next(&q.next), None).await?;
+    Ok(with_own_scripts(render(&page)?.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -323,6 +342,9 @@ struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
+    /// A security key's answer (JSON), from the script.
+    #[serde(default)]
+    credential: String,
     #[serde(default)]
     next: String,
 }
@@ -334,6 +356,8 @@ struct CodeSubmission {
     token: String,
     actor: casework_app::Actor,
     code: String,
+    credential: String,
+    origin: String,
     csrf: String,
     next: String,
 }
@@ -345,6 +369,7 @@ async fn code_form(
     stage: Stage,
 ) -> Result<CodeSubmission, Response> {
     let client = s.config.client_ip(addr.ip(), req.headers()).to_string();
+    let origin = s.config.origin(req.headers());
     let (parts, body) = req.into_parts();
     let (token, actor, csrf) = pending(s, &parts, stage).await?;
     let form = small_form::<CodeForm>(body)
@@ -362,6 +387,8 @@ async fn code_form(
         token,
         actor,
         code: form.code,
+        credential: form.credential,
+        origin,
         csrf,
         next: safe_next(&form.next),
     })
@@ -375,6 +402,7 @@ async fn second_factor(
     let CodeSubmission {
         client,
         token,
+        actor,
         code,
         csrf,
         next,
@@ -399,15 +427,52 @@ async fn second_factor(
                     None => return Err(e.into()),
                 },
             };
-            let page = SecondFactorPage {
-                nav: None,
-                notice: None,
-                csrf,
-                next,
-                error: Some(error),
-            };
-            Ok((status, render(&page)?).into_response())
+            let page = second_factor_view(&s, &actor, csrf, next, Some(error)).await?;
+            Ok(with_own_scripts((status, render(&page)?).into_response()))
         }
+    }
+}
+
+// ----- the second step with a security key (from the script) -----
+
+async fn key_begin(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> Response {
+    let sub = match code_form(&s, addr, req, Stage::SecondFactor).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    crate::error::script_answer(
+        casework_app::security_keys::begin_sign_in(&s.app, &sub.token, &sub.origin).await,
+    )
+}
+
+async fn key_finish(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> Response {
+    let sub = match code_form(&s, addr, req, Stage::SecondFactor).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    match casework_app::security_keys::finish_sign_in(
+        &s.app,
+        &sub.token,
+        &sub.origin,
+        &sub.credential,
+        &sub.client,
+    )
+    .await
+    {
+        Ok(session) => signed_in(
+            &s,
+            axum::Json(serde_json::json!({ "next": sub.next })).into_response(),
+            &session,
+        ),
+        Err(e) => crate::error::script_answer(Err(e)),
     }
 }
 
@@ -500,6 +565,7 @@ async fn enrol(
         code,
         csrf,
         next,
+        ..
     } = match code_form(&s, addr, req, Stage::Enrol).await {
         Ok(f) => f,
         Err(res) => return Ok(res),
@@ -547,19 +613,9 @@ struct SsoStartQuery {
 }
 
 /// This server's callback address, as the browser reached it (the identity
-/// provider must have it registered exactly, so a forged `Host` gets nowhere).
+/// provider must have it registered exactly).
 fn callback_uri(s: &AppState, headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
-        .unwrap_or("localhost");
-    let scheme = if s.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/login/sso/callback")
+    format!("{}/login/sso/callback", s.config.origin(headers))
 }
 
 async fn sso_start(
