@@ -675,6 +675,45 @@ threading.Event().wait()
         Self::run(cmd, port, dir).await
     }
 
+    /// A server that keeps each message's bytes exactly as they came over
+    /// the wire (after SMTP's dot-unstuffing), for tests of line endings.
+    pub async fn start_raw() -> SmtpSink {
+        const SERVER: &str = r#"
+import os, sys, threading
+from aiosmtpd.controller import Controller
+port, out = sys.argv[1:3]
+os.makedirs(out, exist_ok=True)
+class Raw:
+    n = 0
+    async def handle_DATA(self, server, session, envelope):
+        Raw.n += 1
+        with open(os.path.join(out, "%06d.eml" % Raw.n), "wb") as f:
+            f.write(envelope.original_content)
+        return "250 OK"
+Controller(Raw(), hostname="127.0.0.1", port=int(port)).start()
+threading.Event().wait()
+"#;
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("casework-smtp-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-c", SERVER, &port.to_string()])
+            .arg(dir.join("raw"));
+        Self::run(cmd, port, dir).await
+    }
+
+    /// What [`Self::start_raw`] received, oldest first.
+    pub fn raw_messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.join("raw"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+    }
+
     async fn run(mut cmd: std::process::Command, port: u16, dir: PathBuf) -> SmtpSink {
         let mut child = cmd
             .stdout(std::process::Stdio::null())

@@ -392,6 +392,60 @@ async fn refused_early(res: reqwest::Result<reqwest::Response>, status: StatusCo
     }
 }
 
+/// An email whose text holds a bare CR (the shape of SMTP smuggling:
+/// "\r.\r\n" then a command) reaches a real SMTP server with CRLF line
+/// endings only, its smuggled "command" plain text inside the one message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outgoing_mail_reaches_the_server_with_crlf_line_endings_only() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let sink = crate::harness::SmtpSink::start_raw().await;
+        let t = crate::harness::app_with_sink(&sink, backend).await;
+        let office = t.office("Office").await;
+        let cw = t.user(office, Role::Caseworker).await;
+        let api = t.api(&cw);
+        let c = api
+            .post(
+                "/api/v1/constituents",
+                json!({"first_name": "Ada", "last_name": "Example", "email": "ada@example.org"}),
+            )
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let k = api.case(c, json!({})).await["id"].as_i64().unwrap();
+        let body = "hello\r.\r\nMAIL FROM:<x@evil.example>\r\nRCPT TO:<y@evil.example>\rlast\nline";
+        let sent = api
+            .post(
+                &format!("/api/v1/cases/{k}/emails"),
+                json!({"subject": "Hello\r\nBcc: y@evil.example", "body": body}),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+        assert_eq!(casework_app::outbox::deliver_due(&t.app).await.unwrap(), 1);
+        let received = sink.raw_messages();
+        assert_eq!(received.len(), 1, "one message, nothing smuggled beside it");
+        let raw = &received[0];
+        for (i, b) in raw.iter().enumerate() {
+            if *b == b'\r' {
+                assert_eq!(raw.get(i + 1), Some(&b'\n'), "bare CR at byte {i}");
+            }
+            if *b == b'\n' {
+                assert_eq!(
+                    i.checked_sub(1).map(|j| raw[j]),
+                    Some(b'\r'),
+                    "bare LF at byte {i}"
+                );
+            }
+        }
+        let text = String::from_utf8_lossy(raw);
+        assert!(!text.contains("\r\nBcc:"), "{text}");
+        assert!(
+            text.contains("MAIL FROM:<x@evil.example>"),
+            "the text is kept, as text: {text}"
+        );
+    }
+}
+
 async fn api_documents_up_to_the_message_limit_are_accepted(t: TestApp) {
     let office = t.office("Office").await;
     let cw = t.user(office, Role::Caseworker).await;
