@@ -259,13 +259,18 @@ impl TestApp {
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: cookie_client(),
         }
     }
+}
+
+/// An HTTP client with a cookie jar that does not follow redirects.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl Drop for TestApp {
@@ -605,7 +610,7 @@ impl Drop for TestCerts {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

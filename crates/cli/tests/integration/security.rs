@@ -139,11 +139,7 @@ async fn sign_in_from(
     from: Option<&str>,
     password: &str,
 ) -> StatusCode {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = crate::harness::cookie_client();
     let with = |r: reqwest::RequestBuilder| match from {
         Some(f) => r.header("x-forwarded-for", f),
         None => r,

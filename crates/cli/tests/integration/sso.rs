@@ -2,7 +2,7 @@
 //! Connect provider (the certified `oidc-provider` from npm, in
 //! tests/oidc) started by the test, on both databases.
 
-use crate::harness::{Backend, TestApp, TestUser};
+use crate::harness::{Backend, TestApp, TestUser, cookie_client as browser, free_port};
 use crate::on_both_backends;
 use casework_app::Settings;
 use casework_app::domain::Role;
@@ -48,22 +48,6 @@ impl Provider {
         assert!(ready.starts_with("READY "), "{ready}");
         Provider { _child: child }
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// Follows redirects from `start` through the provider until it sends the

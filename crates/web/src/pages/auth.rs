@@ -399,19 +399,15 @@ async fn second_factor(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> PageResult {
-    let CodeSubmission {
-        client,
-        token,
-        actor,
-        code,
-        csrf,
-        next,
-        ..
-    } = match code_form(&s, addr, req, Stage::SecondFactor).await {
+    let sub = match code_form(&s, addr, req, Stage::SecondFactor).await {
         Ok(f) => f,
         Err(res) => return Ok(res),
     };
-    match two_factor::complete_sign_in(&s.app, &token, &code, &client).await {
+    let result = two_factor::complete_sign_in(&s.app, &sub.token, &sub.code, &sub.client).await;
+    let CodeSubmission {
+        actor, csrf, next, ..
+    } = sub;
+    match result {
         Ok(session) => Ok(signed_in(&s, see(next), &session)),
         Err(e) => {
             let (status, error) = match &e {
@@ -558,19 +554,15 @@ async fn enrol(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> PageResult {
-    let CodeSubmission {
-        client,
-        token,
-        actor,
-        code,
-        csrf,
-        next,
-        ..
-    } = match code_form(&s, addr, req, Stage::Enrol).await {
+    let sub = match code_form(&s, addr, req, Stage::Enrol).await {
         Ok(f) => f,
         Err(res) => return Ok(res),
     };
-    match two_factor::complete_enrolment(&s.app, &token, &code, &client).await {
+    let result = two_factor::complete_enrolment(&s.app, &sub.token, &sub.code, &sub.client).await;
+    let CodeSubmission {
+        actor, csrf, next, ..
+    } = sub;
+    match result {
         Ok((codes, session)) => {
             let page = RecoveryCodesPage {
                 nav: None,
