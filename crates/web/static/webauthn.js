@@ -26,6 +26,8 @@ async function post(url, fields) {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields),
   });
+  // A sign-in that expired meanwhile is sent back to the sign-in page.
+  if (res.redirected) throw new Error('Your sign-in has expired. Start again from the sign-in page.');
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error || 'The security key could not be used. Try again.');
   return body;
