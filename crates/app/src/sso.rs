@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-use crate::auth::{NewSession, Stage, actor_of, record, start_session, token_hash};
+use crate::auth::{NewSession, Stage, record, start_session, token_hash};
 use crate::{App, AppError, AppResult};
 
 /// The identity provider, as configured (`[sso]`).
@@ -320,10 +320,7 @@ pub async fn finish(app: &App, r: Returned<'_>) -> AppResult<Finished> {
     };
     let session = start_session(app, user.id, Stage::Full, None).await?;
     record(app, &user, None, "signed_in_sso", r.client).await?;
-    tracing::info!(
-        user_id = actor_of(&user).user_id,
-        "signed in through the identity provider"
-    );
+    tracing::info!(user_id = user.id, "signed in through the identity provider");
     Ok(Finished {
         session,
         next: pending.next,
