@@ -769,14 +769,14 @@ async function scenario(browser, base, sink) {
   const title = `Browser test ${stamp}: damp in the back bedroom`;
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Summary').fill('Reported by phone. Landlord has not replied for six weeks.');
-  await page.getByLabel('Category').fill('Housing');
+  await page.getByLabel('Category').selectOption({ label: 'Housing › Disrepair' });
   await navigate(page, 'create case', () => page.getByRole('button', { name: 'Open case' }).click());
   check(/^\/cases\/\d+$/.test(new URL(page.url()).pathname), `expected a case page after creating, got ${page.url()}`);
   const heading = await expectText(page.getByRole('heading', { level: 1 }), title, 'case heading');
   const reference = heading.match(/CW-\d{4}-\d{5,}/)?.[0];
   check(reference, `case heading should show a reference like CW-2026-00001, got ${JSON.stringify(heading)}`);
   await expectText(definition(page, 'Status'), /^New$/, 'status of the new case');
-  await expectText(definition(page, 'Category'), 'Housing', 'category of the new case');
+  await expectText(definition(page, 'Category'), 'Housing › Disrepair', 'category of the new case');
   log(`  created ${reference}`);
 
   log('Step 4: add a note to the history');
@@ -1062,6 +1062,29 @@ async function intake(page) {
   const n = MAIL.newsletter;
   const intakeRow = (sender) => page.getByRole('table').getByRole('row').filter({ hasText: sender });
 
+  log('Step 7b: merge two tags on the tags page');
+  await navigate(page, 'tags page', () => mainNav(page).getByRole('link', { name: 'Tags' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Tags', 'tags heading');
+  for (const name of [`Noise nuisance ${STAMP}`, `noise-nuisance ${STAMP}`]) {
+    await page.getByLabel('New Category value').fill(name);
+    await page.getByLabel('Under', { exact: true }).first().selectOption({ label: 'Top level' });
+    await navigate(page, `add ${name}`, () =>
+      page.getByRole('region', { name: 'Category', exact: true }).getByRole('button', { name: 'Add value' }).click(),
+    );
+    await expectText(page.getByRole('status'), 'Value added.', 'value added notice');
+  }
+  const near = page.getByRole('region', { name: 'Near-duplicates' });
+  await navigate(page, 'see what a merge would change', () =>
+    near.getByRole('link', { name: `noise-nuisance ${STAMP} into Noise nuisance ${STAMP}` }).click(),
+  );
+  await expectText(page.getByRole('heading', { level: 1 }), `Merge noise-nuisance ${STAMP} into Noise nuisance ${STAMP}?`, 'merge preview');
+  await navigate(page, 'merge', () => page.getByRole('button', { name: 'Merge' }).click());
+  await expectText(page.getByRole('status'), 'Merged.', 'merged notice');
+  const merges = page.getByRole('region', { name: 'Recent merges' });
+  await expectText(merges.getByRole('listitem').first(), `noise-nuisance ${STAMP} merged into Noise nuisance ${STAMP}`, 'the merge listed');
+  const category = page.getByRole('region', { name: 'Category', exact: true });
+  await expectText(category.getByRole('row').filter({ hasText: `Noise nuisance ${STAMP}` }), `noise-nuisance ${STAMP}`, 'the old name kept as an alias');
+
   log('Step 8: intake triage');
   await navigate(page, 'intake inbox', () => mainNav(page).getByRole('link', { name: 'Intake' }).click());
   check(path_(page) === '/intake', `expected /intake, got ${path_(page)}`);
@@ -1077,6 +1100,30 @@ async function intake(page) {
   await expectText(definition(page, 'From'), p.address, 'message sender');
   await expectText(page.locator('.message-text'), p.firstLine, 'message body');
   await expectText(page.locator('.message-text'), 'Tel: 204-555-0199', 'message signature');
+
+  log('Step 8a: tag the message with the keyboard only');
+  // The picker has already chosen a Category from the words in the message.
+  const categoryPicker = page.getByLabel('Category');
+  const suggested = (await categoryPicker.locator('option:checked').innerText()).trim();
+  check(suggested === 'Immigration › Work permit', `the suggested Category should be Immigration › Work permit, got ${JSON.stringify(suggested)}`);
+  await expectText(page.locator('[id="tags.category-hint"]'), 'work', 'why the Category is suggested');
+  // Tab to the Urgency picker, type to choose, Tab to the button, Enter.
+  const tabTo = async (id, what) => {
+    for (let i = 0; i < 200; i += 1) {
+      if ((await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim())) === id) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Failure(`could not reach ${what} with the Tab key`);
+  };
+  await tabTo('tags.urgency', 'the Urgency picker');
+  await page.keyboard.type('Urg');
+  await tabTo('Save tags', 'the Save tags button');
+  await navigate(page, 'save the tags with Enter', () => page.keyboard.press('Enter'));
+  await expectText(page.getByRole('status'), 'Tags saved.', 'tags notice');
+  const savedUrgency = (await page.getByLabel('Urgency').locator('option:checked').innerText()).trim();
+  check(savedUrgency === 'Urgent', `Urgency should be saved as Urgent, got ${JSON.stringify(savedUrgency)}`);
+  const savedCategory = (await page.getByLabel('Category').locator('option:checked').innerText()).trim();
+  check(savedCategory === 'Immigration › Work permit', `the accepted suggestion should be saved, got ${JSON.stringify(savedCategory)}`);
 
   await navigate(page, 'new constituent from the message', () =>
     page.getByRole('link', { name: 'New constituent from this message' }).click(),

@@ -1,14 +1,16 @@
 //! Cases: open, view, edit, assign, move through the lifecycle, add notes.
 
-use casework_domain::{
-    Channel, Direction, FieldErrors, Level, Permission, Sensitivity, Status, Urgency,
-};
+use std::collections::{BTreeMap, HashMap};
+
+use casework_domain::{Channel, Direction, FieldErrors, Permission, Status};
 use casework_store::{
-    Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TimelineEntry,
+    Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TagChange, Tagged,
+    TimelineEntry,
 };
 use serde::{Deserialize, Deserializer};
 
 use crate::constituents::changes_json;
+use crate::tags::{Framework, ItemTagOut, TagsInput};
 use crate::{Actor, App, AppError, AppResult, check, current_year};
 
 /// A new case as typed into a form or sent to the API.
@@ -18,10 +20,19 @@ pub struct CaseInput {
     pub constituent_id: i64,
     pub title: String,
     pub summary: String,
+    /// The case's tags: dimension key → value (see `TagsInput`).
+    pub tags: BTreeMap<String, String>,
+    /// Shorthand for `tags.category`.
     pub category: String,
+    /// The level of government that can resolve it (`federal`,
+    /// `provincial`, `municipal`, `other`): shorthand for
+    /// `tags.transferability` ("Ours" at the office's own level).
     pub level: String,
     pub agency: String,
+    /// Shorthand for `tags.urgency`; the old names (`low`, `normal`,
+    /// `high`, `critical`) still resolve.
     pub urgency: String,
+    /// Shorthand for `tags.sensitivity`; `sensitive` is "Highly sensitive".
     pub sensitivity: String,
     pub assignee_id: Option<i64>,
     pub review_date: Option<String>,
@@ -34,6 +45,8 @@ pub struct CaseInput {
 pub struct CasePatch {
     pub title: Option<String>,
     pub summary: Option<String>,
+    /// Tags to change: dimension key → value; "" clears.
+    pub tags: Option<BTreeMap<String, String>>,
     pub category: Option<String>,
     pub level: Option<String>,
     pub agency: Option<String>,
@@ -54,23 +67,6 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
-}
-
-fn parse_or<T: Copy>(
-    e: &mut FieldErrors,
-    field: &str,
-    text: &str,
-    default: T,
-    parse: fn(&str) -> Option<T>,
-    options: &str,
-) -> T {
-    if text.trim().is_empty() {
-        return default;
-    }
-    parse(text).unwrap_or_else(|| {
-        e.add(field, format!("Choose one of: {options}."));
-        default
-    })
 }
 
 fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> String {
@@ -111,40 +107,38 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
         }
         Err(other) => return Err(other.into()),
     };
-    let level = parse_or(
+    let framework = crate::tags::framework(app, actor).await?;
+    let wanted = tag_shorthands(
+        &framework,
+        &input.tags,
+        [
+            ("category", Some(&input.category)),
+            ("urgency", Some(&input.urgency)),
+            ("sensitivity", Some(&input.sensitivity)),
+        ],
+        Some(&input.level),
         &mut e,
-        "level",
-        &input.level,
-        Level::Other,
-        Level::parse,
-        &names(Level::ALL, Level::as_str),
     );
-    let urgency = parse_or(
-        &mut e,
-        "urgency",
-        &input.urgency,
-        Urgency::Normal,
-        Urgency::parse,
-        &names(Urgency::ALL, Urgency::as_str),
-    );
-    let sensitivity = parse_or(
-        &mut e,
-        "sensitivity",
-        &input.sensitivity,
-        Sensitivity::Normal,
-        Sensitivity::parse,
-        "normal, sensitive",
-    );
+    let (mut tags, new_free) = framework.parse_change(&wanted, &[], &mut e);
+    crate::tags::with_defaults(&framework, &mut tags);
+    for d in framework.required() {
+        if !tags
+            .set
+            .iter()
+            .any(|(dim, v)| *dim == d.dim.id && v.is_some())
+        {
+            e.add(
+                &format!("tags.{}", d.dim.key),
+                crate::tags::required_message(std::slice::from_ref(&d.dim.name)),
+            );
+        }
+    }
     let f = CaseFields {
         title: e.required("title", "Title", &input.title, 200),
         summary: e.optional("summary", "Summary", &input.summary, 20_000),
-        category: e.optional("category", "Category", &input.category, 100),
-        level,
         agency: e.optional("agency", "Agency", &input.agency, 200),
         status: Status::New,
         assignee_id: input.assignee_id,
-        urgency,
-        sensitive: sensitivity == Sensitivity::Sensitive,
         review_date: e.date(
             "review_date",
             "Review date",
@@ -159,9 +153,10 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
     }
     let assignee = check_assignee(app, actor, &mut e, f.assignee_id).await?;
     check(e)?;
-    if f.sensitive {
+    if framework.restricts(tags.set.iter().filter_map(|(_, v)| *v)) {
         actor.require(Permission::OpenSensitiveCases)?;
     }
+    crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut tags).await?;
     let Some(constituent) = constituent else {
         return Err(AppError::NotFound);
     };
@@ -173,7 +168,7 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
     let entry = NewEntry::new("case_opened", Some(actor.user_id), body);
     let id = app
         .data_for(actor)
-        .create_case(constituent.id, current_year(now), &f, &entry, now)
+        .create_case(constituent.id, current_year(now), &f, &tags, &entry, now)
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, "case opened");
     forget_facets(app, actor.office_id);
@@ -213,13 +208,14 @@ pub async fn by_reference(app: &App, actor: &Actor, reference: &str) -> AppResul
 /// Changes a case: details need the right to edit, the assignee the right to
 /// assign, a new status must follow the lifecycle. Stale versions are refused.
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> AppResult<Case> {
-    let case = get(app, actor, id).await?;
+    let mut case = get(app, actor, id).await?;
     if patch.version.is_some_and(|v| v != case.version) {
         return Err(AppError::Conflict);
     }
     // Refuse what the role may not do before judging the values sent.
     let touches_details = patch.title.is_some()
         || patch.summary.is_some()
+        || patch.tags.is_some()
         || patch.category.is_some()
         || patch.level.is_some()
         || patch.agency.is_some()
@@ -242,43 +238,35 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
     if let Some(s) = &patch.summary {
         after.summary = e.optional("summary", "Summary", s, 20_000);
     }
-    if let Some(c) = &patch.category {
-        after.category = e.optional("category", "Category", c, 100);
-    }
     if let Some(a) = &patch.agency {
         after.agency = e.optional("agency", "Agency", a, 200);
     }
-    if let Some(l) = &patch.level {
-        after.level = parse_or(
-            &mut e,
-            "level",
-            l,
-            before.level,
-            Level::parse,
-            &names(Level::ALL, Level::as_str),
-        );
+    let framework = crate::tags::framework(app, actor).await?;
+    let empty = BTreeMap::new();
+    let wanted = tag_shorthands(
+        &framework,
+        patch.tags.as_ref().unwrap_or(&empty),
+        [
+            ("category", patch.category.as_ref()),
+            ("urgency", patch.urgency.as_ref()),
+            ("sensitivity", patch.sensitivity.as_ref()),
+        ],
+        patch.level.as_ref(),
+        &mut e,
+    );
+    let current = app.data_for(actor).item_tags(Tagged::Case, &[id]).await?;
+    let (mut tag_change, new_free) = framework.parse_change(&wanted, &current, &mut e);
+    let missing = framework.missing_required(&current, &tag_change);
+    if !missing.is_empty() && tag_change.set.iter().any(|(_, v)| v.is_none()) {
+        e.add("tags", crate::tags::required_message(&missing));
     }
-    if let Some(u) = &patch.urgency {
-        after.urgency = parse_or(
-            &mut e,
-            "urgency",
-            u,
-            before.urgency,
-            Urgency::parse,
-            &names(Urgency::ALL, Urgency::as_str),
-        );
-    }
-    if let Some(s) = &patch.sensitivity {
-        let s = parse_or(
-            &mut e,
-            "sensitivity",
-            s,
-            before_sensitivity(&before),
-            Sensitivity::parse,
-            "normal, sensitive",
-        );
-        after.sensitive = s == Sensitivity::Sensitive;
-    }
+    tag_change.set.retain(|(dim, v)| {
+        current
+            .iter()
+            .find(|t| t.dimension_id == *dim)
+            .map(|t| t.tag_id)
+            != *v
+    });
     if let Some(d) = &patch.review_date {
         after.review_date = e.date("review_date", "Review date", d.as_deref().unwrap_or(""));
     }
@@ -315,6 +303,33 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         }
     }
     check(e)?;
+    if framework.restricts(tag_change.set.iter().filter_map(|(_, v)| *v)) {
+        actor.require(Permission::OpenSensitiveCases)?;
+    }
+    if !new_free.is_empty() || !tag_change.is_empty() {
+        // The tags first: a refusal there leaves the rest unchanged.
+        crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut tag_change).await?;
+        let entry = NewEntry::new(
+            "tags",
+            Some(actor.user_id),
+            crate::tags::describe_change(&framework, &current, &tag_change),
+        );
+        app.data_for(actor)
+            .change_item_tags(
+                Tagged::Case,
+                id,
+                &tag_change,
+                Some(&entry),
+                Some(case.version),
+                app.now(),
+            )
+            .await?;
+        if after == before {
+            return Ok(app.data_for(actor).case(id).await?);
+        }
+        // The tags moved the version on: the rest is saved against it.
+        case.version += 1;
+    }
     if after == before {
         return Ok(case);
     }
@@ -343,12 +358,94 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
     Ok(app.data_for(actor).case(id).await?)
 }
 
-fn before_sensitivity(f: &CaseFields) -> Sensitivity {
-    if f.sensitive {
-        Sensitivity::Sensitive
-    } else {
-        Sensitivity::Normal
+/// Folds the old single fields of a case (category, urgency, sensitivity,
+/// level) into its tags: a named tag wins over its shorthand.
+fn tag_shorthands(
+    f: &Framework,
+    tags: &BTreeMap<String, String>,
+    shorthands: [(&str, Option<&String>); 3],
+    level: Option<&String>,
+    e: &mut FieldErrors,
+) -> TagsInput {
+    let mut wanted = TagsInput {
+        tags: tags.clone(),
+        ..TagsInput::default()
+    };
+    for (key, value) in shorthands {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty())
+            && f.dimension(key).is_some()
+        {
+            wanted
+                .tags
+                .entry(key.to_owned())
+                .or_insert_with(|| v.clone());
+        }
     }
+    if let Some(level) = level.map(|l| l.trim()).filter(|l| !l.is_empty())
+        && let Some(d) = f.dimension("transferability")
+    {
+        let effect = match level {
+            "other" => None,
+            "federal" | "provincial" | "municipal" if f.office_level.is_empty() => None,
+            "federal" | "provincial" | "municipal" if level == f.office_level => {
+                Some(casework_domain::tags::effect::OURS)
+            }
+            "federal" | "provincial" | "municipal" => Some(casework_domain::tags::effect::TRANSFER),
+            _ => {
+                e.add(
+                    "level",
+                    "Choose one of: federal, provincial, municipal, other.",
+                );
+                None
+            }
+        };
+        if let Some(effect) = effect
+            && let Some(v) = d.values.iter().find(|v| v.effect == effect && !v.retired)
+        {
+            wanted
+                .tags
+                .entry(d.dim.key.clone())
+                .or_insert_with(|| v.id.to_string());
+        }
+    }
+    wanted
+}
+
+/// The tags of some cases the actor may see, by case.
+pub async fn tags_of(
+    app: &App,
+    actor: &Actor,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<ItemTagOut>>> {
+    let f = crate::tags::framework(app, actor).await?;
+    let rows = app.data_for(actor).item_tags(Tagged::Case, ids).await?;
+    let mut by_case: HashMap<i64, Vec<casework_store::ItemTag>> = HashMap::new();
+    for r in rows {
+        by_case.entry(r.item_id).or_default().push(r);
+    }
+    Ok(by_case
+        .into_iter()
+        .map(|(id, tags)| (id, f.describe(&tags)))
+        .collect())
+}
+
+/// The tags of a case just opened by the actor, read as the office (the
+/// case itself is shown to its author once, whatever its sensitivity).
+pub async fn opened_tags(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<ItemTagOut>> {
+    let f = crate::tags::framework(app, actor).await?;
+    let rows = app
+        .system_data(actor.office_id)
+        .item_tags(Tagged::Case, &[id])
+        .await?;
+    Ok(f.describe(&rows))
+}
+
+/// The value of one dimension among an item's tags ("" when none).
+pub fn tag_value<'a>(tags: &'a [ItemTagOut], dimension: &str) -> &'a str {
+    tags.iter()
+        .find(|t| t.dimension == dimension)
+        .map(|t| t.value.as_str())
+        .unwrap_or("")
 }
 
 /// The timeline entries for a change: a status entry, an assignment entry,
@@ -406,11 +503,7 @@ fn case_entries(
     cmp!(
         title => |v: &String| v.clone(),
         summary => |v: &String| v.clone(),
-        category => |v: &String| v.clone(),
-        level => |v: &Level| v.as_str().to_owned(),
         agency => |v: &String| v.clone(),
-        urgency => |v: &Urgency| v.as_str().to_owned(),
-        sensitive => |v: &bool| if *v { "sensitive".to_owned() } else { "normal".to_owned() },
         review_date => |v: &Option<String>| v.clone().unwrap_or_default(),
     );
     if !changes.is_empty() {
@@ -456,6 +549,31 @@ fn note_kind(kind: &str, e: &mut FieldErrors) -> &'static str {
     }
 }
 
+/// A call is logged on a case that carries every required dimension.
+async fn require_tags_for_call(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    e: &mut FieldErrors,
+) -> AppResult<()> {
+    let f = crate::tags::framework(app, actor).await?;
+    let tags = app
+        .data_for(actor)
+        .item_tags(Tagged::Case, &[case_id])
+        .await?;
+    let missing = f.missing_required(&tags, &TagChange::default());
+    if !missing.is_empty() {
+        e.add(
+            "kind",
+            format!(
+                "{} Set it on the case before logging a call.",
+                crate::tags::required_message(&missing)
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// Adds a note (or a logged call, meeting or visit) to a case.
 pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str) -> AppResult<()> {
     let case = get(app, actor, id).await?;
@@ -463,6 +581,9 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, kind: &str, body: &str)
     let mut e = FieldErrors::new();
     let body = e.required("body", "The note", body, 20_000);
     let kind = note_kind(kind, &mut e);
+    if kind == "call" {
+        require_tags_for_call(app, actor, case.id, &mut e).await?;
+    }
     check(e)?;
     app.data_for(actor)
         .add_case_entry(
@@ -669,7 +790,12 @@ pub struct CaseQuery {
     /// `mine`, `unassigned` or empty for all.
     pub view: String,
     pub status: String,
+    /// A Category value (name or "Parent › Child"): cases with it or a
+    /// value under it.
     pub category: String,
+    /// A tag's id: cases with it or a value under it (the Trends page's
+    /// drill-down).
+    pub tag: Option<i64>,
     pub agency: String,
     pub assignee_id: Option<i64>,
     pub constituent_id: Option<i64>,
@@ -706,7 +832,22 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
             ),
         },
     }
-    filter.category = Some(q.category.trim().to_owned()).filter(|s| !s.is_empty());
+    let framework = crate::tags::framework(app, actor).await?;
+    if !q.category.trim().is_empty()
+        && let Some(d) = framework.dimension("category")
+    {
+        match framework.resolve(d, &q.category) {
+            Ok(v) => filter.tag = Some(v.id),
+            Err(msg) => e.add("category", msg),
+        }
+    }
+    if let Some(tag) = q.tag {
+        if framework.value(tag).is_some() {
+            filter.tag = Some(tag);
+        } else {
+            e.add("tag", "There is no such tag in this office.");
+        }
+    }
     filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
     if q.assignee_id.is_some() {
         filter.assignee = q.assignee_id;
@@ -741,7 +882,7 @@ fn forget_facets(app: &App, office_id: i64) {
     }
 }
 
-/// Categories and agencies in use, for filter menus (kept for a minute).
+/// Agencies in use, for filter menus (kept for a minute).
 pub async fn facets(app: &App, actor: &Actor) -> AppResult<crate::Facets> {
     let fresh = |t: &std::time::Instant| t.elapsed() < std::time::Duration::from_secs(60);
     let key = (actor.office_id, actor.scope().visibility);

@@ -127,40 +127,41 @@ pub const STREETS: &[&str] = &[
 ];
 pub const POSTCODE_AREAS: &[&str] = &["R2C", "R2E", "R2G", "R2H", "R2J", "R2K", "R2L", "R2M"];
 
-/// (category, level, agency, typical title) of demo cases.
+/// (Category value of the federal starter, level, agency, typical title)
+/// of demo cases.
 pub const CASE_KINDS: &[(&str, Level, &str, &str)] = &[
     (
-        "Immigration",
+        "Immigration › Family sponsorship",
         Level::Federal,
         "Immigration, Refugees and Citizenship",
         "Spousal sponsorship delayed",
     ),
     (
-        "Immigration",
+        "Immigration › Work permit",
         Level::Federal,
         "Immigration, Refugees and Citizenship",
         "Work permit renewal stuck",
     ),
     (
-        "Tax",
+        "Tax › Tax credits",
         Level::Federal,
         "Revenue Agency",
         "Benefit payments withheld after reassessment",
     ),
     (
-        "Passports",
+        "Passports › Urgent travel",
         Level::Federal,
         "Passport Program",
         "Urgent passport for family travel",
     ),
     (
-        "Pensions",
+        "Benefits › Pensions",
         Level::Federal,
         "Service Canada",
         "Old age pension application delayed",
     ),
     (
-        "Employment insurance",
+        "Benefits › Employment Insurance",
         Level::Federal,
         "Service Canada",
         "EI claim not processed",
@@ -172,43 +173,43 @@ pub const CASE_KINDS: &[(&str, Level, &str, &str)] = &[
         "Disability award appeal",
     ),
     (
-        "Housing",
+        "Housing › Private renting",
         Level::Provincial,
         "Landlord and Tenant Board",
         "Eviction hearing and repairs",
     ),
     (
-        "Health",
+        "Health › Waiting times",
         Level::Provincial,
         "Ministry of Health",
         "Out-of-province treatment approval",
     ),
     (
-        "Disability",
+        "Benefits › Disability benefits",
         Level::Provincial,
         "Disability Support Program",
         "Support payments stopped",
     ),
     (
-        "Licences",
+        "Other",
         Level::Provincial,
         "Driver and Vehicle Licensing",
         "Licence suspended in error",
     ),
     (
-        "Streets",
+        "Other",
         Level::Municipal,
         "City Public Works",
         "Pothole and broken streetlight",
     ),
     (
-        "Permits",
+        "Other",
         Level::Municipal,
         "City Building Permits",
         "Permit for accessible ramp",
     ),
     (
-        "Noise",
+        "Other",
         Level::Municipal,
         "City By-law Services",
         "Construction noise at night",
@@ -243,7 +244,8 @@ pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResu
             format!("An office called \"{}\" already exists.", name.trim()),
         ));
     }
-    let office = crate::staff::create_office(app, name).await?;
+    let office =
+        crate::staff::create_office(app, name, casework_domain::tags::Starter::Federal).await?;
     let slug: String = name
         .to_lowercase()
         .chars()
@@ -308,6 +310,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
     let year = crate::current_year(now);
     let three_years = 3 * 365 * 86_400_000i64;
     let (mut next_person, mut next_case) = app.store.next_ids().await?;
+    let tagger = DemoTags::new(&crate::tags::load(app, office_id).await?);
     let mut report = Report {
         constituents: 0,
         cases: 0,
@@ -420,15 +423,13 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                             fields.first_name,
                             title.to_lowercase()
                         ),
-                        category: category.into(),
-                        level,
                         agency: agency.into(),
                         status,
                         assignee_id: assignee,
-                        urgency: casework_domain::Urgency::ALL[n % 4],
-                        sensitive: n % 13 == 0,
                         review_date: None,
                     },
+                    tags: tagger.tags(category, level, n),
+                    sensitive: n % 13 == 0,
                     opened_at: opened,
                     closed_at: (status == Status::Closed).then_some(at.min(now)),
                     updated_at: at.min(now),
@@ -465,7 +466,9 @@ pub async fn ensure_demo_office(app: &App, constituents: usize) -> AppResult<(Of
     if let Ok(o) = app.store.office_by_name(DEMO_OFFICE).await {
         return Ok((o, false));
     }
-    let office = crate::staff::create_office(app, DEMO_OFFICE).await?;
+    let office =
+        crate::staff::create_office(app, DEMO_OFFICE, casework_domain::tags::Starter::Federal)
+            .await?;
     let mut staff = Vec::new();
     for (email, name, role) in DEMO_STAFF {
         let u = crate::staff::create_user(
@@ -591,6 +594,7 @@ async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppRes
                     person.first_name,
                     title.to_lowercase()
                 ),
+                tags: Default::default(),
                 category: category.into(),
                 level: level.as_str().into(),
                 agency: agency.into(),
@@ -775,5 +779,71 @@ fn demo_message(
     crate::intake::RawMessage {
         source: format!("demo:{n}"),
         bytes: raw.into_bytes(),
+    }
+}
+
+/// The tag ids the bulk loader gives its cases: Category from the kind,
+/// Transferability from its level, Urgency by turns, one case in 13 highly
+/// sensitive.
+struct DemoTags {
+    categories: Vec<(String, i64, i64)>,
+    transfer: Option<(i64, i64, i64)>,
+    urgency: Vec<(i64, i64)>,
+    sensitivity: Option<(i64, i64, i64)>,
+}
+
+impl DemoTags {
+    fn new(f: &crate::tags::Framework) -> DemoTags {
+        use casework_domain::tags::effect;
+        let values = |key: &str| {
+            f.dimension(key)
+                .map(|d| (d.dim.id, d.values.clone()))
+                .unwrap_or((0, Vec::new()))
+        };
+        let (cat_dim, cats) = values("category");
+        let (t_dim, t) = values("transferability");
+        let (u_dim, u) = values("urgency");
+        let (s_dim, sv) = values("sensitivity");
+        let pick =
+            |v: &[crate::tags::Value], e: &str| v.iter().find(|x| x.effect == e).map(|x| x.id);
+        DemoTags {
+            categories: cats
+                .iter()
+                .map(|v| (v.path.clone(), cat_dim, v.id))
+                .collect(),
+            transfer: pick(&t, effect::OURS)
+                .zip(pick(&t, effect::TRANSFER))
+                .map(|(o, x)| (t_dim, o, x)),
+            urgency: u.iter().map(|v| (u_dim, v.id)).collect(),
+            sensitivity: sv
+                .first()
+                .map(|v| v.id)
+                .zip(pick(&sv, effect::RESTRICTED))
+                .map(|(n, r)| (s_dim, n, r)),
+        }
+    }
+
+    fn tags(&self, category: &str, level: Level, n: usize) -> Vec<(i64, i64)> {
+        let mut out = Vec::new();
+        if let Some((_, dim, id)) = self.categories.iter().find(|(p, _, _)| p == category) {
+            out.push((*dim, *id));
+        }
+        if let Some((dim, ours, other)) = self.transfer {
+            out.push((dim, if level == Level::Federal { ours } else { other }));
+        }
+        if !self.urgency.is_empty() {
+            out.push(self.urgency[n % self.urgency.len()]);
+        }
+        if let Some((dim, normal, restricted)) = self.sensitivity {
+            out.push((
+                dim,
+                if n.is_multiple_of(13) {
+                    restricted
+                } else {
+                    normal
+                },
+            ));
+        }
+        out
     }
 }

@@ -544,6 +544,7 @@ pub async fn file(
     id: i64,
     case_id: Option<i64>,
     constituent_id: Option<i64>,
+    tags: &crate::tags::TagsInput,
 ) -> AppResult<()> {
     actor.require(Permission::TriageIntake)?;
     // Through `get`: mail on a case the actor may not see does not exist for them.
@@ -592,19 +593,59 @@ pub async fn file(
             "This message is filed on another constituent; choose one of their cases.",
         );
     }
+    // The message keeps what it was tagged with in intake, takes the case's
+    // tags for the rest, and what was chosen now over both.
+    use casework_store::Tagged;
+    let framework = crate::tags::framework(app, actor).await?;
+    let data = app.data_for(actor);
+    let mut current = data.item_tags(Tagged::Correspondence, &[id]).await?;
+    if let Some(k) = case {
+        for t in data.item_tags(Tagged::Case, &[k]).await? {
+            if !current.iter().any(|c| c.dimension_id == t.dimension_id) {
+                current.push(t);
+            }
+        }
+    }
+    let (mut change, new_free) = framework.parse_change(tags, &current, &mut e);
+    let missing = framework.missing_required(&current, &change);
+    if !missing.is_empty() {
+        e.add("tags", crate::tags::required_message(&missing));
+    }
     check(e)?;
-    match app
-        .data_for(actor)
+    match data
         .file_correspondence(id, constituent, case, actor.user_id, app.now())
         .await
     {
-        Ok(()) => Ok(()),
-        Err(casework_store::Error::Conflict) => Err(AppError::field(
-            "id",
-            "Someone else dealt with this message first.",
-        )),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(casework_store::Error::Conflict) => {
+            return Err(AppError::field(
+                "id",
+                "Someone else dealt with this message first.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
     }
+    crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut change).await?;
+    if !change.is_empty() {
+        let entry = casework_store::NewEntry {
+            correspondence_id: Some(id),
+            ..casework_store::NewEntry::new(
+                "tags",
+                Some(actor.user_id),
+                crate::tags::describe_change(&framework, &current, &change),
+            )
+        };
+        data.change_item_tags(
+            Tagged::Correspondence,
+            id,
+            &change,
+            Some(&entry),
+            None,
+            app.now(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Takes a message out of the intake inbox: no action needed.

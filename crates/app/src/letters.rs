@@ -69,6 +69,11 @@ pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<
 pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<MergeFields> {
     let c = app.data_for(actor).constituent(case.constituent_id).await?;
     let office = app.store.office(actor.office_id).await?;
+    let tags = crate::cases::tags_of(app, actor, &[case.id]).await?;
+    let category = crate::cases::tag_value(
+        tags.get(&case.id).map(Vec::as_slice).unwrap_or(&[]),
+        "category",
+    );
     Ok(MergeFields {
         constituent: PersonFields {
             first_name: c.first_name.clone(),
@@ -86,7 +91,7 @@ pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<Me
             reference: case.reference.clone(),
             title: case.title.clone(),
             agency: case.agency.clone(),
-            category: case.category.clone(),
+            category: category.to_owned(),
             opened: date_in_words(case.opened_at),
             review_date: case
                 .review_date

@@ -23,6 +23,9 @@ pub(crate) use error::check;
 pub mod security_keys;
 pub mod sso;
 pub mod staff;
+pub mod tag_admin;
+pub mod tag_suggest;
+pub mod tags;
 pub mod two_factor;
 
 use casework_store::{OfficeData, Scope, Store};
@@ -38,7 +41,7 @@ pub mod views {
     pub use casework_store::{
         AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case, CasePerson, Comment,
         Constituent, Correspondence, CorrespondenceSummary, Office, OutboxItem, PrintItem,
-        ReplyProgress, SecurityEvent, TimelineEntry,
+        ReplyProgress, SecurityEvent, TagDimension, TagEvent, TagMerge, TimelineEntry,
     };
 }
 
@@ -111,8 +114,8 @@ pub struct App {
     clock: std::sync::Arc<dyn Clock>,
 }
 
-/// Categories and agencies in use.
-pub type Facets = (Vec<String>, Vec<String>);
+/// Agencies in use.
+pub type Facets = Vec<String>;
 
 /// Filter menus by (office, what the reader may see of its cases), with
 /// when they were read.

@@ -6,13 +6,25 @@ use casework_store::{Error as StoreError, NewUser, Office, User};
 use crate::auth::{check_new_password, hash_password};
 use crate::{Actor, App, AppError, AppResult, check};
 
-/// Creates an office (command line: `casework office add NAME`).
-pub async fn create_office(app: &App, name: &str) -> AppResult<Office> {
+/// Creates an office (command line: `casework office add NAME`) with the
+/// starter tagging framework for its level of government.
+pub async fn create_office(
+    app: &App,
+    name: &str,
+    starter: casework_domain::tags::Starter,
+) -> AppResult<Office> {
     let mut errors = FieldErrors::new();
     let name = errors.required("name", "Office name", name, 200);
     check(errors)?;
-    match app.store.create_office(&name, app.now()).await {
-        Ok(o) => Ok(o),
+    match app
+        .store
+        .create_office(&name, starter.as_str(), app.now())
+        .await
+    {
+        Ok(o) => {
+            crate::tags::set_up(app, o.id, starter).await?;
+            Ok(o)
+        }
         Err(StoreError::Duplicate(_)) => Err(AppError::field(
             "name",
             "An office with that name already exists.",

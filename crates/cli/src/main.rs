@@ -82,6 +82,10 @@ enum OfficeCommand {
     Add {
         /// The office's name, e.g. "Office of Dana Whitfield MP".
         name: String,
+        /// The office's level of government, which picks its starter
+        /// tagging framework: federal, provincial or municipal.
+        #[arg(long, default_value = "federal")]
+        level: String,
     },
     /// List offices.
     List,
@@ -236,10 +240,19 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     }
     let store = open_store(&config).await?;
     let app = App::new(store.clone(), blob_store(&config), settings(&config));
+    // Offices from before the tagging framework get theirs, once.
+    casework_app::tags::upgrade_offices(&app)
+        .await
+        .map_err(explain)?;
     let result = match command {
         Command::Serve { listen, demo } => serve(app, &config, listen, demo).await,
-        Command::Office(OfficeCommand::Add { name }) => {
-            let o = staff::create_office(&app, &name).await.map_err(explain)?;
+        Command::Office(OfficeCommand::Add { name, level }) => {
+            let starter = casework_app::domain::tags::Starter::parse(&level).ok_or_else(|| {
+                format!("The level must be federal, provincial or municipal, not \"{level}\".")
+            })?;
+            let o = staff::create_office(&app, &name, starter)
+                .await
+                .map_err(explain)?;
             println!("Created office {} (id {}).", o.name, o.id);
             Ok(())
         }

@@ -7,6 +7,7 @@ pub mod case;
 pub mod constituent;
 pub mod permission;
 pub mod states;
+pub mod tags;
 pub mod validate;
 
 pub use case::{CaseRef, Level, Sensitivity, Status, Urgency};

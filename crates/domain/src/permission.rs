@@ -64,7 +64,8 @@ pub enum Permission {
     SeeAllSensitiveCases,
     /// See a sensitive case assigned to the person.
     SeeAssignedSensitiveCases,
-    /// Create, rename and retire the office's tags (tagging, coming).
+    /// Keep the office's tagging framework: dimensions and values, merging,
+    /// renaming, retiring, bulk mapping.
     ManageTags,
     /// Keep the office's list of agencies and their contacts (third-party
     /// follow-up, coming).

@@ -20,6 +20,9 @@ pub struct BulkCase {
     pub reference: String,
     pub constituent_id: i64,
     pub fields: CaseFields,
+    /// (dimension, tag) of each value the case carries.
+    pub tags: Vec<(i64, i64)>,
+    pub sensitive: bool,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
     pub updated_at: i64,
@@ -104,7 +107,7 @@ impl OfficeData {
             }
             for chunk in cases.chunks(ROWS) {
                 let mut qb = QueryBuilder::new(
-                    "INSERT INTO cases (id, office_id, reference, constituent_id, title, summary, category, level, agency, status, \
+                    "INSERT INTO cases (id, office_id, reference, constituent_id, title, summary, agency, status, \
                      assignee_id, urgency, sensitive, review_date, opened_at, closed_at, updated_at, version) ",
                 );
                 qb.push_values(chunk, |mut b, k| {
@@ -115,18 +118,33 @@ impl OfficeData {
                         .push_bind(k.constituent_id)
                         .push_bind(f.title.as_str())
                         .push_bind(f.summary.as_str())
-                        .push_bind(f.category.as_str())
-                        .push_bind(f.level.as_str())
                         .push_bind(f.agency.as_str())
                         .push_bind(f.status.as_str())
                         .push_bind(f.assignee_id)
-                        .push_bind(f.urgency.as_str())
-                        .push_bind(f.sensitive)
+                        .push_bind("")
+                        .push_bind(k.sensitive)
                         .push_bind(f.review_date.as_deref())
                         .push_bind(k.opened_at)
                         .push_bind(k.closed_at)
                         .push_bind(k.updated_at)
                         .push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let tags: Vec<(i64, i64, i64)> = cases
+                .iter()
+                .flat_map(|k| k.tags.iter().map(move |(d, t)| (k.id, *d, *t)))
+                .collect();
+            for chunk in tags.chunks(ROWS * 5) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO case_tags (case_id, dimension_id, tag_id, free, office_id) ",
+                );
+                qb.push_values(chunk, |mut b, (case, dim, tag)| {
+                    b.push_bind(*case)
+                        .push_bind(*dim)
+                        .push_bind(*tag)
+                        .push_bind(false)
+                        .push_bind(office_id);
                 });
                 qb.build().execute(&mut *tx).await?;
             }

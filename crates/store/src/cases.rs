@@ -17,6 +17,7 @@ impl OfficeData {
         constituent_id: i64,
         year: i32,
         f: &CaseFields,
+        tags: &crate::TagChange,
         entry: &NewEntry,
         now: i64,
     ) -> Result<i64> {
@@ -32,26 +33,24 @@ impl OfficeData {
             .await?;
             let reference = CaseRef::new(year, number);
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (office_id, reference, constituent_id, title, summary, category, level, agency, status, \
-                 assignee_id, urgency, sensitive, review_date, opened_at, closed_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $14, 1) RETURNING id",
+                "INSERT INTO cases (office_id, reference, constituent_id, title, summary, agency, status, \
+                 assignee_id, urgency, review_date, opened_at, closed_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, NULL, $10, 1) RETURNING id",
             )
             .bind(office_id)
             .bind(reference.as_str())
             .bind(constituent_id)
             .bind(&f.title)
             .bind(&f.summary)
-            .bind(&f.category)
-            .bind(f.level.as_str())
             .bind(&f.agency)
             .bind(f.status.as_str())
             .bind(f.assignee_id)
-            .bind(f.urgency.as_str())
-            .bind(f.sensitive)
             .bind(&f.review_date)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            crate::tags::write_item_tags!(tx, office_id, "case_tags", "case_id", id, tags, now);
+            crate::tags::sync_sensitive!(tx, format!("id = {id}"));
             append_entry!(tx, office_id, Some(constituent_id), Some(id), now, entry);
             id
         });
@@ -96,19 +95,15 @@ impl OfficeData {
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let n = sqlx::query(
-                "UPDATE cases SET title = $1, summary = $2, category = $3, level = $4, agency = $5, status = $6, \
-                 assignee_id = $7, urgency = $8, sensitive = $9, review_date = $10, closed_at = $11, updated_at = $12, \
-                 version = version + 1 WHERE id = $13 AND office_id = $14 AND version = $15",
+                "UPDATE cases SET title = $1, summary = $2, agency = $3, status = $4, \
+                 assignee_id = $5, review_date = $6, closed_at = $7, updated_at = $8, \
+                 version = version + 1 WHERE id = $9 AND office_id = $10 AND version = $11",
             )
             .bind(&f.title)
             .bind(&f.summary)
-            .bind(&f.category)
-            .bind(f.level.as_str())
             .bind(&f.agency)
             .bind(f.status.as_str())
             .bind(f.assignee_id)
-            .bind(f.urgency.as_str())
-            .bind(f.sensitive)
             .bind(&f.review_date)
             .bind(closed_at)
             .bind(now)
@@ -246,8 +241,14 @@ impl OfficeData {
             } else if filter.active_only {
                 qb.push(" AND c.status NOT IN ('resolved', 'closed')");
             }
-            if let Some(cat) = &filter.category {
-                qb.push(" AND c.category = ").push_bind(cat.as_str());
+            if let Some(tag) = filter.tag {
+                qb.push(" AND c.id IN (SELECT ct.case_id FROM case_tags ct WHERE ct.office_id = ")
+                    .push_bind(scope.office_id)
+                    .push(" AND ct.tag_id IN (SELECT id FROM tags WHERE id = ")
+                    .push_bind(tag)
+                    .push(" OR parent_id = ")
+                    .push_bind(tag)
+                    .push("))");
             }
             if let Some(agency) = &filter.agency {
                 qb.push(" AND c.agency = ").push_bind(agency.as_str());
@@ -285,38 +286,32 @@ impl OfficeData {
         }))
     }
 
-    /// Distinct categories and agencies in use, for filter menus.
+    /// Distinct agencies in use, for filter menus.
     ///
-    /// Each is a loose index scan: one index probe per distinct value
-    /// ("the next category after this one"), so the cost follows the number
-    /// of values, not of cases. A plain `SELECT DISTINCT` reads every case
-    /// on PostgreSQL (80 ms alone, over a second under load, at 300,000
-    /// cases); this takes about 1 ms on both backends.
-    pub async fn case_facets(&self) -> Result<(Vec<String>, Vec<String>)> {
+    /// A loose index scan: one index probe per distinct value ("the next
+    /// agency after this one"), so the cost follows the number of values,
+    /// not of cases. A plain `SELECT DISTINCT` reads every case on
+    /// PostgreSQL (80 ms alone, over a second under load, at 300,000 cases);
+    /// this takes about 1 ms on both backends.
+    pub async fn case_facets(&self) -> Result<Vec<String>> {
         let office_id = self.scope.office_id;
-        // Only values of cases the reader may see: a category used on
+        // Only values of cases the reader may see: an agency named on
         // nobody's case but a sensitive one is not in a volunteer's menu.
         let visible = self.scope.case_condition("cases");
-        let distinct = |column: &str| {
-            sqlx::AssertSqlSafe(format!(
-                "WITH RECURSIVE f(v) AS ( \
-                   SELECT * FROM (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > ''{visible} ORDER BY {column} LIMIT 1) AS seed \
-                   UNION ALL \
-                   SELECT (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > f.v{visible} ORDER BY {column} LIMIT 1) \
-                   FROM f WHERE f.v IS NOT NULL) \
-                 SELECT v FROM f WHERE v IS NOT NULL LIMIT 200"
-            ))
-        };
+        let column = "agency";
+        let distinct = sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE f(v) AS ( \
+               SELECT * FROM (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > ''{visible} ORDER BY {column} LIMIT 1) AS seed \
+               UNION ALL \
+               SELECT (SELECT {column} FROM cases WHERE office_id = $1 AND {column} > f.v{visible} ORDER BY {column} LIMIT 1) \
+               FROM f WHERE f.v IS NOT NULL) \
+             SELECT v FROM f WHERE v IS NOT NULL LIMIT 200"
+        ));
         on_read!(self, |pool| {
-            let categories: Vec<String> = sqlx::query_scalar(distinct("category"))
+            Ok(sqlx::query_scalar(distinct)
                 .bind(office_id)
                 .fetch_all(pool)
-                .await?;
-            let agencies: Vec<String> = sqlx::query_scalar(distinct("agency"))
-                .bind(office_id)
-                .fetch_all(pool)
-                .await?;
-            Ok((categories, agencies))
+                .await?)
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::scope::{CaseVisibility, Scope};
 
 pub(crate) const CASE_COLUMNS: &str = "SELECT c.id, c.office_id, c.reference, c.constituent_id, c.title, \
-    c.summary, c.category, c.level, c.agency, c.status, c.assignee_id, c.urgency, c.sensitive, \
+    c.summary, c.agency, c.status, c.assignee_id, c.sensitive, \
     c.review_date, c.opened_at, c.closed_at, c.updated_at, c.version, \
     (p.first_name || ' ' || p.last_name) AS constituent_name, u.display_name AS assignee_name \
     FROM cases c JOIN constituents p ON p.id = c.constituent_id \
@@ -22,7 +22,7 @@ pub(crate) const TIMELINE_COLUMNS: &str = "SELECT t.id, t.constituent_id, t.case
 /// Appends `$entry` to the timeline inside transaction `$tx`.
 macro_rules! append_entry {
     ($tx:ident, $office:expr, $constituent:expr, $case:expr, $at:expr, $entry:expr) => {{
-        let e: &NewEntry = $entry;
+        let e: &$crate::NewEntry = $entry;
         sqlx::query(
             "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -35,6 +35,8 @@ mod records;
 mod scope;
 mod sign_in;
 mod staff;
+mod tag_admin;
+mod tags;
 mod timeline;
 
 pub use bulk::*;
@@ -49,6 +51,8 @@ pub use outbox::*;
 pub use records::*;
 pub use scope::{CaseVisibility, OfficeData, Scope};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
+pub use tag_admin::{MergeCounts, TagMerge};
+pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_sign_in.sql"),
         postgres: include_str!("../migrations/postgres/0012_sign_in.sql"),
     },
+    Migration {
+        version: 13,
+        name: "tags",
+        sqlite: include_str!("../migrations/sqlite/0013_tags.sql"),
+        postgres: include_str!("../migrations/postgres/0013_tags.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,7 +1,7 @@
 //! Records as stored. Enumerations are kept as their stable names and parsed
 //! into domain types by the accessors.
 
-use casework_domain::{Level, Role, Sensitivity, Status, Urgency};
+use casework_domain::{Role, Status};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -9,6 +9,9 @@ pub struct Office {
     pub id: i64,
     pub name: String,
     pub created_at: i64,
+    /// The office's level of government (`federal`, `provincial`,
+    /// `municipal`), or empty while not said.
+    pub level: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -135,12 +138,11 @@ pub struct Case {
     pub constituent_id: i64,
     pub title: String,
     pub summary: String,
-    pub category: String,
-    pub level: String,
     pub agency: String,
     pub status: String,
     pub assignee_id: Option<i64>,
-    pub urgency: String,
+    /// Whether its Sensitivity value is "highly sensitive" (kept with the
+    /// case so that the visibility rule is one column).
     pub sensitive: bool,
     pub review_date: Option<String>,
     pub opened_at: i64,
@@ -155,19 +157,6 @@ impl Case {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Open)
     }
-    pub fn urgency(&self) -> Urgency {
-        Urgency::parse(&self.urgency).unwrap_or(Urgency::Normal)
-    }
-    pub fn level(&self) -> Level {
-        Level::parse(&self.level).unwrap_or(Level::Other)
-    }
-    pub fn sensitivity(&self) -> Sensitivity {
-        if self.sensitive {
-            Sensitivity::Sensitive
-        } else {
-            Sensitivity::Normal
-        }
-    }
 }
 
 /// The editable fields of a case, already validated.
@@ -175,13 +164,9 @@ impl Case {
 pub struct CaseFields {
     pub title: String,
     pub summary: String,
-    pub category: String,
-    pub level: Level,
     pub agency: String,
     pub status: Status,
     pub assignee_id: Option<i64>,
-    pub urgency: Urgency,
-    pub sensitive: bool,
     pub review_date: Option<String>,
 }
 
@@ -190,13 +175,9 @@ impl From<&Case> for CaseFields {
         CaseFields {
             title: c.title.clone(),
             summary: c.summary.clone(),
-            category: c.category.clone(),
-            level: c.level(),
             agency: c.agency.clone(),
             status: c.status(),
             assignee_id: c.assignee_id,
-            urgency: c.urgency(),
-            sensitive: c.sensitive,
             review_date: c.review_date.clone(),
         }
     }
@@ -288,7 +269,8 @@ pub struct CaseFilter {
     pub status: Option<Status>,
     /// Only cases still needing work (not resolved or closed).
     pub active_only: bool,
-    pub category: Option<String>,
+    /// Cases with this tag, or a value under it.
+    pub tag: Option<i64>,
     pub agency: Option<String>,
     pub constituent_id: Option<i64>,
     pub sort: CaseSort,
@@ -301,7 +283,7 @@ impl Default for CaseFilter {
             unassigned: false,
             status: None,
             active_only: false,
-            category: None,
+            tag: None,
             agency: None,
             constituent_id: None,
             sort: CaseSort::Updated,

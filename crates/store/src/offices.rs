@@ -6,13 +6,14 @@ use crate::{Result, Store, on_read, on_write};
 impl Store {
     // ----- offices -----
 
-    pub async fn create_office(&self, name: &str, now: i64) -> Result<Office> {
+    pub async fn create_office(&self, name: &str, level: &str, now: i64) -> Result<Office> {
         on_write!(self, |pool| {
             Ok(sqlx::query_as(
-                "INSERT INTO offices (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at",
+                "INSERT INTO offices (name, created_at, level) VALUES ($1, $2, $3) RETURNING id, name, created_at, level",
             )
             .bind(name)
             .bind(now)
+            .bind(level)
             .fetch_one(pool)
             .await?)
         })
@@ -21,7 +22,7 @@ impl Store {
     pub async fn office_by_name(&self, name: &str) -> Result<Office> {
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_as("SELECT id, name, created_at FROM offices WHERE name = $1")
+                sqlx::query_as("SELECT id, name, created_at, level FROM offices WHERE name = $1")
                     .bind(name)
                     .fetch_one(pool)
                     .await?,
@@ -32,7 +33,7 @@ impl Store {
     pub async fn office(&self, id: i64) -> Result<Office> {
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_as("SELECT id, name, created_at FROM offices WHERE id = $1")
+                sqlx::query_as("SELECT id, name, created_at, level FROM offices WHERE id = $1")
                     .bind(id)
                     .fetch_one(pool)
                     .await?,
@@ -40,10 +41,24 @@ impl Store {
         })
     }
 
+    /// The level of government most of an office's cases carry in the
+    /// old free-text field, if any says one.
+    pub async fn most_common_case_level(&self, office_id: i64) -> Result<Option<String>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT level FROM cases WHERE office_id = $1 AND level IN ('federal', 'provincial', 'municipal') \
+                 GROUP BY level ORDER BY COUNT(*) DESC, level LIMIT 1",
+            )
+            .bind(office_id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
     pub async fn offices(&self) -> Result<Vec<Office>> {
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_as("SELECT id, name, created_at FROM offices ORDER BY name")
+                sqlx::query_as("SELECT id, name, created_at, level FROM offices ORDER BY name")
                     .fetch_all(pool)
                     .await?,
             )

@@ -41,7 +41,7 @@ async fn opening_twice_applies_migrations_once() {
     let first = Store::open(&ConnectOptions::new(url.clone()))
         .await
         .unwrap();
-    first.create_office("Office", 1).await.unwrap();
+    first.create_office("Office", "federal", 1).await.unwrap();
     first.close().await;
     let again = Store::open(&ConnectOptions::new(url)).await.unwrap();
     assert_eq!(

@@ -12,6 +12,7 @@ pub(crate) struct Nav {
     pub name: String,
     pub csrf: String,
     pub is_admin: bool,
+    pub can_tags: bool,
     pub section: &'static str,
 }
 
@@ -22,6 +23,7 @@ pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Na
         name: actor.display_name.clone(),
         csrf: csrf.to_owned(),
         is_admin: actor.can(Permission::ManageStaff),
+        can_tags: actor.can(Permission::ManageTags),
         section,
     })
 }
@@ -55,6 +57,10 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
         "comment" => "Comment added.",
+        "tag_added" => "Value added.",
+        "tags" => "Tags saved.",
+        "merged" => "Merged. You can undo it below.",
+        "merge_undone" => "Merge undone: the tag is back on what it was on.",
         "files" => "Added to the history, with the files.",
         _ => return None,
     };

@@ -360,7 +360,9 @@ async fn changes_are_recorded_on_the_timeline_with_before_and_after(t: TestApp) 
         items[2]["changes"]["title"],
         json!(["Passport delayed", "Passport lost abroad"])
     );
-    assert_eq!(items[2]["changes"]["urgency"], json!(["normal", "high"]));
+    // The tags changed first, in their own entry, by their names.
+    assert_eq!(items[3]["kind"], "tags");
+    assert_eq!(items[3]["body"], "Tags changed: Urgency: Routine → Urgent");
     assert_eq!(items.last().unwrap()["kind"], "created");
 }
 
@@ -630,7 +632,7 @@ async fn case_lists_filter_sort_and_page(t: TestApp) {
     let nobody = api
         .case(
             person,
-            json!({"agency": "City Public Works", "category": "Streets", "level": "municipal"}),
+            json!({"agency": "City Public Works", "category": "Other", "level": "municipal"}),
         )
         .await;
     let closed = api.case(person, json!({"assignee_id": me.id})).await;
@@ -711,7 +713,13 @@ async fn invalid_cases_are_refused_field_by_field(t: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let f = &r.body["error"]["fields"];
     assert_eq!(f["title"], "Title is required.");
-    assert!(f["urgency"].as_str().unwrap().starts_with("Choose one of"));
+    assert!(
+        f["tags.urgency"]
+            .as_str()
+            .unwrap()
+            .starts_with("Urgency has no value \"yesterday\". Choose one of: Routine, Soon"),
+        "{f}"
+    );
     assert!(f["level"].is_string());
     assert!(f["review_date"].as_str().unwrap().contains("date"));
     assert!(f["assignee_id"].as_str().unwrap().contains("caseworkers"));

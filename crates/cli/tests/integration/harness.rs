@@ -179,10 +179,14 @@ impl TestApp {
 
     /// Creates an office with a unique name.
     pub async fn office(&self, name: &str) -> i64 {
-        staff::create_office(&self.app, &format!("{name} {}", unique()))
-            .await
-            .unwrap()
-            .id
+        staff::create_office(
+            &self.app,
+            &format!("{name} {}", unique()),
+            casework_app::domain::tags::Starter::Federal,
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// Creates a user of `role` in `office_id`, with an API token.

@@ -18,4 +18,5 @@ mod outbox;
 mod pages;
 mod security;
 mod sso;
+mod tags;
 mod visibility;

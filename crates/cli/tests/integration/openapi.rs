@@ -201,7 +201,85 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 _ => None,
             };
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            // Keeping the framework is a manager's; each call gets values of its own.
+            let new_value = |name: String| {
+                let manager_api = &manager_api;
+                async move {
+                    manager_api
+                        .post("/api/v1/tags", json!({"dimension": "free", "name": name}))
+                        .await
+                        .body["id"]
+                        .as_i64()
+                        .unwrap()
+                }
+            };
             let r = match path.as_str() {
+                "/api/v1/tags" if method == "post" => {
+                    manager_api
+                        .send(
+                            m,
+                            path,
+                            Some(json!({"dimension": "free", "name": "Doc new"})),
+                            &[],
+                        )
+                        .await
+                }
+                "/api/v1/tags/usage" => manager_api.send(m, path, None, &[]).await,
+                "/api/v1/tags/{id}" => {
+                    let id = new_value(format!("Doc rename {method}")).await;
+                    manager_api
+                        .send(
+                            m,
+                            &format!("/api/v1/tags/{id}"),
+                            Some(json!({"name": "Doc renamed"})),
+                            &[],
+                        )
+                        .await
+                }
+                "/api/v1/tags/{id}/merge" => {
+                    let a = new_value(format!("Doc from {method}")).await;
+                    let b = new_value(format!("Doc into {method}")).await;
+                    if method == "get" {
+                        manager_api
+                            .send(m, &format!("/api/v1/tags/{a}/merge?into={b}"), None, &[])
+                            .await
+                    } else {
+                        manager_api
+                            .send(
+                                m,
+                                &format!("/api/v1/tags/{a}/merge"),
+                                Some(json!({"into": b})),
+                                &[],
+                            )
+                            .await
+                    }
+                }
+                "/api/v1/tag-merges/{id}/undo" => {
+                    let a = new_value("Doc undo from".into()).await;
+                    let b = new_value("Doc undo into".into()).await;
+                    let merged = manager_api
+                        .post(&format!("/api/v1/tags/{a}/merge"), json!({"into": b}))
+                        .await;
+                    let merge = merged.body["merge_id"].as_i64().unwrap();
+                    manager_api
+                        .send(m, &format!("/api/v1/tag-merges/{merge}/undo"), None, &[])
+                        .await
+                }
+                "/api/v1/tag-dimensions" => {
+                    manager_api
+                        .send(m, path, Some(json!({"name": "Policy area"})), &[])
+                        .await
+                }
+                "/api/v1/tag-dimensions/{key}" => {
+                    manager_api
+                        .send(
+                            m,
+                            "/api/v1/tag-dimensions/urgency",
+                            Some(json!({"required": false})),
+                            &[],
+                        )
+                        .await
+                }
                 "/api/v1/cases/{id}/documents" => upload(concrete.clone()).await,
                 "/api/v1/correspondence/{id}/attachments/{attachment}" => {
                     let url = format!(
@@ -318,6 +396,19 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/campaigns/{id}/split",
         "POST /api/v1/campaigns/{id}/no-action",
         "PUT /api/v1/campaigns/{id}/reply",
+        "GET /api/v1/cases/{id}/tags",
+        "PATCH /api/v1/cases/{id}/tags",
+        "GET /api/v1/correspondence/{id}/tags",
+        "PATCH /api/v1/correspondence/{id}/tags",
+        "GET /api/v1/tags",
+        "POST /api/v1/tags",
+        "GET /api/v1/tags/usage",
+        "PATCH /api/v1/tags/{id}",
+        "GET /api/v1/tags/{id}/merge",
+        "POST /api/v1/tags/{id}/merge",
+        "POST /api/v1/tag-merges/{id}/undo",
+        "POST /api/v1/tag-dimensions",
+        "PATCH /api/v1/tag-dimensions/{key}",
         "POST /api/v1/campaigns/{id}/reply/approve",
         "POST /api/v1/campaigns/{id}/reply/send",
     ]

@@ -176,7 +176,7 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         &t,
         &manager,
         person,
-        json!({"sensitivity": "sensitive", "assignee_id": holder.id, "title": "Asylum claim", "category": "Asylum", "agency": "Home Office"}),
+        json!({"sensitivity": "sensitive", "assignee_id": holder.id, "title": "Asylum claim", "category": "Immigration › Asylum and refugees", "agency": "Home Office"}),
     )
     .await;
     let normal = fill_case(&t, &manager, person, json!({"title": "Pothole"})).await;
@@ -248,20 +248,13 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         (&manager, true),
     ] {
         let actor = t.actor(reader).await;
-        let (categories, agencies) = casework_app::cases::facets(&t.app, &actor).await.unwrap();
-        assert_eq!(
-            categories.contains(&"Asylum".to_owned()),
-            sees_sensitive,
-            "{:?}",
-            reader.role
-        );
+        let agencies = casework_app::cases::facets(&t.app, &actor).await.unwrap();
         assert_eq!(
             agencies.contains(&"Home Office".to_owned()),
             sees_sensitive,
             "{:?}",
             reader.role
         );
-        assert!(categories.contains(&"Passports".to_owned()));
     }
 
     // A campaign's counts are the length of the list each reader gets: a
@@ -287,9 +280,16 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
     let all = t.app.data_for(&manager_actor);
     let campaign = all.campaigns(0, false).await.unwrap()[0].id;
     let copy = all.campaign_messages(campaign, 0, 100).await.unwrap()[0].id;
-    casework_app::intake::file(&t.app, &manager_actor, copy, Some(sensitive.case), None)
-        .await
-        .unwrap();
+    casework_app::intake::file(
+        &t.app,
+        &manager_actor,
+        copy,
+        Some(sensitive.case),
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     for (reader, visible) in [
         (&manager, 5),
         (&holder, 5),

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa::ToSchema;
 
+use casework_app::tags::ItemTagOut;
+
 use crate::api::common::{
-    ApiResult, CaseLevel, CaseOrder, CaseSensitivity, CaseStatus, CaseStatusFilter, CaseUrgency,
-    CaseView, Conflict, Forbidden, Invalid, NotFound, NoteKind, Unauthorized, created, if_match,
+    ApiResult, CaseLevel, CaseOrder, CaseStatus, CaseStatusFilter, CaseView, Conflict, Forbidden,
+    Invalid, NotFound, NoteKind, Unauthorized, created, if_match,
 };
 use crate::api::timeline::TimelineList;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
@@ -39,18 +41,21 @@ pub struct CaseOut {
     constituent_name: String,
     title: String,
     summary: String,
+    /// Its Category value ("Housing › Disrepair"), or empty.
     category: String,
-    /// `federal`, `provincial`, `municipal` or `other`.
-    level: String,
     agency: String,
     /// `new`, `open`, `awaiting_third_party`, `awaiting_constituent`, `resolved` or `closed`.
     status: String,
     assignee_id: Option<i64>,
     assignee_name: Option<String>,
-    /// `low`, `normal`, `high` or `critical`.
+    /// Its Urgency value (the office's names: Routine, Soon, Urgent,
+    /// Emergency in the starter framework), or empty.
     urgency: String,
-    /// `normal` or `sensitive`.
+    /// `sensitive` when its Sensitivity value restricts who may see it
+    /// (assignee, office managers and the representative), else `normal`.
     sensitivity: String,
+    /// One value per dimension of the office's framework, and free tags.
+    tags: Vec<ItemTagOut>,
     /// YYYY-MM-DD.
     review_date: Option<String>,
     opened_at: String,
@@ -59,23 +64,23 @@ pub struct CaseOut {
     version: i64,
 }
 
-impl From<Case> for CaseOut {
-    fn from(c: Case) -> Self {
+impl CaseOut {
+    pub(crate) fn new(c: Case, tags: Vec<ItemTagOut>) -> Self {
         CaseOut {
-            sensitivity: c.sensitivity().as_str().to_owned(),
+            sensitivity: if c.sensitive { "sensitive" } else { "normal" }.to_owned(),
+            category: cases::tag_value(&tags, "category").to_owned(),
+            urgency: cases::tag_value(&tags, "urgency").to_owned(),
+            tags,
             id: c.id,
             reference: c.reference,
             constituent_id: c.constituent_id,
             constituent_name: c.constituent_name,
             title: c.title,
             summary: c.summary,
-            category: c.category,
-            level: c.level,
             agency: c.agency,
             status: c.status,
             assignee_id: c.assignee_id,
             assignee_name: c.assignee_name,
-            urgency: c.urgency,
             review_date: c.review_date,
             opened_at: iso(c.opened_at),
             closed_at: c.closed_at.map(iso),
@@ -83,6 +88,27 @@ impl From<Case> for CaseOut {
             version: c.version,
         }
     }
+}
+
+/// Cases as the API shows them, with their tags.
+pub(crate) async fn with_tags(
+    s: &AppState,
+    a: &casework_app::Actor,
+    list: Vec<Case>,
+) -> ApiResult<Vec<CaseOut>> {
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let mut tags = cases::tags_of(&s.app, a, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let t = tags.remove(&c.id).unwrap_or_default();
+            CaseOut::new(c, t)
+        })
+        .collect())
+}
+
+async fn one(s: &AppState, a: &casework_app::Actor, c: Case) -> ApiResult<CaseOut> {
+    Ok(with_tags(s, a, vec![c]).await?.remove(0))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -118,15 +144,23 @@ pub(crate) struct CaseInputDoc {
     title: String,
     #[schema(max_length = 20_000)]
     summary: String,
-    #[schema(max_length = 100)]
+    /// Dimension key → value: the value's name, "Parent › Child", an old
+    /// name, or its id. Urgency and Sensitivity take their first value when
+    /// not given; a dimension the office requires must be given.
+    tags: std::collections::BTreeMap<String, String>,
+    /// Shorthand for `tags.category`.
     category: String,
+    /// Shorthand for `tags.transferability`: the office's own level is
+    /// "Ours", another "Another level of government".
     #[schema(value_type = CaseLevel)]
     level: String,
     #[schema(max_length = 200)]
     agency: String,
-    #[schema(value_type = CaseUrgency)]
+    /// Shorthand for `tags.urgency` (the old `low`, `normal`, `high`,
+    /// `critical` still resolve).
     urgency: String,
-    #[schema(value_type = CaseSensitivity)]
+    /// Shorthand for `tags.sensitivity` (`sensitive` is "Highly
+    /// sensitive").
     sensitivity: String,
     /// An active caseworker, office manager or administrator of the office
     /// (assigning needs a role that may assign cases).
@@ -146,7 +180,9 @@ pub(crate) struct CasePatchDoc {
     title: Option<String>,
     #[schema(max_length = 20_000)]
     summary: Option<String>,
-    #[schema(max_length = 100)]
+    /// Dimensions to change: key → value; an empty string clears one (not a
+    /// required one). Dimensions not named keep their value.
+    tags: Option<std::collections::BTreeMap<String, String>>,
     category: Option<String>,
     #[schema(value_type = Option<CaseLevel>)]
     level: Option<String>,
@@ -155,9 +191,7 @@ pub(crate) struct CasePatchDoc {
     #[schema(value_type = Option<CaseStatus>)]
     status: Option<String>,
     assignee_id: Option<i64>,
-    #[schema(value_type = Option<CaseUrgency>)]
     urgency: Option<String>,
-    #[schema(value_type = Option<CaseSensitivity>)]
     sensitivity: Option<String>,
     #[schema(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     review_date: Option<String>,
@@ -174,7 +208,10 @@ pub(crate) struct CaseQueryDoc {
     view: Option<String>,
     #[param(value_type = Option<CaseStatusFilter>, inline)]
     status: Option<String>,
+    /// A Category value: cases with it or a value under it.
     category: Option<String>,
+    /// A tag's id: cases with it or a value under it.
+    tag: Option<i64>,
     agency: Option<String>,
     assignee_id: Option<i64>,
     constituent_id: Option<i64>,
@@ -200,7 +237,7 @@ pub(crate) async fn list_cases(
 ) -> ApiResult<axum::Json<CaseList>> {
     let page = cases::list(&s.app, &a, &q).await?;
     Ok(axum::Json(CaseList {
-        items: page.items.into_iter().map(Into::into).collect(),
+        items: with_tags(&s, &a, page.items).await?,
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }
@@ -212,9 +249,11 @@ pub(crate) async fn create_case(
     ApiActor(a): ApiActor,
     ApiJson(input): ApiJson<CaseInput>,
 ) -> ApiResult<Response> {
-    Ok(created(CaseOut::from(
-        cases::open(&s.app, &a, &input).await?,
-    )))
+    let case = cases::open(&s.app, &a, &input).await?;
+    // Shown once as the office sees it: a case opened highly sensitive
+    // for a colleague is not the author's to see afterwards.
+    let tags = cases::opened_tags(&s.app, &a, case.id).await?;
+    Ok(created(CaseOut::new(case, tags)))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
@@ -224,7 +263,8 @@ pub(crate) async fn get_case(
     ApiActor(a): ApiActor,
     Id(id): Id,
 ) -> ApiResult<axum::Json<CaseOut>> {
-    Ok(axum::Json(cases::get(&s.app, &a, id).await?.into()))
+    let case = cases::get(&s.app, &a, id).await?;
+    Ok(axum::Json(one(&s, &a, case).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases",
@@ -241,9 +281,8 @@ pub(crate) async fn patch_case(
     if let Some(v) = if_match(&headers)? {
         patch.version = Some(v);
     }
-    Ok(axum::Json(
-        cases::update(&s.app, &a, id, &patch).await?.into(),
-    ))
+    let case = cases::update(&s.app, &a, id, &patch).await?;
+    Ok(axum::Json(one(&s, &a, case).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = i64, Path)),

@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use casework_app::AppError;
-use casework_app::domain::{Level, Sensitivity, Status, Urgency};
+use casework_app::domain::{Level, Status};
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
@@ -119,16 +119,6 @@ one_of!(
     CaseLevel,
     "The level of government that can resolve the problem; empty: `other`.",
     with_default(Level::ALL, Level::as_str)
-);
-one_of!(
-    CaseUrgency,
-    "How soon a case needs attention; empty: `normal`.",
-    with_default(Urgency::ALL, Urgency::as_str)
-);
-one_of!(
-    CaseSensitivity,
-    "`sensitive` restricts a case to its assignee, office managers and the representative; empty: `normal`.",
-    with_default(Sensitivity::ALL, Sensitivity::as_str)
 );
 one_of!(
     CaseStatus,

@@ -33,6 +33,10 @@ pub struct FileIn {
     /// A constituent of the office, for a message filed without a case.
     #[serde(default)]
     constituent_id: Option<i64>,
+    /// Tags for the message: it takes the case's for dimensions not named.
+    /// A dimension the office requires must end up with a value.
+    #[serde(default)]
+    tags: casework_app::tags::TagsInput,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -68,7 +72,7 @@ pub(crate) async fn file_intake(
     Id(id): Id,
     ApiJson(f): ApiJson<FileIn>,
 ) -> ApiResult<axum::Json<CorrespondenceOut>> {
-    intake::file(&s.app, &a, id, f.case_id, f.constituent_id).await?;
+    intake::file(&s.app, &a, id, f.case_id, f.constituent_id, &f.tags).await?;
     let (c, att) = correspondence::open(&s.app, &a, id).await?;
     Ok(axum::Json(CorrespondenceOut::new(c, att)))
 }

@@ -11,6 +11,7 @@ mod constituents;
 mod correspondence;
 mod intake;
 mod letters;
+mod tags;
 mod timeline;
 
 use axum::Router;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(correspondence::routes())
         .merge(letters::routes())
         .merge(campaigns::routes())
+        .merge(tags::routes())
         .fallback(not_found)
 }
 
@@ -75,7 +77,10 @@ impl Modify for BearerAuth {
           letters::approve_letter, campaigns::list_campaigns, campaigns::get_campaign,
           campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
           campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
-          campaigns::approve_campaign_reply, campaigns::send_campaign_reply),
+          campaigns::approve_campaign_reply, campaigns::send_campaign_reply,
+          tags::list_tags, tags::tag_usage, tags::add_tag, tags::change_tag, tags::preview_merge,
+          tags::merge_tag, tags::undo_merge, tags::add_dimension, tags::change_dimension,
+          tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

@@ -7,9 +7,12 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use casework_app::cases::{CaseInput, CasePatch, CaseQuery, NOTE_KINDS};
-use casework_app::domain::{FieldErrors, Level, Permission, Status, Urgency};
+use std::collections::BTreeMap;
+
+use casework_app::domain::{FieldErrors, Permission, Status};
+use casework_app::tags::ItemTagOut;
 use casework_app::views::{Case, Constituent, StaffMember};
-use casework_app::{Actor, AppError, cases, constituents, correspondence, intake, staff};
+use casework_app::{Actor, AppError, cases, constituents, correspondence, intake, staff, tags};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render, unprocessable};
@@ -19,6 +22,7 @@ use crate::layout::{Nav, NoticeQuery, nav, notice, pair, see};
 use crate::pages::correspondence::MailRow;
 use crate::pages::intake::MessageQuery;
 use crate::pages::outbox::outbox_label;
+use crate::pages::tag_fields::{DimensionField, dimension_fields};
 use crate::pages::timeline::{TimelineRow, timeline_rows};
 use crate::state::AppState;
 
@@ -47,7 +51,7 @@ struct CaseRow {
     constituent: String,
     status: String,
     status_label: &'static str,
-    urgency: &'static str,
+    urgency: String,
     assignee: String,
     category: String,
     opened: String,
@@ -56,8 +60,8 @@ struct CaseRow {
     unread: bool,
 }
 
-impl From<&Case> for CaseRow {
-    fn from(k: &Case) -> Self {
+impl CaseRow {
+    fn new(k: &Case, tags: &[ItemTagOut]) -> Self {
         CaseRow {
             id: k.id,
             reference: k.reference.clone(),
@@ -65,9 +69,9 @@ impl From<&Case> for CaseRow {
             constituent: k.constituent_name.clone(),
             status: k.status.clone(),
             status_label: k.status().label(),
-            urgency: k.urgency().label(),
+            urgency: cases::tag_value(tags, "urgency").to_owned(),
             assignee: k.assignee_name.clone().unwrap_or_else(|| "—".into()),
-            category: k.category.clone(),
+            category: cases::tag_value(tags, "category").to_owned(),
             opened: day(k.opened_at),
             updated: when(k.updated_at),
             sensitive: k.sensitive,
@@ -117,12 +121,13 @@ async fn case_list(
             });
             let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
             let unread = correspondence::unread_cases(&s.app, &who.actor, &ids).await?;
+            let tags = cases::tags_of(&s.app, &who.actor, &ids).await?;
             let rows = page
                 .items
                 .iter()
                 .map(|k| CaseRow {
                     unread: unread.contains(&k.id),
-                    ..CaseRow::from(k)
+                    ..CaseRow::new(k, tags.get(&k.id).map(Vec::as_slice).unwrap_or(&[]))
                 })
                 .collect();
             (rows, next, None)
@@ -134,7 +139,18 @@ async fn case_list(
         ),
         Err(e) => return Err(e.into()),
     };
-    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    let agencies = cases::facets(&s.app, &who.actor).await?;
+    let categories = tags::framework(&s.app, &who.actor)
+        .await?
+        .dimension("category")
+        .map(|d| {
+            d.values
+                .iter()
+                .filter(|v| !v.retired)
+                .map(|v| v.path.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let heading = match q.view.as_str() {
         "mine" => "My cases",
         "unassigned" => "Unassigned cases",
@@ -183,28 +199,28 @@ struct CaseForm {
     constituent_id: String,
     title: String,
     summary: String,
-    category: String,
-    level: String,
     agency: String,
-    urgency: String,
-    sensitivity: String,
     assignee_id: String,
     review_date: String,
     version: String,
     message: String,
+    /// `tag_<dimension>` fields (and the rest of the form, ignored).
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
 }
 
 impl CaseForm {
-    fn from_case(k: &Case) -> Self {
+    fn from_case(k: &Case, tags: &[ItemTagOut]) -> Self {
         CaseForm {
             constituent_id: k.constituent_id.to_string(),
             title: k.title.clone(),
             summary: k.summary.clone(),
-            category: k.category.clone(),
-            level: k.level.clone(),
             agency: k.agency.clone(),
-            urgency: k.urgency.clone(),
-            sensitivity: k.sensitivity().as_str().to_owned(),
+            rest: tags
+                .iter()
+                .filter(|t| t.dimension != "free")
+                .map(|t| (format!("tag_{}", t.dimension), t.tag_id.to_string()))
+                .collect(),
             assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
             review_date: k.review_date.clone().unwrap_or_default(),
             version: k.version.to_string(),
@@ -214,6 +230,14 @@ impl CaseForm {
 
     fn assignee(&self) -> Option<i64> {
         self.assignee_id.trim().parse().ok()
+    }
+
+    /// The chosen value of each dimension, by dimension key.
+    fn tags(&self) -> BTreeMap<String, String> {
+        self.rest
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("tag_")?.to_owned(), v.clone())))
+            .collect()
     }
 }
 
@@ -231,11 +255,8 @@ struct CaseFormPage {
     constituent_name: String,
     version: String,
     f: CaseForm,
-    levels: Vec<(String, String)>,
-    urgencies: Vec<(String, String)>,
-    sensitivities: Vec<(String, String)>,
+    dimensions: Vec<DimensionField>,
     assignees: Vec<(String, String)>,
-    categories: Vec<String>,
     agencies: Vec<String>,
     show_assignee: bool,
     errors: FieldErrors,
@@ -265,8 +286,10 @@ async fn case_form_page(
     errors: FieldErrors,
     conflict: Option<String>,
 ) -> Result<CaseFormPage, PageError> {
-    let (categories, agencies) = cases::facets(&s.app, &who.actor).await?;
+    let agencies = cases::facets(&s.app, &who.actor).await?;
+    let framework = tags::framework(&s.app, &who.actor).await?;
     Ok(CaseFormPage {
+        dimensions: dimension_fields(&framework, &f.tags()),
         nav: nav(&who.actor, &who.csrf, "cases"),
         notice: None,
         heading,
@@ -277,18 +300,8 @@ async fn case_form_page(
         constituent_id: constituent.id,
         constituent_name: constituent.full_name(),
         version: f.version.clone(),
-        levels: Level::ALL
-            .iter()
-            .map(|l| pair(l.as_str(), l.label()))
-            .collect(),
-        urgencies: Urgency::ALL
-            .iter()
-            .map(|l| pair(l.as_str(), l.label()))
-            .collect(),
-        sensitivities: vec![pair("normal", "Normal"), pair("sensitive", "Sensitive")],
         assignees: assignee_options(s, &who.actor).await?,
         show_assignee: who.actor.can(Permission::AssignCases),
-        categories,
         agencies,
         f,
         errors,
@@ -307,9 +320,6 @@ async fn case_new(
     let c = constituents::get(&s.app, &who.actor, id).await?;
     let mut f = CaseForm {
         constituent_id: id.to_string(),
-        urgency: "normal".into(),
-        level: "federal".into(),
-        sensitivity: "normal".into(),
         ..CaseForm::default()
     };
     // From a message: its subject is a good first title, its text a first summary.
@@ -351,19 +361,25 @@ async fn case_create(State(s): State<AppState>, form: CsrfForm<CaseForm>) -> Pag
         constituent_id,
         title: f.title.clone(),
         summary: f.summary.clone(),
-        category: f.category.clone(),
-        level: f.level.clone(),
+        tags: f.tags(),
         agency: f.agency.clone(),
-        urgency: f.urgency.clone(),
-        sensitivity: f.sensitivity.clone(),
         assignee_id: f.assignee(),
         review_date: Some(f.review_date.clone()),
+        ..CaseInput::default()
     };
     let message: Option<i64> = f.message.trim().parse().ok();
     match cases::open(&s.app, &form.who.actor, &input).await {
         Ok(k) => {
             if let Some(mid) = message {
-                intake::file(&s.app, &form.who.actor, mid, Some(k.id), None).await?;
+                intake::file(
+                    &s.app,
+                    &form.who.actor,
+                    mid,
+                    Some(k.id),
+                    None,
+                    &Default::default(),
+                )
+                .await?;
             }
             Ok(see(format!("/cases/{}?notice=created", k.id)))
         }
@@ -401,7 +417,14 @@ async fn case_edit(State(s): State<AppState>, who: PageActor, Id(id): Id) -> Pag
         format!("/cases/{id}"),
         "Save",
         &c,
-        CaseForm::from_case(&k),
+        CaseForm::from_case(
+            &k,
+            cases::tags_of(&s.app, &who.actor, &[k.id])
+                .await?
+                .get(&k.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        ),
         FieldErrors::new(),
         None,
     )
@@ -415,11 +438,8 @@ async fn case_save(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CaseFor
     let patch = CasePatch {
         title: Some(f.title.clone()),
         summary: Some(f.summary.clone()),
-        category: Some(f.category.clone()),
-        level: Some(f.level.clone()),
+        tags: Some(f.tags()),
         agency: Some(f.agency.clone()),
-        urgency: Some(f.urgency.clone()),
-        sensitivity: Some(f.sensitivity.clone()),
         assignee_id: if actor.can(Permission::AssignCases) {
             Some(f.assignee())
         } else {
@@ -427,7 +447,7 @@ async fn case_save(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CaseFor
         },
         review_date: Some(Some(f.review_date.clone())),
         version: Some(f.version.trim().parse().unwrap_or(-1)),
-        status: None,
+        ..CasePatch::default()
     };
     match cases::update(&s.app, actor, id, &patch).await {
         Ok(_) => Ok(see(format!("/cases/{id}?notice=saved"))),
@@ -476,10 +496,9 @@ struct CaseDetail {
     status_label: &'static str,
     assignee: String,
     assignee_id: String,
-    urgency: &'static str,
     sensitive: bool,
-    category: String,
-    level: &'static str,
+    tags: Vec<ItemTagOut>,
+    free_tags: Vec<String>,
     agency: String,
     opened: String,
     review_date: String,
@@ -530,6 +549,10 @@ async fn case_view(
             row
         })
         .collect();
+    let tags = cases::tags_of(&s.app, &who.actor, &[k.id])
+        .await?
+        .remove(&k.id)
+        .unwrap_or_default();
     let role = who.actor.role;
     let dash = |v: &str| {
         if v.is_empty() {
@@ -560,8 +583,12 @@ async fn case_view(
         k: CaseDetail {
             id: k.id,
             status_label: k.status().label(),
-            urgency: k.urgency().label(),
-            level: k.level().label(),
+            free_tags: tags
+                .iter()
+                .filter(|t| t.dimension == "free")
+                .map(|t| t.value.clone())
+                .collect(),
+            tags,
             reference: k.reference,
             title: k.title,
             summary: k.summary,
@@ -571,7 +598,6 @@ async fn case_view(
             assignee: k.assignee_name.unwrap_or_else(|| "Nobody".into()),
             assignee_id: k.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
             sensitive: k.sensitive,
-            category: dash(&k.category),
             agency: dash(&k.agency),
             opened: day(k.opened_at),
             review_date: dash(k.review_date.as_deref().unwrap_or("")),

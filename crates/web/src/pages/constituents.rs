@@ -280,7 +280,15 @@ async fn constituent_create(
         Ok(c) => match message {
             // Made from an intake message: file it on them, then offer to open a case with it.
             Some(mid) => {
-                intake::file(&s.app, &form.who.actor, mid, None, Some(c.id)).await?;
+                intake::file(
+                    &s.app,
+                    &form.who.actor,
+                    mid,
+                    None,
+                    Some(c.id),
+                    &Default::default(),
+                )
+                .await?;
                 Ok(see(format!(
                     "/constituents/{}/cases/new?message={mid}",
                     c.id

@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(correspondence_attachment),
         )
         .route("/correspondence/{id}/file", post(correspondence_file))
+        .route("/correspondence/{id}/tags", post(correspondence_tags))
         .route(
             "/correspondence/{id}/no-action",
             post(correspondence_no_action),
@@ -127,6 +128,11 @@ pub(crate) struct CorrespondencePage {
     /// Comments on an outgoing email or letter (drafting and approval).
     comments: Vec<CommentRow>,
     is_out: bool,
+    /// The message's tags, with a form to change them when the person may.
+    tag_fields: Vec<crate::pages::tag_fields::DimensionField>,
+    free_tags: String,
+    can_tag: bool,
+    tags_shown: Vec<casework_app::tags::ItemTagOut>,
 }
 
 /// A comment as shown.
@@ -209,6 +215,46 @@ pub(crate) async fn correspondence_view(
             && m.channel == Channel::Email
             && who.actor.can(Permission::SendEmail)
     });
+    let can_tag = if m.case_id.is_none() && m.state == MailState::Intake {
+        who.actor.can(Permission::TriageIntake)
+    } else {
+        who.actor.can(Permission::EditCases)
+    };
+    let framework = casework_app::tags::framework(&s.app, &who.actor).await?;
+    let tags_shown = casework_app::tags::of_item(
+        &s.app,
+        &who.actor,
+        casework_app::tags::Tagged::Correspondence,
+        m.id,
+    )
+    .await?;
+    let mut chosen: std::collections::BTreeMap<String, String> = tags_shown
+        .iter()
+        .filter(|t| t.dimension != "free")
+        .map(|t| (t.dimension.clone(), t.tag_id.to_string()))
+        .collect();
+    let mut hints = std::collections::BTreeMap::new();
+    if can_tag {
+        for (key, sug) in casework_app::tag_suggest::for_message(&s.app, &who.actor, m.id).await? {
+            if !chosen.contains_key(&key) {
+                chosen.insert(key.clone(), sug.tag_id.to_string());
+                hints.insert(key, sug.why);
+            }
+        }
+    }
+    let tag_fields = crate::pages::tag_fields::dimension_fields(&framework, &chosen)
+        .into_iter()
+        .map(|mut d| {
+            d.hint = hints.remove(&d.key).unwrap_or_default();
+            d
+        })
+        .collect();
+    let free_tags = tags_shown
+        .iter()
+        .filter(|t| t.dimension == "free")
+        .map(|t| t.value.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     let state_label = match m.state {
         MailState::Intake | MailState::NoAction => m.state.label(),
         _ if m.case_id.is_some() => "On a case",
@@ -261,7 +307,70 @@ pub(crate) async fn correspondence_view(
         can_approve: who.actor.can(Permission::ApproveOutgoing),
         comments,
         is_out,
+        tag_fields,
+        free_tags,
+        can_tag,
+        tags_shown,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagsForm {
+    free_tags: String,
+    create_new: String,
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, String>,
+}
+
+/// Saves the tags chosen on a message's page: each select sets its
+/// dimension (empty clears it), the free tags become the listed ones.
+async fn correspondence_tags(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<TagsForm>,
+) -> PageResult {
+    use casework_app::tags::{Tagged, TagsInput};
+    let f = &form.data;
+    let actor = &form.who.actor;
+    let current = casework_app::tags::of_item(&s.app, actor, Tagged::Correspondence, id).await?;
+    let listed: Vec<String> = f
+        .free_tags
+        .split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let fold = casework_app::domain::tags::fold;
+    let input = TagsInput {
+        tags: f
+            .rest
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("tag_")?.to_owned(), v.clone())))
+            .collect(),
+        add: listed
+            .iter()
+            .filter(|n| {
+                !current
+                    .iter()
+                    .any(|t| t.dimension == "free" && fold(&t.value) == fold(n))
+            })
+            .cloned()
+            .collect(),
+        remove: current
+            .iter()
+            .filter(|t| t.dimension == "free" && !listed.iter().any(|n| fold(n) == fold(&t.value)))
+            .map(|t| t.tag_id.to_string())
+            .collect(),
+        create_new: f.create_new == "yes",
+    };
+    match casework_app::tags::change(&s.app, actor, Tagged::Correspondence, id, &input).await {
+        Ok(_) => Ok(see(format!("/correspondence/{id}?notice=tags"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn correspondence_page(
@@ -320,6 +429,34 @@ struct FileForm {
     reference: String,
     case_id: String,
     constituent_id: String,
+    /// `tag_<dimension>` selects and `free_tags` (comma-separated).
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, String>,
+}
+
+/// The tags chosen on a form: `tag_<dimension>` fields, empty ones left
+/// out (they keep the case's value), and `free_tags` separated by commas.
+pub(crate) fn form_tags(
+    rest: &std::collections::BTreeMap<String, String>,
+) -> casework_app::tags::TagsInput {
+    casework_app::tags::TagsInput {
+        tags: rest
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .filter_map(|(k, v)| Some((k.strip_prefix("tag_")?.to_owned(), v.clone())))
+            .collect(),
+        add: rest
+            .get("free_tags")
+            .map(|t| {
+                t.split(',')
+                    .map(|x| x.trim().to_owned())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        create_new: rest.get("create_new").is_some_and(|v| v == "yes"),
+        ..Default::default()
+    }
 }
 
 async fn correspondence_file(
@@ -329,18 +466,19 @@ async fn correspondence_file(
 ) -> PageResult {
     let f = &form.data;
     let actor = &form.who.actor;
+    let tags = form_tags(&f.rest);
     let mut case_id: Option<i64> = f.case_id.trim().parse().ok();
     let constituent_id: Option<i64> = f.constituent_id.trim().parse().ok();
     let result = if !f.reference.trim().is_empty() {
         match cases::by_reference(&s.app, actor, &f.reference).await {
             Ok(k) => {
                 case_id = Some(k.id);
-                intake::file(&s.app, actor, id, case_id, None).await
+                intake::file(&s.app, actor, id, case_id, None, &tags).await
             }
             Err(e) => Err(e),
         }
     } else {
-        intake::file(&s.app, actor, id, case_id, constituent_id).await
+        intake::file(&s.app, actor, id, case_id, constituent_id, &tags).await
     };
     match result {
         Ok(()) => Ok(see(match case_id {

@@ -12,6 +12,8 @@ mod intake;
 mod letters;
 mod outbox;
 mod staff;
+mod tag_fields;
+mod tags;
 mod timeline;
 
 use axum::Router;
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(outbox::routes())
         .merge(letters::routes())
         .merge(campaigns::routes())
+        .merge(tags::routes())
         .fallback(not_found)
 }
 
