@@ -829,6 +829,12 @@ async function scenario(browser, base, sink) {
   check(path_(page) === '/cases', `expected /cases, got ${path_(page)}`);
   await expectText(page.getByRole('table').getByRole('link', { name: reference }), reference, 'new case in all cases');
   await narrowTable(page, 'Apply');
+  await navigate(page, 'trends', () => mainNav(page).getByRole('link', { name: 'Trends' }).click());
+  await expectText(page.getByRole('heading', { level: 2 }).first(), 'Cases opened by category per month', 'trends heading');
+  // The new case counts under Housing this month; the number opens the list with it.
+  const housingRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Housing', exact: true }) });
+  await navigate(page, 'the cases behind a count', () => housingRow.getByRole('link').last().click());
+  await expectText(page.getByRole('table').getByRole('link', { name: reference }), reference, 'the new case behind its count');
   await navigate(page, 'account', () => mainNav(page).getByRole('link').last().click());
   check(path_(page) === '/account', `expected /account, got ${path_(page)}`);
   await expectText(page.getByRole('heading', { level: 1 }), 'Your account', 'account heading');

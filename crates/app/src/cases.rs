@@ -796,6 +796,14 @@ pub struct CaseQuery {
     /// A tag's id: cases with it or a value under it (the Trends page's
     /// drill-down).
     pub tag: Option<i64>,
+    /// With `tag`: only that value, not the values under it.
+    pub exact: bool,
+    /// Opened on or after this day (`YYYY-MM-DD`).
+    pub opened_from: String,
+    /// Opened before this day (`YYYY-MM-DD`).
+    pub opened_before: String,
+    /// The constituent's ward, or postcode district (as Trends shows it).
+    pub location: String,
     pub agency: String,
     pub assignee_id: Option<i64>,
     pub constituent_id: Option<i64>,
@@ -844,10 +852,20 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
     if let Some(tag) = q.tag {
         if framework.value(tag).is_some() {
             filter.tag = Some(tag);
+            filter.tag_exact = q.exact;
         } else {
             e.add("tag", "There is no such tag in this office.");
         }
     }
+    let day = |e: &mut FieldErrors, field: &str, label: &str, text: &str| {
+        e.date(field, label, text).map(|d| {
+            let p: Vec<i64> = d.split('-').filter_map(|x| x.parse().ok()).collect();
+            crate::trends::days_from_civil(p[0], p[1], p[2]) * 86_400_000
+        })
+    };
+    filter.opened_from = day(&mut e, "opened_from", "Opened from", &q.opened_from);
+    filter.opened_before = day(&mut e, "opened_before", "Opened before", &q.opened_before);
+    filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
     filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
     if q.assignee_id.is_some() {
         filter.assignee = q.assignee_id;

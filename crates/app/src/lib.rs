@@ -24,8 +24,10 @@ pub mod security_keys;
 pub mod sso;
 pub mod staff;
 pub mod tag_admin;
+pub mod tag_bulk;
 pub mod tag_suggest;
 pub mod tags;
+pub mod trends;
 pub mod two_factor;
 
 use casework_store::{OfficeData, Scope, Store};

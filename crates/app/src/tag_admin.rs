@@ -55,6 +55,8 @@ pub struct Overview {
     pub report: String,
     /// The name of every tag, merged ones included (for the list of merges).
     pub names: std::collections::HashMap<i64, String>,
+    /// Postcodes in the office's ward table.
+    pub ward_postcodes: i64,
 }
 
 /// A new value of a dimension.
@@ -182,6 +184,7 @@ pub async fn overview(app: &App, actor: &Actor) -> AppResult<Overview> {
         events: data.tag_events(50).await?,
         report,
         names,
+        ward_postcodes: data.postcode_ward_count().await?,
     })
 }
 
@@ -561,6 +564,7 @@ pub async fn add_dimension(app: &App, actor: &Actor, input: &DimensionInput) -> 
             &key,
             &name,
             input.required.unwrap_or(false),
+            false,
             actor.user_id,
             app.now(),
         )

@@ -98,6 +98,16 @@ enum OfficeCommand {
         #[arg(long)]
         postcodes: String,
     },
+    /// Load the office's postcode → ward table (CSV with the header
+    /// `postcode,ward`; a postcode or a district per line), which Trends
+    /// counts by. It replaces the table loaded before; a file with any bad
+    /// line changes nothing.
+    Wards {
+        /// The office's name.
+        name: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +264,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 .await
                 .map_err(explain)?;
             println!("Created office {} (id {}).", o.name, o.id);
+            Ok(())
+        }
+        Command::Office(OfficeCommand::Wards { name, file }) => {
+            let office = staff::office_by_name(&app, &name).await.map_err(explain)?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let n = casework_app::trends::load_postcode_wards_for_office(&app, office.id, &bytes)
+                .await
+                .map_err(explain)?;
+            println!("{}: {n} postcodes in the ward table.", office.name);
             Ok(())
         }
         Command::Office(OfficeCommand::District { name, postcodes }) => {

@@ -533,7 +533,7 @@ impl OfficeData {
                 "m.campaign_id = c.id AND",
                 &format!(
                     "m.campaign_id = c.id{} AND",
-                    self.scope.case_id_condition("m.case_id")
+                    self.scope.message_condition("m")
                 ),
             );
         on_read!(self, |pool| {
@@ -577,7 +577,7 @@ impl OfficeData {
         limit: i64,
     ) -> Result<Vec<CampaignMessage>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("m.case_id", "c");
+        let visible = self.scope.message_condition("m");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT m.id, m.state, m.from_address, m.from_name, m.subject, m.received_at, m.personal_addition, \
@@ -598,7 +598,7 @@ impl OfficeData {
     /// Every message of a campaign for the CSV export, oldest first.
     pub async fn campaign_export(&self, campaign_id: i64) -> Result<Vec<CampaignExportRow>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("m.case_id", "c");
+        let visible = self.scope.message_condition("m");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT m.id, m.from_address, m.from_name, m.sender_postcode, m.received_at, m.constituent_id, m.flagged, m.state \

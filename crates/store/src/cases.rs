@@ -245,10 +245,24 @@ impl OfficeData {
                 qb.push(" AND c.id IN (SELECT ct.case_id FROM case_tags ct WHERE ct.office_id = ")
                     .push_bind(scope.office_id)
                     .push(" AND ct.tag_id IN (SELECT id FROM tags WHERE id = ")
-                    .push_bind(tag)
-                    .push(" OR parent_id = ")
-                    .push_bind(tag)
-                    .push("))");
+                    .push_bind(tag);
+                if !filter.tag_exact {
+                    qb.push(" OR parent_id = ").push_bind(tag);
+                }
+                qb.push("))");
+            }
+            if let Some(from) = filter.opened_from {
+                qb.push(" AND c.opened_at >= ").push_bind(from);
+            }
+            if let Some(before) = filter.opened_before {
+                qb.push(" AND c.opened_at < ").push_bind(before);
+            }
+            if let Some(place) = &filter.location {
+                qb.push(format_args!(
+                    " AND {} = ",
+                    crate::trends::location_sql(scope.office_id)
+                ))
+                .push_bind(place.as_str());
             }
             if let Some(agency) = &filter.agency {
                 qb.push(" AND c.agency = ").push_bind(agency.as_str());

@@ -56,7 +56,7 @@ impl OfficeData {
     /// Comments on one thing, oldest first.
     pub async fn comments(&self, on: CommentOn) -> Result<Vec<Comment>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.case_id_condition("m.case_id");
+        let visible = self.scope.message_condition("m");
         let (sql, id) = match on {
             CommentOn::Correspondence(id) => (
                 "SELECT c.id, c.author_id, u.display_name AS author_name, c.body, c.at FROM comments c \

@@ -495,6 +495,7 @@ impl OfficeData {
             qb.push(" WHERE office_id = ")
                 .push_bind(office_id)
                 .push(" AND state = 'intake' AND campaign_id IS NULL");
+            qb.push(self.scope.message_condition("correspondence"));
             if let Some(c) = after {
                 let key: i64 = c.key.parse().unwrap_or(0);
                 qb.push(" AND (received_at < ").push_bind(key);
@@ -523,10 +524,11 @@ impl OfficeData {
 
     pub async fn count_intake(&self) -> Result<i64> {
         let office_id = self.scope.office_id;
+        let visible = self.scope.message_condition("correspondence");
         on_read!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake' AND campaign_id IS NULL",
-            )
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake' AND campaign_id IS NULL{visible}",
+            )))
             .bind(office_id)
             .fetch_one(pool)
             .await?)
@@ -537,7 +539,7 @@ impl OfficeData {
     /// reader may see; otherwise "not found".
     pub async fn correspondence(&self, id: i64) -> Result<Correspondence> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.case_id_condition("correspondence.case_id");
+        let visible = self.scope.message_condition("correspondence");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, office_id, direction, channel, state, case_id, constituent_id, message_id, in_reply_to, reference_ids, \
@@ -554,7 +556,7 @@ impl OfficeData {
 
     pub async fn attachments(&self, correspondence_id: i64) -> Result<Vec<AttachmentRecord>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.case_id_condition("m.case_id");
+        let visible = self.scope.message_condition("m");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT a.id, a.correspondence_id, a.filename, a.content_type, a.size, a.blob FROM attachments a \
@@ -577,7 +579,7 @@ impl OfficeData {
                 .push_bind(office_id)
                 .push(" AND case_id = ")
                 .push_bind(case_id);
-            qb.push(self.scope.case_id_condition("correspondence.case_id"));
+            qb.push(self.scope.message_condition("correspondence"));
             qb.push(" ORDER BY received_at, id LIMIT 5000");
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
@@ -707,7 +709,7 @@ impl OfficeData {
                 sep.push_bind(*id);
             }
             qb.push(")");
-            qb.push(scope.case_id_condition("correspondence.case_id"));
+            qb.push(scope.message_condition("correspondence"));
             let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         })

@@ -290,7 +290,7 @@ impl OfficeData {
     /// Letters not yet printed, oldest first.
     pub async fn letters_to_print(&self) -> Result<Vec<PrintItem>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("c.case_id", "k");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
@@ -307,7 +307,7 @@ impl OfficeData {
     /// Letters printed most recently, newest first (to print again).
     pub async fn letters_printed(&self, limit: i64) -> Result<Vec<PrintItem>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("c.case_id", "k");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
@@ -337,7 +337,7 @@ impl OfficeData {
                 sep.push_bind(*id);
             }
             qb.push(")");
-            qb.push(self.scope.case_id_condition("correspondence.case_id"));
+            qb.push(self.scope.message_condition("correspondence"));
             qb.push(" ORDER BY received_at, id");
             let rows: Vec<LetterLayout> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows)
@@ -369,7 +369,7 @@ impl OfficeData {
     /// correspondence and its letters (as PDF).
     pub async fn case_documents(&self, case_id: i64) -> Result<Vec<CaseDocument>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.case_id_condition("c.case_id");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT 'attachment' AS kind, a.id, a.filename AS name, a.content_type, a.size, a.blob, '' AS approval \

@@ -38,6 +38,7 @@ mod staff;
 mod tag_admin;
 mod tags;
 mod timeline;
+mod trends;
 
 pub use bulk::*;
 pub use campaigns::*;
@@ -53,6 +54,7 @@ pub use scope::{CaseVisibility, OfficeData, Scope};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 pub use tag_admin::{MergeCounts, TagMerge};
 pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
+pub use trends::{TrendBy, TrendCount, TrendKind};
 
 /// Storage errors the layers above act on. Everything else is `Database`.
 #[derive(Debug, thiserror::Error)]

@@ -174,7 +174,7 @@ impl OfficeData {
     /// (for tests and diagnostics).
     pub async fn count_fetched(&self) -> Result<i64> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.case_id_condition("correspondence.case_id");
+        let visible = self.scope.message_condition("correspondence");
         on_read!(self, |pool| {
             Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND source LIKE 'imap:%'{visible}",

@@ -269,8 +269,15 @@ pub struct CaseFilter {
     pub status: Option<Status>,
     /// Only cases still needing work (not resolved or closed).
     pub active_only: bool,
-    /// Cases with this tag, or a value under it.
+    /// Cases with this tag, or a value under it (only this tag when
+    /// `tag_exact`).
     pub tag: Option<i64>,
+    pub tag_exact: bool,
+    /// Opened at or after this time, and before that one (Unix ms).
+    pub opened_from: Option<i64>,
+    pub opened_before: Option<i64>,
+    /// The constituent's location: ward, or postcode district.
+    pub location: Option<String>,
     pub agency: Option<String>,
     pub constituent_id: Option<i64>,
     pub sort: CaseSort,
@@ -284,6 +291,10 @@ impl Default for CaseFilter {
             status: None,
             active_only: false,
             tag: None,
+            tag_exact: false,
+            opened_from: None,
+            opened_before: None,
+            location: None,
             agency: None,
             constituent_id: None,
             sort: CaseSort::Updated,

@@ -210,7 +210,7 @@ impl OfficeData {
     /// The office's outbox: what waits, what failed, what went recently.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxItem>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("c.case_id", "k");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             let sql = format!(
                 "{ITEM} WHERE o.office_id = $1{visible} ORDER BY CASE o.state WHEN 'failed' THEN 0 WHEN 'awaiting_approval' THEN 1 \
@@ -227,7 +227,7 @@ impl OfficeData {
     /// The outbox state of each outgoing message of a case.
     pub async fn case_outbox(&self, case_id: i64) -> Result<Vec<OutboxItem>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("c.case_id", "k");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             let sql =
                 format!("{ITEM} WHERE o.office_id = $1 AND c.case_id = $2{visible} ORDER BY o.id");
@@ -241,7 +241,7 @@ impl OfficeData {
 
     pub async fn outbox_item(&self, id: i64) -> Result<OutboxItem> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.optional_case_condition("c.case_id", "k");
+        let visible = self.scope.message_condition("c");
         on_read!(self, |pool| {
             let sql = format!("{ITEM} WHERE o.office_id = $1 AND o.id = $2{visible}");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -97,13 +97,17 @@ impl Scope {
         let visible = match self.visibility {
             CaseVisibility::All => return "0".to_owned(),
             CaseVisibility::AssignedSensitive(user) => {
-                format!("(hc.sensitive = FALSE OR hc.assignee_id = {user})")
+                format!(
+                    "((hc.id IS NULL OR hc.sensitive = FALSE OR hc.assignee_id = {user}) AND (h.restricted = FALSE OR hc.assignee_id = {user}))"
+                )
             }
-            CaseVisibility::NoSensitive => "hc.sensitive = FALSE".to_owned(),
+            CaseVisibility::NoSensitive => {
+                "((hc.id IS NULL OR hc.sensitive = FALSE) AND h.restricted = FALSE)".to_owned()
+            }
         };
         format!(
-            "(SELECT COUNT(*) FROM correspondence h JOIN cases hc ON hc.id = h.case_id \
-             WHERE h.campaign_id = {campaign_id_column} AND NOT {visible})"
+            "(SELECT COUNT(*) FROM correspondence h LEFT JOIN cases hc ON hc.id = h.case_id \
+             WHERE h.campaign_id = {campaign_id_column} AND NOT COALESCE({visible}, FALSE))"
         )
     }
 
@@ -121,6 +125,36 @@ impl Scope {
         };
         format!(
             " AND ({case_id_column} IS NULL OR EXISTS (SELECT 1 FROM cases vc WHERE vc.id = {case_id_column} AND {visible}))"
+        )
+    }
+}
+
+impl Scope {
+    /// An SQL condition (starting with ` AND`) for a correspondence row
+    /// aliased `alias`: its case visible (or no case), and, when the
+    /// message itself is highly sensitive (`restricted`), a reader who sees
+    /// every sensitive case or whose case it is on. Empty when all is
+    /// visible.
+    pub fn message_condition(&self, alias: &str) -> String {
+        let case = self.case_id_condition(&format!("{alias}.case_id"));
+        match self.visibility {
+            CaseVisibility::All => String::new(),
+            CaseVisibility::AssignedSensitive(user) => format!(
+                "{case} AND ({alias}.restricted = FALSE OR EXISTS (SELECT 1 FROM cases rc WHERE rc.id = {alias}.case_id AND rc.assignee_id = {user}))"
+            ),
+            CaseVisibility::NoSensitive => format!("{case} AND {alias}.restricted = FALSE"),
+        }
+    }
+
+    /// For a timeline entry aliased `alias` about a message: the message
+    /// visible to this scope (entries about no message pass).
+    pub fn timeline_message_condition(&self, alias: &str) -> String {
+        if self.visibility == CaseVisibility::All {
+            return String::new();
+        }
+        format!(
+            " AND ({alias}.correspondence_id IS NULL OR EXISTS (SELECT 1 FROM correspondence tm WHERE tm.id = {alias}.correspondence_id{}))",
+            self.message_condition("tm")
         )
     }
 }

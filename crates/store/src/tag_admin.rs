@@ -3,7 +3,7 @@
 
 use casework_domain::tags::{Starter, default_value, fold, near_duplicates};
 
-use crate::tags::{Tagged, sync_sensitive, tag_event};
+use crate::tags::{Tagged, sync_restricted, sync_sensitive, tag_event};
 use crate::{Error, OfficeData, Result, in_transaction, on_read};
 
 /// What a merge did, or would do.
@@ -341,6 +341,12 @@ impl OfficeData {
             .bind(office_id)
             .execute(&mut *tx)
             .await?;
+            sync_restricted!(
+                tx,
+                format!(
+                    "office_id = {office_id} AND case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND sensitive = TRUE)"
+                )
+            );
             let text = report.join("\n");
             sqlx::query("UPDATE tag_frameworks SET report = $1 WHERE office_id = $2")
                 .bind(&text)
@@ -365,7 +371,7 @@ impl OfficeData {
     /// the cases and messages the reader may see.
     pub async fn merge_preview(&self, from: i64) -> Result<MergeCounts> {
         let cases_visible = self.scope.case_id_condition("x.case_id");
-        let mail_visible = self.scope.case_id_condition("co.case_id");
+        let mail_visible = self.scope.message_condition("co");
         on_read!(self, |pool| {
             let (cases, messages, children): (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT (SELECT COUNT(*) FROM case_tags x WHERE x.tag_id = $1{cases_visible}), \
@@ -509,6 +515,12 @@ impl OfficeData {
                     "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'case')"
                 )
             );
+            sync_restricted!(
+                tx,
+                format!(
+                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'correspondence')"
+                )
+            );
             tag_event!(
                 tx,
                 office_id,
@@ -631,6 +643,12 @@ impl OfficeData {
                     "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'case')"
                 )
             );
+            sync_restricted!(
+                tx,
+                format!(
+                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'correspondence')"
+                )
+            );
             tag_event!(
                 tx,
                 office_id,
@@ -642,5 +660,112 @@ impl OfficeData {
             );
         });
         Ok(())
+    }
+
+    /// Moves every use of tag `from` (a free tag) to `into`, a value of
+    /// dimension `dimension`: items with no value there take it, items with
+    /// one keep theirs; `from` is retired and its name kept as an alias of
+    /// `into`. Returns (cases, messages, kept).
+    pub async fn remap_tag(
+        &self,
+        from: i64,
+        into: i64,
+        dimension: i64,
+        actor: i64,
+        detail: &str,
+        now: i64,
+    ) -> Result<(i64, i64, i64)> {
+        let office_id = self.scope.office_id;
+        let out = in_transaction!(self, |tx| {
+            let live: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM tags WHERE id IN ($1, $2) AND office_id = $3 AND merged_into IS NULL",
+            )
+            .bind(from)
+            .bind(into)
+            .bind(office_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if live != 2 {
+                return Err(Error::NotFound);
+            }
+            let mut moved = [0i64; 2];
+            let mut kept = 0i64;
+            for (i, kind) in [Tagged::Case, Tagged::Correspondence]
+                .into_iter()
+                .enumerate()
+            {
+                let (table, column) = (kind.table(), kind.column());
+                let all: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table} WHERE tag_id = $1"
+                )))
+                .bind(from)
+                .fetch_one(&mut *tx)
+                .await?;
+                moved[i] = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {table} ({column}, tag_id, dimension_id, free, office_id) \
+                     SELECT x.{column}, $1, $2, FALSE, x.office_id FROM {table} x WHERE x.tag_id = $3 \
+                     AND NOT EXISTS (SELECT 1 FROM {table} y WHERE y.{column} = x.{column} AND y.dimension_id = $2 AND y.free = FALSE)"
+                )))
+                .bind(into)
+                .bind(dimension)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+                kept += all - moved[i];
+                if kind == Tagged::Case {
+                    sync_sensitive!(
+                        tx,
+                        format!("id IN (SELECT case_id FROM case_tags WHERE tag_id = {from})")
+                    );
+                } else {
+                    sync_restricted!(
+                        tx,
+                        format!(
+                            "id IN (SELECT correspondence_id FROM correspondence_tags WHERE tag_id = {from})"
+                        )
+                    );
+                }
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE tag_id = $1"
+                )))
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("UPDATE tags SET merged_into = $1, retired_at = $2 WHERE id = $3")
+                .bind(into)
+                .bind(now)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE tag_aliases SET tag_id = $1, dimension_id = $2 WHERE tag_id = $3")
+                .bind(into)
+                .bind(dimension)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO tag_aliases (office_id, dimension_id, norm, name, tag_id) \
+                 SELECT office_id, $1, norm, name, $2 FROM tags WHERE id = $3 \
+                 ON CONFLICT (dimension_id, norm) DO UPDATE SET tag_id = excluded.tag_id",
+            )
+            .bind(dimension)
+            .bind(into)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+            tag_event!(
+                tx,
+                office_id,
+                Some(actor),
+                "mapped",
+                Some(into),
+                detail,
+                now
+            );
+            (moved[0], moved[1], kept)
+        });
+        Ok(out)
     }
 }

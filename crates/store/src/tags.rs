@@ -156,6 +156,21 @@ macro_rules! sync_sensitive {
 }
 pub(crate) use sync_sensitive;
 
+/// Recomputes messages' `restricted` flag from their tags, inside
+/// transaction `$tx`, for the messages matching `$condition`.
+macro_rules! sync_restricted {
+    ($tx:ident, $condition:expr) => {{
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE correspondence SET restricted = EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id \
+             WHERE x.correspondence_id = correspondence.id AND t.effect = 'restricted') WHERE {}",
+            $condition
+        )))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use sync_restricted;
+
 /// Applies a [`TagChange`] to one item inside transaction `$tx`.
 macro_rules! write_item_tags {
     ($tx:ident, $office:expr, $table:expr, $column:expr, $item:expr, $change:expr, $now:expr) => {{
@@ -280,6 +295,7 @@ impl OfficeData {
         key: &str,
         name: &str,
         required: bool,
+        hierarchical: bool,
         actor: i64,
         now: i64,
     ) -> Result<i64> {
@@ -287,12 +303,13 @@ impl OfficeData {
         let id = in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tag_dimensions (office_id, key, name, kind, hierarchical, required, position, created_at) \
-                 VALUES ($1, $2, $3, 'standard', FALSE, $4, \
-                 (SELECT COALESCE(MAX(position), 0) + 1 FROM tag_dimensions WHERE office_id = $1), $5) RETURNING id",
+                 VALUES ($1, $2, $3, 'standard', $4, $5, \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM tag_dimensions WHERE office_id = $1 AND kind <> 'free'), $6) RETURNING id",
             )
             .bind(office_id)
             .bind(key)
             .bind(name)
+            .bind(hierarchical)
             .bind(required)
             .bind(now)
             .fetch_one(&mut *tx)
@@ -420,7 +437,7 @@ impl OfficeData {
         let (table, column) = (kind.table(), kind.column());
         let visible = match kind {
             Tagged::Case => self.scope.case_id_condition("x.case_id"),
-            Tagged::Correspondence => self.scope.case_id_condition("co.case_id"),
+            Tagged::Correspondence => self.scope.message_condition("co"),
         };
         let join = match kind {
             Tagged::Case => "",
@@ -489,6 +506,8 @@ impl OfficeData {
                     return Err(Error::Conflict);
                 }
                 sync_sensitive!(tx, format!("id = {item_id}"));
+            } else {
+                sync_restricted!(tx, format!("id = {item_id}"));
             }
             if let Some(e) = entry {
                 crate::common::append_entry!(tx, office_id, constituent, case, now, e);
@@ -517,7 +536,7 @@ impl OfficeData {
     pub async fn tag_uses(&self) -> Result<Vec<TagUse>> {
         let office_id = self.scope.office_id;
         let cases_visible = self.scope.case_id_condition("x.case_id");
-        let mail_visible = self.scope.case_id_condition("co.case_id");
+        let mail_visible = self.scope.message_condition("co");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT tag_id, CAST(SUM(cases) AS BIGINT) AS cases, CAST(SUM(messages) AS BIGINT) AS messages FROM ( \

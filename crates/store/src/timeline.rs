@@ -17,6 +17,7 @@ impl OfficeData {
             qb.push(" WHERE t.case_id = ").push_bind(case_id);
             qb.push(" AND t.office_id = ").push_bind(office_id);
             qb.push(self.scope.case_condition("c"));
+            qb.push(self.scope.timeline_message_condition("t"));
             qb.push(" ORDER BY t.at, t.id LIMIT ").push_bind(limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
@@ -41,6 +42,7 @@ impl OfficeData {
                 .push_bind(constituent_id);
             qb.push(")");
             qb.push(scope.optional_case_condition("t.case_id", "c"));
+            qb.push(scope.timeline_message_condition("t"));
             qb.push(" ORDER BY t.at DESC, t.id DESC LIMIT ")
                 .push_bind(limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)

@@ -59,6 +59,10 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "comment" => "Comment added.",
         "tag_added" => "Value added.",
         "tags" => "Tags saved.",
+        "hidden" => {
+            "Saved. The message is highly sensitive now: only office managers, the representative and the assignee of its case can open it."
+        }
+        "wards" => "Ward table loaded: Trends counts by ward where it knows the postcode.",
         "merged" => "Merged. You can undo it below.",
         "merge_undone" => "Merge undone: the tag is back on what it was on.",
         "files" => "Added to the history, with the files.",

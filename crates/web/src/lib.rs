@@ -3,6 +3,7 @@
 //! render. Nothing here touches storage directly.
 
 mod api;
+mod chart;
 mod download;
 mod error;
 mod extract;

@@ -435,6 +435,32 @@ impl Browser {
         Self::page(res).await
     }
 
+    /// Posts a page form with one file (`multipart/form-data`, the CSRF
+    /// token first as the pages send it).
+    pub async fn post_file(
+        &self,
+        path: &str,
+        csrf: &str,
+        field: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                field.to_owned(),
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+            );
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
     async fn page(res: reqwest::Response) -> Page {
         let status = res.status();
         let location = res

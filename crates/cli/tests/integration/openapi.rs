@@ -265,6 +265,23 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                         .send(m, &format!("/api/v1/tag-merges/{merge}/undo"), None, &[])
                         .await
                 }
+                "/api/v1/tags/{id}/apply" => {
+                    let tag = new_value("Doc applied".into()).await;
+                    manager_api
+                        .send(m, &format!("/api/v1/tags/{tag}/apply"), Some(json!({"cases": [case["id"]]})), &[])
+                        .await
+                }
+                "/api/v1/tags/mapping" => {
+                    new_value("Doc mapped".into()).await;
+                    manager_api
+                        .send(m, path, Some(json!({"csv": "old,dimension,new\nDoc mapped,Category,Tax\n"})), &[])
+                        .await
+                }
+                "/api/v1/tags/framework" if method == "post" => {
+                    manager_api
+                        .send(m, path, Some(json!({"csv": "dimension,value,parent,required\nCategory,Doc imported,,no\n"})), &[])
+                        .await
+                }
                 "/api/v1/tag-dimensions" => {
                     manager_api
                         .send(m, path, Some(json!({"name": "Policy area"})), &[])
@@ -409,6 +426,11 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/tag-merges/{id}/undo",
         "POST /api/v1/tag-dimensions",
         "PATCH /api/v1/tag-dimensions/{key}",
+        "GET /api/v1/trends",
+        "POST /api/v1/tags/{id}/apply",
+        "POST /api/v1/tags/mapping",
+        "GET /api/v1/tags/framework",
+        "POST /api/v1/tags/framework",
         "POST /api/v1/campaigns/{id}/reply/approve",
         "POST /api/v1/campaigns/{id}/reply/send",
     ]

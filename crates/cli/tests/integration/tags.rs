@@ -14,6 +14,9 @@ on_both_backends!(
     a_required_dimension_is_refused_in_the_api_and_the_pages,
     tag_counts_never_include_what_the_reader_may_not_see,
     an_offices_tags_are_never_seen_or_used_by_another,
+    trends_count_what_the_reader_may_see_and_open_to_the_same_cases,
+    tags_are_set_in_bulk_mapped_from_a_file_and_shared_between_offices,
+    a_highly_sensitive_message_is_hidden_like_a_sensitive_case,
 );
 
 /// The id of a value by its full name, from `GET /api/v1/tags`.
@@ -418,4 +421,438 @@ async fn an_offices_tags_are_never_seen_or_used_by_another(t: TestApp) {
         )
         .await;
     assert_eq!(merge.status, StatusCode::NOT_FOUND);
+}
+
+/// The row of `value` in a trends answer: (last period's count, total).
+fn trend_row(t: &Value, value: &str) -> (i64, i64) {
+    let row = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == value)
+        .unwrap_or_else(|| panic!("no row {value}: {t}"));
+    (
+        row["counts"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_i64()
+            .unwrap(),
+        row["total"].as_i64().unwrap(),
+    )
+}
+
+async fn trends_count_what_the_reader_may_see_and_open_to_the_same_cases(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let admin = t.user(office, Role::Admin).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let p = api.constituent("Ida", "Moss").await;
+    let q = api
+        .post(
+            "/api/v1/constituents",
+            json!({"first_name": "Joe", "last_name": "Park", "postcode": "r2e 1b2"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    api.case(p, json!({"category": "Tax"})).await;
+    api.case(
+        p,
+        json!({"category": "Tax", "sensitivity": "sensitive", "assignee_id": cw.id}),
+    )
+    .await;
+    api.case(q, json!({"category": "Housing › Disrepair"}))
+        .await;
+    api.case(q, json!({"category": "Housing"})).await;
+    api.post(
+        "/api/v1/cases",
+        json!({"constituent_id": q, "title": "Nothing yet"}),
+    )
+    .await;
+
+    let m = t.api(&manager);
+    let all = m.get("/api/v1/trends?dimension=category").await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    assert_eq!(all.body["periods"].as_array().unwrap().len(), 12);
+    assert_eq!(trend_row(&all.body, "Tax"), (2, 2));
+    assert_eq!(
+        trend_row(&all.body, "Housing"),
+        (2, 2),
+        "children count under their parent"
+    );
+    assert_eq!(trend_row(&all.body, "No value"), (1, 1));
+    assert_eq!(all.body["totals"].as_array().unwrap().last().unwrap(), 5);
+    let detail = m.get("/api/v1/trends?dimension=category&detail=true").await;
+    assert_eq!(trend_row(&detail.body, "Housing › Disrepair"), (1, 1));
+    assert_eq!(trend_row(&detail.body, "Housing"), (1, 1));
+
+    // An administrator who is not the assignee neither counts nor lists the
+    // highly sensitive case, and every count opens to its list.
+    let a = t.api(&admin);
+    let theirs = a.get("/api/v1/trends?dimension=category").await.body;
+    assert_eq!(trend_row(&theirs, "Tax"), (1, 1));
+    let last = theirs["periods"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    for (who, api, expected) in [("admin", &a, 1), ("manager", &m, 2)] {
+        let row = if who == "admin" { &theirs } else { &all.body };
+        let tax = row["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == "Tax")
+            .unwrap()["tag_id"]
+            .as_i64()
+            .unwrap();
+        let listed = api
+            .get(&format!(
+                "/api/v1/cases?tag={tax}&opened_from={}&opened_before={}",
+                last["from"].as_str().unwrap(),
+                last["to"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            expected,
+            "{who}"
+        );
+    }
+
+    // By location: the postcode district, opening to the same cases.
+    let places = m.get("/api/v1/trends?dimension=location").await.body;
+    assert_eq!(trend_row(&places, "R2E"), (3, 3));
+    assert_eq!(trend_row(&places, "R2C"), (2, 2));
+    let r2e = m.get("/api/v1/cases?location=R2E").await;
+    assert_eq!(r2e.body["items"].as_array().unwrap().len(), 3);
+
+    // Weeks, messages, and what is refused.
+    let weeks = m.get("/api/v1/trends?period=week&periods=4").await;
+    assert_eq!(weeks.status, StatusCode::OK);
+    assert_eq!(weeks.body["periods"].as_array().unwrap().len(), 4);
+    assert!(
+        weeks.body["periods"][0]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Week of")
+    );
+    let messages = m.get("/api/v1/trends?kind=messages").await;
+    assert_eq!(messages.status, StatusCode::OK, "{:?}", messages.body);
+    for bad in [
+        "period=year",
+        "periods=0",
+        "until=2026-02-30",
+        "dimension=nope",
+        "kind=letters",
+    ] {
+        let r = m.get(&format!("/api/v1/trends?{bad}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+
+    // The page draws the chart with its table, and the table comes as CSV.
+    let b = t.browser();
+    b.sign_in(&manager.email, PASSWORD).await;
+    let page = b.get("/trends").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<svg class=\"chart\""));
+    assert!(page.html.contains("Cases opened by category per month"));
+    let csv = b.get("/trends.csv?dimension=category").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.html.starts_with("Category,"), "{}", csv.html);
+    assert!(csv.html.contains("\nTax,"));
+
+    // A ward table: a bad file changes nothing and says which lines; a good
+    // one puts the postcode under its ward.
+    let tags_page = b.get("/tags").await;
+    let csrf = tags_page.csrf();
+    let bad = b
+        .post_file(
+            "/tags/wards",
+            &csrf,
+            "file",
+            "w.csv",
+            b"postcode,ward\nR2E1B2,North End\n!!,X\n",
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("Line 3:"), "{}", bad.html);
+    assert_eq!(
+        trend_row(
+            &m.get("/api/v1/trends?dimension=location").await.body,
+            "R2E"
+        ),
+        (3, 3)
+    );
+    let good = b
+        .post_file(
+            "/tags/wards",
+            &csrf,
+            "file",
+            "w.csv",
+            b"postcode,ward\nr2e 1b2,North End\n",
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.html);
+    let places = m.get("/api/v1/trends?dimension=location").await.body;
+    assert_eq!(trend_row(&places, "North End"), (3, 3));
+    let north = m.get("/api/v1/cases?location=North%20End").await;
+    assert_eq!(north.body["items"].as_array().unwrap().len(), 3);
+}
+
+async fn tags_are_set_in_bulk_mapped_from_a_file_and_shared_between_offices(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let m = t.api(&manager);
+    let api = t.api(&cw);
+    let p = api.constituent("Kim", "Lo").await;
+    let a = api.case(p, json!({"category": ""})).await["id"]
+        .as_i64()
+        .unwrap();
+    let b = api.case(p, json!({"category": "Tax"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let c = api.case(p, json!({"category": "Tax"})).await["id"]
+        .as_i64()
+        .unwrap();
+    for id in [a, b] {
+        let r = api
+            .patch(
+                &format!("/api/v1/cases/{id}/tags"),
+                json!({"add": ["housing-repairs"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    // Another office's case is refused, not changed.
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::Caseworker).await;
+    let sapi = t.api(&stranger);
+    let q = sapi.constituent("Zed", "Ray").await;
+    let theirs = sapi.case(q, json!({})).await["id"].as_i64().unwrap();
+
+    let urgent = value_id(&m, "urgency", "Urgent").await;
+    let r = api
+        .post(
+            &format!("/api/v1/tags/{urgent}/apply"),
+            json!({"cases": [a, b, c, theirs]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["changed"], 3);
+    assert_eq!(r.body["refused"][0]["id"], theirs);
+    assert_eq!(r.body["refused"][0]["reason"], "not found");
+    let again = api
+        .post(
+            &format!("/api/v1/tags/{urgent}/apply"),
+            json!({"cases": [a]}),
+        )
+        .await;
+    assert_eq!(again.body["unchanged"], 1);
+    // The same from the case list's tick boxes.
+    let soon = value_id(&m, "urgency", "Soon").await;
+    let br = t.browser();
+    br.sign_in(&cw.email, PASSWORD).await;
+    let list = br.get("/cases").await;
+    assert!(list.html.contains(&format!("name=\"item_{a}\"")));
+    let page = br
+        .post(
+            "/tags/apply",
+            &[
+                ("csrf", &list.csrf()),
+                ("kind", "cases"),
+                ("back", "/cases"),
+                ("tag", &soon.to_string()),
+                (&format!("item_{a}"), "on"),
+                (&format!("item_{c}"), "on"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("2 changed."), "{}", page.html);
+    let now = api.get(&format!("/api/v1/cases/{c}")).await.body;
+    assert_eq!(now["urgency"], "Soon");
+
+    // A mapping with a bad row changes nothing and names every bad line.
+    let bad = m
+        .post(
+            "/api/v1/tags/mapping",
+            json!({"csv": "old,dimension,new\nnope,Category,Tax\nhousing-repairs,Colour,Tax\n"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = bad.body["error"]["fields"]["csv"].as_str().unwrap();
+    assert!(msg.contains("Line 2:") && msg.contains("Line 3:"), "{msg}");
+    let good = m
+        .post(
+            "/api/v1/tags/mapping",
+            json!({"csv": "old,dimension,new\nhousing-repairs,Category,Housing › Disrepair\n"}),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::OK, "{:?}", good.body);
+    let line = good.body["lines"][0].as_str().unwrap();
+    assert!(
+        line.contains("1 cases") && line.contains("1 already had a value"),
+        "{line}"
+    );
+    let case_a = api.get(&format!("/api/v1/cases/{a}")).await.body;
+    assert_eq!(case_a["category"], "Housing › Disrepair");
+    assert!(!case_a["tags"].to_string().contains("housing-repairs"));
+    let case_b = api.get(&format!("/api/v1/cases/{b}")).await.body;
+    assert_eq!(case_b["category"], "Tax", "a case with a Category keeps it");
+    let via_alias = api.case(p, json!({"category": "housing-repairs"})).await;
+    assert_eq!(via_alias["category"], "Housing › Disrepair");
+
+    // Share: export here, import into the other office (twice: nothing new).
+    let exported = m.get("/api/v1/tags/framework").await.body["csv"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(exported.starts_with("dimension,value,parent,required\n"));
+    assert!(
+        exported.contains("Category,Disrepair,Housing,no"),
+        "{exported}"
+    );
+    let other_manager = t.user(other, Role::OfficeManager).await;
+    let om = t.api(&other_manager);
+    let shared = "dimension,value,parent,required\nPolicy area,Climate,,no\nCategory,Ferries,,no\nCategory,Late sailings,Ferries,no\n";
+    let first = om
+        .post("/api/v1/tags/framework", json!({"csv": shared}))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(
+        first.body["lines"][0],
+        "1 dimensions and 3 values added; 0 values were there already."
+    );
+    value_id(&om, "category", "Ferries › Late sailings").await;
+    value_id(&om, "policy_area", "Climate").await;
+    let second = om
+        .post("/api/v1/tags/framework", json!({"csv": shared}))
+        .await;
+    assert_eq!(
+        second.body["lines"][0],
+        "0 dimensions and 0 values added; 3 values were there already."
+    );
+    let orphan = om
+        .post(
+            "/api/v1/tags/framework",
+            json!({"csv": "dimension,value,parent,required\nCategory,Night buses,Transit,no\n"}),
+        )
+        .await;
+    assert_eq!(orphan.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_highly_sensitive_message_is_hidden_like_a_sensitive_case(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let volunteer = t.user(office, Role::Volunteer).await;
+    let raw = |n: u32| {
+        casework_app::intake::RawMessage {
+        source: format!("s{n}"),
+        bytes: format!(
+            "From: someone{n}@example.org\r\nSubject: Disclosure {n}\r\nMessage-ID: <sens{n}@x>\r\n\r\nPrivate matter\r\n"
+        )
+        .into_bytes(),
+    }
+    };
+    casework_app::intake::ingest(&t.app, office, vec![raw(1), raw(2)])
+        .await
+        .unwrap();
+    let v = t.api(&volunteer);
+    let intake = v.get("/api/v1/intake").await.body;
+    let ids: Vec<i64> = intake["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{intake}");
+    let hidden = ids[0];
+    // A volunteer at intake marks one highly sensitive: it leaves their view.
+    let r = v
+        .patch(
+            &format!("/api/v1/correspondence/{hidden}/tags"),
+            json!({"tags": {"sensitivity": "Highly sensitive"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    for (who, sees) in [(&volunteer, false), (&cw, false), (&manager, true)] {
+        let api = t.api(who);
+        let list = api.get("/api/v1/intake").await.body;
+        let listed: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(listed.contains(&hidden), sees, "{:?} list", who.role);
+        let one = api.get(&format!("/api/v1/correspondence/{hidden}")).await;
+        assert_eq!(
+            one.status,
+            if sees {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            },
+            "{:?}",
+            who.role
+        );
+        let uses = api.get("/api/v1/trends?kind=messages").await.body;
+        assert_eq!(
+            uses["totals"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_i64()
+                .unwrap(),
+            if sees { 2 } else { 1 },
+            "{:?} counts",
+            who.role
+        );
+    }
+    // Filed on a case assigned to the caseworker, it is theirs to see.
+    let m = t.api(&manager);
+    let p = m.constituent("Nia", "Hart").await;
+    let case = m.case(p, json!({"assignee_id": cw.id})).await;
+    let filed = m
+        .post(
+            &format!("/api/v1/intake/{hidden}/file"),
+            json!({"case_id": case["id"]}),
+        )
+        .await;
+    assert!(filed.status.is_success(), "{:?}", filed.body);
+    let api = t.api(&cw);
+    assert_eq!(
+        api.get(&format!("/api/v1/correspondence/{hidden}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let other = t.user(office, Role::Caseworker).await;
+    assert_eq!(
+        t.api(&other)
+            .get(&format!("/api/v1/correspondence/{hidden}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let timeline = t
+        .api(&other)
+        .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
+        .await
+        .body
+        .to_string();
+    assert!(
+        !timeline.contains("Disclosure 1") && !timeline.contains("Tags changed"),
+        "{timeline}"
+    );
 }

@@ -85,6 +85,10 @@ CREATE UNIQUE INDEX correspondence_tags_one_per_dimension
     ON correspondence_tags(correspondence_id, dimension_id) WHERE free = FALSE;
 CREATE INDEX correspondence_tags_tag ON correspondence_tags(tag_id, correspondence_id);
 
+-- Whether a message's own Sensitivity value is "highly sensitive" (kept
+-- with the message so that the visibility rule stays one column).
+ALTER TABLE correspondence ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- A message filed on a case takes the case's tags, for the dimensions it
 -- has no value in yet, in the transaction that files it: every path that
 -- files mail (intake, replies threading back, letters, the outbox, records)
@@ -94,12 +98,16 @@ WHEN NEW.case_id IS NOT NULL
 BEGIN
     INSERT OR IGNORE INTO correspondence_tags (correspondence_id, tag_id, dimension_id, free, office_id)
     SELECT NEW.id, ct.tag_id, ct.dimension_id, ct.free, ct.office_id FROM case_tags ct WHERE ct.case_id = NEW.case_id;
+    UPDATE correspondence SET restricted = EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id
+        WHERE x.correspondence_id = NEW.id AND t.effect = 'restricted') WHERE id = NEW.id;
 END;
 CREATE TRIGGER correspondence_filed_takes_case_tags AFTER UPDATE OF case_id ON correspondence
 WHEN NEW.case_id IS NOT NULL AND (OLD.case_id IS NULL OR OLD.case_id <> NEW.case_id)
 BEGIN
     INSERT OR IGNORE INTO correspondence_tags (correspondence_id, tag_id, dimension_id, free, office_id)
     SELECT NEW.id, ct.tag_id, ct.dimension_id, ct.free, ct.office_id FROM case_tags ct WHERE ct.case_id = NEW.case_id;
+    UPDATE correspondence SET restricted = EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id
+        WHERE x.correspondence_id = NEW.id AND t.effect = 'restricted') WHERE id = NEW.id;
 END;
 
 -- Merges, kept so that one can be undone: what moved, and where from.
@@ -135,3 +143,15 @@ CREATE TABLE tag_events (
     at         BIGINT NOT NULL
 );
 CREATE INDEX tag_events_office ON tag_events(office_id, at);
+
+-- Location: the office's table of postcodes (or postcode districts) and
+-- their wards; without one, a constituent's location is their district.
+CREATE TABLE postcode_wards (
+    office_id  BIGINT NOT NULL REFERENCES offices(id),
+    postcode   TEXT NOT NULL,   -- upper case, no spaces: a full postcode or a district
+    ward       TEXT NOT NULL,
+    PRIMARY KEY (office_id, postcode)
+);
+
+-- Messages by the day they arrived, for Trends.
+CREATE INDEX correspondence_received ON correspondence(office_id, received_at);

@@ -212,6 +212,14 @@ pub(crate) struct CaseQueryDoc {
     category: Option<String>,
     /// A tag's id: cases with it or a value under it.
     tag: Option<i64>,
+    /// With `tag`: only that value, not the values under it.
+    exact: Option<bool>,
+    /// Opened on or after this day, `YYYY-MM-DD`.
+    opened_from: Option<String>,
+    /// Opened before this day, `YYYY-MM-DD`.
+    opened_before: Option<String>,
+    /// The constituent's ward, or postcode district.
+    location: Option<String>,
     agency: Option<String>,
     assignee_id: Option<i64>,
     constituent_id: Option<i64>,

@@ -13,6 +13,7 @@ mod intake;
 mod letters;
 mod tags;
 mod timeline;
+mod trends;
 
 use axum::Router;
 use axum::http::header;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(letters::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
+        .merge(trends::routes())
         .fallback(not_found)
 }
 
@@ -80,7 +82,9 @@ impl Modify for BearerAuth {
           campaigns::approve_campaign_reply, campaigns::send_campaign_reply,
           tags::list_tags, tags::tag_usage, tags::add_tag, tags::change_tag, tags::preview_merge,
           tags::merge_tag, tags::undo_merge, tags::add_dimension, tags::change_dimension,
-          tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags),
+          tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags,
+          tags::apply_tag, tags::map_tags, tags::export_framework, tags::import_framework,
+          trends::get_trends),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

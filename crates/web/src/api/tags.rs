@@ -9,6 +9,7 @@ use axum::routing::{get, patch, post};
 use casework_app::tag_admin::{
     self, DimensionInput, MergePreview, NearDuplicate, NewValue, TagRow, ValuePatch,
 };
+use casework_app::tag_bulk::{self, BulkApply, BulkResult};
 use casework_app::tags::{self, ItemTagOut, Tagged, TagsInput, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,6 +24,12 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tags", get(list_tags).post(add_tag))
         .route("/tags/usage", get(tag_usage))
+        .route("/tags/{id}/apply", post(apply_tag))
+        .route("/tags/mapping", post(map_tags))
+        .route(
+            "/tags/framework",
+            get(export_framework).post(import_framework),
+        )
         .route("/tags/{id}", patch(change_tag))
         .route("/tags/{id}/merge", get(preview_merge).post(merge_tag))
         .route("/tag-merges/{id}/undo", post(undo_merge))
@@ -265,4 +272,73 @@ pub(crate) async fn change_message_tags(
 ) -> ApiResult<axum::Json<ItemTags>> {
     let tags = tags::change(&s.app, &a, Tagged::Correspondence, id, &input).await?;
     Ok(axum::Json(ItemTags { tags }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tags/{id}/apply", tag = "tags", params(("id" = i64, Path)),
+    request_body = BulkApply,
+    responses((status = 200, body = BulkResult), Unauthorized, NotFound, Invalid))]
+pub(crate) async fn apply_tag(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(items): ApiJson<BulkApply>,
+) -> ApiResult<axum::Json<BulkResult>> {
+    Ok(axum::Json(tag_bulk::apply(&s.app, &a, id, &items).await?))
+}
+
+/// A CSV file's text.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvIn {
+    /// The whole file, its header first.
+    #[schema(min_length = 1)]
+    csv: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Report {
+    /// What was done, a line per row (or one line for an import).
+    lines: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tags/mapping", tag = "tags", request_body = CsvIn,
+    description = "Maps old tags onto the framework: a CSV with the header `old,dimension,new`. Every row is checked first; any bad row changes nothing and every bad row is reported with its line.",
+    responses((status = 200, body = Report), Unauthorized, Forbidden, Invalid))]
+pub(crate) async fn map_tags(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(body): ApiJson<CsvIn>,
+) -> ApiResult<axum::Json<Report>> {
+    let lines = tag_bulk::map_from_csv(&s.app, &a, body.csv.as_bytes()).await?;
+    Ok(axum::Json(Report { lines }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameworkCsv {
+    /// `dimension,value,parent,required`, one row per value.
+    csv: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/tags/framework", tag = "tags",
+    responses((status = 200, body = FrameworkCsv), Unauthorized))]
+pub(crate) async fn export_framework(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<axum::Json<FrameworkCsv>> {
+    let bytes = tag_bulk::export_csv(&s.app, &a).await?;
+    Ok(axum::Json(FrameworkCsv {
+        csv: String::from_utf8_lossy(&bytes).into_owned(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tags/framework", tag = "tags", request_body = CsvIn,
+    description = "Adds a shared framework's dimensions and values that the office lacks (CSV with the header `dimension,value,parent,required`); nothing is removed or renamed.",
+    responses((status = 200, body = Report), Unauthorized, Forbidden, Invalid))]
+pub(crate) async fn import_framework(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(body): ApiJson<CsvIn>,
+) -> ApiResult<axum::Json<Report>> {
+    let line = tag_bulk::import_csv(&s.app, &a, body.csv.as_bytes()).await?;
+    Ok(axum::Json(Report { lines: vec![line] }))
 }

@@ -95,6 +95,11 @@ struct CasesPage {
     rows: Vec<CaseRow>,
     next: Option<String>,
     error: Option<String>,
+    csrf: String,
+    can_bulk: bool,
+    tag_choices: crate::pages::tag_bulk::TagChoices,
+    /// This list's address, to come back to after tagging.
+    back: String,
 }
 
 async fn case_list(
@@ -104,21 +109,9 @@ async fn case_list(
 ) -> PageResult {
     let (rows, next, error) = match cases::list(&s.app, &who.actor, &q).await {
         Ok(page) => {
-            let next = page.next.map(|c| {
-                let mut url = format!(
-                    "/cases?view={}&status={}&category={}&agency={}&sort={}&cursor={}",
-                    q.view,
-                    q.status,
-                    urlencode(&q.category),
-                    urlencode(&q.agency),
-                    q.sort,
-                    c.encode()
-                );
-                if let Some(a) = q.assignee_id {
-                    url.push_str(&format!("&assignee_id={a}"));
-                }
-                url
-            });
+            let next = page
+                .next
+                .map(|c| format!("/cases?{}&cursor={}", list_query(&q), c.encode()));
             let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
             let unread = correspondence::unread_cases(&s.app, &who.actor, &ids).await?;
             let tags = cases::tags_of(&s.app, &who.actor, &ids).await?;
@@ -156,7 +149,16 @@ async fn case_list(
         "unassigned" => "Unassigned cases",
         _ => "All cases",
     };
+    let can_bulk = who.actor.can(Permission::EditCases);
     let page = CasesPage {
+        csrf: who.csrf.clone(),
+        can_bulk,
+        tag_choices: if can_bulk {
+            crate::pages::tag_bulk::tag_choices(&s, &who).await?
+        } else {
+            Vec::new()
+        },
+        back: format!("/cases?{}", list_query(&q)),
         nav: nav(
             &who.actor,
             &who.csrf,
@@ -186,10 +188,31 @@ async fn case_list(
     Ok(render(&page)?.into_response())
 }
 
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|x| x.trim_start_matches('=').to_owned())
-        .unwrap_or_default()
+/// The list's filters as a query string (without the paging cursor).
+fn list_query(q: &CaseQuery) -> String {
+    let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let pairs = [
+        ("view", q.view.clone()),
+        ("status", q.status.clone()),
+        ("category", q.category.clone()),
+        ("tag", number(q.tag)),
+        (
+            "exact",
+            if q.exact {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
+        ("opened_from", q.opened_from.clone()),
+        ("opened_before", q.opened_before.clone()),
+        ("location", q.location.clone()),
+        ("agency", q.agency.clone()),
+        ("assignee_id", number(q.assignee_id)),
+        ("sort", q.sort.clone()),
+    ];
+    let kept: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
 /// The case form's values as text, for redisplay.

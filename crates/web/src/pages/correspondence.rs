@@ -364,7 +364,12 @@ async fn correspondence_tags(
         create_new: f.create_new == "yes",
     };
     match casework_app::tags::change(&s.app, actor, Tagged::Correspondence, id, &input).await {
-        Ok(_) => Ok(see(format!("/correspondence/{id}?notice=tags"))),
+        Ok(_) => match correspondence::get(&s.app, actor, id).await {
+            Ok(_) => Ok(see(format!("/correspondence/{id}?notice=tags"))),
+            // Made highly sensitive by someone who may not see it now.
+            Err(AppError::NotFound) => Ok(see("/intake?notice=hidden".into())),
+            Err(e) => Err(e.into()),
+        },
         Err(AppError::Invalid(errors)) => {
             let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
             refused(&page)

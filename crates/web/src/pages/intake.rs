@@ -35,6 +35,8 @@ struct IntakePage {
     rows: Vec<MailRow>,
     next: Option<String>,
     mailboxes: Vec<MailboxStatus>,
+    csrf: String,
+    tag_choices: crate::pages::tag_bulk::TagChoices,
 }
 
 /// How an office mailbox's polling is going, in words.
@@ -58,6 +60,8 @@ async fn intake_page(
 ) -> PageResult {
     let page = intake::intake(&s.app, &who.actor, Some(&q.cursor), 50).await?;
     let view = IntakePage {
+        csrf: who.csrf.clone(),
+        tag_choices: crate::pages::tag_bulk::tag_choices(&s, &who).await?,
         nav: nav(&who.actor, &who.csrf, "intake"),
         notice: notice(&q.notice),
         campaigns: if q.cursor.is_empty() {

@@ -12,9 +12,11 @@ mod intake;
 mod letters;
 mod outbox;
 mod staff;
+mod tag_bulk;
 mod tag_fields;
 mod tags;
 mod timeline;
+mod trends;
 
 use axum::Router;
 use axum::response::Response;
@@ -41,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .merge(letters::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
+        .merge(trends::routes())
+        .merge(tag_bulk::routes())
         .fallback(not_found)
 }
 

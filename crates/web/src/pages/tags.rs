@@ -26,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tags/{id}", get(value_page).post(value_save))
         .route("/tags/{id}/merge", get(merge_preview).post(merge_do))
         .route("/tag-merges/{id}/undo", post(merge_undo))
+        .route("/tags/wards", post(wards_upload))
+        .route("/tags/mapping", post(mapping_upload))
+        .route("/tags/framework", post(framework_upload))
+        .route("/tags/framework.csv", get(framework_download))
 }
 
 struct Row {
@@ -74,6 +78,9 @@ struct TagsPage {
     events: Vec<EventRow>,
     report: Vec<String>,
     errors: FieldErrors,
+    ward_postcodes: i64,
+    /// What a mapping or an import just did.
+    done: Vec<String>,
 }
 
 async fn tags_view(
@@ -158,6 +165,8 @@ async fn tags_view(
         events,
         report: o.report.lines().map(str::to_owned).collect(),
         errors,
+        ward_postcodes: o.ward_postcodes,
+        done: Vec::new(),
     })
 }
 
@@ -421,4 +430,96 @@ async fn merge_undo(State(s): State<AppState>, Id(id): Id, form: CsrfForm<Empty>
         Ok(()) => Ok(see("/tags?notice=merge_undone".into())),
         Err(e) => tags_refused(&s, &form.who, e).await,
     }
+}
+
+/// Loads the office's postcode → ward table from a CSV file.
+async fn wards_upload(State(s): State<AppState>, form: crate::extract::UploadForm) -> PageResult {
+    let Some(file) = form.files.into_iter().find(|f| !f.data.is_empty()) else {
+        return tags_refused(
+            &s,
+            &form.who,
+            AppError::field("file", "Choose a CSV file with the header postcode,ward."),
+        )
+        .await;
+    };
+    match casework_app::trends::load_postcode_wards(&s.app, &form.who.actor, &file.data).await {
+        Ok(_) => Ok(see("/tags?notice=wards".into())),
+        Err(e) => tags_refused(&s, &form.who, e).await,
+    }
+}
+
+/// The first non-empty file of an upload, or the tags page saying so.
+fn one_file(form: crate::extract::UploadForm) -> (PageActor, Option<Vec<u8>>) {
+    let data = form
+        .files
+        .into_iter()
+        .find(|f| !f.data.is_empty())
+        .map(|f| f.data);
+    (form.who, data)
+}
+
+async fn done_page(s: &AppState, who: &PageActor, done: Vec<String>) -> PageResult {
+    let mut page = tags_view(s, who, &None, FieldErrors::new()).await?;
+    page.done = done;
+    Ok(render(&page)?.into_response())
+}
+
+/// Maps old tags onto the framework from a CSV file (`old,dimension,new`).
+async fn mapping_upload(State(s): State<AppState>, form: crate::extract::UploadForm) -> PageResult {
+    let (who, file) = one_file(form);
+    let Some(bytes) = file else {
+        return tags_refused(
+            &s,
+            &who,
+            AppError::field(
+                "csv",
+                "Choose a CSV file with the header old,dimension,new.",
+            ),
+        )
+        .await;
+    };
+    match casework_app::tag_bulk::map_from_csv(&s.app, &who.actor, &bytes).await {
+        Ok(report) => done_page(&s, &who, report).await,
+        Err(e) => tags_refused(&s, &who, e).await,
+    }
+}
+
+/// Adds a shared framework's dimensions and values from a CSV file.
+async fn framework_upload(
+    State(s): State<AppState>,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    let (who, file) = one_file(form);
+    let Some(bytes) = file else {
+        return tags_refused(
+            &s,
+            &who,
+            AppError::field(
+                "csv",
+                "Choose a CSV file with the header dimension,value,parent,required.",
+            ),
+        )
+        .await;
+    };
+    match casework_app::tag_bulk::import_csv(&s.app, &who.actor, &bytes).await {
+        Ok(report) => done_page(&s, &who, vec![report]).await,
+        Err(e) => tags_refused(&s, &who, e).await,
+    }
+}
+
+/// The office's framework as CSV, to share.
+async fn framework_download(State(s): State<AppState>, who: PageActor) -> PageResult {
+    who.actor.require(Permission::ManageTags)?;
+    let bytes = casework_app::tag_bulk::export_csv(&s.app, &who.actor).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tagging-framework.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -1,0 +1,27 @@
+//! Trends in the JSON API: the figures of the Trends page.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use casework_app::trends::{self, Trends, TrendsQuery};
+
+use crate::api::common::{ApiResult, Invalid, Unauthorized};
+use crate::extract::{ApiActor, ApiQuery};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/trends", get(get_trends))
+}
+
+/// Counts of cases or messages by a dimension's values (or by location)
+/// per week or month, with each value's change and trailing average; the
+/// cases behind a count are `GET /api/v1/cases?tag=…&opened_from=…&opened_before=…`.
+#[utoipa::path(get, path = "/api/v1/trends", tag = "tags", params(TrendsQuery),
+    responses((status = 200, body = Trends), Unauthorized, Invalid))]
+pub(crate) async fn get_trends(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<TrendsQuery>,
+) -> ApiResult<axum::Json<Trends>> {
+    Ok(axum::Json(trends::trends(&s.app, &a, &q).await?))
+}

@@ -1,0 +1,257 @@
+//! The Trends page: counts by a dimension or by location per week or
+//! month, as a chart with its table, every number a link to the cases
+//! behind it, and the table as CSV.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use casework_app::AppError;
+use casework_app::trends::{self, Trends, TrendsQuery};
+
+use crate::chart::{Series, line_chart, style};
+use crate::error::{PageResult, render};
+use crate::extract::{PageActor, PageQuery};
+use crate::layout::{Nav, nav, pair};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/trends", get(trends_page))
+        .route("/trends.csv", get(trends_csv))
+}
+
+struct Cell {
+    n: i64,
+    /// The list behind the number, when there is one to open.
+    link: Option<String>,
+}
+
+struct Row {
+    value: String,
+    cells: Vec<Cell>,
+    total: i64,
+    change: String,
+    against_average: String,
+    key: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "trends.html")]
+struct TrendsPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    q: TrendsQuery,
+    dimensions: Vec<(String, String)>,
+    hierarchical: bool,
+    error: Option<String>,
+    heading: String,
+    periods: Vec<String>,
+    rows: Vec<Row>,
+    totals: Vec<i64>,
+    grand_total: i64,
+    chart: String,
+    csv: String,
+    periods_value: String,
+}
+
+fn query_string(q: &TrendsQuery) -> String {
+    serde_urlencoded::to_string([
+        ("dimension", q.dimension.as_str()),
+        ("kind", q.kind.as_str()),
+        ("period", q.period.as_str()),
+        (
+            "periods",
+            &q.periods.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        ("until", q.until.as_str()),
+        ("detail", if q.detail { "true" } else { "false" }),
+    ])
+    .unwrap_or_default()
+}
+
+/// The case list behind a count: cases opened in the period with the value
+/// (or in the location).
+fn drill_down(
+    t: &Trends,
+    tag_id: Option<i64>,
+    value: &str,
+    from: &str,
+    to: &str,
+    exact: bool,
+) -> Option<String> {
+    if t.kind != "cases" {
+        return None;
+    }
+    let mut params: Vec<(&str, String)> = vec![
+        ("opened_from", from.to_owned()),
+        ("opened_before", to.to_owned()),
+    ];
+    match tag_id {
+        Some(id) => {
+            params.push(("tag", id.to_string()));
+            if exact {
+                params.push(("exact", "true".into()));
+            }
+        }
+        None if t.dimension == "location" && value != "No value" => {
+            params.push(("location", value.to_owned()));
+        }
+        None => return None,
+    }
+    Some(format!(
+        "/cases?{}",
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    ))
+}
+
+async fn trends_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<TrendsQuery>,
+) -> PageResult {
+    let framework = casework_app::tags::framework(&s.app, &who.actor).await?;
+    let mut dimensions: Vec<(String, String)> = framework
+        .dimensions
+        .iter()
+        .map(|d| (d.dim.key.clone(), d.dim.name.clone()))
+        .collect();
+    dimensions.push(pair("location", "Location (ward or postcode district)"));
+    let wanted = if q.dimension.is_empty() {
+        "category"
+    } else {
+        q.dimension.as_str()
+    };
+    let hierarchical = framework
+        .dimension(wanted)
+        .is_some_and(|d| d.dim.hierarchical);
+    let mut page = TrendsPage {
+        nav: nav(&who.actor, &who.csrf, "trends"),
+        notice: None,
+        dimensions,
+        hierarchical,
+        error: None,
+        heading: String::new(),
+        periods: Vec::new(),
+        rows: Vec::new(),
+        totals: Vec::new(),
+        grand_total: 0,
+        chart: String::new(),
+        csv: format!("/trends.csv?{}", query_string(&q)),
+        periods_value: q
+            .periods
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "12".into()),
+        q,
+    };
+    let t = match trends::trends(&s.app, &who.actor, &page.q).await {
+        Ok(t) => t,
+        Err(AppError::Invalid(f)) => {
+            page.error = Some(f.0.values().cloned().collect::<Vec<_>>().join(" "));
+            return Ok(render(&page)?.into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let what = if t.kind == "cases" {
+        "Cases opened"
+    } else {
+        "Messages"
+    };
+    page.heading = format!(
+        "{what} by {} per {}",
+        t.dimension_name.to_lowercase(),
+        t.period
+    );
+    page.periods = t.periods.iter().map(|p| p.label.clone()).collect();
+    let shown: Vec<&trends::TrendRow> = t
+        .rows
+        .iter()
+        .filter(|r| r.value != "No value")
+        .take(6)
+        .collect();
+    let labels: Vec<String> = t
+        .periods
+        .iter()
+        .map(|p| p.label.replace("Week of ", ""))
+        .collect();
+    let series: Vec<Series<'_>> = shown
+        .iter()
+        .map(|r| Series {
+            name: &r.value,
+            values: &r.counts,
+        })
+        .collect();
+    let rising: Vec<String> = shown
+        .iter()
+        .filter(|r| r.change_against_average_percent.is_some_and(|p| p >= 25))
+        .map(|r| r.value.clone())
+        .collect();
+    let description = format!(
+        "{} values with the most {} over {} periods, {} to {}.{} The table below gives every figure.",
+        shown.len(),
+        t.kind,
+        t.periods.len(),
+        t.periods.first().map(|p| p.label.as_str()).unwrap_or(""),
+        t.periods.last().map(|p| p.label.as_str()).unwrap_or(""),
+        if rising.is_empty() {
+            String::new()
+        } else {
+            format!(" Rising against their average: {}.", rising.join(", "))
+        }
+    );
+    page.chart = line_chart("trend", &page.heading, &description, &labels, &series);
+    let exact = page.q.detail && hierarchical;
+    page.rows = t
+        .rows
+        .iter()
+        .map(|r| Row {
+            key: shown.iter().position(|s| s.value == r.value).map(style),
+            value: r.value.clone(),
+            cells: r
+                .counts
+                .iter()
+                .zip(&t.periods)
+                .map(|(n, p)| Cell {
+                    n: *n,
+                    link: drill_down(&t, r.tag_id, &r.value, &p.from, &p.to, exact),
+                })
+                .collect(),
+            total: r.total,
+            change: format!("{:+}", r.change),
+            against_average: r
+                .change_against_average_percent
+                .map(|p| format!("{p:+}%"))
+                .unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    page.grand_total = t.totals.iter().sum();
+    page.totals = t.totals;
+    Ok(render(&page)?.into_response())
+}
+
+async fn trends_csv(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<TrendsQuery>,
+) -> PageResult {
+    let t = trends::trends(&s.app, &who.actor, &q).await?;
+    let bytes = trends::to_csv(&t)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"trends-{}-{}.csv\"",
+                    t.dimension
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+                    t.period
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
