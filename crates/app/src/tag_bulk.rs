@@ -130,9 +130,12 @@ pub async fn apply(
     Ok(out)
 }
 
-/// Reads a CSV file as rows of cells, the first line its header; a message
-/// a person understands when it is not text.
-fn csv_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+/// Reads a CSV file as rows of cells under the header `header`: the good
+/// rows, and a message per bad line (wrong number of cells, unreadable).
+/// A file that is not UTF-8 text, or has another header, is refused whole.
+pub(crate) type CsvRows = (Vec<(usize, Vec<String>)>, Vec<String>);
+
+pub(crate) fn csv_rows(bytes: &[u8], header: &[&str]) -> Result<CsvRows, Vec<String>> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(vec![
             "The file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\".".into(),
@@ -147,50 +150,61 @@ fn csv_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(usize, Vec<String>)>, 
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 1;
-        match record {
-            Err(e) => errors.push(format!("Line {line}: {e}.")),
-            Ok(r) => {
-                let cells: Vec<String> = r.iter().map(|c| c.trim().to_owned()).collect();
-                if line == 1 {
-                    let got: Vec<String> = cells.iter().map(|c| c.to_lowercase()).collect();
-                    if got.iter().map(String::as_str).collect::<Vec<_>>() != header {
-                        errors.push(format!(
-                            "Line 1: the first line must be the header {}.",
-                            header.join(",")
-                        ));
-                    }
-                } else if cells.iter().any(|c| !c.is_empty()) {
-                    if cells.len() != header.len() {
-                        errors.push(format!(
-                            "Line {line}: give {} values ({}).",
-                            header.len(),
-                            header.join(", ")
-                        ));
-                    } else {
-                        rows.push((line, cells));
-                    }
-                }
+        let cells: Vec<String> = match record {
+            Err(e) => {
+                errors.push(format!("Line {line}: {e}."));
+                continue;
+            }
+            Ok(r) => r.iter().map(|c| c.trim().to_owned()).collect(),
+        };
+        if line == 1 {
+            let got: Vec<String> = cells.iter().map(|c| c.to_lowercase()).collect();
+            if got.iter().map(String::as_str).collect::<Vec<_>>() != header {
+                return Err(vec![format!(
+                    "Line 1: the first line must be the header {}.",
+                    header.join(",")
+                )]);
+            }
+        } else if cells.iter().any(|c| !c.is_empty()) {
+            if cells.len() == header.len() {
+                rows.push((line, cells));
+            } else {
+                errors.push(format!(
+                    "Line {line}: give {} values ({}).",
+                    header.len(),
+                    header.join(", ")
+                ));
             }
         }
     }
     if errors.is_empty() && rows.is_empty() {
         errors.push("The file has no rows under its header.".into());
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    Ok((rows, errors))
 }
 
-fn file_error(mut errors: Vec<String>) -> AppError {
+/// A file refused line by line, as the error of form field `field`: the
+/// first twenty lines' messages, and how many more.
+pub(crate) fn lines_error(field: &str, mut errors: Vec<String>) -> AppError {
+    // In the order of the file.
+    errors.sort_by_key(|e| {
+        e.trim_start_matches("Line ")
+            .split(':')
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    });
     let more = errors.len().saturating_sub(20);
     errors.truncate(20);
     let mut msg = format!("Nothing was changed. {}", errors.join(" "));
     if more > 0 {
         msg.push_str(&format!(" And {more} more."));
     }
-    AppError::field("csv", msg)
+    AppError::field(field, msg)
+}
+
+fn file_error(errors: Vec<String>) -> AppError {
+    lines_error("csv", errors)
 }
 
 /// One validated row of a mapping.
@@ -292,9 +306,16 @@ fn plan_mapping(f: &Framework, rows: &[(usize, Vec<String>)]) -> Result<Vec<Mapp
 /// applied. Returns a line of report per row.
 pub async fn map_from_csv(app: &App, actor: &Actor, bytes: &[u8]) -> AppResult<Vec<String>> {
     actor.require(Permission::ManageTags)?;
-    let rows = csv_rows(bytes, &["old", "dimension", "new"]).map_err(file_error)?;
+    let (rows, mut errors) = csv_rows(bytes, &["old", "dimension", "new"]).map_err(file_error)?;
     let f = framework(app, actor).await?;
-    let plan = plan_mapping(&f, &rows).map_err(file_error)?;
+    let plan = match plan_mapping(&f, &rows) {
+        Ok(plan) if errors.is_empty() => plan,
+        Ok(_) => return Err(file_error(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Err(file_error(errors));
+        }
+    };
     let mut report = Vec::new();
     for m in plan {
         let detail = format!("{} mapped to {}", m.from_name, m.into_path);
@@ -368,10 +389,9 @@ pub async fn export_csv(app: &App, actor: &Actor) -> AppResult<Vec<u8>> {
 /// removed or renamed. Every row is checked before any is added.
 pub async fn import_csv(app: &App, actor: &Actor, bytes: &[u8]) -> AppResult<String> {
     actor.require(Permission::ManageTags)?;
-    let rows =
+    let (rows, mut errors) =
         csv_rows(bytes, &["dimension", "value", "parent", "required"]).map_err(file_error)?;
     let f = framework(app, actor).await?;
-    let mut errors = Vec::new();
     for (line, cells) in &rows {
         for (i, what) in [(0, "dimension"), (1, "value")] {
             if let Err(msg) = clean_tag_name(&cells[i]) {

@@ -28,6 +28,24 @@ pub struct TagMerge {
     pub undone_at: Option<i64>,
 }
 
+/// Returns `Error::NotFound` from the enclosing function unless tags
+/// `$a` and `$b` are both the office's and not merged away, inside `$tx`.
+macro_rules! both_live {
+    ($tx:ident, $office:expr, $a:expr, $b:expr) => {{
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tags WHERE id IN ($1, $2) AND office_id = $3 AND merged_into IS NULL",
+        )
+        .bind($a)
+        .bind($b)
+        .bind($office)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if live != 2 {
+            return Err(Error::NotFound);
+        }
+    }};
+}
+
 const NEW_TAG: &str = "INSERT INTO tags (office_id, dimension_id, parent_id, name, norm, effect, position, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
@@ -404,17 +422,7 @@ impl OfficeData {
     ) -> Result<(i64, MergeCounts)> {
         let office_id = self.scope.office_id;
         let out = in_transaction!(self, |tx| {
-            let live: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM tags WHERE id IN ($1, $2) AND office_id = $3 AND merged_into IS NULL",
-            )
-            .bind(from)
-            .bind(into)
-            .bind(office_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if live != 2 {
-                return Err(Error::NotFound);
-            }
+            both_live!(tx, office_id, from, into);
             let merge: i64 = sqlx::query_scalar(
                 "INSERT INTO tag_merges (office_id, from_tag_id, into_tag_id, by_user, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -677,17 +685,7 @@ impl OfficeData {
     ) -> Result<(i64, i64, i64)> {
         let office_id = self.scope.office_id;
         let out = in_transaction!(self, |tx| {
-            let live: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM tags WHERE id IN ($1, $2) AND office_id = $3 AND merged_into IS NULL",
-            )
-            .bind(from)
-            .bind(into)
-            .bind(office_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if live != 2 {
-                return Err(Error::NotFound);
-            }
+            both_live!(tx, office_id, from, into);
             let mut moved = [0i64; 2];
             let mut kept = 0i64;
             for (i, kind) in [Tagged::Case, Tagged::Correspondence]

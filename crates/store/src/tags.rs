@@ -141,33 +141,61 @@ macro_rules! tag_event {
 }
 pub(crate) use tag_event;
 
-/// Recomputes a case's `sensitive` flag (what the visibility rule reads)
-/// from its tags, inside transaction `$tx`.
-macro_rules! sync_sensitive {
-    ($tx:ident, $case_condition:expr) => {{
+/// Recomputes the visibility flag of the rows of `$table` (`cases` →
+/// `sensitive`, `correspondence` → `restricted`) matching `$condition` from
+/// their Sensitivity value, inside transaction `$tx`: the flag is what the
+/// visibility rule reads, one column.
+macro_rules! sync_flag {
+    ($tx:ident, $table:literal, $flag:literal, $tags:literal, $column:literal, $condition:expr) => {{
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE cases SET sensitive = EXISTS (SELECT 1 FROM case_tags ct JOIN tags t ON t.id = ct.tag_id \
-             WHERE ct.case_id = cases.id AND t.effect = 'restricted') WHERE {}",
-            $case_condition
-        )))
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-pub(crate) use sync_sensitive;
-
-/// Recomputes messages' `restricted` flag from their tags, inside
-/// transaction `$tx`, for the messages matching `$condition`.
-macro_rules! sync_restricted {
-    ($tx:ident, $condition:expr) => {{
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE correspondence SET restricted = EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id \
-             WHERE x.correspondence_id = correspondence.id AND t.effect = 'restricted') WHERE {}",
+            concat!(
+                "UPDATE ",
+                $table,
+                " SET ",
+                $flag,
+                " = EXISTS (SELECT 1 FROM ",
+                $tags,
+                " x JOIN tags t ON t.id = x.tag_id WHERE x.",
+                $column,
+                " = ",
+                $table,
+                ".id AND t.effect = 'restricted') WHERE {}"
+            ),
             $condition
         )))
         .execute(&mut *$tx)
         .await?;
     }};
+}
+pub(crate) use sync_flag;
+
+/// A case's `sensitive` flag, from its tags.
+macro_rules! sync_sensitive {
+    ($tx:ident, $condition:expr) => {
+        $crate::tags::sync_flag!(
+            $tx,
+            "cases",
+            "sensitive",
+            "case_tags",
+            "case_id",
+            $condition
+        )
+    };
+}
+pub(crate) use sync_sensitive;
+
+/// A message's `restricted` flag, from its tags.
+macro_rules! sync_restricted {
+    ($tx:ident, $condition:expr) => {
+        $crate::tags::sync_flag!(
+            $tx,
+            "correspondence",
+            "restricted",
+            "correspondence_tags",
+            "correspondence_id",
+            $condition
+        )
+    };
 }
 pub(crate) use sync_restricted;
 
