@@ -232,6 +232,8 @@ pub struct Report {
     pub constituents: usize,
     pub cases: usize,
     pub entries: usize,
+    /// Emails filed on the cases (large offices only).
+    pub messages: usize,
 }
 
 /// Builds a synthetic office named `name` with `constituents` people and
@@ -298,7 +300,9 @@ const LARGE: usize = 5_000;
 /// people with 200 history entries (for the page-speed benchmark).
 async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
     use casework_domain::{constituent::household_key, search_terms};
-    use casework_store::{BulkCase, BulkConstituent, BulkEntry, CaseFields, ConstituentFields};
+    use casework_store::{
+        BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields, ConstituentFields,
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     let office_id = staff[0].office_id;
     let holders: Vec<i64> = staff
@@ -315,6 +319,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         constituents: 0,
         cases: 0,
         entries: 0,
+        messages: 0,
     };
     let mut case_number = 0i64;
     let statuses = [
@@ -332,6 +337,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         let mut people = Vec::with_capacity(size);
         let mut cases = Vec::new();
         let mut entries = Vec::new();
+        let mut messages = Vec::new();
         for i in 0..size {
             let n = done + i;
             let input = fake_person(&mut rng, n);
@@ -411,6 +417,23 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                         body: format!("Status changed from New to {}", status.label()),
                     });
                 }
+                // About 16.5 emails a case, in and out, since it opened:
+                // 5,000,000 at 1,000,000 constituents.
+                for k in 0..rng.random_range(5..29) {
+                    messages.push(BulkMessage {
+                        case_id,
+                        constituent_id: id,
+                        inbound: k % 2 == 0,
+                        subject: if k == 0 {
+                            title.to_owned()
+                        } else {
+                            format!("Re: {title}")
+                        },
+                        body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
+                        at: opened + rng.random_range(0..(now - opened).max(1)),
+                        n: k,
+                    });
+                }
                 report.cases += 1;
                 cases.push(BulkCase {
                     id: case_id,
@@ -445,8 +468,9 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         }
         report.constituents += people.len();
         report.entries += entries.len();
+        report.messages += messages.len();
         app.system_data(office_id)
-            .bulk_insert(&people, &cases, &entries)
+            .bulk_insert(&people, &cases, &entries, &messages)
             .await?;
         done += size;
         if done % 100_000 < BATCH {
@@ -541,6 +565,7 @@ async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppRes
         constituents: 0,
         cases: 0,
         entries: 0,
+        messages: 0,
     };
     let mut rng = StdRng::seed_from_u64(seed);
     let holders: Vec<&Actor> = staff.iter().filter(|a| a.role.can_hold_cases()).collect();

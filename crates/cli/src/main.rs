@@ -345,10 +345,11 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 .await
                 .map_err(explain)?;
             println!(
-                "Built {office}: {} constituents, {} cases, {} history entries in {:.1}s.",
+                "Built {office}: {} constituents, {} cases, {} history entries, {} emails in {:.1}s.",
                 report.constituents,
                 report.cases,
                 report.entries,
+                report.messages,
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -37,6 +37,19 @@ pub struct BulkEntry {
     pub body: String,
 }
 
+/// An email filed on a case, for a large synthetic office.
+pub struct BulkMessage {
+    pub case_id: i64,
+    pub constituent_id: i64,
+    /// From the constituent (else to them).
+    pub inbound: bool,
+    pub subject: String,
+    pub body: String,
+    pub at: i64,
+    /// Its number on the case (makes its identity unique).
+    pub n: i64,
+}
+
 /// Rows per INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const ROWS: usize = 1000;
 
@@ -62,6 +75,7 @@ impl OfficeData {
         people: &[BulkConstituent],
         cases: &[BulkCase],
         entries: &[BulkEntry],
+        messages: &[BulkMessage],
     ) -> Result<()> {
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
@@ -145,6 +159,27 @@ impl OfficeData {
                         .push_bind(*tag)
                         .push_bind(false)
                         .push_bind(office_id);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Each message takes its case's tags (a trigger, as for any filed mail).
+            for chunk in messages.chunks(ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
+                     subject, received_at, body_text, unread) ",
+                );
+                qb.push_values(chunk, |mut b, m| {
+                    b.push_bind(office_id)
+                        .push_bind(if m.inbound { "in" } else { "out" })
+                        .push_bind("email")
+                        .push_bind("filed")
+                        .push_bind(m.case_id)
+                        .push_bind(m.constituent_id)
+                        .push_bind(format!("bulk:{}:{}", m.case_id, m.n))
+                        .push_bind(m.subject.as_str())
+                        .push_bind(m.at)
+                        .push_bind(m.body.as_str())
+                        .push_bind(false);
                 });
                 qb.build().execute(&mut *tx).await?;
             }

@@ -184,18 +184,21 @@ macro_rules! sync_sensitive {
 }
 pub(crate) use sync_sensitive;
 
-/// A message's `restricted` flag, from its tags.
+/// A message's `restricted` flag, from its tags, and its `hidden` flag
+/// (restricted, or on a sensitive case: what Trends keeps out of the
+/// counts everyone sees).
 macro_rules! sync_restricted {
-    ($tx:ident, $condition:expr) => {
-        $crate::tags::sync_flag!(
-            $tx,
-            "correspondence",
-            "restricted",
-            "correspondence_tags",
-            "correspondence_id",
+    ($tx:ident, $condition:expr) => {{
+        const RESTRICTED: &str = "EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id \
+             WHERE x.correspondence_id = correspondence.id AND t.effect = 'restricted')";
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE correspondence SET restricted = {RESTRICTED}, hidden = {RESTRICTED} OR EXISTS \
+             (SELECT 1 FROM cases hc WHERE hc.id = correspondence.case_id AND hc.sensitive = TRUE) WHERE {}",
             $condition
-        )
-    };
+        )))
+        .execute(&mut *$tx)
+        .await?;
+    }};
 }
 pub(crate) use sync_restricted;
 

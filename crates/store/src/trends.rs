@@ -3,6 +3,8 @@
 
 use crate::{OfficeData, Result, on_read};
 
+const DAY_MS: i64 = 86_400_000;
+
 /// What is counted: cases by the day they were opened, or messages by the
 /// day they arrived (or were sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +61,12 @@ fn bucket_sql(column: &str, bounds: &[i64]) -> String {
 
 impl OfficeData {
     /// Counts per period: `bounds` are the starts of the periods followed by
-    /// the end of the last (Unix ms), at most a few hundred.
+    /// the end of the last (Unix ms at midnight UTC), at most a few hundred.
+    ///
+    /// By a dimension (or everything): what anyone may see comes from the
+    /// day counts the triggers keep (a few thousand rows a year), and what
+    /// only some may see (sensitive cases, hidden messages) from its own
+    /// rows, under the reader's scope. By location: from the rows.
     pub async fn trend_counts(
         &self,
         kind: TrendKind,
@@ -69,22 +76,98 @@ impl OfficeData {
         if bounds.len() < 2 {
             return Ok(Vec::new());
         }
+        if by == TrendBy::Location {
+            return self.trend_rows(kind, by, bounds, false).await;
+        }
+        let office_id = self.scope.office_id;
+        let days: Vec<i64> = bounds.iter().map(|b| b.div_euclid(DAY_MS)).collect();
+        let (dimension, key, join) = match by {
+            TrendBy::Dimension { id, rollup } => (
+                id,
+                if rollup {
+                    "CAST(COALESCE(t.parent_id, t.id) AS TEXT)"
+                } else {
+                    "CAST(t.id AS TEXT)"
+                },
+                " JOIN tags t ON t.id = tc.tag_id",
+            ),
+            _ => (0, "'*'", ""),
+        };
+        // Managers and the representative count hidden items from the day
+        // counts too; a caseworker adds only those on their own cases.
+        let base = match kind {
+            TrendKind::Cases => "case",
+            TrendKind::Messages => "message",
+        };
+        let all = self.scope.visibility == crate::CaseVisibility::All;
+        let kinds = if all {
+            format!("'{base}', '{base}_hidden'")
+        } else {
+            format!("'{base}'")
+        };
+        let sql = format!(
+            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {key} AS key, {} AS bucket, tc.n FROM tag_day_counts tc{join} \
+             WHERE tc.office_id = $1 AND tc.kind IN ({kinds}) AND tc.dimension_id = $2 AND tc.tag_id {} 0 \
+             AND tc.day >= $3 AND tc.day < $4) q GROUP BY key, bucket",
+            bucket_sql("tc.day", &days),
+            if dimension == 0 { "=" } else { "<>" }
+        );
+        let mut counts: Vec<TrendCount> = on_read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(dimension)
+                .bind(days[0])
+                .bind(days[days.len() - 1])
+                .fetch_all(pool)
+                .await?
+        });
+        if let crate::CaseVisibility::AssignedSensitive(_) = self.scope.visibility {
+            for c in self.trend_rows(kind, by, bounds, true).await? {
+                match counts
+                    .iter_mut()
+                    .find(|x| x.key == c.key && x.bucket == c.bucket)
+                {
+                    Some(x) => x.n += c.n,
+                    None => counts.push(c),
+                }
+            }
+        }
+        counts.retain(|c| c.n != 0);
+        Ok(counts)
+    }
+
+    /// Counts from the rows themselves; with `hidden_only`, only the
+    /// sensitive cases and hidden messages of the reader's own cases (what
+    /// a caseworker adds to the day counts everyone sees).
+    async fn trend_rows(
+        &self,
+        kind: TrendKind,
+        by: TrendBy,
+        bounds: &[i64],
+        hidden_only: bool,
+    ) -> Result<Vec<TrendCount>> {
         let office_id = self.scope.office_id;
         let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
-        let (table, at, item, visible, person) = match kind {
+        let user = match self.scope.visibility {
+            crate::CaseVisibility::AssignedSensitive(u) => u,
+            _ => 0,
+        };
+        let (table, at, visible, person, hidden) = match kind {
             TrendKind::Cases => (
                 "cases x",
                 "x.opened_at",
-                "x.id",
                 self.scope.case_condition("x"),
                 "x.constituent_id",
+                format!(" AND x.sensitive = TRUE AND x.assignee_id = {user}"),
             ),
             TrendKind::Messages => (
                 "correspondence x",
                 "x.received_at",
-                "x.id",
                 self.scope.message_condition("x"),
                 "x.constituent_id",
+                format!(
+                    " AND x.hidden = TRUE AND x.case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND assignee_id = {user})"
+                ),
             ),
         };
         let bucket = bucket_sql(at, bounds);
@@ -102,7 +185,7 @@ impl OfficeData {
                 (
                     key.to_owned(),
                     format!(
-                        " JOIN {tags} it ON it.{column} = {item} AND it.dimension_id = {id} JOIN tags t ON t.id = it.tag_id"
+                        " JOIN {tags} it ON it.{column} = x.id AND it.dimension_id = {id} JOIN tags t ON t.id = it.tag_id"
                     ),
                 )
             }
@@ -114,8 +197,9 @@ impl OfficeData {
         };
         let sql = format!(
             "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {key} AS key, {bucket} AS bucket FROM {table}{join} \
-             WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3{visible}) q \
-             WHERE key IS NOT NULL AND key <> '' GROUP BY key, bucket"
+             WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3{}{visible}) q \
+             WHERE key IS NOT NULL AND key <> '' GROUP BY key, bucket",
+            if hidden_only { hidden.as_str() } else { "" }
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

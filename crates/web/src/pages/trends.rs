@@ -88,6 +88,8 @@ fn drill_down(
     let mut params: Vec<(&str, String)> = vec![
         ("opened_from", from.to_owned()),
         ("opened_before", to.to_owned()),
+        // Newest first: the list reads the month by the opening index.
+        ("sort", "newest".to_owned()),
     ];
     match tag_id {
         Some(id) => {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Tagging benchmark: on the large synthetic office of bench/run.sh (its
+# cases tagged, about 16.5 tagged emails a case), measures
+#   - the Trends page for a year by month by Category, over messages and
+#     over cases (one user: the page's own time);
+#   - a drill-down list page (the cases of one Category value in one month)
+#     under 10 connections;
+#   - merging a tag used by ~100,000 messages and cases, and undoing it.
+#
+#   bench/tags.sh [sqlite|postgres|all]        (default: all)
+#
+# Environment: BENCH_CONSTITUENTS (default 1000000), BENCH_DATA, BENCH_PORT,
+# BENCH_PG_URL, BENCH_BIN, BENCH_DURATION (default 10s) as for bench/run.sh,
+# which generates (or reuses) the office first. Needs wrk, curl, sqlite3,
+# psql (bench/run.sh installs them).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WHICH="${1:-all}"
+N="${BENCH_CONSTITUENTS:-1000000}"
+DATA="${BENCH_DATA:-$ROOT/target/bench}"
+PORT="${BENCH_PORT:-18080}"
+DURATION="${BENCH_DURATION:-10s}"
+PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PG_BASE="${PG_BASE%/}"
+BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/casework}"
+OFFICE="Benchmark Office ${N}"
+SLUG="$(printf '%s' "$OFFICE" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9' | cut -c1-30)"
+BASE_URL="http://127.0.0.1:${PORT}"
+T_TRENDS=500 T_DRILL=50 T_MERGE=5000
+
+case "$WHICH" in
+  sqlite | postgres) BACKENDS=("$WHICH") ;;
+  all) BACKENDS=(sqlite postgres) ;;
+  *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
+esac
+
+log() { printf '\n=== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+if [ -z "${BENCH_BIN:-}" ]; then
+  (cd "$ROOT" && cargo build --release --locked -p casework --bin casework)
+fi
+
+# The office, generated or found by the main benchmark.
+BENCH_GENERATE_ONLY=1 BENCH_CONSTITUENTS="$N" BENCH_DATA="$DATA" BENCH_BIN="$BIN" \
+  BENCH_PG_URL="$PG_BASE" bash "$ROOT/bench/run.sh" "$WHICH"
+
+OUT="$DATA/tags-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+trap stop_server EXIT
+
+# p50/p95/max in ms of N sequential GETs of a path with the token.
+timed_gets() {
+  local path="$1" count="$2" i
+  for i in $(seq 1 "$count"); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" "$BASE_URL$path"
+  done | sort -n | awk '{ t[NR] = $1 * 1000 } END {
+    p50 = t[int(NR * 0.5 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
+    printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
+}
+
+field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo pass; else echo "**FAIL**"; fi; }
+
+RESULTS=()
+for kind in "${BACKENDS[@]}"; do
+  if [ "$kind" = sqlite ]; then
+    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
+    sql() { sqlite3 -readonly "$DATA/sqlite-$N/casework.db" "$1"; }
+  else
+    DB_URL="$PG_BASE/casework_bench_${N}"
+    sql() { psql "$DB_URL" -qAtX -c "$1"; }
+  fi
+  log "$kind: starting the server"
+  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") >"$OUT/server-$kind.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the server stopped"
+    sleep 0.1
+  done
+  office_id="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" office list | awk -F'\t' -v n="$OFFICE" '$2 == n { print $1 }')"
+  TOKEN="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" token create --email "manager@$SLUG.casework.test" --label tags-bench 2>/dev/null | tail -1)"
+  [ -n "$TOKEN" ] || die "no API token"
+  messages="$(sql "SELECT COUNT(*) FROM correspondence WHERE office_id = $office_id")"
+  tagged="$(sql "SELECT COUNT(*) FROM correspondence_tags WHERE office_id = $office_id")"
+  cases="$(sql "SELECT COUNT(*) FROM cases WHERE office_id = $office_id")"
+  echo "office $office_id: $cases cases, $messages messages, $tagged message tags"
+
+  log "$kind: Trends, a year by month by Category (one user)"
+  curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE_URL/trends?kind=messages" || true
+  t_msg="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=messages' 20)"
+  echo "  messages: $t_msg"
+  t_case="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=cases' 20)"
+  echo "  cases:    $t_case"
+
+  log "$kind: a drill-down list page, 10 connections"
+  housing="$(sql "SELECT t.id FROM tags t JOIN tag_dimensions d ON d.id = t.dimension_id WHERE d.office_id = $office_id AND d.key = 'category' AND t.name = 'Housing' AND t.parent_id IS NULL")"
+  month_from="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
+  month_to="$(date -u +%Y-%m-01)"
+  drill="/api/v1/cases?tag=$housing&opened_from=$month_from&opened_before=$month_to"
+  echo "  $drill: $(curl -s -H "Authorization: Bearer $TOKEN" "$BASE_URL$drill" | grep -o '"id":' | wc -l) cases on the first page"
+  cat >"$OUT/p95.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f errors=%d\n",
+    summary.requests, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency.max / 1000, summary.errors.status + summary.errors.timeout))
+end
+LUA
+  wrk -t2 -c10 -d3s -s "$OUT/p95.lua" "$BASE_URL$drill" >/dev/null 2>&1 || true
+  d="$(wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$OUT/p95.lua" "$BASE_URL$drill" | sed -n 's/^RESULT //p')"
+  echo "  $d"
+
+  log "$kind: merge a tag used ~100,000 times, then undo"
+  # The Category value with the use nearest 100,000 (messages and cases).
+  read -r from uses < <(sql "SELECT t.id, (SELECT COUNT(*) FROM correspondence_tags x WHERE x.tag_id = t.id) + (SELECT COUNT(*) FROM case_tags y WHERE y.tag_id = t.id) AS n FROM tags t JOIN tag_dimensions d ON d.id = t.dimension_id WHERE d.office_id = $office_id AND d.key = 'category' AND t.merged_into IS NULL AND t.parent_id IS NOT NULL ORDER BY ABS((SELECT COUNT(*) FROM correspondence_tags x WHERE x.tag_id = t.id) + (SELECT COUNT(*) FROM case_tags y WHERE y.tag_id = t.id) - 100000) LIMIT 1" | tr '|' ' ')
+  into="$(sql "SELECT parent_id FROM tags WHERE id = $from")"
+  m="$(curl -s -o "$OUT/merge-$kind.json" -w '%{time_total}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"into\": $into}" "$BASE_URL/api/v1/tags/$from/merge")"
+  merge_id="$(sed -n 's/.*"merge_id":\([0-9]*\).*/\1/p' "$OUT/merge-$kind.json")"
+  [ -n "$merge_id" ] || die "the merge failed: $(cat "$OUT/merge-$kind.json")"
+  u="$(curl -s -o /dev/null -w '%{time_total}' -X POST -H "Authorization: Bearer $TOKEN" "$BASE_URL/api/v1/tag-merges/$merge_id/undo")"
+  merge_ms="$(awk -v t="$m" 'BEGIN { printf "%.0f", t * 1000 }')"
+  undo_ms="$(awk -v t="$u" 'BEGIN { printf "%.0f", t * 1000 }')"
+  echo "  tag $from ($uses uses) into $into: merge ${merge_ms} ms, undo ${undo_ms} ms"
+  stop_server
+
+  RESULTS+=("| $kind | Trends, 12 months by Category, messages ($messages) | p95 $(field "$t_msg" p95_ms) ms (p50 $(field "$t_msg" p50_ms)) | < $T_TRENDS ms | $(verdict "$(field "$t_msg" p95_ms)" $T_TRENDS) |")
+  RESULTS+=("| $kind | Trends, 12 months by Category, cases ($cases) | p95 $(field "$t_case" p95_ms) ms (p50 $(field "$t_case" p50_ms)) | < $T_TRENDS ms | $(verdict "$(field "$t_case" p95_ms)" $T_TRENDS) |")
+  RESULTS+=("| $kind | drill-down list, 10 connections | p95 $(field "$d" p95_ms) ms ($(field "$d" requests) requests, $(field "$d" errors) errors) | < $T_DRILL ms | $(verdict "$(field "$d" p95_ms)" $T_DRILL) |")
+  RESULTS+=("| $kind | merge a tag used $uses times (then undo) | $merge_ms ms (undo $undo_ms ms) | < $T_MERGE ms | $(verdict "$merge_ms" $T_MERGE) |")
+done
+
+echo
+echo "| database | measure | result | target | verdict |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${RESULTS[@]}"
