@@ -107,7 +107,7 @@ for kind in "${BACKENDS[@]}"; do
   housing="$(sql "SELECT t.id FROM tags t JOIN tag_dimensions d ON d.id = t.dimension_id WHERE d.office_id = $office_id AND d.key = 'category' AND t.name = 'Housing' AND t.parent_id IS NULL")"
   month_from="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
   month_to="$(date -u +%Y-%m-01)"
-  drill="/api/v1/cases?tag=$housing&opened_from=$month_from&opened_before=$month_to"
+  drill="/api/v1/cases?tag=$housing&opened_from=$month_from&opened_before=$month_to&sort=newest"
   echo "  $drill: $(curl -s -H "Authorization: Bearer $TOKEN" "$BASE_URL$drill" | grep -o '"id":' | wc -l) cases on the first page"
   cat >"$OUT/p95.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $TOKEN"

@@ -141,46 +141,21 @@ macro_rules! tag_event {
 }
 pub(crate) use tag_event;
 
-/// Recomputes the visibility flag of the rows of `$table` (`cases` →
-/// `sensitive`, `correspondence` → `restricted`) matching `$condition` from
-/// their Sensitivity value, inside transaction `$tx`: the flag is what the
-/// visibility rule reads, one column.
-macro_rules! sync_flag {
-    ($tx:ident, $table:literal, $flag:literal, $tags:literal, $column:literal, $condition:expr) => {{
+/// Recomputes a case's `sensitive` flag (what the visibility rule reads,
+/// one column) from its Sensitivity value, for the cases matching
+/// `$condition`, inside transaction `$tx`. Only cases whose flag changes
+/// are written.
+macro_rules! sync_sensitive {
+    ($tx:ident, $condition:expr) => {{
+        const RESTRICTED: &str = "EXISTS (SELECT 1 FROM case_tags x JOIN tags t ON t.id = x.tag_id \
+             WHERE x.case_id = cases.id AND t.effect = 'restricted')";
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            concat!(
-                "UPDATE ",
-                $table,
-                " SET ",
-                $flag,
-                " = EXISTS (SELECT 1 FROM ",
-                $tags,
-                " x JOIN tags t ON t.id = x.tag_id WHERE x.",
-                $column,
-                " = ",
-                $table,
-                ".id AND t.effect = 'restricted') WHERE {}"
-            ),
+            "UPDATE cases SET sensitive = {RESTRICTED} WHERE ({}) AND sensitive <> {RESTRICTED}",
             $condition
         )))
         .execute(&mut *$tx)
         .await?;
     }};
-}
-pub(crate) use sync_flag;
-
-/// A case's `sensitive` flag, from its tags.
-macro_rules! sync_sensitive {
-    ($tx:ident, $condition:expr) => {
-        $crate::tags::sync_flag!(
-            $tx,
-            "cases",
-            "sensitive",
-            "case_tags",
-            "case_id",
-            $condition
-        )
-    };
 }
 pub(crate) use sync_sensitive;
 
@@ -191,9 +166,11 @@ macro_rules! sync_restricted {
     ($tx:ident, $condition:expr) => {{
         const RESTRICTED: &str = "EXISTS (SELECT 1 FROM correspondence_tags x JOIN tags t ON t.id = x.tag_id \
              WHERE x.correspondence_id = correspondence.id AND t.effect = 'restricted')";
+        const ON_SENSITIVE: &str = "EXISTS (SELECT 1 FROM cases hc WHERE hc.id = correspondence.case_id AND hc.sensitive = TRUE)";
+        // Only messages whose flags change are written.
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE correspondence SET restricted = {RESTRICTED}, hidden = {RESTRICTED} OR EXISTS \
-             (SELECT 1 FROM cases hc WHERE hc.id = correspondence.case_id AND hc.sensitive = TRUE) WHERE {}",
+            "UPDATE correspondence SET restricted = {RESTRICTED}, hidden = {RESTRICTED} OR {ON_SENSITIVE} \
+             WHERE ({}) AND (restricted <> {RESTRICTED} OR hidden <> ({RESTRICTED} OR {ON_SENSITIVE}))",
             $condition
         )))
         .execute(&mut *$tx)
