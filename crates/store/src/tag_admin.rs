@@ -46,6 +46,21 @@ macro_rules! both_live {
     }};
 }
 
+/// Whether either of two tags restricts access (only then can moving uses
+/// between them change who may see an item), inside `$tx`.
+macro_rules! restricts {
+    ($tx:ident, $a:expr, $b:expr) => {{
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tags WHERE id IN ($1, $2) AND effect = 'restricted'",
+        )
+        .bind($a)
+        .bind($b)
+        .fetch_one(&mut *$tx)
+        .await?;
+        n > 0
+    }};
+}
+
 const NEW_TAG: &str = "INSERT INTO tags (office_id, dimension_id, parent_id, name, norm, effect, position, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
@@ -517,18 +532,20 @@ impl OfficeData {
                 .bind(merge)
                 .execute(&mut *tx)
                 .await?;
-            sync_sensitive!(
-                tx,
-                format!(
-                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'case')"
-                )
-            );
-            sync_restricted!(
-                tx,
-                format!(
-                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'correspondence')"
-                )
-            );
+            if restricts!(tx, from, into) {
+                sync_sensitive!(
+                    tx,
+                    format!(
+                        "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'case')"
+                    )
+                );
+                sync_restricted!(
+                    tx,
+                    format!(
+                        "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {merge} AND kind = 'correspondence')"
+                    )
+                );
+            }
             tag_event!(
                 tx,
                 office_id,
@@ -611,15 +628,31 @@ impl OfficeData {
                     Tagged::Case => "case",
                     Tagged::Correspondence => "correspondence",
                 };
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET tag_id = $1 WHERE tag_id = $2 AND {column} IN \
-                     (SELECT item_id FROM tag_merge_moves WHERE merge_id = $3 AND kind = '{label}' AND dropped = FALSE)"
-                )))
-                .bind(from)
-                .bind(into)
+                // The items the merge moved, read first and re-pointed a
+                // thousand at a time by key: a planner that has no
+                // statistics on the moves yet cannot turn this into a scan
+                // per row.
+                let moved: Vec<i64> = sqlx::query_scalar(
+                    "SELECT item_id FROM tag_merge_moves WHERE merge_id = $1 AND kind = $2 AND dropped = FALSE",
+                )
                 .bind(id)
-                .execute(&mut *tx)
+                .bind(label)
+                .fetch_all(&mut *tx)
                 .await?;
+                for chunk in moved.chunks(1000) {
+                    let list = chunk
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET tag_id = $1 WHERE tag_id = $2 AND {column} IN ({list})"
+                    )))
+                    .bind(from)
+                    .bind(into)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO {table} ({column}, tag_id, dimension_id, free, office_id) \
                      SELECT m.item_id, t.id, t.dimension_id, TRUE, t.office_id FROM tag_merge_moves m JOIN tags t ON t.id = $1 \
@@ -645,18 +678,20 @@ impl OfficeData {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            sync_sensitive!(
-                tx,
-                format!(
-                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'case')"
-                )
-            );
-            sync_restricted!(
-                tx,
-                format!(
-                    "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'correspondence')"
-                )
-            );
+            if restricts!(tx, from, into) {
+                sync_sensitive!(
+                    tx,
+                    format!(
+                        "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'case')"
+                    )
+                );
+                sync_restricted!(
+                    tx,
+                    format!(
+                        "id IN (SELECT item_id FROM tag_merge_moves WHERE merge_id = {id} AND kind = 'correspondence')"
+                    )
+                );
+            }
             tag_event!(
                 tx,
                 office_id,
