@@ -134,30 +134,56 @@ async fn old_case_fields_carry_over_once_on_sqlite() {
 
 #[tokio::test]
 async fn old_case_fields_carry_over_once_on_postgres() {
-    let pg_url = std::env::var("CASEWORK_TEST_DATABASE_URL")
+    let pg = postgres("tag_upgrade").await;
+    let ids = seed!(&pg.pool, pg.office);
+    check_upgrade(&pg.store, pg.office, &ids).await;
+    pg.close().await;
+}
+
+/// A store on a schema of its own in the test PostgreSQL, an office in it,
+/// and a plain pool on the same schema for writing rows directly.
+struct Pg {
+    url: String,
+    schema: String,
+    store: Store,
+    pool: sqlx::PgPool,
+    office: i64,
+}
+
+async fn postgres(name: &str) -> Pg {
+    let url = std::env::var("CASEWORK_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("tag_upgrade_{}", std::process::id());
-    create_postgres_schema(&pg_url, &schema)
+    let schema = format!("{name}_{}", std::process::id());
+    create_postgres_schema(&url, &schema)
         .await
         .expect("PostgreSQL must be running for the tests");
-    let mut opts = ConnectOptions::new(pg_url.clone());
+    let mut opts = ConnectOptions::new(url.clone());
     opts.schema = Some(schema.clone());
     let store = Store::open(&opts).await.unwrap();
     let office = store.create_office("Old office", "", 1).await.unwrap().id;
     let pool = sqlx::postgres::PgPoolOptions::new()
         .connect_with(
-            pg_url
-                .parse::<sqlx::postgres::PgConnectOptions>()
+            url.parse::<sqlx::postgres::PgConnectOptions>()
                 .unwrap()
                 .options([("search_path", schema.as_str())]),
         )
         .await
         .unwrap();
-    let ids = seed!(&pool, office);
-    pool.close().await;
-    check_upgrade(&store, office, &ids).await;
-    store.close().await;
-    drop_postgres_schema(&pg_url, &schema).await.unwrap();
+    Pg {
+        url,
+        schema,
+        store,
+        pool,
+        office,
+    }
+}
+
+impl Pg {
+    async fn close(self) {
+        self.pool.close().await;
+        self.store.close().await;
+        drop_postgres_schema(&self.url, &self.schema).await.unwrap();
+    }
 }
 
 /// The day counts Trends reads are kept by triggers; after every kind of
@@ -314,27 +340,7 @@ async fn day_counts_follow_every_change_on_sqlite() {
 
 #[tokio::test]
 async fn day_counts_follow_every_change_on_postgres() {
-    let pg_url = std::env::var("CASEWORK_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("day_counts_{}", std::process::id());
-    create_postgres_schema(&pg_url, &schema)
-        .await
-        .expect("PostgreSQL must be running for the tests");
-    let mut opts = ConnectOptions::new(pg_url.clone());
-    opts.schema = Some(schema.clone());
-    let store = Store::open(&opts).await.unwrap();
-    let office = store.create_office("Counted", "", 1).await.unwrap().id;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_with(
-            pg_url
-                .parse::<sqlx::postgres::PgConnectOptions>()
-                .unwrap()
-                .options([("search_path", schema.as_str())]),
-        )
-        .await
-        .unwrap();
-    day_counts_match!(&store, &pool, office);
-    pool.close().await;
-    store.close().await;
-    drop_postgres_schema(&pg_url, &schema).await.unwrap();
+    let pg = postgres("day_counts").await;
+    day_counts_match!(&pg.store, &pg.pool, pg.office);
+    pg.close().await;
 }
