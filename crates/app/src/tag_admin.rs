@@ -335,15 +335,13 @@ pub async fn change_value(app: &App, actor: &Actor, id: i64, patch: &ValuePatch)
     if e.is_empty() && (fold(&name) != fold(&v.name) || parent != v.parent_id) {
         check_name_free(&f, d.dim.id, parent, &name, Some(id), &mut e);
     }
-    if patch.retired == Some(true) && !v.effect.is_empty() && v.effect != "ours" {
-        // Retiring the one "highly sensitive" value would leave no way to
-        // restrict a case.
-        if v.effect == casework_domain::tags::effect::RESTRICTED {
-            e.add(
-                "retired",
-                "The value that restricts access cannot be retired; rename it instead.",
-            );
-        }
+    // Retiring the value that restricts access would leave no way to
+    // restrict a case.
+    if patch.retired == Some(true) && v.effect == casework_domain::tags::effect::RESTRICTED {
+        e.add(
+            "retired",
+            "The value that restricts access cannot be retired; rename it instead.",
+        );
     }
     check(e)?;
     let now = app.now();

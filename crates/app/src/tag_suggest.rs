@@ -170,6 +170,26 @@ mod tests {
     }
 
     #[test]
+    fn a_name_with_a_slash_resolves_as_typed_and_paths_with_any_separator() {
+        let mut f = framework();
+        f.dimensions[0].values.push(crate::tags::Value {
+            id: 14,
+            name: "Permits/licences".into(),
+            path: "Permits/licences".into(),
+            parent_id: None,
+            retired: false,
+            effect: String::new(),
+            last_used_at: None,
+        });
+        let d = f.dimension("category").unwrap().clone();
+        assert_eq!(f.resolve(&d, "permits/licences").unwrap().id, 14);
+        assert_eq!(f.resolve(&d, "Housing/Disrepair").unwrap().id, 13);
+        assert_eq!(f.resolve(&d, "housing > disrepair").unwrap().id, 13);
+        assert_eq!(f.resolve(&d, "Housing › Disrepair").unwrap().id, 13);
+        assert!(f.resolve(&d, "Housing › Nothing").is_err());
+    }
+
+    #[test]
     fn words_in_the_message_suggest_the_most_specific_value() {
         let f = framework();
         let s = from_words(

@@ -104,22 +104,25 @@ impl Framework {
         {
             return Ok(v);
         }
-        let wanted = fold(&text.replace(['>', '/'], "›").replace('›', " › "));
-        let by_path = d.values.iter().find(|v| fold(&v.path) == wanted);
+        // As typed (a name may hold "/" or ">"), or with "/" and ">" read
+        // as the separator of "Parent › Child".
+        let plain = fold(text);
+        let as_path = fold(&text.replace(['>', '/'], "›").replace('›', " › "));
+        let wanted = |name: &str| {
+            let f = fold(name);
+            f == plain || f == as_path
+        };
+        let by_path = d.values.iter().find(|v| wanted(&v.path));
         let found = match by_path {
             Some(v) => Some(v),
             None => {
-                let by_name: Vec<&Value> = d
-                    .values
-                    .iter()
-                    .filter(|v| fold(&v.name) == wanted)
-                    .collect();
+                let by_name: Vec<&Value> = d.values.iter().filter(|v| wanted(&v.name)).collect();
                 match by_name.as_slice() {
                     [one] => Some(*one),
                     [] => self
                         .aliases
                         .iter()
-                        .find(|a| a.dimension_id == d.dim.id && fold(&a.name) == wanted)
+                        .find(|a| a.dimension_id == d.dim.id && wanted(&a.name))
                         .and_then(|a| d.values.iter().find(|v| v.id == a.tag_id)),
                     many => {
                         return Err(format!(
