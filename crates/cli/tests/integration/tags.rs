@@ -209,7 +209,10 @@ async fn bad_framework_changes_are_refused_with_a_reason(t: TestApp) {
     assert!(field(&deep, "parent_id").contains("two levels"));
     let restricted = value_id(&m, "sensitivity", "Highly sensitive").await;
     let retire = m
-        .patch(&format!("/api/v1/tags/{restricted}"), json!({"retired": true}))
+        .patch(
+            &format!("/api/v1/tags/{restricted}"),
+            json!({"retired": true}),
+        )
         .await;
     assert!(field(&retire, "retired").contains("restricts access"));
     // Keeping the framework is for admins and office managers.
