@@ -208,7 +208,7 @@ pub async fn by_reference(app: &App, actor: &Actor, reference: &str) -> AppResul
 /// Changes a case: details need the right to edit, the assignee the right to
 /// assign, a new status must follow the lifecycle. Stale versions are refused.
 pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> AppResult<Case> {
-    let mut case = get(app, actor, id).await?;
+    let case = get(app, actor, id).await?;
     if patch.version.is_some_and(|v| v != case.version) {
         return Err(AppError::Conflict);
     }
@@ -306,31 +306,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
     if framework.restricts(tag_change.set.iter().filter_map(|(_, v)| *v)) {
         actor.require(Permission::OpenSensitiveCases)?;
     }
-    if !new_free.is_empty() || !tag_change.is_empty() {
-        // The tags first: a refusal there leaves the rest unchanged.
-        crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut tag_change).await?;
-        let entry = NewEntry::new(
-            "tags",
-            Some(actor.user_id),
-            crate::tags::describe_change(&framework, &current, &tag_change),
-        );
-        app.data_for(actor)
-            .change_item_tags(
-                Tagged::Case,
-                id,
-                &tag_change,
-                Some(&entry),
-                Some(case.version),
-                app.now(),
-            )
-            .await?;
-        if after == before {
-            return Ok(app.data_for(actor).case(id).await?);
-        }
-        // The tags moved the version on: the rest is saved against it.
-        case.version += 1;
-    }
-    if after == before {
+    crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut tag_change).await?;
+    if after == before && tag_change.is_empty() {
         return Ok(case);
     }
     let details_changed = CaseFields {
@@ -349,9 +326,28 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         (_, s) if s.is_active() => None,
         _ => case.closed_at,
     };
-    let entries = case_entries(actor, &case, &before, &after, assignee_name);
+    let mut entries = case_entries(actor, &case, &before, &after, assignee_name);
+    if !tag_change.is_empty() {
+        entries.insert(
+            0,
+            NewEntry::new(
+                "tags",
+                Some(actor.user_id),
+                crate::tags::describe_change(&framework, &current, &tag_change),
+            ),
+        );
+    }
+    // Fields and tags together: a stale version changes neither.
     app.data_for(actor)
-        .update_case(id, case.version, &after, closed_at, &entries, now)
+        .update_case(
+            id,
+            case.version,
+            &after,
+            closed_at,
+            &entries,
+            &tag_change,
+            now,
+        )
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, "case updated");
     forget_facets(app, actor.office_id);
@@ -858,10 +854,8 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
         }
     }
     let day = |e: &mut FieldErrors, field: &str, label: &str, text: &str| {
-        e.date(field, label, text).map(|d| {
-            let p: Vec<i64> = d.split('-').filter_map(|x| x.parse().ok()).collect();
-            crate::trends::days_from_civil(p[0], p[1], p[2]) * 86_400_000
-        })
+        e.date(field, label, text)
+            .map(|d| crate::trends::day_of(&d) * 86_400_000)
     };
     filter.opened_from = day(&mut e, "opened_from", "Opened from", &q.opened_from);
     filter.opened_before = day(&mut e, "opened_before", "Opened before", &q.opened_before);

@@ -35,6 +35,15 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// The day number of a date already checked as `YYYY-MM-DD`.
+pub(crate) fn day_of(date: &str) -> i64 {
+    let p: Vec<i64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
+    match p.as_slice() {
+        [y, m, d] => days_from_civil(*y, *m, *d),
+        _ => 0,
+    }
+}
+
 fn iso_day(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
@@ -153,13 +162,9 @@ fn plan(app: &App, f: &crate::tags::Framework, q: &TrendsQuery) -> AppResult<Pla
     let until = if q.until.trim().is_empty() {
         today
     } else {
-        match e.date("until", "Until", &q.until) {
-            Some(d) => {
-                let p: Vec<i64> = d.split('-').filter_map(|x| x.parse().ok()).collect();
-                days_from_civil(p[0], p[1], p[2])
-            }
-            None => today,
-        }
+        e.date("until", "Until", &q.until)
+            .map(|d| day_of(&d))
+            .unwrap_or(today)
     };
     let key = if q.dimension.trim().is_empty() {
         "category".to_owned()

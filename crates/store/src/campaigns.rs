@@ -535,6 +535,14 @@ impl OfficeData {
                     "m.campaign_id = c.id{} AND",
                     self.scope.message_condition("m")
                 ),
+            )
+            // The sample's subject only when its message may be seen.
+            .replace(
+                "WHERE s.id = c.sample_id)",
+                &format!(
+                    "WHERE s.id = c.sample_id{})",
+                    self.scope.message_condition("s")
+                ),
             );
         on_read!(self, |pool| {
             let sql = format!(

@@ -80,8 +80,9 @@ impl OfficeData {
         })
     }
 
-    /// Saves a case's fields if unchanged since `expected_version`, with the
-    /// timeline entries describing the change, in one transaction.
+    /// Saves a case's fields and tag changes if unchanged since
+    /// `expected_version`, with the timeline entries describing the change,
+    /// in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn update_case(
         &self,
@@ -90,6 +91,7 @@ impl OfficeData {
         f: &CaseFields,
         closed_at: Option<i64>,
         entries: &[NewEntry],
+        tags: &crate::TagChange,
         now: i64,
     ) -> Result<()> {
         let office_id = self.scope.office_id;
@@ -116,6 +118,10 @@ impl OfficeData {
             let constituent = case_constituent!(tx, office_id, id);
             if n == 0 {
                 return Err(Error::Conflict);
+            }
+            if !tags.is_empty() {
+                crate::tags::write_item_tags!(tx, office_id, "case_tags", "case_id", id, tags, now);
+                crate::tags::sync_sensitive!(tx, format!("id = {id}"));
             }
             for e in entries {
                 append_entry!(tx, office_id, Some(constituent), Some(id), now, e);

@@ -565,13 +565,15 @@ impl OfficeData {
     /// `min_together` cases, and half the uses of the rarer one).
     pub async fn free_tags_used_together(&self, min_together: i64) -> Result<Vec<(i64, i64)>> {
         let visible = self.scope.case_id_condition("a.case_id");
+        let inner = self.scope.case_id_condition("x.case_id");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT a.tag_id, b.tag_id FROM case_tags a JOIN case_tags b \
                    ON b.case_id = a.case_id AND b.tag_id > a.tag_id AND b.free = TRUE \
                  WHERE a.office_id = $1 AND a.free = TRUE{visible} \
                  GROUP BY a.tag_id, b.tag_id HAVING COUNT(*) >= $2 \
-                 AND 2 * COUNT(*) >= (SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM case_tags WHERE tag_id IN (a.tag_id, b.tag_id) GROUP BY tag_id) m) \
+                 AND 2 * COUNT(*) >= (SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM case_tags x \
+                   WHERE x.tag_id IN (a.tag_id, b.tag_id){inner} GROUP BY x.tag_id) m) \
                  LIMIT 200"
             )))
             .bind(self.scope.office_id)

@@ -51,3 +51,22 @@ pub(crate) fn attachment_param(raw: &axum::extract::RawPathParams) -> Option<i64
         .find(|(k, _)| *k == "attachment")
         .and_then(|(_, v)| v.parse().ok())
 }
+
+/// A CSV file made here (a table of figures, a framework), as a download.
+pub(crate) fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(
+            |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'),
+            "_"
+        )
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -280,6 +280,20 @@ async fn a_required_dimension_is_refused_in_the_api_and_the_pages(t: TestApp) {
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
     assert_eq!(ok.body["category"], "Tax › Income tax");
+    // A stale version changes neither the fields nor the tags.
+    let path = format!("/api/v1/cases/{}", ok.body["id"]);
+    let stale = api
+        .patch(
+            &path,
+            json!({"title": "Changed", "tags": {"category": "Housing"}, "version": 0}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let now = api.get(&path).await.body;
+    assert_eq!(
+        (now["title"].as_str(), now["category"].as_str()),
+        (Some("Tax"), Some("Tax › Income tax"))
+    );
     // A required value cannot be cleared.
     let cleared = api
         .patch(

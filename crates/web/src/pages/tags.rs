@@ -511,15 +511,8 @@ async fn framework_upload(
 async fn framework_download(State(s): State<AppState>, who: PageActor) -> PageResult {
     who.actor.require(Permission::ManageTags)?;
     let bytes = casework_app::tag_bulk::export_csv(&s.app, &who.actor).await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"tagging-framework.csv\"",
-            ),
-        ],
+    Ok(crate::download::csv_download(
+        "tagging-framework.csv",
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use casework_app::AppError;
@@ -240,20 +239,8 @@ async fn trends_csv(
 ) -> PageResult {
     let t = trends::trends(&s.app, &who.actor, &q).await?;
     let bytes = trends::to_csv(&t)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"trends-{}-{}.csv\"",
-                    t.dimension
-                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
-                    t.period
-                ),
-            ),
-        ],
+    Ok(crate::download::csv_download(
+        &format!("trends-{}-{}.csv", t.dimension, t.period),
         bytes,
-    )
-        .into_response())
+    ))
 }
