@@ -346,6 +346,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
             closed_at,
             &entries,
             &tag_change,
+            None,
             now,
         )
         .await?;
@@ -798,6 +799,10 @@ pub struct CaseQuery {
     pub opened_from: String,
     /// Opened before this day (`YYYY-MM-DD`).
     pub opened_before: String,
+    /// Transferred on or after this day (`YYYY-MM-DD`).
+    pub transferred_from: String,
+    /// Transferred before this day (`YYYY-MM-DD`).
+    pub transferred_before: String,
     /// The constituent's ward, or postcode district (as Trends shows it).
     pub location: String,
     pub agency: String,
@@ -859,6 +864,18 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
     };
     filter.opened_from = day(&mut e, "opened_from", "Opened from", &q.opened_from);
     filter.opened_before = day(&mut e, "opened_before", "Opened before", &q.opened_before);
+    filter.transferred_from = day(
+        &mut e,
+        "transferred_from",
+        "Transferred from",
+        &q.transferred_from,
+    );
+    filter.transferred_before = day(
+        &mut e,
+        "transferred_before",
+        "Transferred before",
+        &q.transferred_before,
+    );
     filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
     filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
     if q.assignee_id.is_some() {

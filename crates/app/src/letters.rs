@@ -20,6 +20,9 @@ pub use casework_letters::FIELD_NAMES;
 pub struct LetterRequest {
     pub template: Option<String>,
     pub body: Option<String>,
+    /// Whom the letter is addressed to, one line each (name, then address);
+    /// empty: the case's constituent at their postal address.
+    pub to: Vec<String>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -294,7 +297,7 @@ pub async fn save_letterhead(
 
 /// The logos with these blob keys, read and checked. One that cannot be
 /// read any more is left out of the letter (and logged), not an error.
-async fn load_logos(app: &App, mut keys: Vec<String>) -> casework_letters::Logos {
+pub(crate) async fn load_logos(app: &App, mut keys: Vec<String>) -> casework_letters::Logos {
     keys.sort();
     keys.dedup();
     let blobs = app.blobs.clone();
@@ -430,7 +433,33 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             ));
         }
     };
-    let fields = merge_fields(app, actor, &case).await?;
+    make(app, actor, &case, title, body, signed_by_rep, &req.to).await
+}
+
+/// Lays out a letter whose text is final, keeps its PDF and records it on
+/// the case; addressed to `to` (lines), or to the constituent when empty.
+/// Returns the correspondence id.
+pub(crate) async fn make(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    title: String,
+    body: String,
+    signed_by_rep: bool,
+    to: &[String],
+) -> AppResult<i64> {
+    let to: Vec<String> = to
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if to.len() > 10 || to.iter().any(|l| l.chars().count() > 200) {
+        return Err(AppError::field(
+            "to",
+            "An address has at most 10 lines of 200 characters.",
+        ));
+    }
+    let fields = merge_fields(app, actor, case).await?;
     let letterhead_text = app.data_for(actor).letterhead().await?;
     let mut letterhead = vec![fields.office.name.clone()];
     letterhead.extend(
@@ -440,19 +469,24 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             .filter(|l| !l.is_empty())
             .map(str::to_owned),
     );
-    let mut recipient = vec![fields.constituent.full_name.clone()];
-    recipient.extend(
-        fields
-            .constituent
-            .address
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned),
-    );
-    if !fields.constituent.postcode.is_empty() {
-        recipient.push(fields.constituent.postcode.clone());
-    }
+    let recipient = if to.is_empty() {
+        let mut lines = vec![fields.constituent.full_name.clone()];
+        lines.extend(
+            fields
+                .constituent
+                .address
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        );
+        if !fields.constituent.postcode.is_empty() {
+            lines.push(fields.constituent.postcode.clone());
+        }
+        lines
+    } else {
+        to
+    };
     let signature = if signed_by_rep && !fields.representative.name.is_empty() {
         vec![fields.representative.name.clone()]
     } else {

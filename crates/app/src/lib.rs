@@ -27,6 +27,7 @@ pub mod tag_admin;
 pub mod tag_bulk;
 pub mod tag_suggest;
 pub mod tags;
+pub mod transfers;
 pub mod trends;
 pub mod two_factor;
 

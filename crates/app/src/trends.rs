@@ -68,8 +68,10 @@ pub struct TrendsQuery {
     pub periods: Option<i64>,
     /// `YYYY-MM-DD`; default today.
     pub until: String,
-    /// `cases` (by the day they were opened; default) or `messages` (by the
-    /// day they arrived or were sent).
+    /// `cases` (by the day they were opened; default), `messages` (by the
+    /// day they arrived or were sent) or `transfers` (cases transferred to
+    /// another office or level of government, by the day of the transfer,
+    /// split by the case's values).
     pub kind: String,
     /// Count a Category child on its own instead of under its parent.
     pub detail: bool,
@@ -134,8 +136,9 @@ fn plan(app: &App, f: &crate::tags::Framework, q: &TrendsQuery) -> AppResult<Pla
     let kind = match q.kind.as_str() {
         "" | "cases" => TrendKind::Cases,
         "messages" => TrendKind::Messages,
+        "transfers" => TrendKind::Transfers,
         _ => {
-            e.add("kind", "Choose cases or messages.");
+            e.add("kind", "Choose cases, messages or transfers.");
             TrendKind::Cases
         }
     };
@@ -307,6 +310,7 @@ pub async fn trends(app: &App, actor: &Actor, q: &TrendsQuery) -> AppResult<Tren
         kind: match p.kind {
             TrendKind::Cases => "cases",
             TrendKind::Messages => "messages",
+            TrendKind::Transfers => "transfers",
         }
         .into(),
         period: if p.monthly { "month" } else { "week" }.into(),

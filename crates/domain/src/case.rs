@@ -89,6 +89,7 @@ string_enum! {
         AwaitingConstituent => "awaiting_constituent" / "Awaiting constituent",
         Resolved => "resolved" / "Resolved",
         Closed => "closed" / "Closed",
+        Transferred => "transferred" / "Transferred",
     }
 }
 
@@ -96,7 +97,9 @@ impl Status {
     /// The statuses a case may move to from this one.
     ///
     /// Work moves forward through open and the two waiting states; a resolved
-    /// or closed case can be reopened, which is the only way back.
+    /// or closed case can be reopened, which is the only way back. A case
+    /// becomes transferred only by a transfer (which records where it went),
+    /// never by a plain change of status.
     pub fn next(self) -> &'static [Status] {
         use Status::*;
         match self {
@@ -112,6 +115,7 @@ impl Status {
             AwaitingConstituent => &[Open, AwaitingThirdParty, Resolved, Closed],
             Resolved => &[Closed, Open],
             Closed => &[Open],
+            Transferred => &[Open, Closed],
         }
     }
 
@@ -121,7 +125,10 @@ impl Status {
 
     /// Whether the case still needs work (counts towards a caseworker's load).
     pub fn is_active(self) -> bool {
-        !matches!(self, Status::Resolved | Status::Closed)
+        !matches!(
+            self,
+            Status::Resolved | Status::Closed | Status::Transferred
+        )
     }
 }
 
@@ -186,6 +193,15 @@ mod tests {
         assert_eq!(Status::Closed.next(), &[Status::Open]);
         assert!(!Status::Closed.can_move_to(Status::Resolved));
         assert!(Status::Resolved.can_move_to(Status::Open));
+    }
+
+    #[test]
+    fn only_a_transfer_makes_a_case_transferred() {
+        for s in Status::ALL {
+            assert!(!s.can_move_to(Status::Transferred));
+        }
+        assert!(Status::Transferred.can_move_to(Status::Open));
+        assert!(!Status::Transferred.is_active());
     }
 
     #[test]

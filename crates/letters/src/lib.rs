@@ -8,8 +8,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod logo;
+mod report;
 use logo::Pixels;
 pub use logo::{Logo, MAX_LOGO_BYTES};
+pub use report::{Report, Section, render_report};
 
 /// The values a template can use, e.g. `{{ constituent.first_name }}`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -286,10 +288,21 @@ impl Writer {
         }
     }
 
+    fn new_page(&mut self) {
+        self.pages.push(Content::new());
+        self.y = PAGE_H - MARGIN;
+    }
+
     fn line(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
+        self.same_line(font, size, x, text);
+        self.y -= size * 1.35;
+    }
+
+    /// Draws text on the current line without moving down (a label with
+    /// its value beside it), starting a new page at the foot of one.
+    fn same_line(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
         if self.y < MARGIN + LEADING {
-            self.pages.push(Content::new());
-            self.y = PAGE_H - MARGIN;
+            self.new_page();
         }
         let page = self.pages.last_mut().unwrap_or_else(|| unreachable!());
         page.begin_text();
@@ -297,7 +310,6 @@ impl Writer {
         page.next_line(x, self.y);
         page.show(Str(&winansi(text)));
         page.end_text();
-        self.y -= size * 1.35;
     }
 
     fn gap(&mut self, points: f32) {
@@ -343,8 +355,7 @@ pub fn render_batch(letters: &[Letter], logos: &Logos) -> Vec<u8> {
     let mut w = Writer::new();
     for (n, letter) in letters.iter().enumerate() {
         if n > 0 {
-            w.pages.push(Content::new());
-            w.y = PAGE_H - MARGIN;
+            w.new_page();
         }
         lay_out(&mut w, letter, logos);
     }

@@ -92,6 +92,7 @@ impl OfficeData {
         closed_at: Option<i64>,
         entries: &[NewEntry],
         tags: &crate::TagChange,
+        transfer: Option<&crate::NewTransfer>,
         now: i64,
     ) -> Result<()> {
         let office_id = self.scope.office_id;
@@ -122,6 +123,9 @@ impl OfficeData {
             if !tags.is_empty() {
                 crate::tags::write_item_tags!(tx, office_id, "case_tags", "case_id", id, tags, now);
                 crate::tags::sync_sensitive!(tx, format!("id = {id}"));
+            }
+            if let Some(t) = transfer {
+                crate::transfers::insert_transfer!(tx, office_id, id, t, now);
             }
             for e in entries {
                 append_entry!(tx, office_id, Some(constituent), Some(id), now, e);
@@ -245,13 +249,16 @@ impl OfficeData {
             if let Some(s) = filter.status {
                 qb.push(" AND c.status = ").push_bind(s.as_str());
             } else if filter.active_only {
-                qb.push(" AND c.status NOT IN ('resolved', 'closed')");
+                qb.push(" AND c.status NOT IN ('resolved', 'closed', 'transferred')");
             }
             if let Some(tag) = filter.tag {
                 // Within a period (a Trends drill-down), the cases opened in
                 // it are few: each is checked for the tag. Otherwise the
                 // tag's cases are found from the tag (a rare tag, fast).
-                let within = filter.opened_from.is_some() || filter.opened_before.is_some();
+                let within = filter.opened_from.is_some()
+                    || filter.opened_before.is_some()
+                    || filter.transferred_from.is_some()
+                    || filter.transferred_before.is_some();
                 if within {
                     qb.push(" AND EXISTS (SELECT 1 FROM case_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.case_id = c.id AND (t.id = ");
                 } else {
@@ -264,6 +271,13 @@ impl OfficeData {
                     qb.push(" OR t.parent_id = ").push_bind(tag);
                 }
                 qb.push("))");
+            }
+            if filter.transferred_from.is_some() || filter.transferred_before.is_some() {
+                qb.push(" AND EXISTS (SELECT 1 FROM case_transfers tr WHERE tr.case_id = c.id AND tr.transferred_at >= ")
+                    .push_bind(filter.transferred_from.unwrap_or(i64::MIN))
+                    .push(" AND tr.transferred_at < ")
+                    .push_bind(filter.transferred_before.unwrap_or(i64::MAX))
+                    .push(")");
             }
             if let Some(from) = filter.opened_from {
                 qb.push(" AND c.opened_at >= ").push_bind(from);

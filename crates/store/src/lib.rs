@@ -38,6 +38,7 @@ mod staff;
 mod tag_admin;
 mod tags;
 mod timeline;
+mod transfers;
 mod trends;
 
 pub use bulk::*;
@@ -54,6 +55,9 @@ pub use scope::{CaseVisibility, OfficeData, Scope};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 pub use tag_admin::{MergeCounts, TagMerge};
 pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
+pub use transfers::{
+    HANDOVER_MAX_MESSAGES, HandoverAttachment, HandoverMessage, NewTransfer, Transfer,
+};
 pub use trends::{TrendBy, TrendCount, TrendKind};
 
 /// Storage errors the layers above act on. Everything else is `Database`.

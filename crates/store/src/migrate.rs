@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_tags.sql"),
         postgres: include_str!("../migrations/postgres/0013_tags.sql"),
     },
+    Migration {
+        version: 14,
+        name: "transfers",
+        sqlite: include_str!("../migrations/sqlite/0014_transfers.sql"),
+        postgres: include_str!("../migrations/postgres/0014_transfers.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

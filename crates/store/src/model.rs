@@ -267,7 +267,7 @@ pub struct CaseFilter {
     pub assignee: Option<i64>,
     pub unassigned: bool,
     pub status: Option<Status>,
-    /// Only cases still needing work (not resolved or closed).
+    /// Only cases still needing work (not resolved, closed or transferred).
     pub active_only: bool,
     /// Cases with this tag, or a value under it (only this tag when
     /// `tag_exact`).
@@ -276,6 +276,9 @@ pub struct CaseFilter {
     /// Opened at or after this time, and before that one (Unix ms).
     pub opened_from: Option<i64>,
     pub opened_before: Option<i64>,
+    /// Transferred at or after this time, and before that one (Unix ms).
+    pub transferred_from: Option<i64>,
+    pub transferred_before: Option<i64>,
     /// The constituent's location: ward, or postcode district.
     pub location: Option<String>,
     pub agency: Option<String>,
@@ -294,6 +297,8 @@ impl Default for CaseFilter {
             tag_exact: false,
             opened_from: None,
             opened_before: None,
+            transferred_from: None,
+            transferred_before: None,
             location: None,
             agency: None,
             constituent_id: None,

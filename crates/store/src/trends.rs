@@ -5,12 +5,14 @@ use crate::{OfficeData, Result, on_read};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// What is counted: cases by the day they were opened, or messages by the
-/// day they arrived (or were sent).
+/// What is counted: cases by the day they were opened, messages by the
+/// day they arrived (or were sent), or transfers of cases by the day they
+/// were made (split by the case's values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrendKind {
     Cases,
     Messages,
+    Transfers,
 }
 
 /// What the counts are split by.
@@ -76,7 +78,8 @@ impl OfficeData {
         if bounds.len() < 2 {
             return Ok(Vec::new());
         }
-        if by == TrendBy::Location {
+        // Locations, and transfers (a few a week), are counted from the rows.
+        if by == TrendBy::Location || kind == TrendKind::Transfers {
             return self.trend_rows(kind, by, bounds, false).await;
         }
         let office_id = self.scope.office_id;
@@ -96,7 +99,7 @@ impl OfficeData {
         // Managers and the representative count hidden items from the day
         // counts too; a caseworker adds only those on their own cases.
         let base = match kind {
-            TrendKind::Cases => "case",
+            TrendKind::Cases | TrendKind::Transfers => "case",
             TrendKind::Messages => "message",
         };
         let all = self.scope.visibility == crate::CaseVisibility::All;
@@ -169,12 +172,19 @@ impl OfficeData {
                     " AND x.hidden = TRUE AND x.case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND assignee_id = {user})"
                 ),
             ),
+            TrendKind::Transfers => (
+                "case_transfers tr JOIN cases x ON x.id = tr.case_id",
+                "tr.transferred_at",
+                self.scope.case_condition("x"),
+                "x.constituent_id",
+                format!(" AND x.sensitive = TRUE AND x.assignee_id = {user}"),
+            ),
         };
         let bucket = bucket_sql(at, bounds);
         let (key, join) = match by {
             TrendBy::Dimension { id, rollup } => {
                 let (tags, column) = match kind {
-                    TrendKind::Cases => ("case_tags", "case_id"),
+                    TrendKind::Cases | TrendKind::Transfers => ("case_tags", "case_id"),
                     TrendKind::Messages => ("correspondence_tags", "correspondence_id"),
                 };
                 let key = if rollup {

@@ -54,6 +54,12 @@ pub(crate) fn attachment_param(raw: &axum::extract::RawPathParams) -> Option<i64
 
 /// A CSV file made here (a table of figures, a framework), as a download.
 pub(crate) fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
+    made_download("text/csv; charset=utf-8", filename, bytes)
+}
+
+/// A file made here (a CSV table, a handover package), as a download of
+/// `content_type`; the name keeps letters, digits, `-` and `.`.
+pub(crate) fn made_download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"",
         filename.replace(
@@ -63,7 +69,7 @@ pub(crate) fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
     );
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,

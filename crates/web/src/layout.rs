@@ -66,6 +66,9 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "merged" => "Merged. You can undo it below.",
         "merge_undone" => "Merge undone: the tag is back on what it was on.",
         "files" => "Added to the history, with the files.",
+        "transferred" => {
+            "Transferred. The referral is on the case (an email goes out within a few seconds; a letter waits in the print queue)."
+        }
         _ => return None,
     };
     Some(text.to_owned())

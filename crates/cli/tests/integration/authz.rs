@@ -461,6 +461,60 @@ fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page(format!("/cases/{s}")), Rule::Sensitive(200), true),
+        // Transfers: the request leaves out who takes the case over, so it
+        // is refused for the roles that may transfer, and changes nothing.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/transfer"),
+                Some(json!({"send": "none", "to": ""})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/transfers"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/handover"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{s}/handover"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/handover.pdf"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            page(format!("/cases/{k}/transfer")),
+            Rule::May(Permission::EditCases, 200),
+            true,
+        ),
+        (
+            form(
+                format!("/cases/{k}/transfer"),
+                vec![("send", "none".into()), ("to", String::new())],
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            page(format!("/cases/{k}/handover.pdf")),
+            Rule::All(200),
+            true,
+        ),
+        (
+            page(format!("/cases/{s}/handover.json")),
+            Rule::Sensitive(200),
+            true,
+        ),
         (
             upload(true, format!("/api/v1/cases/{k}/documents")),
             Rule::May(Permission::AddCaseNotes, 201),

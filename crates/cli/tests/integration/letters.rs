@@ -53,7 +53,7 @@ fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32)> {
         .collect()
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("casework-pdf-{}", crate::harness::unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("letter.pdf");

@@ -19,4 +19,5 @@ mod pages;
 mod security;
 mod sso;
 mod tags;
+mod transfers;
 mod visibility;

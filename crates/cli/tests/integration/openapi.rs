@@ -196,6 +196,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 }
                 ("post", "/api/v1/campaigns/{id}/reply/send") => None,
                 ("post", "/api/v1/letters/print") => Some(json!({"ids": [to_print]})),
+                ("post", "/api/v1/cases/{id}/transfer") => Some(
+                    json!({"to": "Doc office", "send": "none", "destination": "Another office"}),
+                ),
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
                 _ => None,
@@ -433,6 +436,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/tags/framework",
         "POST /api/v1/campaigns/{id}/reply/approve",
         "POST /api/v1/campaigns/{id}/reply/send",
+        "POST /api/v1/cases/{id}/transfer",
+        "GET /api/v1/cases/{id}/transfers",
+        "GET /api/v1/cases/{id}/handover",
+        "GET /api/v1/cases/{id}/handover.pdf",
     ]
     .into_iter()
     .collect();

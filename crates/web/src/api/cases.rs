@@ -44,7 +44,8 @@ pub struct CaseOut {
     /// Its Category value ("Housing › Disrepair"), or empty.
     category: String,
     agency: String,
-    /// `new`, `open`, `awaiting_third_party`, `awaiting_constituent`, `resolved` or `closed`.
+    /// `new`, `open`, `awaiting_third_party`, `awaiting_constituent`, `resolved`,
+    /// `closed` or `transferred`.
     status: String,
     assignee_id: Option<i64>,
     assignee_name: Option<String>,
@@ -218,6 +219,10 @@ pub(crate) struct CaseQueryDoc {
     opened_from: Option<String>,
     /// Opened before this day, `YYYY-MM-DD`.
     opened_before: Option<String>,
+    /// Transferred on or after this day, `YYYY-MM-DD`.
+    transferred_from: Option<String>,
+    /// Transferred before this day, `YYYY-MM-DD`.
+    transferred_before: Option<String>,
     /// The constituent's ward, or postcode district.
     location: Option<String>,
     agency: Option<String>,

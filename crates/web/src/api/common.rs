@@ -141,6 +141,13 @@ one_of!(
     vec!["", "updated", "oldest", "newest"]
 );
 one_of!(
+    TransferChannel,
+    "How the case is handed over; empty: `email`.",
+    std::iter::once("")
+        .chain(casework_app::transfers::CHANNELS.iter().map(|(k, _)| *k))
+        .collect()
+);
+one_of!(
     NoteKind,
     "What a note or a kept file records; empty: `note`.",
     std::iter::once("")

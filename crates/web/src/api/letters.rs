@@ -38,6 +38,10 @@ pub(crate) struct LetterRequestDoc {
     /// The letter's text, with merge fields such as
     /// `{{ constituent.first_name }}`; needed when there is no template.
     body: Option<String>,
+    /// Whom the letter is addressed to, a line each (name, then address;
+    /// at most 200 characters a line); empty: the case's constituent.
+    #[schema(max_items = 10)]
+    to: Option<Vec<String>>,
 }
 
 /// A letter created on a case.

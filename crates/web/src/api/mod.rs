@@ -13,6 +13,7 @@ mod intake;
 mod letters;
 mod tags;
 mod timeline;
+mod transfers;
 mod trends;
 
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
+        .merge(transfers::routes())
         .fallback(not_found)
 }
 
@@ -84,7 +86,8 @@ impl Modify for BearerAuth {
           tags::merge_tag, tags::undo_merge, tags::add_dimension, tags::change_dimension,
           tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags,
           tags::apply_tag, tags::map_tags, tags::export_framework, tags::import_framework,
-          trends::get_trends),
+          trends::get_trends, transfers::transfer_case, transfers::case_transfers,
+          transfers::case_handover, transfers::case_handover_pdf),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -147,6 +150,10 @@ mod tests {
             (
                 fields(super::correspondence::EmailRequestDoc::schema()),
                 fields(outbox::EmailRequest::schema()),
+            ),
+            (
+                fields(super::transfers::TransferRequestDoc::schema()),
+                fields(casework_app::transfers::TransferRequest::schema()),
             ),
         ];
         for (documented, read) in pairs {

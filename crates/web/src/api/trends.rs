@@ -13,9 +13,11 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/trends", get(get_trends))
 }
 
-/// Counts of cases or messages by a dimension's values (or by location)
-/// per week or month, with each value's change and trailing average; the
-/// cases behind a count are `GET /api/v1/cases?tag=…&opened_from=…&opened_before=…`.
+/// Counts of cases, messages or transfers by a dimension's values (or by
+/// location) per week or month, with each value's change and trailing
+/// average; the cases behind a count are
+/// `GET /api/v1/cases?tag=…&opened_from=…&opened_before=…` (transfers:
+/// `transferred_from`, `transferred_before`).
 #[utoipa::path(get, path = "/api/v1/trends", tag = "tags", params(TrendsQuery),
     responses((status = 200, body = Trends), Unauthorized, Invalid))]
 pub(crate) async fn get_trends(

@@ -206,6 +206,8 @@ fn list_query(q: &CaseQuery) -> String {
         ),
         ("opened_from", q.opened_from.clone()),
         ("opened_before", q.opened_before.clone()),
+        ("transferred_from", q.transferred_from.clone()),
+        ("transferred_before", q.transferred_before.clone()),
         ("location", q.location.clone()),
         ("agency", q.agency.clone()),
         ("assignee_id", number(q.assignee_id)),
@@ -526,6 +528,18 @@ struct CaseDetail {
     opened: String,
     review_date: String,
     version: i64,
+    /// Still needing work (and so transferable).
+    active: bool,
+}
+
+/// A transfer as the case page shows it.
+struct TransferRow {
+    to: String,
+    destination: String,
+    when: String,
+    by: String,
+    correspondence_id: Option<i64>,
+    reason: String,
 }
 
 #[derive(Template)]
@@ -545,6 +559,7 @@ struct CasePage {
     can_note: bool,
     errors: FieldErrors,
     correspondence: Vec<MailRow>,
+    transfers: Vec<TransferRow>,
     max_upload_mb: usize,
 }
 
@@ -576,6 +591,18 @@ async fn case_view(
         .await?
         .remove(&k.id)
         .unwrap_or_default();
+    let transfers = casework_app::transfers::of_case(&s.app, &who.actor, id)
+        .await?
+        .into_iter()
+        .map(|t| TransferRow {
+            to: t.to,
+            destination: t.destination,
+            when: day(t.at_ms),
+            by: t.by,
+            correspondence_id: t.correspondence_id,
+            reason: t.reason,
+        })
+        .collect();
     let role = who.actor.role;
     let dash = |v: &str| {
         if v.is_empty() {
@@ -602,10 +629,12 @@ async fn case_view(
         timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
         errors,
         correspondence,
+        transfers,
         max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
         k: CaseDetail {
             id: k.id,
             status_label: k.status().label(),
+            active: k.status().is_active(),
             free_tags: tags
                 .iter()
                 .filter(|t| t.dimension == "free")

@@ -112,6 +112,7 @@ async fn letter_create(
         } else {
             Some(f.body.clone())
         },
+        to: Vec::new(),
     };
     match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
         Ok(cid) => Ok(see(format!("/correspondence/{cid}?notice=letter"))),

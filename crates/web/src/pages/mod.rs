@@ -16,6 +16,7 @@ mod tag_bulk;
 mod tag_fields;
 mod tags;
 mod timeline;
+mod transfers;
 mod trends;
 
 use axum::Router;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
+        .merge(transfers::routes())
         .merge(tag_bulk::routes())
         .fallback(not_found)
 }

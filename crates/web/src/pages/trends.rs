@@ -71,8 +71,8 @@ fn query_string(q: &TrendsQuery) -> String {
     .unwrap_or_default()
 }
 
-/// The case list behind a count: cases opened in the period with the value
-/// (or in the location).
+/// The case list behind a count: cases opened (or transferred) in the
+/// period with the value (or in the location).
 fn drill_down(
     t: &Trends,
     tag_id: Option<i64>,
@@ -81,12 +81,14 @@ fn drill_down(
     to: &str,
     exact: bool,
 ) -> Option<String> {
-    if t.kind != "cases" {
-        return None;
-    }
+    let (after, before) = match t.kind.as_str() {
+        "cases" => ("opened_from", "opened_before"),
+        "transfers" => ("transferred_from", "transferred_before"),
+        _ => return None,
+    };
     let mut params: Vec<(&str, String)> = vec![
-        ("opened_from", from.to_owned()),
-        ("opened_before", to.to_owned()),
+        (after, from.to_owned()),
+        (before, to.to_owned()),
         // Newest first: the list reads the month by the opening index.
         ("sort", "newest".to_owned()),
     ];
@@ -155,10 +157,10 @@ async fn trends_page(
         }
         Err(e) => return Err(e.into()),
     };
-    let what = if t.kind == "cases" {
-        "Cases opened"
-    } else {
-        "Messages"
+    let what = match t.kind.as_str() {
+        "cases" => "Cases opened",
+        "transfers" => "Cases transferred",
+        _ => "Messages",
     };
     page.heading = format!(
         "{what} by {} per {}",
