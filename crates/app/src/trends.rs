@@ -347,6 +347,71 @@ fn row(tag_id: Option<i64>, value: String, counts: Vec<i64>) -> TrendRow {
     }
 }
 
+/// The messages behind a count of the Trends page, as people write it in a
+/// URL or API call.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// A tag's id: messages with it or a value under it.
+    pub tag: Option<i64>,
+    /// With `tag`: only that value, not the values under it.
+    pub exact: bool,
+    /// Arrived (or sent) on or after this day, `YYYY-MM-DD`.
+    pub received_from: String,
+    /// Arrived (or sent) before this day, `YYYY-MM-DD`.
+    pub received_before: String,
+    /// The constituent's ward, or postcode district (as Trends shows it).
+    pub location: String,
+    /// `next_cursor` of the page before.
+    pub cursor: Option<String>,
+    /// How many to answer, default 50; taken as 1–200.
+    pub limit: Option<i64>,
+}
+
+/// The messages the reader may see behind a Trends count, newest first.
+pub async fn messages(
+    app: &App,
+    actor: &Actor,
+    q: &MessagesQuery,
+) -> AppResult<casework_store::Page<casework_store::CorrespondenceSummary>> {
+    let mut e = FieldErrors::new();
+    let mut filter = casework_store::MessageFilter::default();
+    if let Some(tag) = q.tag {
+        let f = crate::tags::framework(app, actor).await?;
+        if f.value(tag).is_some() {
+            filter.tag = Some(tag);
+            filter.tag_exact = q.exact;
+        } else {
+            e.add("tag", "There is no such tag in this office.");
+        }
+    }
+    let day = |e: &mut FieldErrors, field: &str, label: &str, text: &str| {
+        e.date(field, label, text).map(|d| day_of(&d) * DAY_MS)
+    };
+    filter.from = day(&mut e, "received_from", "Received from", &q.received_from);
+    filter.before = day(
+        &mut e,
+        "received_before",
+        "Received before",
+        &q.received_before,
+    );
+    filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => casework_store::Cursor::decode(c).or_else(|| {
+            e.add("cursor", "This paging cursor is not valid.");
+            None
+        }),
+        None => None,
+    };
+    check(e)?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    Ok(app
+        .data_for(actor)
+        .list_messages(&filter, cursor.as_ref(), limit)
+        .await?)
+}
+
 /// The figures as CSV: one row per value, one column per period.
 pub fn to_csv(t: &Trends) -> AppResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -173,6 +173,46 @@ fn placed(m: &Incoming) -> Placed<'_> {
     }
 }
 
+/// Filters of the message list behind a Trends count. `None`: any.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Messages with this tag, or a value under it (only this one when
+    /// `tag_exact`).
+    pub tag: Option<i64>,
+    pub tag_exact: bool,
+    /// Arrived (or sent) at or after, and before (Unix ms).
+    pub from: Option<i64>,
+    pub before: Option<i64>,
+    /// The constituent's ward, or postcode district.
+    pub location: Option<String>,
+}
+
+/// Newest first from after the cursor, one more than a page (to know
+/// whether another follows).
+fn newest_first<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, after: Option<&Cursor>, limit: i64)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(c) = after {
+        let key: i64 = c.key.parse().unwrap_or(0);
+        qb.push(" AND (received_at < ").push_bind(key);
+        qb.push(" OR (received_at = ")
+            .push_bind(key)
+            .push(" AND id < ")
+            .push_bind(c.id)
+            .push("))");
+    }
+    qb.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+        .push_bind(limit + 1);
+}
+
+fn newest_page(items: Vec<CorrespondenceSummary>, limit: i64) -> Page<CorrespondenceSummary> {
+    crate::common::page(items, limit as usize, |m| Cursor {
+        key: m.received_at.to_string(),
+        id: m.id,
+    })
+}
+
 const SUMMARY: &str = "SELECT id, direction, channel, state, case_id, constituent_id, from_address, from_name, subject, \
     received_at, unread, problems FROM correspondence ";
 
@@ -496,30 +536,61 @@ impl OfficeData {
                 .push_bind(office_id)
                 .push(" AND state = 'intake' AND campaign_id IS NULL");
             qb.push(self.scope.message_condition("correspondence"));
-            if let Some(c) = after {
-                let key: i64 = c.key.parse().unwrap_or(0);
-                qb.push(" AND (received_at < ").push_bind(key);
-                qb.push(" OR (received_at = ")
-                    .push_bind(key)
-                    .push(" AND id < ")
-                    .push_bind(c.id)
-                    .push("))");
-            }
-            qb.push(" ORDER BY received_at DESC, id DESC LIMIT ")
-                .push_bind(limit + 1);
+            newest_first(&mut qb, after, limit);
             qb.build_query_as().fetch_all(pool).await?
         });
-        let mut items = items;
-        let next = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|m| Cursor {
-                key: m.received_at.to_string(),
-                id: m.id,
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(newest_page(items, limit))
+    }
+
+    /// The messages the reader may see that arrived (or were sent) in a
+    /// period with a tag, or from a location: the list behind a Trends
+    /// count, newest first, one page at a time.
+    pub async fn list_messages(
+        &self,
+        filter: &MessageFilter,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<CorrespondenceSummary>> {
+        let office_id = self.scope.office_id;
+        let items: Vec<CorrespondenceSummary> = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new(SUMMARY);
+            qb.push(" WHERE office_id = ").push_bind(office_id);
+            qb.push(self.scope.message_condition("correspondence"));
+            if let Some(from) = filter.from {
+                qb.push(" AND received_at >= ").push_bind(from);
+            }
+            if let Some(before) = filter.before {
+                qb.push(" AND received_at < ").push_bind(before);
+            }
+            if let Some(tag) = filter.tag {
+                // Like the case list: within a period, each message of the
+                // period is checked for the tag; otherwise the tag's
+                // messages are found from the tag.
+                if filter.from.is_some() || filter.before.is_some() {
+                    qb.push(" AND EXISTS (SELECT 1 FROM correspondence_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.correspondence_id = correspondence.id AND (t.id = ");
+                } else {
+                    qb.push(" AND id IN (SELECT ct.correspondence_id FROM tags t JOIN correspondence_tags ct ON ct.tag_id = t.id WHERE t.office_id = ")
+                        .push_bind(office_id)
+                        .push(" AND (t.id = ");
+                }
+                qb.push_bind(tag);
+                if !filter.tag_exact {
+                    qb.push(" OR t.parent_id = ").push_bind(tag);
+                }
+                qb.push("))");
+            }
+            if let Some(place) = &filter.location {
+                qb.push(format_args!(
+                    " AND EXISTS (SELECT 1 FROM constituents p WHERE p.id = correspondence.constituent_id AND {} = ",
+                    crate::trends::location_sql(office_id)
+                ))
+                .push_bind(place.as_str())
+                .push(")");
+            }
+            newest_first(&mut qb, after, limit);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(newest_page(items, limit))
     }
 
     pub async fn count_intake(&self) -> Result<i64> {

@@ -4,6 +4,7 @@ pub mod harness;
 
 mod api;
 mod authz;
+mod authz_routes;
 mod campaigns;
 mod cli;
 mod documents;
@@ -20,4 +21,5 @@ mod security;
 mod sso;
 mod tags;
 mod transfers;
+mod trends;
 mod visibility;

@@ -440,6 +440,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/cases/{id}/transfers",
         "GET /api/v1/cases/{id}/handover",
         "GET /api/v1/cases/{id}/handover.pdf",
+        "GET /api/v1/correspondence",
     ]
     .into_iter()
     .collect();

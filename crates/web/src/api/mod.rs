@@ -86,7 +86,7 @@ impl Modify for BearerAuth {
           tags::merge_tag, tags::undo_merge, tags::add_dimension, tags::change_dimension,
           tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags,
           tags::apply_tag, tags::map_tags, tags::export_framework, tags::import_framework,
-          trends::get_trends, transfers::transfer_case, transfers::case_transfers,
+          trends::get_trends, trends::list_messages, transfers::transfer_case, transfers::case_transfers,
           transfers::case_handover, transfers::case_handover_pdf),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)

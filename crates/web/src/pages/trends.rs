@@ -1,6 +1,6 @@
 //! The Trends page: counts by a dimension or by location per week or
-//! month, as a chart with its table, every number a link to the cases
-//! behind it, and the table as CSV.
+//! month, as a chart with its table, every number a link to the cases or
+//! messages behind it, and the table as CSV.
 
 use askama::Template;
 use axum::Router;
@@ -8,18 +8,98 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use casework_app::AppError;
-use casework_app::trends::{self, Trends, TrendsQuery};
+use casework_app::trends::{self, MessagesQuery, Trends, TrendsQuery};
 
 use crate::chart::{Series, line_chart, style};
 use crate::error::{PageResult, render};
 use crate::extract::{PageActor, PageQuery};
 use crate::layout::{Nav, nav, pair};
+use crate::pages::correspondence::MailRow;
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/trends", get(trends_page))
         .route("/trends.csv", get(trends_csv))
+        .route("/messages", get(messages_page))
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+struct MessagesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    rows: Vec<MailRow>,
+    /// What the list holds, in words.
+    heading: String,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+/// The messages behind a Trends count.
+async fn messages_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<MessagesQuery>,
+) -> PageResult {
+    let mut page = MessagesPage {
+        nav: nav(&who.actor, &who.csrf, "trends"),
+        notice: None,
+        rows: Vec::new(),
+        heading: String::new(),
+        next: None,
+        error: None,
+    };
+    let framework = casework_app::tags::framework(&s.app, &who.actor).await?;
+    let mut what = vec!["Messages".to_owned()];
+    if let Some((d, v)) = q.tag.and_then(|t| framework.value(t)) {
+        what.push(format!("with {} {}", d.dim.name, v.path));
+    }
+    if !q.location.trim().is_empty() {
+        what.push(format!("from {}", q.location.trim()));
+    }
+    match (q.received_from.trim(), q.received_before.trim()) {
+        ("", "") => {}
+        (from, "") => what.push(format!("since {from}")),
+        ("", before) => what.push(format!("before {before}")),
+        (from, before) => what.push(format!("from {from}, before {before}")),
+    }
+    page.heading = what.join(" ");
+    match trends::messages(&s.app, &who.actor, &q).await {
+        Ok(p) => {
+            page.rows = p.items.iter().map(MailRow::from).collect();
+            page.next = p.next.map(|c| {
+                let mut next = q.clone();
+                next.cursor = Some(c.encode());
+                messages_query(&next)
+            });
+        }
+        Err(AppError::Invalid(f)) => {
+            page.error = Some(f.0.values().cloned().collect::<Vec<_>>().join(" "));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(render(&page)?.into_response())
+}
+
+fn messages_query(q: &MessagesQuery) -> String {
+    let pairs: Vec<(&str, String)> = vec![
+        ("tag", q.tag.map(|t| t.to_string()).unwrap_or_default()),
+        (
+            "exact",
+            if q.exact {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
+        ("received_from", q.received_from.clone()),
+        ("received_before", q.received_before.clone()),
+        ("location", q.location.clone()),
+        ("cursor", q.cursor.clone().unwrap_or_default()),
+    ];
+    let kept: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
 struct Cell {
@@ -71,8 +151,8 @@ fn query_string(q: &TrendsQuery) -> String {
     .unwrap_or_default()
 }
 
-/// The case list behind a count: cases opened (or transferred) in the
-/// period with the value (or in the location).
+/// The list behind a count: cases opened (or transferred) in the period,
+/// or messages received in it, with the value (or in the location).
 fn drill_down(
     t: &Trends,
     tag_id: Option<i64>,
@@ -81,17 +161,16 @@ fn drill_down(
     to: &str,
     exact: bool,
 ) -> Option<String> {
-    let (after, before) = match t.kind.as_str() {
-        "cases" => ("opened_from", "opened_before"),
-        "transfers" => ("transferred_from", "transferred_before"),
-        _ => return None,
+    let (list, after, before) = match t.kind.as_str() {
+        "cases" => ("/cases", "opened_from", "opened_before"),
+        "transfers" => ("/cases", "transferred_from", "transferred_before"),
+        _ => ("/messages", "received_from", "received_before"),
     };
-    let mut params: Vec<(&str, String)> = vec![
-        (after, from.to_owned()),
-        (before, to.to_owned()),
+    let mut params: Vec<(&str, String)> = vec![(after, from.to_owned()), (before, to.to_owned())];
+    if list == "/cases" {
         // Newest first: the list reads the month by the opening index.
-        ("sort", "newest".to_owned()),
-    ];
+        params.push(("sort", "newest".to_owned()));
+    }
     match tag_id {
         Some(id) => {
             params.push(("tag", id.to_string()));
@@ -105,7 +184,7 @@ fn drill_down(
         None => return None,
     }
     Some(format!(
-        "/cases?{}",
+        "{list}?{}",
         serde_urlencoded::to_string(&params).unwrap_or_default()
     ))
 }

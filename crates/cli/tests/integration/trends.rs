@@ -1,0 +1,136 @@
+//! Trends over messages: every count opens to the messages behind it, under
+//! the reader's permissions, in the API and on the pages.
+
+use crate::harness::{Api, PASSWORD, TestApp};
+use crate::on_both_backends;
+use casework_app::domain::Role;
+use casework_app::intake::{RawMessage, ingest};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(message_counts_open_to_the_messages_behind_them);
+
+fn mail(n: usize, reference: &str, from: &str) -> RawMessage {
+    RawMessage {
+        source: format!("m{n}"),
+        bytes: format!(
+            "From: {from}\r\nTo: office@riverside.example\r\nSubject: Message {n} [{reference}]\r\nMessage-ID: <drill{n}@example.net>\r\n\r\nText {n}.\r\n"
+        )
+        .into_bytes(),
+    }
+}
+
+/// The count of `value` in the last period, and the list behind it.
+async fn count_and_list(api: &Api, value: &str) -> (i64, usize) {
+    let t: Value = api
+        .get("/api/v1/trends?kind=messages&dimension=category&periods=1")
+        .await
+        .body;
+    let row = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == value)
+        .cloned();
+    let Some(row) = row else { return (0, 0) };
+    let period = &t["periods"][0];
+    let listed = api
+        .get(&format!(
+            "/api/v1/correspondence?tag={}&received_from={}&received_before={}&limit=2",
+            row["tag_id"],
+            period["from"].as_str().unwrap(),
+            period["to"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    // Two a page: follow the cursor to the end.
+    let mut n = listed.body["items"].as_array().unwrap().len();
+    let mut next = listed.body["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = next {
+        let more = api
+            .get(&format!(
+                "/api/v1/correspondence?tag={}&received_from={}&received_before={}&limit=2&cursor={c}",
+                row["tag_id"],
+                period["from"].as_str().unwrap(),
+                period["to"].as_str().unwrap()
+            ))
+            .await;
+        n += more.body["items"].as_array().unwrap().len();
+        next = more.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    (row["counts"][0].as_i64().unwrap(), n)
+}
+
+async fn message_counts_open_to_the_messages_behind_them(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let admin = t.user(office, Role::Admin).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let p = api.constituent("Ida", "Moss").await;
+    let tax = api.case(p, json!({"category": "Tax"})).await;
+    let hidden = api
+        .case(
+            p,
+            json!({"category": "Tax", "sensitivity": "sensitive", "assignee_id": cw.id}),
+        )
+        .await;
+    let housing = api.case(p, json!({"category": "Housing"})).await;
+    let reference = |k: &Value| k["reference"].as_str().unwrap().to_owned();
+    let from = "Ida Moss <ida.moss@example.net>";
+    let mut batch = Vec::new();
+    for n in 0..3 {
+        batch.push(mail(n, &reference(&tax), from));
+    }
+    batch.push(mail(3, &reference(&hidden), from));
+    batch.push(mail(4, &reference(&housing), from));
+    ingest(&t.app, office, batch).await.unwrap();
+
+    // Each reader: the count and the list behind it agree.
+    for (who, user, tax_count) in [
+        ("manager", &manager, 4),
+        ("admin", &admin, 3),
+        ("caseworker", &cw, 4),
+    ] {
+        let a = t.api(user);
+        assert_eq!(
+            count_and_list(&a, "Tax").await,
+            (tax_count, tax_count as usize),
+            "{who}"
+        );
+        assert_eq!(count_and_list(&a, "Housing").await, (1, 1), "{who}");
+    }
+
+    // By location, and what is refused.
+    let m = t.api(&manager);
+    let by_place = m.get("/api/v1/correspondence?location=R2C").await;
+    assert_eq!(by_place.status, StatusCode::OK, "{:?}", by_place.body);
+    for bad in ["tag=999999999", "received_from=2026-13-01", "cursor=zz"] {
+        let r = m.get(&format!("/api/v1/correspondence?{bad}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+
+    // The Trends page links each number to the messages page, which lists them.
+    let b = t.browser();
+    b.sign_in(&admin.email, PASSWORD).await;
+    let page = b.get("/trends?kind=messages&periods=1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let link = page
+        .html
+        .split("href=\"")
+        .filter_map(|h| h.split('"').next())
+        .find(|h| h.starts_with("/messages?"))
+        .expect("a count links to its messages")
+        .replace("&amp;", "&");
+    let list = b.get(&link).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.html.contains("Message 4") || list.html.contains("Message 0"),
+        "{}",
+        list.html
+    );
+    assert!(
+        !list.html.contains("Message 3"),
+        "the sensitive case's message stays hidden"
+    );
+}
