@@ -866,6 +866,31 @@ async function scenario(browser, base, sink) {
   const filed = await intake(page);
   await reply(page, sink, filed);
   await campaign(page, sink);
+
+  log('Step 6a: transfer the case to another office');
+  await goto(page, 'all cases, to transfer one', '/cases');
+  await navigate(page, 'the case to transfer', () => page.getByRole('table').getByRole('link', { name: reference }).click());
+  await navigate(page, 'transfer form', () => page.getByRole('link', { name: 'Transfer', exact: true }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Transfer the case', 'transfer heading');
+  await page.getByLabel('Handed over another way (recorded only)').check();
+  await navigate(page, 'transfer refused without a recipient', () => page.getByRole('button', { name: 'Transfer the case' }).click(), {
+    status: 422,
+  });
+  await expectText(page.getByRole('alert'), 'Who takes the case over is required.', 'transfer error summary');
+  await page.getByLabel('Who takes it over').fill('Riverside Housing Association');
+  await page.getByLabel('Transferability').selectOption({ label: 'Another office' });
+  await page.getByLabel('Why it goes to them').fill('They own the building.');
+  await navigate(page, 'transfer the case', () => page.getByRole('button', { name: 'Transfer the case' }).click());
+  await expectText(definition(page, 'Status'), /^Transferred$/, 'status after the transfer');
+  await expectText(definition(page, 'Transferred'), /Riverside Housing Association/, 'the transfer on the case');
+  await goto(page, 'transfers in Trends', '/trends?kind=transfers&dimension=transferability');
+  await expectText(page.getByRole('heading', { level: 2 }).first(), 'Cases transferred by transferability per month', 'transfers heading');
+  const transferRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Another office', exact: true }) });
+  await navigate(page, 'the cases behind the transfer count', () => transferRow.getByRole('link').last().click());
+  await expectText(page.getByRole('table').getByRole('link', { name: reference }), reference, 'the transferred case behind its count');
+  await goto(page, 'messages in Trends', '/trends?kind=messages&dimension=category');
+  await navigate(page, 'the messages behind a count', () => page.locator('a[href^="/messages?"]').first().click());
+  await expectText(page.getByRole('heading', { level: 1 }), /^Messages/, 'messages list heading');
   await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
