@@ -3,8 +3,8 @@
 # cases tagged, about 16.5 tagged emails a case), measures
 #   - the Trends page for a year by month by Category, over messages and
 #     over cases (one user: the page's own time);
-#   - a drill-down list page (the cases of one Category value in one month)
-#     under 10 connections;
+#   - a drill-down list page (the cases of one Category value in one month,
+#     and the messages of it) under 10 connections;
 #   - merging a tag used by ~100,000 messages and cases, and undoing it.
 #
 #   bench/tags.sh [sqlite|postgres|all]        (default: all)
@@ -120,6 +120,12 @@ LUA
   wrk -t2 -c10 -d3s -s "$OUT/p95.lua" "$BASE_URL$drill" >/dev/null 2>&1 || true
   d="$(wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$OUT/p95.lua" "$BASE_URL$drill" | sed -n 's/^RESULT //p')"
   echo "  $d"
+  # The messages behind a count of Trends over messages: Housing, last month.
+  drill_m="/api/v1/correspondence?tag=$housing&received_from=$month_from&received_before=$month_to"
+  echo "  $drill_m: $(curl -s -H "Authorization: Bearer $TOKEN" "$BASE_URL$drill_m" | grep -o '"id":' | wc -l) messages on the first page"
+  wrk -t2 -c10 -d3s -s "$OUT/p95.lua" "$BASE_URL$drill_m" >/dev/null 2>&1 || true
+  dm="$(wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$OUT/p95.lua" "$BASE_URL$drill_m" | sed -n 's/^RESULT //p')"
+  echo "  $dm"
 
   log "$kind: merge a tag used ~100,000 times, then undo"
   # The Category value with the use nearest 100,000 (messages and cases).
@@ -138,6 +144,7 @@ LUA
   RESULTS+=("| $kind | Trends, 12 months by Category, messages ($messages) | p95 $(field "$t_msg" p95_ms) ms (p50 $(field "$t_msg" p50_ms)) | < $T_TRENDS ms | $(verdict "$(field "$t_msg" p95_ms)" $T_TRENDS) |")
   RESULTS+=("| $kind | Trends, 12 months by Category, cases ($cases) | p95 $(field "$t_case" p95_ms) ms (p50 $(field "$t_case" p50_ms)) | < $T_TRENDS ms | $(verdict "$(field "$t_case" p95_ms)" $T_TRENDS) |")
   RESULTS+=("| $kind | drill-down list, 10 connections | p95 $(field "$d" p95_ms) ms ($(field "$d" requests) requests, $(field "$d" errors) errors) | < $T_DRILL ms | $(verdict "$(field "$d" p95_ms)" $T_DRILL) |")
+  RESULTS+=("| $kind | drill-down list of messages, 10 connections | p95 $(field "$dm" p95_ms) ms ($(field "$dm" requests) requests, $(field "$dm" errors) errors) | < $T_DRILL ms | $(verdict "$(field "$dm" p95_ms)" $T_DRILL) |")
   RESULTS+=("| $kind | merge a tag used $uses times (then undo) | $merge_ms ms (undo $undo_ms ms) | < $T_MERGE ms | $(verdict "$merge_ms" $T_MERGE) |")
 done
 

@@ -113,6 +113,8 @@ pub struct App {
     pub(crate) facets: std::sync::Arc<std::sync::Mutex<FacetCache>>,
     /// Campaign templates per office, for grouping mail as it arrives.
     pub(crate) campaigns: campaign_grouping::Cache,
+    /// Tagging frameworks per office, while current (see `tags::kept`).
+    pub(crate) frameworks: std::sync::Arc<std::sync::Mutex<tags::FrameworkCache>>,
     /// Where "now" comes from (tests move a [`ManualClock`]).
     clock: std::sync::Arc<dyn Clock>,
 }
@@ -147,6 +149,7 @@ impl App {
             settings,
             facets: Default::default(),
             campaigns: Default::default(),
+            frameworks: Default::default(),
             clock,
         }
     }

@@ -99,7 +99,8 @@ pub struct DimensionInput {
 /// Everything the tags page shows.
 pub async fn overview(app: &App, actor: &Actor) -> AppResult<Overview> {
     actor.require(Permission::ManageTags)?;
-    let f = framework(app, actor).await?;
+    // Read afresh: the page shows each value's last use.
+    let f = crate::tags::framework_now(app, actor).await?;
     let data = app.data_for(actor);
     let uses = data.tag_uses().await?;
     let aliases = data.tag_aliases().await?;

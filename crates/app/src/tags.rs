@@ -2,7 +2,8 @@
 //! tagging cases and correspondence, and the rules that keep tags few.
 //! Keeping the framework itself (values, merges) is in `tag_admin`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use casework_domain::tags::{self as rules, Starter, effect, fold};
 use casework_domain::{FieldErrors, Permission};
@@ -371,11 +372,48 @@ pub(crate) fn assemble(
     }
 }
 
-/// The office's framework.
-pub async fn framework(app: &App, actor: &Actor) -> AppResult<Framework> {
+/// The office's framework, as this app server keeps it in memory.
+pub async fn framework(app: &App, actor: &Actor) -> AppResult<Arc<Framework>> {
+    kept(app, actor.office_id).await
+}
+
+/// The office's framework read from the database now, with each value's
+/// last use as it is now (for the tags page and the API's list).
+pub async fn framework_now(app: &App, actor: &Actor) -> AppResult<Framework> {
     load(app, actor.office_id).await
 }
 
+/// The frameworks this app server has read, by office, with the version
+/// each was read at.
+pub(crate) type FrameworkCache = HashMap<i64, (Option<i64>, Arc<Framework>)>;
+
+/// The office's framework from memory while its version in the database is
+/// the one it was read at (one small query), else read again. Every change
+/// raises the version in its own transaction, so each app server sees it
+/// at its next request. Values' last use is as of the read: the tags page
+/// reads afresh ([`load`]).
+pub(crate) async fn kept(app: &App, office_id: i64) -> AppResult<Arc<Framework>> {
+    // The version before the framework: a change landing between the two
+    // only makes the next request read the framework again.
+    let version = app.system_data(office_id).tag_framework_version().await?;
+    let held = app
+        .frameworks
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&office_id).cloned());
+    if let Some((v, f)) = held
+        && v == version
+    {
+        return Ok(f);
+    }
+    let f = Arc::new(load(app, office_id).await?);
+    if let Ok(mut c) = app.frameworks.lock() {
+        c.insert(office_id, (version, f.clone()));
+    }
+    Ok(f)
+}
+
+/// The office's framework read from the database now.
 pub(crate) async fn load(app: &App, office_id: i64) -> AppResult<Framework> {
     let data = app.system_data(office_id);
     let dims = data.tag_dimensions().await?;

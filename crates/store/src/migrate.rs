@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_transfers.sql"),
         postgres: include_str!("../migrations/postgres/0014_transfers.sql"),
     },
+    Migration {
+        version: 15,
+        name: "framework_version",
+        sqlite: include_str!("../migrations/sqlite/0015_framework_version.sql"),
+        postgres: include_str!("../migrations/postgres/0015_framework_version.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

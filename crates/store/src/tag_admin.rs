@@ -77,6 +77,20 @@ impl OfficeData {
         })
     }
 
+    /// The version of the office's framework, raised by the database with
+    /// every change to its dimensions, values, aliases or level (`None`
+    /// before it is set up).
+    pub async fn tag_framework_version(&self) -> Result<Option<i64>> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT version FROM tag_frameworks WHERE office_id = $1")
+                    .bind(self.scope.office_id)
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
+    }
+
     /// Sets up the office's framework from `starter`, once: the four
     /// dimensions with their values, and the old free-text fields of its
     /// cases carried over (category, urgency, the sensitive flag, level),

@@ -17,6 +17,7 @@ on_both_backends!(
     trends_count_what_the_reader_may_see_and_open_to_the_same_cases,
     tags_are_set_in_bulk_mapped_from_a_file_and_shared_between_offices,
     a_highly_sensitive_message_is_hidden_like_a_sensitive_case,
+    a_framework_kept_in_memory_follows_changes_made_on_another_server,
 );
 
 /// The id of a value by its full name, from `GET /api/v1/tags`.
@@ -876,5 +877,94 @@ async fn a_highly_sensitive_message_is_hidden_like_a_sensitive_case(t: TestApp) 
     assert!(
         !timeline.contains("Disclosure 1") && !timeline.contains("Tags changed"),
         "{timeline}"
+    );
+}
+
+/// Each app server keeps the framework in memory while the database says it
+/// is current: a change made through one server is seen by another at its
+/// next read, and an unchanged framework is not read again.
+async fn a_framework_kept_in_memory_follows_changes_made_on_another_server(t: TestApp) {
+    use casework_app::tags::framework;
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let actor = t.actor(&manager).await;
+    let (second, _store) = t.second_app().await;
+    let kept = framework(&second, &actor).await.unwrap();
+    let again = framework(&second, &actor).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&kept, &again),
+        "kept while unchanged"
+    );
+    let names = |f: &casework_app::tags::Framework, key: &str| -> Vec<String> {
+        f.dimension(key)
+            .map(|d| d.values.iter().map(|v| v.path.clone()).collect())
+            .unwrap_or_default()
+    };
+
+    // Through the first server: a value added, renamed, retired, merged.
+    let m = t.api(&manager);
+    let r = m
+        .post(
+            "/api/v1/tags",
+            json!({"dimension": "category", "name": "Potholes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert!(
+        names(&*framework(&second, &actor).await.unwrap(), "category")
+            .contains(&"Potholes".to_owned())
+    );
+    let id = value_id(&m, "category", "Potholes").await;
+    let r = m
+        .patch(
+            &format!("/api/v1/tags/{id}"),
+            json!({"name": "Road repairs"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let now = framework(&second, &actor).await.unwrap();
+    assert!(names(&now, "category").contains(&"Road repairs".to_owned()));
+    assert!(!names(&now, "category").contains(&"Potholes".to_owned()));
+    // The old name resolves on the second server too (an alias).
+    let r = m
+        .patch(&format!("/api/v1/tags/{id}"), json!({"retired": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let now = framework(&second, &actor).await.unwrap();
+    assert!(
+        now.dimension("category")
+            .unwrap()
+            .values
+            .iter()
+            .any(|v| v.id == id && v.retired)
+    );
+    // A dimension added, and made required.
+    let r = m
+        .post("/api/v1/tag-dimensions", json!({"name": "Policy area"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let now = framework(&second, &actor).await.unwrap();
+    let added = now
+        .dimensions
+        .iter()
+        .find(|d| d.dim.name == "Policy area")
+        .expect("the new dimension on the second server");
+    assert!(!added.dim.required);
+    let key = added.dim.key.clone();
+    let r = m
+        .patch(
+            &format!("/api/v1/tag-dimensions/{key}"),
+            json!({"required": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(
+        framework(&second, &actor)
+            .await
+            .unwrap()
+            .dimension(&key)
+            .unwrap()
+            .dim
+            .required
     );
 }

@@ -67,7 +67,8 @@ pub(crate) async fn list_tags(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> ApiResult<axum::Json<Framework>> {
-    let f = tags::framework(&s.app, &a).await?;
+    // Read afresh: each value's last use is part of the answer.
+    let f = tags::framework_now(&s.app, &a).await?;
     Ok(axum::Json(Framework {
         dimensions: f
             .dimensions

@@ -37,6 +37,8 @@ fn kind_label(kind: &str) -> &'static str {
         "email_in" => "Email received",
         "email_out" => "Email sent",
         "letter_out" => "Letter",
+        "tags" => "Tags",
+        "transfer" => "Transferred",
         _ => "Entry",
     }
 }
