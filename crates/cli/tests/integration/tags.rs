@@ -911,7 +911,7 @@ async fn a_framework_kept_in_memory_follows_changes_made_on_another_server(t: Te
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert!(
-        names(&*framework(&second, &actor).await.unwrap(), "category")
+        names(&framework(&second, &actor).await.unwrap(), "category")
             .contains(&"Potholes".to_owned())
     );
     let id = value_id(&m, "category", "Potholes").await;
