@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use casework_domain::{Channel, Direction, FieldErrors, Permission, Status};
 use casework_store::{
-    Case, CaseFields, CaseFilter, CasePerson, CaseSort, Cursor, NewEntry, Page, TagChange, Tagged,
+    Case, CaseFields, CaseFilter, CasePerson, CaseSort, NewEntry, Page, TagChange, Tagged,
     TimelineEntry,
 };
 use serde::{Deserialize, Deserializer};
@@ -846,22 +846,18 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
         && let Some(d) = framework.dimension("category")
     {
         match framework.resolve(d, &q.category) {
-            Ok(v) => filter.tag = Some(v.id),
+            Ok(v) => filter.tags = framework.with_children(v.id, false),
             Err(msg) => e.add("category", msg),
         }
     }
     if let Some(tag) = q.tag {
         if framework.value(tag).is_some() {
-            filter.tag = Some(tag);
-            filter.tag_exact = q.exact;
+            filter.tags = framework.with_children(tag, q.exact);
         } else {
             e.add("tag", "There is no such tag in this office.");
         }
     }
-    let day = |e: &mut FieldErrors, field: &str, label: &str, text: &str| {
-        e.date(field, label, text)
-            .map(|d| crate::trends::day_of(&d) * 86_400_000)
-    };
+    let day = crate::trends::day_start;
     filter.opened_from = day(&mut e, "opened_from", "Opened from", &q.opened_from);
     filter.opened_before = day(&mut e, "opened_before", "Opened before", &q.opened_before);
     filter.transferred_from = day(
@@ -889,18 +885,11 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
             CaseSort::Updated
         }),
     };
-    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Cursor::decode(c).or_else(|| {
-            e.add("cursor", "This paging cursor is not valid.");
-            None
-        }),
-        None => None,
-    };
+    let cursor = crate::trends::page_cursor(&mut e, q.cursor.as_deref());
     check(e)?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
     Ok(app
         .data_for(actor)
-        .list_cases(&filter, cursor.as_ref(), limit)
+        .list_cases(&filter, cursor.as_ref(), crate::trends::page_size(q.limit))
         .await?)
 }
 

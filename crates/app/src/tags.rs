@@ -89,6 +89,22 @@ impl Framework {
             .find_map(|d| d.values.iter().find(|v| v.id == id).map(|v| (d, v)))
     }
 
+    /// A value and, unless `exact`, the values under it: what a list "with
+    /// this value" holds (a Category parent counts its children, as in
+    /// Trends).
+    pub fn with_children(&self, id: i64, exact: bool) -> Vec<i64> {
+        let mut ids = vec![id];
+        if !exact && let Some((d, _)) = self.value(id) {
+            ids.extend(
+                d.values
+                    .iter()
+                    .filter(|v| v.parent_id == Some(id))
+                    .map(|v| v.id),
+            );
+        }
+        ids
+    }
+
     /// The dimensions an office set as required.
     pub fn required(&self) -> impl Iterator<Item = &Dimension> {
         self.dimensions.iter().filter(|d| d.dim.required)

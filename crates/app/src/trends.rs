@@ -35,6 +35,30 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// The start (Unix ms, UTC) of the day a query names as `YYYY-MM-DD`;
+/// anything else is an error on `field`.
+pub(crate) fn day_start(e: &mut FieldErrors, field: &str, label: &str, text: &str) -> Option<i64> {
+    e.date(field, label, text).map(|d| day_of(&d) * DAY_MS)
+}
+
+/// The paging cursor a query sends, if any; a broken one is an error.
+pub(crate) fn page_cursor(
+    e: &mut FieldErrors,
+    text: Option<&str>,
+) -> Option<casework_store::Cursor> {
+    let text = text.filter(|c| !c.is_empty())?;
+    let cursor = casework_store::Cursor::decode(text);
+    if cursor.is_none() {
+        e.add("cursor", "This paging cursor is not valid.");
+    }
+    cursor
+}
+
+/// How many a list page holds: 50 unless asked, 1–200.
+pub(crate) fn page_size(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(50).clamp(1, 200)
+}
+
 /// The day number of a date already checked as `YYYY-MM-DD`.
 pub(crate) fn day_of(date: &str) -> i64 {
     let p: Vec<i64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
@@ -380,35 +404,24 @@ pub async fn messages(
     if let Some(tag) = q.tag {
         let f = crate::tags::framework(app, actor).await?;
         if f.value(tag).is_some() {
-            filter.tag = Some(tag);
-            filter.tag_exact = q.exact;
+            filter.tags = f.with_children(tag, q.exact);
         } else {
             e.add("tag", "There is no such tag in this office.");
         }
     }
-    let day = |e: &mut FieldErrors, field: &str, label: &str, text: &str| {
-        e.date(field, label, text).map(|d| day_of(&d) * DAY_MS)
-    };
-    filter.from = day(&mut e, "received_from", "Received from", &q.received_from);
-    filter.before = day(
+    filter.from = day_start(&mut e, "received_from", "Received from", &q.received_from);
+    filter.before = day_start(
         &mut e,
         "received_before",
         "Received before",
         &q.received_before,
     );
     filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
-    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => casework_store::Cursor::decode(c).or_else(|| {
-            e.add("cursor", "This paging cursor is not valid.");
-            None
-        }),
-        None => None,
-    };
+    let cursor = page_cursor(&mut e, q.cursor.as_deref());
     check(e)?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
     Ok(app
         .data_for(actor)
-        .list_messages(&filter, cursor.as_ref(), limit)
+        .list_messages(&filter, cursor.as_ref(), page_size(q.limit))
         .await?)
 }
 

@@ -251,27 +251,18 @@ impl OfficeData {
             } else if filter.active_only {
                 qb.push(" AND c.status NOT IN ('resolved', 'closed', 'transferred')");
             }
-            if let Some(tag) = filter.tag {
-                // Within a period (a Trends drill-down), the cases opened in
-                // it are few: each is checked for the tag. Otherwise the
-                // tag's cases are found from the tag (a rare tag, fast).
-                let within = filter.opened_from.is_some()
-                    || filter.opened_before.is_some()
-                    || filter.transferred_from.is_some()
-                    || filter.transferred_before.is_some();
-                if within {
-                    qb.push(" AND EXISTS (SELECT 1 FROM case_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.case_id = c.id AND (t.id = ");
-                } else {
-                    qb.push(" AND c.id IN (SELECT ct.case_id FROM tags t JOIN case_tags ct ON ct.tag_id = t.id WHERE t.office_id = ")
-                        .push_bind(scope.office_id)
-                        .push(" AND (t.id = ");
-                }
-                qb.push_bind(tag);
-                if !filter.tag_exact {
-                    qb.push(" OR t.parent_id = ").push_bind(tag);
-                }
-                qb.push("))");
-            }
+            // Within a period (a Trends drill-down), the cases opened (or
+            // transferred) in it are each checked for the tags.
+            let within = filter.opened_from.is_some()
+                || filter.opened_before.is_some()
+                || filter.transferred_from.is_some()
+                || filter.transferred_before.is_some();
+            crate::common::push_tags_filter(
+                &mut qb,
+                &filter.tags,
+                ("case_tags", "case_id", "c.id"),
+                within,
+            );
             if filter.transferred_from.is_some() || filter.transferred_before.is_some() {
                 qb.push(" AND EXISTS (SELECT 1 FROM case_transfers tr WHERE tr.case_id = c.id AND tr.transferred_at >= ")
                     .push_bind(filter.transferred_from.unwrap_or(i64::MIN))

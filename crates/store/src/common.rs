@@ -126,6 +126,38 @@ where
     }
 }
 
+/// Keeps the items (cases or messages: `outer` is their id column, `table`
+/// and `column` their tags) that carry one of `tags`. Within a period the
+/// period's items are few, and each is probed in its own tags (their
+/// primary key); otherwise the items are found from the tags (the
+/// `tag_id` index), which is fast for a tag used rarely.
+pub(crate) fn push_tags_filter<DB: sqlx::Database>(
+    qb: &mut QueryBuilder<DB>,
+    tags: &[i64],
+    (table, column, outer): (&str, &str, &str),
+    within: bool,
+) where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if tags.is_empty() {
+        return;
+    }
+    if within {
+        qb.push(format_args!(
+            " AND EXISTS (SELECT 1 FROM {table} it WHERE it.{column} = {outer} AND it.tag_id IN ("
+        ));
+    } else {
+        qb.push(format_args!(
+            " AND {outer} IN (SELECT it.{column} FROM {table} it WHERE it.tag_id IN ("
+        ));
+    }
+    let mut ids = qb.separated(", ");
+    for t in tags {
+        ids.push_bind(*t);
+    }
+    qb.push("))");
+}
+
 /// Cuts a `limit + 1` result to `limit` rows and says where the next page starts.
 pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let next = if items.len() > limit {

@@ -176,10 +176,9 @@ fn placed(m: &Incoming) -> Placed<'_> {
 /// Filters of the message list behind a Trends count. `None`: any.
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
-    /// Messages with this tag, or a value under it (only this one when
-    /// `tag_exact`).
-    pub tag: Option<i64>,
-    pub tag_exact: bool,
+    /// Messages with one of these tags (a value and those under it);
+    /// empty: any.
+    pub tags: Vec<i64>,
     /// Arrived (or sent) at or after, and before (Unix ms).
     pub from: Option<i64>,
     pub before: Option<i64>,
@@ -562,23 +561,16 @@ impl OfficeData {
             if let Some(before) = filter.before {
                 qb.push(" AND received_at < ").push_bind(before);
             }
-            if let Some(tag) = filter.tag {
-                // Like the case list: within a period, each message of the
-                // period is checked for the tag; otherwise the tag's
-                // messages are found from the tag.
-                if filter.from.is_some() || filter.before.is_some() {
-                    qb.push(" AND EXISTS (SELECT 1 FROM correspondence_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.correspondence_id = correspondence.id AND (t.id = ");
-                } else {
-                    qb.push(" AND id IN (SELECT ct.correspondence_id FROM tags t JOIN correspondence_tags ct ON ct.tag_id = t.id WHERE t.office_id = ")
-                        .push_bind(office_id)
-                        .push(" AND (t.id = ");
-                }
-                qb.push_bind(tag);
-                if !filter.tag_exact {
-                    qb.push(" OR t.parent_id = ").push_bind(tag);
-                }
-                qb.push("))");
-            }
+            crate::common::push_tags_filter(
+                &mut qb,
+                &filter.tags,
+                (
+                    "correspondence_tags",
+                    "correspondence_id",
+                    "correspondence.id",
+                ),
+                filter.from.is_some() || filter.before.is_some(),
+            );
             if let Some(place) = &filter.location {
                 qb.push(format_args!(
                     " AND EXISTS (SELECT 1 FROM constituents p WHERE p.id = correspondence.constituent_id AND {} = ",

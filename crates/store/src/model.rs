@@ -269,10 +269,9 @@ pub struct CaseFilter {
     pub status: Option<Status>,
     /// Only cases still needing work (not resolved, closed or transferred).
     pub active_only: bool,
-    /// Cases with this tag, or a value under it (only this tag when
-    /// `tag_exact`).
-    pub tag: Option<i64>,
-    pub tag_exact: bool,
+    /// Cases with one of these tags (a value and those under it); empty:
+    /// any.
+    pub tags: Vec<i64>,
     /// Opened at or after this time, and before that one (Unix ms).
     pub opened_from: Option<i64>,
     pub opened_before: Option<i64>,
@@ -293,8 +292,7 @@ impl Default for CaseFilter {
             unassigned: false,
             status: None,
             active_only: false,
-            tag: None,
-            tag_exact: false,
+            tags: Vec::new(),
             opened_from: None,
             opened_before: None,
             transferred_from: None,
