@@ -612,8 +612,26 @@ pub async fn file(
         e.add("tags", crate::tags::required_message(&missing));
     }
     check(e)?;
+    crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut change).await?;
+    let entry = casework_store::NewEntry {
+        correspondence_id: Some(id),
+        ..casework_store::NewEntry::new(
+            "tags",
+            Some(actor.user_id),
+            crate::tags::describe_change(&framework, &current, &change),
+        )
+    };
+    // Filed and tagged in one transaction.
     match data
-        .file_correspondence(id, constituent, case, actor.user_id, app.now())
+        .file_correspondence(
+            id,
+            constituent,
+            case,
+            actor.user_id,
+            &change,
+            Some(&entry),
+            app.now(),
+        )
         .await
     {
         Ok(()) => {}
@@ -624,26 +642,6 @@ pub async fn file(
             ));
         }
         Err(e) => return Err(e.into()),
-    }
-    crate::tags::make_free_tags(app, actor, &framework, &new_free, &mut change).await?;
-    if !change.is_empty() {
-        let entry = casework_store::NewEntry {
-            correspondence_id: Some(id),
-            ..casework_store::NewEntry::new(
-                "tags",
-                Some(actor.user_id),
-                crate::tags::describe_change(&framework, &current, &change),
-            )
-        };
-        data.change_item_tags(
-            Tagged::Correspondence,
-            id,
-            &change,
-            Some(&entry),
-            None,
-            app.now(),
-        )
-        .await?;
     }
     Ok(())
 }

@@ -649,14 +649,17 @@ impl OfficeData {
     }
 
     /// Files an intake message on a constituent (and perhaps a case), with a
-    /// timeline entry; a message filed on a constituent alone can later be
-    /// put on one of their cases. Refuses if someone else filed it first.
+    /// timeline entry, and changes its tags; a message filed on a constituent
+    /// alone can later be put on one of their cases. Refuses if someone else
+    /// filed it first.
     pub async fn file_correspondence(
         &self,
         id: i64,
         constituent_id: i64,
         case_id: Option<i64>,
         actor_id: i64,
+        tags: &crate::TagChange,
+        tags_entry: Option<&NewEntry>,
         now: i64,
     ) -> Result<()> {
         let office_id = self.scope.office_id;
@@ -714,6 +717,23 @@ impl OfficeData {
                     .bind(k)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // The tags chosen while filing, in the same transaction: a
+            // message is never filed with half its tags.
+            if !tags.is_empty() {
+                crate::tags::write_item_tags!(
+                    tx,
+                    office_id,
+                    "correspondence_tags",
+                    "correspondence_id",
+                    id,
+                    tags,
+                    now
+                );
+                crate::tags::sync_restricted!(tx, format!("id = {id}"));
+                if let Some(e) = tags_entry {
+                    append_entry!(tx, office_id, Some(constituent_id), case_id, now, e);
+                }
             }
         });
         Ok(())
