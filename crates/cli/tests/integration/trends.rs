@@ -8,7 +8,10 @@ use casework_app::intake::{RawMessage, ingest};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(message_counts_open_to_the_messages_behind_them);
+on_both_backends!(
+    message_counts_open_to_the_messages_behind_them,
+    a_campaigns_sample_subject_stays_hidden_with_its_message,
+);
 
 fn mail(n: usize, reference: &str, from: &str) -> RawMessage {
     RawMessage {
@@ -132,5 +135,81 @@ async fn message_counts_open_to_the_messages_behind_them(t: TestApp) {
     assert!(
         !list.html.contains("Message 3"),
         "the sensitive case's message stays hidden"
+    );
+}
+
+/// A campaign shows one copy's subject as a sample; when that copy is
+/// highly sensitive, those who may not open it do not see its subject.
+async fn a_campaigns_sample_subject_stays_hidden_with_its_message(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let volunteer = t.user(office, Role::Volunteer).await;
+    let letter = "I am writing to ask you to oppose the closure of the Riverside swimming pool, which \
+        hundreds of children, older people and clubs use every week. The nearest other pool is an hour \
+        away by bus and the council has not consulted anyone who uses it. Please press the council to \
+        keep it open while a proper consultation takes place.";
+    let copies = (0..5)
+        .map(|n| RawMessage {
+            source: format!("pool{n}"),
+            bytes: format!(
+                "From: Writer {n} <writer{n}@example.net>\r\nSubject: Pool closure, from writer {n}\r\nMessage-ID: <sample{n}@example.net>\r\n\r\nDear Councillor,\r\n\r\n{letter}\r\n\r\nRegards,\r\nWriter {n}\r\n"
+            )
+            .into_bytes(),
+        })
+        .collect();
+    ingest(&t.app, office, copies).await.unwrap();
+    let m = t.api(&manager);
+    let campaign = m.get("/api/v1/campaigns").await.body["items"][0]["id"]
+        .as_i64()
+        .expect("the copies form a campaign");
+    let sample_id = t
+        .data(office)
+        .campaign(campaign)
+        .await
+        .unwrap()
+        .sample_id
+        .unwrap();
+    let sample_subject = m
+        .get(&format!("/api/v1/correspondence/{sample_id}"))
+        .await
+        .body["subject"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Named apart from its copies, so the page shows the sample beside the name.
+    let v = m.get(&format!("/api/v1/campaigns/{campaign}")).await.body["version"].clone();
+    let r = m
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/rename"),
+            json!({"name": "Riverside pool", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let shown = |html: &str| html.contains(&format!("e.g. “{sample_subject}”"));
+    let b = t.browser();
+    b.sign_in(&volunteer.email, PASSWORD).await;
+    let before = b.get("/intake").await;
+    assert!(
+        shown(&before.html),
+        "the sample is shown while it may be seen"
+    );
+    let r = m
+        .patch(
+            &format!("/api/v1/correspondence/{sample_id}/tags"),
+            json!({"tags": {"sensitivity": "Highly sensitive"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let after = b.get("/intake").await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(
+        !shown(&after.html),
+        "the hidden copy's subject is not shown"
+    );
+    let mb = t.browser();
+    mb.sign_in(&manager.email, PASSWORD).await;
+    assert!(
+        shown(&mb.get("/intake").await.html),
+        "the manager still sees it"
     );
 }
