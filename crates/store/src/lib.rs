@@ -248,11 +248,18 @@ impl Store {
         Ok(())
     }
 
-    /// Refreshes the planner's statistics after a bulk load.
+    /// Refreshes the planner's statistics after a bulk load; on PostgreSQL
+    /// also vacuums, so that index-only scans need no heap fetches (what
+    /// autovacuum would do later, done before the office is used).
     pub async fn analyze(&self) -> Result<()> {
-        on_write!(self, |pool| {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        });
+        match &self.db {
+            Db::Postgres(pool) => {
+                sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
+            }
+            Db::Sqlite { write, .. } => {
+                sqlx::query("ANALYZE").execute(write).await?;
+            }
+        }
         Ok(())
     }
 
