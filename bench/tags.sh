@@ -128,9 +128,10 @@ LUA
   echo "  $dm"
 
   log "$kind: merge a tag used ~100,000 times, then undo"
-  # The Category value with the use nearest 100,000 (messages and cases).
+  # The Category value used least often but at least 100,000 times (or,
+  # in a smaller office, the one used most), counting messages and cases.
   uses_of="(SELECT COUNT(*) FROM correspondence_tags x WHERE x.tag_id = t.id) + (SELECT COUNT(*) FROM case_tags y WHERE y.tag_id = t.id)"
-  read -r from uses < <(sql "SELECT t.id, $uses_of AS n FROM tags t JOIN tag_dimensions d ON d.id = t.dimension_id WHERE d.office_id = $office_id AND d.key = 'category' AND t.merged_into IS NULL AND t.parent_id IS NOT NULL ORDER BY ABS($uses_of - 100000) LIMIT 1" | tr '|' ' ')
+  read -r from uses < <(sql "SELECT t.id, $uses_of AS n FROM tags t JOIN tag_dimensions d ON d.id = t.dimension_id WHERE d.office_id = $office_id AND d.key = 'category' AND t.merged_into IS NULL AND t.parent_id IS NOT NULL ORDER BY ($uses_of < 100000), ABS($uses_of - 100000) LIMIT 1" | tr '|' ' ')
   if [ "$uses" -gt 150000 ]; then
     # At 1,000,000 constituents each value the generator uses has ~370,000
     # uses: move 100,000 of one value's uses to a new sibling first (the

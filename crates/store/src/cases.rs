@@ -236,8 +236,25 @@ impl OfficeData {
             CaseSort::Oldest => ("c.opened_at", false),
             CaseSort::Newest => ("c.opened_at", true),
         };
+        // Within a period (a Trends drill-down), the cases opened (or
+        // transferred) in it are each checked for the tags.
+        let within = filter.opened_from.is_some()
+            || filter.opened_before.is_some()
+            || filter.transferred_from.is_some()
+            || filter.transferred_before.is_some();
+        // A drill-down picks its page of ids first, from the indexes alone
+        // where it can, then reads those cases: the many candidates the tags
+        // turn away are never read from the table (on SQLite, those reads
+        // were most of the page's time).
+        let ids_first = within && !filter.tags.is_empty();
         let items: Vec<Case> = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(CASE_COLUMNS);
+            if ids_first {
+                qb.push(" WHERE c.id IN (SELECT c.id FROM cases c");
+                if filter.location.is_some() {
+                    qb.push(" JOIN constituents p ON p.id = c.constituent_id");
+                }
+            }
             qb.push(" WHERE 1 = 1");
             push_case_scope(&mut qb, scope);
             if let Some(a) = filter.assignee {
@@ -251,12 +268,6 @@ impl OfficeData {
             } else if filter.active_only {
                 qb.push(" AND c.status NOT IN ('resolved', 'closed', 'transferred')");
             }
-            // Within a period (a Trends drill-down), the cases opened (or
-            // transferred) in it are each checked for the tags.
-            let within = filter.opened_from.is_some()
-                || filter.opened_before.is_some()
-                || filter.transferred_from.is_some()
-                || filter.transferred_before.is_some();
             crate::common::push_tags_filter(
                 &mut qb,
                 &filter.tags,
@@ -307,6 +318,9 @@ impl OfficeData {
             let dir = if descending { "DESC" } else { "ASC" };
             qb.push(format_args!(" ORDER BY {column} {dir}, c.id {dir} LIMIT "))
                 .push_bind(limit + 1);
+            if ids_first {
+                qb.push(format_args!(") ORDER BY {column} {dir}, c.id {dir}"));
+            }
             qb.build_query_as().fetch_all(pool).await?
         });
         let sort = filter.sort;
