@@ -61,6 +61,26 @@ macro_rules! restricts {
     }};
 }
 
+/// Runs `$sql` (a `format!` pattern whose `{list}` takes the ids) for the
+/// ids a thousand at a time, the ids written into the statement: a planner
+/// with no statistics yet on rows just written (the moves of a merge, a
+/// value just split) cannot turn the work into a scan per row.
+macro_rules! by_key {
+    ($tx:ident, $ids:expr, $sql:literal, $($bind:expr),*) => {
+        for chunk in $ids.chunks(1000) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            sqlx::query(sqlx::AssertSqlSafe(format!($sql, list = list)))
+                $(.bind($bind))*
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
 const NEW_TAG: &str = "INSERT INTO tags (office_id, dimension_id, parent_id, name, norm, effect, position, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
@@ -481,14 +501,19 @@ impl OfficeData {
                 .bind(into)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE tag_id = $1 AND {column} IN \
-                     (SELECT item_id FROM tag_merge_moves WHERE merge_id = $2 AND kind = '{label}' AND dropped = TRUE)"
-                )))
-                .bind(from)
+                let dropped: Vec<i64> = sqlx::query_scalar(
+                    "SELECT item_id FROM tag_merge_moves WHERE merge_id = $1 AND kind = $2 AND dropped = TRUE",
+                )
                 .bind(merge)
-                .execute(&mut *tx)
+                .bind(label)
+                .fetch_all(&mut *tx)
                 .await?;
+                by_key!(
+                    tx,
+                    dropped,
+                    "DELETE FROM {table} WHERE tag_id = $1 AND {column} IN ({list})",
+                    from
+                );
                 let n = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE {table} SET tag_id = $1 WHERE tag_id = $2"
                 )))
@@ -653,20 +678,13 @@ impl OfficeData {
                 .bind(label)
                 .fetch_all(&mut *tx)
                 .await?;
-                for chunk in moved.chunks(1000) {
-                    let list = chunk
-                        .iter()
-                        .map(i64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE {table} SET tag_id = $1 WHERE tag_id = $2 AND {column} IN ({list})"
-                    )))
-                    .bind(from)
-                    .bind(into)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                by_key!(
+                    tx,
+                    moved,
+                    "UPDATE {table} SET tag_id = $1 WHERE tag_id = $2 AND {column} IN ({list})",
+                    from,
+                    into
+                );
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO {table} ({column}, tag_id, dimension_id, free, office_id) \
                      SELECT m.item_id, t.id, t.dimension_id, TRUE, t.office_id FROM tag_merge_moves m JOIN tags t ON t.id = $1 \
