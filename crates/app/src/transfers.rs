@@ -320,7 +320,7 @@ pub async fn transfer(
         "email" => {
             let mut uploads = Vec::new();
             if with_package {
-                let pdf = package_pdf(app, actor, case.id, req.include_notes).await?;
+                let (_, pdf) = package_pdf(app, actor, case.id, req.include_notes).await?;
                 uploads.push(OutgoingAttachment {
                     filename: format!("Handover {}.pdf", case.reference),
                     content_type: "application/pdf".into(),
@@ -689,20 +689,22 @@ pub async fn handover(
     })
 }
 
-/// The handover package as one PDF on the office's letterhead.
+/// The handover package as one PDF on the office's letterhead, with the
+/// case's reference (for the file's name).
 pub async fn package_pdf(
     app: &App,
     actor: &Actor,
     case_id: i64,
     include_notes: bool,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<(String, Vec<u8>)> {
     let h = handover(app, actor, case_id, include_notes).await?;
     let logo = app.data_for(actor).letterhead_logo().await?;
     let logos = crate::letters::load_logos(app, logo.iter().cloned().collect()).await;
     let report = report_of(&h, logo);
-    tokio::task::spawn_blocking(move || render_report(&report, &logos))
+    let pdf = tokio::task::spawn_blocking(move || render_report(&report, &logos))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((h.case.reference, pdf))
 }
 
 fn report_of(h: &Handover, logo: Option<String>) -> Report {

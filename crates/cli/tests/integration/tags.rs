@@ -40,6 +40,19 @@ async fn value_id(api: &Api, dimension: &str, path: &str) -> i64 {
         .unwrap()
 }
 
+/// A case's free tags, sorted.
+async fn free_of(api: &Api, id: i64) -> Vec<String> {
+    let mut v: Vec<String> = api.get(&format!("/api/v1/cases/{id}/tags")).await.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["dimension"] == "free")
+        .map(|t| t["value"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 fn category(case: &Value) -> String {
     case["category"].as_str().unwrap_or_default().to_owned()
 }
@@ -121,6 +134,40 @@ async fn a_merge_repoints_every_use_keeps_an_alias_and_can_be_undone(t: TestApp)
         .post(&format!("/api/v1/tag-merges/{merge_id}/undo"), json!({}))
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A case carrying both free tags keeps one after the merge (the other
+    // use is removed, not doubled), and gets both back with the undo.
+    let both = api.case(p, json!({})).await["id"].as_i64().unwrap();
+    let r = api
+        .patch(
+            &format!("/api/v1/cases/{both}/tags"),
+            json!({"add": ["Flooding", "Flood damage"], "create_new": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (flooding, damage) = (
+        value_id(&m, "free", "Flooding").await,
+        value_id(&m, "free", "Flood damage").await,
+    );
+    let merged = m
+        .post(
+            &format!("/api/v1/tags/{damage}/merge"),
+            json!({"into": flooding}),
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
+    assert_eq!(free_of(&api, both).await, ["Flooding"]);
+    let undone = m
+        .post(
+            &format!(
+                "/api/v1/tag-merges/{}/undo",
+                merged.body["merge_id"].as_i64().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    assert_eq!(free_of(&api, both).await, ["Flood damage", "Flooding"]);
 
     // Retire: hidden from use, history kept.
     let retired = m

@@ -135,11 +135,10 @@ pub(crate) async fn case_handover_pdf(
     Id(id): Id,
     ApiQuery(q): ApiQuery<PackageQuery>,
 ) -> ApiResult<Response> {
-    let case = casework_app::cases::get(&s.app, &a, id).await?;
-    let pdf = transfers::package_pdf(&s.app, &a, case.id, q.notes).await?;
+    let (reference, pdf) = transfers::package_pdf(&s.app, &a, id, q.notes).await?;
     Ok(made_download(
         "application/pdf",
-        &format!("handover-{}.pdf", case.reference),
+        &format!("handover-{reference}.pdf"),
         pdf,
     ))
 }

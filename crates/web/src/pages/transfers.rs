@@ -155,11 +155,10 @@ async fn handover_pdf(
     Id(id): Id,
     PageQuery(q): PageQuery<PackageQuery>,
 ) -> PageResult {
-    let k = cases::get(&s.app, &who.actor, id).await?;
-    let pdf = transfers::package_pdf(&s.app, &who.actor, k.id, q.notes).await?;
+    let (reference, pdf) = transfers::package_pdf(&s.app, &who.actor, id, q.notes).await?;
     Ok(made_download(
         "application/pdf",
-        &format!("handover-{}.pdf", k.reference),
+        &format!("handover-{reference}.pdf"),
         pdf,
     ))
 }
