@@ -719,7 +719,8 @@ async function scenario(browser, base, sink) {
   log('Step 1: sign in as the office manager');
   const page = await newPage(browser, base);
   await signIn(page, 'manager sign-in', USERS.manager);
-  check(path_(page) === '/cases?view=mine', `after sign-in expected /cases?view=mine, got ${path_(page)}`);
+  check(path_(page) === '/', `after sign-in expected / (my day), got ${path_(page)}`);
+  await expectText(page.getByRole('heading', { level: 1 }), 'My day', 'my day heading');
   await expectText(mainNav(page).getByRole('link', { name: 'My cases' }), 'My cases', 'main navigation');
   // Keyboard: the first Tab reaches a visible skip link that moves focus to the content.
   await page.keyboard.press('Tab');
@@ -866,6 +867,48 @@ async function scenario(browser, base, sink) {
   const filed = await intake(page);
   await reply(page, sink, filed);
   await campaign(page, sink);
+
+  log('Step 6: writing to an agency that needs consent is stopped until consent is recorded');
+  await navigate(page, 'agencies', () => mainNav(page).getByRole('link', { name: 'Agencies' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Agencies', 'agencies heading');
+  const agencyName = `Consent Board ${stamp}`;
+  await page.getByLabel('Name', { exact: true }).fill(agencyName);
+  await page.getByLabel('Written consent is needed before writing to them').check();
+  await navigate(page, 'add the agency', () => page.getByRole('button', { name: 'Add the agency' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), agencyName, 'the new agency page');
+  await goto(page, 'all cases, to write to the agency', '/cases');
+  await navigate(page, 'the case to write from', () => page.getByRole('table').getByRole('link', { name: reference }).click());
+  const caseUrl = path_(page);
+  await navigate(page, 'enquiry form', () => page.getByRole('link', { name: 'Write to a third party' }).click());
+  await page.getByLabel('Agency', { exact: true }).selectOption({ label: `${agencyName} (needs consent) — 21 days` });
+  await page.getByLabel('What is asked (one line)').fill('Has the application been received?');
+  await page.getByLabel('By phone (recorded only)').check();
+  await navigate(page, 'enquiry refused without consent', () => page.getByRole('button', { name: 'Send and open the enquiry' }).click(), {
+    status: 422,
+  });
+  await expectText(page.getByRole('alert'), /needs the constituent's written consent, and there is none on this case/, 'consent refusal');
+  check(
+    await page.getByLabel('Send without consent (office managers): the reason').isVisible(),
+    'an office manager is offered the override',
+  );
+  await goto(page, 'back to the case', caseUrl);
+  await expectText(page.locator('#enquiries-h + p'), 'No enquiries to agencies yet.', 'nothing was recorded');
+  await page.getByText('Record consent', { exact: true }).click();
+  await page.getByLabel('By phone (with a note of the call)').check();
+  await page.getByLabel('Note (needed for consent by phone or in person)').fill('Agreed on the phone to us contacting the board.');
+  await navigate(page, 'record consent', () => page.getByRole('button', { name: 'Record consent' }).click());
+  await expectText(page.locator('#consent-h + ul'), /Valid:.*covering all agencies/, 'the consent on the case');
+  await navigate(page, 'enquiry form again', () => page.getByRole('link', { name: 'Write to a third party' }).click());
+  await page.getByLabel('Agency', { exact: true }).selectOption({ label: `${agencyName} (needs consent) — 21 days` });
+  await page.getByLabel('What is asked (one line)').fill('Has the application been received?');
+  await page.getByLabel('By phone (recorded only)').check();
+  await navigate(page, 'open the enquiry', () => page.getByRole('button', { name: 'Send and open the enquiry' }).click());
+  const enquiryRow = page.getByRole('table', { name: 'Enquiries to third parties' }).getByRole('row').filter({ hasText: agencyName });
+  await expectText(enquiryRow, /Waiting/, 'the enquiry on the case');
+  await navigate(page, 'the enquiry page', () => enquiryRow.getByRole('link', { name: agencyName }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), `Enquiry to ${agencyName}`, 'enquiry heading');
+  await goto(page, 'my day', '/');
+  await expectText(page.getByRole('heading', { level: 1 }), 'My day', 'my day heading');
 
   log('Step 6a: transfer the case to another office');
   await goto(page, 'all cases, to transfer one', '/cases');

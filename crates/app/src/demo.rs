@@ -331,155 +331,166 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         Status::Closed,
     ];
     const BATCH: usize = 5_000;
+    let data = app.system_data(office_id);
+    let indexes = data.bulk_start().await?;
     let mut done = 0;
-    while done < count {
-        let size = BATCH.min(count - done);
-        let mut people = Vec::with_capacity(size);
-        let mut cases = Vec::new();
-        let mut entries = Vec::new();
-        let mut messages = Vec::new();
-        for i in 0..size {
-            let n = done + i;
-            let input = fake_person(&mut rng, n);
-            let created = now - rng.random_range(0..three_years);
-            let id = next_person;
-            next_person += 1;
-            let fields = ConstituentFields {
-                first_name: input.first_name,
-                last_name: input.last_name,
-                email: input.email,
-                phone: input.phone,
-                postcode: input.postcode,
-                address: input.address,
-                do_not_email: input.do_not_email,
-                do_not_phone: input.do_not_phone,
-                ..ConstituentFields::default()
-            };
-            let terms = search_terms(
-                &fields.first_name,
-                &fields.last_name,
-                &fields.email,
-                &fields.phone,
-                &fields.postcode,
-                &fields.address,
-            );
-            entries.push(BulkEntry {
-                constituent_id: id,
-                case_id: None,
-                kind: "created",
-                actor_id: Some(staff[n % staff.len()].user_id),
-                at: created,
-                body: "Constituent record created".into(),
-            });
-            // 30% have a case; the first ten have a long-running one with 200 entries.
-            let long = n < 10;
-            if long || n % 10 < 3 {
-                let (category, level, agency, title) =
-                    *CASE_KINDS.choose(&mut rng).unwrap_or(&CASE_KINDS[0]);
-                let opened = created + rng.random_range(0..(now - created).max(1));
-                let status = statuses[rng.random_range(0..statuses.len())];
-                let assignee = if n % 9 == 0 {
-                    None
-                } else {
-                    holders.choose(&mut rng).copied()
+    let loaded: AppResult<()> = async {
+        while done < count {
+            let size = BATCH.min(count - done);
+            let mut people = Vec::with_capacity(size);
+            let mut cases = Vec::new();
+            let mut entries = Vec::new();
+            let mut messages = Vec::new();
+            for i in 0..size {
+                let n = done + i;
+                let input = fake_person(&mut rng, n);
+                let created = now - rng.random_range(0..three_years);
+                let id = next_person;
+                next_person += 1;
+                let fields = ConstituentFields {
+                    first_name: input.first_name,
+                    last_name: input.last_name,
+                    email: input.email,
+                    phone: input.phone,
+                    postcode: input.postcode,
+                    address: input.address,
+                    do_not_email: input.do_not_email,
+                    do_not_phone: input.do_not_phone,
+                    ..ConstituentFields::default()
                 };
-                let case_id = next_case;
-                next_case += 1;
-                case_number += 1;
-                let steps = if long { 199 } else { rng.random_range(1..5) };
-                let mut at = opened;
+                let terms = search_terms(
+                    &fields.first_name,
+                    &fields.last_name,
+                    &fields.email,
+                    &fields.phone,
+                    &fields.postcode,
+                    &fields.address,
+                );
                 entries.push(BulkEntry {
                     constituent_id: id,
-                    case_id: Some(case_id),
-                    kind: "case_opened",
-                    actor_id: assignee,
-                    at,
-                    body: format!("Case opened: {title}"),
+                    case_id: None,
+                    kind: "created",
+                    actor_id: Some(staff[n % staff.len()].user_id),
+                    at: created,
+                    body: "Constituent record created".into(),
                 });
-                for _ in 0..steps {
-                    at += rng.random_range(60_000..((now - at) / 4).max(120_000));
+                // 30% have a case; the first ten have a long-running one with 200 entries.
+                let long = n < 10;
+                if long || n % 10 < 3 {
+                    let (category, level, agency, title) =
+                        *CASE_KINDS.choose(&mut rng).unwrap_or(&CASE_KINDS[0]);
+                    let opened = created + rng.random_range(0..(now - created).max(1));
+                    let status = statuses[rng.random_range(0..statuses.len())];
+                    let assignee = if n % 9 == 0 {
+                        None
+                    } else {
+                        holders.choose(&mut rng).copied()
+                    };
+                    let case_id = next_case;
+                    next_case += 1;
+                    case_number += 1;
+                    let steps = if long { 199 } else { rng.random_range(1..5) };
+                    let mut at = opened;
                     entries.push(BulkEntry {
                         constituent_id: id,
                         case_id: Some(case_id),
-                        kind: "note",
+                        kind: "case_opened",
                         actor_id: assignee,
-                        at: at.min(now),
-                        body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
+                        at,
+                        body: format!("Case opened: {title}"),
                     });
-                }
-                if status != Status::New {
-                    entries.push(BulkEntry {
+                    for _ in 0..steps {
+                        at += rng.random_range(60_000..((now - at) / 4).max(120_000));
+                        entries.push(BulkEntry {
+                            constituent_id: id,
+                            case_id: Some(case_id),
+                            kind: "note",
+                            actor_id: assignee,
+                            at: at.min(now),
+                            body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
+                        });
+                    }
+                    if status != Status::New {
+                        entries.push(BulkEntry {
+                            constituent_id: id,
+                            case_id: Some(case_id),
+                            kind: "status",
+                            actor_id: assignee,
+                            at: at.min(now),
+                            body: format!("Status changed from New to {}", status.label()),
+                        });
+                    }
+                    // About 16.5 emails a case, in and out, since it opened:
+                    // 5,000,000 at 1,000,000 constituents.
+                    for k in 0..rng.random_range(5..29) {
+                        messages.push(BulkMessage {
+                            case_id,
+                            constituent_id: id,
+                            inbound: k % 2 == 0,
+                            subject: if k == 0 {
+                                title.to_owned()
+                            } else {
+                                format!("Re: {title}")
+                            },
+                            body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
+                            at: opened + rng.random_range(0..(now - opened).max(1)),
+                            n: k,
+                        });
+                    }
+                    report.cases += 1;
+                    cases.push(BulkCase {
+                        id: case_id,
+                        reference: casework_domain::CaseRef::new(year, case_number).to_string(),
                         constituent_id: id,
-                        case_id: Some(case_id),
-                        kind: "status",
-                        actor_id: assignee,
-                        at: at.min(now),
-                        body: format!("Status changed from New to {}", status.label()),
-                    });
-                }
-                // About 16.5 emails a case, in and out, since it opened:
-                // 5,000,000 at 1,000,000 constituents.
-                for k in 0..rng.random_range(5..29) {
-                    messages.push(BulkMessage {
-                        case_id,
-                        constituent_id: id,
-                        inbound: k % 2 == 0,
-                        subject: if k == 0 {
-                            title.to_owned()
-                        } else {
-                            format!("Re: {title}")
+                        fields: CaseFields {
+                            title: title.into(),
+                            summary: format!(
+                                "{} contacted the office about: {}.",
+                                fields.first_name,
+                                title.to_lowercase()
+                            ),
+                            agency: agency.into(),
+                            status,
+                            assignee_id: assignee,
+                            review_date: None,
                         },
-                        body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
-                        at: opened + rng.random_range(0..(now - opened).max(1)),
-                        n: k,
+                        tags: tagger.tags(category, level, n),
+                        sensitive: n % 13 == 0,
+                        opened_at: opened,
+                        closed_at: (status == Status::Closed).then_some(at.min(now)),
+                        updated_at: at.min(now),
                     });
                 }
-                report.cases += 1;
-                cases.push(BulkCase {
-                    id: case_id,
-                    reference: casework_domain::CaseRef::new(year, case_number).to_string(),
-                    constituent_id: id,
-                    fields: CaseFields {
-                        title: title.into(),
-                        summary: format!(
-                            "{} contacted the office about: {}.",
-                            fields.first_name,
-                            title.to_lowercase()
-                        ),
-                        agency: agency.into(),
-                        status,
-                        assignee_id: assignee,
-                        review_date: None,
-                    },
-                    tags: tagger.tags(category, level, n),
-                    sensitive: n % 13 == 0,
-                    opened_at: opened,
-                    closed_at: (status == Status::Closed).then_some(at.min(now)),
-                    updated_at: at.min(now),
+                people.push(BulkConstituent {
+                    id,
+                    household_key: household_key(&fields.address, &fields.postcode),
+                    terms,
+                    fields,
+                    created_at: created,
                 });
             }
-            people.push(BulkConstituent {
-                id,
-                household_key: household_key(&fields.address, &fields.postcode),
-                terms,
-                fields,
-                created_at: created,
-            });
+            report.constituents += people.len();
+            report.entries += entries.len();
+            report.messages += messages.len();
+            data.bulk_insert(&people, &cases, &entries, &messages)
+                .await?;
+            done += size;
+            if done % 100_000 < BATCH {
+                tracing::info!(done, total = count, "demo office loading");
+            }
         }
-        report.constituents += people.len();
-        report.entries += entries.len();
-        report.messages += messages.len();
-        app.system_data(office_id)
-            .bulk_insert(&people, &cases, &entries, &messages)
-            .await?;
-        done += size;
-        if done % 100_000 < BATCH {
-            tracing::info!(done, total = count, "demo office loading");
-        }
+        Ok(())
     }
-    app.system_data(office_id)
-        .bulk_finish(year, case_number)
-        .await?;
+    .await;
+    if let Err(e) = loaded {
+        // Leave the database whole: the indexes come back even so.
+        if let Err(restore) = data.bulk_restore(indexes).await {
+            tracing::error!(error = %restore, "rebuilding indexes after a failed load");
+        }
+        return Err(e);
+    }
+    tracing::info!("demo office loaded; building indexes and statistics");
+    data.bulk_finish(year, case_number, indexes).await?;
     Ok(report)
 }
 

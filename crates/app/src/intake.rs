@@ -124,6 +124,18 @@ async fn lookups(app: &App, office_id: i64, batch: &[&ParsedMail]) -> AppResult<
 /// Where a message goes: the case of the message it answers, the case whose
 /// reference its subject carries, the one constituent with its sender's
 /// address, or the intake inbox.
+/// The stored messages (ids) a message replies to, by its thread.
+fn replied_to(l: &Lookups, p: &ParsedMail) -> Vec<i64> {
+    let mut ids: Vec<i64> = thread_ids(p)
+        .iter()
+        .filter_map(|m| l.threads.get(m))
+        .map(|t| t.0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 fn decide_filing(l: &Lookups, p: &ParsedMail) -> Filing {
     let newest = thread_ids(p)
         .iter()
@@ -313,7 +325,9 @@ pub async fn ingest_at(
                     on_case,
                 );
                 fingerprints.push(candidate.as_ref().map(|_| fingerprint));
+                let replied_to = replied_to(&lookups, &parsed);
                 incoming.push(Incoming {
+                    replied_to,
                     dedupe_key: parsed.dedupe_key.clone(),
                     in_reply_to: parsed.in_reply_to.join(" "),
                     reference_ids: parsed.references.join(" "),

@@ -29,6 +29,8 @@ const OUTBOX_EVERY_MS: i64 = 2_000;
 const SESSION_SWEEP_EVERY_MS: i64 = 3_600_000;
 /// How often old campaign candidates are dropped.
 const CAMPAIGN_UPKEEP_EVERY_MS: i64 = 3_600_000;
+/// How often Casework looks for enquiries and reviews that have come due.
+const FOLLOW_UP_EVERY_MS: i64 = 600_000;
 
 /// What a run asks of the scheduler.
 enum Outcome {
@@ -41,7 +43,7 @@ enum Outcome {
 }
 
 /// Registers the recurring work at start-up (idempotent, so every app
-/// server does it): the outbox, session sweeping, campaign upkeep and one
+/// server does it): the outbox, session sweeping, campaign upkeep, follow-up and one
 /// poller per active mailbox; the pollers of mailboxes no longer active go.
 pub async fn register(app: &App) -> AppResult<()> {
     schedule(app, JobKind::Outbox, "", None, Some(OUTBOX_EVERY_MS)).await?;
@@ -61,6 +63,7 @@ pub async fn register(app: &App) -> AppResult<()> {
         Some(CAMPAIGN_UPKEEP_EVERY_MS),
     )
     .await?;
+    schedule(app, JobKind::FollowUp, "", None, Some(FOLLOW_UP_EVERY_MS)).await?;
     let active = app.store.active_mailbox_ids().await?;
     for id in &active {
         schedule_mailbox(app, *id, None).await?;
@@ -214,6 +217,10 @@ async fn execute(app: &App, kind: JobKind, job: &Job) -> AppResult<Outcome> {
         }
         JobKind::CampaignUpkeep => {
             crate::campaign_grouping::expire_candidates(app).await?;
+            Ok(Outcome::Done)
+        }
+        JobKind::FollowUp => {
+            crate::tasks::follow_up(app).await?;
             Ok(Outcome::Done)
         }
         JobKind::Probe => {

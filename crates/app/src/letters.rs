@@ -47,7 +47,7 @@ pub fn date_in_words(ms: i64) -> String {
 }
 
 /// "7 December 2026" for "2026-12-07"; anything else as it is.
-fn iso_date_in_words(d: &str) -> String {
+pub(crate) fn iso_date_in_words(d: &str) -> String {
     let parts: Vec<u32> = d.split('-').filter_map(|p| p.parse().ok()).collect();
     match parts[..] {
         [year, month @ 1..=12, day @ 1..=31] => {
@@ -68,8 +68,27 @@ pub(crate) async fn representative_name(app: &App, office_id: i64) -> AppResult<
         .unwrap_or_default())
 }
 
+/// The third party a letter or email goes to, and the enquiry it makes or
+/// chases: their merge fields (`agency.*`, `enquiry.*`).
+#[derive(Debug, Clone, Default)]
+pub struct ThirdParty {
+    pub agency: casework_letters::AgencyFields,
+    pub enquiry: casework_letters::EnquiryFields,
+}
+
 /// Everything a template can use for this case.
 pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<MergeFields> {
+    merge_fields_with(app, actor, case, None).await
+}
+
+/// Everything a template can use for this case, and for the third party
+/// written to, if any.
+pub(crate) async fn merge_fields_with(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    third: Option<&ThirdParty>,
+) -> AppResult<MergeFields> {
     let c = app.data_for(actor).constituent(case.constituent_id).await?;
     let office = app.store.office(actor.office_id).await?;
     let tags = crate::cases::tags_of(app, actor, &[case.id]).await?;
@@ -112,6 +131,8 @@ pub async fn merge_fields(app: &App, actor: &Actor, case: &Case) -> AppResult<Me
             name: representative_name(app, actor.office_id).await?,
         },
         office: OfficeFields { name: office.name },
+        agency: third.map(|t| t.agency.clone()).unwrap_or_default(),
+        enquiry: third.map(|t| t.enquiry.clone()).unwrap_or_default(),
         today: date_in_words(app.now()),
     })
 }
@@ -363,6 +384,17 @@ pub fn sample_fields(app: &App) -> MergeFields {
         office: OfficeFields {
             name: "Constituency Office".into(),
         },
+        agency: casework_letters::AgencyFields {
+            name: "Passport Program".into(),
+            contact: "MP Enquiries Unit".into(),
+            address: "22 de Varennes Street\nGatineau QC".into(),
+        },
+        enquiry: casework_letters::EnquiryFields {
+            asked: "Status of a passport application".into(),
+            sent: "2 November 2026".into(),
+            due: "23 November 2026".into(),
+            chases: "1".into(),
+        },
         today: date_in_words(app.now()),
     }
 }
@@ -373,6 +405,18 @@ pub async fn fill(
     actor: &Actor,
     case: &Case,
     template_name: &str,
+) -> AppResult<(String, String, bool)> {
+    fill_with(app, actor, case, template_name, None).await
+}
+
+/// Fills a template for a case and the third party written to:
+/// (subject, body, signed by the representative).
+pub(crate) async fn fill_with(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    template_name: &str,
+    third: Option<&ThirdParty>,
 ) -> AppResult<(String, String, bool)> {
     let t = match app
         .data_for(actor)
@@ -388,7 +432,7 @@ pub async fn fill(
         }
         Err(e) => return Err(e.into()),
     };
-    let fields = merge_fields(app, actor, case).await?;
+    let fields = merge_fields_with(app, actor, case, third).await?;
     let subject = merge_off_thread(&t.subject, &fields)
         .await
         .map_err(|m| AppError::field("template", m))?;
@@ -434,6 +478,47 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
         }
     };
     make(app, actor, &case, title, body, signed_by_rep, &req.to).await
+}
+
+/// The text of a letter or email to a third party: a template's (its
+/// subject unless `subject` is written), or the writer's own `body` with
+/// merge fields filled. Returns (subject, body, signed by the representative).
+pub(crate) async fn compose(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    template: &str,
+    subject: &str,
+    body: &str,
+    third: &ThirdParty,
+) -> AppResult<(String, String, bool)> {
+    if !template.trim().is_empty() {
+        let (t_subject, t_body, signed) =
+            fill_with(app, actor, case, template, Some(third)).await?;
+        let subject = if subject.trim().is_empty() {
+            t_subject
+        } else {
+            subject.trim().to_owned()
+        };
+        return Ok((subject, t_body, signed));
+    }
+    if body.trim().is_empty() {
+        return Err(AppError::field(
+            "body",
+            "Write the message, or choose a template.",
+        ));
+    }
+    let mut e = FieldErrors::new();
+    check_author(actor, &mut e, "body", body);
+    check(e)?;
+    let fields = merge_fields_with(app, actor, case, Some(third)).await?;
+    let body = merge_off_thread(body, &fields)
+        .await
+        .map_err(|m| AppError::field("body", m))?;
+    let subject = merge_off_thread(subject, &fields)
+        .await
+        .map_err(|m| AppError::field("subject", m))?;
+    Ok((subject, body, false))
 }
 
 /// Lays out a letter whose text is final, keeps its PDF and records it on

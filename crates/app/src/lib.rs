@@ -2,6 +2,8 @@
 //! who asks; the HTML and JSON handlers both call these, so the rules —
 //! authorization, validation, audit — live here once.
 
+pub mod agencies;
+pub mod agency_starters;
 pub mod auth;
 pub mod campaign_grouping;
 pub mod campaign_replies;
@@ -12,6 +14,7 @@ pub mod comments;
 pub mod constituents;
 pub mod correspondence;
 pub mod demo;
+pub mod enquiries;
 mod error;
 pub mod intake;
 pub mod jobs;
@@ -27,6 +30,7 @@ pub mod tag_admin;
 pub mod tag_bulk;
 pub mod tag_suggest;
 pub mod tags;
+pub mod tasks;
 pub mod transfers;
 pub mod trends;
 pub mod two_factor;
@@ -42,9 +46,10 @@ pub use error::{AppError, AppResult};
 pub mod views {
     pub use crate::staff::StaffMember;
     pub use casework_store::{
-        AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case, CasePerson, Comment,
-        Constituent, Correspondence, CorrespondenceSummary, Office, OutboxItem, PrintItem,
-        ReplyProgress, SecurityEvent, TagDimension, TagEvent, TagMerge, TimelineEntry,
+        Agency, AgencyContact, AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case,
+        CasePerson, Comment, Constituent, Correspondence, CorrespondenceSummary, Office,
+        OutboxItem, PrintItem, ReplyProgress, SecurityEvent, TagDimension, TagEvent, TagMerge,
+        Task, TimelineEntry,
     };
 }
 

@@ -21,17 +21,21 @@ pub enum JobKind {
     SessionSweep,
     /// Drops campaign candidates too old to start a campaign.
     CampaignUpkeep,
+    /// Makes the chase-up, escalation and review tasks that have come due
+    /// (one job for all offices).
+    FollowUp,
     /// Does nothing but count its runs in this process ([`probe_runs`]):
     /// for tests of the scheduler itself.
     Probe,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Outbox,
         JobKind::MailboxPoll,
         JobKind::SessionSweep,
         JobKind::CampaignUpkeep,
+        JobKind::FollowUp,
         JobKind::Probe,
     ];
 
@@ -41,6 +45,7 @@ impl JobKind {
             JobKind::MailboxPoll => "mailbox_poll",
             JobKind::SessionSweep => "session_sweep",
             JobKind::CampaignUpkeep => "campaign_upkeep",
+            JobKind::FollowUp => "follow_up",
             JobKind::Probe => "probe",
         }
     }

@@ -10,30 +10,7 @@ use crate::{Actor, App, AppResult, check};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number.
-pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub(crate) use casework_domain::dates::{civil_from_days, day_of, days_from_civil, iso_day};
 
 /// The start (Unix ms, UTC) of the day a query names as `YYYY-MM-DD`;
 /// anything else is an error on `field`.
@@ -57,20 +34,6 @@ pub(crate) fn page_cursor(
 /// How many a list page holds: 50 unless asked, 1–200.
 pub(crate) fn page_size(limit: Option<i64>) -> i64 {
     limit.unwrap_or(50).clamp(1, 200)
-}
-
-/// The day number of a date already checked as `YYYY-MM-DD`.
-pub(crate) fn day_of(date: &str) -> i64 {
-    let p: Vec<i64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
-    match p.as_slice() {
-        [y, m, d] => days_from_civil(*y, *m, *d),
-        _ => 0,
-    }
-}
-
-fn iso_day(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 const MONTHS: [&str; 12] = [

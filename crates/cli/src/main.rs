@@ -254,6 +254,10 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     casework_app::tags::upgrade_offices(&app)
         .await
         .map_err(explain)?;
+    // And their cases' free-text agencies become directory entries, once.
+    casework_app::agencies::upgrade_offices(&app)
+        .await
+        .map_err(explain)?;
     let result = match command {
         Command::Serve { listen, demo } => serve(app, &config, listen, demo).await,
         Command::Office(OfficeCommand::Add { name, level }) => {

@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod constituent;
+pub mod dates;
 pub mod permission;
 pub mod states;
 pub mod tags;

@@ -67,9 +67,14 @@ pub enum Permission {
     /// Keep the office's tagging framework: dimensions and values, merging,
     /// renaming, retiring, bulk mapping.
     ManageTags,
-    /// Keep the office's list of agencies and their contacts (third-party
-    /// follow-up, coming).
+    /// Keep the office's list of agencies and their contacts.
     ManageAgencies,
+    /// See everyone's tasks and act on them (complete, put off, reassign),
+    /// not only one's own.
+    OverseeTasks,
+    /// Write to an agency that needs the constituent's written consent
+    /// when the case has none that covers it (recorded, with the reason).
+    OverrideConsent,
     /// Run the weekly review of the office's cases (coming).
     RunReview,
 }
@@ -94,6 +99,8 @@ impl Permission {
         Permission::SeeAssignedSensitiveCases,
         Permission::ManageTags,
         Permission::ManageAgencies,
+        Permission::OverseeTasks,
+        Permission::OverrideConsent,
         Permission::RunReview,
     ];
 
@@ -112,6 +119,8 @@ impl Permission {
             | PrintLetters => &[Admin, OfficeManager, Caseworker],
             // Those who answer for what the office sends and for its sensitive cases.
             ApproveOutgoing | SeeAllSensitiveCases | RunReview => &[OfficeManager, Representative],
+            // Who keeps the office's work moving.
+            OverseeTasks | OverrideConsent => &[OfficeManager],
             // Volunteers never see sensitive cases, even when assigned one by mistake.
             SeeAssignedSensitiveCases => &[Admin, OfficeManager, Caseworker, Representative],
             // The office's set-up.
@@ -207,6 +216,8 @@ SeeAllSensitiveCases: office_manager, representative
 SeeAssignedSensitiveCases: admin, office_manager, caseworker, representative
 ManageTags: admin, office_manager
 ManageAgencies: admin, office_manager
+OverseeTasks: office_manager
+OverrideConsent: office_manager
 RunReview: office_manager, representative
 "
         );

@@ -35,6 +35,7 @@ fn main() {
             name: "Office of Dana Whitfield".into(),
         },
         today: "26 November 2026".into(),
+        ..Default::default()
     };
     let template = "Dear {{ constituent.first_name }},\n\nThank you for contacting me about {{ case.title }}. I have written to the {{ case.agency }} on your behalf and asked them to review your file urgently. They usually reply within three weeks; my office will let you know as soon as we hear back.\n\nIf anything changes in the meantime, please quote your reference {{ case.reference }} when you contact my office.\n\nWith best wishes,";
     // A logo of a usual size: 600 × 200 pixels, RGBA.

@@ -21,8 +21,33 @@ pub struct MergeFields {
     pub caseworker: NameField,
     pub representative: NameField,
     pub office: OfficeFields,
+    /// The third party written to (empty outside an enquiry).
+    pub agency: AgencyFields,
+    /// The enquiry being made or chased (empty outside one).
+    pub enquiry: EnquiryFields,
     /// Today's date, written out ("26 November 2026").
     pub today: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AgencyFields {
+    pub name: String,
+    /// The contact written to, or the agency's name.
+    pub contact: String,
+    /// Their postal address, one line each.
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnquiryFields {
+    /// What was asked.
+    pub asked: String,
+    /// When it was first sent, written out.
+    pub sent: String,
+    /// When the reply is (or was) due, written out.
+    pub due: String,
+    /// How many times it has been chased.
+    pub chases: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -74,6 +99,13 @@ pub const FIELD_NAMES: &[&str] = &[
     "caseworker.name",
     "representative.name",
     "office.name",
+    "agency.name",
+    "agency.contact",
+    "agency.address",
+    "enquiry.asked",
+    "enquiry.sent",
+    "enquiry.due",
+    "enquiry.chases",
     "today",
 ];
 
@@ -176,6 +208,13 @@ fn value_of<'a>(f: &'a MergeFields, name: &str) -> &'a str {
         "caseworker.name" => &f.caseworker.name,
         "representative.name" => &f.representative.name,
         "office.name" => &f.office.name,
+        "agency.name" => &f.agency.name,
+        "agency.contact" => &f.agency.contact,
+        "agency.address" => &f.agency.address,
+        "enquiry.asked" => &f.enquiry.asked,
+        "enquiry.sent" => &f.enquiry.sent,
+        "enquiry.due" => &f.enquiry.due,
+        "enquiry.chases" => &f.enquiry.chases,
         "today" => &f.today,
         _ => "",
     }

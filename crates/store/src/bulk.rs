@@ -68,7 +68,76 @@ impl Store {
     }
 }
 
+/// The tables whose secondary indexes a PostgreSQL bulk load builds once at
+/// the end instead of row by row.
+const BULK_TABLES: &[&str] = &[
+    "constituents",
+    "constituent_terms",
+    "cases",
+    "case_tags",
+    "timeline",
+    "correspondence",
+    "correspondence_tags",
+];
+
+/// Secondary indexes dropped for a bulk load (their definitions), to be
+/// built again by [`OfficeData::bulk_finish`] or [`OfficeData::bulk_restore`].
+#[derive(Debug, Default)]
+#[must_use = "the dropped indexes must be built again"]
+pub struct BulkIndexes(Vec<String>);
+
 impl OfficeData {
+    /// Prepares a bulk load. On PostgreSQL, when the database holds no other
+    /// office's data, drops the non-unique secondary indexes of the loaded
+    /// tables: keeping them up to date row by row is what slows a load of
+    /// millions of rows (their pages outgrow the buffer cache). Unique
+    /// indexes and keys stay, so every constraint is checked as rows arrive.
+    pub async fn bulk_start(&self) -> Result<BulkIndexes> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(BulkIndexes::default());
+        };
+        let others: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM constituents WHERE office_id <> $1) \
+             OR EXISTS (SELECT 1 FROM cases WHERE office_id <> $1)",
+        )
+        .bind(self.scope.office_id)
+        .fetch_one(pool)
+        .await?;
+        if others {
+            return Ok(BulkIndexes::default());
+        }
+        let tables: Vec<String> = BULK_TABLES.iter().map(|t| t.to_string()).collect();
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_index x \
+             JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+             WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1) \
+             AND NOT x.indisunique AND NOT x.indisprimary ORDER BY c.relname",
+        )
+        .bind(&tables)
+        .fetch_all(pool)
+        .await?;
+        let mut tx = pool.begin().await?;
+        for (name, _) in &indexes {
+            let sql = format!("DROP INDEX \"{name}\"");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(BulkIndexes(indexes.into_iter().map(|(_, d)| d).collect()))
+    }
+
+    /// Builds again the indexes [`OfficeData::bulk_start`] dropped (also
+    /// after a failed load, so the database is left whole).
+    pub async fn bulk_restore(&self, indexes: BulkIndexes) -> Result<()> {
+        if let Db::Postgres(pool) = &self.db {
+            for def in indexes.0 {
+                sqlx::query(sqlx::AssertSqlSafe(def)).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Inserts one batch in one transaction.
     pub async fn bulk_insert(
         &self,
@@ -202,9 +271,15 @@ impl OfficeData {
         Ok(())
     }
 
-    /// After a bulk load: the case counter of the year, identity sequences
+    /// After a bulk load: the dropped indexes, the case counter of the year, identity sequences
     /// (PostgreSQL), and fresh planner statistics.
-    pub async fn bulk_finish(&self, year: i32, last_case_number: i64) -> Result<()> {
+    pub async fn bulk_finish(
+        &self,
+        year: i32,
+        last_case_number: i64,
+        indexes: BulkIndexes,
+    ) -> Result<()> {
+        self.bulk_restore(indexes).await?;
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             sqlx::query(

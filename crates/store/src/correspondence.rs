@@ -108,6 +108,9 @@ pub struct Incoming {
     pub problems: String,
     pub attachments: Vec<NewAttachment>,
     pub filing: Filing,
+    /// The stored messages it replies to (by its thread): an enquiry among
+    /// them is answered when it is filed on the enquiry's case.
+    pub replied_to: Vec<i64>,
     /// The postcode found in the sender's signature, if any.
     pub sender_postcode: String,
     /// The campaign the message belongs to, if it is a copy of one.
@@ -344,6 +347,21 @@ impl OfficeData {
                         .push_bind(id);
                 });
                 qb.build().execute(&mut *tx).await?;
+            }
+            for &(i, id) in &filed {
+                if let (Some(case_id), false) = (placed[i].case_id, batch[i].replied_to.is_empty())
+                {
+                    let constituent = placed[i].constituent_id;
+                    crate::follow_up::answer_by_reply!(
+                        tx,
+                        office_id,
+                        case_id,
+                        constituent,
+                        &batch[i].replied_to,
+                        id,
+                        now
+                    );
+                }
             }
             let mut cases: Vec<i64> = filed
                 .iter()

@@ -15,6 +15,7 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod agencies;
 mod auth;
 pub mod blobs;
 mod bulk;
@@ -24,6 +25,7 @@ mod comments;
 mod common;
 mod constituents;
 mod correspondence;
+mod follow_up;
 mod jobs;
 mod letters;
 mod mailboxes;
@@ -41,10 +43,14 @@ mod timeline;
 mod transfers;
 mod trends;
 
+pub use agencies::{Agency, AgencyContact, AgencyFields, ContactFields};
 pub use bulk::*;
 pub use campaigns::*;
 pub use comments::*;
 pub use correspondence::*;
+pub use follow_up::{
+    Consent, Enquiry, FollowUpMade, NewConsent, NewEnquiry, NewTask, Task, TaskChange, TaskFilter,
+};
 pub use jobs::*;
 pub use letters::*;
 pub use mailboxes::*;

@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_framework_version.sql"),
         postgres: include_str!("../migrations/postgres/0015_framework_version.sql"),
     },
+    Migration {
+        version: 16,
+        name: "third_parties",
+        sqlite: include_str!("../migrations/sqlite/0016_third_parties.sql"),
+        postgres: include_str!("../migrations/postgres/0016_third_parties.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

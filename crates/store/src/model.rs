@@ -14,6 +14,13 @@ pub struct Office {
     pub level: String,
 }
 
+/// An office's settings for following up third parties.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct OfficeSettings {
+    /// Chases of an unanswered enquiry before escalation is proposed.
+    pub chases_before_escalation: i64,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: i64,

@@ -41,6 +41,30 @@ impl Store {
         })
     }
 
+    /// The office's follow-up settings.
+    pub async fn office_settings(&self, id: i64) -> Result<crate::OfficeSettings> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_as("SELECT chases_before_escalation FROM offices WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Changes the office's follow-up settings.
+    pub async fn set_office_settings(&self, id: i64, s: &crate::OfficeSettings) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE offices SET chases_before_escalation = $2 WHERE id = $1")
+                .bind(id)
+                .bind(s.chases_before_escalation)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// The level of government most of an office's cases carry in the
     /// old free-text field, if any says one.
     pub async fn most_common_case_level(&self, office_id: i64) -> Result<Option<String>> {

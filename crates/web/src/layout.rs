@@ -66,6 +66,18 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "merged" => "Merged. You can undo it below.",
         "merge_undone" => "Merge undone: the tag is back on what it was on.",
         "files" => "Added to the history, with the files.",
+        "task_added" => "Task added.",
+        "task_changed" => "Task updated.",
+        "contact_added" => "Contact added.",
+        "contact_retired" => "Contact marked as no longer there.",
+        "enquiry" => {
+            "Enquiry opened: the reply is due on the date shown below (an email goes out within a few seconds; a letter waits in the print queue)."
+        }
+        "answered" => "Reply logged: the enquiry is answered.",
+        "consent" => "Consent recorded.",
+        "consent_withdrawn" => "Consent withdrawn from today.",
+        "consent_form" => "Consent form made: download it below, print it and have it signed.",
+        "chased" => "Chased: the reply date moved on.",
         "transferred" => {
             "Transferred. The referral is on the case (an email goes out within a few seconds; a letter waits in the print queue)."
         }

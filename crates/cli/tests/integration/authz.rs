@@ -93,6 +93,15 @@ pub(crate) struct Ids {
     pub(crate) edit_case: (i64, i64),
     /// An API token of a colleague (the case holder).
     pub(crate) colleague_token: i64,
+    /// An agency of the directory, and a contact there.
+    pub(crate) agency: i64,
+    pub(crate) contact: i64,
+    /// An unanswered enquiry made by phone from the ordinary case.
+    pub(crate) enquiry: i64,
+    /// The same from the sensitive case.
+    pub(crate) sensitive_enquiry: i64,
+    /// A task on the ordinary case, added by a manager for the case holder.
+    pub(crate) task: i64,
 }
 
 /// A 1 × 1 PNG (a letterhead logo).
@@ -262,6 +271,42 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     )
     .await
     .unwrap();
+    // The directory: an agency with a contact; an enquiry made by phone from
+    // each case; a task on the ordinary case for the case holder.
+    let r = api
+        .post("/api/v1/agencies", json!({"name": "Matrix Agency"}))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let agency = r.body["id"].as_i64().unwrap();
+    let r = api
+        .post(
+            &format!("/api/v1/agencies/{agency}/contacts"),
+            json!({"name": "Matrix Contact"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let contact = r.body["id"].as_i64().unwrap();
+    let enquiry_on = |k: i64| {
+        let api = &api;
+        async move {
+            let r = api
+                .post(
+                    &format!("/api/v1/cases/{k}/enquiries"),
+                    json!({"agency_id": agency, "send": "phone", "asked": "Matrix question"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            r.body["id"].as_i64().unwrap()
+        }
+    };
+    let r = api
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Matrix task", "case_id": case, "assignee_id": holder.id}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let task = r.body["id"].as_i64().unwrap();
     let letter_on = |k: i64| {
         let api = &api;
         async move { api.letter(k, json!({"body": "Dear Matrix,"})).await }
@@ -286,6 +331,11 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
             edit["version"].as_i64().unwrap(),
         ),
         colleague_token: t.store.api_tokens(holder.id).await.unwrap()[0].id,
+        agency,
+        contact,
+        enquiry: enquiry_on(case).await,
+        sensitive_enquiry: enquiry_on(sensitive).await,
+        task,
     }
 }
 

@@ -35,6 +35,11 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let tp = ids.template;
     let tk = ids.colleague_token;
     let (e, ev) = ids.edit_case;
+    let ag = ids.agency;
+    let ct = ids.contact;
+    let eq = ids.enquiry;
+    let seq = ids.sensitive_enquiry;
+    let ts = ids.task;
     let upload = |api: bool, path: String| Via::Upload { api, path };
     let api = |m: Method, p: String, b: Option<Value>| Via::Api(m, p, b);
     let page = |p: String| Via::Page(Method::GET, p, Vec::new());
@@ -594,7 +599,6 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::SensitiveMay(Permission::ApproveOutgoing, 422),
             true,
         ),
-        (page("/".into()), Rule::All(303), false),
         (
             form("/constituents".into(), vec![("last_name", "New".into())]),
             Rule::May(Permission::EditConstituents, 303),
@@ -908,6 +912,314 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
                 vec![("comment", "x".into())],
             ),
             Rule::All(303),
+            true,
+        ),
+        // ----- third parties: pages -----
+        (page("/".into()), Rule::All(200), false),
+        (page("/agencies".into()), Rule::All(200), false),
+        (page("/agencies.csv".into()), Rule::All(200), false),
+        (page(format!("/agencies/{ag}")), Rule::All(200), true),
+        // An empty name: refused for those who keep the directory, forbidden to the rest.
+        (
+            form("/agencies".into(), vec![("name", String::new())]),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
+        (
+            form(
+                format!("/agencies/{ag}"),
+                vec![("name", String::new()), ("version", "1".into())],
+            ),
+            Rule::May(Permission::ManageAgencies, 422),
+            true,
+        ),
+        (
+            form(
+                format!("/agencies/{ag}/contacts"),
+                vec![("name", String::new())],
+            ),
+            Rule::May(Permission::ManageAgencies, 422),
+            true,
+        ),
+        (
+            form(
+                format!("/agencies/{ag}/contacts/retire"),
+                vec![("contact_id", ct.to_string())],
+            ),
+            Rule::May(Permission::ManageAgencies, 303),
+            true,
+        ),
+        // Not a directory file; not a starter list.
+        (
+            upload(false, "/agencies/import".into()),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
+        (
+            form("/agencies/starter".into(), vec![("starter", "nope".into())]),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
+        (
+            page(format!("/cases/{k}/enquiries")),
+            Rule::May(Permission::EditCases, 200),
+            true,
+        ),
+        (
+            form(
+                format!("/cases/{k}/enquiries"),
+                vec![("send", "phone".into()), ("asked", String::new())],
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (page(format!("/enquiries/{eq}")), Rule::All(200), true),
+        (
+            page(format!("/enquiries/{seq}")),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            form(
+                format!("/enquiries/{eq}/answer"),
+                vec![
+                    ("answered_on", "2000-01-01".into()),
+                    ("version", "0".into()),
+                ],
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            form(
+                format!("/enquiries/{eq}/chase"),
+                vec![
+                    ("send", "phone".into()),
+                    ("due_on", "2000-01-01".into()),
+                    ("version", "0".into()),
+                ],
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        // No title: the day page again, with the error, for everyone.
+        (
+            form("/tasks".into(), vec![("title", String::new())]),
+            Rule::All(422),
+            false,
+        ),
+        (
+            form(
+                format!("/tasks/{ts}"),
+                vec![("action", String::new()), ("version", "0".into())],
+            ),
+            Rule::May(Permission::OverseeTasks, 422),
+            true,
+        ),
+        // No way given: refused for those who may edit cases, forbidden to the rest.
+        (
+            form(
+                format!("/cases/{k}/consents"),
+                vec![("method", String::new())],
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            form(
+                format!("/cases/{k}/consents/withdraw"),
+                vec![("consent_id", "0".into())],
+            ),
+            Rule::May(Permission::EditCases, 404),
+            true,
+        ),
+        (
+            form(format!("/cases/{k}/consent-form"), vec![]),
+            Rule::May(Permission::WriteLetters, 303),
+            true,
+        ),
+        // ----- consent through the API -----
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/consents"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{s}/consents"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/consents"),
+                Some(json!({"method": ""})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/consents/0/withdraw"),
+                None,
+            ),
+            Rule::May(Permission::EditCases, 404),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/consent-form"),
+                None,
+            ),
+            Rule::May(Permission::WriteLetters, 201),
+            true,
+        ),
+        // ----- third parties: the directory, enquiries, tasks -----
+        (
+            api(Method::GET, "/api/v1/agencies".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        // An empty name: refused for those who keep the directory, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                "/api/v1/agencies".into(),
+                Some(json!({"name": ""})),
+            ),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/agencies/{ag}"), None),
+            Rule::All(200),
+            true,
+        ),
+        // An empty name: refused for those who keep the directory, forbidden to the rest.
+        (
+            api(
+                Method::PATCH,
+                format!("/api/v1/agencies/{ag}"),
+                Some(json!({"name": "", "version": 1})),
+            ),
+            Rule::May(Permission::ManageAgencies, 422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/agencies/{ag}/contacts"),
+                Some(json!({"name": "Another Contact"})),
+            ),
+            Rule::May(Permission::ManageAgencies, 201),
+            true,
+        ),
+        // Retiring again changes nothing.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/agencies/{ag}/contacts/{ct}/retire"),
+                None,
+            ),
+            Rule::May(Permission::ManageAgencies, 200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{k}/enquiries"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/cases/{s}/enquiries"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        // Nothing asked of no agency: refused for caseworkers, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/enquiries"),
+                Some(json!({"send": "phone", "asked": ""})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/enquiries/{eq}"), None),
+            Rule::All(200),
+            true,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/enquiries/{seq}"), None),
+            Rule::Sensitive(200),
+            true,
+        ),
+        // A reply before the enquiry was sent: refused for caseworkers, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/enquiries/{eq}/answer"),
+                Some(json!({"answered_on": "2000-01-01", "version": 0})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        // A new reply date in the past: refused for caseworkers, forbidden to the rest.
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/enquiries/{eq}/chase"),
+                Some(json!({"send": "phone", "due_on": "2000-01-01", "version": 0})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/tasks".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/tasks?whose=everyone".into(), None),
+            Rule::May(Permission::OverseeTasks, 200),
+            false,
+        ),
+        // A case's tasks, for everyone who sees the case.
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/tasks?whose=everyone&case_id={k}"),
+                None,
+            ),
+            Rule::All(200),
+            true,
+        ),
+        // Everyone may add a task of their own.
+        (
+            api(
+                Method::POST,
+                "/api/v1/tasks".into(),
+                Some(json!({"title": "My task"})),
+            ),
+            Rule::All(201),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/tasks/{ts}"), None),
+            Rule::All(200),
+            true,
+        ),
+        // The case holder's task, and no action: refused for office managers,
+        // forbidden to the rest.
+        (
+            api(
+                Method::PATCH,
+                format!("/api/v1/tasks/{ts}"),
+                Some(json!({"action": "", "version": 0})),
+            ),
+            Rule::May(Permission::OverseeTasks, 422),
             true,
         ),
     ]

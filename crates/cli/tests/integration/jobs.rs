@@ -118,14 +118,18 @@ async fn the_background_work_is_registered_once_and_runs_on_its_schedule(t: Test
     };
     assert_eq!(
         kinds(jobs::list(&app).await.unwrap()),
-        ["campaign_upkeep", "outbox", "session_sweep"]
+        ["campaign_upkeep", "follow_up", "outbox", "session_sweep"]
     );
-    assert_eq!(run_due(&app).await.unwrap(), 3);
+    assert_eq!(run_due(&app).await.unwrap(), 4);
     assert_eq!(run_due(&app).await.unwrap(), 0);
     clock.advance(2_000);
     assert_eq!(run_due(&app).await.unwrap(), 1, "the outbox, every 2 s");
     clock.advance(HOUR);
-    assert_eq!(run_due(&app).await.unwrap(), 3);
+    assert_eq!(
+        run_due(&app).await.unwrap(),
+        4,
+        "the outbox, the hourly two and follow-up (every 10 minutes)"
+    );
     // A mailbox brings its poller; one no longer active loses it at start-up.
     let office = t.office("Office").await;
     let imap = ImapServer::start().await;
@@ -148,7 +152,13 @@ async fn the_background_work_is_registered_once_and_runs_on_its_schedule(t: Test
     jobs::register(&app).await.unwrap();
     assert_eq!(
         kinds(jobs::list(&app).await.unwrap()),
-        ["campaign_upkeep", "mailbox_poll", "outbox", "session_sweep"],
+        [
+            "campaign_upkeep",
+            "follow_up",
+            "mailbox_poll",
+            "outbox",
+            "session_sweep"
+        ],
         "start-up adds the poller of an active mailbox"
     );
 }

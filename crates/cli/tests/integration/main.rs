@@ -8,6 +8,7 @@ mod authz_routes;
 mod campaigns;
 mod cli;
 mod documents;
+mod follow_up;
 mod fuzz;
 mod imap;
 mod jobs;

@@ -145,6 +145,59 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         intake["items"][0]["id"].as_i64().unwrap(),
         intake["items"][1]["id"].as_i64().unwrap(),
     );
+    // The directory (kept by the manager), and enquiries on a case of their
+    // own (the case above is transferred along the way): one to answer, one
+    // to chase. A task of the caseworker's.
+    let agency = manager_api
+        .post("/api/v1/agencies", json!({"name": "Doc agency"}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let contact = manager_api
+        .post(
+            &format!("/api/v1/agencies/{agency}/contacts"),
+            json!({"name": "Doc contact"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let follow = api.case(person, json!({})).await["id"].as_i64().unwrap();
+    let enquiry = |asked: &'static str| {
+        let api = &api;
+        async move {
+            let r = api
+                .post(
+                    &format!("/api/v1/cases/{follow}/enquiries"),
+                    json!({"agency_id": agency, "send": "phone", "asked": asked}),
+                )
+                .await;
+            r.body["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{:?}", r.body))
+        }
+    };
+    let (to_answer, to_chase) = (enquiry("Doc answer").await, enquiry("Doc chase").await);
+    let consent = api
+        .post(
+            &format!("/api/v1/cases/{}/consents", case["id"]),
+            json!({"all_agencies": true, "method": "email"}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let task = api
+        .post("/api/v1/tasks", json!({"title": "Doc task"}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let version = |path: String| {
+        let manager_api = &manager_api;
+        async move { manager_api.get(&path).await.body["version"].clone() }
+    };
 
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -152,6 +205,19 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
             operations.push(format!("{} {path}", method.to_uppercase()));
             let id = if path.contains("/campaigns/") {
                 campaign
+            } else if path.starts_with("/api/v1/agencies/") {
+                agency
+            } else if path.contains("/enquiries") {
+                // A case's enquiries, or one of them.
+                if path.contains("/cases/") {
+                    follow
+                } else if path.ends_with("/chase") {
+                    to_chase
+                } else {
+                    to_answer
+                }
+            } else if path.starts_with("/api/v1/tasks/") {
+                task
             } else if path.contains("/cases/") {
                 case["id"].as_i64().unwrap()
             } else if path.contains("no-action") {
@@ -161,7 +227,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
             } else {
                 person
             };
-            let concrete = path.replace("{id}", &id.to_string());
+            let concrete = path
+                .replace("{id}", &id.to_string())
+                .replace("{contact_id}", &contact.to_string())
+                .replace("{consent_id}", &consent.to_string());
             let body = match (method.as_str(), path.as_str()) {
                 ("post", "/api/v1/constituents") => Some(json!({"last_name": "Doc"})),
                 ("post", "/api/v1/cases") => {
@@ -198,6 +267,32 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 ("post", "/api/v1/letters/print") => Some(json!({"ids": [to_print]})),
                 ("post", "/api/v1/cases/{id}/transfer") => Some(
                     json!({"to": "Doc office", "send": "none", "destination": "Another office"}),
+                ),
+                ("post", "/api/v1/agencies") => Some(json!({"name": "Doc agency 2"})),
+                ("patch", "/api/v1/agencies/{id}") => Some(
+                    json!({"notes": "Doc", "version": version(format!("/api/v1/agencies/{agency}")).await}),
+                ),
+                ("post", "/api/v1/agencies/{id}/contacts") => {
+                    Some(json!({"name": "Doc contact 2"}))
+                }
+                ("post", "/api/v1/agencies/{id}/contacts/{contact_id}/retire") => None,
+                ("post", "/api/v1/cases/{id}/enquiries") => {
+                    Some(json!({"agency_id": agency, "send": "phone", "asked": "Doc"}))
+                }
+                ("post", "/api/v1/enquiries/{id}/answer") => Some(
+                    json!({"note": "Doc", "version": version(format!("/api/v1/enquiries/{to_answer}")).await}),
+                ),
+                ("post", "/api/v1/enquiries/{id}/chase") => Some(
+                    json!({"send": "phone", "version": version(format!("/api/v1/enquiries/{to_chase}")).await}),
+                ),
+                ("post", "/api/v1/tasks") => Some(json!({"title": "Doc"})),
+                ("post", "/api/v1/cases/{id}/consents") => {
+                    Some(json!({"all_agencies": true, "method": "email"}))
+                }
+                ("post", "/api/v1/cases/{id}/consents/{consent_id}/withdraw") => None,
+                ("post", "/api/v1/cases/{id}/consent-form") => None,
+                ("patch", "/api/v1/tasks/{id}") => Some(
+                    json!({"action": "complete", "version": version(format!("/api/v1/tasks/{task}")).await}),
                 ),
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
@@ -358,6 +453,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                         manager_api.send(m, &concrete, body, &[]).await
                     }
                 }
+                // The directory is kept by the manager.
+                p if p.starts_with("/api/v1/agencies") && method != "get" => {
+                    manager_api.send(m, &concrete, body, &[]).await
+                }
                 "/api/v1/letters/{id}/approve" => {
                     let path = format!("/api/v1/letters/{to_approve}/approve");
                     manager_api.send(m, &path, None, &[]).await
@@ -441,6 +540,25 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/cases/{id}/handover",
         "GET /api/v1/cases/{id}/handover.pdf",
         "GET /api/v1/correspondence",
+        "GET /api/v1/agencies",
+        "POST /api/v1/agencies",
+        "GET /api/v1/agencies/{id}",
+        "PATCH /api/v1/agencies/{id}",
+        "POST /api/v1/agencies/{id}/contacts",
+        "POST /api/v1/agencies/{id}/contacts/{contact_id}/retire",
+        "GET /api/v1/cases/{id}/enquiries",
+        "POST /api/v1/cases/{id}/enquiries",
+        "GET /api/v1/enquiries/{id}",
+        "POST /api/v1/enquiries/{id}/answer",
+        "POST /api/v1/enquiries/{id}/chase",
+        "GET /api/v1/tasks",
+        "POST /api/v1/tasks",
+        "GET /api/v1/tasks/{id}",
+        "PATCH /api/v1/tasks/{id}",
+        "GET /api/v1/cases/{id}/consents",
+        "POST /api/v1/cases/{id}/consents",
+        "POST /api/v1/cases/{id}/consents/{consent_id}/withdraw",
+        "POST /api/v1/cases/{id}/consent-form",
     ]
     .into_iter()
     .collect();
@@ -478,6 +596,28 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     for m in msgs["items"].as_array().unwrap() {
         assert_eq!(keys(m), properties(&doc, "CampaignMessageOut"));
     }
+    // Third parties: an agency, its contacts, enquiries and tasks.
+    let agencies = api.get("/api/v1/agencies").await.body;
+    for a in agencies["items"].as_array().unwrap() {
+        assert_eq!(keys(a), properties(&doc, "AgencyOut"));
+    }
+    let one = api.get(&format!("/api/v1/agencies/{agency}")).await.body;
+    let mut with_contacts = properties(&doc, "AgencyOut");
+    with_contacts.insert("contacts".into());
+    assert_eq!(keys(&one), with_contacts);
+    for c in one["contacts"].as_array().unwrap() {
+        assert_eq!(keys(c), properties(&doc, "AgencyContactOut"));
+    }
+    let enquiries = api
+        .get(&format!("/api/v1/cases/{follow}/enquiries"))
+        .await
+        .body;
+    assert!(!enquiries["items"].as_array().unwrap().is_empty());
+    for e in enquiries["items"].as_array().unwrap() {
+        assert_eq!(keys(e), properties(&doc, "EnquiryOut"));
+    }
+    let t = api.get(&format!("/api/v1/tasks/{task}")).await.body;
+    assert_eq!(keys(&t), properties(&doc, "TaskOut"));
     let input: BTreeSet<String> = properties(&doc, "ConstituentInput");
     assert!(input.contains("first_name") && input.contains("postcode"));
     // Every operation states the answer without a valid token; a letter's

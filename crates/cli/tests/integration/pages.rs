@@ -41,7 +41,8 @@ async fn a_caseworker_signs_in_and_sees_their_cases(t: TestApp) {
     let signed = b.sign_in(&cw.email, PASSWORD).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.html);
     let home = b.get("/").await;
-    assert_eq!(home.location, "/cases?view=mine");
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("<h1>My day</h1>"), "{}", home.html);
     let mine = b.get("/cases?view=mine").await;
     assert_eq!(mine.status, StatusCode::OK);
     assert!(mine.html.contains("<h1>My cases</h1>"));

@@ -12,6 +12,7 @@ mod correspondence;
 mod intake;
 mod letters;
 mod tags;
+mod third_parties;
 mod timeline;
 mod transfers;
 mod trends;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tags::routes())
         .merge(trends::routes())
         .merge(transfers::routes())
+        .merge(third_parties::routes())
         .fallback(not_found)
 }
 
@@ -87,7 +89,14 @@ impl Modify for BearerAuth {
           tags::case_tags, tags::change_case_tags, tags::message_tags, tags::change_message_tags,
           tags::apply_tag, tags::map_tags, tags::export_framework, tags::import_framework,
           trends::get_trends, trends::list_messages, transfers::transfer_case, transfers::case_transfers,
-          transfers::case_handover, transfers::case_handover_pdf),
+          transfers::case_handover, transfers::case_handover_pdf,
+          third_parties::list_agencies, third_parties::create_agency, third_parties::get_agency,
+          third_parties::patch_agency, third_parties::add_contact, third_parties::retire_contact,
+          third_parties::case_enquiries, third_parties::open_enquiry, third_parties::get_enquiry,
+          third_parties::answer_enquiry, third_parties::chase_enquiry, third_parties::list_tasks,
+          third_parties::create_task, third_parties::get_task, third_parties::patch_task,
+          third_parties::case_consents, third_parties::record_consent,
+          third_parties::withdraw_consent, third_parties::consent_form),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -121,7 +130,9 @@ mod tests {
     /// type the handler reads.
     #[test]
     fn documented_inputs_name_the_fields_the_handlers_read() {
-        use casework_app::{campaign_replies, cases, constituents, letters, outbox};
+        use casework_app::{
+            agencies, campaign_replies, cases, constituents, enquiries, letters, outbox, tasks,
+        };
         let pairs = [
             (
                 fields(super::cases::CaseInputDoc::schema()),
@@ -154,6 +165,38 @@ mod tests {
             (
                 fields(super::transfers::TransferRequestDoc::schema()),
                 fields(casework_app::transfers::TransferRequest::schema()),
+            ),
+            (
+                fields(super::third_parties::AgencyInputDoc::schema()),
+                fields(agencies::AgencyInput::schema()),
+            ),
+            (
+                fields(super::third_parties::ContactInputDoc::schema()),
+                fields(agencies::ContactInput::schema()),
+            ),
+            (
+                fields(super::third_parties::EnquiryRequestDoc::schema()),
+                fields(enquiries::EnquiryRequest::schema()),
+            ),
+            (
+                fields(super::third_parties::AnswerRequestDoc::schema()),
+                fields(enquiries::AnswerRequest::schema()),
+            ),
+            (
+                fields(super::third_parties::ChaseRequestDoc::schema()),
+                fields(enquiries::ChaseRequest::schema()),
+            ),
+            (
+                fields(super::third_parties::TaskInputDoc::schema()),
+                fields(tasks::TaskInput::schema()),
+            ),
+            (
+                fields(super::third_parties::TaskUpdateDoc::schema()),
+                fields(tasks::TaskUpdate::schema()),
+            ),
+            (
+                fields(super::third_parties::ConsentRequestDoc::schema()),
+                fields(enquiries::ConsentRequest::schema()),
             ),
         ];
         for (documented, read) in pairs {

@@ -560,6 +560,12 @@ struct CasePage {
     errors: FieldErrors,
     correspondence: Vec<MailRow>,
     transfers: Vec<TransferRow>,
+    enquiries: Vec<super::follow_up::EnquiryRow>,
+    case_tasks: Vec<super::follow_up::TaskRow>,
+    consents: Vec<super::follow_up::ConsentRow>,
+    consent_methods: Vec<(String, String)>,
+    consent_agencies: Vec<(String, String)>,
+    back_to: String,
     max_upload_mb: usize,
 }
 
@@ -603,6 +609,33 @@ async fn case_view(
             reason: t.reason,
         })
         .collect();
+    let enquiries = casework_app::enquiries::for_case(&s.app, &who.actor, id)
+        .await?
+        .into_iter()
+        .map(super::follow_up::enquiry_row)
+        .collect();
+    let case_tasks = casework_app::tasks::list(
+        &s.app,
+        &who.actor,
+        casework_app::tasks::Whose::Everyone,
+        Some(id),
+        true,
+    )
+    .await?
+    .into_iter()
+    .map(super::follow_up::task_row)
+    .collect();
+    let consents = casework_app::enquiries::consents(&s.app, &who.actor, id)
+        .await?
+        .into_iter()
+        .map(super::follow_up::consent_row)
+        .collect();
+    let consent_agencies = casework_app::agencies::list(&s.app, &who.actor)
+        .await?
+        .into_iter()
+        .filter(|a| !a.retired)
+        .map(|a| (a.id.to_string(), a.name))
+        .collect();
     let role = who.actor.role;
     let dash = |v: &str| {
         if v.is_empty() {
@@ -630,6 +663,15 @@ async fn case_view(
         errors,
         correspondence,
         transfers,
+        enquiries,
+        case_tasks,
+        consents,
+        consent_methods: casework_app::enquiries::CONSENT_METHODS
+            .iter()
+            .map(|(a, b)| pair(a, b))
+            .collect(),
+        consent_agencies,
+        back_to: format!("/cases/{id}"),
         max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
         k: CaseDetail {
             id: k.id,
@@ -669,7 +711,12 @@ async fn case_page(
 }
 
 /// Re-shows the case page with field errors from a failed action.
-async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -> PageResult {
+pub(super) async fn case_with_errors(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    e: AppError,
+) -> PageResult {
     match e {
         AppError::Invalid(errors) => {
             let page = case_view(s, who, id, &None, errors).await?;

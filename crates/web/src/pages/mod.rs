@@ -8,6 +8,7 @@ mod campaigns;
 mod cases;
 mod constituents;
 mod correspondence;
+mod follow_up;
 mod intake;
 mod letters;
 mod outbox;
@@ -20,19 +21,14 @@ mod transfers;
 mod trends;
 
 use axum::Router;
-use axum::response::Response;
-use axum::routing::get;
 use casework_app::AppError;
 
 use crate::error::PageError;
-use crate::extract::PageActor;
-use crate::layout::see;
 use crate::state::AppState;
 
 /// Every page, each feature's routes merged.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .merge(auth::routes())
         .merge(constituents::routes())
         .merge(cases::routes())
@@ -47,13 +43,10 @@ pub fn routes() -> Router<AppState> {
         .merge(trends::routes())
         .merge(transfers::routes())
         .merge(tag_bulk::routes())
+        .merge(follow_up::routes())
         .fallback(not_found)
 }
 
 async fn not_found() -> PageError {
     PageError(AppError::NotFound)
-}
-
-async fn home(_who: PageActor) -> Response {
-    see("/cases?view=mine".into())
 }

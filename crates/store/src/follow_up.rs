@@ -1,0 +1,733 @@
+//! Enquiries to third parties (with their reply window and chases) and
+//! tasks, including those Casework makes itself, each exactly once: a
+//! chase-up when an enquiry passes its due date, a review when a case's
+//! review date comes.
+
+use crate::common::{append_entry, case_constituent};
+use crate::{Error, NewEntry, OfficeData, Result, Store, in_transaction, on_read};
+
+/// An enquiry as the case page shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Enquiry {
+    pub id: i64,
+    pub case_id: i64,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub contact_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub escalated_from: Option<i64>,
+    pub channel: String,
+    pub asked: String,
+    pub sent_on: String,
+    pub due_on: String,
+    pub chases: i64,
+    pub answered_on: Option<String>,
+    pub answer_id: Option<i64>,
+    pub answer_note: String,
+    pub consent_override: String,
+    pub created_by: i64,
+    pub version: i64,
+}
+
+/// An enquiry to record (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewEnquiry {
+    pub case_id: i64,
+    pub agency_id: i64,
+    pub contact_id: Option<i64>,
+    pub escalated_from: Option<i64>,
+    pub channel: String,
+    pub asked: String,
+    pub sent_on: String,
+    pub due_on: String,
+    /// The email or letter that carried it.
+    pub correspondence_id: Option<i64>,
+    pub consent_override: String,
+    pub by: i64,
+}
+
+/// A task as lists show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Task {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_reference: Option<String>,
+    pub case_title: Option<String>,
+    pub enquiry_id: Option<i64>,
+    pub kind: String,
+    pub title: String,
+    pub note: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub due_on: String,
+    pub snoozed: String,
+    pub done_at: Option<i64>,
+    pub created_by: Option<i64>,
+    pub version: i64,
+}
+
+/// A task to add (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub case_id: Option<i64>,
+    pub title: String,
+    pub note: String,
+    pub assignee_id: Option<i64>,
+    pub due_on: String,
+    pub by: i64,
+}
+
+/// A change to a task.
+#[derive(Debug, Clone)]
+pub enum TaskChange {
+    Complete { by: i64 },
+    Snooze { until: String, reason: String },
+    Reassign { to: Option<i64> },
+    Reopen,
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// One person's (`Some(None)`: nobody's); everyone's when `None`.
+    pub assignee: Option<Option<i64>>,
+    pub case_id: Option<i64>,
+    /// Only those not done.
+    pub open_only: bool,
+    /// Only those due on or before this day.
+    pub due_by: Option<String>,
+    pub limit: i64,
+}
+
+/// Written consent on a case, as recorded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Consent {
+    pub id: i64,
+    pub case_id: i64,
+    pub given_by: String,
+    pub for_whom: String,
+    pub all_agencies: bool,
+    pub method: String,
+    pub note: String,
+    pub given_on: String,
+    pub expires_on: Option<String>,
+    pub document_id: Option<i64>,
+    pub withdrawn_on: Option<String>,
+    pub recorded_by: i64,
+    /// The agencies it covers when not all, by name, joined with "; ".
+    pub agency_names: String,
+    /// Their ids, joined with ",".
+    pub agency_ids: String,
+}
+
+/// Consent to record (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    pub case_id: i64,
+    pub given_by: String,
+    pub for_whom: String,
+    pub all_agencies: bool,
+    pub agencies: Vec<i64>,
+    pub method: String,
+    pub note: String,
+    pub given_on: String,
+    pub expires_on: Option<String>,
+    pub document_id: Option<i64>,
+    pub by: i64,
+}
+
+/// What a pass of the follow-up job made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpMade {
+    pub chases: u64,
+    pub reviews: u64,
+}
+
+const ENQUIRY_COLUMNS: &str = "SELECT e.id, e.case_id, e.agency_id, a.name AS agency_name, e.contact_id, \
+    k.name AS contact_name, e.escalated_from, e.channel, e.asked, e.sent_on, e.due_on, e.chases, \
+    e.answered_on, e.answer_id, e.answer_note, e.consent_override, e.created_by, e.version \
+    FROM enquiries e JOIN agencies a ON a.id = e.agency_id \
+    LEFT JOIN agency_contacts k ON k.id = e.contact_id JOIN cases c ON c.id = e.case_id ";
+
+const TASK_COLUMNS: &str = "SELECT t.id, t.case_id, c.reference AS case_reference, c.title AS case_title, \
+    t.enquiry_id, t.kind, t.title, t.note, t.assignee_id, u.display_name AS assignee_name, t.due_on, \
+    t.snoozed, t.done_at, t.created_by, t.version \
+    FROM tasks t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.assignee_id ";
+
+/// The case statuses on which Casework no longer chases or reviews.
+const ENDED: &str = "('resolved', 'closed', 'transferred')";
+
+impl OfficeData {
+    /// Records an enquiry (and the message that carried it) with an entry
+    /// in the case's history.
+    pub async fn create_enquiry(&self, e: &NewEnquiry, note: &str, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        in_transaction!(self, |tx| {
+            let constituent = case_constituent!(tx, office_id, e.case_id);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO enquiries (office_id, case_id, agency_id, contact_id, escalated_from, channel, asked, \
+                 sent_on, due_on, chase_on, consent_override, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $12) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(e.case_id)
+            .bind(e.agency_id)
+            .bind(e.contact_id)
+            .bind(e.escalated_from)
+            .bind(&e.channel)
+            .bind(&e.asked)
+            .bind(&e.sent_on)
+            .bind(&e.due_on)
+            .bind(&e.consent_override)
+            .bind(e.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(m) = e.correspondence_id {
+                sqlx::query(
+                    "INSERT INTO enquiry_messages (enquiry_id, correspondence_id, kind) VALUES ($1, $2, 'enquiry')",
+                )
+                .bind(id)
+                .bind(m)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(from) = e.escalated_from {
+                // The escalation carries the waiting on: no more chases of the first.
+                sqlx::query(
+                    "UPDATE enquiries SET chase_on = NULL WHERE id = $1 AND office_id = $2",
+                )
+                .bind(from)
+                .bind(office_id)
+                .execute(&mut *tx)
+                .await?;
+                close_tasks!(tx, from, Some(e.by), now);
+            }
+            let mut entry = NewEntry::new("enquiry", Some(e.by), note);
+            entry.correspondence_id = e.correspondence_id;
+            append_entry!(
+                tx,
+                office_id,
+                Some(constituent),
+                Some(e.case_id),
+                now,
+                &entry
+            );
+            Ok(id)
+        })
+    }
+
+    /// A case's enquiries, oldest first (the case must be one the reader may see).
+    pub async fn case_enquiries(&self, case_id: i64) -> Result<Vec<Enquiry>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{ENQUIRY_COLUMNS} WHERE e.case_id = $1 AND e.office_id = $2{visible} ORDER BY e.sent_on, e.id"
+            )))
+            .bind(case_id)
+            .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// One enquiry the reader may see.
+    pub async fn enquiry(&self, id: i64) -> Result<Enquiry> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{ENQUIRY_COLUMNS} WHERE e.id = $1 AND e.office_id = $2{visible}"
+            )))
+            .bind(id)
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Records the reply to an enquiry written at `version` (by hand, or a
+    /// message on the case), closing its open chase tasks.
+    pub async fn answer_enquiry(
+        &self,
+        id: i64,
+        version: i64,
+        answered_on: &str,
+        answer_id: Option<i64>,
+        note: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<()> {
+        let office_id = self.scope.office_id;
+        let e = self.enquiry(id).await?;
+        in_transaction!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE enquiries SET answered_on = $3, answer_id = $4, answer_note = $5, answered_by = $6, \
+                 chase_on = NULL, updated_at = $7, version = version + 1 \
+                 WHERE id = $1 AND office_id = $2 AND version = $8 AND answered_on IS NULL",
+            )
+            .bind(id)
+            .bind(office_id)
+            .bind(answered_on)
+            .bind(answer_id)
+            .bind(note)
+            .bind(by)
+            .bind(now)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(Error::Conflict);
+            }
+            close_tasks!(tx, id, Some(by), now);
+            let constituent = case_constituent!(tx, office_id, e.case_id);
+            let mut entry = NewEntry::new(
+                "enquiry_answered",
+                Some(by),
+                format!("{} replied ({answered_on}). {note}", e.agency_name)
+                    .trim_end()
+                    .to_owned(),
+            );
+            entry.correspondence_id = answer_id;
+            append_entry!(
+                tx,
+                office_id,
+                Some(constituent),
+                Some(e.case_id),
+                now,
+                &entry
+            );
+            Ok(())
+        })
+    }
+
+    /// Records a chase of an enquiry written at `version`: one more chase,
+    /// a new due date (and the next chase task on it), its open chase task
+    /// done, the message kept with the enquiry.
+    pub async fn record_chase(
+        &self,
+        id: i64,
+        version: i64,
+        due_on: &str,
+        correspondence_id: Option<i64>,
+        note: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<()> {
+        let office_id = self.scope.office_id;
+        let e = self.enquiry(id).await?;
+        in_transaction!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE enquiries SET chases = chases + 1, due_on = $3, chase_on = $3, updated_at = $4, \
+                 version = version + 1 WHERE id = $1 AND office_id = $2 AND version = $5 AND answered_on IS NULL",
+            )
+            .bind(id)
+            .bind(office_id)
+            .bind(due_on)
+            .bind(now)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(Error::Conflict);
+            }
+            if let Some(m) = correspondence_id {
+                sqlx::query(
+                    "INSERT INTO enquiry_messages (enquiry_id, correspondence_id, kind) VALUES ($1, $2, 'chase')",
+                )
+                .bind(id)
+                .bind(m)
+                .execute(&mut *tx)
+                .await?;
+            }
+            close_tasks!(tx, id, Some(by), now);
+            let constituent = case_constituent!(tx, office_id, e.case_id);
+            let mut entry = NewEntry::new("enquiry_chased", Some(by), note);
+            entry.correspondence_id = correspondence_id;
+            append_entry!(
+                tx,
+                office_id,
+                Some(constituent),
+                Some(e.case_id),
+                now,
+                &entry
+            );
+            Ok(())
+        })
+    }
+
+    /// Records consent on a case, with an entry in its history.
+    pub async fn create_consent(&self, c: &NewConsent, note: &str, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        in_transaction!(self, |tx| {
+            let constituent = case_constituent!(tx, office_id, c.case_id);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO consents (office_id, case_id, given_by, for_whom, all_agencies, method, note, \
+                 given_on, expires_on, document_id, recorded_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(c.case_id)
+            .bind(&c.given_by)
+            .bind(&c.for_whom)
+            .bind(c.all_agencies)
+            .bind(&c.method)
+            .bind(&c.note)
+            .bind(&c.given_on)
+            .bind(&c.expires_on)
+            .bind(c.document_id)
+            .bind(c.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for a in &c.agencies {
+                sqlx::query("INSERT INTO consent_agencies (consent_id, agency_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(*a)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut entry = NewEntry::new("consent", Some(c.by), note);
+            entry.correspondence_id = c.document_id;
+            append_entry!(
+                tx,
+                office_id,
+                Some(constituent),
+                Some(c.case_id),
+                now,
+                &entry
+            );
+            Ok(id)
+        })
+    }
+
+    /// A case's consents, newest first (the case must be one the reader may see).
+    pub async fn case_consents(&self, case_id: i64) -> Result<Vec<Consent>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        let names = match &self.db {
+            crate::Db::Sqlite { .. } => {
+                "COALESCE((SELECT group_concat(a.name, '; ') FROM consent_agencies ca \
+                 JOIN agencies a ON a.id = ca.agency_id WHERE ca.consent_id = k.id), '') AS agency_names, \
+                 COALESCE((SELECT group_concat(ca.agency_id, ',') FROM consent_agencies ca WHERE ca.consent_id = k.id), '') AS agency_ids"
+            }
+            crate::Db::Postgres(_) => {
+                "COALESCE((SELECT string_agg(a.name, '; ' ORDER BY a.name) FROM consent_agencies ca \
+                 JOIN agencies a ON a.id = ca.agency_id WHERE ca.consent_id = k.id), '') AS agency_names, \
+                 COALESCE((SELECT string_agg(ca.agency_id::text, ',') FROM consent_agencies ca WHERE ca.consent_id = k.id), '') AS agency_ids"
+            }
+        };
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT k.id, k.case_id, k.given_by, k.for_whom, k.all_agencies, k.method, k.note, k.given_on, \
+                 k.expires_on, k.document_id, k.withdrawn_on, k.recorded_by, {names} \
+                 FROM consents k JOIN cases c ON c.id = k.case_id \
+                 WHERE k.case_id = $1 AND k.office_id = $2{visible} ORDER BY k.given_on DESC, k.id DESC"
+            )))
+            .bind(case_id)
+            .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Marks a consent withdrawn from `on`, with an entry in the case's history.
+    pub async fn withdraw_consent(
+        &self,
+        case_id: i64,
+        consent_id: i64,
+        on: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<()> {
+        let office_id = self.scope.office_id;
+        in_transaction!(self, |tx| {
+            let constituent = case_constituent!(tx, office_id, case_id);
+            let done = sqlx::query(
+                "UPDATE consents SET withdrawn_on = $4 WHERE id = $1 AND case_id = $2 AND office_id = $3 \
+                 AND withdrawn_on IS NULL",
+            )
+            .bind(consent_id)
+            .bind(case_id)
+            .bind(office_id)
+            .bind(on)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(Error::NotFound);
+            }
+            let entry = NewEntry::new("consent", Some(by), format!("Consent withdrawn from {on}."));
+            append_entry!(tx, office_id, Some(constituent), Some(case_id), now, &entry);
+            Ok(())
+        })
+    }
+
+    /// Adds a task (on a case the reader may see, or on its own).
+    pub async fn create_task(&self, t: &NewTask, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        if let Some(case_id) = t.case_id {
+            self.case_visible(case_id).await?;
+        }
+        in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tasks (office_id, case_id, kind, title, note, assignee_id, due_on, created_by, \
+                 created_at, updated_at) VALUES ($1, $2, 'task', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(t.case_id)
+            .bind(&t.title)
+            .bind(&t.note)
+            .bind(t.assignee_id)
+            .bind(&t.due_on)
+            .bind(t.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// One task the reader may see.
+    pub async fn task(&self, id: i64) -> Result<Task> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.optional_case_condition("t.case_id", "c");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{TASK_COLUMNS} WHERE t.id = $1 AND t.office_id = $2{visible}"
+            )))
+            .bind(id)
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Tasks the reader may see, by due date (then newest first).
+    pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<Task>> {
+        let office_id = self.scope.office_id;
+        let mut sql = format!("{TASK_COLUMNS} WHERE t.office_id = $1");
+        sql.push_str(&self.scope.optional_case_condition("t.case_id", "c"));
+        match f.assignee {
+            Some(Some(_)) => sql.push_str(" AND t.assignee_id = $2"),
+            Some(None) => sql.push_str(" AND t.assignee_id IS NULL"),
+            None => {}
+        }
+        if f.case_id.is_some() {
+            sql.push_str(" AND t.case_id = $3");
+        }
+        if f.open_only {
+            sql.push_str(" AND t.done_at IS NULL");
+        }
+        if f.due_by.is_some() {
+            sql.push_str(" AND t.due_on <= $4");
+        }
+        sql.push_str(" ORDER BY t.due_on, t.id DESC LIMIT $5");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(f.assignee.flatten().unwrap_or(0))
+                .bind(f.case_id.unwrap_or(0))
+                .bind(f.due_by.as_deref().unwrap_or(""))
+                .bind(if f.limit > 0 { f.limit } else { 500 })
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Changes a task written at `version`; a task on a case leaves an
+    /// entry in the case's history when it is done.
+    pub async fn change_task(
+        &self,
+        id: i64,
+        version: i64,
+        change: &TaskChange,
+        now: i64,
+    ) -> Result<()> {
+        let office_id = self.scope.office_id;
+        let task = self.task(id).await?;
+        in_transaction!(self, |tx| {
+            let q = match change {
+                TaskChange::Complete { by } => sqlx::query(
+                    "UPDATE tasks SET done_at = $3, done_by = $4, updated_at = $3, version = version + 1 \
+                     WHERE id = $1 AND office_id = $2 AND version = $5 AND done_at IS NULL",
+                )
+                .bind(id)
+                .bind(office_id)
+                .bind(now)
+                .bind(*by)
+                .bind(version),
+                TaskChange::Snooze { until, reason } => sqlx::query(
+                    "UPDATE tasks SET due_on = $4, snoozed = $6, updated_at = $3, version = version + 1 \
+                     WHERE id = $1 AND office_id = $2 AND version = $5 AND done_at IS NULL",
+                )
+                .bind(id)
+                .bind(office_id)
+                .bind(now)
+                .bind(until.as_str())
+                .bind(version)
+                .bind(reason.as_str()),
+                TaskChange::Reassign { to } => sqlx::query(
+                    "UPDATE tasks SET assignee_id = $4, updated_at = $3, version = version + 1 \
+                     WHERE id = $1 AND office_id = $2 AND version = $5",
+                )
+                .bind(id)
+                .bind(office_id)
+                .bind(now)
+                .bind(*to)
+                .bind(version),
+                TaskChange::Reopen => sqlx::query(
+                    "UPDATE tasks SET done_at = NULL, done_by = NULL, updated_at = $3, version = version + 1 \
+                     WHERE id = $1 AND office_id = $2 AND version = $4",
+                )
+                .bind(id)
+                .bind(office_id)
+                .bind(now)
+                .bind(version),
+            };
+            if q.execute(&mut *tx).await?.rows_affected() == 0 {
+                return Err(Error::Conflict);
+            }
+            if let (TaskChange::Complete { by }, Some(case_id)) = (change, task.case_id) {
+                let constituent = case_constituent!(tx, office_id, case_id);
+                let entry = NewEntry::new("task_done", Some(*by), task.title.clone());
+                append_entry!(tx, office_id, Some(constituent), Some(case_id), now, &entry);
+            }
+            Ok(())
+        })
+    }
+
+    /// Errors with `NotFound` unless the reader may see the case.
+    async fn case_visible(&self, case_id: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        let found: Option<i64> = on_read!(self, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT c.id FROM cases c WHERE c.id = $1 AND c.office_id = $2{visible}"
+            )))
+            .bind(case_id)
+            .bind(office_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        found.map(|_| ()).ok_or(Error::NotFound)
+    }
+}
+
+/// Marks the open tasks Casework made for an enquiry done, inside the
+/// transaction `$tx`.
+macro_rules! close_tasks {
+    ($tx:ident, $enquiry_id:expr, $by:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE tasks SET done_at = $2, done_by = $3, updated_at = $2, version = version + 1 \
+             WHERE enquiry_id = $1 AND done_at IS NULL AND kind IN ('chase', 'escalate')",
+        )
+        .bind($enquiry_id)
+        .bind($now)
+        .bind($by)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use close_tasks;
+
+/// Inside the transaction `$tx` that stores a reply filed on a case: marks
+/// answered the case's open enquiries whose messages it replies to, closes
+/// their chase tasks and notes each in the case's history.
+macro_rules! answer_by_reply {
+    ($tx:ident, $office:expr, $case:expr, $constituent:expr, $replied_to:expr, $answer:expr, $now:expr) => {{
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT e.id, a.name FROM enquiries e JOIN agencies a ON a.id = e.agency_id \
+             WHERE e.answered_on IS NULL AND e.office_id = ",
+        );
+        qb.push_bind($office)
+            .push(" AND e.case_id = ")
+            .push_bind($case)
+            .push(" AND e.id IN (SELECT enquiry_id FROM enquiry_messages WHERE correspondence_id IN (");
+        let mut sep = qb.separated(", ");
+        for m in $replied_to.iter().take(50) {
+            sep.push_bind(*m);
+        }
+        qb.push("))");
+        let open: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
+        let today = casework_domain::dates::iso_date($now);
+        for (enquiry, agency) in open {
+            sqlx::query(
+                "UPDATE enquiries SET answered_on = $2, answer_id = $3, chase_on = NULL, updated_at = $4, \
+                 version = version + 1 WHERE id = $1 AND answered_on IS NULL",
+            )
+            .bind(enquiry)
+            .bind(&today)
+            .bind($answer)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+            $crate::follow_up::close_tasks!($tx, enquiry, None::<i64>, $now);
+            let mut entry = $crate::NewEntry::new("enquiry_answered", None, format!("{agency} replied."));
+            entry.correspondence_id = Some($answer);
+            $crate::common::append_entry!($tx, $office, $constituent, Some($case), $now, &entry);
+        }
+    }};
+}
+pub(crate) use answer_by_reply;
+
+impl Store {
+    /// One pass of the follow-up job over every office, as of the day
+    /// `today`: a chase task (or, after the office's number of chases, an
+    /// escalation task) for each enquiry whose reply is due and has not
+    /// come, on a case still going; a review task for each such case whose
+    /// review date has come. Each is made once: its occasion is unique, so
+    /// a second server or a second pass adds nothing.
+    pub async fn follow_up_pass(&self, today: &str, now: i64) -> Result<FollowUpMade> {
+        let chases = format!(
+            "INSERT INTO tasks (office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, \
+             created_at, updated_at) \
+             SELECT e.office_id, e.case_id, e.id, \
+             CASE WHEN e.chases >= o.chases_before_escalation THEN 'escalate' ELSE 'chase' END, \
+             'enquiry:' || e.id || ':' || e.chases, \
+             CASE WHEN e.chases >= o.chases_before_escalation THEN 'Escalate: no reply from ' ELSE 'Chase ' END \
+             || a.name || ' (' || c.reference || ')', c.assignee_id, e.due_on, $2, $2 \
+             FROM enquiries e JOIN cases c ON c.id = e.case_id JOIN agencies a ON a.id = e.agency_id \
+             JOIN offices o ON o.id = e.office_id \
+             WHERE e.chase_on IS NOT NULL AND e.chase_on <= $1 AND e.answered_on IS NULL \
+             AND c.status NOT IN {ENDED} \
+             ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
+        );
+        let made_chase = "UPDATE enquiries SET chase_on = NULL WHERE chase_on IS NOT NULL AND chase_on <= $1 \
+             AND EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = enquiries.office_id \
+             AND t.occasion = 'enquiry:' || enquiries.id || ':' || enquiries.chases)";
+        let reviews = format!(
+            "INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
+             SELECT c.office_id, c.id, 'review', 'review:' || c.id || ':' || c.review_date, \
+             'Review ' || c.reference || ': ' || c.title, c.assignee_id, c.review_date, $2, $2 \
+             FROM cases c WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.status NOT IN {ENDED} \
+             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = c.office_id \
+             AND t.occasion = 'review:' || c.id || ':' || c.review_date) \
+             ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
+        );
+        in_transaction!(self, |tx| {
+            let chases = sqlx::query(sqlx::AssertSqlSafe(chases))
+                .bind(today)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query(made_chase)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+            let reviews = sqlx::query(sqlx::AssertSqlSafe(reviews))
+                .bind(today)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            Ok(FollowUpMade {
+                chases,
+                reviews: reviews.rows_affected(),
+            })
+        })
+    }
+}
