@@ -35,6 +35,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/status", post(case_status))
         .route("/cases/{id}/assign", post(case_assign))
         .route("/cases/{id}/notes", post(case_note))
+        .route("/cases/{id}/consents", post(consent_add))
+        .route("/cases/{id}/consents/withdraw", post(consent_withdraw))
+        .route("/cases/{id}/consent-form", post(consent_form))
         .route("/cases/{id}/people", post(case_person))
 }
 
@@ -711,12 +714,7 @@ async fn case_page(
 }
 
 /// Re-shows the case page with field errors from a failed action.
-pub(super) async fn case_with_errors(
-    s: &AppState,
-    who: &PageActor,
-    id: i64,
-    e: AppError,
-) -> PageResult {
+async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -> PageResult {
     match e {
         AppError::Invalid(errors) => {
             let page = case_view(s, who, id, &None, errors).await?;
@@ -818,6 +816,81 @@ async fn case_person(
     };
     match cases::add_person(&s.app, &form.who.actor, id, person, &form.data.relationship).await {
         Ok(()) => Ok(see(format!("/cases/{id}?notice=person"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+// ----- consent to act -----
+
+async fn consent_add(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: crate::extract::UploadForm,
+) -> PageResult {
+    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
+    let req = casework_app::enquiries::ConsentRequest {
+        given_by: field("given_by"),
+        for_whom: field("for_whom"),
+        all_agencies: field("scope") != "listed",
+        agency_ids: form
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("agency-"))
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        method: field("method"),
+        note: field("consent_note"),
+        given_on: field("given_on"),
+        expires_on: field("expires_on"),
+        document_id: None,
+    };
+    let files = form
+        .files
+        .into_iter()
+        .filter(|f| !f.data.is_empty())
+        .map(crate::extract::Upload::into_file)
+        .collect();
+    match casework_app::enquiries::record_consent_with_form(
+        &s.app,
+        &form.who.actor,
+        id,
+        &req,
+        files,
+    )
+    .await
+    {
+        Ok(_) => Ok(see(format!("/cases/{id}?notice=consent#consent-h"))),
+        Err(e) => case_with_errors(&s, &form.who, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WithdrawForm {
+    consent_id: String,
+}
+
+async fn consent_withdraw(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<WithdrawForm>,
+) -> PageResult {
+    let Ok(consent) = form.data.consent_id.trim().parse::<i64>() else {
+        return Err(AppError::NotFound.into());
+    };
+    casework_app::enquiries::withdraw_consent(&s.app, &form.who.actor, id, consent).await?;
+    Ok(see(format!(
+        "/cases/{id}?notice=consent_withdrawn#consent-h"
+    )))
+}
+
+async fn consent_form(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<WithdrawForm>,
+) -> PageResult {
+    match casework_app::enquiries::consent_form(&s.app, &form.who.actor, id).await {
+        Ok(letter) => Ok(see(format!("/correspondence/{letter}?notice=consent_form"))),
         Err(e) => case_with_errors(&s, &form.who, id, e).await,
     }
 }

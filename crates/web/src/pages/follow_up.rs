@@ -36,9 +36,6 @@ pub(crate) fn routes() -> Router<AppState> {
             "/cases/{id}/enquiries",
             get(enquiry_new_page).post(enquiry_open),
         )
-        .route("/cases/{id}/consents", post(consent_add))
-        .route("/cases/{id}/consents/withdraw", post(consent_withdraw))
-        .route("/cases/{id}/consent-form", post(consent_form))
         .route("/enquiries/{id}", get(enquiry_page))
         .route("/enquiries/{id}/answer", post(enquiry_answer))
         .route("/enquiries/{id}/chase", post(enquiry_chase))
@@ -1085,66 +1082,5 @@ pub(crate) fn consent_row(v: enquiries::ConsentView) -> ConsentRow {
         document_id: c.document_id,
         valid: v.valid,
         withdrawn: c.withdrawn_on.is_some(),
-    }
-}
-
-async fn consent_add(State(s): State<AppState>, Id(id): Id, form: UploadForm) -> PageResult {
-    let field = |k: &str| form.fields.get(k).cloned().unwrap_or_default();
-    let req = enquiries::ConsentRequest {
-        given_by: field("given_by"),
-        for_whom: field("for_whom"),
-        all_agencies: field("scope") != "listed",
-        agency_ids: form
-            .fields
-            .iter()
-            .filter(|(k, _)| k.starts_with("agency-"))
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
-        method: field("method"),
-        note: field("consent_note"),
-        given_on: field("given_on"),
-        expires_on: field("expires_on"),
-        document_id: None,
-    };
-    let files = form
-        .files
-        .into_iter()
-        .filter(|f| !f.data.is_empty())
-        .map(crate::extract::Upload::into_file)
-        .collect();
-    match enquiries::record_consent_with_form(&s.app, &form.who.actor, id, &req, files).await {
-        Ok(_) => Ok(see(format!("/cases/{id}?notice=consent#consent-h"))),
-        Err(e) => super::cases::case_with_errors(&s, &form.who, id, e).await,
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WithdrawForm {
-    consent_id: String,
-}
-
-async fn consent_withdraw(
-    State(s): State<AppState>,
-    Id(id): Id,
-    form: CsrfForm<WithdrawForm>,
-) -> PageResult {
-    let Ok(consent) = form.data.consent_id.trim().parse::<i64>() else {
-        return Err(AppError::NotFound.into());
-    };
-    enquiries::withdraw_consent(&s.app, &form.who.actor, id, consent).await?;
-    Ok(see(format!(
-        "/cases/{id}?notice=consent_withdrawn#consent-h"
-    )))
-}
-
-async fn consent_form(
-    State(s): State<AppState>,
-    Id(id): Id,
-    form: CsrfForm<WithdrawForm>,
-) -> PageResult {
-    match enquiries::consent_form(&s.app, &form.who.actor, id).await {
-        Ok(letter) => Ok(see(format!("/correspondence/{letter}?notice=consent_form"))),
-        Err(e) => super::cases::case_with_errors(&s, &form.who, id, e).await,
     }
 }
