@@ -560,3 +560,146 @@ mod tests {
         assert!(parse_csv(b"nom,kind\n").is_err());
     }
 }
+
+/// How an agency answered over a period: what the representative can take
+/// to a minister.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Turnaround {
+    pub agency_id: i64,
+    pub name: String,
+    /// Enquiries sent in the period.
+    pub sent: i64,
+    /// Of those, answered.
+    pub answered: i64,
+    /// Median days to reply, of those answered (none answered: null).
+    pub median_days: Option<i64>,
+    /// 90th percentile of days to reply (nearest rank).
+    pub p90_days: Option<i64>,
+    /// Unanswered past their due date today, whenever sent.
+    pub overdue: i64,
+    /// Chase and escalation tasks waiting to be done.
+    pub chases_needed: i64,
+}
+
+/// The value at `q` (0–1) of sorted `v`, by nearest rank.
+fn nearest_rank(v: &[i64], q: f64) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = (q * v.len() as f64).ceil().max(1.0) as usize;
+    v.get(rank.min(v.len()) - 1).copied()
+}
+
+/// A period of dates, checked: `from` (default 90 days before `until`) up
+/// to before `until` (default tomorrow: today included).
+pub fn period(app: &App, from: &str, until: &str) -> AppResult<(String, String)> {
+    let mut e = FieldErrors::new();
+    let today = casework_domain::dates::iso_date(app.now());
+    let until = e
+        .date("until", "The end of the period", until)
+        .unwrap_or_else(|| casework_domain::dates::add_days(&today, 1));
+    let from = e
+        .date("from", "The start of the period", from)
+        .unwrap_or_else(|| casework_domain::dates::add_days(&until, -90));
+    if from >= until {
+        e.add("from", "The period must start before it ends.");
+    }
+    check(e)?;
+    Ok((from, until))
+}
+
+/// Per agency, over enquiries sent from `from` until before `until`: sent,
+/// answered, median and 90th-percentile days to reply, overdue now and
+/// chases needed; counting only enquiries on cases the reader may see.
+/// Agencies with nothing in the period are left out; the slowest first.
+pub async fn turnaround(
+    app: &App,
+    actor: &Actor,
+    from: &str,
+    until: &str,
+) -> AppResult<Vec<Turnaround>> {
+    let (from, until) = period(app, from, until)?;
+    let data = app.data_for(actor);
+    let today = casework_domain::dates::iso_date(app.now());
+    let counts = data.agency_counts(&from, &until, &today).await?;
+    let mut days: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for (agency, d) in data.agency_reply_days(&from, &until).await? {
+        days.entry(agency).or_default().push(d.max(0));
+    }
+    let names: std::collections::HashMap<i64, String> = data
+        .agencies()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut out: Vec<Turnaround> = counts
+        .into_iter()
+        .filter(|c| c.sent + c.overdue + c.chases_needed > 0)
+        .map(|c| {
+            let mut d = days.remove(&c.agency_id).unwrap_or_default();
+            d.sort_unstable();
+            Turnaround {
+                name: names.get(&c.agency_id).cloned().unwrap_or_default(),
+                agency_id: c.agency_id,
+                sent: c.sent,
+                answered: c.answered,
+                median_days: nearest_rank(&d, 0.5),
+                p90_days: nearest_rank(&d, 0.9),
+                overdue: c.overdue,
+                chases_needed: c.chases_needed,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.median_days
+            .cmp(&a.median_days)
+            .then(b.overdue.cmp(&a.overdue))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(out)
+}
+
+/// The turnaround table as CSV.
+pub fn turnaround_csv(rows: &[Turnaround]) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "agency",
+        "sent",
+        "answered",
+        "median_days",
+        "p90_days",
+        "overdue_now",
+        "chases_needed",
+    ])
+    .map_err(fail)?;
+    let opt = |v: Option<i64>| v.map(|d| d.to_string()).unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.name.clone(),
+            r.sent.to_string(),
+            r.answered.to_string(),
+            opt(r.median_days),
+            opt(r.p90_days),
+            r.overdue.to_string(),
+            r.chases_needed.to_string(),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod turnaround_tests {
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(super::nearest_rank(&v, 0.5), Some(5));
+        assert_eq!(super::nearest_rank(&v, 0.9), Some(9));
+        assert_eq!(super::nearest_rank(&[7], 0.9), Some(7));
+        assert_eq!(super::nearest_rank(&[], 0.5), None);
+    }
+}

@@ -998,3 +998,49 @@ pub async fn consent_form(app: &App, actor: &Actor, case_id: i64) -> AppResult<i
     };
     crate::letters::make(app, actor, &case, title, body, signed, &[]).await
 }
+
+/// The most enquiries a list holds.
+pub const LIST_MOST: usize = 500;
+
+/// Which enquiries to list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    /// One agency's (its id).
+    pub agency_id: Option<i64>,
+    /// Sent on or after, `YYYY-MM-DD`.
+    pub from: String,
+    /// Sent before, `YYYY-MM-DD`.
+    pub until: String,
+    /// `answered`, `open`, `overdue` or `chase` (a chase task waiting); empty: all.
+    pub state: String,
+}
+
+/// Enquiries by agency, period and state, on cases the reader may see,
+/// newest first (at most [`LIST_MOST`]).
+pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<EnquiryView>> {
+    let mut e = FieldErrors::new();
+    let from = e.date("from", "The start", &q.from);
+    let until = e.date("until", "The end", &q.until);
+    if !matches!(
+        q.state.as_str(),
+        "" | "answered" | "open" | "overdue" | "chase"
+    ) {
+        e.add("state", "The state is answered, open, overdue or chase.");
+    }
+    check(e)?;
+    let today = dates::iso_date(app.now());
+    let list = app
+        .data_for(actor)
+        .enquiries(&casework_store::EnquiryFilter {
+            agency_id: q.agency_id,
+            sent_from: from,
+            sent_until: until,
+            state: (!q.state.is_empty()).then(|| q.state.clone()),
+            today: today.clone(),
+            limit: LIST_MOST as i64,
+        })
+        .await?;
+    let limit = chases_before_escalation(app, actor.office_id).await?;
+    Ok(list.into_iter().map(|x| view(x, &today, limit)).collect())
+}

@@ -136,6 +136,35 @@ pub struct NewConsent {
     pub by: i64,
 }
 
+/// An agency's enquiries over a period, counted.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct AgencyCounts {
+    pub agency_id: i64,
+    /// Sent in the period.
+    pub sent: i64,
+    /// Of those, answered.
+    pub answered: i64,
+    /// Unanswered past their due date now (whenever sent).
+    pub overdue: i64,
+    /// Chase or escalation tasks waiting to be done now.
+    pub chases_needed: i64,
+}
+
+/// Which enquiries to list.
+#[derive(Debug, Clone, Default)]
+pub struct EnquiryFilter {
+    pub agency_id: Option<i64>,
+    /// Sent on or after this day.
+    pub sent_from: Option<String>,
+    /// Sent before this day.
+    pub sent_until: Option<String>,
+    /// `answered`, `open`, `overdue` (on `today`) or `chase` (a chase or
+    /// escalation task waiting).
+    pub state: Option<String>,
+    pub today: String,
+    pub limit: i64,
+}
+
 /// What a pass of the follow-up job made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FollowUpMade {
@@ -463,6 +492,101 @@ impl OfficeData {
             let entry = NewEntry::new("consent", Some(by), format!("Consent withdrawn from {on}."));
             append_entry!(tx, office_id, Some(constituent), Some(case_id), now, &entry);
             Ok(())
+        })
+    }
+
+    /// Per agency: enquiries sent from `from` until before `until` (dates),
+    /// answered, overdue on `today`, chase tasks open; only enquiries on
+    /// cases the reader may see.
+    pub async fn agency_counts(
+        &self,
+        from: &str,
+        until: &str,
+        today: &str,
+    ) -> Result<Vec<AgencyCounts>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT e.agency_id, \
+                 CAST(SUM(CASE WHEN e.sent_on >= $2 AND e.sent_on < $3 THEN 1 ELSE 0 END) AS BIGINT) AS sent, \
+                 CAST(SUM(CASE WHEN e.sent_on >= $2 AND e.sent_on < $3 AND e.answered_on IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
+                 CAST(SUM(CASE WHEN e.answered_on IS NULL AND e.due_on < $4 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+                 CAST(SUM(CASE WHEN e.answered_on IS NULL THEN (SELECT COUNT(*) FROM tasks t WHERE t.enquiry_id = e.id \
+                   AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate')) ELSE 0 END) AS BIGINT) AS chases_needed \
+                 FROM enquiries e JOIN cases c ON c.id = e.case_id \
+                 WHERE e.office_id = $1{visible} AND ((e.sent_on >= $2 AND e.sent_on < $3) OR e.answered_on IS NULL) \
+                 GROUP BY e.agency_id"
+            )))
+            .bind(office_id)
+            .bind(from)
+            .bind(until)
+            .bind(today)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Enquiries by filter, on cases the reader may see, newest first.
+    pub async fn enquiries(&self, f: &EnquiryFilter) -> Result<Vec<Enquiry>> {
+        let office_id = self.scope.office_id;
+        let mut sql = format!("{ENQUIRY_COLUMNS} WHERE e.office_id = $1");
+        sql.push_str(&self.scope.case_condition("c"));
+        if f.agency_id.is_some() {
+            sql.push_str(" AND e.agency_id = $2");
+        }
+        if f.sent_from.is_some() {
+            sql.push_str(" AND e.sent_on >= $3");
+        }
+        if f.sent_until.is_some() {
+            sql.push_str(" AND e.sent_on < $4");
+        }
+        match f.state.as_deref() {
+            Some("answered") => sql.push_str(" AND e.answered_on IS NOT NULL AND $5 = $5"),
+            Some("open") => sql.push_str(" AND e.answered_on IS NULL AND $5 = $5"),
+            Some("overdue") => sql.push_str(" AND e.answered_on IS NULL AND e.due_on < $5"),
+            Some("chase") => sql.push_str(
+                " AND e.answered_on IS NULL AND $5 = $5 AND EXISTS (SELECT 1 FROM tasks t WHERE t.enquiry_id = e.id \
+                 AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate'))",
+            ),
+            _ => sql.push_str(" AND $5 = $5"),
+        }
+        sql.push_str(" ORDER BY e.sent_on DESC, e.id DESC LIMIT $6");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(f.agency_id.unwrap_or(0))
+                .bind(f.sent_from.as_deref().unwrap_or(""))
+                .bind(f.sent_until.as_deref().unwrap_or(""))
+                .bind(f.today.as_str())
+                .bind(if f.limit > 0 { f.limit } else { 500 })
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Days each answered enquiry sent in the period waited for its reply,
+    /// by agency (only enquiries on cases the reader may see).
+    pub async fn agency_reply_days(&self, from: &str, until: &str) -> Result<Vec<(i64, i64)>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        let days = match &self.db {
+            crate::Db::Sqlite { .. } => {
+                "CAST(julianday(e.answered_on) - julianday(e.sent_on) AS INTEGER)"
+            }
+            crate::Db::Postgres(_) => "(e.answered_on::date - e.sent_on::date)::BIGINT",
+        };
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT e.agency_id, {days} FROM enquiries e JOIN cases c ON c.id = e.case_id \
+                 WHERE e.office_id = $1{visible} AND e.sent_on >= $2 AND e.sent_on < $3 \
+                 AND e.answered_on IS NOT NULL"
+            )))
+            .bind(office_id)
+            .bind(from)
+            .bind(until)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

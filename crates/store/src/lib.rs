@@ -49,7 +49,8 @@ pub use campaigns::*;
 pub use comments::*;
 pub use correspondence::*;
 pub use follow_up::{
-    Consent, Enquiry, FollowUpMade, NewConsent, NewEnquiry, NewTask, Task, TaskChange, TaskFilter,
+    AgencyCounts, Consent, Enquiry, EnquiryFilter, FollowUpMade, NewConsent, NewEnquiry, NewTask,
+    Task, TaskChange, TaskFilter,
 };
 pub use jobs::*;
 pub use letters::*;

@@ -122,6 +122,40 @@ pub fn line_chart(
     svg
 }
 
+/// A horizontal bar chart of `(label, value)` rows (at most 20 shown), as
+/// an SVG element with a title and description.
+pub fn bar_chart(id: &str, title: &str, description: &str, rows: &[(String, i64)]) -> String {
+    let rows = &rows[..rows.len().min(20)];
+    let (w, bar, gap, left, right, top) =
+        (720.0_f64, 18.0_f64, 8.0_f64, 260.0_f64, 48.0_f64, 8.0_f64);
+    let h = top * 2.0 + rows.len().max(1) as f64 * (bar + gap);
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+        escape(title),
+        escape(description)
+    );
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let y = top + i as f64 * (bar + gap);
+        let len = (w - left - right) * *v as f64 / max;
+        let short: String = label.chars().take(38).collect();
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#333\">{}</text>\
+             <rect x=\"{left}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{bar}\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#333\">{v}</text>",
+            left - 6.0,
+            y + bar - 5.0,
+            escape(&short),
+            STYLES[0].0,
+            left + len + 4.0,
+            y + bar - 5.0,
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1038,6 +1038,26 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::WriteLetters, 303),
             true,
         ),
+        (page("/agencies/turnaround".into()), Rule::All(200), false),
+        (
+            page("/agencies/turnaround?format=csv".into()),
+            Rule::All(200),
+            false,
+        ),
+        (
+            page(format!("/enquiries?agency={ag}&state=open")),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::GET,
+                format!("/api/v1/enquiries?agency_id={ag}"),
+                None,
+            ),
+            Rule::All(200),
+            false,
+        ),
         // ----- consent through the API -----
         (
             api(Method::GET, format!("/api/v1/cases/{k}/consents"), None),

@@ -25,6 +25,7 @@ on_both_backends!(
     tasks_are_seen_by_their_people_and_office_managers,
     the_directory_imports_exports_and_carries_over_free_text,
     consent_is_needed_before_writing_to_an_agency_that_asks_for_it,
+    agency_turnaround_counts_what_the_reader_may_see,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1020,4 +1021,155 @@ async fn consent_is_needed_before_writing_to_an_agency_that_asks_for_it(t: TestA
     assert!(c.body_text.contains("AUTHORITY TO ACT"), "{}", c.body_text);
     assert!(c.body_text.contains("I, Amara Okafor"), "{}", c.body_text);
     assert!(c.body_text.contains("Signed: ____"), "{}", c.body_text);
+}
+
+async fn agency_turnaround_counts_what_the_reader_may_see(t: TestApp) {
+    use casework_app::domain::dates::add_days;
+    let app = t.app.clone();
+    let (office, manager_user, cw_user, slow, case) = office_with_case(&t, &app).await;
+    let cw = t.actor(&cw_user).await;
+    let manager = t.actor(&manager_user).await;
+    let quick = agencies::create(
+        &app,
+        &manager,
+        &AgencyInput {
+            name: "Quick Council".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let today = casework_domain_today(&app);
+    // Three to the passport office, answered after 10, 20 and 30 days.
+    for wait in [10, 20, 30] {
+        let sent = add_days(&today, -40);
+        let id = enquiries::open(
+            &app,
+            &cw,
+            case,
+            &EnquiryRequest {
+                agency_id: Some(slow),
+                send: "phone".into(),
+                asked: format!("Wait {wait}"),
+                sent_on: sent.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let v = enquiries::get(&app, &cw, id).await.unwrap().enquiry.version;
+        enquiries::answer(
+            &app,
+            &cw,
+            id,
+            &AnswerRequest {
+                answered_on: add_days(&sent, wait),
+                version: Some(v),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // One to the council, overdue, with its chase task made.
+    enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(quick),
+            send: "phone".into(),
+            asked: "Bins".into(),
+            sent_on: add_days(&today, -30),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tasks::follow_up(&app).await.unwrap();
+    // One on a highly sensitive case of the manager's: not the caseworker's to count.
+    let api = t.api(&manager_user);
+    let person = api.constituent("Lena", "Fischer").await;
+    let hidden = api
+        .case(person, json!({"title": "Private", "sensitivity": "Highly sensitive", "assignee_id": manager_user.id}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    enquiries::open(
+        &app,
+        &manager,
+        hidden,
+        &EnquiryRequest {
+            agency_id: Some(quick),
+            send: "phone".into(),
+            asked: "Private".into(),
+            sent_on: add_days(&today, -30),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let _ = office;
+    let rows = agencies::turnaround(&app, &cw, "", "").await.unwrap();
+    let by = |id: i64| rows.iter().find(|r| r.agency_id == id).unwrap().clone();
+    let p = by(slow);
+    assert_eq!(
+        (p.sent, p.answered, p.median_days, p.p90_days),
+        (3, 3, Some(20), Some(30))
+    );
+    assert_eq!(p.overdue, 0);
+    let c = by(quick);
+    assert_eq!(
+        (
+            c.sent,
+            c.answered,
+            c.median_days,
+            c.overdue,
+            c.chases_needed
+        ),
+        (1, 0, None, 1, 1)
+    );
+    assert_eq!(rows[0].agency_id, slow, "the slowest first");
+    // Each count is the length of the list behind it.
+    let list = |agency: i64, state: &str| {
+        let app = app.clone();
+        let cw = cw.clone();
+        let state = state.to_owned();
+        async move {
+            enquiries::list(
+                &app,
+                &cw,
+                &enquiries::ListQuery {
+                    agency_id: Some(agency),
+                    state,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len() as i64
+        }
+    };
+    assert_eq!(list(quick, "overdue").await, c.overdue);
+    assert_eq!(list(quick, "chase").await, c.chases_needed);
+    assert_eq!(list(slow, "answered").await, p.answered);
+    // The office manager sees the sensitive case's enquiry too.
+    let all = agencies::turnaround(&app, &manager, "", "").await.unwrap();
+    let c = all.iter().find(|r| r.agency_id == quick).unwrap();
+    assert_eq!((c.sent, c.overdue), (2, 2));
+    let csv = agencies::turnaround_csv(&rows).unwrap();
+    assert!(csv.contains("Passport Program,3,3,20,30,0,0"), "{csv}");
+    // A period that ends before it starts is refused.
+    assert_eq!(
+        field(
+            agencies::turnaround(&app, &cw, "2026-05-01", "2026-04-01")
+                .await
+                .unwrap_err()
+        ),
+        "from"
+    );
+}
+
+fn casework_domain_today(app: &App) -> String {
+    casework_app::domain::dates::iso_date(app.now())
 }

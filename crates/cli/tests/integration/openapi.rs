@@ -559,6 +559,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/cases/{id}/consents",
         "POST /api/v1/cases/{id}/consents/{consent_id}/withdraw",
         "POST /api/v1/cases/{id}/consent-form",
+        "GET /api/v1/enquiries",
     ]
     .into_iter()
     .collect();

@@ -96,7 +96,8 @@ impl Modify for BearerAuth {
           third_parties::answer_enquiry, third_parties::chase_enquiry, third_parties::list_tasks,
           third_parties::create_task, third_parties::get_task, third_parties::patch_task,
           third_parties::case_consents, third_parties::record_consent,
-          third_parties::withdraw_consent, third_parties::consent_form),
+          third_parties::withdraw_consent, third_parties::consent_form,
+          third_parties::list_enquiries),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

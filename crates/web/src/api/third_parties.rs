@@ -45,6 +45,7 @@ pub(crate) fn routes() -> Router<AppState> {
             post(withdraw_consent),
         )
         .route("/cases/{id}/consent-form", post(consent_form))
+        .route("/enquiries", get(list_enquiries))
         .route("/enquiries/{id}", get(get_enquiry))
         .route("/enquiries/{id}/answer", post(answer_enquiry))
         .route("/enquiries/{id}/chase", post(chase_enquiry))
@@ -211,6 +212,23 @@ pub struct AgencyDetailOut {
 pub struct AgencyList {
     /// Every agency of the office by name, retired ones too (marked).
     items: Vec<AgencyOut>,
+    /// How each agency with enquiries in the period answered them (only
+    /// enquiries on cases the reader may see), the slowest first.
+    turnaround: Vec<agencies::Turnaround>,
+    /// The period: enquiries sent from this day…
+    from: String,
+    /// …until before this one.
+    until: String,
+}
+
+/// The period of the turnaround figures.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub(crate) struct PeriodParams {
+    /// Sent on or after, `YYYY-MM-DD` (default: 90 days before `until`).
+    from: String,
+    /// Sent before, `YYYY-MM-DD` (default: tomorrow, so today counts).
+    until: String,
 }
 
 /// A new agency (`casework_app::agencies::AgencyInput` as the API reads
@@ -352,14 +370,35 @@ async fn contact(
 }
 
 /// The office's directory of third parties: everyone in the office may read it.
-#[utoipa::path(get, path = "/api/v1/agencies", tag = "agencies",
-    responses((status = 200, body = AgencyList), Unauthorized))]
+#[utoipa::path(get, path = "/api/v1/agencies", tag = "agencies", params(PeriodParams),
+    responses((status = 200, body = AgencyList), Unauthorized, Invalid))]
 pub(crate) async fn list_agencies(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<PeriodParams>,
 ) -> ApiResult<axum::Json<AgencyList>> {
     let items = agencies::list(&s.app, &a).await?;
+    let (from, until) = agencies::period(&s.app, &q.from, &q.until)?;
+    let turnaround = agencies::turnaround(&s.app, &a, &from, &until).await?;
     Ok(axum::Json(AgencyList {
+        items: items.into_iter().map(Into::into).collect(),
+        turnaround,
+        from,
+        until,
+    }))
+}
+
+/// Enquiries by agency, period and state, on cases the reader may see,
+/// newest first (at most 500): the lists behind the turnaround figures.
+#[utoipa::path(get, path = "/api/v1/enquiries", tag = "enquiries", params(enquiries::ListQuery),
+    responses((status = 200, body = EnquiryList), Unauthorized, Invalid))]
+pub(crate) async fn list_enquiries(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<enquiries::ListQuery>,
+) -> ApiResult<axum::Json<EnquiryList>> {
+    let items = enquiries::list(&s.app, &a, &q).await?;
+    Ok(axum::Json(EnquiryList {
         items: items.into_iter().map(Into::into).collect(),
     }))
 }

@@ -29,6 +29,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/agencies.csv", get(agencies_csv))
         .route("/agencies/import", post(agencies_import))
         .route("/agencies/starter", post(agencies_starter))
+        .route("/agencies/turnaround", get(turnaround_page))
+        .route("/enquiries", get(enquiries_page))
         .route("/agencies/{id}", get(agency_page).post(agency_save))
         .route("/agencies/{id}/contacts", post(contact_add))
         .route("/agencies/{id}/contacts/retire", post(contact_retire))
@@ -1083,4 +1085,136 @@ pub(crate) fn consent_row(v: enquiries::ConsentView) -> ConsentRow {
         valid: v.valid,
         withdrawn: c.withdrawn_on.is_some(),
     }
+}
+
+// ----- agency turnaround and lists of enquiries -----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PeriodQuery {
+    from: String,
+    until: String,
+    /// `csv`: the table as a file.
+    format: String,
+}
+
+#[derive(Template)]
+#[template(path = "turnaround.html")]
+struct TurnaroundPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    from: String,
+    until: String,
+    rows: Vec<agencies::Turnaround>,
+    chart: String,
+    errors: FieldErrors,
+    csv_link: String,
+    period_query: String,
+}
+
+async fn turnaround_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<PeriodQuery>,
+) -> PageResult {
+    let (rows, errors) = match agencies::turnaround(&s.app, &who.actor, &q.from, &q.until).await {
+        Ok(r) => (r, FieldErrors::new()),
+        Err(AppError::Invalid(e)) => (Vec::new(), e),
+        Err(e) => return Err(e.into()),
+    };
+    if q.format == "csv" && errors.is_empty() {
+        let text = agencies::turnaround_csv(&rows)?;
+        return Ok(csv_download("agency-turnaround.csv", text.into_bytes()));
+    }
+    let (from, until) = agencies::period(&s.app, &q.from, &q.until)
+        .unwrap_or_else(|_| (q.from.clone(), q.until.clone()));
+    let bars: Vec<(String, i64)> = rows
+        .iter()
+        .filter_map(|r| r.median_days.map(|d| (r.name.clone(), d)))
+        .collect();
+    let chart = crate::chart::bar_chart(
+        "turnaround",
+        "Median days to reply, by agency",
+        &format!(
+            "The slowest agency, {}, took a median of {} days to reply to enquiries sent from {from} until {until}. The table below has every figure.",
+            bars.first().map_or("none", |b| b.0.as_str()),
+            bars.first().map_or(0, |b| b.1)
+        ),
+        &bars,
+    );
+    let period_query = format!("from={from}&until={until}");
+    let page = TurnaroundPage {
+        nav: nav(&who.actor, &who.csrf, "agencies"),
+        notice: None,
+        csv_link: format!("/agencies/turnaround?{period_query}&format=csv"),
+        period_query,
+        from,
+        until,
+        rows,
+        chart,
+        errors,
+    };
+    if page.errors.is_empty() {
+        Ok(render(&page)?.into_response())
+    } else {
+        refused(&page)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EnquiriesQuery {
+    agency: String,
+    from: String,
+    until: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "enquiries.html")]
+struct EnquiriesPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: String,
+    rows: Vec<EnquiryRow>,
+    truncated: bool,
+}
+
+async fn enquiries_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<EnquiriesQuery>,
+) -> PageResult {
+    let agency: Option<i64> = q.agency.trim().parse().ok();
+    let f = enquiries::ListQuery {
+        agency_id: agency,
+        from: q.from.clone(),
+        until: q.until.clone(),
+        state: q.state.clone(),
+    };
+    let list = enquiries::list(&s.app, &who.actor, &f).await?;
+    let name = match agency {
+        Some(a) => agencies::get(&s.app, &who.actor, a).await?.0.name,
+        None => "all agencies".into(),
+    };
+    let state = match q.state.as_str() {
+        "answered" => "answered ",
+        "open" => "waiting ",
+        "overdue" => "overdue ",
+        "chase" => "to chase ",
+        _ => "",
+    };
+    let period = match (q.from.is_empty(), q.until.is_empty()) {
+        (false, false) => format!(", sent from {} until {}", q.from, q.until),
+        _ => String::new(),
+    };
+    let truncated = list.len() >= enquiries::LIST_MOST;
+    Ok(render(&EnquiriesPage {
+        nav: nav(&who.actor, &who.csrf, "agencies"),
+        notice: None,
+        heading: format!("Enquiries {state}to {name}{period}"),
+        rows: list.into_iter().map(enquiry_row).collect(),
+        truncated,
+    })?
+    .into_response())
 }
