@@ -4,7 +4,7 @@
 //! review date comes.
 
 use crate::common::{append_entry, case_constituent};
-use crate::{Error, NewEntry, OfficeData, Result, Store, in_transaction, on_read};
+use crate::{Error, NewEntry, OfficeData, Result, Store, in_transaction, on_read, on_write};
 
 /// An enquiry as the case page shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -527,6 +527,42 @@ impl OfficeData {
         })
     }
 
+    /// For a person's calendar: reply dates of the unanswered enquiries and
+    /// the review dates of the cases they hold that are still going:
+    /// (uid, summary, date, path).
+    pub async fn calendar_dates(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        let office_id = self.scope.office_id;
+        let visible = self.scope.case_condition("c");
+        on_read!(self, |pool| {
+            let mut out: Vec<(String, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT 'enquiry-' || e.id || '-due', 'Reply due: ' || a.name || ' (' || c.reference || ')', \
+                 e.due_on, '/enquiries/' || e.id FROM enquiries e JOIN cases c ON c.id = e.case_id \
+                 JOIN agencies a ON a.id = e.agency_id \
+                 WHERE e.office_id = $1 AND c.assignee_id = $2 AND e.answered_on IS NULL \
+                 AND c.status NOT IN {ENDED}{visible} ORDER BY e.due_on LIMIT 1000"
+            )))
+            .bind(office_id)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?;
+            out.extend(
+                sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(format!(
+                    "SELECT 'review-' || c.id || '-' || c.review_date, 'Review ' || c.reference, c.review_date, \
+                     '/cases/' || c.id FROM cases c WHERE c.office_id = $1 AND c.assignee_id = $2 \
+                     AND c.review_date IS NOT NULL AND c.status NOT IN {ENDED}{visible} ORDER BY c.review_date LIMIT 1000"
+                )))
+                .bind(office_id)
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?,
+            );
+            Ok(out)
+        })
+    }
+
     /// Enquiries by filter, on cases the reader may see, newest first.
     pub async fn enquiries(&self, f: &EnquiryFilter) -> Result<Vec<Enquiry>> {
         let office_id = self.scope.office_id;
@@ -799,6 +835,75 @@ macro_rules! answer_by_reply {
 pub(crate) use answer_by_reply;
 
 impl Store {
+    /// A new calendar feed for a person (their earlier one revoked).
+    pub async fn create_calendar_feed(
+        &self,
+        office_id: i64,
+        user_id: i64,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "UPDATE calendar_feeds SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO calendar_feeds (office_id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(office_id)
+            .bind(user_id)
+            .bind(token_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Revokes a person's calendar feed; how many were live (0 or 1).
+    pub async fn revoke_calendar_feed(&self, user_id: i64, now: i64) -> Result<u64> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE calendar_feeds SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
+    /// When a person's live calendar feed was made, if they have one.
+    pub async fn calendar_feed_since(&self, user_id: i64) -> Result<Option<i64>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT created_at FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// The active person whose live calendar feed has this token hash.
+    pub async fn calendar_feed_user(&self, token_hash: &str) -> Result<crate::User> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, \
+                 u.created_at, u.version FROM calendar_feeds f JOIN users u ON u.id = f.user_id \
+                 WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.active = TRUE",
+            )
+            .bind(token_hash)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     /// One pass of the follow-up job over every office, as of the day
     /// `today`: a chase task (or, after the office's number of chases, an
     /// escalation task) for each enquiry whose reply is due and has not

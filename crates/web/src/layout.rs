@@ -75,6 +75,7 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         }
         "answered" => "Reply logged: the enquiry is answered.",
         "consent" => "Consent recorded.",
+        "calendar_revoked" => "Your calendar address is revoked: it stops working at once.",
         "consent_withdrawn" => "Consent withdrawn from today.",
         "consent_form" => "Consent form made: download it below, print it and have it signed.",
         "chased" => "Chased: the reply date moved on.",

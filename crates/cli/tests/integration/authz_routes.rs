@@ -1058,6 +1058,28 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::All(200),
             false,
         ),
+        (page("/calendar".into()), Rule::All(200), false),
+        (form("/calendar".into(), vec![]), Rule::All(200), false),
+        (
+            form("/calendar/revoke".into(), vec![]),
+            Rule::All(303),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/me/calendar-feed".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::POST, "/api/v1/me/calendar-feed".into(), None),
+            Rule::All(201),
+            false,
+        ),
+        (
+            api(Method::DELETE, "/api/v1/me/calendar-feed".into(), None),
+            Rule::All(204),
+            false,
+        ),
         // ----- consent through the API -----
         (
             api(Method::GET, format!("/api/v1/cases/{k}/consents"), None),

@@ -26,6 +26,7 @@ on_both_backends!(
     the_directory_imports_exports_and_carries_over_free_text,
     consent_is_needed_before_writing_to_an_agency_that_asks_for_it,
     agency_turnaround_counts_what_the_reader_may_see,
+    the_calendar_feed_reads_back_as_rfc_5545_and_stops_when_revoked,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1172,4 +1173,148 @@ async fn agency_turnaround_counts_what_the_reader_may_see(t: TestApp) {
 
 fn casework_domain_today(app: &App) -> String {
     casework_app::domain::dates::iso_date(app.now())
+}
+
+/// Reads an iCalendar file with Python's `icalendar` (an independent
+/// parser): each event's (UID, summary, start date).
+fn read_calendar(text: &str) -> Vec<(String, String, String)> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, json, icalendar\n\
+cal = icalendar.Calendar.from_ical(sys.stdin.read())\n\
+assert cal.name == 'VCALENDAR'\n\
+print(json.dumps([[str(e['UID']), str(e['SUMMARY']), e.decoded('DTSTART').isoformat(), 'DTSTAMP' in e] for e in cal.walk('VEVENT')]))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with icalendar (.ci/run installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python icalendar refused the feed:\n{text}"
+    );
+    let rows: Vec<(String, String, String, bool)> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows.iter().all(|r| r.3), "every event has a DTSTAMP");
+    rows.into_iter().map(|(u, s, d, _)| (u, s, d)).collect()
+}
+
+async fn the_calendar_feed_reads_back_as_rfc_5545_and_stops_when_revoked(t: TestApp) {
+    let app = t.app.clone();
+    let (_, _, cw_user, agency, case) = office_with_case(&t, &app).await;
+    let cw = t.actor(&cw_user).await;
+    let today = casework_domain_today(&app);
+    let review = casework_app::domain::dates::add_days(&today, 14);
+    let k = casework_app::cases::get(&app, &cw, case).await.unwrap();
+    casework_app::cases::update(
+        &app,
+        &cw,
+        case,
+        &casework_app::cases::CasePatch {
+            review_date: Some(Some(review.clone())),
+            version: Some(k.version),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(agency),
+            send: "phone".into(),
+            asked: "Status".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tasks::create(
+        &app,
+        &cw,
+        &TaskInput {
+            title: "Call back about the form".into(),
+            due_on: casework_app::domain::dates::add_days(&today, 2),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Made through the API; read without signing in.
+    let api = t.api(&cw_user);
+    let r = api.post("/api/v1/me/calendar-feed", json!({})).await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{:?}", r.body);
+    let url = r.body["url"].as_str().unwrap().to_owned();
+    let path = url[url.find("/calendar/").unwrap()..].to_owned();
+    let client = reqwest::Client::new();
+    let fetch = |path: String| {
+        let client = client.clone();
+        let base = api.base.clone();
+        async move {
+            let r = client.get(format!("{base}{path}")).send().await.unwrap();
+            let kind = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (r.status(), kind, r.text().await.unwrap())
+        }
+    };
+    let (status, kind, text) = fetch(path.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(kind.starts_with("text/calendar"), "{kind}");
+    let events = read_calendar(&text);
+    let due = casework_app::domain::dates::add_days(&today, 21);
+    let find = |prefix: &str| {
+        events
+            .iter()
+            .find(|e| e.1.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {events:?}"))
+            .clone()
+    };
+    assert_eq!(
+        find("Task: Call back about the form").2,
+        casework_app::domain::dates::add_days(&today, 2)
+    );
+    assert_eq!(find("Reply due: Passport Program").2, due);
+    assert_eq!(find("Review CW-").2, review);
+    let uids: std::collections::HashSet<&String> = events.iter().map(|e| &e.0).collect();
+    assert_eq!(uids.len(), events.len(), "each event has its own UID");
+    assert!(
+        !text.contains("Amara"),
+        "no constituent's name leaves in the feed"
+    );
+    // Another token, or a revoked one, is not found.
+    let (status, _, _) = fetch(format!("/calendar/{}.ics", "0".repeat(64))).await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    let r = api
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/me/calendar-feed",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::NO_CONTENT);
+    let (status, _, body) = fetch(path.clone()).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::NOT_FOUND,
+        "revoked at once: {body}"
+    );
+    assert!(
+        !api.get("/api/v1/me/calendar-feed").await.body["active"]
+            .as_bool()
+            .unwrap()
+    );
 }

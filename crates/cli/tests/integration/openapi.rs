@@ -560,6 +560,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/cases/{id}/consents/{consent_id}/withdraw",
         "POST /api/v1/cases/{id}/consent-form",
         "GET /api/v1/enquiries",
+        "GET /api/v1/me/calendar-feed",
+        "POST /api/v1/me/calendar-feed",
+        "DELETE /api/v1/me/calendar-feed",
     ]
     .into_iter()
     .collect();

@@ -136,4 +136,16 @@ CREATE TABLE consent_agencies (
     PRIMARY KEY (consent_id, agency_id)
 );
 
+-- A person's calendar feed: a secret address (only its hash kept) that
+-- calendar programs read; revoked, it stops at once.
+CREATE TABLE calendar_feeds (
+    id          INTEGER PRIMARY KEY,
+    office_id   INTEGER NOT NULL REFERENCES offices(id),
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+CREATE INDEX calendar_feeds_user ON calendar_feeds(user_id) WHERE revoked_at IS NULL;
+
 CREATE INDEX cases_review ON cases(review_date) WHERE review_date IS NOT NULL;

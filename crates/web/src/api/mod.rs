@@ -97,7 +97,8 @@ impl Modify for BearerAuth {
           third_parties::create_task, third_parties::get_task, third_parties::patch_task,
           third_parties::case_consents, third_parties::record_consent,
           third_parties::withdraw_consent, third_parties::consent_form,
-          third_parties::list_enquiries),
+          third_parties::list_enquiries, third_parties::calendar_feed_status,
+          third_parties::calendar_feed_create, third_parties::calendar_feed_revoke),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

@@ -45,6 +45,12 @@ pub(crate) fn routes() -> Router<AppState> {
             post(withdraw_consent),
         )
         .route("/cases/{id}/consent-form", post(consent_form))
+        .route(
+            "/me/calendar-feed",
+            get(calendar_feed_status)
+                .post(calendar_feed_create)
+                .delete(calendar_feed_revoke),
+        )
         .route("/enquiries", get(list_enquiries))
         .route("/enquiries/{id}", get(get_enquiry))
         .route("/enquiries/{id}/answer", post(answer_enquiry))
@@ -479,6 +485,63 @@ pub(crate) async fn retire_contact(
     let contact_id = contact_param(&raw)?;
     agencies::retire_contact(&s.app, &a, id, contact_id).await?;
     Ok(axum::Json(contact(&s, &a, id, contact_id).await?))
+}
+
+// ----- Calendar feed -----
+
+/// One's calendar feed.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarFeedOut {
+    /// Whether there is a live address.
+    active: bool,
+    /// When it was made (RFC 3339).
+    since: Option<String>,
+    /// The secret address, only in the answer that makes it.
+    url: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/calendar-feed", tag = "tasks",
+    responses((status = 200, body = CalendarFeedOut), Unauthorized))]
+pub(crate) async fn calendar_feed_status(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<axum::Json<CalendarFeedOut>> {
+    let since = casework_app::calendar::feed_since(&s.app, &a).await?;
+    Ok(axum::Json(CalendarFeedOut {
+        active: since.is_some(),
+        since: since.map(iso),
+        url: None,
+    }))
+}
+
+/// Makes one's calendar feed address (an iCalendar file of one's tasks,
+/// reply dates and review dates), revoking any earlier one. The address is
+/// in this answer only.
+#[utoipa::path(post, path = "/api/v1/me/calendar-feed", tag = "tasks",
+    responses((status = 201, body = CalendarFeedOut), Unauthorized))]
+pub(crate) async fn calendar_feed_create(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let path = casework_app::calendar::create_feed(&s.app, &a).await?;
+    let since = casework_app::calendar::feed_since(&s.app, &a).await?;
+    Ok(created(CalendarFeedOut {
+        active: true,
+        since: since.map(iso),
+        url: Some(format!("{}{path}", crate::pages::origin(&headers))),
+    }))
+}
+
+/// Revokes one's calendar feed: its address stops working at once.
+#[utoipa::path(delete, path = "/api/v1/me/calendar-feed", tag = "tasks",
+    responses((status = 204, description = "Revoked (or there was none)"), Unauthorized))]
+pub(crate) async fn calendar_feed_revoke(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<StatusCode> {
+    casework_app::calendar::revoke_feed(&s.app, &a).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ----- Consent -----

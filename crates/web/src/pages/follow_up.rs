@@ -23,6 +23,9 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(my_day))
+        .route("/calendar", get(calendar_page).post(calendar_create))
+        .route("/calendar/revoke", post(calendar_revoke))
+        .route("/calendar/{file}", get(calendar_feed))
         .route("/tasks", post(task_add))
         .route("/tasks/{id}", post(task_change))
         .route("/agencies", get(agencies_page).post(agency_add))
@@ -1217,4 +1220,104 @@ async fn enquiries_page(
         truncated,
     })?
     .into_response())
+}
+
+// ----- calendar feed -----
+
+/// The address the browser used, for showing full links (the scheme from
+/// a proxy's X-Forwarded-Proto, else http).
+pub(crate) fn origin(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    since: Option<String>,
+    /// The new address, shown once.
+    url: Option<String>,
+}
+
+async fn calendar_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<crate::layout::NoticeQuery>,
+) -> PageResult {
+    let since = casework_app::calendar::feed_since(&s.app, &who.actor).await?;
+    Ok(render(&CalendarPage {
+        nav: nav(&who.actor, &who.csrf, "home"),
+        notice: notice(&q.notice),
+        csrf: who.csrf.clone(),
+        since: since.map(crate::fmt::day),
+        url: None,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoFields {}
+
+async fn calendar_create(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    form: CsrfForm<NoFields>,
+) -> PageResult {
+    let path = casework_app::calendar::create_feed(&s.app, &form.who.actor).await?;
+    let since = casework_app::calendar::feed_since(&s.app, &form.who.actor).await?;
+    Ok(render(&CalendarPage {
+        nav: nav(&form.who.actor, &form.who.csrf, "home"),
+        notice: Some("Your calendar address is made. Copy it now: it is shown only once.".into()),
+        csrf: form.who.csrf.clone(),
+        since: since.map(crate::fmt::day),
+        url: Some(format!("{}{path}", origin(&headers))),
+    })?
+    .into_response())
+}
+
+async fn calendar_revoke(State(s): State<AppState>, form: CsrfForm<NoFields>) -> PageResult {
+    casework_app::calendar::revoke_feed(&s.app, &form.who.actor).await?;
+    Ok(see("/calendar?notice=calendar_revoked".into()))
+}
+
+/// The feed itself: no sign-in, the secret address is the key.
+async fn calendar_feed(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    let token = file.strip_suffix(".ics").unwrap_or("");
+    match casework_app::calendar::feed(&s.app, token).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(AppError::NotFound) => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This calendar address is not valid (it may have been revoked).\n",
+        )
+            .into_response(),
+        Err(e) => crate::error::PageError(e).into_response(),
+    }
 }

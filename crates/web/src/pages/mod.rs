@@ -9,6 +9,7 @@ mod cases;
 mod constituents;
 mod correspondence;
 mod follow_up;
+pub(crate) use follow_up::origin;
 mod intake;
 mod letters;
 mod outbox;
