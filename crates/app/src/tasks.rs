@@ -288,3 +288,195 @@ pub async fn follow_up(app: &App) -> AppResult<casework_store::FollowUpMade> {
     }
     Ok(made)
 }
+
+/// The date (`YYYY-MM-DD`) and hour in time zone `tz` (an IANA name; UTC
+/// if unknown) at `now` (Unix ms).
+pub fn local_day_hour(tz: &str, now: i64) -> (String, i64) {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(now) {
+        Ok(t) => {
+            let z = t.to_zoned(zone);
+            (
+                format!("{:04}-{:02}-{:02}", z.year(), z.month(), z.day()),
+                i64::from(z.hour()),
+            )
+        }
+        Err(_) => (dates::iso_date(now), 0),
+    }
+}
+
+/// Whether `tz` is a time zone Casework knows (IANA names, e.g. Europe/London).
+pub fn known_time_zone(tz: &str) -> bool {
+    jiff::tz::TimeZone::get(tz).is_ok()
+}
+
+/// The office's follow-up settings.
+pub async fn settings(app: &App, actor: &Actor) -> AppResult<casework_store::OfficeSettings> {
+    Ok(app.store.office_settings(actor.office_id).await?)
+}
+
+/// Changes the office's follow-up settings (office managers and administrators).
+pub async fn save_settings(
+    app: &App,
+    actor: &Actor,
+    chases_before_escalation: Option<i64>,
+    time_zone: &str,
+    digest_hour: Option<i64>,
+) -> AppResult<()> {
+    actor.require(Permission::ManageAgencies)?;
+    let mut e = FieldErrors::new();
+    let chases = chases_before_escalation.unwrap_or(-1);
+    if !(0..=10).contains(&chases) {
+        e.add(
+            "chases_before_escalation",
+            "The number of chases before escalation is from 0 to 10.",
+        );
+    }
+    let tz = time_zone.trim();
+    if !known_time_zone(tz) {
+        e.add(
+            "time_zone",
+            "Write the time zone as its name, like Europe/London or America/Toronto.",
+        );
+    }
+    let hour = digest_hour.unwrap_or(-1);
+    if !(0..=23).contains(&hour) {
+        e.add("digest_hour", "The digest's hour is from 0 to 23.");
+    }
+    check(e)?;
+    app.store
+        .set_office_settings(
+            actor.office_id,
+            &casework_store::OfficeSettings {
+                chases_before_escalation: chases,
+                time_zone: tz.to_owned(),
+                digest_hour: hour,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Whether the reader gets the daily digest.
+pub async fn digest_enabled(app: &App, actor: &Actor) -> AppResult<bool> {
+    Ok(app.store.digest_enabled(actor.user_id).await?)
+}
+
+/// Turns the reader's daily digest on or off.
+pub async fn set_digest(app: &App, actor: &Actor, enabled: bool) -> AppResult<()> {
+    Ok(app.store.set_digest(actor.user_id, enabled).await?)
+}
+
+/// The digest's text for one person's tasks due by `day`: (subject, body),
+/// or none when nothing is due.
+pub(crate) fn digest_text(name: &str, day: &str, tasks: &[Task]) -> Option<(String, String)> {
+    let overdue: Vec<&Task> = tasks.iter().filter(|t| t.due_on.as_str() < day).collect();
+    let today: Vec<&Task> = tasks.iter().filter(|t| t.due_on == day).collect();
+    if overdue.is_empty() && today.is_empty() {
+        return None;
+    }
+    let line = |t: &Task| {
+        let what = match (t.kind.as_str(), &t.case_reference) {
+            ("chase", Some(r)) => format!("Chase-up due ({r})"),
+            ("escalate", Some(r)) => format!("Escalation due ({r})"),
+            ("review", Some(r)) => format!("Review {r}"),
+            (_, Some(r)) => format!("{} ({r})", t.title),
+            (_, None) => t.title.clone(),
+        };
+        format!("- {what}, due {}", t.due_on)
+    };
+    let mut body = format!("Good morning {name},\n\nYour day in Casework, {day}:\n");
+    if !overdue.is_empty() {
+        body.push_str(&format!("\nOverdue ({}):\n", overdue.len()));
+        for t in &overdue {
+            body.push_str(&line(t));
+            body.push('\n');
+        }
+    }
+    if !today.is_empty() {
+        body.push_str(&format!("\nDue today ({}):\n", today.len()));
+        for t in &today {
+            body.push_str(&line(t));
+            body.push('\n');
+        }
+    }
+    body.push_str("\nOpen Casework and go to My day to deal with them.\nTo stop these emails, untick \"Email me a daily digest\" on My day.\n");
+    Some((
+        format!(
+            "Casework: {} overdue, {} due today",
+            overdue.len(),
+            today.len()
+        ),
+        body,
+    ))
+}
+
+/// Sends each person who wants it their digest of tasks overdue and due
+/// today, once a day, at the office's digest hour (office time) or the
+/// first pass after it: a day is claimed in the database before sending,
+/// so a second server or a restart sends nothing twice; a failed send
+/// gives the day back to be tried at the next pass. Nobody gets an empty
+/// digest. Returns how many went.
+pub async fn send_digests(app: &App) -> AppResult<usize> {
+    let smtp = &app.settings.smtp;
+    if !smtp.is_configured() {
+        return Ok(0);
+    }
+    let now = app.now();
+    let mut sent = 0;
+    for (office_id, s) in app.store.offices_settings().await? {
+        let (day, hour) = local_day_hour(&s.time_zone, now);
+        if hour < s.digest_hour {
+            continue;
+        }
+        for user in app.store.digest_users(office_id).await? {
+            let actor = crate::auth::actor_of(&user);
+            let tasks = app
+                .data_for(&actor)
+                .tasks(&TaskFilter {
+                    assignee: Some(Some(actor.user_id)),
+                    open_only: true,
+                    due_by: Some(day.clone()),
+                    limit: MOST,
+                    ..Default::default()
+                })
+                .await?;
+            let Some((subject, body)) = digest_text(&actor.display_name, &day, &tasks) else {
+                continue;
+            };
+            if !app.store.claim_digest(actor.user_id, &day, now).await? {
+                continue;
+            }
+            let to = vec![actor.email.clone()];
+            let domain = smtp
+                .from
+                .rsplit('@')
+                .next()
+                .unwrap_or("casework.invalid")
+                .trim_end_matches('>')
+                .to_owned();
+            let built = casework_mail::outgoing::build(&casework_mail::outgoing::Draft {
+                from: &smtp.from,
+                to: &to,
+                subject: &subject,
+                body: &body,
+                in_reply_to: None,
+                references: &[],
+                domain: &domain,
+                attachments: &[],
+            });
+            let result = match built {
+                Ok(b) => casework_mail::outgoing::send(smtp, &b.from, &b.to, &b.raw).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    tracing::warn!(user = actor.user_id, error = %e, "a daily digest could not be sent; trying again later");
+                    app.store.release_digest(actor.user_id, &day).await?;
+                }
+            }
+        }
+    }
+    Ok(sent)
+}

@@ -19,6 +19,10 @@ pub struct Office {
 pub struct OfficeSettings {
     /// Chases of an unanswered enquiry before escalation is proposed.
     pub chases_before_escalation: i64,
+    /// The office's time zone (IANA name, e.g. Europe/London).
+    pub time_zone: String,
+    /// The hour (0–23, office time) the daily digest goes out.
+    pub digest_hour: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

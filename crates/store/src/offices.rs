@@ -45,7 +45,9 @@ impl Store {
     pub async fn office_settings(&self, id: i64) -> Result<crate::OfficeSettings> {
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_as("SELECT chases_before_escalation FROM offices WHERE id = $1")
+                sqlx::query_as(
+                    "SELECT chases_before_escalation, time_zone, digest_hour FROM offices WHERE id = $1",
+                )
                     .bind(id)
                     .fetch_one(pool)
                     .await?,
@@ -56,9 +58,101 @@ impl Store {
     /// Changes the office's follow-up settings.
     pub async fn set_office_settings(&self, id: i64, s: &crate::OfficeSettings) -> Result<()> {
         on_write!(self, |pool| {
-            sqlx::query("UPDATE offices SET chases_before_escalation = $2 WHERE id = $1")
+            sqlx::query(
+                "UPDATE offices SET chases_before_escalation = $2, time_zone = $3, digest_hour = $4 WHERE id = $1",
+            )
                 .bind(id)
                 .bind(s.chases_before_escalation)
+                .bind(&s.time_zone)
+                .bind(s.digest_hour)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Every office with its follow-up settings (for the digest pass).
+    pub async fn offices_settings(&self) -> Result<Vec<(i64, crate::OfficeSettings)>> {
+        let rows: Vec<(i64, i64, String, i64)> = on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, chases_before_escalation, time_zone, digest_hour FROM offices ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, c, tz, h)| {
+                (
+                    id,
+                    crate::OfficeSettings {
+                        chases_before_escalation: c,
+                        time_zone: tz,
+                        digest_hour: h,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// The active people of an office who get the daily digest.
+    pub async fn digest_users(&self, office_id: i64) -> Result<Vec<User>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, office_id, email, display_name, role, password_hash, active, created_at, version \
+                 FROM users WHERE office_id = $1 AND active = TRUE AND digest = TRUE ORDER BY id",
+            )
+            .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Claims a person's digest for a day: true the first time only.
+    pub async fn claim_digest(&self, user_id: i64, day: &str, now: i64) -> Result<bool> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query(
+                "INSERT INTO digests (user_id, day, sent_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, day) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(day)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
+    }
+
+    /// Gives a claimed digest back (its sending failed: the next pass tries again).
+    pub async fn release_digest(&self, user_id: i64, day: &str) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("DELETE FROM digests WHERE user_id = $1 AND day = $2")
+                .bind(user_id)
+                .bind(day)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether a person gets the daily digest.
+    pub async fn digest_enabled(&self, user_id: i64) -> Result<bool> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT digest FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Turns a person's daily digest on or off.
+    pub async fn set_digest(&self, user_id: i64, enabled: bool) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE users SET digest = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(enabled)
                 .execute(pool)
                 .await?;
         });

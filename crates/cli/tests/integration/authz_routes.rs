@@ -1080,6 +1080,38 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::All(204),
             false,
         ),
+        (
+            form("/digest".into(), vec![("digest", "on".into())]),
+            Rule::All(303),
+            false,
+        ),
+        // A time zone nobody knows: refused for those who keep the directory.
+        (
+            form(
+                "/agencies/settings".into(),
+                vec![
+                    ("chases_before_escalation", "2".into()),
+                    ("time_zone", "Mars/Olympus".into()),
+                    ("digest_hour", "7".into()),
+                ],
+            ),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/me/digest".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::PUT,
+                "/api/v1/me/digest".into(),
+                Some(json!({"enabled": true})),
+            ),
+            Rule::All(200),
+            false,
+        ),
         // ----- consent through the API -----
         (
             api(Method::GET, format!("/api/v1/cases/{k}/consents"), None),

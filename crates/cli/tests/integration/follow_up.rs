@@ -16,7 +16,10 @@ use casework_app::tasks::{self, TaskInput, TaskUpdate, Whose};
 use casework_app::{App, AppError, ManualClock};
 use serde_json::json;
 
-crate::with_sink!(an_emailed_enquiry_is_chased_and_answered_by_the_reply_that_threads_back);
+crate::with_sink!(
+    an_emailed_enquiry_is_chased_and_answered_by_the_reply_that_threads_back,
+    the_daily_digest_goes_once_a_day_at_the_office_hour,
+);
 
 on_both_backends!(
     three_weeks_after_an_enquiry_exactly_one_chase_task_appears,
@@ -1317,4 +1320,103 @@ async fn the_calendar_feed_reads_back_as_rfc_5545_and_stops_when_revoked(t: Test
             .as_bool()
             .unwrap()
     );
+}
+
+async fn the_daily_digest_goes_once_a_day_at_the_office_hour(t: TestApp, sink: SmtpSink) {
+    // 11:30 UTC on a winter day is 06:30 in Toronto.
+    let start = casework_app::domain::dates::days_from_civil(2027, 1, 14) * DAY
+        + 11 * 3_600_000
+        + 1_800_000;
+    let clock = ManualClock::new(start);
+    let app = t.app_with_clock(clock.clone());
+    let (office, manager_user, cw_user, _, case) = office_with_case(&t, &app).await;
+    let manager = t.actor(&manager_user).await;
+    let cw = t.actor(&cw_user).await;
+    tasks::save_settings(&app, &manager, Some(2), "America/Toronto", Some(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        field(
+            tasks::save_settings(&app, &manager, Some(2), "Mars/Olympus", Some(7))
+                .await
+                .unwrap_err()
+        ),
+        "time_zone"
+    );
+    for (title, due, case_id) in [
+        ("Send the form back", "2027-01-13", None),
+        ("Ring the constituent", "2027-01-14", Some(case)),
+        ("Next week's visit", "2027-01-20", None),
+    ] {
+        tasks::create(
+            &app,
+            &cw,
+            &TaskInput {
+                title: title.into(),
+                due_on: due.into(),
+                case_id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // A colleague who turned the digest off gets none, though a task is due.
+    let quiet = t.user(office, Role::Caseworker).await;
+    let quiet_actor = t.actor(&quiet).await;
+    tasks::create(
+        &app,
+        &quiet_actor,
+        &TaskInput {
+            title: "Quiet".into(),
+            due_on: "2027-01-14".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tasks::set_digest(&app, &quiet_actor, false).await.unwrap();
+    // 06:30 in Toronto: not yet.
+    assert_eq!(tasks::send_digests(&app).await.unwrap(), 0);
+    // 07:15: one, to the caseworker (the manager has nothing due).
+    clock.advance(45 * 60_000);
+    jobs::register(&app).await.unwrap();
+    run_due(&app).await.unwrap();
+    let (_, second_store) = t.second_app().await;
+    let second = App::with_clock(
+        second_store,
+        t.app.blobs.clone(),
+        t.app.settings.clone(),
+        Arc::new(clock.clone()),
+    );
+    assert_eq!(
+        tasks::send_digests(&second).await.unwrap(),
+        0,
+        "once a day, whichever server"
+    );
+    assert_eq!(tasks::send_digests(&app).await.unwrap(), 0);
+    let sent = sink.messages();
+    assert_eq!(sent.len(), 1, "one digest");
+    let d = casework_mail::parse(&sent[0]);
+    assert!(
+        d.to.iter().any(|a| a.contains(&cw_user.email)),
+        "{:?}",
+        d.to
+    );
+    assert_eq!(d.subject, "Casework: 1 overdue, 1 due today");
+    assert!(
+        d.text.contains("- Send the form back, due 2027-01-13"),
+        "{}",
+        d.text
+    );
+    assert!(d.text.contains("- Ring the constituent (CW-"), "{}", d.text);
+    assert!(!d.text.contains("Next week"), "{}", d.text);
+    assert!(
+        !d.text.contains("Amara"),
+        "no constituent's name in the digest"
+    );
+    // The next morning, another.
+    clock.advance(DAY);
+    assert_eq!(tasks::send_digests(&app).await.unwrap(), 1);
+    assert_eq!(sink.messages().len(), 2);
 }

@@ -291,6 +291,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 }
                 ("post", "/api/v1/cases/{id}/consents/{consent_id}/withdraw") => None,
                 ("post", "/api/v1/cases/{id}/consent-form") => None,
+                ("put", "/api/v1/me/digest") => Some(json!({"enabled": true})),
                 ("patch", "/api/v1/tasks/{id}") => Some(
                     json!({"action": "complete", "version": version(format!("/api/v1/tasks/{task}")).await}),
                 ),
@@ -563,6 +564,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/me/calendar-feed",
         "POST /api/v1/me/calendar-feed",
         "DELETE /api/v1/me/calendar-feed",
+        "GET /api/v1/me/digest",
+        "PUT /api/v1/me/digest",
     ]
     .into_iter()
     .collect();

@@ -6,6 +6,20 @@
 
 -- How many chases before Casework proposes escalation instead.
 ALTER TABLE offices ADD COLUMN chases_before_escalation INTEGER NOT NULL DEFAULT 2;
+-- The office's time zone (IANA name) and the hour of the day, there, at
+-- which each person's daily digest of due and overdue tasks goes out.
+ALTER TABLE offices ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE offices ADD COLUMN digest_hour INTEGER NOT NULL DEFAULT 7;
+-- Whether a person gets the daily digest (they can turn it off).
+ALTER TABLE users ADD COLUMN digest BOOLEAN NOT NULL DEFAULT TRUE;
+-- Each digest sent: one per person per day, whatever the number of servers.
+CREATE TABLE digests (
+    user_id  INTEGER NOT NULL REFERENCES users(id),
+    day      TEXT NOT NULL,
+    sent_at  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+
 -- What was carried over from the cases' free-text agency into the
 -- directory, written once (NULL: not yet).
 ALTER TABLE offices ADD COLUMN agency_report TEXT;

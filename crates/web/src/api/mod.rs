@@ -98,7 +98,8 @@ impl Modify for BearerAuth {
           third_parties::case_consents, third_parties::record_consent,
           third_parties::withdraw_consent, third_parties::consent_form,
           third_parties::list_enquiries, third_parties::calendar_feed_status,
-          third_parties::calendar_feed_create, third_parties::calendar_feed_revoke),
+          third_parties::calendar_feed_create, third_parties::calendar_feed_revoke,
+          third_parties::digest_status, third_parties::digest_put),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

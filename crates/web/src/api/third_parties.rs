@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 .post(calendar_feed_create)
                 .delete(calendar_feed_revoke),
         )
+        .route("/me/digest", get(digest_status).put(digest_put))
         .route("/enquiries", get(list_enquiries))
         .route("/enquiries/{id}", get(get_enquiry))
         .route("/enquiries/{id}/answer", post(answer_enquiry))
@@ -542,6 +543,37 @@ pub(crate) async fn calendar_feed_revoke(
 ) -> ApiResult<StatusCode> {
     casework_app::calendar::revoke_feed(&s.app, &a).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether one gets the daily digest of tasks due and overdue.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct DigestSetting {
+    enabled: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/digest", tag = "tasks",
+    responses((status = 200, body = DigestSetting), Unauthorized))]
+pub(crate) async fn digest_status(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<axum::Json<DigestSetting>> {
+    Ok(axum::Json(DigestSetting {
+        enabled: tasks::digest_enabled(&s.app, &a).await?,
+    }))
+}
+
+/// Turns one's daily digest email on or off.
+#[utoipa::path(put, path = "/api/v1/me/digest", tag = "tasks", request_body = DigestSetting,
+    responses((status = 200, body = DigestSetting), Unauthorized, Invalid))]
+pub(crate) async fn digest_put(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(d): ApiJson<DigestSetting>,
+) -> ApiResult<axum::Json<DigestSetting>> {
+    tasks::set_digest(&s.app, &a, d.enabled).await?;
+    Ok(axum::Json(DigestSetting {
+        enabled: tasks::digest_enabled(&s.app, &a).await?,
+    }))
 }
 
 // ----- Consent -----

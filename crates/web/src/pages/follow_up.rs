@@ -27,6 +27,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calendar/revoke", post(calendar_revoke))
         .route("/calendar/{file}", get(calendar_feed))
         .route("/tasks", post(task_add))
+        .route("/digest", post(digest_set))
+        .route("/agencies/settings", post(settings_save))
         .route("/tasks/{id}", post(task_change))
         .route("/agencies", get(agencies_page).post(agency_add))
         .route("/agencies.csv", get(agencies_csv))
@@ -112,6 +114,7 @@ struct DayPage {
     overdue: Vec<TaskRow>,
     due_today: Vec<TaskRow>,
     this_week: Vec<TaskRow>,
+    digest: bool,
     f: TaskForm,
     errors: FieldErrors,
 }
@@ -186,6 +189,7 @@ async fn day_view(
         overdue: day.overdue.into_iter().map(task_row).collect(),
         due_today: day.due_today.into_iter().map(task_row).collect(),
         this_week: day.this_week.into_iter().map(task_row).collect(),
+        digest: tasks::digest_enabled(&s.app, &who.actor).await?,
         f,
         errors,
     })
@@ -258,6 +262,50 @@ async fn task_change(
         Err(AppError::Invalid(errors)) => {
             // Shown on the day page, with the message of each field.
             let page = day_view(&s, &form.who, "", TaskForm::default(), errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DigestForm {
+    digest: String,
+}
+
+async fn digest_set(State(s): State<AppState>, form: CsrfForm<DigestForm>) -> PageResult {
+    let on = form.data.digest == "on";
+    tasks::set_digest(&s.app, &form.who.actor, on).await?;
+    Ok(see(format!(
+        "/?notice={}",
+        if on { "digest_on" } else { "digest_off" }
+    )))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct SettingsForm {
+    chases_before_escalation: String,
+    time_zone: String,
+    digest_hour: String,
+}
+
+async fn settings_save(State(s): State<AppState>, form: CsrfForm<SettingsForm>) -> PageResult {
+    let f = &form.data;
+    match tasks::save_settings(
+        &s.app,
+        &form.who.actor,
+        f.chases_before_escalation.trim().parse().ok(),
+        &f.time_zone,
+        f.digest_hour.trim().parse().ok(),
+    )
+    .await
+    {
+        Ok(()) => Ok(see("/agencies?notice=settings".into())),
+        Err(AppError::Invalid(errors)) => {
+            let mut page = agencies_view(&s, &form.who, AgencyForm::default(), errors).await?;
+            page.settings = form.data.clone();
             refused(&page)
         }
         Err(e) => Err(e.into()),
@@ -375,6 +423,7 @@ struct AgenciesPage {
     levels: Vec<(String, String)>,
     starters: Vec<(String, String)>,
     report: Option<String>,
+    settings: SettingsForm,
     f: AgencyForm,
     errors: FieldErrors,
 }
@@ -407,6 +456,14 @@ async fn agencies_view(
             .map(|st| pair(st.key, st.label))
             .collect(),
         report: agencies::report(&s.app, &who.actor).await?,
+        settings: {
+            let o = tasks::settings(&s.app, &who.actor).await?;
+            SettingsForm {
+                chases_before_escalation: o.chases_before_escalation.to_string(),
+                time_zone: o.time_zone,
+                digest_hour: o.digest_hour.to_string(),
+            }
+        },
         f,
         errors,
     })
