@@ -893,7 +893,7 @@ async function scenario(browser, base, sink) {
   );
   await goto(page, 'back to the case', caseUrl);
   await expectText(page.locator('#enquiries-h + p'), 'No enquiries to agencies yet.', 'nothing was recorded');
-  await page.getByText('Record consent', { exact: true }).click();
+  await page.locator('summary', { hasText: 'Record consent' }).click();
   await page.getByLabel('By phone (with a note of the call)').check();
   await page.getByLabel('Note (needed for consent by phone or in person)').fill('Agreed on the phone to us contacting the board.');
   await navigate(page, 'record consent', () => page.getByRole('button', { name: 'Record consent' }).click());
@@ -938,8 +938,8 @@ async function scenario(browser, base, sink) {
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });
   // Error pages have no navigation, so follow their own link back.
-  await navigate(page, 'back from the error page', () => page.getByRole('link', { name: 'Go to my cases' }).click());
-  check(path_(page) === '/cases?view=mine', `expected /cases?view=mine, got ${path_(page)}`);
+  await navigate(page, 'back from the error page', () => page.getByRole('link', { name: 'Go to my day' }).click());
+  check(path_(page) === '/', `expected / (my day), got ${path_(page)}`);
   await signOut(page, 'manager');
   await page.context().close();
 
