@@ -289,26 +289,22 @@ pub const CSV_HEADER: &[&str] = &[
 /// joined by " / ").
 pub async fn export_csv(app: &App, actor: &Actor) -> AppResult<String> {
     let agencies = list(app, actor).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record(CSV_HEADER).map_err(fail)?;
-    for a in agencies.iter().filter(|a| !a.retired) {
-        w.write_record([
-            a.name.as_str(),
-            a.kind.as_str(),
-            a.level.as_str(),
-            a.email.as_str(),
-            a.phone.as_str(),
-            &a.address.replace('\n', " / "),
-            &a.reply_days.to_string(),
-            if a.needs_consent { "yes" } else { "no" },
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    let safe = crate::csv_out::csv_safe;
+    crate::csv_out::write(
+        CSV_HEADER,
+        agencies.iter().filter(|a| !a.retired).map(|a| {
+            vec![
+                safe(&a.name),
+                a.kind.clone(),
+                a.level.clone(),
+                safe(&a.email),
+                safe(&a.phone),
+                safe(&a.address.replace('\n', " / ")),
+                a.reply_days.to_string(),
+                if a.needs_consent { "yes" } else { "no" }.to_owned(),
+            ]
+        }),
+    )
 }
 
 /// What an import did.
@@ -661,35 +657,29 @@ pub async fn turnaround(
 
 /// The turnaround table as CSV.
 pub fn turnaround_csv(rows: &[Turnaround]) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "agency",
-        "sent",
-        "answered",
-        "median_days",
-        "p90_days",
-        "overdue_now",
-        "chases_needed",
-    ])
-    .map_err(fail)?;
     let opt = |v: Option<i64>| v.map(|d| d.to_string()).unwrap_or_default();
-    for r in rows {
-        w.write_record([
-            r.name.clone(),
-            r.sent.to_string(),
-            r.answered.to_string(),
-            opt(r.median_days),
-            opt(r.p90_days),
-            r.overdue.to_string(),
-            r.chases_needed.to_string(),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    crate::csv_out::write(
+        &[
+            "agency",
+            "sent",
+            "answered",
+            "median_days",
+            "p90_days",
+            "overdue_now",
+            "chases_needed",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                crate::csv_out::csv_safe(&r.name),
+                r.sent.to_string(),
+                r.answered.to_string(),
+                opt(r.median_days),
+                opt(r.p90_days),
+                r.overdue.to_string(),
+                r.chases_needed.to_string(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]

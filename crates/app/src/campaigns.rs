@@ -152,9 +152,9 @@ pub async fn export_csv(app: &App, actor: &Actor, id: i64) -> AppResult<(String,
         w.write_record([
             r.id.to_string(),
             crate::iso_time(r.received_at),
-            csv_safe(&r.from_name),
-            csv_safe(&r.from_address),
-            csv_safe(&r.sender_postcode),
+            crate::csv_out::csv_safe(&r.from_name),
+            crate::csv_out::csv_safe(&r.from_address),
+            crate::csv_out::csv_safe(&r.sender_postcode),
             r.constituent_id.map(|c| c.to_string()).unwrap_or_default(),
             r.flagged.to_string(),
             r.state.as_str().to_owned(),
@@ -179,15 +179,6 @@ pub async fn export_csv(app: &App, actor: &Actor, id: i64) -> AppResult<(String,
     Ok((format!("campaign-{}-{slug}.csv", c.id), bytes))
 }
 
-/// Spreadsheet programs run cells starting with these as formulas.
-fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
 /// Sets the district's postcode prefixes; returns them tidied.
 pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResult<String> {
     let list: Vec<String> = postcodes
@@ -209,15 +200,4 @@ pub async fn set_district(app: &App, office_id: i64, postcodes: &str) -> AppResu
         .set_district_postcodes(&joined)
         .await?;
     Ok(joined)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_cannot_be_formulas() {
-        assert_eq!(csv_safe("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_safe("Ann"), "Ann");
-    }
 }

@@ -14,6 +14,7 @@ mod clock;
 pub mod comments;
 pub mod constituents;
 pub mod correspondence;
+mod csv_out;
 pub mod demo;
 pub mod enquiries;
 mod error;

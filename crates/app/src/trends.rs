@@ -397,7 +397,7 @@ pub fn to_csv(t: &Trends) -> AppResult<Vec<u8>> {
     let internal = |e: csv::Error| crate::AppError::Internal(e.to_string());
     w.write_record(&header).map_err(internal)?;
     for r in &t.rows {
-        let mut rec = vec![csv_safe(&r.value)];
+        let mut rec = vec![crate::csv_out::csv_safe(&r.value)];
         rec.extend(r.counts.iter().map(|c| c.to_string()));
         rec.extend([
             r.total.to_string(),
@@ -413,15 +413,6 @@ pub fn to_csv(t: &Trends) -> AppResult<Vec<u8>> {
     w.write_record(&rec).map_err(internal)?;
     w.into_inner()
         .map_err(|e| crate::AppError::Internal(e.to_string()))
-}
-
-/// A cell a spreadsheet would run as a formula gets a leading apostrophe.
-fn csv_safe(v: &str) -> String {
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -452,8 +443,8 @@ mod tests {
 
     #[test]
     fn csv_cells_cannot_become_formulas() {
-        assert_eq!(csv_safe("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_safe("Housing"), "Housing");
+        assert_eq!(crate::csv_out::csv_safe("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(crate::csv_out::csv_safe("Housing"), "Housing");
     }
 }
 

@@ -108,6 +108,7 @@ macro_rules! one_of {
         impl utoipa::ToSchema for $name {}
     };
 }
+pub(crate) use one_of;
 
 fn with_default<T: Copy>(all: &[T], text: fn(T) -> &'static str) -> Vec<&'static str> {
     std::iter::once("")

@@ -60,28 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tasks/{id}", get(get_task).patch(patch_task))
 }
 
-/// A word from one of the services' lists, for the document only (as
-/// `common::one_of!`): the handlers read these fields as text and the
-/// service checks them (a 422 naming the field). `""` means "the default".
-macro_rules! listed {
-    ($name:ident, $description:literal, $values:expr) => {
-        #[doc = $description]
-        pub(crate) struct $name;
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                let values: Vec<&'static str> = $values;
-                utoipa::openapi::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(values))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $name {}
-    };
-}
+use crate::api::common::one_of;
 
 fn keys_with_default(list: &[(&'static str, &'static str)]) -> Vec<&'static str> {
     std::iter::once("")
@@ -89,22 +68,22 @@ fn keys_with_default(list: &[(&'static str, &'static str)]) -> Vec<&'static str>
         .collect()
 }
 
-listed!(
+one_of!(
     AgencyKind,
     "The kind of third party; empty: `department`.",
     keys_with_default(agencies::KINDS)
 );
-listed!(
+one_of!(
     AgencyLevel,
     "The level of government; empty: not said (`other`: not government).",
     agencies::LEVELS.iter().map(|(k, _)| *k).collect()
 );
-listed!(
+one_of!(
     EnquiryChannel,
     "How it goes: `email` from Casework, a `letter` printed here, or made by `phone` or an `other` way (recorded only); empty: `email`.",
     keys_with_default(enquiries::CHANNELS)
 );
-listed!(
+one_of!(
     TaskAction,
     "What to do with the task.",
     vec!["complete", "snooze", "reassign", "reopen"]
