@@ -646,9 +646,14 @@ pub async fn turnaround(
             }
         })
         .collect();
+    // The slowest first: those that answered nothing sent, then by median.
+    let slowness = |t: &Turnaround| match t.median_days {
+        None if t.sent > 0 => i64::MAX,
+        m => m.unwrap_or(-1),
+    };
     out.sort_by(|a, b| {
-        b.median_days
-            .cmp(&a.median_days)
+        slowness(b)
+            .cmp(&slowness(a))
             .then(b.overdue.cmp(&a.overdue))
             .then(a.name.cmp(&b.name))
     });

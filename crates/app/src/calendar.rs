@@ -2,9 +2,10 @@
 //! enquiries on their cases and their cases' review dates, as all-day
 //! events in an iCalendar (RFC 5545) file at a secret address that Outlook,
 //! Google Calendar and Apple Calendar can subscribe to. Only the address's
-//! hash is kept; revoking it stops it at once. Events name case references
-//! and agencies, not constituents, so little personal data leaves the
-//! office in a calendar service; a task's own title is shown as written.
+//! hash is kept; revoking it stops it at once. Events Casework makes name
+//! case references and agencies, not constituents, so little personal data
+//! leaves the office in a calendar service; a task someone wrote shows its
+//! title as written.
 
 use casework_store::TaskFilter;
 use icalendar::{Calendar, Component, EventLike};
@@ -75,7 +76,8 @@ pub async fn feed(app: &App, token: &str) -> AppResult<String> {
             ..Default::default()
         })
         .await?;
-    for t in tasks {
+    // Review tasks are left out: the review date is there as its own event.
+    for t in tasks.into_iter().filter(|t| t.kind != "review") {
         let Some(day) = date(&t.due_on) else { continue };
         let summary = match (t.kind.as_str(), &t.case_reference) {
             ("task", _) => format!("Task: {}", t.title),

@@ -115,7 +115,7 @@ fn view(e: Enquiry, today: &str, limit: i64) -> EnquiryView {
     let until = e.answered_on.clone().unwrap_or_else(|| today.to_owned());
     EnquiryView {
         days_waited: dates::days_between(&e.sent_on, &until).max(0),
-        overdue: e.answered_on.is_none() && e.due_on.as_str() <= today,
+        overdue: e.answered_on.is_none() && e.due_on.as_str() < today,
         escalate_next: e.chases >= limit,
         enquiry: e,
     }
@@ -308,6 +308,16 @@ fn reachable(e: &mut FieldErrors, send: &str, agency: &Agency, contact: Option<&
             ),
         );
     }
+    let header = 1 + contact.map_or(0, |c| 1 + usize::from(!c.role.is_empty()));
+    if send == "letter" && header + address.lines().filter(|l| !l.trim().is_empty()).count() > 10 {
+        e.add(
+            "send",
+            format!(
+                "The address of {} is too long for a letter (at most 10 lines with the name): shorten it in the directory.",
+                agency.name
+            ),
+        );
+    }
     if send == "letter" && address.is_empty() {
         e.add(
             "send",
@@ -352,6 +362,7 @@ pub async fn open(app: &App, actor: &Actor, case_id: i64, req: &EnquiryRequest) 
     permission_to_send(actor, &send)?;
     still_going(&case, "writing to a third party")?;
     let asked = e.required("asked", "What is asked", &req.asked, 300);
+    e.optional("subject", "The subject", &req.subject, 300);
     let today = dates::iso_date(app.now());
     let sent_on = e
         .date("sent_on", "The sent date", &req.sent_on)
@@ -565,8 +576,23 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
             "This enquiry is already answered.",
         ));
     }
+    // A stale version is refused before anything is sent (two people on
+    // one chase task send one chase).
+    if req.version.is_some_and(|v| v != x.version) {
+        return Err(AppError::Conflict);
+    }
     let data = app.data_for(actor);
     let agency = data.agency(x.agency_id).await?;
+    if agency.needs_consent {
+        let consents = data.case_consents(case.id).await?;
+        let on = dates::iso_date(app.now());
+        if let Err(why) = consent_covers(&consents, agency.id, &agency.name, &on) {
+            e.add(
+                "consent",
+                format!("{why} Record the constituent's consent on the case before chasing."),
+            );
+        }
+    }
     let contact = match x.contact_id {
         Some(c) => data
             .agency_contacts(agency.id)
@@ -601,7 +627,7 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
             req.body.as_str()
         };
         let subject = if req.subject.trim().is_empty() {
-            format!("Chasing: {}", x.asked)
+            format!("Chasing: {}", x.asked.chars().take(280).collect::<String>())
         } else {
             req.subject.clone()
         };

@@ -325,7 +325,12 @@ pub async fn ingest_at(
                     on_case,
                 );
                 fingerprints.push(candidate.as_ref().map(|_| fingerprint));
-                let replied_to = replied_to(&lookups, &parsed);
+                // An auto-reply or a bounce answers nothing.
+                let replied_to = if parsed.automatic {
+                    Vec::new()
+                } else {
+                    replied_to(&lookups, &parsed)
+                };
                 incoming.push(Incoming {
                     replied_to,
                     dedupe_key: parsed.dedupe_key.clone(),

@@ -41,7 +41,8 @@ pub struct TaskUpdate {
 }
 
 /// What "my day" shows: open tasks overdue, due today and due in the next
-/// seven days (each list complete; its length is the count shown).
+/// seven days (each list up to [`MOST`], the oldest first; its length is
+/// the count shown).
 #[derive(Debug, Clone, Default)]
 pub struct Day {
     pub today: String,
@@ -84,29 +85,26 @@ pub async fn day(app: &App, actor: &Actor, whose: Whose) -> AppResult<Day> {
     let assignee = filter_for(actor, whose)?;
     let today = dates::iso_date(app.now());
     let week = dates::add_days(&today, 7);
-    let list = app
-        .data_for(actor)
-        .tasks(&TaskFilter {
-            assignee,
-            open_only: true,
-            due_by: Some(week),
-            limit: MOST,
-            ..Default::default()
-        })
-        .await?;
-    let mut d = Day {
-        today: today.clone(),
+    let data = app.data_for(actor);
+    let yesterday = dates::add_days(&today, -1);
+    let bucket = |from: Option<String>, by: String| TaskFilter {
+        assignee,
+        open_only: true,
+        due_from: from,
+        due_by: Some(by),
+        limit: MOST,
         ..Default::default()
     };
-    for t in list {
-        if t.due_on < today {
-            d.overdue.push(t);
-        } else if t.due_on == today {
-            d.due_today.push(t);
-        } else {
-            d.this_week.push(t);
-        }
-    }
+    let d = Day {
+        today: today.clone(),
+        overdue: data.tasks(&bucket(None, yesterday)).await?,
+        due_today: data
+            .tasks(&bucket(Some(today.clone()), today.clone()))
+            .await?,
+        this_week: data
+            .tasks(&bucket(Some(dates::add_days(&today, 1)), week))
+            .await?,
+    };
     Ok(d)
 }
 
@@ -134,8 +132,8 @@ pub async fn list(
             assignee,
             case_id,
             open_only,
-            due_by: None,
             limit: MOST,
+            ..Default::default()
         })
         .await?)
 }
@@ -211,9 +209,10 @@ pub async fn create(app: &App, actor: &Actor, input: &TaskInput) -> AppResult<i6
 /// or anyone's for an office manager.
 pub async fn change(app: &App, actor: &Actor, id: i64, u: &TaskUpdate) -> AppResult<()> {
     let t = get(app, actor, id).await?;
+    // One's own task; an unassigned one only for those who work cases.
     let own = t.assignee_id == Some(actor.user_id)
-        || t.assignee_id.is_none()
-        || t.created_by == Some(actor.user_id);
+        || t.created_by == Some(actor.user_id)
+        || (t.assignee_id.is_none() && actor.can(Permission::EditCases));
     if !own && !actor.can(Permission::OverseeTasks) {
         return Err(AppError::Forbidden(
             "This task is someone else's: they or an office manager can change it.".into(),
@@ -441,12 +440,14 @@ pub async fn send_digests(app: &App) -> AppResult<usize> {
                     ..Default::default()
                 })
                 .await?;
-            let Some((subject, body)) = digest_text(&actor.display_name, &day, &tasks) else {
-                continue;
-            };
+            // The day is claimed at the first pass after the hour, with
+            // something to say or not: nobody gets a digest later in the day.
             if !app.store.claim_digest(actor.user_id, &day, now).await? {
                 continue;
             }
+            let Some((subject, body)) = digest_text(&actor.display_name, &day, &tasks) else {
+                continue;
+            };
             let to = vec![actor.email.clone()];
             let domain = smtp
                 .from

@@ -163,6 +163,12 @@ fn is_valid_date(v: &str) -> bool {
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return false;
     }
+    if ![y, m, d]
+        .iter()
+        .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
     let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
         return false;
     };
@@ -287,6 +293,16 @@ pub fn query_prefixes(q: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_are_digits_only() {
+        let mut e = super::FieldErrors::new();
+        assert_eq!(e.date("d", "D", "2026-02-28"), Some("2026-02-28".into()));
+        for bad in ["2026-+1-+5", "2026-02-30", "+026-01-01", "2026-1-01"] {
+            let mut e = super::FieldErrors::new();
+            assert_eq!(e.date("d", "D", bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -55,6 +55,10 @@ pub struct ParsedMail {
     /// Sent to a list (`List-Id`, `List-Unsubscribe`, `Precedence: bulk`):
     /// newsletters and mailing lists, never grouped as a campaign.
     pub bulk: bool,
+    /// Sent by a machine, not a person: an auto-reply or out-of-office
+    /// (`Auto-Submitted` other than `no`, `X-Autoreply`, `X-Autorespond`),
+    /// or a delivery report (`multipart/report`, an empty return path).
+    pub automatic: bool,
 }
 
 /// The key that makes a message "the same message" however it arrived: the
@@ -278,6 +282,24 @@ fn parse_inner(raw: &[u8]) -> Option<ParsedMail> {
                 .is_some_and(|p| {
                     let p = p.trim().to_ascii_lowercase();
                     p == "bulk" || p == "list" || p == "junk"
+                }),
+        automatic: msg
+            .header("Auto-Submitted")
+            .and_then(|h| h.as_text())
+            .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+            || msg.header("X-Autoreply").is_some()
+            || msg.header("X-Autorespond").is_some()
+            || msg.content_type().is_some_and(|c| {
+                c.ctype().eq_ignore_ascii_case("multipart")
+                    && c.subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            })
+            || msg
+                .header("Return-Path")
+                .and_then(|h| h.as_address())
+                .is_some_and(|a| {
+                    a.first()
+                        .is_some_and(|a| a.address().is_none_or(str::is_empty))
                 }),
         text: truncate(text, MAX_TEXT),
         html,

@@ -94,6 +94,8 @@ pub struct TaskFilter {
     pub case_id: Option<i64>,
     /// Only those not done.
     pub open_only: bool,
+    /// Only those due on or after this day.
+    pub due_from: Option<String>,
     /// Only those due on or before this day.
     pub due_by: Option<String>,
     pub limit: i64,
@@ -685,6 +687,9 @@ impl OfficeData {
         if f.due_by.is_some() {
             sql.push_str(" AND t.due_on <= $4");
         }
+        if f.due_from.is_some() {
+            sql.push_str(" AND t.due_on >= $6");
+        }
         sql.push_str(" ORDER BY t.due_on, t.id DESC LIMIT $5");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -693,6 +698,7 @@ impl OfficeData {
                 .bind(f.case_id.unwrap_or(0))
                 .bind(f.due_by.as_deref().unwrap_or(""))
                 .bind(if f.limit > 0 { f.limit } else { 500 })
+                .bind(f.due_from.as_deref().unwrap_or(""))
                 .fetch_all(pool)
                 .await?)
         })

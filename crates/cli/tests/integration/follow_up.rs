@@ -166,7 +166,10 @@ async fn three_weeks_after_an_enquiry_exactly_one_chase_task_appears(t: TestApp)
         task.title
     );
     let view = enquiries::get(&app, &cw, id).await.unwrap();
-    assert!(view.overdue);
+    assert!(
+        !view.overdue,
+        "on its reply date it is due, not yet overdue"
+    );
     assert_eq!(view.days_waited, 21);
 
     // Chasing closes the task and moves the reply date; the next chase task
@@ -316,6 +319,32 @@ async fn an_emailed_enquiry_is_chased_and_answered_by_the_reply_that_threads_bac
         chase.text
     );
     assert!(chase.text.contains("Amara Okafor"), "{}", chase.text);
+    // An out-of-office reply threads back too, but answers nothing.
+    let auto = format!(
+        "From: MP Enquiries <mp-enquiries@passport.example>\r\nTo: office@riverside.example\r\nSubject: Automatic reply: {}\r\nMessage-ID: <auto-{}@passport.example>\r\nIn-Reply-To: <{}>\r\nAuto-Submitted: auto-replied\r\n\r\nThe office is closed until Monday.\r\n",
+        chase.subject,
+        crate::harness::unique(),
+        chase.message_id.trim_matches(|c| c == '<' || c == '>')
+    );
+    ingest(
+        &app,
+        office,
+        vec![RawMessage {
+            source: "in".into(),
+            bytes: auto.into_bytes(),
+        }],
+    )
+    .await
+    .unwrap();
+    assert!(
+        enquiries::get(&app, &cw, id)
+            .await
+            .unwrap()
+            .enquiry
+            .answered_on
+            .is_none(),
+        "an auto-reply is not the answer"
+    );
     // Their reply to the chase threads back and answers the enquiry.
     let reply = format!(
         "From: MP Enquiries <mp-enquiries@passport.example>\r\nTo: office@riverside.example\r\nSubject: Re: {}\r\nMessage-ID: <reply-{}@passport.example>\r\nIn-Reply-To: <{}>\r\n\r\nThe passport was issued yesterday.\r\n",
@@ -713,6 +742,35 @@ async fn tasks_are_seen_by_their_people_and_office_managers(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(hers.overdue.len() + hers.due_today.len(), 2);
+    // A volunteer may not take or complete a task nobody has on a case.
+    let nobody = tasks::create(
+        &app,
+        &manager,
+        &TaskInput {
+            title: "Unclaimed".into(),
+            case_id: Some(case),
+            assignee_id: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let volunteer = t.actor(&t.user(office, Role::Volunteer).await).await;
+    let v = tasks::get(&app, &manager, nobody).await.unwrap().version;
+    assert!(matches!(
+        tasks::change(
+            &app,
+            &volunteer,
+            nobody,
+            &TaskUpdate {
+                action: "complete".into(),
+                version: Some(v),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(AppError::Forbidden(_))
+    ));
     // Reassigned to the other caseworker, it moves to their day.
     let task = day.overdue[0].clone();
     tasks::change(
@@ -1016,6 +1074,28 @@ async fn consent_is_needed_before_writing_to_an_agency_that_asks_for_it(t: TestA
         why.contains("needs the constituent's written consent"),
         "{why}"
     );
+    // Nor may it be chased now.
+    let open = enquiries::for_case(&app, &cw, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.enquiry.answered_on.is_none())
+        .unwrap();
+    let why = refusal(
+        enquiries::chase(
+            &app,
+            &cw,
+            open.enquiry.id,
+            &ChaseRequest {
+                send: "phone".into(),
+                version: Some(open.enquiry.version),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(why.contains("before chasing"), "{why}");
     // The consent form: a letter on the case, pre-filled, ready to sign.
     let letter = enquiries::consent_form(&app, &cw, case).await.unwrap();
     let c = casework_app::correspondence::get(&app, &cw, letter)
@@ -1133,7 +1213,11 @@ async fn agency_turnaround_counts_what_the_reader_may_see(t: TestApp) {
         ),
         (1, 0, None, 1, 1)
     );
-    assert_eq!(rows[0].agency_id, slow, "the slowest first");
+    assert_eq!(
+        (rows[0].agency_id, rows[1].agency_id),
+        (quick, slow),
+        "the slowest first: one that answered nothing, then by median"
+    );
     // Each count is the length of the list behind it.
     let list = |agency: i64, state: &str| {
         let app = app.clone();

@@ -160,6 +160,6 @@ CREATE TABLE calendar_feeds (
     created_at  BIGINT NOT NULL,
     revoked_at  BIGINT
 );
-CREATE INDEX calendar_feeds_user ON calendar_feeds(user_id) WHERE revoked_at IS NULL;
+CREATE UNIQUE INDEX calendar_feeds_live ON calendar_feeds(user_id) WHERE revoked_at IS NULL;
 
 CREATE INDEX cases_review ON cases(review_date) WHERE review_date IS NOT NULL;
