@@ -576,11 +576,6 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
             "This enquiry is already answered.",
         ));
     }
-    // A stale version is refused before anything is sent (two people on
-    // one chase task send one chase).
-    if req.version.is_some_and(|v| v != x.version) {
-        return Err(AppError::Conflict);
-    }
     let data = app.data_for(actor);
     let agency = data.agency(x.agency_id).await?;
     if agency.needs_consent {
@@ -612,6 +607,11 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
     reachable(&mut e, &send, &agency, contact.as_ref());
     let version = version_of(&mut e, req.version);
     check(e)?;
+    // A stale version is refused before anything is sent (two people on
+    // one chase task send one chase).
+    if version != x.version {
+        return Err(AppError::Conflict);
+    }
     let third = third_party(
         &agency,
         contact.as_ref(),
