@@ -1030,15 +1030,19 @@ pub const LIST_MOST: usize = 500;
 
 /// Which enquiries to list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
     /// One agency's (its id).
     pub agency_id: Option<i64>,
     /// Sent on or after, `YYYY-MM-DD`.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: String,
     /// Sent before, `YYYY-MM-DD`.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: String,
     /// `answered`, `open`, `overdue` or `chase` (a chase task waiting); empty: all.
+    #[param(pattern = "^(|answered|open|overdue|chase)$")]
     pub state: String,
 }
 

@@ -209,18 +209,21 @@ pub struct AgencyList {
 
 /// The period of the turnaround figures.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub(crate) struct PeriodParams {
     /// Sent on or after, `YYYY-MM-DD` (default: 90 days before `until`).
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: String,
     /// Sent before, `YYYY-MM-DD` (default: tomorrow, so today counts).
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     until: String,
 }
 
 /// A new agency (`casework_app::agencies::AgencyInput` as the API reads
 /// it). Text is trimmed; lengths count characters.
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = AgencyInput)]
 #[allow(dead_code)]
 pub(crate) struct AgencyInputDoc {
@@ -311,7 +314,7 @@ impl AgencyPatch {
 /// A new contact at an agency (`casework_app::agencies::ContactInput` as
 /// the API reads it). Text is trimmed; lengths count characters.
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = ContactInput)]
 #[allow(dead_code)]
 pub(crate) struct ContactInputDoc {
@@ -526,6 +529,7 @@ pub(crate) async fn calendar_feed_revoke(
 
 /// Whether one gets the daily digest of tasks due and overdue.
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DigestSetting {
     enabled: bool,
 }
@@ -617,7 +621,7 @@ pub struct ConsentList {
 /// Consent to record (`casework_app::enquiries::ConsentRequest` as the API
 /// reads it).
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = ConsentRequest)]
 #[allow(dead_code)]
 pub(crate) struct ConsentRequestDoc {
@@ -805,7 +809,7 @@ pub struct EnquiryList {
 /// An enquiry to make (`casework_app::enquiries::EnquiryRequest` as the
 /// API reads it). Text is trimmed; lengths count characters.
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = EnquiryRequest)]
 #[allow(dead_code)]
 pub(crate) struct EnquiryRequestDoc {
@@ -852,7 +856,7 @@ pub(crate) struct EnquiryRequestDoc {
 /// A reply logged by hand (`casework_app::enquiries::AnswerRequest` as the
 /// API reads it).
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = AnswerRequest)]
 #[allow(dead_code)]
 pub(crate) struct AnswerRequestDoc {
@@ -873,7 +877,7 @@ pub(crate) struct AnswerRequestDoc {
 /// A chase of an unanswered enquiry (`casework_app::enquiries::ChaseRequest`
 /// as the API reads it).
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = ChaseRequest)]
 #[allow(dead_code)]
 pub(crate) struct ChaseRequestDoc {
@@ -1051,7 +1055,7 @@ pub(crate) struct TaskQuery {
 /// A task to add (`casework_app::tasks::TaskInput` as the API reads it).
 /// Text is trimmed; lengths count characters.
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = TaskInput)]
 #[allow(dead_code)]
 pub(crate) struct TaskInputDoc {
@@ -1073,7 +1077,7 @@ pub(crate) struct TaskInputDoc {
 /// A change to a task (`casework_app::tasks::TaskUpdate` as the API reads
 /// it): the assignee's own, the writer's, or anyone's for an office manager.
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schema(as = TaskUpdate)]
 #[allow(dead_code)]
 pub(crate) struct TaskUpdateDoc {
