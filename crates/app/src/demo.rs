@@ -527,6 +527,8 @@ pub async fn ensure_demo_office(app: &App, constituents: usize) -> AppResult<(Of
         });
     }
     populate(app, &staff, constituents, 0x5eed).await?;
+    // Its cases' agencies make its directory, as an upgraded office's do.
+    crate::agencies::upgrade_offices(app).await?;
     Ok((office, true))
 }
 
