@@ -477,6 +477,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
             done += size;
             if done % 100_000 < BATCH {
                 tracing::info!(done, total = count, "demo office loading");
+                data.bulk_analyze().await?;
             }
         }
         Ok(())
