@@ -563,9 +563,9 @@ struct CasePage {
     errors: FieldErrors,
     correspondence: Vec<MailRow>,
     transfers: Vec<TransferRow>,
-    enquiries: Vec<super::follow_up::EnquiryRow>,
-    case_tasks: Vec<super::follow_up::TaskRow>,
-    consents: Vec<super::follow_up::ConsentRow>,
+    enquiries: Vec<super::enquiries::EnquiryRow>,
+    case_tasks: Vec<super::my_day::TaskRow>,
+    consents: Vec<super::enquiries::ConsentRow>,
     consent_methods: Vec<(String, String)>,
     consent_agencies: Vec<(String, String)>,
     back_to: String,
@@ -615,7 +615,7 @@ async fn case_view(
     let enquiries = casework_app::enquiries::for_case(&s.app, &who.actor, id)
         .await?
         .into_iter()
-        .map(super::follow_up::enquiry_row)
+        .map(super::enquiries::enquiry_row)
         .collect();
     let case_tasks = casework_app::tasks::list(
         &s.app,
@@ -626,12 +626,12 @@ async fn case_view(
     )
     .await?
     .into_iter()
-    .map(super::follow_up::task_row)
+    .map(super::my_day::task_row)
     .collect();
     let consents = casework_app::enquiries::consents(&s.app, &who.actor, id)
         .await?
         .into_iter()
-        .map(super::follow_up::consent_row)
+        .map(super::enquiries::consent_row)
         .collect();
     let consent_agencies = casework_app::agencies::list(&s.app, &who.actor)
         .await?

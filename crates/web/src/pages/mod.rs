@@ -3,15 +3,17 @@
 //! the same services as the API.
 
 mod account;
+mod agencies;
 mod auth;
 mod campaigns;
 mod cases;
 mod constituents;
 mod correspondence;
-mod follow_up;
-pub(crate) use follow_up::origin;
+mod enquiries;
 mod intake;
 mod letters;
+mod my_day;
+pub(crate) use my_day::origin;
 mod outbox;
 mod staff;
 mod tag_bulk;
@@ -44,7 +46,9 @@ pub fn routes() -> Router<AppState> {
         .merge(trends::routes())
         .merge(transfers::routes())
         .merge(tag_bulk::routes())
-        .merge(follow_up::routes())
+        .merge(my_day::routes())
+        .merge(agencies::routes())
+        .merge(enquiries::routes())
         .fallback(not_found)
 }
 
