@@ -30,6 +30,7 @@ on_both_backends!(
     consent_is_needed_before_writing_to_an_agency_that_asks_for_it,
     agency_turnaround_counts_what_the_reader_may_see,
     the_calendar_feed_reads_back_as_rfc_5545_and_stops_when_revoked,
+    the_task_forms_go_back_only_to_this_site,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1503,4 +1504,32 @@ async fn the_daily_digest_goes_once_a_day_at_the_office_hour(t: TestApp, sink: S
     clock.advance(DAY);
     assert_eq!(tasks::send_digests(&app).await.unwrap(), 1);
     assert_eq!(sink.messages().len(), 2);
+}
+
+async fn the_task_forms_go_back_only_to_this_site(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let b = t.browser();
+    b.sign_in(&cw.email, crate::harness::PASSWORD).await;
+    let day = b.get("/").await;
+    assert!(day.html.contains("<h1>My day</h1>"));
+    let csrf = day.csrf();
+    for (back, want) in [
+        ("//evil.example/", "/?notice=task_added"),
+        ("https://evil.example/", "/?notice=task_added"),
+        ("/cases?view=mine", "/cases?view=mine&notice=task_added"),
+    ] {
+        let r = b
+            .post(
+                "/tasks",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("title", "Ring back"),
+                    ("back", back),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(r.location, want, "back={back}");
+    }
 }

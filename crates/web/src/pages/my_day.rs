@@ -29,14 +29,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calendar/{file}", get(calendar_feed))
 }
 
-fn back(to: &str, default: String) -> String {
-    if to.starts_with('/') && !to.starts_with("//") && !to.contains('\\') {
-        to.to_owned()
-    } else {
-        default
-    }
-}
-
 // ----- my day -----
 
 /// A task as lists show it.
@@ -198,7 +190,10 @@ fn task_input(f: &TaskForm) -> TaskInput {
 async fn task_add(State(s): State<AppState>, form: CsrfForm<TaskForm>) -> PageResult {
     let f = &form.data;
     match tasks::create(&s.app, &form.who.actor, &task_input(f)).await {
-        Ok(_) => Ok(see(with_notice(&back(&f.back, "/".into()), "task_added"))),
+        Ok(_) => Ok(see(with_notice(
+            &super::auth::safe_next(&f.back),
+            "task_added",
+        ))),
         Err(AppError::Invalid(errors)) => {
             let page = day_view(&s, &form.who, "", form.data.clone(), errors).await?;
             refused(&page)
@@ -236,7 +231,7 @@ async fn task_change(
         assignee_id: f.assignee_id.trim().parse().ok(),
         version: f.version.trim().parse().ok(),
     };
-    let to = back(&f.back, "/".into());
+    let to = super::auth::safe_next(&f.back);
     match tasks::change(&s.app, &form.who.actor, id, &u).await {
         Ok(()) => Ok(see(with_notice(&to, "task_changed"))),
         Err(AppError::Invalid(errors)) => {
