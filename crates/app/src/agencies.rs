@@ -588,12 +588,11 @@ fn nearest_rank(v: &[i64], q: f64) -> Option<i64> {
 
 /// A period of dates, checked: `from` (default 90 days before `until`) up
 /// to before `until` (default tomorrow: today included).
-pub fn period(app: &App, from: &str, until: &str) -> AppResult<(String, String)> {
+pub fn period(today: &str, from: &str, until: &str) -> AppResult<(String, String)> {
     let mut e = FieldErrors::new();
-    let today = casework_domain::dates::iso_date(app.now());
     let until = e
         .date("until", "The end of the period", until)
-        .unwrap_or_else(|| casework_domain::dates::add_days(&today, 1));
+        .unwrap_or_else(|| casework_domain::dates::add_days(today, 1));
     let from = e
         .date("from", "The start of the period", from)
         .unwrap_or_else(|| casework_domain::dates::add_days(&until, -90));
@@ -614,9 +613,9 @@ pub async fn turnaround(
     from: &str,
     until: &str,
 ) -> AppResult<Vec<Turnaround>> {
-    let (from, until) = period(app, from, until)?;
+    let today = app.today(actor.office_id).await?;
+    let (from, until) = period(&today, from, until)?;
     let data = app.data_for(actor);
-    let today = casework_domain::dates::iso_date(app.now());
     let counts = data.agency_counts(&from, &until, &today).await?;
     let mut days: std::collections::HashMap<i64, Vec<i64>> = Default::default();
     for (agency, d) in data.agency_reply_days(&from, &until).await? {

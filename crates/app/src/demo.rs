@@ -301,7 +301,8 @@ const LARGE: usize = 5_000;
 async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
     use casework_domain::{constituent::household_key, search_terms};
     use casework_store::{
-        BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields, ConstituentFields,
+        BulkBatch, BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields,
+        ConstituentFields,
     };
     let mut rng = StdRng::seed_from_u64(seed);
     let office_id = staff[0].office_id;
@@ -313,7 +314,8 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
     let now = app.now();
     let year = crate::current_year(now);
     let three_years = 3 * 365 * 86_400_000i64;
-    let (mut next_person, mut next_case) = app.store.next_ids().await?;
+    let (mut next_person, mut next_case, next_enquiry) = app.store.next_ids().await?;
+    let mut follow = FollowUpGen::new(app, office_id, next_enquiry, staff[0].user_id).await?;
     let tagger = DemoTags::new(&crate::tags::load(app, office_id).await?);
     let mut report = Report {
         constituents: 0,
@@ -337,10 +339,15 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
     let loaded: AppResult<()> = async {
         while done < count {
             let size = BATCH.min(count - done);
-            let mut people = Vec::with_capacity(size);
-            let mut cases = Vec::new();
-            let mut entries = Vec::new();
-            let mut messages = Vec::new();
+            let mut batch = BulkBatch::default();
+            let BulkBatch {
+                people,
+                cases,
+                entries,
+                messages,
+                enquiries,
+                tasks,
+            } = &mut batch;
             for i in 0..size {
                 let n = done + i;
                 let input = fake_person(&mut rng, n);
@@ -438,6 +445,14 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                         });
                     }
                     report.cases += 1;
+                    let review_date = follow.case(
+                        &mut rng,
+                        (case_id, agency, title),
+                        status,
+                        assignee,
+                        (opened, now),
+                        (enquiries, tasks),
+                    );
                     cases.push(BulkCase {
                         id: case_id,
                         reference: casework_domain::CaseRef::new(year, case_number).to_string(),
@@ -452,7 +467,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                             agency: agency.into(),
                             status,
                             assignee_id: assignee,
-                            review_date: None,
+                            review_date,
                         },
                         tags: tagger.tags(category, level, n),
                         sensitive: n % 13 == 0,
@@ -472,8 +487,7 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
             report.constituents += people.len();
             report.entries += entries.len();
             report.messages += messages.len();
-            data.bulk_insert(&people, &cases, &entries, &messages)
-                .await?;
+            data.bulk_insert(&batch).await?;
             done += size;
             if done % 100_000 < BATCH {
                 tracing::info!(done, total = count, "demo office loading");
@@ -884,5 +898,188 @@ impl DemoTags {
             ));
         }
         out
+    }
+}
+
+/// The third-party work of a large synthetic office: each case has written
+/// to its agency (answered, for cases that ended; one enquiry still open,
+/// for those going on, about half of them past their reply date with the
+/// chase task Casework would have made), people's own tasks (mostly done),
+/// and review dates, so that "my day", the agency turnaround and the
+/// follow-up pass have the volumes: at 1,000,000 constituents about
+/// 200,000 open enquiries and 500,000 tasks.
+struct FollowUpGen {
+    agencies: std::collections::HashMap<String, (i64, i64)>,
+    next_enquiry: i64,
+    today: String,
+    by: i64,
+}
+
+const DEMO_TASKS: &[&str] = &[
+    "Call the constituent with an update",
+    "Send the acknowledgement letter",
+    "Ask for a copy of the decision letter",
+    "Check the online status of the application",
+    "Book a surgery appointment",
+    "Forward the signed consent form",
+];
+
+impl FollowUpGen {
+    /// Puts the agencies the demo cases name into the directory (as an
+    /// upgraded office's cases' agencies are carried over).
+    async fn new(
+        app: &App,
+        office_id: i64,
+        next_enquiry: i64,
+        by: i64,
+    ) -> AppResult<FollowUpGen> {
+        let data = app.system_data(office_id);
+        let texts: Vec<(String, i64)> = CASE_KINDS
+            .iter()
+            .map(|(_, _, agency, _)| ((*agency).to_owned(), 1))
+            .collect();
+        let (list, report) = crate::agencies::carried_over(&texts);
+        data.carry_over_agencies(&list, &report, app.now()).await?;
+        let agencies = data
+            .agencies()
+            .await?
+            .into_iter()
+            .map(|a| (a.name, (a.id, a.reply_days)))
+            .collect();
+        Ok(FollowUpGen {
+            agencies,
+            next_enquiry,
+            today: app.today(office_id).await?,
+            by,
+        })
+    }
+
+    /// Adds one case's enquiries and tasks; returns its review date.
+    fn case(
+        &mut self,
+        rng: &mut StdRng,
+        (case_id, agency, title): (i64, &str, &str),
+        status: Status,
+        assignee: Option<i64>,
+        (opened, now): (i64, i64),
+        (enquiries, tasks): (
+            &mut Vec<casework_store::BulkEnquiry>,
+            &mut Vec<casework_store::BulkTask>,
+        ),
+    ) -> Option<String> {
+        use casework_domain::dates::{add_days, iso_date};
+        use casework_store::{BulkEnquiry, BulkTask};
+        let Some(&(agency_id, window)) = self.agencies.get(agency) else {
+            return None;
+        };
+        let ended = matches!(status, Status::Resolved | Status::Closed);
+        let today = self.today.clone();
+        let opened_on = iso_date(opened);
+        let by = assignee.unwrap_or(self.by);
+        // An answered enquiry: every case that ended, half of the others.
+        if ended || rng.random_bool(0.5) {
+            let sent = add_days(&opened_on, rng.random_range(0..10));
+            let answered = add_days(&sent, rng.random_range(3..70)).min(today.clone());
+            if sent < answered {
+                enquiries.push(BulkEnquiry {
+                    id: self.next_enquiry,
+                    case_id,
+                    agency_id,
+                    asked: format!("{title}: please look into it"),
+                    due_on: add_days(&sent, window),
+                    sent_on: sent,
+                    chase_on: None,
+                    answered_on: Some(answered),
+                    by,
+                    at: opened,
+                });
+                self.next_enquiry += 1;
+            }
+        }
+        // One done task for each case, two for a sixth.
+        for _ in 0..1 + usize::from(rng.random_range(0..6) == 0) {
+            tasks.push(BulkTask {
+                case_id,
+                enquiry_id: None,
+                kind: "task",
+                occasion: String::new(),
+                title: DEMO_TASKS.choose(rng).unwrap_or(&DEMO_TASKS[0]).to_string(),
+                assignee_id: assignee,
+                due_on: add_days(&opened_on, rng.random_range(1..30)).min(today.clone()),
+                done_at: Some((opened + rng.random_range(0..(now - opened).max(1))).min(now)),
+                created_by: assignee,
+                at: opened,
+            });
+        }
+        if ended {
+            return None;
+        }
+        // The open enquiry: sent in the last six weeks, due after the window.
+        let id = self.next_enquiry;
+        self.next_enquiry += 1;
+        let sent = add_days(&today, -rng.random_range(0..42));
+        let due = add_days(&sent, window);
+        let overdue = due <= today;
+        enquiries.push(BulkEnquiry {
+            id,
+            case_id,
+            agency_id,
+            asked: format!("{title}: where does it stand?"),
+            sent_on: sent,
+            due_on: due.clone(),
+            chase_on: (!overdue).then(|| due.clone()),
+            answered_on: None,
+            by,
+            at: now,
+        });
+        if overdue {
+            tasks.push(BulkTask {
+                case_id,
+                enquiry_id: Some(id),
+                kind: "chase",
+                occasion: format!("enquiry:{id}:0"),
+                title: format!("Chase {agency}"),
+                assignee_id: assignee,
+                due_on: due,
+                done_at: None,
+                created_by: None,
+                at: now,
+            });
+        }
+        // A person's own open task on three cases in ten.
+        if rng.random_range(0..10) < 3 {
+            tasks.push(BulkTask {
+                case_id,
+                enquiry_id: None,
+                kind: "task",
+                occasion: String::new(),
+                title: DEMO_TASKS.choose(rng).unwrap_or(&DEMO_TASKS[0]).to_string(),
+                assignee_id: assignee,
+                due_on: add_days(&today, rng.random_range(-14..15)),
+                done_at: None,
+                created_by: assignee,
+                at: now,
+            });
+        }
+        // A review date on one case in five, its task made once it came.
+        if rng.random_range(0..5) == 0 {
+            let review = add_days(&today, rng.random_range(-10..31));
+            if review <= today {
+                tasks.push(BulkTask {
+                    case_id,
+                    enquiry_id: None,
+                    kind: "review",
+                    occasion: format!("review:{case_id}:{review}"),
+                    title: format!("Review: {title}"),
+                    assignee_id: assignee,
+                    due_on: review.clone(),
+                    done_at: None,
+                    created_by: None,
+                    at: now,
+                });
+            }
+            return Some(review);
+        }
+        None
     }
 }

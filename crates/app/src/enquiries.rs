@@ -100,7 +100,7 @@ pub async fn for_case(app: &App, actor: &Actor, case_id: i64) -> AppResult<Vec<E
     let case = crate::cases::get(app, actor, case_id).await?;
     let list = app.data_for(actor).case_enquiries(case.id).await?;
     let limit = chases_before_escalation(app, actor.office_id).await?;
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     Ok(list.into_iter().map(|e| view(e, &today, limit)).collect())
 }
 
@@ -108,7 +108,7 @@ pub async fn for_case(app: &App, actor: &Actor, case_id: i64) -> AppResult<Vec<E
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<EnquiryView> {
     let e = app.data_for(actor).enquiry(id).await?;
     let limit = chases_before_escalation(app, actor.office_id).await?;
-    Ok(view(e, &dates::iso_date(app.now()), limit))
+    Ok(view(e, &app.today(actor.office_id).await?, limit))
 }
 
 fn view(e: Enquiry, today: &str, limit: i64) -> EnquiryView {
@@ -363,7 +363,7 @@ pub async fn open(app: &App, actor: &Actor, case_id: i64, req: &EnquiryRequest) 
     still_going(&case, "writing to a third party")?;
     let asked = e.required("asked", "What is asked", &req.asked, 300);
     e.optional("subject", "The subject", &req.subject, 300);
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let sent_on = e
         .date("sent_on", "The sent date", &req.sent_on)
         .unwrap_or_else(|| today.clone());
@@ -509,7 +509,7 @@ pub async fn answer(app: &App, actor: &Actor, id: i64, req: &AnswerRequest) -> A
         ));
     }
     let mut e = FieldErrors::new();
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let on = e
         .date("answered_on", "The reply date", &req.answered_on)
         .unwrap_or_else(|| today.clone());
@@ -580,7 +580,7 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
     let agency = data.agency(x.agency_id).await?;
     if agency.needs_consent {
         let consents = data.case_consents(case.id).await?;
-        let on = dates::iso_date(app.now());
+        let on = app.today(actor.office_id).await?;
         if let Err(why) = consent_covers(&consents, agency.id, &agency.name, &on) {
             e.add(
                 "consent",
@@ -596,7 +596,7 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
             .find(|k| k.id == c && !k.retired),
         None => None,
     };
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let due_on = match e.date("due_on", "The reply date", &req.due_on) {
         Some(d) => d,
         None => dates::add_days(&today, agency.reply_days),
@@ -760,7 +760,7 @@ pub(crate) fn consent_covers(
 /// The case's consents, newest first, each with whether it holds today.
 pub async fn consents(app: &App, actor: &Actor, case_id: i64) -> AppResult<Vec<ConsentView>> {
     let case = crate::cases::get(app, actor, case_id).await?;
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     Ok(app
         .data_for(actor)
         .case_consents(case.id)
@@ -814,7 +814,7 @@ pub async fn record_consent_with_form(
     if matches!(method.as_str(), "phone" | "in_person") && note.is_empty() {
         e.add("note", "Note what was said: who agreed, to what.");
     }
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let given_on = e
         .date("given_on", "The date it was given", &req.given_on)
         .unwrap_or_else(|| today.clone());
@@ -939,7 +939,7 @@ pub async fn withdraw_consent(
         .withdraw_consent(
             case.id,
             consent_id,
-            &dates::iso_date(app.now()),
+            &app.today(actor.office_id).await?,
             actor.user_id,
             app.now(),
         )
@@ -1059,7 +1059,7 @@ pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<Enqu
         e.add("state", "The state is answered, open, overdue or chase.");
     }
     check(e)?;
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let list = app
         .data_for(actor)
         .enquiries(&casework_store::EnquiryFilter {

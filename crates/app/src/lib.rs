@@ -189,6 +189,13 @@ impl App {
     pub fn now(&self) -> i64 {
         self.clock.now_millis()
     }
+
+    /// Today's date (`YYYY-MM-DD`) in the office's time zone: "due today",
+    /// "overdue" and reply windows turn over at the office's midnight.
+    pub async fn today(&self, office_id: i64) -> AppResult<String> {
+        let tz = self.store.office_settings(office_id).await?.time_zone;
+        Ok(crate::tasks::local_day_hour(&tz, self.now()).0)
+    }
 }
 
 /// Who is asking: a signed-in staff member of one office.

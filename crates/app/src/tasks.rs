@@ -83,7 +83,7 @@ fn filter_for(actor: &Actor, whose: Whose) -> AppResult<Option<Option<i64>>> {
 /// "My day": the open tasks overdue, due today and due this week.
 pub async fn day(app: &App, actor: &Actor, whose: Whose) -> AppResult<Day> {
     let assignee = filter_for(actor, whose)?;
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let week = dates::add_days(&today, 7);
     let data = app.data_for(actor);
     let yesterday = dates::add_days(&today, -1);
@@ -175,7 +175,7 @@ pub async fn create(app: &App, actor: &Actor, input: &TaskInput) -> AppResult<i6
     let mut e = FieldErrors::new();
     let title = e.required("title", "What is to be done", &input.title, 300);
     let note = e.optional("note", "The note", &input.note, 5000);
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let due_on = e
         .date("due_on", "The due date", &input.due_on)
         .unwrap_or(today);
@@ -219,7 +219,7 @@ pub async fn change(app: &App, actor: &Actor, id: i64, u: &TaskUpdate) -> AppRes
         ));
     }
     let mut e = FieldErrors::new();
-    let today = dates::iso_date(app.now());
+    let today = app.today(actor.office_id).await?;
     let change = match u.action.as_str() {
         "complete" => {
             if t.done_at.is_some() {
@@ -276,8 +276,23 @@ pub async fn change(app: &App, actor: &Actor, id: i64, u: &TaskUpdate) -> AppRes
 /// One pass of the follow-up job: the chase, escalation and review tasks
 /// that have come due, each made once.
 pub async fn follow_up(app: &App) -> AppResult<casework_store::FollowUpMade> {
+    follow_up_on(app, None).await
+}
+
+/// The follow-up pass of every office, each on its own day (its time
+/// zone's), or on the day given (`casework follow-up --on`).
+pub async fn follow_up_on(app: &App, on: Option<&str>) -> AppResult<casework_store::FollowUpMade> {
     let now = app.now();
-    let made = app.store.follow_up_pass(&dates::iso_date(now), now).await?;
+    let mut made = casework_store::FollowUpMade::default();
+    for (office_id, s) in app.store.offices_settings().await? {
+        let today = match on {
+            Some(day) => day.to_owned(),
+            None => local_day_hour(&s.time_zone, now).0,
+        };
+        let m = app.store.follow_up_pass(office_id, &today, now).await?;
+        made.chases += m.chases;
+        made.reviews += m.reviews;
+    }
     if made != Default::default() {
         tracing::info!(
             chases = made.chases,

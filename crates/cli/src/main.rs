@@ -64,6 +64,16 @@ enum Command {
         #[arg(long, default_value = DEMO_OFFICE)]
         office: String,
     },
+    /// Run the follow-up pass now, as the server does every ten minutes: a
+    /// chase (or escalation) task for each enquiry whose reply is due, a
+    /// review task for each case whose review date has come. Each is made
+    /// once, however often this runs. Prints what it made and how long it took.
+    FollowUp {
+        /// Run as if today were this day (YYYY-MM-DD) in every office
+        /// [default: each office's today, in its time zone].
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
     /// Import and file email.
     #[command(subcommand)]
     Mail(MailCommand),
@@ -355,6 +365,24 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 report.entries,
                 report.messages,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::FollowUp { on } => {
+            if let Some(day) = &on
+                && !casework_domain::validate::is_valid_date(day)
+            {
+                return Err(format!("--on: \"{day}\" is not a date written YYYY-MM-DD."));
+            }
+            let started = std::time::Instant::now();
+            let made = casework_app::tasks::follow_up_on(&app, on.as_deref())
+                .await
+                .map_err(explain)?;
+            println!(
+                "Follow-up pass: {} chase or escalation tasks, {} review tasks made in {:.1} ms.",
+                made.chases,
+                made.reviews,
+                started.elapsed().as_secs_f64() * 1000.0
             );
             Ok(())
         }

@@ -155,7 +155,8 @@ impl FieldErrors {
     }
 }
 
-fn is_valid_date(v: &str) -> bool {
+/// Whether `v` is a real calendar day written `YYYY-MM-DD` (digits only).
+pub fn is_valid_date(v: &str) -> bool {
     let parts: Vec<&str> = v.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return false;

@@ -50,12 +50,54 @@ pub struct BulkMessage {
     pub n: i64,
 }
 
+/// An enquiry to a third party, for a large synthetic office. Dates are
+/// `YYYY-MM-DD`.
+pub struct BulkEnquiry {
+    pub id: i64,
+    pub case_id: i64,
+    pub agency_id: i64,
+    pub asked: String,
+    pub sent_on: String,
+    pub due_on: String,
+    /// When Casework is to make its chase task (None once made).
+    pub chase_on: Option<String>,
+    pub answered_on: Option<String>,
+    pub by: i64,
+    pub at: i64,
+}
+
+/// A task, for a large synthetic office (`occasion` as Casework makes them,
+/// or empty for a person's own).
+pub struct BulkTask {
+    pub case_id: i64,
+    pub enquiry_id: Option<i64>,
+    pub kind: &'static str,
+    pub occasion: String,
+    pub title: String,
+    pub assignee_id: Option<i64>,
+    pub due_on: String,
+    pub done_at: Option<i64>,
+    pub created_by: Option<i64>,
+    pub at: i64,
+}
+
+/// One batch of a bulk load.
+#[derive(Default)]
+pub struct BulkBatch {
+    pub people: Vec<BulkConstituent>,
+    pub cases: Vec<BulkCase>,
+    pub entries: Vec<BulkEntry>,
+    pub messages: Vec<BulkMessage>,
+    pub enquiries: Vec<BulkEnquiry>,
+    pub tasks: Vec<BulkTask>,
+}
+
 /// Rows per INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const ROWS: usize = 1000;
 
 impl Store {
-    /// The next free constituent and case ids.
-    pub async fn next_ids(&self) -> Result<(i64, i64)> {
+    /// The next free constituent, case and enquiry ids.
+    pub async fn next_ids(&self) -> Result<(i64, i64, i64)> {
         on_read!(self, |pool| {
             let c: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM constituents")
                 .fetch_one(pool)
@@ -63,7 +105,10 @@ impl Store {
             let k: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM cases")
                 .fetch_one(pool)
                 .await?;
-            Ok((c, k))
+            let e: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM enquiries")
+                .fetch_one(pool)
+                .await?;
+            Ok((c, k, e))
         })
     }
 }
@@ -78,6 +123,8 @@ const BULK_TABLES: &[&str] = &[
     "timeline",
     "correspondence",
     "correspondence_tags",
+    "enquiries",
+    "tasks",
 ];
 
 /// Secondary indexes dropped for a bulk load (their definitions), to be
@@ -156,14 +203,16 @@ impl OfficeData {
     }
 
     /// Inserts one batch in one transaction.
-    pub async fn bulk_insert(
-        &self,
-        people: &[BulkConstituent],
-        cases: &[BulkCase],
-        entries: &[BulkEntry],
-        messages: &[BulkMessage],
-    ) -> Result<()> {
+    pub async fn bulk_insert(&self, batch: &BulkBatch) -> Result<()> {
         let office_id = self.scope.office_id;
+        let BulkBatch {
+            people,
+            cases,
+            entries,
+            messages,
+            enquiries,
+            tasks,
+        } = batch;
         in_transaction!(self, |tx| {
             for chunk in people.chunks(ROWS) {
                 let mut qb = QueryBuilder::new(
@@ -284,6 +333,50 @@ impl OfficeData {
                 });
                 qb.build().execute(&mut *tx).await?;
             }
+            for chunk in enquiries.chunks(ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO enquiries (id, office_id, case_id, agency_id, channel, asked, sent_on, due_on, \
+                     chase_on, answered_on, created_by, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.id)
+                        .push_bind(office_id)
+                        .push_bind(e.case_id)
+                        .push_bind(e.agency_id)
+                        .push_bind("letter")
+                        .push_bind(e.asked.as_str())
+                        .push_bind(e.sent_on.as_str())
+                        .push_bind(e.due_on.as_str())
+                        .push_bind(e.chase_on.as_deref())
+                        .push_bind(e.answered_on.as_deref())
+                        .push_bind(e.by)
+                        .push_bind(e.at)
+                        .push_bind(e.at);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in tasks.chunks(ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO tasks (office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, \
+                     done_at, done_by, created_by, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, t| {
+                    b.push_bind(office_id)
+                        .push_bind(t.case_id)
+                        .push_bind(t.enquiry_id)
+                        .push_bind(t.kind)
+                        .push_bind(t.occasion.as_str())
+                        .push_bind(t.title.as_str())
+                        .push_bind(t.assignee_id)
+                        .push_bind(t.due_on.as_str())
+                        .push_bind(t.done_at)
+                        .push_bind(t.done_at.and(t.assignee_id))
+                        .push_bind(t.created_by)
+                        .push_bind(t.at)
+                        .push_bind(t.at);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
         });
         Ok(())
     }
@@ -310,7 +403,7 @@ impl OfficeData {
             .await?;
         });
         if let Db::Postgres(pool) = &self.db {
-            for table in ["constituents", "cases"] {
+            for table in ["constituents", "cases", "enquiries", "tasks"] {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
                 );

@@ -916,7 +916,12 @@ impl Store {
     /// come, on a case still going; a review task for each such case whose
     /// review date has come. Each is made once: its occasion is unique, so
     /// a second server or a second pass adds nothing.
-    pub async fn follow_up_pass(&self, today: &str, now: i64) -> Result<FollowUpMade> {
+    pub async fn follow_up_pass(
+        &self,
+        office_id: i64,
+        today: &str,
+        now: i64,
+    ) -> Result<FollowUpMade> {
         let chases = format!(
             "INSERT INTO tasks (office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, \
              created_at, updated_at) \
@@ -928,17 +933,19 @@ impl Store {
              FROM enquiries e JOIN cases c ON c.id = e.case_id JOIN agencies a ON a.id = e.agency_id \
              JOIN offices o ON o.id = e.office_id \
              WHERE e.chase_on IS NOT NULL AND e.chase_on <= $1 AND e.answered_on IS NULL \
-             AND c.status NOT IN {ENDED} \
+             AND e.office_id = $3 AND c.status NOT IN {ENDED} \
              ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
         );
         let made_chase = "UPDATE enquiries SET chase_on = NULL WHERE chase_on IS NOT NULL AND chase_on <= $1 \
+             AND office_id = $2 \
              AND EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = enquiries.office_id \
              AND t.occasion = 'enquiry:' || enquiries.id || ':' || enquiries.chases)";
         let reviews = format!(
             "INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
              SELECT c.office_id, c.id, 'review', 'review:' || c.id || ':' || c.review_date, \
              'Review ' || c.reference || ': ' || c.title, c.assignee_id, c.review_date, $2, $2 \
-             FROM cases c WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.status NOT IN {ENDED} \
+             FROM cases c WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.office_id = $3 \
+             AND c.status NOT IN {ENDED} \
              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = c.office_id \
              AND t.occasion = 'review:' || c.id || ':' || c.review_date) \
              ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
@@ -947,16 +954,19 @@ impl Store {
             let chases = sqlx::query(sqlx::AssertSqlSafe(chases))
                 .bind(today)
                 .bind(now)
+                .bind(office_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             sqlx::query(made_chase)
                 .bind(today)
+                .bind(office_id)
                 .execute(&mut *tx)
                 .await?;
             let reviews = sqlx::query(sqlx::AssertSqlSafe(reviews))
                 .bind(today)
                 .bind(now)
+                .bind(office_id)
                 .execute(&mut *tx)
                 .await?;
             Ok(FollowUpMade {

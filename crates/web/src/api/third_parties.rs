@@ -367,7 +367,7 @@ pub(crate) async fn list_agencies(
     ApiQuery(q): ApiQuery<PeriodParams>,
 ) -> ApiResult<axum::Json<AgencyList>> {
     let items = agencies::list(&s.app, &a).await?;
-    let (from, until) = agencies::period(&s.app, &q.from, &q.until)?;
+    let (from, until) = agencies::period(&s.app.today(a.office_id).await?, &q.from, &q.until)?;
     let turnaround = agencies::turnaround(&s.app, &a, &from, &until).await?;
     Ok(axum::Json(AgencyList {
         items: items.into_iter().map(Into::into).collect(),

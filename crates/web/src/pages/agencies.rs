@@ -495,7 +495,7 @@ async fn turnaround_page(
         let text = agencies::turnaround_csv(&rows)?;
         return Ok(csv_download("agency-turnaround.csv", text.into_bytes()));
     }
-    let (from, until) = agencies::period(&s.app, &q.from, &q.until)
+    let (from, until) = agencies::period(&s.app.today(who.actor.office_id).await?, &q.from, &q.until)
         .unwrap_or_else(|_| (q.from.clone(), q.until.clone()));
     let bars: Vec<(String, i64)> = rows
         .iter()
