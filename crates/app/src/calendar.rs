@@ -84,6 +84,7 @@ pub async fn feed(app: &App, token: &str) -> AppResult<String> {
             ("chase", Some(r)) => format!("Chase-up due ({r})"),
             ("escalate", Some(r)) => format!("Escalation due ({r})"),
             ("review", Some(r)) => format!("Review {r}"),
+            ("quiet", _) => t.title.clone(),
             _ => format!("Task: {}", t.title),
         };
         cal.push(

@@ -301,8 +301,7 @@ const LARGE: usize = 5_000;
 async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
     use casework_domain::{constituent::household_key, search_terms};
     use casework_store::{
-        BulkBatch, BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields,
-        ConstituentFields,
+        BulkBatch, BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields, ConstituentFields,
     };
     let mut rng = StdRng::seed_from_u64(seed);
     let office_id = staff[0].office_id;
@@ -927,12 +926,7 @@ const DEMO_TASKS: &[&str] = &[
 impl FollowUpGen {
     /// Puts the agencies the demo cases name into the directory (as an
     /// upgraded office's cases' agencies are carried over).
-    async fn new(
-        app: &App,
-        office_id: i64,
-        next_enquiry: i64,
-        by: i64,
-    ) -> AppResult<FollowUpGen> {
+    async fn new(app: &App, office_id: i64, next_enquiry: i64, by: i64) -> AppResult<FollowUpGen> {
         let data = app.system_data(office_id);
         let texts: Vec<(String, i64)> = CASE_KINDS
             .iter()

@@ -115,8 +115,8 @@ fn view(e: Enquiry, today: &str, limit: i64) -> EnquiryView {
     let until = e.answered_on.clone().unwrap_or_else(|| today.to_owned());
     EnquiryView {
         days_waited: dates::days_between(&e.sent_on, &until).max(0),
-        overdue: e.answered_on.is_none() && e.due_on.as_str() < today,
-        escalate_next: e.chases >= limit,
+        overdue: e.answered_on.is_none() && e.escalated_to.is_none() && e.due_on.as_str() < today,
+        escalate_next: e.chases >= limit && e.escalated_to.is_none(),
         enquiry: e,
     }
 }
@@ -374,11 +374,15 @@ pub async fn open(app: &App, actor: &Actor, case_id: i64, req: &EnquiryRequest) 
     let escalated = match req.escalates {
         None => None,
         Some(id) => match app.data_for(actor).enquiry(id).await {
-            Ok(x) if x.case_id == case.id && x.answered_on.is_none() => Some(x),
+            Ok(x)
+                if x.case_id == case.id && x.answered_on.is_none() && x.escalated_to.is_none() =>
+            {
+                Some(x)
+            }
             Ok(_) => {
                 e.add(
                     "escalates",
-                    "Only an unanswered enquiry of this case can be escalated.",
+                    "Only an unanswered enquiry of this case, not escalated already, can be escalated.",
                 );
                 None
             }
@@ -433,16 +437,48 @@ pub async fn open(app: &App, actor: &Actor, case_id: i64, req: &EnquiryRequest) 
         } else {
             req.subject.clone()
         };
-        let text = crate::letters::compose(
-            app,
-            actor,
-            &case,
-            &req.template,
-            &subject,
-            &req.body,
-            &third,
-        )
-        .await?;
+        let text = match &escalated {
+            // An escalation written from nothing: the office's template
+            // called "Escalation", or the standard escalation letter.
+            Some(x) if req.template.trim().is_empty() && req.body.trim().is_empty() => {
+                let theirs = crate::letters::compose(
+                    app,
+                    actor,
+                    &case,
+                    ESCALATION_TEMPLATE,
+                    &subject,
+                    "",
+                    &third,
+                )
+                .await;
+                match theirs {
+                    Err(AppError::Invalid(f))
+                        if f.get("template")
+                            .is_some_and(|m| m.starts_with("There is no template")) =>
+                    {
+                        let fields =
+                            crate::letters::merge_fields_with(app, actor, &case, Some(&third))
+                                .await?;
+                        let filled = casework_letters::merge(&standard_escalation(x), &fields)
+                            .map_err(|m| AppError::field("body", m))?;
+                        (subject.clone(), filled, false)
+                    }
+                    other => other?,
+                }
+            }
+            _ => {
+                crate::letters::compose(
+                    app,
+                    actor,
+                    &case,
+                    &req.template,
+                    &subject,
+                    &req.body,
+                    &third,
+                )
+                .await?
+            }
+        };
         deliver(app, actor, &case, &send, &agency, contact.as_ref(), text).await?
     } else {
         None
@@ -560,6 +596,34 @@ We have not yet had a reply, which we had hoped for by {{ enquiry.due }}. \
 We would be grateful for a response at your earliest convenience.\n\n\
 Yours sincerely,\n\n{{ caseworker.name }}\n{{ office.name }}";
 
+/// The name of the office's own escalation template, used when an
+/// escalation is written without a template or text of its own.
+pub const ESCALATION_TEMPLATE: &str = "Escalation";
+
+/// The standard escalation letter: to the agency written to now, about the
+/// enquiry that went unanswered (its details written in, not merged).
+fn standard_escalation(x: &Enquiry) -> String {
+    // The first agency's name and question are text, not merge fields.
+    let plain = |s: &str| s.replace('{', "(").replace('}', ")");
+    format!(
+        "Dear {{{{ agency.contact }}}},\n\n\
+We are writing on behalf of our constituent {{{{ constituent.full_name }}}} (our reference {{{{ case.reference }}}}).\n\n\
+On {sent} we wrote to {first} about: {asked}. Despite {chases}, we have had no reply, \
+and our constituent is still waiting for an answer.\n\n\
+We would be grateful if you would look into this and let us know what is being done, \
+if possible by {{{{ enquiry.due }}}}.\n\n\
+Yours sincerely,\n\n{{{{ caseworker.name }}}}\n{{{{ office.name }}}}",
+        sent = x.sent_on,
+        first = plain(&x.agency_name),
+        asked = plain(&x.asked),
+        chases = match x.chases {
+            0 => "our letter".to_owned(),
+            1 => "our letter and a reminder".to_owned(),
+            n => format!("our letter and {n} reminders"),
+        },
+    )
+}
+
 /// Chases an unanswered enquiry: sends (or records) the chase, counts it,
 /// moves the reply date, and closes the chase task.
 pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> AppResult<()> {
@@ -574,6 +638,12 @@ pub async fn chase(app: &App, actor: &Actor, id: i64, req: &ChaseRequest) -> App
         return Err(AppError::field(
             "version",
             "This enquiry is already answered.",
+        ));
+    }
+    if let Some(to) = x.escalated_to {
+        return Err(AppError::field(
+            "version",
+            format!("This enquiry was escalated: chase the escalation (enquiry {to}) instead."),
         ));
     }
     let data = app.data_for(actor);

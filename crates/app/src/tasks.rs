@@ -292,11 +292,13 @@ pub async fn follow_up_on(app: &App, on: Option<&str>) -> AppResult<casework_sto
         let m = app.store.follow_up_pass(office_id, &today, now).await?;
         made.chases += m.chases;
         made.reviews += m.reviews;
+        made.quiet += app.store.quiet_pass(office_id, &today, now).await?;
     }
     if made != Default::default() {
         tracing::info!(
             chases = made.chases,
             reviews = made.reviews,
+            quiet = made.quiet,
             "follow-up tasks made"
         );
     }
@@ -336,6 +338,7 @@ pub async fn save_settings(
     chases_before_escalation: Option<i64>,
     time_zone: &str,
     digest_hour: Option<i64>,
+    quiet_days: Option<i64>,
 ) -> AppResult<()> {
     actor.require(Permission::ManageAgencies)?;
     let mut e = FieldErrors::new();
@@ -357,6 +360,13 @@ pub async fn save_settings(
     if !(0..=23).contains(&hour) {
         e.add("digest_hour", "The digest's hour is from 0 to 23.");
     }
+    let quiet = quiet_days.unwrap_or(-1);
+    if quiet != 0 && !casework_store::QUIET_DAYS.contains(&quiet) {
+        e.add(
+            "quiet_days",
+            "Days without news before a reminder are from 7 to 365, or 0 for none.",
+        );
+    }
     check(e)?;
     app.store
         .set_office_settings(
@@ -365,9 +375,57 @@ pub async fn save_settings(
                 chases_before_escalation: chases,
                 time_zone: tz.to_owned(),
                 digest_hour: hour,
+                quiet_days: quiet,
             },
         )
         .await?;
+    Ok(())
+}
+
+/// The office's Category values with their own days without news before a
+/// reminder (None: the parent's, then the office's; 0: never).
+pub async fn category_quiet(
+    app: &App,
+    actor: &Actor,
+) -> AppResult<Vec<casework_store::CategoryQuiet>> {
+    actor.require(Permission::ManageAgencies)?;
+    Ok(app.store.category_quiet(actor.office_id).await?)
+}
+
+/// Sets Category values' days without news (tag id, what was written:
+/// empty for the parent's or the office's, 0 for never, else 7 to 365).
+/// Nothing changes unless every value is good.
+pub async fn save_category_quiet(
+    app: &App,
+    actor: &Actor,
+    values: &[(i64, String)],
+) -> AppResult<()> {
+    let known = category_quiet(app, actor).await?;
+    let mut e = FieldErrors::new();
+    let mut list = Vec::new();
+    for (tag, text) in values {
+        let Some(c) = known.iter().find(|c| c.tag_id == *tag) else {
+            e.add("quiet", "That is not one of the office's categories.");
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            list.push((*tag, None));
+            continue;
+        }
+        match text.parse::<i64>() {
+            Ok(d) if d == 0 || casework_store::QUIET_DAYS.contains(&d) => list.push((*tag, Some(d))),
+            _ => e.add(
+                &format!("quiet_{tag}"),
+                format!(
+                    "Days without news for {} are from 7 to 365, 0 for never, or empty for the usual.",
+                    c.name
+                ),
+            ),
+        }
+    }
+    check(e)?;
+    app.store.set_category_quiet(actor.office_id, &list).await?;
     Ok(())
 }
 
@@ -394,6 +452,7 @@ pub(crate) fn digest_text(name: &str, day: &str, tasks: &[Task]) -> Option<(Stri
             ("chase", Some(r)) => format!("Chase-up due ({r})"),
             ("escalate", Some(r)) => format!("Escalation due ({r})"),
             ("review", Some(r)) => format!("Review {r}"),
+            ("quiet", _) => t.title.clone(),
             (_, Some(r)) => format!("{} ({r})", t.title),
             (_, None) => t.title.clone(),
         };

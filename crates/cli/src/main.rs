@@ -379,9 +379,10 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 .await
                 .map_err(explain)?;
             println!(
-                "Follow-up pass: {} chase or escalation tasks, {} review tasks made in {:.1} ms.",
+                "Follow-up pass: {} chase or escalation tasks, {} review tasks, {} quiet-case tasks made in {:.1} ms.",
                 made.chases,
                 made.reviews,
+                made.quiet,
                 started.elapsed().as_secs_f64() * 1000.0
             );
             Ok(())

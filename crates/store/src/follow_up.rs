@@ -16,6 +16,9 @@ pub struct Enquiry {
     pub contact_id: Option<i64>,
     pub contact_name: Option<String>,
     pub escalated_from: Option<i64>,
+    /// The enquiry it was escalated by (it is then no longer chased or
+    /// counted overdue).
+    pub escalated_to: Option<i64>,
     pub channel: String,
     pub asked: String,
     pub sent_on: String,
@@ -172,10 +175,12 @@ pub struct EnquiryFilter {
 pub struct FollowUpMade {
     pub chases: u64,
     pub reviews: u64,
+    /// Tasks to update the constituent on a case quiet for the office's days.
+    pub quiet: u64,
 }
 
 const ENQUIRY_COLUMNS: &str = "SELECT e.id, e.case_id, e.agency_id, a.name AS agency_name, e.contact_id, \
-    k.name AS contact_name, e.escalated_from, e.channel, e.asked, e.sent_on, e.due_on, e.chases, \
+    k.name AS contact_name, e.escalated_from, e.escalated_to, e.channel, e.asked, e.sent_on, e.due_on, e.chases, \
     e.answered_on, e.answer_id, e.answer_note, e.consent_override, e.created_by, e.version \
     FROM enquiries e JOIN agencies a ON a.id = e.agency_id \
     LEFT JOIN agency_contacts k ON k.id = e.contact_id JOIN cases c ON c.id = e.case_id ";
@@ -226,10 +231,11 @@ impl OfficeData {
             if let Some(from) = e.escalated_from {
                 // The escalation carries the waiting on: no more chases of the first.
                 sqlx::query(
-                    "UPDATE enquiries SET chase_on = NULL WHERE id = $1 AND office_id = $2",
+                    "UPDATE enquiries SET chase_on = NULL, escalated_to = $3 WHERE id = $1 AND office_id = $2",
                 )
                 .bind(from)
                 .bind(office_id)
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
                 close_tasks!(tx, from, Some(e.by), now);
@@ -513,7 +519,7 @@ impl OfficeData {
                 "SELECT e.agency_id, \
                  CAST(SUM(CASE WHEN e.sent_on >= $2 AND e.sent_on < $3 THEN 1 ELSE 0 END) AS BIGINT) AS sent, \
                  CAST(SUM(CASE WHEN e.sent_on >= $2 AND e.sent_on < $3 AND e.answered_on IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
-                 CAST(SUM(CASE WHEN e.answered_on IS NULL AND e.due_on < $4 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+                 CAST(SUM(CASE WHEN e.answered_on IS NULL AND e.escalated_to IS NULL AND e.due_on < $4 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
                  CAST(SUM(CASE WHEN e.answered_on IS NULL THEN (SELECT COUNT(*) FROM tasks t WHERE t.enquiry_id = e.id \
                    AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate')) ELSE 0 END) AS BIGINT) AS chases_needed \
                  FROM enquiries e JOIN cases c ON c.id = e.case_id \
@@ -543,7 +549,7 @@ impl OfficeData {
                 "SELECT 'enquiry-' || e.id || '-due', 'Reply due: ' || a.name || ' (' || c.reference || ')', \
                  e.due_on, '/enquiries/' || e.id FROM enquiries e JOIN cases c ON c.id = e.case_id \
                  JOIN agencies a ON a.id = e.agency_id \
-                 WHERE e.office_id = $1 AND c.assignee_id = $2 AND e.answered_on IS NULL \
+                 WHERE e.office_id = $1 AND c.assignee_id = $2 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
                  AND c.status NOT IN {ENDED}{visible} ORDER BY e.due_on LIMIT 1000"
             )))
             .bind(office_id)
@@ -582,7 +588,9 @@ impl OfficeData {
         match f.state.as_deref() {
             Some("answered") => sql.push_str(" AND e.answered_on IS NOT NULL AND $5 = $5"),
             Some("open") => sql.push_str(" AND e.answered_on IS NULL AND $5 = $5"),
-            Some("overdue") => sql.push_str(" AND e.answered_on IS NULL AND e.due_on < $5"),
+            Some("overdue") => sql.push_str(
+                " AND e.answered_on IS NULL AND e.escalated_to IS NULL AND e.due_on < $5",
+            ),
             Some("chase") => sql.push_str(
                 " AND e.answered_on IS NULL AND $5 = $5 AND EXISTS (SELECT 1 FROM tasks t WHERE t.enquiry_id = e.id \
                  AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate'))",
@@ -939,7 +947,7 @@ impl Store {
         let made_chase = "UPDATE enquiries SET chase_on = NULL WHERE chase_on IS NOT NULL AND chase_on <= $1 \
              AND office_id = $2 \
              AND EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = enquiries.office_id \
-             AND t.occasion = 'enquiry:' || enquiries.id || ':' || enquiries.chases)";
+             AND t.occasion <> '' AND t.occasion = 'enquiry:' || enquiries.id || ':' || enquiries.chases)";
         let reviews = format!(
             "INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
              SELECT c.office_id, c.id, 'review', 'review:' || c.id || ':' || c.review_date, \
@@ -947,7 +955,7 @@ impl Store {
              FROM cases c WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.office_id = $3 \
              AND c.status NOT IN {ENDED} \
              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = c.office_id \
-             AND t.occasion = 'review:' || c.id || ':' || c.review_date) \
+             AND t.occasion <> '' AND t.occasion = 'review:' || c.id || ':' || c.review_date) \
              ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
         );
         in_transaction!(self, |tx| {
@@ -972,6 +980,7 @@ impl Store {
             Ok(FollowUpMade {
                 chases,
                 reviews: reviews.rows_affected(),
+                quiet: 0,
             })
         })
     }

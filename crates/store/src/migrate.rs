@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_third_parties.sql"),
         postgres: include_str!("../migrations/postgres/0016_third_parties.sql"),
     },
+    Migration {
+        version: 17,
+        name: "quiet_cases",
+        sqlite: include_str!("../migrations/sqlite/0017_quiet_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0017_quiet_cases.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -23,6 +23,9 @@ pub struct OfficeSettings {
     pub time_zone: String,
     /// The hour (0–23, office time) the daily digest goes out.
     pub digest_hour: i64,
+    /// Days without activity on an open case before a task to update the
+    /// constituent (0: off), unless its Category says otherwise.
+    pub quiet_days: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

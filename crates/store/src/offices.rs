@@ -46,7 +46,7 @@ impl Store {
         on_read!(self, |pool| {
             Ok(
                 sqlx::query_as(
-                    "SELECT chases_before_escalation, time_zone, digest_hour FROM offices WHERE id = $1",
+                    "SELECT chases_before_escalation, time_zone, digest_hour, quiet_days FROM offices WHERE id = $1",
                 )
                     .bind(id)
                     .fetch_one(pool)
@@ -55,16 +55,20 @@ impl Store {
         })
     }
 
-    /// Changes the office's follow-up settings.
+    /// Changes the office's follow-up settings. A change of the quiet days
+    /// has the next pass look at every open case.
     pub async fn set_office_settings(&self, id: i64, s: &crate::OfficeSettings) -> Result<()> {
         on_write!(self, |pool| {
             sqlx::query(
-                "UPDATE offices SET chases_before_escalation = $2, time_zone = $3, digest_hour = $4 WHERE id = $1",
+                "UPDATE offices SET chases_before_escalation = $2, time_zone = $3, digest_hour = $4, \
+                 quiet_checked_at = CASE WHEN quiet_days = $5 THEN quiet_checked_at END, quiet_days = $5 \
+                 WHERE id = $1",
             )
                 .bind(id)
                 .bind(s.chases_before_escalation)
                 .bind(&s.time_zone)
                 .bind(s.digest_hour)
+                .bind(s.quiet_days)
                 .execute(pool)
                 .await?;
         });
@@ -73,22 +77,23 @@ impl Store {
 
     /// Every office with its follow-up settings (for the digest pass).
     pub async fn offices_settings(&self) -> Result<Vec<(i64, crate::OfficeSettings)>> {
-        let rows: Vec<(i64, i64, String, i64)> = on_read!(self, |pool| {
+        let rows: Vec<(i64, i64, String, i64, i64)> = on_read!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, chases_before_escalation, time_zone, digest_hour FROM offices ORDER BY id",
+                "SELECT id, chases_before_escalation, time_zone, digest_hour, quiet_days FROM offices ORDER BY id",
             )
             .fetch_all(pool)
             .await?
         });
         Ok(rows
             .into_iter()
-            .map(|(id, c, tz, h)| {
+            .map(|(id, c, tz, h, q)| {
                 (
                     id,
                     crate::OfficeSettings {
                         chases_before_escalation: c,
                         time_zone: tz,
                         digest_hour: h,
+                        quiet_days: q,
                     },
                 )
             })

@@ -78,6 +78,7 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "digest_on" => "You will get a daily digest of what is due and overdue.",
         "digest_off" => "No more daily digests.",
         "settings" => "Follow-up settings saved.",
+        "quiet" => "Days without news by category saved.",
         "calendar_revoked" => "Your calendar address is revoked: it stops working at once.",
         "consent_withdrawn" => "Consent withdrawn from today.",
         "consent_form" => "Consent form made: download it below, print it and have it signed.",

@@ -1039,6 +1039,18 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page("/agencies/turnaround".into()), Rule::All(200), false),
+        // Days without news by category: for those who keep the directory;
+        // a value out of range is refused, naming it.
+        (
+            page("/agencies/quiet".into()),
+            Rule::May(Permission::ManageAgencies, 200),
+            false,
+        ),
+        (
+            form("/agencies/quiet".into(), vec![("quiet_1", "3".into())]),
+            Rule::May(Permission::ManageAgencies, 422),
+            false,
+        ),
         (
             page("/agencies/turnaround?format=csv".into()),
             Rule::All(200),

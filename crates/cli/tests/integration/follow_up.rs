@@ -33,15 +33,15 @@ on_both_backends!(
     the_task_forms_go_back_only_to_this_site,
 );
 
-const DAY: i64 = 86_400_000;
+pub(crate) const DAY: i64 = 86_400_000;
 
 /// Noon today (UTC): moving the clock by whole days and a few minutes
 /// never crosses midnight.
-fn noon(t: &TestApp) -> i64 {
+pub(crate) fn noon(t: &TestApp) -> i64 {
     t.app.now().div_euclid(DAY) * DAY + DAY / 2
 }
 
-fn field(e: AppError) -> String {
+pub(crate) fn field(e: AppError) -> String {
     match e {
         AppError::Invalid(f) => f.0.keys().cloned().collect::<Vec<_>>().join(","),
         other => panic!("expected a field error, got {other:?}"),
@@ -51,7 +51,10 @@ fn field(e: AppError) -> String {
 /// An office with a manager and a caseworker, an agency (21 days), and a
 /// case assigned to the caseworker; returns (office, manager, caseworker,
 /// agency, case).
-async fn office_with_case(t: &TestApp, app: &App) -> (i64, TestUser, TestUser, i64, i64) {
+pub(crate) async fn office_with_case(
+    t: &TestApp,
+    app: &App,
+) -> (i64, TestUser, TestUser, i64, i64) {
     let office = t.office("Office").await;
     let manager = t.user(office, Role::OfficeManager).await;
     let cw = t.user(office, Role::Caseworker).await;
@@ -1417,12 +1420,12 @@ async fn the_daily_digest_goes_once_a_day_at_the_office_hour(t: TestApp, sink: S
     let (office, manager_user, cw_user, _, case) = office_with_case(&t, &app).await;
     let manager = t.actor(&manager_user).await;
     let cw = t.actor(&cw_user).await;
-    tasks::save_settings(&app, &manager, Some(2), "America/Toronto", Some(7))
+    tasks::save_settings(&app, &manager, Some(2), "America/Toronto", Some(7), Some(0))
         .await
         .unwrap();
     assert_eq!(
         field(
-            tasks::save_settings(&app, &manager, Some(2), "Mars/Olympus", Some(7))
+            tasks::save_settings(&app, &manager, Some(2), "Mars/Olympus", Some(7), Some(0))
                 .await
                 .unwrap_err()
         ),

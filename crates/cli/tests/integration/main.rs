@@ -18,6 +18,7 @@ mod nul;
 mod openapi;
 mod outbox;
 mod pages;
+mod quiet;
 mod security;
 mod sso;
 mod tags;

@@ -740,6 +740,9 @@ pub struct EnquiryOut {
     contact_name: Option<String>,
     /// The unanswered enquiry this one escalates (its id).
     escalated_from: Option<i64>,
+    /// The enquiry that escalated this one (its id): it is then no longer
+    /// chased nor counted overdue.
+    escalated_to: Option<i64>,
     /// `email`, `letter`, `phone` or `other`.
     channel: String,
     /// What was asked, in a line.
@@ -782,6 +785,7 @@ impl From<EnquiryView> for EnquiryOut {
             contact_id: e.contact_id,
             contact_name: e.contact_name,
             escalated_from: e.escalated_from,
+            escalated_to: e.escalated_to,
             channel: e.channel,
             asked: e.asked,
             sent_on: e.sent_on,

@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/agencies/import", post(agencies_import))
         .route("/agencies/starter", post(agencies_starter))
         .route("/agencies/settings", post(settings_save))
+        .route("/agencies/quiet", get(quiet_page).post(quiet_save))
         .route("/agencies/turnaround", get(turnaround_page))
         .route("/agencies/{id}", get(agency_page).post(agency_save))
         .route("/agencies/{id}/contacts", post(contact_add))
@@ -39,6 +40,7 @@ struct SettingsForm {
     chases_before_escalation: String,
     time_zone: String,
     digest_hour: String,
+    quiet_days: String,
 }
 
 async fn settings_save(State(s): State<AppState>, form: CsrfForm<SettingsForm>) -> PageResult {
@@ -49,6 +51,7 @@ async fn settings_save(State(s): State<AppState>, form: CsrfForm<SettingsForm>) 
         f.chases_before_escalation.trim().parse().ok(),
         &f.time_zone,
         f.digest_hour.trim().parse().ok(),
+        f.quiet_days.trim().parse().ok(),
     )
     .await
     {
@@ -57,6 +60,87 @@ async fn settings_save(State(s): State<AppState>, form: CsrfForm<SettingsForm>) 
             let mut page = agencies_view(&s, &form.who, AgencyForm::default(), errors).await?;
             page.settings = form.data.clone();
             refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- days without news, by category -----
+
+struct QuietRow {
+    field: String,
+    label: String,
+    child: bool,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "quiet.html")]
+struct QuietPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    office_days: i64,
+    rows: Vec<QuietRow>,
+    errors: FieldErrors,
+}
+
+async fn quiet_view(
+    s: &AppState,
+    who: &PageActor,
+    sent: Option<&[(String, String)]>,
+    errors: FieldErrors,
+) -> Result<QuietPage, PageError> {
+    let list = tasks::category_quiet(&s.app, &who.actor).await?;
+    let office_days = tasks::settings(&s.app, &who.actor).await?.quiet_days;
+    let names: std::collections::HashMap<i64, String> =
+        list.iter().map(|c| (c.tag_id, c.name.clone())).collect();
+    let rows = list
+        .iter()
+        .map(|c| {
+            let field = format!("quiet_{}", c.tag_id);
+            let value = sent
+                .and_then(|p| p.iter().find(|(k, _)| *k == field))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| c.quiet_days.map(|d| d.to_string()).unwrap_or_default());
+            QuietRow {
+                label: match c.parent_id.and_then(|p| names.get(&p)) {
+                    Some(parent) => format!("{parent} › {}", c.name),
+                    None => c.name.clone(),
+                },
+                child: c.parent_id.is_some(),
+                field,
+                value,
+            }
+        })
+        .collect();
+    Ok(QuietPage {
+        nav: nav(&who.actor, &who.csrf, "agencies"),
+        notice: None,
+        csrf: who.csrf.clone(),
+        office_days,
+        rows,
+        errors,
+    })
+}
+
+async fn quiet_page(State(s): State<AppState>, who: PageActor) -> PageResult {
+    Ok(render(&quiet_view(&s, &who, None, FieldErrors::new()).await?)?.into_response())
+}
+
+async fn quiet_save(
+    State(s): State<AppState>,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let values: Vec<(i64, String)> = form
+        .data
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("quiet_")?.parse().ok()?, v.clone())))
+        .collect();
+    match tasks::save_category_quiet(&s.app, &form.who.actor, &values).await {
+        Ok(()) => Ok(see("/agencies?notice=quiet".into())),
+        Err(AppError::Invalid(errors)) => {
+            refused(&quiet_view(&s, &form.who, Some(&form.data), errors).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -212,6 +296,7 @@ async fn agencies_view(
                 chases_before_escalation: o.chases_before_escalation.to_string(),
                 time_zone: o.time_zone,
                 digest_hour: o.digest_hour.to_string(),
+                quiet_days: o.quiet_days.to_string(),
             }
         },
         f,
@@ -495,8 +580,9 @@ async fn turnaround_page(
         let text = agencies::turnaround_csv(&rows)?;
         return Ok(csv_download("agency-turnaround.csv", text.into_bytes()));
     }
-    let (from, until) = agencies::period(&s.app.today(who.actor.office_id).await?, &q.from, &q.until)
-        .unwrap_or_else(|_| (q.from.clone(), q.until.clone()));
+    let (from, until) =
+        agencies::period(&s.app.today(who.actor.office_id).await?, &q.from, &q.until)
+            .unwrap_or_else(|_| (q.from.clone(), q.until.clone()));
     let bars: Vec<(String, i64)> = rows
         .iter()
         .filter_map(|r| r.median_days.map(|d| (r.name.clone(), d)))

@@ -48,6 +48,7 @@ pub(crate) struct EnquiryRow {
     pub chases: i64,
     pub escalate_next: bool,
     pub escalated_from: Option<i64>,
+    pub escalated_to: Option<i64>,
     pub case_id: i64,
     pub version: i64,
 }
@@ -77,6 +78,7 @@ pub(crate) fn enquiry_row(v: EnquiryView) -> EnquiryRow {
         chases: e.chases,
         escalate_next: v.escalate_next,
         escalated_from: e.escalated_from,
+        escalated_to: e.escalated_to,
         case_id: e.case_id,
         version: e.version,
     }

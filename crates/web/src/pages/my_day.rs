@@ -53,6 +53,7 @@ pub(crate) fn task_row(t: Task) -> TaskRow {
             "chase" => "Chase-up",
             "escalate" => "Escalation",
             "review" => "Review",
+            "quiet" => "Update due",
             _ => "Task",
         },
         case_label: match (&t.case_reference, &t.case_title) {

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Follow-up benchmark (third parties, issue 14): on the large synthetic
+# office of bench/run.sh, whose generator gives each case its enquiries to
+# an agency and its tasks (at 1,000,000 constituents about 200,000 open
+# enquiries and 500,000 tasks), measures
+#   - "my day" (the home page) for the caseworker with the most open tasks,
+#     and for the office manager looking at everyone's, under 10 connections;
+#   - the agency turnaround page (20 requests one after another);
+#   - the follow-up pass of the scheduler (`casework follow-up --on DAY`)
+#     for each of the next five days: each finds that day's newly overdue
+#     enquiries and makes their chase tasks;
+#   - then, with "no activity for 28 days" turned on, its first pass (every
+#     open case already quiet gets its task) and the next day's.
+#
+#   bench/follow_up.sh [sqlite|postgres|all]        (default: all)
+#
+# Environment: BENCH_CONSTITUENTS (default 1000000), BENCH_DATA, BENCH_PORT,
+# BENCH_PG_URL, BENCH_BIN, BENCH_DURATION (default 10s) as for bench/run.sh,
+# which generates (or reuses) the office first. The passes change the
+# office (they make tasks): a second run on the same office finds the next
+# days' chases already made, and says so (each pass prints what it made).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WHICH="${1:-all}"
+N="${BENCH_CONSTITUENTS:-1000000}"
+DATA="${BENCH_DATA:-$ROOT/target/bench}"
+PORT="${BENCH_PORT:-18080}"
+DURATION="${BENCH_DURATION:-10s}"
+PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PG_BASE="${PG_BASE%/}"
+BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/casework}"
+OFFICE="Benchmark Office ${N}"
+SLUG="$(printf '%s' "$OFFICE" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9' | cut -c1-30)"
+BASE_URL="http://127.0.0.1:${PORT}"
+PASSWORD="casework-demo"
+T_DAY=50 T_TURNAROUND=500 T_PASS=1000
+
+case "$WHICH" in
+  sqlite | postgres) BACKENDS=("$WHICH") ;;
+  all) BACKENDS=(sqlite postgres) ;;
+  *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
+esac
+
+log() { printf '\n=== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+if [ -z "${BENCH_BIN:-}" ]; then
+  (cd "$ROOT" && cargo build --release --locked -p casework --bin casework)
+fi
+
+BENCH_GENERATE_ONLY=1 BENCH_CONSTITUENTS="$N" BENCH_DATA="$DATA" BENCH_BIN="$BIN" \
+  BENCH_PG_URL="$PG_BASE" bash "$ROOT/bench/run.sh" "$WHICH"
+
+OUT="$DATA/follow-up-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+trap stop_server EXIT
+
+# Signs in and prints the session cookie.
+sign_in() {
+  local email="$1" jar page csrf code session
+  jar="$(mktemp)"
+  page="$(curl -s -c "$jar" "$BASE_URL/login")"
+  csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)"
+  code="$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "email=$email" \
+    --data-urlencode "password=$PASSWORD" --data-urlencode "next=/" "$BASE_URL/login")"
+  [ "$code" = 303 ] || die "signing in as $email answered $code"
+  session="$(awk '$6 == "casework_session" { print $7 }' "$jar")"
+  rm -f "$jar"
+  printf '%s' "$session"
+}
+
+# p50/p95/max in ms of N sequential GETs of a path with a session.
+timed_gets() {
+  local path="$1" count="$2" session="$3" i
+  for i in $(seq 1 "$count"); do
+    curl -s -o /dev/null -w '%{time_total}\n' -b "casework_session=$session" "$BASE_URL$path"
+  done | sort -n | awk '{ t[NR] = $1 * 1000 } END {
+    p50 = t[int(NR * 0.5 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
+    printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
+}
+
+# wrk at 10 connections on a page with a session: one RESULT line.
+wrk_page() {
+  local path="$1" session="$2" script="$OUT/wrk-$RANDOM.lua"
+  cat >"$script" <<LUA
+wrk.headers["Cookie"] = "casework_session=$session"
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f errors=%d\n",
+    summary.requests, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency.max / 1000, summary.errors.status + summary.errors.timeout))
+end
+LUA
+  wrk -t2 -c10 -d3s -s "$script" "$BASE_URL$path" >/dev/null 2>&1 || true
+  wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$script" "$BASE_URL$path" | sed -n 's/^RESULT //p'
+}
+
+field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo pass; else echo "**FAIL**"; fi; }
+
+# One pass as of a day: prints "ms made", made = tasks of every kind.
+pass_on() {
+  local line
+  line="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" follow-up --on "$1" 2>/dev/null)"
+  echo "  $1: $line" >&2
+  awk '{ for (i = 1; i <= NF; i++) if ($i == "in") ms = $(i + 1); print ms, $3 + $8 + $11 }' <<<"$line"
+}
+
+RESULTS=()
+for kind in "${BACKENDS[@]}"; do
+  if [ "$kind" = sqlite ]; then
+    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
+    sql() { sqlite3 -cmd '.timeout 30000' "$DATA/sqlite-$N/casework.db" "$1"; }
+  else
+    DB_URL="$PG_BASE/casework_bench_${N}"
+    sql() { psql "$DB_URL" -qAtX -c "$1"; }
+  fi
+  # Applies any newer migrations before the counts are read.
+  (cd "$DATA" && "$BIN" --database-url "$DB_URL" migrate >/dev/null)
+  office_id="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" office list | awk -F'\t' -v n="$OFFICE" '$2 == n { print $1 }')"
+  [ -n "$office_id" ] || die "no office \"$OFFICE\""
+  open_enquiries="$(sql "SELECT COUNT(*) FROM enquiries WHERE office_id = $office_id AND answered_on IS NULL")"
+  all_tasks="$(sql "SELECT COUNT(*) FROM tasks WHERE office_id = $office_id")"
+  open_tasks="$(sql "SELECT COUNT(*) FROM tasks WHERE office_id = $office_id AND done_at IS NULL")"
+  read -r busiest busiest_n < <(sql "SELECT u.email, COUNT(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE t.office_id = $office_id AND t.done_at IS NULL GROUP BY u.email ORDER BY COUNT(*) DESC LIMIT 1" | tr '|' ' ')
+  echo "office $office_id: $open_enquiries open enquiries, $all_tasks tasks ($open_tasks open; $busiest has $busiest_n)"
+
+  log "$kind: starting the server"
+  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") >"$OUT/server-$kind.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the server stopped"
+    sleep 0.1
+  done
+  # The server's own first pass catches up to today before anything is timed.
+  sleep 3
+  cw="$(sign_in "$busiest")"
+  mgr="$(sign_in "manager@$SLUG.casework.test")"
+
+  log "$kind: my day, 10 connections"
+  curl -s -b "casework_session=$cw" "$BASE_URL/" >"$OUT/my-day-$kind.html"
+  grep -o '<caption[^<]*' "$OUT/my-day-$kind.html" | sed 's/<caption[^>]*>/  /' | head -4
+  day_cw="$(wrk_page / "$cw")"
+  echo "  caseworker: $day_cw"
+  day_all="$(wrk_page '/?whose=everyone' "$mgr")"
+  echo "  manager, everyone's: $day_all"
+
+  log "$kind: agency turnaround (one user)"
+  curl -s -o /dev/null -b "casework_session=$mgr" "$BASE_URL/agencies/turnaround" || true
+  turn="$(timed_gets /agencies/turnaround 20 "$mgr")"
+  echo "  $turn"
+  stop_server
+
+  log "$kind: the follow-up pass, the next five days"
+  today="$(date -u +%Y-%m-%d)"
+  pass_on "$today" >/dev/null
+  worst=0 made_total=0
+  for d in 1 2 3 4 5; do
+    read -r ms made < <(pass_on "$(date -u -d "$today + $d day" +%Y-%m-%d)")
+    made_total=$((made_total + made))
+    worst="$(awk -v a="$ms" -v b="$worst" 'BEGIN { print (a > b) ? a : b }')"
+  done
+
+  log "$kind: no activity for 28 days, turned on"
+  sql "UPDATE offices SET quiet_days = 28, quiet_checked_at = NULL WHERE id = $office_id" >/dev/null
+  read -r q_ms q_made < <(pass_on "$(date -u -d "$today + 6 day" +%Y-%m-%d)")
+  # The next day's pass looks at the day since (as if run a day later).
+  sql "UPDATE offices SET quiet_checked_at = quiet_checked_at - 86400000 WHERE id = $office_id" >/dev/null
+  read -r q2_ms q2_made < <(pass_on "$(date -u -d "$today + 7 day" +%Y-%m-%d)")
+  sql "UPDATE offices SET quiet_days = 0 WHERE id = $office_id" >/dev/null
+
+  RESULTS+=("| $kind | my day, the busiest caseworker ($busiest_n open tasks), 10 connections | p95 $(field "$day_cw" p95_ms) ms ($(field "$day_cw" requests) requests, $(field "$day_cw" errors) errors) | < $T_DAY ms | $(verdict "$(field "$day_cw" p95_ms)" $T_DAY) |")
+  RESULTS+=("| $kind | my day, office manager, everyone's ($open_tasks open tasks), 10 connections | p95 $(field "$day_all" p95_ms) ms ($(field "$day_all" requests) requests, $(field "$day_all" errors) errors) | < $T_DAY ms | $(verdict "$(field "$day_all" p95_ms)" $T_DAY) |")
+  RESULTS+=("| $kind | agency turnaround page ($open_enquiries open enquiries) | p95 $(field "$turn" p95_ms) ms (p50 $(field "$turn" p50_ms)) | < $T_TURNAROUND ms | $(verdict "$(field "$turn" p95_ms)" $T_TURNAROUND) |")
+  RESULTS+=("| $kind | follow-up pass, each of the next 5 days ($made_total tasks made) | slowest $worst ms | < $T_PASS ms | $(verdict "$worst" $T_PASS) |")
+  RESULTS+=("| $kind | no activity for 28 days: first pass, then the next | $q_ms ms ($q_made tasks made), then $q2_ms ms ($q2_made) | (none set) | |")
+done
+
+echo
+echo "| database | measure | result | target | verdict |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${RESULTS[@]}"

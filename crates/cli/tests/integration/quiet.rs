@@ -1,0 +1,392 @@
+//! Follow-up, continued: cases with no activity for the office's (or their
+//! category's) number of days raise a task to update the constituent, once
+//! per quiet period; escalation writes its own letter and stops the
+//! escalated enquiry being chased or counted overdue; and "today" is the
+//! office's own day, in its time zone.
+
+use std::sync::Arc;
+
+use crate::follow_up::{DAY, field, noon, office_with_case};
+use crate::harness::TestApp;
+use crate::on_both_backends;
+use casework_app::agencies::{self, AgencyInput};
+use casework_app::enquiries::{self, ChaseRequest, EnquiryRequest};
+use casework_app::tasks::{self, TaskUpdate, Whose};
+use casework_app::{App, AppError, ManualClock};
+use serde_json::json;
+
+on_both_backends!(
+    a_quiet_case_raises_an_update_task_once_per_quiet_period,
+    an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_counting,
+    today_is_the_office_s_own_day,
+);
+
+async fn quiet_tasks(app: &App, actor: &casework_app::Actor, case: i64) -> Vec<(String, bool)> {
+    tasks::list(app, actor, Whose::Everyone, Some(case), false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "quiet")
+        .map(|t| (t.title, t.done_at.is_some()))
+        .collect()
+}
+
+async fn a_quiet_case_raises_an_update_task_once_per_quiet_period(t: TestApp) {
+    let clock = ManualClock::new(noon(&t) + DAY);
+    let app = t.app_with_clock(clock.clone());
+    let (_, manager, cw_user, _, case) = office_with_case(&t, &app).await;
+    let m = t.actor(&manager).await;
+    let cw = t.actor(&cw_user).await;
+    // A second case, in a category the office never wants reminders for.
+    let api = t.api(&cw_user);
+    let person = api.constituent("Tomas", "Reyes").await;
+    let other = api
+        .case(
+            person,
+            json!({"title": "Visa refused", "category": "Immigration", "assignee_id": cw_user.id}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+
+    // Bad settings are refused, naming the field; caseworkers cannot set them.
+    for bad in [Some(3), Some(366), Some(-1), None] {
+        let e = tasks::save_settings(&app, &m, Some(2), "UTC", Some(7), bad)
+            .await
+            .unwrap_err();
+        assert_eq!(field(e), "quiet_days", "{bad:?}");
+    }
+    assert!(matches!(
+        tasks::save_settings(&app, &cw, Some(2), "UTC", Some(7), Some(28)).await,
+        Err(AppError::Forbidden(_))
+    ));
+    let categories = tasks::category_quiet(&app, &m).await.unwrap();
+    let immigration = categories
+        .iter()
+        .find(|c| c.name == "Immigration" && c.parent_id.is_none())
+        .unwrap()
+        .tag_id;
+    let e = tasks::save_category_quiet(&app, &m, &[(immigration, "3".into())])
+        .await
+        .unwrap_err();
+    assert_eq!(field(e), format!("quiet_{immigration}"));
+    let e = tasks::save_category_quiet(&app, &m, &[(i64::MAX, "30".into())])
+        .await
+        .unwrap_err();
+    assert_eq!(field(e), "quiet");
+    assert!(
+        tasks::category_quiet(&app, &m)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.quiet_days.is_none()),
+        "nothing changed"
+    );
+
+    tasks::save_settings(&app, &m, Some(2), "UTC", Some(7), Some(28))
+        .await
+        .unwrap();
+    tasks::save_category_quiet(&app, &m, &[(immigration, "0".into())])
+        .await
+        .unwrap();
+    tasks::follow_up(&app).await.unwrap();
+    assert!(quiet_tasks(&app, &m, case).await.is_empty());
+
+    // 27 days: not yet. 29 days: one task, however many passes and servers.
+    clock.advance(27 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    assert!(quiet_tasks(&app, &m, case).await.is_empty());
+    clock.advance(2 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    let (_, second_store) = t.second_app().await;
+    let second = App::with_clock(
+        second_store,
+        t.app.blobs.clone(),
+        t.app.settings.clone(),
+        Arc::new(clock.clone()),
+    );
+    let (a, b) = tokio::join!(tasks::follow_up(&app), tasks::follow_up(&second));
+    a.unwrap();
+    b.unwrap();
+    let made = quiet_tasks(&app, &m, case).await;
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(made[0].0.contains("No news for 28 days"), "{made:?}");
+    assert!(
+        quiet_tasks(&app, &m, other).await.is_empty(),
+        "the category says never"
+    );
+    // It is the caseworker's, on their day.
+    let day = tasks::day(&app, &cw, Whose::Mine).await.unwrap();
+    let task = day
+        .due_today
+        .iter()
+        .find(|t| t.kind == "quiet")
+        .expect("on today's list");
+    assert_eq!(task.case_id, Some(case));
+
+    // Four more weeks without news: a second reminder for the same silence.
+    clock.advance(28 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    assert_eq!(quiet_tasks(&app, &m, case).await.len(), 2);
+
+    // A note is news: the reminders are done, the next comes 28 days after it.
+    casework_app::cases::add_note(&app, &cw, case, "call", "Rang with an update.")
+        .await
+        .unwrap();
+    for t in tasks::list(&app, &cw, Whose::Everyone, Some(case), true)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "quiet")
+    {
+        tasks::change(
+            &app,
+            &cw,
+            t.id,
+            &TaskUpdate {
+                action: "complete".into(),
+                version: Some(t.version),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    clock.advance(27 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    assert!(
+        quiet_tasks(&app, &m, case)
+            .await
+            .iter()
+            .all(|(_, done)| *done)
+    );
+    clock.advance(2 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    let all = quiet_tasks(&app, &m, case).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all.iter().filter(|(_, done)| !done).count(), 1);
+
+    // Turned off, nothing more.
+    tasks::save_settings(&app, &m, Some(2), "UTC", Some(7), Some(0))
+        .await
+        .unwrap();
+    clock.advance(60 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    assert_eq!(quiet_tasks(&app, &m, case).await.len(), 3);
+}
+
+async fn an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_counting(t: TestApp) {
+    let clock = ManualClock::new(noon(&t));
+    let app = t.app_with_clock(clock.clone());
+    let (_, manager, cw_user, agency, case) = office_with_case(&t, &app).await;
+    let m = t.actor(&manager).await;
+    let cw = t.actor(&cw_user).await;
+    let minister = agencies::create(
+        &app,
+        &m,
+        &AgencyInput {
+            name: "Office of the Minister of Foreign Affairs".into(),
+            address: "125 Sussex Drive\nOttawa ON".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let first = enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(agency),
+            send: "phone".into(),
+            asked: "When will the passport be issued?".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        clock.advance(22 * DAY);
+        let v = enquiries::get(&app, &cw, first)
+            .await
+            .unwrap()
+            .enquiry
+            .version;
+        enquiries::chase(
+            &app,
+            &cw,
+            first,
+            &ChaseRequest {
+                send: "phone".into(),
+                version: Some(v),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    clock.advance(22 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    let view = enquiries::get(&app, &cw, first).await.unwrap();
+    assert!(view.overdue && view.escalate_next, "{view:?}");
+
+    // Escalated as a letter with neither template nor text: the standard
+    // escalation letter, naming the first agency and what was asked.
+    let second = enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(minister),
+            send: "letter".into(),
+            asked: "Please help: no reply from the Passport Program".into(),
+            escalates: Some(first),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let letter_id = enquiries::get(&app, &cw, second)
+        .await
+        .unwrap()
+        .enquiry
+        .escalated_from;
+    assert_eq!(letter_id, Some(first));
+    let history = casework_app::cases::timeline(&app, &cw, case)
+        .await
+        .unwrap();
+    let letter = history
+        .iter()
+        .filter_map(|e| e.correspondence_id)
+        .last()
+        .expect("the escalation letter is on the case");
+    let text = casework_app::correspondence::get(&app, &cw, letter)
+        .await
+        .unwrap()
+        .body_text;
+    for part in [
+        "Passport Program",
+        "When will the passport be issued?",
+        "our letter and 2 reminders",
+        "Amara Okafor",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+
+    // The first is no longer overdue, chased or on the turnaround's overdue
+    // count; the escalation carries the waiting on.
+    let view = enquiries::get(&app, &cw, first).await.unwrap();
+    assert!(!view.overdue && !view.escalate_next, "{view:?}");
+    assert_eq!(view.enquiry.escalated_to, Some(second));
+    let e = enquiries::chase(
+        &app,
+        &cw,
+        first,
+        &ChaseRequest {
+            send: "phone".into(),
+            version: Some(view.enquiry.version),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field(e), "version");
+    let rows = agencies::turnaround(&app, &m, "", "").await.unwrap();
+    let passport = rows.iter().find(|r| r.agency_id == agency).unwrap();
+    assert_eq!(passport.overdue, 0, "{rows:?}");
+    let overdue = enquiries::list(
+        &app,
+        &m,
+        &enquiries::ListQuery {
+            state: "overdue".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(overdue.is_empty(), "{overdue:?}");
+    // It cannot be escalated twice.
+    let e = enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(minister),
+            send: "phone".into(),
+            asked: "Again".into(),
+            escalates: Some(first),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field(e), "escalates");
+    // A reply from the first agency still answers it.
+    let v = enquiries::get(&app, &cw, first)
+        .await
+        .unwrap()
+        .enquiry
+        .version;
+    enquiries::answer(
+        &app,
+        &cw,
+        first,
+        &enquiries::AnswerRequest {
+            note: "Issued after all.".into(),
+            version: Some(v),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn today_is_the_office_s_own_day(t: TestApp) {
+    // Noon UTC is already tomorrow in Auckland (UTC+13 in December).
+    let eleven = t.app.now().div_euclid(DAY) * DAY + 12 * 3_600_000;
+    let clock = ManualClock::new(eleven);
+    let app = t.app_with_clock(clock.clone());
+    let (_, manager, cw_user, agency, case) = office_with_case(&t, &app).await;
+    let m = t.actor(&manager).await;
+    let cw = t.actor(&cw_user).await;
+    let utc_today = casework_app::domain::dates::iso_date(eleven);
+    let tomorrow = casework_app::domain::dates::add_days(&utc_today, 1);
+    assert_eq!(app.today(m.office_id).await.unwrap(), utc_today);
+    tasks::save_settings(&app, &m, Some(2), "Pacific/Auckland", Some(7), Some(0))
+        .await
+        .unwrap();
+    assert_eq!(app.today(m.office_id).await.unwrap(), tomorrow);
+    let id = enquiries::open(
+        &app,
+        &cw,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(agency),
+            send: "phone".into(),
+            asked: "When?".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = enquiries::get(&app, &cw, id).await.unwrap();
+    assert_eq!(e.enquiry.sent_on, tomorrow, "sent on the office's day");
+    let day = tasks::day(&app, &cw, Whose::Mine).await.unwrap();
+    assert_eq!(day.today, tomorrow);
+    // Its reply date comes on the office's day, not UTC's (still the day
+    // before there).
+    clock.advance(21 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    assert_eq!(
+        tasks::list(&app, &cw, Whose::Everyone, Some(case), true)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "21 days after the office's sent date is today in Auckland"
+    );
+    let e = tasks::save_settings(&app, &m, Some(2), "Nowhere/Atlantis", Some(7), Some(0))
+        .await
+        .unwrap_err();
+    assert_eq!(field(e), "time_zone");
+}
