@@ -963,9 +963,7 @@ impl FollowUpGen {
     ) -> Option<String> {
         use casework_domain::dates::{add_days, iso_date};
         use casework_store::{BulkEnquiry, BulkTask};
-        let Some(&(agency_id, window)) = self.agencies.get(agency) else {
-            return None;
-        };
+        let &(agency_id, window) = self.agencies.get(agency)?;
         let ended = matches!(status, Status::Resolved | Status::Closed);
         let today = self.today.clone();
         let opened_on = iso_date(opened);
