@@ -258,7 +258,7 @@ async fn an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_countin
     let letter = history
         .iter()
         .filter_map(|e| e.correspondence_id)
-        .last()
+        .next_back()
         .expect("the escalation letter is on the case");
     let text = casework_app::correspondence::get(&app, &cw, letter)
         .await
