@@ -909,6 +909,16 @@ async function scenario(browser, base, sink) {
   await expectText(page.getByRole('heading', { level: 1 }), `Enquiry to ${agencyName}`, 'enquiry heading');
   await goto(page, 'my day', '/');
   await expectText(page.getByRole('heading', { level: 1 }), 'My day', 'my day heading');
+  // Days without news, by category: a bad value is refused naming it, a good one saved.
+  await goto(page, 'days without news by category', '/agencies/quiet');
+  await expectText(page.getByRole('heading', { level: 1 }), 'Days without news, by category', 'quiet heading');
+  const firstQuiet = page.getByRole('table', { name: 'Days without news for each category' }).getByRole('textbox').first();
+  await firstQuiet.fill('3');
+  await navigate(page, 'quiet days refused', () => page.getByRole('button', { name: 'Save' }).click(), { status: 422 });
+  await expectText(page.getByRole('alert'), /are from 7 to 365, 0 for never/, 'quiet days error summary');
+  await firstQuiet.fill('42');
+  await navigate(page, 'quiet days saved', () => page.getByRole('button', { name: 'Save' }).click());
+  await expectText(page.getByRole('status'), 'Days without news by category saved.', 'quiet days notice');
 
   log('Step 6a: transfer the case to another office');
   await goto(page, 'all cases, to transfer one', '/cases');
