@@ -149,10 +149,31 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Task> {
     }
 }
 
-/// Checks that a task can go to this person: an active user of the office.
-async fn check_assignee(app: &App, actor: &Actor, e: &mut FieldErrors, id: i64) -> AppResult<()> {
+/// Checks that a task can go to this person: an active user of the office
+/// who may see its case (a restricted case is not everyone's).
+async fn check_assignee(
+    app: &App,
+    actor: &Actor,
+    e: &mut FieldErrors,
+    id: i64,
+    case_id: Option<i64>,
+) -> AppResult<()> {
     match app.data_for(actor).user(id).await {
-        Ok(u) if u.active => {}
+        Ok(u) if u.active => {
+            if let Some(case) = case_id {
+                match crate::cases::get(app, &crate::auth::actor_of(&u), case).await {
+                    Ok(_) => {}
+                    Err(AppError::NotFound | AppError::Forbidden(_)) => e.add(
+                        "assignee_id",
+                        format!(
+                            "{} may not see this case: choose someone who may.",
+                            u.display_name
+                        ),
+                    ),
+                    Err(other) => return Err(other),
+                }
+            }
+        }
         Ok(u) => e.add(
             "assignee_id",
             format!("{} is deactivated: choose someone else.", u.display_name),
@@ -180,7 +201,7 @@ pub async fn create(app: &App, actor: &Actor, input: &TaskInput) -> AppResult<i6
         .date("due_on", "The due date", &input.due_on)
         .unwrap_or(today);
     let assignee = input.assignee_id.unwrap_or(actor.user_id);
-    check_assignee(app, actor, &mut e, assignee).await?;
+    check_assignee(app, actor, &mut e, assignee, input.case_id).await?;
     if let Some(c) = input.case_id {
         match crate::cases::get(app, actor, c).await {
             Ok(_) => {}
@@ -246,7 +267,7 @@ pub async fn change(app: &App, actor: &Actor, id: i64, u: &TaskUpdate) -> AppRes
         }
         "reassign" => {
             match u.assignee_id {
-                Some(to) => check_assignee(app, actor, &mut e, to).await?,
+                Some(to) => check_assignee(app, actor, &mut e, to, t.case_id).await?,
                 None => e.add("assignee_id", "Choose who takes it over."),
             }
             TaskChange::Reassign { to: u.assignee_id }

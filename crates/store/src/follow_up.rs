@@ -190,6 +190,11 @@ const TASK_COLUMNS: &str = "SELECT t.id, t.case_id, c.reference AS case_referenc
     t.snoozed, t.done_at, t.created_by, t.version \
     FROM tasks t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.assignee_id ";
 
+/// Whom a task Casework makes on a case goes to: the case's caseworker
+/// (`c`, with `u` their user row), or nobody if they have been deactivated,
+/// so that it is on the list of tasks nobody has rather than lost.
+pub(crate) const ASSIGNEE: &str = "CASE WHEN u.active THEN c.assignee_id END";
+
 /// The case statuses on which Casework no longer chases or reviews.
 const ENDED: &str = "('resolved', 'closed', 'transferred')";
 
@@ -937,9 +942,9 @@ impl Store {
              CASE WHEN e.chases >= o.chases_before_escalation THEN 'escalate' ELSE 'chase' END, \
              'enquiry:' || e.id || ':' || e.chases, \
              CASE WHEN e.chases >= o.chases_before_escalation THEN 'Escalate: no reply from ' ELSE 'Chase ' END \
-             || a.name || ' (' || c.reference || ')', c.assignee_id, e.due_on, $2, $2 \
+             || a.name || ' (' || c.reference || ')', {ASSIGNEE}, e.due_on, $2, $2 \
              FROM enquiries e JOIN cases c ON c.id = e.case_id JOIN agencies a ON a.id = e.agency_id \
-             JOIN offices o ON o.id = e.office_id \
+             JOIN offices o ON o.id = e.office_id LEFT JOIN users u ON u.id = c.assignee_id \
              WHERE e.chase_on IS NOT NULL AND e.chase_on <= $1 AND e.answered_on IS NULL \
              AND e.office_id = $3 AND c.status NOT IN {ENDED} \
              ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
@@ -951,8 +956,8 @@ impl Store {
         let reviews = format!(
             "INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
              SELECT c.office_id, c.id, 'review', 'review:' || c.id || ':' || c.review_date, \
-             'Review ' || c.reference || ': ' || c.title, c.assignee_id, c.review_date, $2, $2 \
-             FROM cases c WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.office_id = $3 \
+             'Review ' || c.reference || ': ' || c.title, {ASSIGNEE}, c.review_date, $2, $2 \
+             FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.review_date IS NOT NULL AND c.review_date <= $1 AND c.office_id = $3 \
              AND c.status NOT IN {ENDED} \
              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = c.office_id \
              AND t.occasion <> '' AND t.occasion = 'review:' || c.id || ':' || c.review_date) \

@@ -38,6 +38,14 @@ impl Store {
     /// transaction; returns how many.
     pub async fn quiet_pass(&self, office_id: i64, today: &str, now: i64) -> Result<u64> {
         in_transaction!(self, |tx| {
+            // A write first: SQLite takes its write lock now (a read first
+            // could not upgrade while another server's pass writes), and
+            // PostgreSQL locks the office's row, so two passes take turns
+            // and the second sees what the first looked at.
+            sqlx::query("UPDATE offices SET quiet_checked_at = quiet_checked_at WHERE id = $1")
+                .bind(office_id)
+                .execute(&mut *tx)
+                .await?;
             let (office_days, since): (i64, Option<i64>) =
                 sqlx::query_as("SELECT quiet_days, quiet_checked_at FROM offices WHERE id = $1")
                     .bind(office_id)
@@ -100,11 +108,13 @@ impl Store {
                      SELECT c.office_id, c.id, 'quiet', \
                      'quiet:' || c.id || ':' || c.updated_at || ':' || (($3 - c.updated_at) / $4), \
                      'No news for {days} days: update the constituent (' || c.reference || ')', \
-                     c.assignee_id, $2, $3, $3 \
+                     {assignee}, $2, $3, $3 \
                      FROM r JOIN cases c ON c.office_id = $1 AND c.updated_at > r.lo AND c.updated_at <= r.hi \
+                     LEFT JOIN users u ON u.id = c.assignee_id \
                      WHERE c.status NOT IN {ENDED} AND {own} = {days} \
                      ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING",
                     ranges = values.join(", "),
+                    assignee = crate::follow_up::ASSIGNEE,
                 );
                 made += sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(office_id)

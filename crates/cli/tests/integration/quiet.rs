@@ -10,8 +10,9 @@ use crate::follow_up::{DAY, field, noon, office_with_case};
 use crate::harness::TestApp;
 use crate::on_both_backends;
 use casework_app::agencies::{self, AgencyInput};
+use casework_app::domain::Role;
 use casework_app::enquiries::{self, ChaseRequest, EnquiryRequest};
-use casework_app::tasks::{self, TaskUpdate, Whose};
+use casework_app::tasks::{self, TaskInput, TaskUpdate, Whose};
 use casework_app::{App, AppError, ManualClock};
 use serde_json::json;
 
@@ -19,6 +20,7 @@ on_both_backends!(
     a_quiet_case_raises_an_update_task_once_per_quiet_period,
     an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_counting,
     today_is_the_office_s_own_day,
+    tasks_go_to_people_who_may_see_their_case_and_to_nobody_once_they_leave,
 );
 
 async fn quiet_tasks(app: &App, actor: &casework_app::Actor, case: i64) -> Vec<(String, bool)> {
@@ -389,4 +391,86 @@ async fn today_is_the_office_s_own_day(t: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(field(e), "time_zone");
+}
+
+async fn tasks_go_to_people_who_may_see_their_case_and_to_nobody_once_they_leave(t: TestApp) {
+    let clock = ManualClock::new(noon(&t));
+    let app = t.app_with_clock(clock.clone());
+    let (office, manager, cw_user, _, _) = office_with_case(&t, &app).await;
+    let m = t.actor(&manager).await;
+    let other_user = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw_user);
+    let person = api.constituent("Leila", "Haddad").await;
+    let secret = api
+        .case(
+            person,
+            json!({"title": "Asylum claim", "sensitivity": "sensitive", "assignee_id": cw_user.id,
+                   "review_date": casework_app::domain::dates::add_days(&casework_app::domain::dates::iso_date(app.now()), 3)}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    // A task on the highly sensitive case cannot go to a colleague who may
+    // not see it, made or handed over; nothing is made.
+    let e = tasks::create(
+        &app,
+        &m,
+        &TaskInput {
+            title: "Send the file".into(),
+            case_id: Some(secret),
+            assignee_id: Some(other_user.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field(e), "assignee_id");
+    let id = tasks::create(
+        &app,
+        &m,
+        &TaskInput {
+            title: "Send the file".into(),
+            case_id: Some(secret),
+            assignee_id: Some(cw_user.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = tasks::change(
+        &app,
+        &m,
+        id,
+        &TaskUpdate {
+            action: "reassign".into(),
+            assignee_id: Some(other_user.id),
+            version: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field(e), "assignee_id");
+    assert_eq!(
+        tasks::get(&app, &m, id).await.unwrap().assignee_id,
+        Some(cw_user.id)
+    );
+
+    // The caseworker leaves: the review task Casework makes goes to nobody,
+    // where an office manager sees it, not to the deactivated account.
+    let u = app.data_for(&m).user(cw_user.id).await.unwrap();
+    let admin = t.actor(&t.user(office, Role::Admin).await).await;
+    casework_app::staff::update_user(&app, &admin, cw_user.id, u.version, "caseworker", false)
+        .await
+        .unwrap();
+    clock.advance(4 * DAY);
+    tasks::follow_up(&app).await.unwrap();
+    let review: Vec<_> = tasks::list(&app, &m, Whose::Unassigned, Some(secret), true)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "review")
+        .collect();
+    assert_eq!(review.len(), 1, "{review:?}");
+    assert_eq!(review[0].assignee_id, None);
 }
