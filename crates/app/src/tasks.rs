@@ -64,7 +64,7 @@ pub enum Whose {
 }
 
 /// The most tasks a list holds.
-const MOST: i64 = 500;
+pub const MOST: i64 = 500;
 
 fn filter_for(actor: &Actor, whose: Whose) -> AppResult<Option<Option<i64>>> {
     if whose != Whose::Mine && !actor.can(Permission::OverseeTasks) {

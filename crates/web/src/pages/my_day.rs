@@ -87,6 +87,8 @@ struct DayPage {
     overdue: Vec<TaskRow>,
     due_today: Vec<TaskRow>,
     this_week: Vec<TaskRow>,
+    /// The most a list holds: a full one says so.
+    most: usize,
     digest: bool,
     f: TaskForm,
     errors: FieldErrors,
@@ -162,6 +164,7 @@ async fn day_view(
         overdue: day.overdue.into_iter().map(task_row).collect(),
         due_today: day.due_today.into_iter().map(task_row).collect(),
         this_week: day.this_week.into_iter().map(task_row).collect(),
+        most: tasks::MOST as usize,
         digest: tasks::digest_enabled(&s.app, &who.actor).await?,
         f,
         errors,
