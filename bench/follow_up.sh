@@ -110,7 +110,8 @@ verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo pass
 # One pass as of a day: prints "ms made", made = tasks of every kind.
 pass_on() {
   local line
-  line="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" follow-up --on "$1" 2>/dev/null)"
+  line="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" follow-up --on "$1" 2>>"$OUT/follow-up-$kind.log")" ||
+    die "the follow-up pass failed: see $OUT/follow-up-$kind.log"
   echo "  $1: $line" >&2
   awk '{ for (i = 1; i <= NF; i++) if ($i == "in") ms = $(i + 1); print ms, $3 + $8 + $11 }' <<<"$line"
 }

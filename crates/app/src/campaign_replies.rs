@@ -342,6 +342,7 @@ pub(crate) async fn queue_replies(
         .unwrap_or_else(|| "casework.invalid".into());
     let mut recipients = Vec::with_capacity(plan.len());
     let mut blobs_to_write = Vec::new();
+    let today = crate::letters::iso_date_in_words(&app.today(office_id).await?);
     for (s, person, outcome) in plan {
         if !outcome.starts_with("queued") {
             recipients.push(ReplyRecipient {
@@ -362,7 +363,7 @@ pub(crate) async fn queue_replies(
             office: OfficeFields {
                 name: office.name.clone(),
             },
-            today: crate::letters::date_in_words(app.now()),
+            today: today.clone(),
             ..Default::default()
         };
         let (subject, body) = reply_text(&c, outcome);

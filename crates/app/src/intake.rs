@@ -303,6 +303,7 @@ pub async fn ingest_at(
     let known = crate::campaign_grouping::templates(app, office_id).await?;
     let common = crate::campaign_grouping::common_for(office_id);
     let mut incoming = Vec::new();
+    let office_day = app.today(office_id).await?;
     // The fingerprint of each message kept as a campaign candidate.
     let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
     for item in prepared {
@@ -333,6 +334,7 @@ pub async fn ingest_at(
                 };
                 incoming.push(Incoming {
                     replied_to,
+                    office_day: office_day.clone(),
                     dedupe_key: parsed.dedupe_key.clone(),
                     in_reply_to: parsed.in_reply_to.join(" "),
                     reference_ids: parsed.references.join(" "),

@@ -133,7 +133,7 @@ pub(crate) async fn merge_fields_with(
         office: OfficeFields { name: office.name },
         agency: third.map(|t| t.agency.clone()).unwrap_or_default(),
         enquiry: third.map(|t| t.enquiry.clone()).unwrap_or_default(),
-        today: date_in_words(app.now()),
+        today: iso_date_in_words(&app.today(actor.office_id).await?),
     })
 }
 

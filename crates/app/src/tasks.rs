@@ -201,14 +201,17 @@ pub async fn create(app: &App, actor: &Actor, input: &TaskInput) -> AppResult<i6
         .date("due_on", "The due date", &input.due_on)
         .unwrap_or(today);
     let assignee = input.assignee_id.unwrap_or(actor.user_id);
-    check_assignee(app, actor, &mut e, assignee, input.case_id).await?;
+    // The writer's own access to the case first: someone who may not see it
+    // learns nothing of who may.
+    let mut case_id = None;
     if let Some(c) = input.case_id {
         match crate::cases::get(app, actor, c).await {
-            Ok(_) => {}
+            Ok(_) => case_id = Some(c),
             Err(AppError::NotFound) => e.add("case_id", "There is no such case."),
             Err(other) => return Err(other),
         }
     }
+    check_assignee(app, actor, &mut e, assignee, case_id).await?;
     check(e)?;
     Ok(app
         .data_for(actor)

@@ -111,6 +111,9 @@ pub struct Incoming {
     /// The stored messages it replies to (by its thread): an enquiry among
     /// them is answered when it is filed on the enquiry's case.
     pub replied_to: Vec<i64>,
+    /// The office's day (`YYYY-MM-DD`, its time zone) the message came:
+    /// an enquiry it answers was answered that day.
+    pub office_day: String,
     /// The postcode found in the sender's signature, if any.
     pub sender_postcode: String,
     /// The campaign the message belongs to, if it is a copy of one.
@@ -359,6 +362,7 @@ impl OfficeData {
                         constituent,
                         &batch[i].replied_to,
                         id,
+                        &batch[i].office_day,
                         now
                     );
                 }

@@ -235,14 +235,21 @@ impl OfficeData {
             }
             if let Some(from) = e.escalated_from {
                 // The escalation carries the waiting on: no more chases of the first.
-                sqlx::query(
-                    "UPDATE enquiries SET chase_on = NULL, escalated_to = $3 WHERE id = $1 AND office_id = $2",
+                let escalated = sqlx::query(
+                    "UPDATE enquiries SET chase_on = NULL, escalated_to = $3, updated_at = $4, version = version + 1 \
+                     WHERE id = $1 AND office_id = $2 AND answered_on IS NULL AND escalated_to IS NULL",
                 )
                 .bind(from)
                 .bind(office_id)
                 .bind(id)
+                .bind(now)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if escalated == 0 {
+                    // Answered or escalated by someone else meanwhile.
+                    return Err(crate::Error::Conflict);
+                }
                 close_tasks!(tx, from, Some(e.by), now);
             }
             let mut entry = NewEntry::new("enquiry", Some(e.by), note);
@@ -363,7 +370,8 @@ impl OfficeData {
         in_transaction!(self, |tx| {
             let done = sqlx::query(
                 "UPDATE enquiries SET chases = chases + 1, due_on = $3, chase_on = $3, updated_at = $4, \
-                 version = version + 1 WHERE id = $1 AND office_id = $2 AND version = $5 AND answered_on IS NULL",
+                 version = version + 1 WHERE id = $1 AND office_id = $2 AND version = $5 AND answered_on IS NULL \
+                 AND escalated_to IS NULL",
             )
             .bind(id)
             .bind(office_id)
@@ -817,7 +825,7 @@ pub(crate) use close_tasks;
 /// answered the case's open enquiries whose messages it replies to, closes
 /// their chase tasks and notes each in the case's history.
 macro_rules! answer_by_reply {
-    ($tx:ident, $office:expr, $case:expr, $constituent:expr, $replied_to:expr, $answer:expr, $now:expr) => {{
+    ($tx:ident, $office:expr, $case:expr, $constituent:expr, $replied_to:expr, $answer:expr, $day:expr, $now:expr) => {{
         let mut qb = sqlx::QueryBuilder::new(
             "SELECT e.id, a.name FROM enquiries e JOIN agencies a ON a.id = e.agency_id \
              WHERE e.answered_on IS NULL AND e.office_id = ",
@@ -832,7 +840,7 @@ macro_rules! answer_by_reply {
         }
         qb.push("))");
         let open: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
-        let today = casework_domain::dates::iso_date($now);
+        let today: &str = $day;
         for (enquiry, agency) in open {
             sqlx::query(
                 "UPDATE enquiries SET answered_on = $2, answer_id = $3, chase_on = NULL, updated_at = $4, \

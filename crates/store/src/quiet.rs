@@ -8,8 +8,8 @@
 //! k·N days before a moment in (last pass, now], for k = 1, 2, …, each an
 //! index range on `cases(office_id, updated_at)`. After a change of the
 //! setting it looks at every open case once. The task's occasion names the
-//! case, its last activity and k, so it is made once per quiet period,
-//! whatever the number of servers or passes.
+//! case, its last activity, the period's days and k, so it is made once per
+//! quiet period, whatever the number of servers or passes.
 
 use crate::{Result, Store, in_transaction};
 
@@ -106,7 +106,7 @@ impl Store {
                     "WITH r(lo, hi) AS (VALUES {ranges}) \
                      INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
                      SELECT c.office_id, c.id, 'quiet', \
-                     'quiet:' || c.id || ':' || c.updated_at || ':' || (($3 - c.updated_at) / $4), \
+                     'quiet:' || c.id || ':' || c.updated_at || ':{days}:' || (($3 - c.updated_at) / $4), \
                      'No news for {days} days: update the constituent (' || c.reference || ')', \
                      {assignee}, $2, $3, $3 \
                      FROM r JOIN cases c ON c.office_id = $1 AND c.updated_at > r.lo AND c.updated_at <= r.hi \
