@@ -11,3 +11,16 @@ ALTER TABLE offices ADD COLUMN quiet_checked_at BIGINT;
 -- An enquiry that was escalated to another agency is no longer chased nor
 -- counted overdue: the enquiry it was escalated by waits in its place.
 ALTER TABLE enquiries ADD COLUMN escalated_to BIGINT REFERENCES enquiries(id);
+
+-- Agency turnaround reads its counts from these, not from the tables: the
+-- enquiries sent in a period (with whether and when answered), those
+-- overdue now, and the chase tasks waiting.
+-- (They replace enquiries_agency and enquiries_open, whose columns they
+-- begin with.)
+DROP INDEX enquiries_agency;
+DROP INDEX enquiries_open;
+CREATE INDEX enquiries_sent ON enquiries(office_id, agency_id, sent_on, answered_on);
+CREATE INDEX enquiries_overdue ON enquiries(office_id, due_on, agency_id, escalated_to)
+    WHERE answered_on IS NULL;
+CREATE INDEX tasks_chases ON tasks(office_id, enquiry_id)
+    WHERE done_at IS NULL AND kind IN ('chase', 'escalate');
