@@ -557,25 +557,26 @@ impl OfficeData {
              WHERE t.office_id = $1{visible} AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate') \
              AND e.answered_on IS NULL GROUP BY e.agency_id"
         );
-        let (sent, overdue, chases): (Vec<(i64, i64, i64)>, Vec<(i64, i64)>, Vec<(i64, i64)>) =
-            on_read!(self, |pool| {
-                let a = sqlx::query_as(sqlx::AssertSqlSafe(sent))
-                    .bind(office_id)
-                    .bind(from)
-                    .bind(until)
-                    .fetch_all(pool)
-                    .await?;
-                let b = sqlx::query_as(sqlx::AssertSqlSafe(overdue))
-                    .bind(office_id)
-                    .bind(today)
-                    .fetch_all(pool)
-                    .await?;
-                let c = sqlx::query_as(sqlx::AssertSqlSafe(chases))
-                    .bind(office_id)
-                    .fetch_all(pool)
-                    .await?;
-                (a, b, c)
-            });
+        // (agency, sent, answered); (agency, overdue); (agency, chases waiting)
+        type Counts = (Vec<(i64, i64, i64)>, Vec<(i64, i64)>, Vec<(i64, i64)>);
+        let (sent, overdue, chases): Counts = on_read!(self, |pool| {
+            let a = sqlx::query_as(sqlx::AssertSqlSafe(sent))
+                .bind(office_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(pool)
+                .await?;
+            let b = sqlx::query_as(sqlx::AssertSqlSafe(overdue))
+                .bind(office_id)
+                .bind(today)
+                .fetch_all(pool)
+                .await?;
+            let c = sqlx::query_as(sqlx::AssertSqlSafe(chases))
+                .bind(office_id)
+                .fetch_all(pool)
+                .await?;
+            (a, b, c)
+        });
         let mut by: std::collections::BTreeMap<i64, AgencyCounts> = Default::default();
         for (agency_id, n, answered) in sent {
             let c = by
