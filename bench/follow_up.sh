@@ -165,8 +165,13 @@ for kind in "${BACKENDS[@]}"; do
   log "$kind: the follow-up pass, the next five days"
   today="$(date -u +%Y-%m-%d)"
   pass_on "$today" >/dev/null
+  # Each pass clears the chase date of the enquiries it made tasks for. On
+  # PostgreSQL the old row versions stay until autovacuum (off on the
+  # benchmark machine) removes them: vacuum before each pass, as it would.
+  vacuum() { if [ "$kind" = postgres ]; then sql "VACUUM (ANALYZE) enquiries, tasks" >/dev/null; fi; }
   worst=0 made_total=0
   for d in 1 2 3 4 5; do
+    vacuum
     read -r ms made < <(pass_on "$(date -u -d "$today + $d day" +%Y-%m-%d)")
     made_total=$((made_total + made))
     worst="$(awk -v a="$ms" -v b="$worst" 'BEGIN { print (a > b) ? a : b }')"

@@ -41,15 +41,23 @@ pub struct TaskUpdate {
 }
 
 /// What "my day" shows: open tasks overdue, due today and due in the next
-/// seven days (each list up to [`MOST`], the oldest first; its length is
-/// the count shown).
+/// seven days, each list its [`DAY_SHOWN`] oldest, with how many there are
+/// (counted up to [`COUNT_CAP`]).
 #[derive(Debug, Clone, Default)]
 pub struct Day {
     pub today: String,
     pub overdue: Vec<Task>,
     pub due_today: Vec<Task>,
     pub this_week: Vec<Task>,
+    /// How many are overdue, due today and due this week (at most
+    /// [`COUNT_CAP`]: that many or more).
+    pub counts: [i64; 3],
 }
+
+/// How many tasks of each of my day's lists are shown (the oldest first).
+pub const DAY_SHOWN: i64 = 50;
+/// My day counts each list up to this many ("1,000 or more").
+pub const COUNT_CAP: i64 = 1000;
 
 /// Whose tasks to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,20 +100,26 @@ pub async fn day(app: &App, actor: &Actor, whose: Whose) -> AppResult<Day> {
         open_only: true,
         due_from: from,
         due_by: Some(by),
-        limit: MOST,
+        limit: DAY_SHOWN,
         ..Default::default()
     };
-    let d = Day {
+    let buckets = [
+        bucket(None, yesterday),
+        bucket(Some(today.clone()), today.clone()),
+        bucket(Some(dates::add_days(&today, 1)), week),
+    ];
+    let mut counts = [0; 3];
+    for (n, f) in counts.iter_mut().zip(&buckets) {
+        *n = data.count_tasks(f, COUNT_CAP).await?;
+    }
+    let [overdue, due_today, this_week] = buckets;
+    Ok(Day {
         today: today.clone(),
-        overdue: data.tasks(&bucket(None, yesterday)).await?,
-        due_today: data
-            .tasks(&bucket(Some(today.clone()), today.clone()))
-            .await?,
-        this_week: data
-            .tasks(&bucket(Some(dates::add_days(&today, 1)), week))
-            .await?,
-    };
-    Ok(d)
+        overdue: data.tasks(&overdue).await?,
+        due_today: data.tasks(&due_today).await?,
+        this_week: data.tasks(&this_week).await?,
+        counts,
+    })
 }
 
 /// Tasks by filter: a person's (or everyone's, office managers), on a case,

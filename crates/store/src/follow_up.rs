@@ -752,9 +752,40 @@ impl OfficeData {
 
     /// Tasks the reader may see, by due date (then newest first).
     pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<Task>> {
-        let office_id = self.scope.office_id;
         let mut sql = format!("{TASK_COLUMNS} WHERE t.office_id = $1");
-        sql.push_str(&self.scope.optional_case_condition("t.case_id", "c"));
+        sql.push_str(&self.task_conditions(f));
+        sql.push_str(" ORDER BY t.due_on, t.id DESC LIMIT $5");
+        self.bind_task_filter(sql, f, if f.limit > 0 { f.limit } else { 500 })
+            .await
+    }
+
+    /// How many tasks a filter finds, counting up to `cap` (a count past it
+    /// says "at least").
+    pub async fn count_tasks(&self, f: &TaskFilter, cap: i64) -> Result<i64> {
+        let mut sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM tasks t LEFT JOIN cases c ON c.id = t.case_id \
+             WHERE t.office_id = $1"
+        );
+        sql.push_str(&self.task_conditions(f));
+        sql.push_str(" LIMIT $5) x");
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(office_id)
+                .bind(f.assignee.flatten().unwrap_or(0))
+                .bind(f.case_id.unwrap_or(0))
+                .bind(f.due_by.as_deref().unwrap_or(""))
+                .bind(cap)
+                .bind(f.due_from.as_deref().unwrap_or(""))
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// The conditions of a task filter ($2 assignee, $3 case, $4 due by,
+    /// $6 due from), with the reader's visibility of cases.
+    fn task_conditions(&self, f: &TaskFilter) -> String {
+        let mut sql = self.scope.optional_case_condition("t.case_id", "c");
         match f.assignee {
             Some(Some(_)) => sql.push_str(" AND t.assignee_id = $2"),
             Some(None) => sql.push_str(" AND t.assignee_id IS NULL"),
@@ -772,14 +803,18 @@ impl OfficeData {
         if f.due_from.is_some() {
             sql.push_str(" AND t.due_on >= $6");
         }
-        sql.push_str(" ORDER BY t.due_on, t.id DESC LIMIT $5");
+        sql
+    }
+
+    async fn bind_task_filter(&self, sql: String, f: &TaskFilter, limit: i64) -> Result<Vec<Task>> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office_id)
                 .bind(f.assignee.flatten().unwrap_or(0))
                 .bind(f.case_id.unwrap_or(0))
                 .bind(f.due_by.as_deref().unwrap_or(""))
-                .bind(if f.limit > 0 { f.limit } else { 500 })
+                .bind(limit)
                 .bind(f.due_from.as_deref().unwrap_or(""))
                 .fetch_all(pool)
                 .await?)
@@ -1016,12 +1051,8 @@ impl Store {
              JOIN offices o ON o.id = e.office_id LEFT JOIN users u ON u.id = c.assignee_id \
              WHERE e.chase_on IS NOT NULL AND e.chase_on <= $1 AND e.answered_on IS NULL \
              AND e.office_id = $3 AND c.status NOT IN {ENDED} \
-             ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
+             ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING RETURNING enquiry_id"
         );
-        let made_chase = "UPDATE enquiries SET chase_on = NULL WHERE chase_on IS NOT NULL AND chase_on <= $1 \
-             AND office_id = $2 \
-             AND EXISTS (SELECT 1 FROM tasks t WHERE t.office_id = enquiries.office_id \
-             AND t.occasion <> '' AND t.occasion = 'enquiry:' || enquiries.id || ':' || enquiries.chases)";
         let reviews = format!(
             "INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
              SELECT c.office_id, c.id, 'review', 'review:' || c.id || ':' || c.review_date, \
@@ -1033,18 +1064,28 @@ impl Store {
              ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING"
         );
         in_transaction!(self, |tx| {
-            let chases = sqlx::query(sqlx::AssertSqlSafe(chases))
+            let made: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(chases))
                 .bind(today)
                 .bind(now)
                 .bind(office_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            sqlx::query(made_chase)
-                .bind(today)
-                .bind(office_id)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+            // Their chase is made: no more until the next chase sets a date.
+            // (A task already there for the same chase was made by another
+            // server's pass, which clears its own.)
+            for chunk in made.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "UPDATE enquiries SET chase_on = NULL WHERE office_id = ",
+                );
+                qb.push_bind(office_id).push(" AND id IN (");
+                let mut ids = qb.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let chases = made.len() as u64;
             let reviews = sqlx::query(sqlx::AssertSqlSafe(reviews))
                 .bind(today)
                 .bind(now)

@@ -87,8 +87,11 @@ struct DayPage {
     overdue: Vec<TaskRow>,
     due_today: Vec<TaskRow>,
     this_week: Vec<TaskRow>,
-    /// The most a list holds: a full one says so.
-    most: usize,
+    /// How many each list has ("1,000 or more" past the cap), and how many
+    /// of each are shown.
+    counts: [String; 3],
+    shown: i64,
+    more: bool,
     digest: bool,
     f: TaskForm,
     errors: FieldErrors,
@@ -164,7 +167,15 @@ async fn day_view(
         overdue: day.overdue.into_iter().map(task_row).collect(),
         due_today: day.due_today.into_iter().map(task_row).collect(),
         this_week: day.this_week.into_iter().map(task_row).collect(),
-        most: tasks::MOST as usize,
+        counts: day.counts.map(|n| {
+            if n >= tasks::COUNT_CAP {
+                format!("{n} or more")
+            } else {
+                n.to_string()
+            }
+        }),
+        shown: tasks::DAY_SHOWN,
+        more: day.counts.iter().any(|n| *n > tasks::DAY_SHOWN),
         digest: tasks::digest_enabled(&s.app, &who.actor).await?,
         f,
         errors,
