@@ -762,9 +762,9 @@ impl OfficeData {
     /// How many tasks a filter finds, counting up to `cap` (a count past it
     /// says "at least").
     pub async fn count_tasks(&self, f: &TaskFilter, cap: i64) -> Result<i64> {
-        let mut sql = format!(
+        let mut sql = String::from(
             "SELECT COUNT(*) FROM (SELECT 1 FROM tasks t LEFT JOIN cases c ON c.id = t.case_id \
-             WHERE t.office_id = $1"
+             WHERE t.office_id = $1",
         );
         sql.push_str(&self.task_conditions(f));
         sql.push_str(" LIMIT $5) x");
