@@ -55,9 +55,9 @@ pub struct Day {
 }
 
 /// How many tasks of each of my day's lists are shown (the oldest first).
-pub const DAY_SHOWN: i64 = 50;
-/// My day counts each list up to this many ("1,000 or more").
-pub const COUNT_CAP: i64 = 1000;
+pub const DAY_SHOWN: i64 = 20;
+/// My day counts each list up to this many ("100 or more").
+pub const COUNT_CAP: i64 = 100;
 
 /// Whose tasks to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

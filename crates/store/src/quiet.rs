@@ -46,6 +46,11 @@ impl Store {
                 .bind(office_id)
                 .execute(&mut *tx)
                 .await?;
+            if matches!(self.db, crate::Db::Postgres(_)) {
+                // Compiling the plan (PostgreSQL's JIT, set off by the
+                // row estimates of the ranges) costs more than running it.
+                sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
+            }
             let (office_days, since): (i64, Option<i64>) =
                 sqlx::query_as("SELECT quiet_days, quiet_checked_at FROM offices WHERE id = $1")
                     .bind(office_id)
@@ -103,15 +108,19 @@ impl Store {
                     None => office_days.to_string(),
                 };
                 let sql = format!(
-                    "WITH r(lo, hi) AS (VALUES {ranges}) \
+                    // The open cases in the ranges first (materialised, so
+                    // the ranges are read from cases(office_id, updated_at)
+                    // before each case's period is looked up).
+                    "WITH r(lo, hi) AS (VALUES {ranges}), \
+                     q AS MATERIALIZED (SELECT c.id, c.office_id, c.reference, c.updated_at, c.assignee_id \
+                     FROM r JOIN cases c ON c.office_id = $1 AND c.updated_at > r.lo AND c.updated_at <= r.hi \
+                     WHERE c.status NOT IN {ENDED}) \
                      INSERT INTO tasks (office_id, case_id, kind, occasion, title, assignee_id, due_on, created_at, updated_at) \
                      SELECT c.office_id, c.id, 'quiet', \
                      'quiet:' || c.id || ':' || c.updated_at || ':{days}:' || (($3 - c.updated_at) / $4), \
                      'No news for {days} days: update the constituent (' || c.reference || ')', \
                      {assignee}, $2, $3, $3 \
-                     FROM r JOIN cases c ON c.office_id = $1 AND c.updated_at > r.lo AND c.updated_at <= r.hi \
-                     LEFT JOIN users u ON u.id = c.assignee_id \
-                     WHERE c.status NOT IN {ENDED} AND {own} = {days} \
+                     FROM q c LEFT JOIN users u ON u.id = c.assignee_id WHERE {own} = {days} \
                      ON CONFLICT (office_id, occasion) WHERE occasion <> '' DO NOTHING",
                     ranges = values.join(", "),
                     assignee = crate::follow_up::ASSIGNEE,
