@@ -754,7 +754,7 @@ impl OfficeData {
     pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<Task>> {
         let mut sql = format!("{TASK_COLUMNS} WHERE t.office_id = $1");
         sql.push_str(&self.task_conditions(f));
-        sql.push_str(" ORDER BY t.due_on, t.id DESC LIMIT $5");
+        sql.push_str(" ORDER BY t.due_on, t.id LIMIT $5");
         self.bind_task_filter(sql, f, if f.limit > 0 { f.limit } else { 500 })
             .await
     }
