@@ -17,46 +17,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WHICH="${1:-all}"
-N="${BENCH_CONSTITUENTS:-1000000}"
-DATA="${BENCH_DATA:-$ROOT/target/bench}"
-PORT="${BENCH_PORT:-18080}"
-DURATION="${BENCH_DURATION:-10s}"
-PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
-PG_BASE="${PG_BASE%/}"
-BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/casework}"
-OFFICE="Benchmark Office ${N}"
-SLUG="$(printf '%s' "$OFFICE" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9' | cut -c1-30)"
-BASE_URL="http://127.0.0.1:${PORT}"
+NAME=tags
+# shellcheck source=bench/office.sh
+source "$ROOT/bench/office.sh"
 T_TRENDS=500 T_DRILL=50 T_MERGE=5000
-
-case "$WHICH" in
-  sqlite | postgres) BACKENDS=("$WHICH") ;;
-  all) BACKENDS=(sqlite postgres) ;;
-  *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
-esac
-
-log() { printf '\n=== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { echo "bench: $*" >&2; exit 1; }
-
-if [ -z "${BENCH_BIN:-}" ]; then
-  (cd "$ROOT" && cargo build --release --locked -p casework --bin casework)
-fi
-
-# The office, generated or found by the main benchmark.
-BENCH_GENERATE_ONLY=1 BENCH_CONSTITUENTS="$N" BENCH_DATA="$DATA" BENCH_BIN="$BIN" \
-  BENCH_PG_URL="$PG_BASE" bash "$ROOT/bench/run.sh" "$WHICH"
-
-OUT="$DATA/tags-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
-SERVER_PID=""
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-}
-trap stop_server EXIT
 
 # p50/p95/max in ms of N sequential GETs of a path with the token.
 timed_gets() {
@@ -68,8 +32,6 @@ timed_gets() {
     printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
 }
 
-field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
-verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo pass; else echo "**FAIL**"; fi; }
 
 RESULTS=()
 for kind in "${BACKENDS[@]}"; do

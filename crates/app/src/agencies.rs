@@ -616,9 +616,13 @@ pub async fn turnaround(
     let today = app.today(actor.office_id).await?;
     let (from, until) = period(&today, from, until)?;
     let data = app.data_for(actor);
-    let counts = data.agency_counts(&from, &until, &today).await?;
+    // The counts and the days to reply, read at once.
+    let (counts, reply_days) = tokio::try_join!(
+        data.agency_counts(&from, &until, &today),
+        data.agency_reply_days(&from, &until),
+    )?;
     let mut days: std::collections::HashMap<i64, Vec<i64>> = Default::default();
-    for (agency, d) in data.agency_reply_days(&from, &until).await? {
+    for (agency, d) in reply_days {
         days.entry(agency).or_default().push(d.max(0));
     }
     let names: std::collections::HashMap<i64, String> = data

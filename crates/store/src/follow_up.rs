@@ -570,23 +570,22 @@ impl OfficeData {
         );
         // (agency, sent, answered); (agency, overdue); (agency, chases waiting)
         type Counts = (Vec<(i64, i64, i64)>, Vec<(i64, i64)>, Vec<(i64, i64)>);
+        // The three at once, each on a connection of its own.
         let (sent, overdue, chases): Counts = on_read!(self, |pool| {
-            let a = sqlx::query_as(sqlx::AssertSqlSafe(sent))
-                .bind(office_id)
-                .bind(from)
-                .bind(until)
-                .fetch_all(pool)
-                .await?;
-            let b = sqlx::query_as(sqlx::AssertSqlSafe(overdue))
-                .bind(office_id)
-                .bind(today)
-                .fetch_all(pool)
-                .await?;
-            let c = sqlx::query_as(sqlx::AssertSqlSafe(chases))
-                .bind(office_id)
-                .fetch_all(pool)
-                .await?;
-            (a, b, c)
+            tokio::try_join!(
+                sqlx::query_as(sqlx::AssertSqlSafe(sent))
+                    .bind(office_id)
+                    .bind(from)
+                    .bind(until)
+                    .fetch_all(pool),
+                sqlx::query_as(sqlx::AssertSqlSafe(overdue))
+                    .bind(office_id)
+                    .bind(today)
+                    .fetch_all(pool),
+                sqlx::query_as(sqlx::AssertSqlSafe(chases))
+                    .bind(office_id)
+                    .fetch_all(pool),
+            )?
         });
         let mut by: std::collections::BTreeMap<i64, AgencyCounts> = Default::default();
         for (agency_id, n, answered) in sent {

@@ -81,6 +81,29 @@ pub(crate) async fn office_with_case(
     (office, manager, cw, agency, case["id"].as_i64().unwrap())
 }
 
+/// Opens an enquiry made by phone to `agency` on `case`; returns its id.
+pub(crate) async fn phone_enquiry(
+    app: &App,
+    actor: &casework_app::Actor,
+    case: i64,
+    agency: i64,
+    asked: &str,
+) -> i64 {
+    enquiries::open(
+        app,
+        actor,
+        case,
+        &EnquiryRequest {
+            agency_id: Some(agency),
+            send: "phone".into(),
+            asked: asked.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn open_tasks(app: &App, actor: &casework_app::Actor, case: i64) -> Vec<(String, String)> {
     tasks::list(app, actor, Whose::Everyone, Some(case), true)
         .await
@@ -97,19 +120,7 @@ async fn three_weeks_after_an_enquiry_exactly_one_chase_task_appears(t: TestApp)
     let cw_id = cw_user.id;
     let cw = t.actor(&cw_user).await;
     jobs::register(&app).await.unwrap();
-    let id = enquiries::open(
-        &app,
-        &cw,
-        case,
-        &EnquiryRequest {
-            agency_id: Some(agency),
-            send: "phone".into(),
-            asked: "When will the passport be issued?".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let id = phone_enquiry(&app, &cw, case, agency, "When will the passport be issued?").await;
     let e = enquiries::get(&app, &cw, id).await.unwrap();
     let sent = casework_app::domain::dates::iso_date(app.now());
     assert_eq!(e.enquiry.sent_on, sent);
@@ -1317,19 +1328,7 @@ async fn the_calendar_feed_reads_back_as_rfc_5545_and_stops_when_revoked(t: Test
     )
     .await
     .unwrap();
-    enquiries::open(
-        &app,
-        &cw,
-        case,
-        &EnquiryRequest {
-            agency_id: Some(agency),
-            send: "phone".into(),
-            asked: "Status".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    phone_enquiry(&app, &cw, case, agency, "Status").await;
     tasks::create(
         &app,
         &cw,

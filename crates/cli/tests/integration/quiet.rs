@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::follow_up::{DAY, field, noon, office_with_case};
+use crate::follow_up::{DAY, field, noon, office_with_case, phone_enquiry};
 use crate::harness::TestApp;
 use crate::on_both_backends;
 use casework_app::agencies::{self, AgencyInput};
@@ -196,19 +196,7 @@ async fn an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_countin
     )
     .await
     .unwrap();
-    let first = enquiries::open(
-        &app,
-        &cw,
-        case,
-        &EnquiryRequest {
-            agency_id: Some(agency),
-            send: "phone".into(),
-            asked: "When will the passport be issued?".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let first = phone_enquiry(&app, &cw, case, agency, "When will the passport be issued?").await;
     for _ in 0..2 {
         clock.advance(22 * DAY);
         let v = enquiries::get(&app, &cw, first)
@@ -360,19 +348,7 @@ async fn today_is_the_office_s_own_day(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(app.today(m.office_id).await.unwrap(), tomorrow);
-    let id = enquiries::open(
-        &app,
-        &cw,
-        case,
-        &EnquiryRequest {
-            agency_id: Some(agency),
-            send: "phone".into(),
-            asked: "When?".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let id = phone_enquiry(&app, &cw, case, agency, "When?").await;
     let e = enquiries::get(&app, &cw, id).await.unwrap();
     assert_eq!(e.enquiry.sent_on, tomorrow, "sent on the office's day");
     let day = tasks::day(&app, &cw, Whose::Mine).await.unwrap();
