@@ -54,20 +54,6 @@ timed_gets() {
     printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
 }
 
-# wrk at 10 connections on a page with a session: one RESULT line.
-wrk_page() {
-  local path="$1" session="$2" script="$OUT/wrk-$RANDOM.lua"
-  cat >"$script" <<LUA
-wrk.headers["Cookie"] = "casework_session=$session"
-function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f errors=%d\n",
-    summary.requests, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency.max / 1000, summary.errors.status + summary.errors.timeout))
-end
-LUA
-  wrk -t2 -c10 -d3s -s "$script" "$BASE_URL$path" >/dev/null 2>&1 || true
-  wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$script" "$BASE_URL$path" | sed -n 's/^RESULT //p'
-}
 
 
 # One pass as of a day: prints "ms made", made = tasks of every kind.
@@ -102,14 +88,7 @@ for kind in "${BACKENDS[@]}"; do
   read -r busiest busiest_n < <(sql "SELECT u.email, COUNT(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE t.office_id = $office_id AND t.done_at IS NULL GROUP BY u.email ORDER BY COUNT(*) DESC LIMIT 1" | tr '|' ' ')
   echo "office $office_id: $open_enquiries open enquiries, $all_tasks tasks ($open_tasks open; $busiest has $busiest_n)"
 
-  log "$kind: starting the server"
-  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") >"$OUT/server-$kind.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server stopped"
-    sleep 0.1
-  done
+  start_server "$kind"
   # The server's own first pass catches up to today before anything is timed.
   sleep 3
   cw="$(sign_in "$busiest")"
@@ -118,9 +97,9 @@ for kind in "${BACKENDS[@]}"; do
   log "$kind: my day, 10 connections"
   curl -s -b "casework_session=$cw" "$BASE_URL/" >"$OUT/my-day-$kind.html"
   grep -o '<caption[^<]*' "$OUT/my-day-$kind.html" | sed 's/<caption[^>]*>/  /' | head -4
-  day_cw="$(wrk_page / "$cw")"
+  day_cw="$(wrk_p95 / Cookie "casework_session=$cw")"
   echo "  caseworker: $day_cw"
-  day_all="$(wrk_page '/?whose=everyone' "$mgr")"
+  day_all="$(wrk_p95 '/?whose=everyone' Cookie "casework_session=$mgr")"
   echo "  manager, everyone's: $day_all"
 
   log "$kind: agency turnaround (one user)"

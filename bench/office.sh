@@ -45,3 +45,33 @@ stop_server() {
   fi
 }
 trap stop_server EXIT
+
+# Starts `casework serve` on $DB_URL for backend $1 and waits until it answers.
+start_server() {
+  log "$1: starting the server"
+  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") >"$OUT/server-$1.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the server stopped"
+    sleep 0.1
+  done
+}
+
+# wrk at 10 connections on a path sent with one header (name, value): a 3 s
+# warm-up, then $DURATION measured; prints its RESULT line (requests,
+# p50/p95/max in ms, errors).
+wrk_p95() {
+  local path="$1" script
+  script="$(mktemp "$OUT/wrk-XXXXXX.lua")"
+  cat >"$script" <<LUA
+wrk.headers["$2"] = "$3"
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f errors=%d\n",
+    summary.requests, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency.max / 1000, summary.errors.status + summary.errors.timeout))
+end
+LUA
+  wrk -t2 -c10 -d3s -s "$script" "$BASE_URL$path" >/dev/null 2>&1 || true
+  wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$script" "$BASE_URL$path" | sed -n 's/^RESULT //p'
+}

@@ -42,14 +42,7 @@ for kind in "${BACKENDS[@]}"; do
     DB_URL="$PG_BASE/casework_bench_${N}"
     sql() { psql "$DB_URL" -qAtX -c "$1"; }
   fi
-  log "$kind: starting the server"
-  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") >"$OUT/server-$kind.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server stopped"
-    sleep 0.1
-  done
+  start_server "$kind"
   office_id="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" office list | awk -F'\t' -v n="$OFFICE" '$2 == n { print $1 }')"
   TOKEN="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" token create --email "manager@$SLUG.casework.test" --label tags-bench 2>/dev/null | tail -1)"
   [ -n "$TOKEN" ] || die "no API token"
@@ -71,22 +64,12 @@ for kind in "${BACKENDS[@]}"; do
   month_to="$(date -u +%Y-%m-01)"
   drill="/api/v1/cases?tag=$housing&opened_from=$month_from&opened_before=$month_to&sort=newest"
   echo "  $drill: $(curl -s -H "Authorization: Bearer $TOKEN" "$BASE_URL$drill" | grep -o '"id":' | wc -l) cases on the first page"
-  cat >"$OUT/p95.lua" <<LUA
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f errors=%d\n",
-    summary.requests, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency.max / 1000, summary.errors.status + summary.errors.timeout))
-end
-LUA
-  wrk -t2 -c10 -d3s -s "$OUT/p95.lua" "$BASE_URL$drill" >/dev/null 2>&1 || true
-  d="$(wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$OUT/p95.lua" "$BASE_URL$drill" | sed -n 's/^RESULT //p')"
+  d="$(wrk_p95 "$drill" Authorization "Bearer $TOKEN")"
   echo "  $d"
   # The messages behind a count of Trends over messages: Housing, last month.
   drill_m="/api/v1/correspondence?tag=$housing&received_from=$month_from&received_before=$month_to"
   echo "  $drill_m: $(curl -s -H "Authorization: Bearer $TOKEN" "$BASE_URL$drill_m" | grep -o '"id":' | wc -l) messages on the first page"
-  wrk -t2 -c10 -d3s -s "$OUT/p95.lua" "$BASE_URL$drill_m" >/dev/null 2>&1 || true
-  dm="$(wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$OUT/p95.lua" "$BASE_URL$drill_m" | sed -n 's/^RESULT //p')"
+  dm="$(wrk_p95 "$drill_m" Authorization "Bearer $TOKEN")"
   echo "  $dm"
 
   log "$kind: merge a tag used ~100,000 times, then undo"

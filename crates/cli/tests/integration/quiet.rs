@@ -21,6 +21,7 @@ on_both_backends!(
     an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_counting,
     today_is_the_office_s_own_day,
     tasks_go_to_people_who_may_see_their_case_and_to_nobody_once_they_leave,
+    my_day_lists_the_oldest_and_counts_up_to_its_cap,
 );
 
 async fn quiet_tasks(app: &App, actor: &casework_app::Actor, case: i64) -> Vec<(String, bool)> {
@@ -451,4 +452,50 @@ async fn tasks_go_to_people_who_may_see_their_case_and_to_nobody_once_they_leave
         .collect();
     assert_eq!(review.len(), 1, "{review:?}");
     assert_eq!(review[0].assignee_id, None);
+}
+
+async fn my_day_lists_the_oldest_and_counts_up_to_its_cap(t: TestApp) {
+    let clock = ManualClock::new(noon(&t));
+    let app = t.app_with_clock(clock.clone());
+    let (_, _, cw_user, _, _) = office_with_case(&t, &app).await;
+    let cw = t.actor(&cw_user).await;
+    let today = app.today(cw.office_id).await.unwrap();
+    let yesterday = casework_app::domain::dates::add_days(&today, -1);
+    let add = |title: String, due_on: String| {
+        let (app, cw) = (&app, &cw);
+        async move {
+            tasks::create(
+                app,
+                cw,
+                &TaskInput {
+                    title,
+                    due_on,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let mut overdue = Vec::new();
+    for i in 0..=tasks::COUNT_CAP {
+        overdue.push(add(format!("Overdue {i}"), yesterday.clone()).await);
+    }
+    for i in 0..=tasks::DAY_SHOWN {
+        add(format!("Today {i}"), today.clone()).await;
+    }
+    let day = tasks::day(&app, &cw, Whose::Mine).await.unwrap();
+    // Lists hold the oldest first, up to what the page shows.
+    assert_eq!(day.overdue.len() as i64, tasks::DAY_SHOWN);
+    assert_eq!(day.overdue[0].id, overdue[0], "the oldest first");
+    assert_eq!(day.due_today.len() as i64, tasks::DAY_SHOWN);
+    // Counts are exact below the cap and stop at it.
+    assert_eq!(day.counts, [tasks::COUNT_CAP, tasks::DAY_SHOWN + 1, 0]);
+    // The page says so.
+    let b = t.browser();
+    b.sign_in(&cw_user.email, crate::harness::PASSWORD).await;
+    let page = b.get("/").await;
+    assert!(page.html.contains("Overdue: 100 or more"), "{}", page.html);
+    assert!(page.html.contains("Due today: 21<"), "{}", page.html);
+    assert!(page.html.contains("shows its 20 oldest first"));
 }
