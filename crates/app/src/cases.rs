@@ -807,7 +807,21 @@ pub struct CaseQuery {
     pub location: String,
     pub agency: String,
     pub assignee_id: Option<i64>,
+    /// Only cases assigned to nobody (whatever their status).
+    pub unassigned: bool,
     pub constituent_id: Option<i64>,
+    /// Resolved (or closed while open) on or after this day (`YYYY-MM-DD`).
+    pub resolved_from: String,
+    /// Resolved (or closed while open) before this day (`YYYY-MM-DD`).
+    pub resolved_before: String,
+    /// Closed on or after this day (`YYYY-MM-DD`).
+    pub closed_from: String,
+    /// Closed before this day (`YYYY-MM-DD`).
+    pub closed_before: String,
+    /// Whose review date is before this day (`YYYY-MM-DD`).
+    pub review_before: String,
+    /// Not changed since before this day (`YYYY-MM-DD`).
+    pub updated_before: String,
     /// `updated` (default), `oldest` or `newest`.
     pub sort: String,
     pub cursor: Option<String>,
@@ -857,21 +871,27 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
             e.add("tag", "There is no such tag in this office.");
         }
     }
-    let day = crate::trends::day_start;
-    filter.opened_from = day(&mut e, "opened_from", "Opened from", &q.opened_from);
-    filter.opened_before = day(&mut e, "opened_before", "Opened before", &q.opened_before);
-    filter.transferred_from = day(
-        &mut e,
-        "transferred_from",
-        "Transferred from",
-        &q.transferred_from,
-    );
+    let tz = crate::trends::office_zone(app, actor.office_id).await?;
+    let mut day = |field: &str, label: &str, text: &str| {
+        crate::trends::day_start(&mut e, &tz, field, label, text)
+    };
+    filter.opened_from = day("opened_from", "Opened from", &q.opened_from);
+    filter.opened_before = day("opened_before", "Opened before", &q.opened_before);
+    filter.transferred_from = day("transferred_from", "Transferred from", &q.transferred_from);
     filter.transferred_before = day(
-        &mut e,
         "transferred_before",
         "Transferred before",
         &q.transferred_before,
     );
+    filter.resolved_from = day("resolved_from", "Resolved from", &q.resolved_from);
+    filter.resolved_before = day("resolved_before", "Resolved before", &q.resolved_before);
+    filter.closed_from = day("closed_from", "Closed from", &q.closed_from);
+    filter.closed_before = day("closed_before", "Closed before", &q.closed_before);
+    filter.updated_before = day("updated_before", "Not changed since", &q.updated_before);
+    filter.review_before = e.date("review_before", "Review date before", &q.review_before);
+    if q.unassigned {
+        filter.unassigned = true;
+    }
     filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
     filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
     if q.assignee_id.is_some() {

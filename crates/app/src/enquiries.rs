@@ -1111,9 +1111,12 @@ pub struct ListQuery {
     /// Sent before, `YYYY-MM-DD`.
     #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: String,
-    /// `answered`, `open`, `overdue` or `chase` (a chase task waiting); empty: all.
-    #[param(pattern = "^(|answered|open|overdue|chase)$")]
+    /// `answered`, `open`, `overdue`, `due_soon` (due within a week) or
+    /// `chase` (a chase task waiting); empty: all.
+    #[param(pattern = "^(|answered|open|overdue|due_soon|chase)$")]
     pub state: String,
+    /// Only those on cases assigned to this person.
+    pub assignee_id: Option<i64>,
 }
 
 /// Enquiries by agency, period and state, on cases the reader may see,
@@ -1124,9 +1127,12 @@ pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<Enqu
     let until = e.date("until", "The end", &q.until);
     if !matches!(
         q.state.as_str(),
-        "" | "answered" | "open" | "overdue" | "chase"
+        "" | "answered" | "open" | "overdue" | "due_soon" | "chase"
     ) {
-        e.add("state", "The state is answered, open, overdue or chase.");
+        e.add(
+            "state",
+            "The state is answered, open, overdue, due_soon or chase.",
+        );
     }
     check(e)?;
     let today = app.today(actor.office_id).await?;
@@ -1138,6 +1144,7 @@ pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<Enqu
             sent_until: until,
             state: (!q.state.is_empty()).then(|| q.state.clone()),
             today: today.clone(),
+            assignee: q.assignee_id,
             limit: LIST_MOST as i64,
         })
         .await?;

@@ -23,6 +23,8 @@ pub mod jobs;
 pub mod letters;
 pub mod mailboxes;
 pub mod outbox;
+pub mod review;
+pub mod review_meeting;
 pub mod schedule;
 pub(crate) use error::check;
 pub mod security_keys;

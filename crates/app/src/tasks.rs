@@ -165,7 +165,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Task> {
 
 /// Checks that a task can go to this person: an active user of the office
 /// who may see its case (a restricted case is not everyone's).
-async fn check_assignee(
+pub(crate) async fn check_assignee(
     app: &App,
     actor: &Actor,
     e: &mut FieldErrors,

@@ -12,10 +12,52 @@ const DAY_MS: i64 = 86_400_000;
 
 pub(crate) use casework_domain::dates::{civil_from_days, day_of, days_from_civil, iso_day};
 
-/// The start (Unix ms, UTC) of the day a query names as `YYYY-MM-DD`;
-/// anything else is an error on `field`.
-pub(crate) fn day_start(e: &mut FieldErrors, field: &str, label: &str, text: &str) -> Option<i64> {
-    e.date(field, label, text).map(|d| day_of(&d) * DAY_MS)
+/// The office's time zone (UTC if it names none Casework knows).
+pub(crate) async fn office_zone(app: &App, office_id: i64) -> AppResult<jiff::tz::TimeZone> {
+    let tz = app.store.office_settings(office_id).await?.time_zone;
+    Ok(jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// The first moment (Unix ms) of `day` (days since 1970-01-01) in `tz`:
+/// its midnight, or the first moment after a gap where clocks skip it.
+pub(crate) fn midnight(tz: &jiff::tz::TimeZone, day: i64) -> i64 {
+    let (y, m, d) = civil_from_days(day);
+    let start = i16::try_from(y)
+        .ok()
+        .and_then(|y| jiff::civil::Date::new(y, m as i8, d as i8).ok())
+        .and_then(|date| date.to_zoned(tz.clone()).ok())
+        .and_then(|z| z.start_of_day().ok());
+    match start {
+        Some(z) => z.timestamp().as_millisecond(),
+        None => day * DAY_MS,
+    }
+}
+
+/// The day (days since 1970-01-01) that `ms` falls on in `tz`.
+pub(crate) fn local_day(tz: &jiff::tz::TimeZone, ms: i64) -> i64 {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => {
+            let z = t.to_zoned(tz.clone());
+            days_from_civil(
+                i64::from(z.year()),
+                i64::from(z.month()),
+                i64::from(z.day()),
+            )
+        }
+        Err(_) => ms.div_euclid(DAY_MS),
+    }
+}
+
+/// The start (Unix ms) of the day a query names as `YYYY-MM-DD`, in the
+/// office's time zone `tz`; anything else is an error on `field`.
+pub(crate) fn day_start(
+    e: &mut FieldErrors,
+    tz: &jiff::tz::TimeZone,
+    field: &str,
+    label: &str,
+    text: &str,
+) -> Option<i64> {
+    e.date(field, label, text).map(|d| midnight(tz, day_of(&d)))
 }
 
 /// The paging cursor a query sends, if any; a broken one is an error.
@@ -118,7 +160,12 @@ struct Plan {
     days: Vec<i64>,
 }
 
-fn plan(app: &App, f: &crate::tags::Framework, q: &TrendsQuery) -> AppResult<Plan> {
+async fn plan(
+    app: &App,
+    office_id: i64,
+    f: &crate::tags::Framework,
+    q: &TrendsQuery,
+) -> AppResult<Plan> {
     let mut e = FieldErrors::new();
     let kind = match q.kind.as_str() {
         "" | "cases" => TrendKind::Cases,
@@ -148,7 +195,7 @@ fn plan(app: &App, f: &crate::tags::Framework, q: &TrendsQuery) -> AppResult<Pla
             ),
         );
     }
-    let today = app.now().div_euclid(DAY_MS);
+    let today = day_of(&app.today(office_id).await?);
     let until = if q.until.trim().is_empty() {
         today
     } else {
@@ -220,8 +267,9 @@ fn plan(app: &App, f: &crate::tags::Framework, q: &TrendsQuery) -> AppResult<Pla
 /// The Trends figures.
 pub async fn trends(app: &App, actor: &Actor, q: &TrendsQuery) -> AppResult<Trends> {
     let f = crate::tags::framework(app, actor).await?;
-    let p = plan(app, &f, q)?;
-    let bounds: Vec<i64> = p.days.iter().map(|d| d * DAY_MS).collect();
+    let p = plan(app, actor.office_id, &f, q).await?;
+    let tz = office_zone(app, actor.office_id).await?;
+    let bounds: Vec<i64> = p.days.iter().map(|d| midnight(&tz, *d)).collect();
     let data = app.data_for(actor);
     let counts = data.trend_counts(p.kind, p.by, &bounds).await?;
     let all = data
@@ -350,6 +398,25 @@ pub struct MessagesQuery {
     pub received_before: String,
     /// The constituent's ward, or postcode district (as Trends shows it).
     pub location: String,
+    /// `in`, `out` or `internal`.
+    #[param(pattern = "^(|in|out|internal)$")]
+    pub direction: String,
+    /// `email`, `letter`, `call`, `meeting`, … (as the message's channel).
+    pub channel: String,
+    /// `intake`, `filed` or `no_action`.
+    #[param(pattern = "^(|intake|filed|no_action)$")]
+    pub state: String,
+    /// `yes`: campaign copies only; `no`: none of them.
+    #[param(pattern = "^(|yes|no)$")]
+    pub campaign: String,
+    /// Letters printed on or after this day, `YYYY-MM-DD`.
+    pub printed_from: String,
+    /// Letters printed before this day, `YYYY-MM-DD`.
+    pub printed_before: String,
+    /// Only letters and emails waiting for approval.
+    pub awaiting_approval: bool,
+    /// Only messages on cases assigned to this person.
+    pub assignee_id: Option<i64>,
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// How many to answer, default 50; taken as 1–200.
@@ -372,14 +439,52 @@ pub async fn messages(
             e.add("tag", "There is no such tag in this office.");
         }
     }
-    filter.from = day_start(&mut e, "received_from", "Received from", &q.received_from);
+    let tz = office_zone(app, actor.office_id).await?;
+    filter.from = day_start(
+        &mut e,
+        &tz,
+        "received_from",
+        "Received from",
+        &q.received_from,
+    );
     filter.before = day_start(
         &mut e,
+        &tz,
         "received_before",
         "Received before",
         &q.received_before,
     );
     filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
+    filter.printed_from = day_start(&mut e, &tz, "printed_from", "Printed from", &q.printed_from);
+    filter.printed_before = day_start(
+        &mut e,
+        &tz,
+        "printed_before",
+        "Printed before",
+        &q.printed_before,
+    );
+    let word = |e: &mut FieldErrors, field: &str, text: &str, allowed: &[&str]| {
+        let t = text.trim();
+        if t.is_empty() {
+            None
+        } else if allowed.is_empty() || allowed.contains(&t) {
+            Some(t.to_owned())
+        } else {
+            e.add(field, format!("Choose one of: {}.", allowed.join(", ")));
+            None
+        }
+    };
+    filter.direction = word(
+        &mut e,
+        "direction",
+        &q.direction,
+        &["in", "out", "internal"],
+    );
+    filter.channel = word(&mut e, "channel", &q.channel, &[]);
+    filter.state = word(&mut e, "state", &q.state, &["intake", "filed", "no_action"]);
+    filter.campaign = word(&mut e, "campaign", &q.campaign, &["yes", "no"]).map(|c| c == "yes");
+    filter.awaiting_approval = q.awaiting_approval;
+    filter.assignee = q.assignee_id;
     let cursor = page_cursor(&mut e, q.cursor.as_deref());
     check(e)?;
     Ok(app

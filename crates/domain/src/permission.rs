@@ -75,8 +75,13 @@ pub enum Permission {
     /// Write to an agency that needs the constituent's written consent
     /// when the case has none that covers it (recorded, with the reason).
     OverrideConsent,
-    /// Run the weekly review of the office's cases (coming).
+    /// Run the weekly review of the whole office (or of any one
+    /// caseworker's cases), record it, and set the office's first day of
+    /// the week.
     RunReview,
+    /// Open a weekly review: the office's for those who run it, the
+    /// review of one's own cases for anyone else who holds cases.
+    SeeReview,
 }
 
 impl Permission {
@@ -102,6 +107,7 @@ impl Permission {
         Permission::OverseeTasks,
         Permission::OverrideConsent,
         Permission::RunReview,
+        Permission::SeeReview,
     ];
 
     /// The roles that have this permission, in the order of [`Role::ALL`].
@@ -123,6 +129,8 @@ impl Permission {
             OverseeTasks | OverrideConsent => &[OfficeManager],
             // Volunteers never see sensitive cases, even when assigned one by mistake.
             SeeAssignedSensitiveCases => &[Admin, OfficeManager, Caseworker, Representative],
+            // Those who hold cases review their own; the rest run the office's.
+            SeeReview => &[Admin, OfficeManager, Caseworker, Representative],
             // The office's set-up.
             EditTemplates | ManageTags | ManageAgencies => &[Admin, OfficeManager],
             ManageStaff => &[Admin],
@@ -219,6 +227,7 @@ ManageAgencies: admin, office_manager
 OverseeTasks: office_manager
 OverrideConsent: office_manager
 RunReview: office_manager, representative
+SeeReview: admin, office_manager, caseworker, representative
 "
         );
     }

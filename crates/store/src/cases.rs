@@ -297,6 +297,30 @@ impl OfficeData {
             if let Some(agency) = &filter.agency {
                 qb.push(" AND c.agency = ").push_bind(agency.as_str());
             }
+            for (column, from, before) in [
+                (
+                    "c.resolved_at",
+                    filter.resolved_from,
+                    filter.resolved_before,
+                ),
+                ("c.closed_at", filter.closed_from, filter.closed_before),
+            ] {
+                if from.is_some() || before.is_some() {
+                    qb.push(format_args!(" AND {column} >= "))
+                        .push_bind(from.unwrap_or(i64::MIN))
+                        .push(format_args!(" AND {column} < "))
+                        .push_bind(before.unwrap_or(i64::MAX));
+                }
+            }
+            if filter.closed_from.is_some() || filter.closed_before.is_some() {
+                qb.push(" AND c.status = 'closed'");
+            }
+            if let Some(day) = &filter.review_before {
+                qb.push(" AND c.review_date < ").push_bind(day.as_str());
+            }
+            if let Some(before) = filter.updated_before {
+                qb.push(" AND c.updated_at < ").push_bind(before);
+            }
             if let Some(p) = filter.constituent_id {
                 // An IN over a small set of ids, not an OR: the planner then starts
                 // from the person's few cases instead of scanning all cases in order.

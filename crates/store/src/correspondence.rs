@@ -190,6 +190,20 @@ pub struct MessageFilter {
     pub before: Option<i64>,
     /// The constituent's ward, or postcode district.
     pub location: Option<String>,
+    /// `in`, `out` or `internal`.
+    pub direction: Option<String>,
+    pub channel: Option<String>,
+    /// `intake`, `filed` or `no_action`.
+    pub state: Option<String>,
+    /// Campaign copies only (`true`) or none (`false`).
+    pub campaign: Option<bool>,
+    /// Letters printed at or after, and before (Unix ms).
+    pub printed_from: Option<i64>,
+    pub printed_before: Option<i64>,
+    /// Only what waits for approval (letters, and emails held in the outbox).
+    pub awaiting_approval: bool,
+    /// Only those on cases assigned to this person.
+    pub assignee: Option<i64>,
 }
 
 /// Newest first from after the cursor, one more than a page (to know
@@ -600,6 +614,44 @@ impl OfficeData {
                 ))
                 .push_bind(place.as_str())
                 .push(")");
+            }
+            if let Some(d) = &filter.direction {
+                qb.push(" AND direction = ").push_bind(d.as_str());
+            }
+            if let Some(c) = &filter.channel {
+                qb.push(" AND channel = ").push_bind(c.as_str());
+            }
+            if let Some(st) = &filter.state {
+                qb.push(" AND state = ").push_bind(st.as_str());
+            }
+            match filter.campaign {
+                Some(true) => {
+                    qb.push(" AND campaign_id IS NOT NULL");
+                }
+                Some(false) => {
+                    qb.push(" AND campaign_id IS NULL");
+                }
+                None => {}
+            }
+            if filter.printed_from.is_some() || filter.printed_before.is_some() {
+                qb.push(" AND channel = 'letter' AND printed_at >= ")
+                    .push_bind(filter.printed_from.unwrap_or(i64::MIN))
+                    .push(" AND printed_at < ")
+                    .push_bind(filter.printed_before.unwrap_or(i64::MAX));
+            }
+            if filter.awaiting_approval {
+                qb.push(" AND id IN (SELECT id FROM correspondence WHERE office_id = ")
+                    .push_bind(office_id)
+                    .push(" AND approval = 'awaiting' UNION SELECT correspondence_id FROM outbox WHERE office_id = ")
+                    .push_bind(office_id)
+                    .push(" AND state = 'awaiting_approval')");
+            }
+            if let Some(p) = filter.assignee {
+                qb.push(" AND case_id IN (SELECT id FROM cases WHERE office_id = ")
+                    .push_bind(office_id)
+                    .push(" AND assignee_id = ")
+                    .push_bind(p)
+                    .push(")");
             }
             newest_first(&mut qb, after, limit);
             qb.build_query_as().fetch_all(pool).await?

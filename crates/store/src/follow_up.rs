@@ -175,10 +175,12 @@ pub struct EnquiryFilter {
     pub sent_from: Option<String>,
     /// Sent before this day.
     pub sent_until: Option<String>,
-    /// `answered`, `open`, `overdue` (on `today`) or `chase` (a chase or
-    /// escalation task waiting).
+    /// `answered`, `open`, `overdue` (on `today`), `due_soon` (due within
+    /// a week of `today`) or `chase` (a chase or escalation task waiting).
     pub state: Option<String>,
     pub today: String,
+    /// Only those on cases assigned to this person.
+    pub assignee: Option<i64>,
     pub limit: i64,
 }
 
@@ -664,11 +666,20 @@ impl OfficeData {
             Some("overdue") => sql.push_str(
                 " AND e.answered_on IS NULL AND e.escalated_to IS NULL AND e.due_on < $5",
             ),
+            Some("due_soon") => sql.push_str(
+                " AND e.answered_on IS NULL AND e.escalated_to IS NULL AND e.due_on >= $5 AND e.due_on < $7",
+            ),
             Some("chase") => sql.push_str(
                 " AND e.answered_on IS NULL AND $5 = $5 AND EXISTS (SELECT 1 FROM tasks t WHERE t.enquiry_id = e.id \
                  AND t.done_at IS NULL AND t.kind IN ('chase', 'escalate'))",
             ),
             _ => sql.push_str(" AND $5 = $5"),
+        }
+        if let Some(p) = f.assignee {
+            sql.push_str(&format!(" AND c.assignee_id = {p}"));
+        }
+        if f.state.as_deref() != Some("due_soon") {
+            sql.push_str(" AND $7 = $7");
         }
         sql.push_str(" ORDER BY e.sent_on DESC, e.id DESC LIMIT $6");
         on_read!(self, |pool| {
@@ -679,6 +690,7 @@ impl OfficeData {
                 .bind(f.sent_until.as_deref().unwrap_or(""))
                 .bind(f.today.as_str())
                 .bind(if f.limit > 0 { f.limit } else { 500 })
+                .bind(casework_domain::dates::add_days(&f.today, 7))
                 .fetch_all(pool)
                 .await?)
         })
@@ -894,7 +906,7 @@ impl OfficeData {
     }
 
     /// Errors with `NotFound` unless the reader may see the case.
-    async fn case_visible(&self, case_id: i64) -> Result<()> {
+    pub(crate) async fn case_visible(&self, case_id: i64) -> Result<()> {
         let office_id = self.scope.office_id;
         let visible = self.scope.case_condition("c");
         let found: Option<i64> = on_read!(self, |pool| {

@@ -113,6 +113,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_quiet_cases.sql"),
         postgres: include_str!("../migrations/postgres/0017_quiet_cases.sql"),
     },
+    Migration {
+        version: 18,
+        name: "reviews",
+        sqlite: include_str!("../migrations/sqlite/0018_reviews.sql"),
+        postgres: include_str!("../migrations/postgres/0018_reviews.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -296,6 +296,16 @@ pub struct CaseFilter {
     pub location: Option<String>,
     pub agency: Option<String>,
     pub constituent_id: Option<i64>,
+    /// Resolved (or closed while still open) at or after, and before (Unix ms).
+    pub resolved_from: Option<i64>,
+    pub resolved_before: Option<i64>,
+    /// Closed at or after, and before (Unix ms).
+    pub closed_from: Option<i64>,
+    pub closed_before: Option<i64>,
+    /// Whose review date is before this day (`YYYY-MM-DD`).
+    pub review_before: Option<String>,
+    /// Not changed since before this time (Unix ms).
+    pub updated_before: Option<i64>,
     pub sort: CaseSort,
 }
 
@@ -314,6 +324,12 @@ impl Default for CaseFilter {
             location: None,
             agency: None,
             constituent_id: None,
+            resolved_from: None,
+            resolved_before: None,
+            closed_from: None,
+            closed_before: None,
+            review_before: None,
+            updated_before: None,
             sort: CaseSort::Updated,
         }
     }

@@ -75,6 +75,30 @@ impl Store {
         Ok(())
     }
 
+    /// The day the office's week starts (1 = Monday … 7 = Sunday).
+    pub async fn office_week_starts(&self, id: i64) -> Result<i64> {
+        on_read!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT week_starts FROM offices WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Sets the day the office's week starts (1 = Monday … 7 = Sunday).
+    pub async fn set_office_week_starts(&self, id: i64, day: i64) -> Result<()> {
+        on_write!(self, |pool| {
+            sqlx::query("UPDATE offices SET week_starts = $2 WHERE id = $1")
+                .bind(id)
+                .bind(day)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Every office with its follow-up settings (for the digest pass).
     pub async fn offices_settings(&self) -> Result<Vec<(i64, crate::OfficeSettings)>> {
         let rows: Vec<(i64, i64, String, i64, i64)> = on_read!(self, |pool| {

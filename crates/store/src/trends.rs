@@ -52,7 +52,7 @@ pub(crate) fn location_sql(office_id: i64) -> String {
 
 /// `CASE WHEN at < b1 THEN 0 … END` for the period starts `bounds`
 /// (numbers only, written into the SQL).
-fn bucket_sql(column: &str, bounds: &[i64]) -> String {
+pub(crate) fn bucket_sql(column: &str, bounds: &[i64]) -> String {
     let mut sql = String::from("CAST(CASE");
     for (i, b) in bounds.iter().enumerate().skip(1) {
         sql.push_str(&format!(" WHEN {column} < {b} THEN {}", i - 1));
@@ -61,14 +61,33 @@ fn bucket_sql(column: &str, bounds: &[i64]) -> String {
     sql
 }
 
+/// Which rows a count from the rows takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// What the reader may see.
+    Visible,
+    /// Only the sensitive cases and hidden messages of the reader's own
+    /// cases (what a caseworker adds to the day counts everyone sees).
+    HiddenOwn,
+    /// What the day counts hold for this reader: everything for those who
+    /// see every case, else what is neither sensitive nor hidden.
+    Shared,
+    /// What the reader may see on one person's cases.
+    Person(i64),
+}
+
 impl OfficeData {
     /// Counts per period: `bounds` are the starts of the periods followed by
-    /// the end of the last (Unix ms at midnight UTC), at most a few hundred.
+    /// the end of the last (Unix ms: the office's midnights), at most a few
+    /// hundred.
     ///
     /// By a dimension (or everything): what anyone may see comes from the
     /// day counts the triggers keep (a few thousand rows a year), and what
     /// only some may see (sensitive cases, hidden messages) from its own
-    /// rows, under the reader's scope. By location: from the rows.
+    /// rows, under the reader's scope. The day counts are by UTC day: where
+    /// a bound falls inside one (an office not on UTC), the part of that
+    /// day on the bound's far side is counted from the rows and moved
+    /// across. By location: from the rows.
     pub async fn trend_counts(
         &self,
         kind: TrendKind,
@@ -80,10 +99,9 @@ impl OfficeData {
         }
         // Locations, and transfers (a few a week), are counted from the rows.
         if by == TrendBy::Location || kind == TrendKind::Transfers {
-            return self.trend_rows(kind, by, bounds, false).await;
+            return self.trend_rows(kind, by, bounds, Rows::Visible).await;
         }
         let office_id = self.scope.office_id;
-        let days: Vec<i64> = bounds.iter().map(|b| b.div_euclid(DAY_MS)).collect();
         let (dimension, key, join) = match by {
             TrendBy::Dimension { id, rollup } => (
                 id,
@@ -108,46 +126,96 @@ impl OfficeData {
         } else {
             format!("'{base}'")
         };
+        // A UTC day falls in the period its first moment falls in.
+        let day_start = format!("tc.day * {DAY_MS}");
+        let first = bounds[0].div_euclid(DAY_MS) + i64::from(bounds[0].rem_euclid(DAY_MS) != 0);
+        let last = bounds[bounds.len() - 1].div_euclid(DAY_MS)
+            + i64::from(bounds[bounds.len() - 1].rem_euclid(DAY_MS) != 0);
         let sql = format!(
             "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {key} AS key, {} AS bucket, tc.n FROM tag_day_counts tc{join} \
              WHERE tc.office_id = $1 AND tc.kind IN ({kinds}) AND tc.dimension_id = $2 AND tc.tag_id {} 0 \
              AND tc.day >= $3 AND tc.day < $4) q GROUP BY key, bucket",
-            bucket_sql("tc.day", &days),
+            bucket_sql(&day_start, bounds),
             if dimension == 0 { "=" } else { "<>" }
         );
         let mut counts: Vec<TrendCount> = on_read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office_id)
                 .bind(dimension)
-                .bind(days[0])
-                .bind(days[days.len() - 1])
+                .bind(first)
+                .bind(last)
                 .fetch_all(pool)
                 .await?
         });
-        if let crate::CaseVisibility::AssignedSensitive(_) = self.scope.visibility {
-            for c in self.trend_rows(kind, by, bounds, true).await? {
-                match counts
-                    .iter_mut()
-                    .find(|x| x.key == c.key && x.bucket == c.bucket)
-                {
-                    Some(x) => x.n += c.n,
-                    None => counts.push(c),
+        let mut add = |c: TrendCount, sign: i64| match counts
+            .iter_mut()
+            .find(|x| x.key == c.key && x.bucket == c.bucket)
+        {
+            Some(x) => x.n += sign * c.n,
+            None => counts.push(TrendCount { n: sign * c.n, ..c }),
+        };
+        // Bound i inside a UTC day: the rest of that day, from the bound to
+        // the next UTC midnight, was counted in period i - 1 (where the
+        // day starts) but belongs to period i.
+        for (i, b) in bounds.iter().enumerate() {
+            if b.rem_euclid(DAY_MS) == 0 {
+                continue;
+            }
+            let edge = [*b, (b.div_euclid(DAY_MS) + 1) * DAY_MS];
+            for c in self.trend_rows(kind, by, &edge, Rows::Shared).await? {
+                if i > 0 {
+                    add(
+                        TrendCount {
+                            bucket: i as i64 - 1,
+                            ..c.clone()
+                        },
+                        -1,
+                    );
                 }
+                if i + 1 < bounds.len() {
+                    add(
+                        TrendCount {
+                            bucket: i as i64,
+                            ..c
+                        },
+                        1,
+                    );
+                }
+            }
+        }
+        if let crate::CaseVisibility::AssignedSensitive(_) = self.scope.visibility {
+            for c in self.trend_rows(kind, by, bounds, Rows::HiddenOwn).await? {
+                add(c, 1);
             }
         }
         counts.retain(|c| c.n != 0);
         Ok(counts)
     }
 
-    /// Counts from the rows themselves; with `hidden_only`, only the
-    /// sensitive cases and hidden messages of the reader's own cases (what
-    /// a caseworker adds to the day counts everyone sees).
+    /// Counts per period of what the reader may see on one person's cases
+    /// (the cases assigned to them, and the messages on those), from the
+    /// rows.
+    pub async fn trend_counts_of(
+        &self,
+        kind: TrendKind,
+        by: TrendBy,
+        bounds: &[i64],
+        person: i64,
+    ) -> Result<Vec<TrendCount>> {
+        if bounds.len() < 2 {
+            return Ok(Vec::new());
+        }
+        self.trend_rows(kind, by, bounds, Rows::Person(person))
+            .await
+    }
+
+    /// Counts from the rows themselves, of the rows `rows` says.
     async fn trend_rows(
         &self,
         kind: TrendKind,
         by: TrendBy,
         bounds: &[i64],
-        hidden_only: bool,
+        rows: Rows,
     ) -> Result<Vec<TrendCount>> {
         let office_id = self.scope.office_id;
         let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
@@ -155,13 +223,16 @@ impl OfficeData {
             crate::CaseVisibility::AssignedSensitive(u) => u,
             _ => 0,
         };
-        let (table, at, visible, person, hidden) = match kind {
+        let all = self.scope.visibility == crate::CaseVisibility::All;
+        let (table, at, visible, person, hidden, shared, of) = match kind {
             TrendKind::Cases => (
                 "cases x",
                 "x.opened_at",
                 self.scope.case_condition("x"),
                 "x.constituent_id",
                 format!(" AND x.sensitive = TRUE AND x.assignee_id = {user}"),
+                " AND x.sensitive = FALSE",
+                " AND x.assignee_id = {p}",
             ),
             TrendKind::Messages => (
                 "correspondence x",
@@ -171,6 +242,8 @@ impl OfficeData {
                 format!(
                     " AND x.hidden = TRUE AND x.case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND assignee_id = {user})"
                 ),
+                " AND x.hidden = FALSE",
+                " AND x.case_id IN (SELECT id FROM cases WHERE office_id = {o} AND assignee_id = {p})",
             ),
             TrendKind::Transfers => (
                 "case_transfers tr JOIN cases x ON x.id = tr.case_id",
@@ -178,6 +251,19 @@ impl OfficeData {
                 self.scope.case_condition("x"),
                 "x.constituent_id",
                 format!(" AND x.sensitive = TRUE AND x.assignee_id = {user}"),
+                " AND x.sensitive = FALSE",
+                " AND x.assignee_id = {p}",
+            ),
+        };
+        let condition = match rows {
+            Rows::Visible => visible,
+            Rows::HiddenOwn => format!("{hidden}{visible}"),
+            Rows::Shared if all => String::new(),
+            Rows::Shared => shared.to_owned(),
+            Rows::Person(p) => format!(
+                "{}{visible}",
+                of.replace("{p}", &p.to_string())
+                    .replace("{o}", &office_id.to_string())
             ),
         };
         let bucket = bucket_sql(at, bounds);
@@ -207,9 +293,8 @@ impl OfficeData {
         };
         let sql = format!(
             "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {key} AS key, {bucket} AS bucket FROM {table}{join} \
-             WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3{}{visible}) q \
-             WHERE key IS NOT NULL AND key <> '' GROUP BY key, bucket",
-            if hidden_only { hidden.as_str() } else { "" }
+             WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3{condition}) q \
+             WHERE key IS NOT NULL AND key <> '' GROUP BY key, bucket"
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

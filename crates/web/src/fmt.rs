@@ -32,3 +32,12 @@ pub fn day(ms: i64) -> String {
         ))
         .unwrap_or_default()
 }
+
+/// "5 Dec 2026" for a day written `YYYY-MM-DD` (anything else as it is).
+pub fn day_label(date: &str) -> String {
+    if casework_app::domain::validate::is_valid_date(date) {
+        day(casework_app::domain::dates::day_of(date) * 86_400_000)
+    } else {
+        date.to_owned()
+    }
+}

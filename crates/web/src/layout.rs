@@ -13,6 +13,8 @@ pub(crate) struct Nav {
     pub csrf: String,
     pub is_admin: bool,
     pub can_tags: bool,
+    /// Whether the person has a weekly review (the office's, or their own).
+    pub can_review: bool,
     pub section: &'static str,
 }
 
@@ -24,6 +26,7 @@ pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Na
         csrf: csrf.to_owned(),
         is_admin: actor.can(Permission::ManageStaff),
         can_tags: actor.can(Permission::ManageTags),
+        can_review: actor.can(Permission::SeeReview),
         section,
     })
 }
@@ -57,6 +60,8 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
         "comment" => "Comment added.",
+        "review_recorded" => "Review recorded: each action is now a task on its case.",
+        "flagged" => "Raised with the representative: it will be in this week's review.",
         "tag_added" => "Value added.",
         "tags" => "Tags saved.",
         "hidden" => {

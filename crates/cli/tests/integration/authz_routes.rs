@@ -1308,5 +1308,65 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::OverseeTasks, 422),
             true,
         ),
+        // The weekly review: the office's for those who run it, one's own
+        // for anyone else who holds cases; a bad week is refused, naming it.
+        (
+            page("/review".into()),
+            Rule::May(Permission::SeeReview, 200),
+            false,
+        ),
+        (
+            page("/review.csv?table=workload".into()),
+            Rule::May(Permission::SeeReview, 200),
+            false,
+        ),
+        (
+            form("/review".into(), vec![("week", "next year".into())]),
+            Rule::May(Permission::SeeReview, 422),
+            false,
+        ),
+        (
+            form("/review/settings".into(), vec![("week_starts", "9".into())]),
+            Rule::May(Permission::RunReview, 422),
+            false,
+        ),
+        (
+            page("/reviews".into()),
+            Rule::May(Permission::SeeReview, 200),
+            false,
+        ),
+        (
+            form(format!("/cases/{k}/flag"), vec![("summary", String::new())]),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/reviews/figures".into(), None),
+            Rule::May(Permission::SeeReview, 200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/reviews".into(), None),
+            Rule::May(Permission::SeeReview, 200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/reviews".into(),
+                Some(json!({"week": "next year"})),
+            ),
+            Rule::May(Permission::SeeReview, 422),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/cases/{k}/flags"),
+                Some(json!({"summary": ""})),
+            ),
+            Rule::May(Permission::EditCases, 422),
+            true,
+        ),
     ]
 }

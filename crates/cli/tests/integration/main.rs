@@ -19,6 +19,7 @@ mod openapi;
 mod outbox;
 mod pages;
 mod quiet;
+mod review;
 mod security;
 mod sso;
 mod tags;

@@ -194,6 +194,13 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         .body["id"]
         .as_i64()
         .unwrap();
+    // A caseworker's own review, recorded.
+    let review = api
+        .post("/api/v1/reviews", json!({"decisions": "Doc review"}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
     let version = |path: String| {
         let manager_api = &manager_api;
         async move { manager_api.get(&path).await.body["version"].clone() }
@@ -218,6 +225,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 }
             } else if path.starts_with("/api/v1/tasks/") {
                 task
+            } else if path.starts_with("/api/v1/reviews/") {
+                review
             } else if path.contains("/cases/") {
                 case["id"].as_i64().unwrap()
             } else if path.contains("no-action") {
@@ -295,6 +304,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 ("patch", "/api/v1/tasks/{id}") => Some(
                     json!({"action": "complete", "version": version(format!("/api/v1/tasks/{task}")).await}),
                 ),
+                ("post", "/api/v1/reviews") => Some(json!({"decisions": "Doc"})),
+                ("post", "/api/v1/cases/{id}/flags") => Some(json!({"summary": "Doc"})),
                 ("post", _) => Some(json!({"body": "Doc"})),
                 ("patch", _) => Some(json!({})),
                 _ => None,
@@ -484,6 +495,11 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     }
     let expected: BTreeSet<&str> = [
         "GET /api/v1/me",
+        "GET /api/v1/reviews",
+        "POST /api/v1/reviews",
+        "GET /api/v1/reviews/figures",
+        "GET /api/v1/reviews/{id}",
+        "POST /api/v1/cases/{id}/flags",
         "GET /api/v1/constituents",
         "POST /api/v1/constituents",
         "GET /api/v1/constituents/{id}",

@@ -227,7 +227,21 @@ pub(crate) struct CaseQueryDoc {
     location: Option<String>,
     agency: Option<String>,
     assignee_id: Option<i64>,
+    /// Only cases assigned to nobody (whatever their status).
+    unassigned: Option<bool>,
     constituent_id: Option<i64>,
+    /// Resolved (or closed while open) on or after this day, `YYYY-MM-DD`.
+    resolved_from: Option<String>,
+    /// Resolved (or closed while open) before this day, `YYYY-MM-DD`.
+    resolved_before: Option<String>,
+    /// Closed on or after this day, `YYYY-MM-DD`.
+    closed_from: Option<String>,
+    /// Closed before this day, `YYYY-MM-DD`.
+    closed_before: Option<String>,
+    /// Whose review date is before this day, `YYYY-MM-DD`.
+    review_before: Option<String>,
+    /// Not changed since before this day, `YYYY-MM-DD`.
+    updated_before: Option<String>,
     #[param(value_type = Option<CaseOrder>, inline)]
     sort: Option<String>,
     /// `next_cursor` of the page before.

@@ -11,6 +11,7 @@ mod constituents;
 mod correspondence;
 mod intake;
 mod letters;
+mod review;
 mod tags;
 mod third_parties;
 mod timeline;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
+        .merge(review::routes())
         .merge(transfers::routes())
         .merge(third_parties::routes())
         .fallback(not_found)
@@ -99,7 +101,9 @@ impl Modify for BearerAuth {
           third_parties::withdraw_consent, third_parties::consent_form,
           third_parties::list_enquiries, third_parties::calendar_feed_status,
           third_parties::calendar_feed_create, third_parties::calendar_feed_revoke,
-          third_parties::digest_status, third_parties::digest_put),
+          third_parties::digest_status, third_parties::digest_put,
+          review::review_figures, review::list_reviews, review::record_review, review::get_review,
+          review::flag_case),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

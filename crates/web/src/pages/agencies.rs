@@ -623,6 +623,8 @@ struct EnquiriesQuery {
     from: String,
     until: String,
     state: String,
+    /// Only those on cases assigned to this person.
+    assignee_id: String,
 }
 
 #[derive(Template)]
@@ -646,6 +648,7 @@ async fn enquiries_page(
         from: q.from.clone(),
         until: q.until.clone(),
         state: q.state.clone(),
+        assignee_id: q.assignee_id.trim().parse().ok(),
     };
     let list = enquiries::list(&s.app, &who.actor, &f).await?;
     let name = match agency {
@@ -656,6 +659,7 @@ async fn enquiries_page(
         "answered" => "answered ",
         "open" => "waiting ",
         "overdue" => "overdue ",
+        "due_soon" => "due within a week, ",
         "chase" => "to chase ",
         _ => "",
     };

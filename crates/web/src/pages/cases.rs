@@ -570,6 +570,8 @@ struct CasePage {
     consent_agencies: Vec<(String, String)>,
     back_to: String,
     max_upload_mb: usize,
+    /// Times the case was raised with the representative, newest first.
+    flags: Vec<casework_app::review::Flag>,
 }
 
 async fn case_view(
@@ -675,6 +677,7 @@ async fn case_view(
             .collect(),
         consent_agencies,
         back_to: format!("/cases/{id}"),
+        flags: casework_app::review_meeting::case_flags(&s.app, &who.actor, id).await?,
         max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
         k: CaseDetail {
             id: k.id,
@@ -714,7 +717,12 @@ async fn case_page(
 }
 
 /// Re-shows the case page with field errors from a failed action.
-async fn case_with_errors(s: &AppState, who: &PageActor, id: i64, e: AppError) -> PageResult {
+pub(crate) async fn case_with_errors(
+    s: &AppState,
+    who: &PageActor,
+    id: i64,
+    e: AppError,
+) -> PageResult {
     match e {
         AppError::Invalid(errors) => {
             let page = case_view(s, who, id, &None, errors).await?;

@@ -15,6 +15,7 @@ mod letters;
 mod my_day;
 pub(crate) use my_day::origin;
 mod outbox;
+mod review;
 mod staff;
 mod tag_bulk;
 mod tag_fields;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
+        .merge(review::routes())
         .merge(transfers::routes())
         .merge(tag_bulk::routes())
         .merge(my_day::routes())

@@ -51,7 +51,33 @@ async fn messages_page(
         error: None,
     };
     let framework = casework_app::tags::framework(&s.app, &who.actor).await?;
-    let mut what = vec!["Messages".to_owned()];
+    let mut what = vec![
+        match (q.direction.as_str(), q.state.as_str()) {
+            (_, "intake") => "Messages waiting in intake",
+            ("in", _) => "Messages received",
+            ("out", _) => "Messages sent",
+            _ => "Messages",
+        }
+        .to_owned(),
+    ];
+    if let Some(c) = casework_app::domain::Channel::parse(q.channel.trim()) {
+        what.push(format!("by {}", c.label().to_lowercase()));
+    }
+    match q.campaign.as_str() {
+        "yes" => what.push("from campaigns".into()),
+        "no" => what.push("outside campaigns".into()),
+        _ => {}
+    }
+    if q.awaiting_approval {
+        what.push("waiting for approval".into());
+    }
+    if !q.printed_from.is_empty() || !q.printed_before.is_empty() {
+        what.push(format!(
+            "printed from {} before {}",
+            q.printed_from.trim(),
+            q.printed_before.trim()
+        ));
+    }
     if let Some((d, v)) = q.tag.and_then(|t| framework.value(t)) {
         what.push(format!("with {} {}", d.dim.name, v.path));
     }
@@ -96,6 +122,24 @@ fn messages_query(q: &MessagesQuery) -> String {
         ("received_from", q.received_from.clone()),
         ("received_before", q.received_before.clone()),
         ("location", q.location.clone()),
+        ("direction", q.direction.clone()),
+        ("channel", q.channel.clone()),
+        ("state", q.state.clone()),
+        ("campaign", q.campaign.clone()),
+        ("printed_from", q.printed_from.clone()),
+        ("printed_before", q.printed_before.clone()),
+        (
+            "awaiting_approval",
+            if q.awaiting_approval {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "assignee_id",
+            q.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+        ),
         ("cursor", q.cursor.clone().unwrap_or_default()),
     ];
     let kept: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();

@@ -1,0 +1,93 @@
+-- The weekly casework review: the day an office's week starts, what the
+-- review counts that the tables did not yet keep, cases raised with the
+-- representative, and the reviews an office records with their actions.
+
+-- The day the office's week starts: 1 = Monday … 7 = Sunday.
+ALTER TABLE offices ADD COLUMN week_starts INTEGER NOT NULL DEFAULT 1;
+
+-- When a case stopped needing work by being resolved or closed (not when a
+-- resolved case was then closed; cleared when it is reopened), and when the
+-- office first wrote on it (its first outgoing correspondence). Kept by the
+-- triggers below on every path; times are the case's own (its updated_at),
+-- so they follow the application's clock.
+ALTER TABLE cases ADD COLUMN resolved_at BIGINT;
+ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
+UPDATE cases SET resolved_at = COALESCE(
+        (SELECT MAX(t.at) FROM timeline t WHERE t.case_id = cases.id AND t.kind = 'status'),
+        closed_at, updated_at)
+    WHERE status IN ('resolved', 'closed');
+UPDATE cases SET first_response_at = (SELECT MIN(m.received_at) FROM correspondence m
+        WHERE m.case_id = cases.id AND m.direction = 'out');
+
+CREATE TRIGGER cases_resolved_at AFTER UPDATE OF status ON cases
+WHEN NEW.status <> OLD.status
+BEGIN
+    UPDATE cases SET resolved_at = CASE
+        WHEN NEW.status IN ('resolved', 'closed') AND OLD.status NOT IN ('resolved', 'closed', 'transferred') THEN NEW.updated_at
+        WHEN NEW.status IN ('resolved', 'closed', 'transferred') THEN OLD.resolved_at
+        ELSE NULL END
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER correspondence_first_response AFTER INSERT ON correspondence
+WHEN NEW.direction = 'out' AND NEW.case_id IS NOT NULL
+BEGIN
+    UPDATE cases SET first_response_at = NEW.received_at
+    WHERE id = NEW.case_id AND (first_response_at IS NULL OR first_response_at > NEW.received_at);
+END;
+CREATE TRIGGER correspondence_filed_first_response AFTER UPDATE OF case_id ON correspondence
+WHEN NEW.direction = 'out' AND NEW.case_id IS NOT NULL
+BEGIN
+    UPDATE cases SET first_response_at = NEW.received_at
+    WHERE id = NEW.case_id AND (first_response_at IS NULL OR first_response_at > NEW.received_at);
+END;
+
+-- What the review counts, each from its own index.
+CREATE INDEX cases_resolved ON cases(office_id, resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX cases_closed ON cases(office_id, closed_at) WHERE closed_at IS NOT NULL;
+CREATE INDEX cases_first_response ON cases(office_id, first_response_at) WHERE first_response_at IS NOT NULL;
+-- Open cases per caseworker and by age, without reading the cases.
+CREATE INDEX cases_workload ON cases(office_id, status, assignee_id, opened_at, sensitive);
+-- Mail in a week by direction, channel and campaign, without reading the
+-- messages (it replaces the index on office and arrival alone, which it
+-- begins with).
+DROP INDEX correspondence_received;
+CREATE INDEX correspondence_received ON correspondence(office_id, received_at, direction, channel, campaign_id, hidden);
+-- Letters waiting for approval.
+CREATE INDEX correspondence_awaiting ON correspondence(office_id, received_at) WHERE approval = 'awaiting';
+
+-- Cases a caseworker raised with the representative, each with the one
+-- line they wrote for the briefing.
+CREATE TABLE case_flags (
+    id          INTEGER PRIMARY KEY,
+    office_id   BIGINT NOT NULL REFERENCES offices(id),
+    case_id     BIGINT NOT NULL REFERENCES cases(id),
+    summary     TEXT NOT NULL,
+    flagged_by  BIGINT NOT NULL REFERENCES users(id),
+    flagged_at  BIGINT NOT NULL
+);
+CREATE INDEX case_flags_office ON case_flags(office_id, flagged_at);
+CREATE INDEX case_flags_case ON case_flags(case_id, flagged_at);
+
+-- A review as it was held: the week, who attended, what was decided, the
+-- figures as they stood (JSON), and its actions, each a task on its case.
+CREATE TABLE reviews (
+    id           INTEGER PRIMARY KEY,
+    office_id    BIGINT NOT NULL REFERENCES offices(id),
+    week_start   TEXT NOT NULL,                 -- YYYY-MM-DD, in the office's time zone
+    person_id    BIGINT REFERENCES users(id),   -- a caseworker's own review; NULL: the office's
+    attendees    TEXT NOT NULL DEFAULT '',      -- one name a line
+    decisions    TEXT NOT NULL DEFAULT '',
+    figures      TEXT NOT NULL,
+    recorded_by  BIGINT NOT NULL REFERENCES users(id),
+    recorded_at  BIGINT NOT NULL
+);
+CREATE INDEX reviews_office ON reviews(office_id, week_start, id);
+CREATE TABLE review_actions (
+    id         INTEGER PRIMARY KEY,
+    review_id  BIGINT NOT NULL REFERENCES reviews(id),
+    case_id    BIGINT NOT NULL REFERENCES cases(id),
+    kind       TEXT NOT NULL,                   -- reassign, escalate, review_date, raise
+    note       TEXT NOT NULL DEFAULT '',
+    task_id    BIGINT NOT NULL REFERENCES tasks(id)
+);
+CREATE INDEX review_actions_review ON review_actions(review_id, id);

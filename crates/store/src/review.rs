@@ -1,0 +1,654 @@
+//! The weekly review's figures: what came in, what went out and closed,
+//! what needs action, each caseworker's load, and the cases raised with the
+//! representative. Every count is taken under the reader's scope, and for
+//! one person's review (`person`) on the cases assigned to them only, with
+//! the same conditions as the list it opens.
+
+use crate::trends::{TrendCount, bucket_sql};
+use crate::{Error, OfficeData, Result, on_read};
+
+/// The statuses of a case that still needs work.
+pub const ACTIVE: &str = "('new', 'open', 'awaiting_third_party', 'awaiting_constituent')";
+
+/// What went out of the office and what closed in a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WentOut {
+    /// Emails written to send (replies and new emails), not campaign replies.
+    pub emails: i64,
+    pub letters_printed: i64,
+    /// Cases resolved (or closed while still open).
+    pub resolved: i64,
+    pub closed: i64,
+}
+
+/// Where the review's "needs action" counts are taken.
+#[derive(Debug, Clone, Default)]
+pub struct ActionAt {
+    /// Today in the office's time zone (`YYYY-MM-DD`).
+    pub today: String,
+    /// A week from today (`YYYY-MM-DD`).
+    pub week_ahead: String,
+    /// Cases not changed since (Unix ms) are quiet.
+    pub quiet_before: i64,
+    /// Mail in intake since before this (Unix ms) has waited too long.
+    pub intake_before: i64,
+}
+
+/// What needs action now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NeedsAction {
+    pub overdue_enquiries: i64,
+    pub enquiries_due_soon: i64,
+    pub review_date_passed: i64,
+    pub quiet: i64,
+    /// Emails and letters waiting for approval.
+    pub awaiting_approval: i64,
+    pub intake_waiting: i64,
+}
+
+/// Open cases of one caseworker (or of nobody) in one age bracket.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenCount {
+    pub assignee_id: Option<i64>,
+    pub bucket: i64,
+    pub sensitive: bool,
+    pub n: i64,
+}
+
+/// A case raised with the representative.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaseFlag {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_reference: String,
+    pub case_title: String,
+    pub summary: String,
+    pub flagged_by: i64,
+    pub flagged_by_name: String,
+    pub flagged_at: i64,
+}
+
+impl OfficeData {
+    /// `AND` conditions keeping rows aliased `x` (with a `case_id`) to one
+    /// person's cases.
+    fn on_cases_of(&self, person: Option<i64>, case_id: &str) -> String {
+        match person {
+            Some(p) => format!(
+                " AND {case_id} IN (SELECT id FROM cases WHERE office_id = {} AND assignee_id = {p})",
+                self.scope.office_id
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// A message's visibility, quick for the many that anyone may see
+    /// (`hidden` false: on no sensitive case and not highly sensitive).
+    fn message_visible(&self, alias: &str) -> String {
+        let rule = self.scope.message_condition(alias);
+        if rule.is_empty() {
+            rule
+        } else {
+            format!(" AND ({alias}.hidden = FALSE OR (1 = 1{rule}))")
+        }
+    }
+
+    /// Mail received in each period (`bounds` as for Trends), by channel;
+    /// campaign copies are counted apart under the key `campaign`.
+    pub async fn review_mail_in(
+        &self,
+        bounds: &[i64],
+        person: Option<i64>,
+    ) -> Result<Vec<TrendCount>> {
+        if bounds.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT key, bucket, COUNT(*) AS n FROM (SELECT CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END AS key, \
+             {} AS bucket FROM correspondence x WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
+             AND x.direction = 'in'{}{}) q GROUP BY key, bucket",
+            bucket_sql("x.received_at", bounds),
+            self.message_visible("x"),
+            self.on_cases_of(person, "x.case_id"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(bounds[0])
+                .bind(bounds[bounds.len() - 1])
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// What went out and what closed in [from, to).
+    pub async fn review_went_out(
+        &self,
+        from: i64,
+        to: i64,
+        person: Option<i64>,
+    ) -> Result<WentOut> {
+        let office_id = self.scope.office_id;
+        let mine = self.on_cases_of(person, "x.case_id");
+        let cases_mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let visible_case = self.scope.case_condition("x");
+        let emails = format!(
+            "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
+             AND x.direction = 'out' AND x.channel = 'email' AND x.campaign_id IS NULL{}{mine}",
+            self.message_visible("x")
+        );
+        let printed = format!(
+            "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.channel = 'letter' \
+             AND x.printed_at >= $2 AND x.printed_at < $3{}{mine}",
+            self.message_visible("x")
+        );
+        let resolved = format!(
+            "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.resolved_at >= $2 AND x.resolved_at < $3{visible_case}{cases_mine}"
+        );
+        let closed = format!(
+            "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.closed_at >= $2 AND x.closed_at < $3 \
+             AND x.status = 'closed'{visible_case}{cases_mine}"
+        );
+        let mut out = [0i64; 4];
+        for (slot, sql) in out.iter_mut().zip([emails, printed, resolved, closed]) {
+            *slot = on_read!(self, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(office_id)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(pool)
+                    .await?
+            });
+        }
+        Ok(WentOut {
+            emails: out[0],
+            letters_printed: out[1],
+            resolved: out[2],
+            closed: out[3],
+        })
+    }
+
+    /// How long cases waited, in ms: from opening to the office's first
+    /// reply, for cases first answered in [from, to); and from opening to
+    /// resolution, for cases resolved in [from, to).
+    pub async fn review_durations(
+        &self,
+        from: i64,
+        to: i64,
+        person: Option<i64>,
+    ) -> Result<(Vec<i64>, Vec<i64>)> {
+        let mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let visible = self.scope.case_condition("x");
+        let mut out = (Vec::new(), Vec::new());
+        for (slot, column) in [
+            (&mut out.0, "first_response_at"),
+            (&mut out.1, "resolved_at"),
+        ] {
+            let sql = format!(
+                "SELECT CASE WHEN x.{column} > x.opened_at THEN x.{column} - x.opened_at ELSE 0 END FROM cases x \
+                 WHERE x.office_id = $1 AND x.{column} >= $2 AND x.{column} < $3{visible}{mine}"
+            );
+            *slot = on_read!(self, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(self.scope.office_id)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await?
+            });
+        }
+        Ok(out)
+    }
+
+    /// What needs action now.
+    pub async fn review_needs_action(
+        &self,
+        at: &ActionAt,
+        person: Option<i64>,
+    ) -> Result<NeedsAction> {
+        let office_id = self.scope.office_id;
+        let visible_case = self.scope.case_condition("x");
+        let cases_mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let enquiry_cases = if visible_case.is_empty() && person.is_none() {
+            String::new()
+        } else {
+            format!(
+                " AND EXISTS (SELECT 1 FROM cases x WHERE x.id = e.case_id{visible_case}{cases_mine})"
+            )
+        };
+        let mine = self.on_cases_of(person, "x.case_id");
+        let visible_message = self.message_visible("x");
+        let queries = [
+            format!(
+                "SELECT COUNT(*) FROM enquiries e WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
+                 AND e.due_on < $2 AND $3 = $3 AND $4 = $4{enquiry_cases}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM enquiries e WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
+                 AND e.due_on >= $2 AND e.due_on < $3 AND $4 = $4{enquiry_cases}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.review_date < $2 AND x.status IN {ACTIVE} \
+                 AND $3 = $3 AND $4 = $4{visible_case}{cases_mine}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.updated_at < $4 \
+                 AND $2 = $2 AND $3 = $3{visible_case}{cases_mine}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM outbox o JOIN correspondence x ON x.id = o.correspondence_id \
+                 WHERE o.office_id = $1 AND o.state = 'awaiting_approval' AND $2 = $2 AND $3 = $3 AND $4 = $4{visible_message}{mine}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.approval = 'awaiting' \
+                 AND $2 = $2 AND $3 = $3 AND $4 = $4{visible_message}{mine}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.state = 'intake' AND x.campaign_id IS NULL \
+                 AND x.received_at < $4 AND $2 = $2 AND $3 = $3{visible_message}{mine}"
+            ),
+        ];
+        let mut n = [0i64; 7];
+        for (i, sql) in queries.into_iter().enumerate() {
+            // Intake is nobody's until filed: one person's review has none.
+            if i == 6 && person.is_some() {
+                continue;
+            }
+            let fourth = if i == 3 {
+                at.quiet_before
+            } else {
+                at.intake_before
+            };
+            n[i] = on_read!(self, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(office_id)
+                    .bind(at.today.as_str())
+                    .bind(at.week_ahead.as_str())
+                    .bind(fourth)
+                    .fetch_one(pool)
+                    .await?
+            });
+        }
+        Ok(NeedsAction {
+            overdue_enquiries: n[0],
+            enquiries_due_soon: n[1],
+            review_date_passed: n[2],
+            quiet: n[3],
+            awaiting_approval: n[4] + n[5],
+            intake_waiting: n[6],
+        })
+    }
+
+    /// Open cases with each of `tags`, per tag.
+    pub async fn review_open_with_tags(
+        &self,
+        tags: &[i64],
+        person: Option<i64>,
+    ) -> Result<Vec<(i64, i64)>> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = tags.iter().map(i64::to_string).collect();
+        let mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT it.tag_id, COUNT(*) FROM case_tags it JOIN cases x ON x.id = it.case_id WHERE it.tag_id IN ({}) \
+             AND x.office_id = $1 AND x.status IN {ACTIVE}{}{mine} GROUP BY it.tag_id",
+            ids.join(", "),
+            self.scope.case_condition("x"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The open cases by caseworker, age bracket (`bounds` on the opening
+    /// time, oldest first) and whether sensitive.
+    pub async fn review_open_cases(
+        &self,
+        bounds: &[i64],
+        person: Option<i64>,
+    ) -> Result<Vec<OpenCount>> {
+        let mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT assignee_id, bucket, sensitive, COUNT(*) AS n FROM (SELECT x.assignee_id, {} AS bucket, x.sensitive \
+             FROM cases x WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.opened_at >= $2 AND x.opened_at < $3{}{mine}) q \
+             GROUP BY assignee_id, bucket, sensitive",
+            bucket_sql("x.opened_at", bounds),
+            self.scope.case_condition("x"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(bounds[0])
+                .bind(bounds[bounds.len() - 1])
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Cases opened in [from, to) per caseworker (`None`: nobody's).
+    pub async fn review_opened_by_assignee(
+        &self,
+        from: i64,
+        to: i64,
+        person: Option<i64>,
+    ) -> Result<Vec<(Option<i64>, i64)>> {
+        let mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT x.assignee_id, COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.opened_at >= $2 AND x.opened_at < $3{}{mine} \
+             GROUP BY x.assignee_id",
+            self.scope.case_condition("x"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Open tasks due before `today` per assignee, on cases the reader may
+    /// see (or on no case).
+    pub async fn review_overdue_tasks(
+        &self,
+        today: &str,
+        person: Option<i64>,
+    ) -> Result<Vec<(Option<i64>, i64)>> {
+        let mine = person
+            .map(|p| format!(" AND t.assignee_id = {p}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT t.assignee_id, COUNT(*) FROM tasks t LEFT JOIN cases c ON c.id = t.case_id \
+             WHERE t.office_id = $1 AND t.done_at IS NULL AND t.due_on < $2{}{mine} GROUP BY t.assignee_id",
+            self.scope.optional_case_condition("t.case_id", "c"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(today)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Cases raised with the representative in [from, to), oldest first.
+    pub async fn case_flags_between(
+        &self,
+        from: i64,
+        to: i64,
+        person: Option<i64>,
+    ) -> Result<Vec<CaseFlag>> {
+        let mine = person
+            .map(|p| format!(" AND x.assignee_id = {p}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "{FLAG_COLUMNS} WHERE f.office_id = $1 AND f.flagged_at >= $2 AND f.flagged_at < $3{}{mine} ORDER BY f.flagged_at, f.id",
+            self.scope.case_condition("x"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// A case's flags, newest first.
+    pub async fn case_flags(&self, case_id: i64) -> Result<Vec<CaseFlag>> {
+        let sql = format!(
+            "{FLAG_COLUMNS} WHERE f.office_id = $1 AND f.case_id = $2{} ORDER BY f.flagged_at DESC, f.id DESC",
+            self.scope.case_condition("x"),
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}
+
+const FLAG_COLUMNS: &str = "SELECT f.id, f.case_id, x.reference AS case_reference, x.title AS case_title, f.summary, \
+    f.flagged_by, u.display_name AS flagged_by_name, f.flagged_at \
+    FROM case_flags f JOIN cases x ON x.id = f.case_id JOIN users u ON u.id = f.flagged_by";
+
+/// A review to record, with its actions (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub week_start: String,
+    pub person_id: Option<i64>,
+    pub attendees: String,
+    pub decisions: String,
+    /// The figures as they stood (JSON).
+    pub figures: String,
+    pub by: i64,
+    pub actions: Vec<NewReviewAction>,
+}
+
+/// An action decided on a case: a task for `assignee_id`, due `due_on`.
+#[derive(Debug, Clone)]
+pub struct NewReviewAction {
+    pub case_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub note: String,
+    pub assignee_id: Option<i64>,
+    pub due_on: String,
+}
+
+/// A recorded review.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub week_start: String,
+    pub person_id: Option<i64>,
+    pub attendees: String,
+    pub decisions: String,
+    pub figures: String,
+    pub recorded_by: i64,
+    pub recorded_by_name: String,
+    pub recorded_at: i64,
+    /// Its actions, and how many of their tasks are done.
+    pub actions: i64,
+    pub done: i64,
+}
+
+/// An action of a recorded review, with its task.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewActionRow {
+    pub id: i64,
+    pub review_id: i64,
+    pub case_id: i64,
+    pub case_reference: String,
+    pub case_title: String,
+    pub kind: String,
+    pub note: String,
+    pub task_id: i64,
+    pub task_title: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub due_on: String,
+    pub done_at: Option<i64>,
+}
+
+const REVIEW_COLUMNS: &str = "SELECT r.id, r.week_start, r.person_id, r.attendees, r.decisions, r.figures, r.recorded_by, \
+    u.display_name AS recorded_by_name, r.recorded_at, \
+    (SELECT COUNT(*) FROM review_actions a WHERE a.review_id = r.id) AS actions, \
+    (SELECT COUNT(*) FROM review_actions a JOIN tasks t ON t.id = a.task_id WHERE a.review_id = r.id AND t.done_at IS NOT NULL) AS done \
+    FROM reviews r JOIN users u ON u.id = r.recorded_by";
+
+impl OfficeData {
+    /// Records a review and makes each action a task on its case, in one
+    /// transaction; every case must be one the reader may see.
+    pub async fn record_review(&self, r: &NewReview, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        for a in &r.actions {
+            self.case_visible(a.case_id).await?;
+        }
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO reviews (office_id, week_start, person_id, attendees, decisions, figures, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(&r.week_start)
+            .bind(r.person_id)
+            .bind(&r.attendees)
+            .bind(&r.decisions)
+            .bind(&r.figures)
+            .bind(r.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for a in &r.actions {
+                let task: i64 = sqlx::query_scalar(
+                    "INSERT INTO tasks (office_id, case_id, kind, title, note, assignee_id, due_on, created_by, \
+                     created_at, updated_at) VALUES ($1, $2, 'task', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                )
+                .bind(office_id)
+                .bind(a.case_id)
+                .bind(&a.title)
+                .bind(&a.note)
+                .bind(a.assignee_id)
+                .bind(&a.due_on)
+                .bind(r.by)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO review_actions (review_id, case_id, kind, note, task_id) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(a.case_id)
+                .bind(&a.kind)
+                .bind(&a.note)
+                .bind(task)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// The office's recorded reviews (or one person's), newest week first.
+    pub async fn reviews(&self, person: Option<Option<i64>>, limit: i64) -> Result<Vec<ReviewRow>> {
+        let whose = match person {
+            None => String::new(),
+            Some(None) => " AND r.person_id IS NULL".to_owned(),
+            Some(Some(p)) => format!(" AND r.person_id = {p}"),
+        };
+        let sql = format!(
+            "{REVIEW_COLUMNS} WHERE r.office_id = $1{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT $2"
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The latest review of the same kind (the office's, or the person's)
+    /// for a week before `week_start`.
+    pub async fn review_before(
+        &self,
+        week_start: &str,
+        person: Option<i64>,
+    ) -> Result<Option<ReviewRow>> {
+        let whose = match person {
+            None => " AND r.person_id IS NULL".to_owned(),
+            Some(p) => format!(" AND r.person_id = {p}"),
+        };
+        let sql = format!(
+            "{REVIEW_COLUMNS} WHERE r.office_id = $1 AND r.week_start < $2{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT 1"
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(week_start)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// One recorded review of the office.
+    pub async fn review(&self, id: i64) -> Result<ReviewRow> {
+        let sql = format!("{REVIEW_COLUMNS} WHERE r.office_id = $1 AND r.id = $2");
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(id)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// A review's actions on cases the reader may see, in the order made.
+    pub async fn review_actions(&self, review_id: i64) -> Result<Vec<ReviewActionRow>> {
+        let sql = format!(
+            "SELECT a.id, a.review_id, a.case_id, x.reference AS case_reference, x.title AS case_title, a.kind, a.note, \
+             a.task_id, t.title AS task_title, t.assignee_id, u.display_name AS assignee_name, t.due_on, t.done_at \
+             FROM review_actions a JOIN reviews r ON r.id = a.review_id JOIN cases x ON x.id = a.case_id \
+             JOIN tasks t ON t.id = a.task_id LEFT JOIN users u ON u.id = t.assignee_id \
+             WHERE r.office_id = $1 AND a.review_id = $2{} ORDER BY a.id",
+            self.scope.case_condition("x")
+        );
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(review_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Raises a case with the representative: the flag and a history entry,
+    /// in one transaction.
+    pub async fn flag_case(&self, case_id: i64, summary: &str, by: i64, now: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
+        self.case_visible(case_id).await?;
+        crate::in_transaction!(self, |tx| {
+            let constituent = crate::common::case_constituent!(tx, office_id, case_id);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO case_flags (office_id, case_id, summary, flagged_by, flagged_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(case_id)
+            .bind(summary)
+            .bind(by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let entry = crate::NewEntry::new("flagged", Some(by), summary);
+            crate::common::append_entry!(
+                tx,
+                office_id,
+                Some(constituent),
+                Some(case_id),
+                now,
+                &entry
+            );
+            Ok(id)
+        })
+    }
+}
