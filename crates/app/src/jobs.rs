@@ -222,6 +222,7 @@ async fn execute(app: &App, kind: JobKind, job: &Job) -> AppResult<Outcome> {
         JobKind::FollowUp => {
             crate::tasks::follow_up(app).await?;
             crate::tasks::send_digests(app).await?;
+            crate::briefing::send_due(app).await?;
             Ok(Outcome::Done)
         }
         JobKind::Probe => {

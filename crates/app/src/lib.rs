@@ -5,6 +5,7 @@
 pub mod agencies;
 pub mod agency_starters;
 pub mod auth;
+pub mod briefing;
 pub mod calendar;
 pub mod campaign_grouping;
 pub mod campaign_replies;

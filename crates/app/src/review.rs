@@ -113,6 +113,8 @@ pub struct Week {
     pub current: bool,
     /// The day the office's weeks start ("Monday").
     pub starts_on: String,
+    /// The day the representative's briefing is emailed, if it is.
+    pub briefing_on: Option<String>,
 }
 
 /// Weekly counts for the chart: cases opened, mail in, campaign mail.
@@ -275,13 +277,18 @@ pub(crate) async fn whose(
     }
 }
 
+/// The name of an ISO weekday (1 = Monday … 7 = Sunday).
+pub(crate) fn weekday_name(day: i64) -> &'static str {
+    WEEKDAYS[(day - 1).clamp(0, 6) as usize]
+}
+
 /// ISO weekday (1 = Monday … 7 = Sunday) of a day count.
-fn weekday(day: i64) -> i64 {
+pub(crate) fn weekday(day: i64) -> i64 {
     (day + 3).rem_euclid(7) + 1
 }
 
 /// The first day of the week holding `day`, weeks starting on `starts`.
-fn week_start(day: i64, starts: i64) -> i64 {
+pub(crate) fn week_start(day: i64, starts: i64) -> i64 {
     day - (weekday(day) - starts).rem_euclid(7)
 }
 
@@ -500,7 +507,7 @@ pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Revi
     let tz = office_zone(app, actor.office_id).await?;
     let today_text = app.today(actor.office_id).await?;
     let today = day_of(&today_text);
-    let starts = app.store.office_week_starts(actor.office_id).await?;
+    let (starts, briefing_day) = app.store.office_review_settings(actor.office_id).await?;
     let mut e = FieldErrors::new();
     let from = pick_week(&mut e, &q.week, today, starts);
     check(e)?;
@@ -512,7 +519,8 @@ pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Revi
         previous: iso_day(from - 7),
         next: (to <= today).then(|| iso_day(to)),
         current: to > today,
-        starts_on: WEEKDAYS[(starts - 1).clamp(0, 6) as usize].to_owned(),
+        starts_on: weekday_name(starts).to_owned(),
+        briefing_on: (briefing_day > 0).then(|| weekday_name(briefing_day).to_owned()),
     };
     let bounds: Vec<i64> = (0..=BASELINE_WEEKS + 1)
         .map(|i| midnight(&tz, from - 7 * BASELINE_WEEKS + 7 * i))

@@ -102,7 +102,7 @@ pub async fn record(app: &App, actor: &Actor, input: &RecordInput) -> AppResult<
     let mut e = FieldErrors::new();
     let today_text = app.today(actor.office_id).await?;
     let today = day_of(&today_text);
-    let starts = app.store.office_week_starts(actor.office_id).await?;
+    let (starts, _) = app.store.office_review_settings(actor.office_id).await?;
     let week = pick_week(&mut e, &input.week, today, starts);
     let mut attendees = Vec::new();
     if input.attendees.len() > 50 {
@@ -297,16 +297,34 @@ pub async fn case_flags(
         .collect())
 }
 
-/// Sets the day the office's weeks start (1 = Monday … 7 = Sunday).
-pub async fn set_week_start(app: &App, actor: &Actor, day: Option<i64>) -> AppResult<()> {
+/// Sets the day the office's weeks start and the day the briefing is
+/// emailed to the representative (1 = Monday … 7 = Sunday; 0: never).
+pub async fn set_review_settings(
+    app: &App,
+    actor: &Actor,
+    week_starts: Option<i64>,
+    briefing_day: Option<i64>,
+) -> AppResult<()> {
     actor.require(Permission::RunReview)?;
-    let Some(day) = day.filter(|d| (1..=7).contains(d)) else {
-        let mut e = FieldErrors::new();
+    let mut e = FieldErrors::new();
+    let week_starts = week_starts.filter(|d| (1..=7).contains(d));
+    if week_starts.is_none() {
         e.add("week_starts", "Choose the day the office's week starts.");
-        return Err(AppError::Invalid(e));
-    };
+    }
+    let briefing_day = briefing_day.filter(|d| (0..=7).contains(d));
+    if briefing_day.is_none() {
+        e.add(
+            "briefing_day",
+            "Choose the day the briefing is emailed, or never.",
+        );
+    }
+    check(e)?;
     app.store
-        .set_office_week_starts(actor.office_id, day)
+        .set_office_review_settings(
+            actor.office_id,
+            week_starts.unwrap_or(1),
+            briefing_day.unwrap_or(0),
+        )
         .await?;
     Ok(())
 }

@@ -22,8 +22,8 @@ pub enum JobKind {
     /// Drops campaign candidates too old to start a campaign.
     CampaignUpkeep,
     /// Makes the chase-up, escalation and review tasks that have come due,
-    /// and sends the daily digests whose hour has come (one job for all
-    /// offices).
+    /// and sends the daily digests and weekly briefings whose hour has come
+    /// (one job for all offices).
     FollowUp,
     /// Does nothing but count its runs in this process ([`probe_runs`]):
     /// for tests of the scheduler itself.

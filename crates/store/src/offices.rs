@@ -75,11 +75,12 @@ impl Store {
         Ok(())
     }
 
-    /// The day the office's week starts (1 = Monday … 7 = Sunday).
-    pub async fn office_week_starts(&self, id: i64) -> Result<i64> {
+    /// The office's review settings: the day its week starts and the day
+    /// the briefing is emailed (1 = Monday … 7 = Sunday; 0: never).
+    pub async fn office_review_settings(&self, id: i64) -> Result<(i64, i64)> {
         on_read!(self, |pool| {
             Ok(
-                sqlx::query_scalar("SELECT week_starts FROM offices WHERE id = $1")
+                sqlx::query_as("SELECT week_starts, briefing_day FROM offices WHERE id = $1")
                     .bind(id)
                     .fetch_one(pool)
                     .await?,
@@ -87,16 +88,47 @@ impl Store {
         })
     }
 
-    /// Sets the day the office's week starts (1 = Monday … 7 = Sunday).
-    pub async fn set_office_week_starts(&self, id: i64, day: i64) -> Result<()> {
+    /// Sets the office's review settings (see [`Store::office_review_settings`]).
+    pub async fn set_office_review_settings(
+        &self,
+        id: i64,
+        week_starts: i64,
+        briefing_day: i64,
+    ) -> Result<()> {
         on_write!(self, |pool| {
-            sqlx::query("UPDATE offices SET week_starts = $2 WHERE id = $1")
+            sqlx::query("UPDATE offices SET week_starts = $2, briefing_day = $3 WHERE id = $1")
                 .bind(id)
-                .bind(day)
+                .bind(week_starts)
+                .bind(briefing_day)
                 .execute(pool)
                 .await?;
         });
         Ok(())
+    }
+
+    /// The offices that email a briefing: (office, time zone, digest hour,
+    /// briefing day, first day of the week).
+    pub async fn briefing_offices(&self) -> Result<Vec<(i64, String, i64, i64, i64)>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, time_zone, digest_hour, briefing_day, week_starts FROM offices WHERE briefing_day > 0 ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The office's active representatives.
+    pub async fn representatives(&self, office_id: i64) -> Result<Vec<User>> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, office_id, email, display_name, role, password_hash, active, created_at, version \
+                 FROM users WHERE office_id = $1 AND active = TRUE AND role = 'representative' ORDER BY id",
+            )
+            .bind(office_id)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 
     /// Every office with its follow-up settings (for the digest pass).

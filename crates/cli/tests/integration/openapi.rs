@@ -499,6 +499,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/reviews",
         "GET /api/v1/reviews/figures",
         "GET /api/v1/reviews/{id}",
+        "GET /api/v1/reviews/{id}/briefing",
+        "GET /api/v1/reviews/{id}/briefing.pdf",
         "POST /api/v1/cases/{id}/flags",
         "GET /api/v1/constituents",
         "POST /api/v1/constituents",

@@ -3,6 +3,7 @@
 //! to, under each reader's permissions; recording a review whose actions
 //! become tasks and come back at the next review; past reviews; CSV.
 
+use casework_app::briefing;
 use casework_app::cases::{self, CaseInput, CasePatch, CaseQuery};
 use casework_app::constituents::{self, ConstituentInput};
 use casework_app::domain::Role;
@@ -24,6 +25,9 @@ use crate::on_both_backends;
 on_both_backends!(
     every_figure_is_hand_counted_and_the_length_of_its_list,
     a_recorded_review_makes_tasks_and_the_next_one_opens_with_them,
+);
+crate::with_sink!(
+    the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_emailed_once
 );
 
 /// 2026-12-09 (a Wednesday) at `hour`:00 UTC, moved by `days`.
@@ -638,18 +642,18 @@ async fn every_figure_is_hand_counted_and_the_length_of_its_list(t: TestApp) {
 
     // Weeks starting on Sunday: the week reviewed is 29 Nov – 5 Dec.
     assert!(matches!(
-        review_meeting::set_week_start(app, &o.cw1, Some(7)).await,
+        review_meeting::set_review_settings(app, &o.cw1, Some(7), Some(0)).await,
         Err(AppError::Forbidden(_))
     ));
     assert_eq!(
         field(
-            review_meeting::set_week_start(app, m, Some(8))
+            review_meeting::set_review_settings(app, m, Some(8), Some(0))
                 .await
                 .unwrap_err()
         ),
         "week_starts"
     );
-    review_meeting::set_week_start(app, m, Some(7))
+    review_meeting::set_review_settings(app, m, Some(7), Some(0))
         .await
         .unwrap();
     let sunday = review::review(app, m, &ReviewQuery::default())
@@ -806,4 +810,118 @@ async fn a_recorded_review_makes_tasks_and_the_next_one_opens_with_them(t: TestA
     let listed = review_meeting::history(app, m).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].actions_total, listed[0].actions_done), (2, 1));
+}
+
+async fn the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_emailed_once(
+    t: TestApp,
+    sink: crate::harness::SmtpSink,
+) {
+    let o = office(&t).await;
+    let (app, m) = (&o.app, &o.manager);
+    let rep_user = t.user(m.office_id, Role::Representative).await;
+    let rep = t.actor(&rep_user).await;
+    let id = review_meeting::record(
+        app,
+        m,
+        &RecordInput {
+            decisions: "Write to the housing minister about repairs.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // The representative's briefing, from the recorded review.
+    let b = briefing::briefing(app, &rep, Some(id), "").await.unwrap();
+    let top: Vec<(&str, i64)> = b
+        .top_issues
+        .iter()
+        .map(|x| (x.value.as_str(), x.n))
+        .collect();
+    assert_eq!(top, [("Housing", 2), ("Immigration", 1)]);
+    let rising: Vec<&str> = b.rising.iter().map(|x| x.value.as_str()).collect();
+    assert_eq!(rising, ["Housing", "Immigration"]);
+    assert_eq!(b.notable.len(), 2);
+    assert!(b.notable.iter().all(|n| n.summary.is_some()));
+    assert!(b.counts.contains(&("New cases".to_owned(), 3)));
+    let (name, pdf) = briefing::pdf(app, &rep, Some(id), "").await.unwrap();
+    assert_eq!(name, "briefing-2026-11-30.pdf");
+    let text = crate::letters::pdf_text(&pdf);
+    for want in [
+        "Briefing for the representative: 30 Nov",
+        "Housing",
+        "Council ignoring repairs",
+        "Eviction hearing on Friday",
+        "Housing Authority",
+        "Write to the housing minister about repairs.",
+    ] {
+        assert!(text.contains(want), "{want:?} not in {text}");
+    }
+
+    // Caseworker 1 records their own review; then the case they raised
+    // becomes highly sensitive and another's: their briefing says a case
+    // was raised, and nothing of it.
+    let own = review_meeting::record(app, &o.cw1, &RecordInput::default())
+        .await
+        .unwrap();
+    let (a, _) = o.case("A");
+    cases::update(
+        app,
+        m,
+        a,
+        &CasePatch {
+            assignee_id: Some(Some(o.cw2.user_id)),
+            tags: Some(
+                [("sensitivity".to_owned(), "Highly sensitive".to_owned())]
+                    .into_iter()
+                    .collect(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b = briefing::briefing(app, &o.cw1, Some(own), "")
+        .await
+        .unwrap();
+    assert_eq!(b.notable.len(), 1);
+    assert!(b.notable[0].case_id.is_none() && b.notable[0].summary.is_none());
+    let (_, pdf) = briefing::pdf(app, &o.cw1, Some(own), "").await.unwrap();
+    let text = crate::letters::pdf_text(&pdf);
+    assert!(text.contains("A case you may not see"), "{text}");
+    assert!(!text.contains("Council ignoring repairs"), "{text}");
+    // Nor may a caseworker read the office's briefing.
+    assert!(matches!(
+        briefing::briefing(app, &o.cw1, Some(id), "").await,
+        Err(AppError::NotFound)
+    ));
+
+    // Emailed on the office's day (Wednesday), at the digest hour: once
+    // per representative and week, whichever pass or server.
+    assert_eq!(briefing::send_due(app).await.unwrap(), 0, "not asked for");
+    review_meeting::set_review_settings(app, m, Some(1), Some(3))
+        .await
+        .unwrap();
+    assert_eq!(briefing::send_due(app).await.unwrap(), 1);
+    assert_eq!(briefing::send_due(app).await.unwrap(), 0);
+    let sent = sink.messages();
+    assert_eq!(sent.len(), 1);
+    let mail = casework_mail::parse(&sent[0]);
+    assert!(
+        mail.to.iter().any(|x| x.contains(&rep.email)),
+        "{:?}",
+        mail.to
+    );
+    assert_eq!(mail.subject, "Briefing: 30 Nov – 6 Dec 2026");
+    assert!(mail.text.contains("New cases: 3"), "{}", mail.text);
+    let attached = &mail.attachments[0];
+    assert_eq!(attached.filename, "briefing-2026-11-30.pdf");
+    let text = crate::letters::pdf_text(&attached.data);
+    assert!(
+        text.contains("Write to the housing minister about repairs."),
+        "{text}"
+    );
+    // Thursday: not the office's day.
+    o.clock.set(at(1, 12));
+    assert_eq!(briefing::send_due(app).await.unwrap(), 0);
 }

@@ -2,6 +2,11 @@
 -- review counts that the tables did not yet keep, cases raised with the
 -- representative, and the reviews an office records with their actions.
 
+-- The day the representative's briefing for the week before is emailed,
+-- at the office's digest hour (0: not emailed; 1 = Monday … 7 = Sunday).
+-- Each is sent once per representative and week (claimed in `digests`,
+-- keyed 'briefing:' and the week's first day).
+ALTER TABLE offices ADD COLUMN briefing_day INTEGER NOT NULL DEFAULT 0;
 -- The day the office's week starts: 1 = Monday … 7 = Sunday.
 ALTER TABLE offices ADD COLUMN week_starts INTEGER NOT NULL DEFAULT 1;
 

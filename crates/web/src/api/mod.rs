@@ -103,7 +103,7 @@ impl Modify for BearerAuth {
           third_parties::calendar_feed_create, third_parties::calendar_feed_revoke,
           third_parties::digest_status, third_parties::digest_put,
           review::review_figures, review::list_reviews, review::record_review, review::get_review,
-          review::flag_case),
+          review::flag_case, review::review_briefing, review::review_briefing_pdf),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

@@ -5,12 +5,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
+use casework_app::briefing::{self, Briefing};
 use casework_app::review::{self, Review, ReviewQuery};
 use casework_app::review_meeting::{self, RecordInput, Recorded, RecordedReview};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::common::{ApiResult, Forbidden, Invalid, NotFound, Unauthorized, created};
+use crate::download::made_download;
 use crate::extract::{ApiActor, ApiJson, ApiQuery, Id};
 use crate::state::AppState;
 
@@ -20,6 +22,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reviews/figures", get(review_figures))
         .route("/reviews/{id}", get(get_review))
         .route("/cases/{id}/flags", post(flag_case))
+        .route("/reviews/{id}/briefing", get(review_briefing))
+        .route("/reviews/{id}/briefing.pdf", get(review_briefing_pdf))
 }
 
 /// The figures of a week's review, as the review page shows them: what
@@ -105,4 +109,33 @@ pub(crate) async fn flag_case(
 ) -> ApiResult<Response> {
     let id = review_meeting::flag(&s.app, &a, id, &input.summary).await?;
     Ok(created(Made { id }))
+}
+
+/// The representative's briefing made from a recorded review: the top
+/// issues and those rising, the cases raised with the representative
+/// (those the reader may not see named only as raised), the agencies slow
+/// to reply, the week's counts and what the review decided.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/briefing", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, body = Briefing), Unauthorized, NotFound))]
+pub(crate) async fn review_briefing(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Briefing>> {
+    Ok(axum::Json(
+        briefing::briefing(&s.app, &a, Some(id), "").await?,
+    ))
+}
+
+/// The briefing as a PDF on the office's letterhead.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/briefing.pdf", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "The briefing", content_type = "application/pdf"),
+        Unauthorized, NotFound))]
+pub(crate) async fn review_briefing_pdf(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let (name, pdf) = briefing::pdf(&s.app, &a, Some(id), "").await?;
+    Ok(made_download("application/pdf", &name, pdf))
 }

@@ -8,13 +8,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use casework_app::briefing::{self, Briefing};
 use casework_app::domain::{FieldErrors, Permission};
 use casework_app::review::{self, Review, ReviewQuery};
 use casework_app::review_meeting::{self, ActionInput, RecordInput, Recorded, RecordedReview};
 use serde::Deserialize;
 
 use crate::chart::{Series, bar_chart, line_chart};
-use crate::download::csv_download;
+use crate::download::{csv_download, made_download};
 use crate::error::{PageResult, refused, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::layout::{Nav, nav, notice, pair, see};
@@ -31,6 +32,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reviews", get(history_page))
         .route("/reviews/{id}", get(recorded_page))
         .route("/cases/{id}/flag", post(flag_case))
+        .route("/review/briefing", get(live_briefing_page))
+        .route("/review/briefing.pdf", get(live_briefing_pdf))
+        .route("/reviews/{id}/briefing", get(briefing_page))
+        .route("/reviews/{id}/briefing.pdf", get(briefing_pdf))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -326,16 +331,74 @@ async fn review_record(
 #[serde(default)]
 struct SettingsForm {
     week_starts: String,
+    briefing_day: String,
 }
 
 async fn settings_save(State(s): State<AppState>, form: CsrfForm<SettingsForm>) -> PageResult {
-    review_meeting::set_week_start(
+    review_meeting::set_review_settings(
         &s.app,
         &form.who.actor,
         form.data.week_starts.trim().parse().ok(),
+        form.data.briefing_day.trim().parse().ok(),
     )
     .await?;
     Ok(see("/review?notice=saved".to_owned()))
+}
+
+#[derive(Template)]
+#[template(path = "briefing.html")]
+struct BriefingPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    b: Briefing,
+    pdf: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WeekQuery {
+    week: String,
+}
+
+async fn show_briefing(s: &AppState, who: &PageActor, id: Option<i64>, week: &str) -> PageResult {
+    let b = briefing::briefing(&s.app, &who.actor, id, week).await?;
+    let pdf = match id {
+        Some(id) => format!("/reviews/{id}/briefing.pdf"),
+        None => format!("/review/briefing.pdf?week={}", b.week_from),
+    };
+    let page = BriefingPage {
+        nav: nav(&who.actor, &who.csrf, "review"),
+        notice: None,
+        b,
+        pdf,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn live_briefing_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<WeekQuery>,
+) -> PageResult {
+    show_briefing(&s, &who, None, &q.week).await
+}
+
+async fn briefing_page(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    show_briefing(&s, &who, Some(id), "").await
+}
+
+async fn live_briefing_pdf(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<WeekQuery>,
+) -> PageResult {
+    let (name, pdf) = briefing::pdf(&s.app, &who.actor, None, &q.week).await?;
+    Ok(made_download("application/pdf", &name, pdf))
+}
+
+async fn briefing_pdf(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+    let (name, pdf) = briefing::pdf(&s.app, &who.actor, Some(id), "").await?;
+    Ok(made_download("application/pdf", &name, pdf))
 }
 
 #[derive(Template)]
