@@ -127,7 +127,11 @@ async fn made(
     // reader may not see is named only as a case raised.
     let mut notable = Vec::new();
     for f in r.flagged {
-        let visible = matches!(crate::cases::get(app, actor, f.case_id).await, Ok(_));
+        let visible = match crate::cases::get(app, actor, f.case_id).await {
+            Ok(_) => true,
+            Err(AppError::NotFound) => false,
+            Err(other) => return Err(other),
+        };
         notable.push(if visible {
             Notable {
                 case_id: Some(f.case_id),
