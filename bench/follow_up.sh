@@ -26,35 +26,7 @@ WHICH="${1:-all}"
 NAME=follow-up
 # shellcheck source=bench/office.sh
 source "$ROOT/bench/office.sh"
-PASSWORD="casework-demo"
 T_DAY=50 T_TURNAROUND=500 T_PASS=1000
-
-# Signs in and prints the session cookie.
-sign_in() {
-  local email="$1" jar page csrf code session
-  jar="$(mktemp)"
-  page="$(curl -s -c "$jar" "$BASE_URL/login")"
-  csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)"
-  code="$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
-    --data-urlencode "csrf=$csrf" --data-urlencode "email=$email" \
-    --data-urlencode "password=$PASSWORD" --data-urlencode "next=/" "$BASE_URL/login")"
-  [ "$code" = 303 ] || die "signing in as $email answered $code"
-  session="$(awk '$6 == "casework_session" { print $7 }' "$jar")"
-  rm -f "$jar"
-  printf '%s' "$session"
-}
-
-# p50/p95/max in ms of N sequential GETs of a path with a session.
-timed_gets() {
-  local path="$1" count="$2" session="$3" i
-  for i in $(seq 1 "$count"); do
-    curl -s -o /dev/null -w '%{time_total}\n' -b "casework_session=$session" "$BASE_URL$path"
-  done | sort -n | awk '{ t[NR] = $1 * 1000 } END {
-    p50 = t[int(NR * 0.5 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
-    printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
-}
-
-
 
 # One pass as of a day: prints "ms made", made = tasks of every kind.
 pass_on() {
@@ -104,7 +76,7 @@ for kind in "${BACKENDS[@]}"; do
 
   log "$kind: agency turnaround (one user)"
   curl -s -o /dev/null -b "casework_session=$mgr" "$BASE_URL/agencies/turnaround" || true
-  turn="$(timed_gets /agencies/turnaround 20 "$mgr")"
+  turn="$(timed_gets /agencies/turnaround 20 "Cookie: casework_session=$mgr")"
   echo "  $turn"
   stop_server
 

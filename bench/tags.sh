@@ -22,17 +22,6 @@ NAME=tags
 source "$ROOT/bench/office.sh"
 T_TRENDS=500 T_DRILL=50 T_MERGE=5000
 
-# p50/p95/max in ms of N sequential GETs of a path with the token.
-timed_gets() {
-  local path="$1" count="$2" i
-  for i in $(seq 1 "$count"); do
-    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" "$BASE_URL$path"
-  done | sort -n | awk '{ t[NR] = $1 * 1000 } END {
-    p50 = t[int(NR * 0.5 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
-    printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
-}
-
-
 RESULTS=()
 for kind in "${BACKENDS[@]}"; do
   if [ "$kind" = sqlite ]; then
@@ -53,9 +42,9 @@ for kind in "${BACKENDS[@]}"; do
 
   log "$kind: Trends, a year by month by Category (one user)"
   curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE_URL/trends?kind=messages" || true
-  t_msg="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=messages' 20)"
+  t_msg="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=messages' 20 "Authorization: Bearer $TOKEN")"
   echo "  messages: $t_msg"
-  t_case="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=cases' 20)"
+  t_case="$(timed_gets '/api/v1/trends?dimension=category&period=month&periods=12&kind=cases' 20 "Authorization: Bearer $TOKEN")"
   echo "  cases:    $t_case"
 
   log "$kind: a drill-down list page, 10 connections"
