@@ -39,13 +39,7 @@ pass_on() {
 
 RESULTS=()
 for kind in "${BACKENDS[@]}"; do
-  if [ "$kind" = sqlite ]; then
-    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
-    sql() { sqlite3 -cmd '.timeout 30000' "$DATA/sqlite-$N/casework.db" "$1"; }
-  else
-    DB_URL="$PG_BASE/casework_bench_${N}"
-    sql() { psql "$DB_URL" -qAtX -c "$1"; }
-  fi
+  use_backend "$kind"
   # Applies any newer migrations before the counts are read.
   (cd "$DATA" && "$BIN" --database-url "$DB_URL" migrate >/dev/null)
   # A bulk-loaded PostgreSQL database has no visibility map until it is

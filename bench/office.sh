@@ -76,29 +76,17 @@ LUA
   wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$script" "$BASE_URL$path" | sed -n 's/^RESULT //p'
 }
 
-# p50/p95/max in ms of N sequential GETs of a path sent with one header
-# ("Name: value").
-timed_gets() {
-  local path="$1" count="$2" header="$3" i
-  for i in $(seq 1 "$count"); do
-    curl -s -o /dev/null -w '%{time_total}\n' -H "$header" "$BASE_URL$path"
-  done | sort -n | awk '{ t[NR] = $1 * 1000 } END {
-    p50 = t[int(NR * 0.5 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
-    printf "p50_ms=%.1f p95_ms=%.1f max_ms=%.1f n=%d", p50, p95, t[NR], NR }'
+# Points DB_URL and sql (one statement, its rows printed) at the office on
+# backend $1.
+use_backend() {
+  if [ "$1" = sqlite ]; then
+    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
+    sql() { sqlite3 -cmd '.timeout 30000' "$DATA/sqlite-$N/casework.db" "$1"; }
+  else
+    DB_URL="$PG_BASE/casework_bench_${N}"
+    sql() { psql "$DB_URL" -qAtX -c "$1"; }
+  fi
 }
 
-# Signs in as a person of the generated office (its password is the demo
-# one) and prints the session cookie.
-sign_in() {
-  local email="$1" jar page csrf code session
-  jar="$(mktemp)"
-  page="$(curl -s -c "$jar" "$BASE_URL/login")"
-  csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)"
-  code="$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
-    --data-urlencode "csrf=$csrf" --data-urlencode "email=$email" \
-    --data-urlencode "password=casework-demo" --data-urlencode "next=/" "$BASE_URL/login")"
-  [ "$code" = 303 ] || die "signing in as $email answered $code"
-  session="$(awk '$6 == "casework_session" { print $7 }' "$jar")"
-  rm -f "$jar"
-  printf '%s' "$session"
-}
+# shellcheck source=bench/http.sh
+source "$ROOT/bench/http.sh"

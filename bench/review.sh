@@ -27,13 +27,7 @@ T_PAGE=500 T_PDF=2000
 
 RESULTS=()
 for kind in "${BACKENDS[@]}"; do
-  if [ "$kind" = sqlite ]; then
-    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
-    sql() { sqlite3 -cmd '.timeout 30000' "$DATA/sqlite-$N/casework.db" "$1"; }
-  else
-    DB_URL="$PG_BASE/casework_bench_${N}"
-    sql() { psql "$DB_URL" -qAtX -c "$1"; }
-  fi
+  use_backend "$kind"
   log "$kind: migrations"
   started=$(date +%s%N)
   (cd "$DATA" && "$BIN" --database-url "$DB_URL" migrate >"$OUT/migrate-$kind.log" 2>&1) ||

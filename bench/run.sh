@@ -258,22 +258,8 @@ start_server() {
 rss_peak_mb() { awk -v from="${1:-1}" 'NR >= from && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$RSS_FILE"; }
 rss_lines() { wc -l <"$RSS_FILE"; }
 
-# Signs in and prints the casework_session cookie.
-sign_in() {
-  local email="$1" jar page csrf code session
-  jar="$(mktemp)"
-  page="$(curl -s -c "$jar" "$BASE_URL/login")"
-  csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)"
-  [ -n "$csrf" ] || die "no csrf field on /login"
-  code="$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
-    --data-urlencode "csrf=$csrf" --data-urlencode "email=$email" \
-    --data-urlencode "password=$PASSWORD" --data-urlencode "next=/" "$BASE_URL/login")"
-  [ "$code" = 303 ] || die "signing in as $email answered $code (expected 303)"
-  session="$(awk '$6 == "casework_session" { print $7 }' "$jar")"
-  rm -f "$jar"
-  [[ "$session" =~ ^[0-9a-f]{64}$ ]] || die "no session cookie for $email"
-  printf '%s' "$session"
-}
+# shellcheck source=bench/http.sh
+source "$ROOT/bench/http.sh"
 
 # run_wrk SCENARIO CONNECTIONS DURATION [measure]: appends one result line to $OUT/wrk-<backend>.txt when measured.
 run_wrk() {

@@ -24,13 +24,7 @@ T_TRENDS=500 T_DRILL=50 T_MERGE=5000
 
 RESULTS=()
 for kind in "${BACKENDS[@]}"; do
-  if [ "$kind" = sqlite ]; then
-    DB_URL="sqlite:$DATA/sqlite-$N/casework.db"
-    sql() { sqlite3 -readonly "$DATA/sqlite-$N/casework.db" "$1"; }
-  else
-    DB_URL="$PG_BASE/casework_bench_${N}"
-    sql() { psql "$DB_URL" -qAtX -c "$1"; }
-  fi
+  use_backend "$kind"
   start_server "$kind"
   office_id="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" office list | awk -F'\t' -v n="$OFFICE" '$2 == n { print $1 }')"
   TOKEN="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" token create --email "manager@$SLUG.casework.test" --label tags-bench 2>/dev/null | tail -1)"

@@ -354,33 +354,20 @@ pub async fn send_due(app: &App) -> AppResult<usize> {
                         .collect::<Vec<_>>()
                         .join("\n")
                 );
-                let to = vec![actor.email.clone()];
-                let domain = smtp
-                    .from
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or("casework.invalid")
-                    .trim_end_matches('>')
-                    .to_owned();
                 let attachment = casework_mail::outgoing::OutgoingAttachment {
                     filename: name,
                     content_type: "application/pdf".into(),
                     data: bytes,
                 };
-                let built = casework_mail::outgoing::build(&casework_mail::outgoing::Draft {
-                    from: &smtp.from,
-                    to: &to,
-                    subject: &format!("Briefing: {}", b.week),
-                    body: &body,
-                    in_reply_to: None,
-                    references: &[],
-                    domain: &domain,
-                    attachments: std::slice::from_ref(&attachment),
-                })
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-                casework_mail::outgoing::send(smtp, &built.from, &built.to, &built.raw)
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))
+                crate::tasks::send_now(
+                    app,
+                    &actor.email,
+                    &format!("Briefing: {}", b.week),
+                    &body,
+                    std::slice::from_ref(&attachment),
+                )
+                .await
+                .map_err(AppError::Internal)
             }
             .await;
             match result {

@@ -364,6 +364,38 @@ pub fn known_time_zone(tz: &str) -> bool {
     jiff::tz::TimeZone::get(tz).is_ok()
 }
 
+/// Sends a message of Casework's own (a digest, a briefing) to one person
+/// straight away, not through the outbox: the caller has claimed it once
+/// and gives the claim back when sending fails.
+pub(crate) async fn send_now(
+    app: &App,
+    to: &str,
+    subject: &str,
+    body: &str,
+    attachments: &[casework_mail::outgoing::OutgoingAttachment],
+) -> Result<(), String> {
+    let smtp = &app.settings.smtp;
+    let to = vec![to.to_owned()];
+    let domain = smtp
+        .from
+        .rsplit('@')
+        .next()
+        .unwrap_or("casework.invalid")
+        .trim_end_matches('>')
+        .to_owned();
+    let built = casework_mail::outgoing::build(&casework_mail::outgoing::Draft {
+        from: &smtp.from,
+        to: &to,
+        subject,
+        body,
+        in_reply_to: None,
+        references: &[],
+        domain: &domain,
+        attachments,
+    })?;
+    casework_mail::outgoing::send(smtp, &built.from, &built.to, &built.raw).await
+}
+
 /// The office's follow-up settings.
 pub async fn settings(app: &App, actor: &Actor) -> AppResult<casework_store::OfficeSettings> {
     Ok(app.store.office_settings(actor.office_id).await?)
@@ -560,28 +592,7 @@ pub async fn send_digests(app: &App) -> AppResult<usize> {
             let Some((subject, body)) = digest_text(&actor.display_name, &day, &tasks) else {
                 continue;
             };
-            let to = vec![actor.email.clone()];
-            let domain = smtp
-                .from
-                .rsplit('@')
-                .next()
-                .unwrap_or("casework.invalid")
-                .trim_end_matches('>')
-                .to_owned();
-            let built = casework_mail::outgoing::build(&casework_mail::outgoing::Draft {
-                from: &smtp.from,
-                to: &to,
-                subject: &subject,
-                body: &body,
-                in_reply_to: None,
-                references: &[],
-                domain: &domain,
-                attachments: &[],
-            });
-            let result = match built {
-                Ok(b) => casework_mail::outgoing::send(smtp, &b.from, &b.to, &b.raw).await,
-                Err(e) => Err(e),
-            };
+            let result = send_now(app, &actor.email, &subject, &body, &[]).await;
             match result {
                 Ok(()) => sent += 1,
                 Err(e) => {

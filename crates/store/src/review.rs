@@ -68,7 +68,32 @@ pub struct CaseFlag {
     pub flagged_at: i64,
 }
 
+/// `AND` a case aliased `x` is one person's, when the review is theirs.
+fn assigned_to(person: Option<i64>) -> String {
+    person
+        .map(|p| format!(" AND x.assignee_id = {p}"))
+        .unwrap_or_default()
+}
+
 impl OfficeData {
+    /// The rows of `sql`, which binds the office as `$1` and a period as
+    /// `$2` and `$3`.
+    async fn fetch_between<T>(&self, sql: String, from: i64, to: i64) -> Result<Vec<T>>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(self.scope.office_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
     /// `AND` conditions keeping rows aliased `x` (with a `case_id`) to one
     /// person's cases.
     fn on_cases_of(&self, person: Option<i64>, case_id: &str) -> String {
@@ -110,14 +135,8 @@ impl OfficeData {
             self.message_visible("x"),
             self.on_cases_of(person, "x.case_id"),
         );
-        on_read!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(self.scope.office_id)
-                .bind(bounds[0])
-                .bind(bounds[bounds.len() - 1])
-                .fetch_all(pool)
-                .await?)
-        })
+        self.fetch_between(sql, bounds[0], bounds[bounds.len() - 1])
+            .await
     }
 
     /// What went out and what closed in [from, to).
@@ -129,9 +148,7 @@ impl OfficeData {
     ) -> Result<WentOut> {
         let office_id = self.scope.office_id;
         let mine = self.on_cases_of(person, "x.case_id");
-        let cases_mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let cases_mine = assigned_to(person);
         let visible_case = self.scope.case_condition("x");
         let emails = format!(
             "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
@@ -178,9 +195,7 @@ impl OfficeData {
         to: i64,
         person: Option<i64>,
     ) -> Result<(Vec<i64>, Vec<i64>)> {
-        let mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let mine = assigned_to(person);
         let visible = self.scope.case_condition("x");
         let mut out = (Vec::new(), Vec::new());
         for (slot, column) in [
@@ -191,14 +206,8 @@ impl OfficeData {
                 "SELECT CASE WHEN x.{column} > x.opened_at THEN x.{column} - x.opened_at ELSE 0 END FROM cases x \
                  WHERE x.office_id = $1 AND x.{column} >= $2 AND x.{column} < $3{visible}{mine}"
             );
-            *slot = on_read!(self, |pool| {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .bind(self.scope.office_id)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(pool)
-                    .await?
-            });
+            let rows: Vec<(i64,)> = self.fetch_between(sql, from, to).await?;
+            *slot = rows.into_iter().map(|(ms,)| ms).collect();
         }
         Ok(out)
     }
@@ -211,9 +220,7 @@ impl OfficeData {
     ) -> Result<NeedsAction> {
         let office_id = self.scope.office_id;
         let visible_case = self.scope.case_condition("x");
-        let cases_mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let cases_mine = assigned_to(person);
         let enquiry_cases = if visible_case.is_empty() && person.is_none() {
             String::new()
         } else {
@@ -294,9 +301,7 @@ impl OfficeData {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = tags.iter().map(i64::to_string).collect();
-        let mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let mine = assigned_to(person);
         let sql = format!(
             "SELECT it.tag_id, COUNT(*) FROM case_tags it JOIN cases x ON x.id = it.case_id WHERE it.tag_id IN ({}) \
              AND x.office_id = $1 AND x.status IN {ACTIVE}{}{mine} GROUP BY it.tag_id",
@@ -318,9 +323,7 @@ impl OfficeData {
         bounds: &[i64],
         person: Option<i64>,
     ) -> Result<Vec<OpenCount>> {
-        let mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let mine = assigned_to(person);
         let sql = format!(
             "SELECT assignee_id, bucket, sensitive, COUNT(*) AS n FROM (SELECT x.assignee_id, {} AS bucket, x.sensitive \
              FROM cases x WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.opened_at >= $2 AND x.opened_at < $3{}{mine}) q \
@@ -328,14 +331,8 @@ impl OfficeData {
             bucket_sql("x.opened_at", bounds),
             self.scope.case_condition("x"),
         );
-        on_read!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(self.scope.office_id)
-                .bind(bounds[0])
-                .bind(bounds[bounds.len() - 1])
-                .fetch_all(pool)
-                .await?)
-        })
+        self.fetch_between(sql, bounds[0], bounds[bounds.len() - 1])
+            .await
     }
 
     /// Cases opened in [from, to) per caseworker (`None`: nobody's).
@@ -345,22 +342,13 @@ impl OfficeData {
         to: i64,
         person: Option<i64>,
     ) -> Result<Vec<(Option<i64>, i64)>> {
-        let mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let mine = assigned_to(person);
         let sql = format!(
             "SELECT x.assignee_id, COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.opened_at >= $2 AND x.opened_at < $3{}{mine} \
              GROUP BY x.assignee_id",
             self.scope.case_condition("x"),
         );
-        on_read!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(self.scope.office_id)
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?)
-        })
+        self.fetch_between(sql, from, to).await
     }
 
     /// Open tasks due before `today` per assignee, on cases the reader may
@@ -394,21 +382,12 @@ impl OfficeData {
         to: i64,
         person: Option<i64>,
     ) -> Result<Vec<CaseFlag>> {
-        let mine = person
-            .map(|p| format!(" AND x.assignee_id = {p}"))
-            .unwrap_or_default();
+        let mine = assigned_to(person);
         let sql = format!(
             "{FLAG_COLUMNS} WHERE f.office_id = $1 AND f.flagged_at >= $2 AND f.flagged_at < $3{}{mine} ORDER BY f.flagged_at, f.id",
             self.scope.case_condition("x"),
         );
-        on_read!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(self.scope.office_id)
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?)
-        })
+        self.fetch_between(sql, from, to).await
     }
 
     /// A case's flags, newest first.
