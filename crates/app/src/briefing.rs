@@ -57,22 +57,22 @@ pub async fn briefing(
 ) -> AppResult<Briefing> {
     let (r, decisions) = match review_id {
         Some(id) => {
-            let rec = crate::review_meeting::recorded(app, actor, id).await?;
-            let figures = match rec.figures {
+            let (row, figures) = crate::review_meeting::read(app, actor, id).await?;
+            let figures = match figures {
                 Some(f) => f,
                 None => {
                     crate::review::review(
                         app,
                         actor,
                         &ReviewQuery {
-                            week: rec.review.week.clone(),
-                            person_id: rec.review.person_id,
+                            week: row.week_start.clone(),
+                            person_id: row.person_id,
                         },
                     )
                     .await?
                 }
             };
-            (figures, rec.review.decisions)
+            (figures, row.decisions)
         }
         None => (
             crate::review::review(
@@ -127,11 +127,7 @@ async fn made(
     // reader may not see is named only as a case raised.
     let mut notable = Vec::new();
     for f in r.flagged {
-        let visible = match crate::cases::get(app, actor, f.case_id).await {
-            Ok(_) => true,
-            Err(AppError::NotFound) => false,
-            Err(other) => return Err(other),
-        };
+        let visible = crate::review_meeting::visible(app, actor, f.case_id).await?;
         notable.push(if visible {
             Notable {
                 case_id: Some(f.case_id),

@@ -641,7 +641,12 @@ async fn came_in(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<CameIn> {
                 .value(id)
                 .map(|(_, v)| v.path.clone())
                 .unwrap_or_else(|| format!("tag {id}"));
-            rows.push(row(name, &counts, c.cases_link().with("tag", id).done()));
+            // A value and those under it where the count rolls them up.
+            let mut link = c.cases_link().with("tag", id);
+            if !d.dim.hierarchical {
+                link = link.with("exact", "true");
+            }
+            rows.push(row(name, &counts, link.done()));
         }
         sort_rows(&mut rows);
         if none.iter().any(|c| *c > 0) {
@@ -838,7 +843,11 @@ async fn needs_action(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<Vec<
             .find(|(t, _)| *t == id)
             .map(|(_, n)| *n)
             .unwrap_or(0);
-        needs_action.push(figure(&label, n, c.active().with("tag", id).done()));
+        needs_action.push(figure(
+            &label,
+            n,
+            c.active().with("tag", id).with("exact", "true").done(),
+        ));
     }
     needs_action.push(figure(
         "Drafts waiting for approval",
@@ -965,7 +974,7 @@ async fn workload(
                         .with("view", "active")
                         .with("assignee_id", a),
                     Link::new("/cases").with("assignee_id", a),
-                    Link::new("/").with(
+                    Link::new("/tasks").with("state", "overdue").with(
                         "whose",
                         if a == actor.user_id {
                             "mine".to_owned()
@@ -977,7 +986,9 @@ async fn workload(
                 None => (
                     Link::new("/cases").with("view", "unassigned"),
                     Link::new("/cases").with("unassigned", "true"),
-                    Link::new("/").with("whose", "unassigned"),
+                    Link::new("/tasks")
+                        .with("state", "overdue")
+                        .with("whose", "unassigned"),
                 ),
             };
             Load {
@@ -1065,7 +1076,7 @@ async fn slowest(app: &App, actor: &Actor, from: &str, until: &str) -> AppResult
                 "Enquiries answered",
                 answered,
                 Link::new("/enquiries")
-                    .with("agency", agency)
+                    .with("agency_id", agency)
                     .with("from", from)
                     .with("until", until)
                     .with("state", "answered")

@@ -175,7 +175,8 @@ pub async fn record(app: &App, actor: &Actor, input: &RecordInput) -> AppResult<
             .unwrap_or_else(|| add_days(&today_text, 7));
         let assignee = a.assignee_id.or(c.assignee_id).unwrap_or(actor.user_id);
         let mut ae = FieldErrors::new();
-        crate::tasks::check_assignee(app, actor, &mut ae, assignee, Some(c.id)).await?;
+        // The review decides who does what: anyone who may see the case.
+        crate::tasks::assignee_may_see(app, actor, &mut ae, assignee, Some(c.id)).await?;
         for (_, msg) in ae.0.iter() {
             e.add(
                 &format!("{field}.assignee_id"),
@@ -249,20 +250,64 @@ pub async fn history(app: &App, actor: &Actor) -> AppResult<Vec<Recorded>> {
         .collect())
 }
 
-/// One recorded review.
+/// One recorded review. Its figures as recorded are shown to those who see
+/// every case and to whoever recorded it (a narrower reader gets none: the
+/// figures as they are now are theirs to open); cases raised and actions
+/// on cases the reader may not see (now) are left out.
 pub async fn recorded(app: &App, actor: &Actor, id: i64) -> AppResult<RecordedReview> {
-    let data = app.data_for(actor);
-    let row = data.review(id).await?;
-    if !may_read(actor, row.person_id) {
-        return Err(AppError::NotFound);
+    let (row, mut figures) = read(app, actor, id).await?;
+    if let Some(f) = figures.as_mut() {
+        let mut flagged = Vec::new();
+        for x in std::mem::take(&mut f.flagged) {
+            if visible(app, actor, x.case_id).await? {
+                flagged.push(x);
+            }
+        }
+        f.flagged = flagged;
+        let mut last = Vec::new();
+        for x in std::mem::take(&mut f.last_actions) {
+            if visible(app, actor, x.case_id).await? {
+                last.push(x);
+            }
+        }
+        f.last_actions = last;
     }
-    let figures = serde_json::from_str(&row.figures).ok();
     let tz = office_zone(app, actor.office_id).await?;
     Ok(RecordedReview {
         actions: actions(app, actor, id).await?,
         review: recorded_of(row, &tz),
         figures,
     })
+}
+
+/// A recorded review the reader may read, with its figures as recorded
+/// when the reader sees every case or recorded it (as stored: the caller
+/// leaves out what the reader may not see now).
+pub(crate) async fn read(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(casework_store::ReviewRow, Option<Review>)> {
+    let row = app.data_for(actor).review(id).await?;
+    if !may_read(actor, row.person_id) {
+        return Err(AppError::NotFound);
+    }
+    let sees_all = actor.scope().visibility == casework_store::CaseVisibility::All;
+    let figures = if sees_all || row.recorded_by == actor.user_id {
+        serde_json::from_str(&row.figures).ok()
+    } else {
+        None
+    };
+    Ok((row, figures))
+}
+
+/// Whether the reader may open this case now.
+pub(crate) async fn visible(app: &App, actor: &Actor, case_id: i64) -> AppResult<bool> {
+    match crate::cases::get(app, actor, case_id).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// Raises a case with the representative, with one line for the briefing.

@@ -88,6 +88,33 @@ fn filter_for(actor: &Actor, whose: Whose) -> AppResult<Option<Option<i64>>> {
     })
 }
 
+/// Every open task overdue (at most [`MOST`]) of one person, of nobody or
+/// of everyone: the list behind the weekly review's overdue counts. Office
+/// managers, and the representative (to read), see others'.
+pub async fn overdue(app: &App, actor: &Actor, whose: Whose) -> AppResult<Vec<Task>> {
+    let assignee = if actor.can(Permission::RunReview) {
+        match whose {
+            Whose::Mine => Some(Some(actor.user_id)),
+            Whose::Person(p) => Some(Some(p)),
+            Whose::Unassigned => Some(None),
+            Whose::Everyone => None,
+        }
+    } else {
+        filter_for(actor, whose)?
+    };
+    let today = app.today(actor.office_id).await?;
+    Ok(app
+        .data_for(actor)
+        .tasks(&TaskFilter {
+            assignee,
+            open_only: true,
+            due_by: Some(dates::add_days(&today, -1)),
+            limit: MOST,
+            ..Default::default()
+        })
+        .await?)
+}
+
 /// "My day": the open tasks overdue, due today and due this week.
 pub async fn day(app: &App, actor: &Actor, whose: Whose) -> AppResult<Day> {
     let assignee = filter_for(actor, whose)?;
@@ -164,8 +191,27 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Task> {
 }
 
 /// Checks that a task can go to this person: an active user of the office
-/// who may see its case (a restricted case is not everyone's).
-pub(crate) async fn check_assignee(
+/// who may see its case (a restricted case is not everyone's), given by
+/// someone who may give tasks to others.
+async fn check_assignee(
+    app: &App,
+    actor: &Actor,
+    e: &mut FieldErrors,
+    id: i64,
+    case_id: Option<i64>,
+) -> AppResult<()> {
+    assignee_may_see(app, actor, e, id, case_id).await?;
+    if id != actor.user_id && !actor.can(Permission::AssignCases) {
+        return Err(AppError::Forbidden(
+            "Your role may not give tasks to other people.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a task on `case_id` can go to this person: an active user of
+/// the office who may see the case.
+pub(crate) async fn assignee_may_see(
     app: &App,
     actor: &Actor,
     e: &mut FieldErrors,
@@ -196,11 +242,6 @@ pub(crate) async fn check_assignee(
             e.add("assignee_id", "Choose someone in this office.")
         }
         Err(other) => return Err(other.into()),
-    }
-    if id != actor.user_id && !actor.can(Permission::AssignCases) {
-        return Err(AppError::Forbidden(
-            "Your role may not give tasks to other people.".into(),
-        ));
     }
     Ok(())
 }

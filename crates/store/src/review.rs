@@ -469,13 +469,21 @@ pub struct ReviewActionRow {
     pub done_at: Option<i64>,
 }
 
-const REVIEW_COLUMNS: &str = "SELECT r.id, r.week_start, r.person_id, r.attendees, r.decisions, r.figures, r.recorded_by, \
-    u.display_name AS recorded_by_name, r.recorded_at, \
-    (SELECT COUNT(*) FROM review_actions a WHERE a.review_id = r.id) AS actions, \
-    (SELECT COUNT(*) FROM review_actions a JOIN tasks t ON t.id = a.task_id WHERE a.review_id = r.id AND t.done_at IS NOT NULL) AS done \
-    FROM reviews r JOIN users u ON u.id = r.recorded_by";
-
 impl OfficeData {
+    /// A review's columns, with its actions (and those done) on cases the
+    /// reader may see.
+    fn review_columns(&self) -> String {
+        let visible = self.scope.case_condition("x");
+        format!(
+            "SELECT r.id, r.week_start, r.person_id, r.attendees, r.decisions, r.figures, r.recorded_by, \
+             u.display_name AS recorded_by_name, r.recorded_at, \
+             (SELECT COUNT(*) FROM review_actions a JOIN cases x ON x.id = a.case_id WHERE a.review_id = r.id{visible}) AS actions, \
+             (SELECT COUNT(*) FROM review_actions a JOIN cases x ON x.id = a.case_id JOIN tasks t ON t.id = a.task_id \
+              WHERE a.review_id = r.id AND t.done_at IS NOT NULL{visible}) AS done \
+             FROM reviews r JOIN users u ON u.id = r.recorded_by"
+        )
+    }
+
     /// Records a review and makes each action a task on its case, in one
     /// transaction; every case must be one the reader may see.
     pub async fn record_review(&self, r: &NewReview, now: i64) -> Result<i64> {
@@ -536,7 +544,8 @@ impl OfficeData {
             Some(Some(p)) => format!(" AND r.person_id = {p}"),
         };
         let sql = format!(
-            "{REVIEW_COLUMNS} WHERE r.office_id = $1{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT $2"
+            "{} WHERE r.office_id = $1{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT $2",
+            self.review_columns()
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -559,7 +568,8 @@ impl OfficeData {
             Some(p) => format!(" AND r.person_id = {p}"),
         };
         let sql = format!(
-            "{REVIEW_COLUMNS} WHERE r.office_id = $1 AND r.week_start < $2{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT 1"
+            "{} WHERE r.office_id = $1 AND r.week_start < $2{whose} ORDER BY r.week_start DESC, r.id DESC LIMIT 1",
+            self.review_columns()
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -572,7 +582,10 @@ impl OfficeData {
 
     /// One recorded review of the office.
     pub async fn review(&self, id: i64) -> Result<ReviewRow> {
-        let sql = format!("{REVIEW_COLUMNS} WHERE r.office_id = $1 AND r.id = $2");
+        let sql = format!(
+            "{} WHERE r.office_id = $1 AND r.id = $2",
+            self.review_columns()
+        );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(self.scope.office_id)

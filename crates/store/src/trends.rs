@@ -50,6 +50,24 @@ pub(crate) fn location_sql(office_id: i64) -> String {
     )
 }
 
+/// The periods between consecutive `bounds`.
+fn periods(bounds: &[i64]) -> Vec<(i64, i64)> {
+    bounds.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// `CASE WHEN at >= s0 AND at < e0 THEN 0 … END` for `ranges` (numbers
+/// only, written into the SQL): NULL outside them.
+fn range_sql(column: &str, ranges: &[(i64, i64)]) -> String {
+    let mut sql = String::from("CAST(CASE");
+    for (i, (start, end)) in ranges.iter().enumerate() {
+        sql.push_str(&format!(
+            " WHEN {column} >= {start} AND {column} < {end} THEN {i}"
+        ));
+    }
+    sql.push_str(" END AS BIGINT)");
+    sql
+}
+
 /// `CASE WHEN at < b1 THEN 0 … END` for the period starts `bounds`
 /// (numbers only, written into the SQL).
 pub(crate) fn bucket_sql(column: &str, bounds: &[i64]) -> String {
@@ -99,7 +117,9 @@ impl OfficeData {
         }
         // Locations, and transfers (a few a week), are counted from the rows.
         if by == TrendBy::Location || kind == TrendKind::Transfers {
-            return self.trend_rows(kind, by, bounds, Rows::Visible).await;
+            return self
+                .trend_rows(kind, by, &periods(bounds), Rows::Visible)
+                .await;
         }
         let office_id = self.scope.office_id;
         let (dimension, key, join) = match by {
@@ -156,13 +176,17 @@ impl OfficeData {
         };
         // Bound i inside a UTC day: the rest of that day, from the bound to
         // the next UTC midnight, was counted in period i - 1 (where the
-        // day starts) but belongs to period i.
-        for (i, b) in bounds.iter().enumerate() {
-            if b.rem_euclid(DAY_MS) == 0 {
-                continue;
-            }
-            let edge = [*b, (b.div_euclid(DAY_MS) + 1) * DAY_MS];
-            for c in self.trend_rows(kind, by, &edge, Rows::Shared).await? {
+        // day starts) but belongs to period i. All such slices in one query.
+        let edges: Vec<(usize, (i64, i64))> = bounds
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.rem_euclid(DAY_MS) != 0)
+            .map(|(i, b)| (i, (*b, (b.div_euclid(DAY_MS) + 1) * DAY_MS)))
+            .collect();
+        if !edges.is_empty() {
+            let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
+            for c in self.trend_rows(kind, by, &slices, Rows::Shared).await? {
+                let i = edges[c.bucket as usize].0;
                 if i > 0 {
                     add(
                         TrendCount {
@@ -184,7 +208,10 @@ impl OfficeData {
             }
         }
         if let crate::CaseVisibility::AssignedSensitive(_) = self.scope.visibility {
-            for c in self.trend_rows(kind, by, bounds, Rows::HiddenOwn).await? {
+            for c in self
+                .trend_rows(kind, by, &periods(bounds), Rows::HiddenOwn)
+                .await?
+            {
                 add(c, 1);
             }
         }
@@ -205,20 +232,24 @@ impl OfficeData {
         if bounds.len() < 2 {
             return Ok(Vec::new());
         }
-        self.trend_rows(kind, by, bounds, Rows::Person(person))
+        self.trend_rows(kind, by, &periods(bounds), Rows::Person(person))
             .await
     }
 
-    /// Counts from the rows themselves, of the rows `rows` says.
+    /// Counts from the rows themselves, of the rows `rows` says, in each
+    /// of `ranges` (start, end; in order, not overlapping).
     async fn trend_rows(
         &self,
         kind: TrendKind,
         by: TrendBy,
-        bounds: &[i64],
+        ranges: &[(i64, i64)],
         rows: Rows,
     ) -> Result<Vec<TrendCount>> {
         let office_id = self.scope.office_id;
-        let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
+        let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+            return Ok(Vec::new());
+        };
+        let (from, to) = (first.0, last.1);
         let user = match self.scope.visibility {
             crate::CaseVisibility::AssignedSensitive(u) => u,
             _ => 0,
@@ -266,7 +297,18 @@ impl OfficeData {
                     .replace("{o}", &office_id.to_string())
             ),
         };
-        let bucket = bucket_sql(at, bounds);
+        let bucket = range_sql(at, ranges);
+        // Slices apart (the edges of days): each read by its own range.
+        let apart = ranges.windows(2).any(|w| w[0].1 != w[1].0);
+        let condition = if apart {
+            let each: Vec<String> = ranges
+                .iter()
+                .map(|(s, e)| format!("({at} >= {s} AND {at} < {e})"))
+                .collect();
+            format!(" AND ({}){condition}", each.join(" OR "))
+        } else {
+            condition
+        };
         let (key, join) = match by {
             TrendBy::Dimension { id, rollup } => {
                 let (tags, column) = match kind {
@@ -294,7 +336,7 @@ impl OfficeData {
         let sql = format!(
             "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {key} AS key, {bucket} AS bucket FROM {table}{join} \
              WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3{condition}) q \
-             WHERE key IS NOT NULL AND key <> '' GROUP BY key, bucket"
+             WHERE key IS NOT NULL AND key <> '' AND bucket IS NOT NULL GROUP BY key, bucket"
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

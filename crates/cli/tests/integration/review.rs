@@ -391,23 +391,20 @@ async fn list_len(app: &App, actor: &Actor, link: &str) -> i64 {
             }
         }
         "/enquiries" => {
-            let q: ListQuery =
-                serde_urlencoded::from_str(&query.replace("agency=", "agency_id=")).unwrap();
+            let q: ListQuery = serde_urlencoded::from_str(query).unwrap();
             enquiries::list(app, actor, &q).await.unwrap().len() as i64
         }
-        "/" => {
-            let whose = match query.trim_start_matches("whose=") {
+        "/tasks" => {
+            let whose = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("whose="))
+                .unwrap_or("mine");
+            let whose = match whose {
                 "mine" => Whose::Mine,
                 "unassigned" => Whose::Unassigned,
                 id => Whose::Person(id.parse().unwrap()),
             };
-            let today = app.today(actor.office_id).await.unwrap();
-            tasks::list(app, actor, whose, None, true)
-                .await
-                .unwrap()
-                .iter()
-                .filter(|t| t.due_on < today)
-                .count() as i64
+            tasks::overdue(app, actor, whose).await.unwrap().len() as i64
         }
         other => panic!("no list checker for {other}"),
     }
@@ -762,6 +759,28 @@ async fn a_recorded_review_makes_tasks_and_the_next_one_opens_with_them(t: TestA
     assert_eq!(t2[0].assignee_id, Some(o.cw2.user_id));
     assert_eq!(t2[0].due_on, "2026-12-11");
 
+    // The representative records one too: the review decides who does what,
+    // though the representative gives no tasks otherwise.
+    let rep = t
+        .actor(&t.user(m.office_id, Role::Representative).await)
+        .await;
+    review_meeting::record(
+        app,
+        &rep,
+        &RecordInput {
+            week: "2026-11-23".into(),
+            actions: vec![ActionInput {
+                case: p1_ref.clone(),
+                kind: "follow_up".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(open_tasks(app, m, p1).await.len(), 2);
+
     // The review reads back with its figures as they stood.
     let rec = review_meeting::recorded(app, m, id).await.unwrap();
     assert_eq!(rec.review.week, "2026-11-30");
@@ -781,6 +800,33 @@ async fn a_recorded_review_makes_tasks_and_the_next_one_opens_with_them(t: TestA
             .unwrap()
             .is_empty()
     );
+    // A caseworker's review recorded by the manager: the caseworker reads
+    // it, but not the figures as the manager saw them.
+    let theirs = review_meeting::record(
+        app,
+        m,
+        &RecordInput {
+            person_id: Some(o.cw1.user_id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        review_meeting::recorded(app, &o.cw1, theirs)
+            .await
+            .unwrap()
+            .figures
+            .is_none()
+    );
+    assert!(
+        review_meeting::recorded(app, m, theirs)
+            .await
+            .unwrap()
+            .figures
+            .is_some()
+    );
+    assert_eq!(review_meeting::history(app, &o.cw1).await.unwrap().len(), 1);
 
     // The next week's review opens with them, and says which are done.
     tasks::change(
@@ -808,8 +854,19 @@ async fn a_recorded_review_makes_tasks_and_the_next_one_opens_with_them(t: TestA
         .collect();
     assert_eq!(done, [(p1_ref.clone(), true), (s_ref.clone(), false)]);
     let listed = review_meeting::history(app, m).await.unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!((listed[0].actions_total, listed[0].actions_done), (2, 1));
+    let weeks: Vec<(&str, Option<i64>)> = listed
+        .iter()
+        .map(|r| (r.week.as_str(), r.person_id))
+        .collect();
+    assert_eq!(
+        weeks,
+        [
+            ("2026-11-30", Some(o.cw1.user_id)),
+            ("2026-11-30", None),
+            ("2026-11-23", None)
+        ]
+    );
+    assert_eq!((listed[1].actions_total, listed[1].actions_done), (2, 1));
 }
 
 async fn the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_emailed_once(

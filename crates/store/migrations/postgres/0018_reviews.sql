@@ -17,14 +17,17 @@ ALTER TABLE offices ADD COLUMN week_starts BIGINT NOT NULL DEFAULT 1;
 -- so they follow the application's clock.
 ALTER TABLE cases ADD COLUMN resolved_at BIGINT;
 ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
-UPDATE cases SET resolved_at = COALESCE(
-        (SELECT MAX(t.at) FROM timeline t WHERE t.case_id = cases.id AND t.kind = 'status'),
-        closed_at, updated_at)
-    WHERE status IN ('resolved', 'closed');
-UPDATE cases c SET first_response_at = f.at
-    FROM (SELECT case_id, MIN(received_at) AS at FROM correspondence
-          WHERE direction = 'out' AND case_id IS NOT NULL GROUP BY case_id) f
-    WHERE c.id = f.case_id;
+-- Existing cases in one pass: a resolved or closed case counts as resolved
+-- at its last change of status (or when closed, or last changed).
+UPDATE cases c SET
+    resolved_at = CASE WHEN c.status IN ('resolved', 'closed') THEN COALESCE(
+        (SELECT MAX(t.at) FROM timeline t WHERE t.case_id = c.id AND t.kind = 'status'),
+        c.closed_at, c.updated_at) END,
+    first_response_at = x.at
+    FROM (SELECT k.id, f.at FROM cases k LEFT JOIN
+            (SELECT case_id, MIN(received_at) AS at FROM correspondence
+             WHERE direction = 'out' AND case_id IS NOT NULL GROUP BY case_id) f ON f.case_id = k.id) x
+    WHERE x.id = c.id AND (x.at IS NOT NULL OR c.status IN ('resolved', 'closed'));
 
 CREATE FUNCTION cases_resolved_at() RETURNS trigger AS $$
 BEGIN
@@ -51,8 +54,19 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER correspondence_first_response AFTER INSERT ON correspondence
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_first_response();
+-- Filed on a case later: only rows whose case changed count.
+CREATE FUNCTION correspondence_filed_first_response() RETURNS trigger AS $$
+BEGIN
+    UPDATE cases c SET first_response_at = f.at
+    FROM (SELECT n.case_id, MIN(n.received_at) AS at FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE n.direction = 'out' AND n.case_id IS NOT NULL AND o.case_id IS DISTINCT FROM n.case_id
+          GROUP BY n.case_id) f
+    WHERE c.id = f.case_id AND (c.first_response_at IS NULL OR c.first_response_at > f.at);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 CREATE TRIGGER correspondence_filed_first_response AFTER UPDATE ON correspondence
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_first_response();
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_filed_first_response();
 
 -- What the review counts, each from its own index.
 CREATE INDEX cases_resolved ON cases(office_id, resolved_at) WHERE resolved_at IS NOT NULL;

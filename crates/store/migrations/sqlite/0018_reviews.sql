@@ -17,11 +17,13 @@ ALTER TABLE offices ADD COLUMN week_starts INTEGER NOT NULL DEFAULT 1;
 -- so they follow the application's clock.
 ALTER TABLE cases ADD COLUMN resolved_at BIGINT;
 ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
-UPDATE cases SET resolved_at = COALESCE(
+-- Existing cases in one pass: a resolved or closed case counts as resolved
+-- at its last change of status (or when closed, or last changed).
+UPDATE cases SET
+    resolved_at = CASE WHEN status IN ('resolved', 'closed') THEN COALESCE(
         (SELECT MAX(t.at) FROM timeline t WHERE t.case_id = cases.id AND t.kind = 'status'),
-        closed_at, updated_at)
-    WHERE status IN ('resolved', 'closed');
-UPDATE cases SET first_response_at = (SELECT MIN(m.received_at) FROM correspondence m
+        closed_at, updated_at) END,
+    first_response_at = (SELECT MIN(m.received_at) FROM correspondence m
         WHERE m.case_id = cases.id AND m.direction = 'out');
 
 CREATE TRIGGER cases_resolved_at AFTER UPDATE OF status ON cases

@@ -214,6 +214,21 @@ fn list_query(q: &CaseQuery) -> String {
         ("location", q.location.clone()),
         ("agency", q.agency.clone()),
         ("assignee_id", number(q.assignee_id)),
+        (
+            "unassigned",
+            if q.unassigned {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
+        ("constituent_id", number(q.constituent_id)),
+        ("resolved_from", q.resolved_from.clone()),
+        ("resolved_before", q.resolved_before.clone()),
+        ("closed_from", q.closed_from.clone()),
+        ("closed_before", q.closed_before.clone()),
+        ("review_before", q.review_before.clone()),
+        ("updated_before", q.updated_before.clone()),
         ("sort", q.sort.clone()),
     ];
     let kept: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();

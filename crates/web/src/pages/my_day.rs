@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(my_day))
-        .route("/tasks", post(task_add))
+        .route("/tasks", get(overdue_page).post(task_add))
         .route("/tasks/{id}", post(task_change))
         .route("/digest", post(digest_set))
         .route("/calendar", get(calendar_page).post(calendar_create))
@@ -189,6 +189,49 @@ async fn my_day(
 ) -> PageResult {
     let mut page = day_view(&s, &who, &q.whose, TaskForm::default(), FieldErrors::new()).await?;
     page.notice = notice(&q.notice);
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct OverduePage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    heading: String,
+    rows: Vec<TaskRow>,
+    truncated: bool,
+}
+
+/// Every open task overdue of one person (or nobody, or everyone): the list
+/// behind the weekly review's counts.
+async fn overdue_page(
+    State(s): State<AppState>,
+    who: PageActor,
+    PageQuery(q): PageQuery<DayQuery>,
+) -> PageResult {
+    let whose = whose_of(&q.whose, &who.actor);
+    let heading = match whose {
+        tasks::Whose::Mine => "My overdue tasks".to_owned(),
+        tasks::Whose::Unassigned => "Overdue tasks nobody has".to_owned(),
+        tasks::Whose::Everyone => "Everyone's overdue tasks".to_owned(),
+        tasks::Whose::Person(p) => {
+            let name = casework_app::staff::list_users(&s.app, &who.actor)
+                .await?
+                .into_iter()
+                .find(|u| u.id == p)
+                .map(|u| u.display_name)
+                .unwrap_or_else(|| format!("User {p}"));
+            format!("Overdue tasks of {name}")
+        }
+    };
+    let list = tasks::overdue(&s.app, &who.actor, whose).await?;
+    let page = OverduePage {
+        nav: nav(&who.actor, &who.csrf, "home"),
+        notice: None,
+        heading,
+        truncated: list.len() as i64 >= tasks::MOST,
+        rows: list.into_iter().map(task_row).collect(),
+    };
     Ok(render(&page)?.into_response())
 }
 

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use casework_app::AppError;
 use casework_app::briefing::{self, Briefing};
 use casework_app::domain::{FieldErrors, Permission};
 use casework_app::review::{self, Review, ReviewQuery};
@@ -47,12 +48,24 @@ struct PageReviewQuery {
 }
 
 impl PageReviewQuery {
-    fn app(&self) -> ReviewQuery {
-        ReviewQuery {
+    fn app(&self) -> Result<ReviewQuery, AppError> {
+        Ok(ReviewQuery {
             week: self.week.clone(),
-            person_id: self.person_id.trim().parse().ok(),
-        }
+            person_id: person_of(&self.person_id)?,
+        })
     }
+}
+
+/// Whose review a form or address names: nobody's (the office's) when
+/// empty; anything but a number is refused, naming the field.
+fn person_of(text: &str) -> Result<Option<i64>, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse()
+        .map(Some)
+        .map_err(|_| AppError::field("person_id", "Choose whose review from the list."))
 }
 
 /// One action row of the form, as typed.
@@ -150,7 +163,7 @@ async fn review_view(
     form: RecordForm,
     errors: FieldErrors,
 ) -> Result<ReviewPage, crate::error::PageError> {
-    let r = review::review(&s.app, &who.actor, &q.app()).await?;
+    let r = review::review(&s.app, &who.actor, &q.app()?).await?;
     let (chart_in, chart_ages) = charts(&r);
     let (person_query, person_value) = person_query(&r);
     let staff: Vec<(String, String)> = casework_app::staff::list_users(&s.app, &who.actor)
@@ -237,7 +250,7 @@ async fn review_csv(
         &who.actor,
         &ReviewQuery {
             week: q.week.clone(),
-            person_id: q.person_id.trim().parse().ok(),
+            person_id: person_of(&q.person_id)?,
         },
     )
     .await?;
@@ -249,7 +262,7 @@ async fn review_csv(
 }
 
 /// The record form's fields, from the posted pairs.
-fn record_input(pairs: &[(String, String)]) -> (RecordInput, RecordForm) {
+fn record_input(pairs: &[(String, String)]) -> Result<(RecordInput, RecordForm), AppError> {
     let get = |k: &str| {
         pairs
             .iter()
@@ -271,7 +284,7 @@ fn record_input(pairs: &[(String, String)]) -> (RecordInput, RecordForm) {
     };
     let mut input = RecordInput {
         week: get("week"),
-        person_id: get("person_id").trim().parse().ok(),
+        person_id: person_of(&get("person_id"))?,
         attendees,
         decisions: form.decisions.clone(),
         actions: Vec::new(),
@@ -304,17 +317,17 @@ fn record_input(pairs: &[(String, String)]) -> (RecordInput, RecordForm) {
         });
         form.actions.push(row);
     }
-    (input, form)
+    Ok((input, form))
 }
 
 async fn review_record(
     State(s): State<AppState>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let (input, typed) = record_input(&form.data);
+    let (input, typed) = record_input(&form.data)?;
     match review_meeting::record(&s.app, &form.who.actor, &input).await {
         Ok(id) => Ok(see(format!("/reviews/{id}?notice=review_recorded"))),
-        Err(casework_app::AppError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let q = PageReviewQuery {
                 week: input.week.clone(),
                 person_id: input.person_id.map(|p| p.to_string()).unwrap_or_default(),
