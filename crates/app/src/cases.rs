@@ -822,6 +822,9 @@ pub struct CaseQuery {
     pub review_before: String,
     /// Not changed since before this day (`YYYY-MM-DD`).
     pub updated_before: String,
+    /// Only sensitive cases (with a Sensitivity value that restricts who
+    /// sees them).
+    pub sensitive: bool,
     /// `updated` (default), `oldest` or `newest`.
     pub sort: String,
     pub cursor: Option<String>,
@@ -892,6 +895,7 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
     if q.unassigned {
         filter.unassigned = true;
     }
+    filter.sensitive_only = q.sensitive;
     filter.location = Some(q.location.trim().to_owned()).filter(|l| !l.is_empty());
     filter.agency = Some(q.agency.trim().to_owned()).filter(|s| !s.is_empty());
     if q.assignee_id.is_some() {

@@ -409,6 +409,14 @@ fn by_key(counts: Vec<TrendCount>, weeks: usize) -> std::collections::BTreeMap<S
     out
 }
 
+/// A median read in the database: (cases, ms), in days.
+fn median_of((cases, ms): (i64, Option<f64>)) -> Median {
+    Median {
+        days: ms.map(|m| (m / DAY_MS as f64 * 10.0).round() / 10.0),
+        cases,
+    }
+}
+
 fn median_days(mut ms: Vec<i64>) -> Median {
     let cases = ms.len() as i64;
     if ms.is_empty() {
@@ -502,6 +510,11 @@ impl Ctx<'_> {
 
 /// The review of a week, counted under the reader's permissions.
 pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Review> {
+    // Its parts run at once: a large future, kept on the heap.
+    Box::pin(figures(app, actor, q)).await
+}
+
+async fn figures(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Review> {
     let person = whose(app, actor, q.person_id).await?;
     let p = person.as_ref().map(|(id, _)| *id);
     let tz = office_zone(app, actor.office_id).await?;
@@ -539,41 +552,39 @@ pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Revi
         bounds,
     };
     let f = crate::tags::framework(app, actor).await?;
-    let came_in = came_in(&c, &f).await?;
-    let went_out = went_out(&c).await?;
-    let needs_action = needs_action(&c, &f).await?;
-    let (workload, ages) = workload(&c, &person).await?;
     let (w_from, w_to) = c.week_ms();
-    let Ctx {
-        data,
-        tz,
-        s_from,
-        s_to,
-        today_text,
-        ..
-    } = c;
     // The slowest agencies this quarter (by the day enquiries were sent).
-    let agencies = slowest(app, actor, &iso_day(from + 7 - 7 * QUARTER_WEEKS), &s_to).await?;
-
-    // Raised with the representative.
-    let flagged = data
-        .case_flags_between(w_from, w_to, p)
-        .await?
-        .into_iter()
-        .map(|x| flag_of(x, &tz))
-        .collect();
-
-    // The last review's actions.
-    let last = data.review_before(&s_from, p).await?;
-    let last_actions = match &last {
-        Some(r) => actions(app, actor, r.id).await?,
-        None => Vec::new(),
+    let quarter = iso_day(from + 7 - 7 * QUARTER_WEEKS);
+    let last = async {
+        match c.data.review_before(&c.s_from, p).await? {
+            Some(r) => Ok((Some(r.id), actions(app, actor, r.id).await?)),
+            None => Ok((None, Vec::new())),
+        }
     };
+    // The parts read at once, each on its own connection.
+    let (
+        came_in,
+        went_out,
+        needs_action,
+        (workload, ages),
+        agencies,
+        flags,
+        (last_id, last_actions),
+    ) = tokio::try_join!(
+        came_in(&c, &f),
+        went_out(&c),
+        needs_action(&c, &f),
+        workload(&c, &person),
+        slowest(app, actor, &quarter, &c.s_to),
+        async { Ok::<_, AppError>(c.data.case_flags_between(w_from, w_to, p).await?) },
+        last,
+    )?;
+    let flagged = flags.into_iter().map(|x| flag_of(x, &c.tz)).collect();
     Ok(Review {
         week,
         person_id: p,
         person_name: person.map(|(_, n)| n),
-        today: today_text,
+        today: c.today_text.clone(),
         came_in,
         went_out,
         needs_action,
@@ -581,7 +592,7 @@ pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Revi
         ages,
         agencies,
         flagged,
-        last_review_id: last.map(|r| r.id),
+        last_review_id: last_id,
         last_actions,
     })
 }
@@ -589,11 +600,28 @@ pub async fn review(app: &App, actor: &Actor, q: &ReviewQuery) -> AppResult<Revi
 /// What came in: new cases and mail against the four weeks before.
 async fn came_in(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<CameIn> {
     let (data, p, from, weeks) = (&c.data, c.p, c.from, c.weeks());
-    // What came in.
-    let total = by_key(c.opened(TrendBy::Everything).await?, weeks)
+    let dims: Vec<&crate::tags::Dimension> = ["category", "urgency"]
+        .iter()
+        .filter_map(|k| f.dimension(k))
+        .collect();
+    let by = |d: &crate::tags::Dimension| TrendBy::Dimension {
+        id: d.dim.id,
+        rollup: d.dim.hierarchical,
+    };
+    let none = TrendBy::Everything;
+    // Read at once: the totals, mail, each dimension and the locations.
+    let (total, mail, first, second, places) = tokio::try_join!(
+        c.opened(TrendBy::Everything),
+        data.review_mail_in(&c.bounds, p),
+        c.opened(dims.first().map_or(none, |d| by(d))),
+        c.opened(dims.get(1).map_or(none, |d| by(d))),
+        c.opened(TrendBy::Location),
+    )?;
+    let mut split = vec![first, second].into_iter();
+    let total = by_key(total, weeks)
         .remove("*")
         .unwrap_or_else(|| vec![0; weeks]);
-    let mail = by_key(data.review_mail_in(&c.bounds, p).await?, weeks);
+    let mail = by_key(mail, weeks);
     let mut mail_total = vec![0i64; weeks];
     let mut campaign = vec![0i64; weeks];
     for (key, counts) in &mail {
@@ -622,15 +650,11 @@ async fn came_in(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<CameIn> {
         ));
     }
     let mut breakdowns = Vec::new();
-    for key in ["category", "urgency"] {
-        let Some(d) = f.dimension(key) else { continue };
-        let by = TrendBy::Dimension {
-            id: d.dim.id,
-            rollup: d.dim.hierarchical,
-        };
+    for d in dims {
+        let counted = split.next().unwrap_or_default();
         let mut none = total.clone();
         let mut rows: Vec<Row> = Vec::new();
-        for (k, counts) in by_key(c.opened(by).await?, weeks) {
+        for (k, counts) in by_key(counted, weeks) {
             for (slot, c) in none.iter_mut().zip(&counts) {
                 *slot -= c;
             }
@@ -658,7 +682,7 @@ async fn came_in(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<CameIn> {
             rows,
         });
     }
-    let mut places: Vec<Row> = by_key(c.opened(TrendBy::Location).await?, weeks)
+    let mut places: Vec<Row> = by_key(places, weeks)
         .into_iter()
         .map(|(k, counts)| {
             let link = c.cases_link().with("location", &k).done();
@@ -711,10 +735,12 @@ async fn went_out(c: &Ctx<'_>) -> AppResult<WentOut> {
     let (s_from, s_to) = (&c.s_from, &c.s_to);
     let (w_from, w_to) = c.week_ms();
     // What went out and closed.
-    let out = data.review_went_out(w_from, w_to, p).await?;
-    let (first, resolved) = data.review_durations(w_from, w_to, p).await?;
     let quarter_from = midnight(tz, from - 7 * QUARTER_WEEKS);
-    let (first_q, resolved_q) = data.review_durations(quarter_from, w_from, p).await?;
+    let (out, [first, resolved], [first_q, resolved_q]) = tokio::try_join!(
+        data.review_went_out(w_from, w_to, p),
+        data.review_medians(w_from, w_to, p),
+        data.review_medians(quarter_from, w_from, p),
+    )?;
     let went_out = WentOut {
         figures: vec![
             figure(
@@ -757,10 +783,10 @@ async fn went_out(c: &Ctx<'_>) -> AppResult<WentOut> {
                     .done(),
             ),
         ],
-        first_response: median_days(first),
-        first_response_quarter: median_days(first_q),
-        resolution: median_days(resolved),
-        resolution_quarter: median_days(resolved_q),
+        first_response: median_of(first),
+        first_response_quarter: median_of(first_q),
+        resolution: median_of(resolved),
+        resolution_quarter: median_of(resolved_q),
     };
     Ok(went_out)
 }
@@ -782,7 +808,24 @@ async fn needs_action(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<Vec<
         quiet_before: midnight(tz, today - quiet_days),
         intake_before: midnight(tz, today - INTAKE_DAYS),
     };
-    let n = data.review_needs_action(&at, p).await?;
+    // Urgent: the Urgency values from "Urgent" on (the upper half of the
+    // scale).
+    let mut flagged_tags: Vec<(i64, String)> = Vec::new();
+    if let Some(d) = f.dimension("urgency") {
+        let values: Vec<_> = d
+            .values
+            .iter()
+            .filter(|v| !v.retired && v.parent_id.is_none())
+            .collect();
+        for v in values.iter().skip(values.len() / 2) {
+            flagged_tags.push((v.id, format!("{} cases open", v.name)));
+        }
+    }
+    let ids: Vec<i64> = flagged_tags.iter().map(|(id, _)| *id).collect();
+    let (n, open_tagged) = tokio::try_join!(
+        data.review_needs_action(&at, p),
+        data.review_open_with_tags(&ids, p),
+    )?;
     let mut needs_action = vec![
         figure(
             "Enquiries overdue for a reply",
@@ -813,30 +856,6 @@ async fn needs_action(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<Vec<
                 .done(),
         ),
     ];
-    // Urgent: the Urgency values from "Urgent" on (the upper half of the
-    // scale); highly sensitive: the Sensitivity values that restrict.
-    let mut flagged_tags: Vec<(i64, String)> = Vec::new();
-    if let Some(d) = f.dimension("urgency") {
-        let values: Vec<_> = d
-            .values
-            .iter()
-            .filter(|v| !v.retired && v.parent_id.is_none())
-            .collect();
-        for v in values.iter().skip(values.len() / 2) {
-            flagged_tags.push((v.id, format!("{} cases open", v.name)));
-        }
-    }
-    if let Some(d) = f.dimension("sensitivity") {
-        for v in d
-            .values
-            .iter()
-            .filter(|v| !v.retired && v.effect == casework_domain::tags::effect::RESTRICTED)
-        {
-            flagged_tags.push((v.id, format!("{} cases open", v.name)));
-        }
-    }
-    let ids: Vec<i64> = flagged_tags.iter().map(|(id, _)| *id).collect();
-    let open_tagged = data.review_open_with_tags(&ids, p).await?;
     for (id, label) in flagged_tags {
         let n = open_tagged
             .iter()
@@ -849,6 +868,20 @@ async fn needs_action(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<Vec<
             c.active().with("tag", id).with("exact", "true").done(),
         ));
     }
+    // Sensitive: whatever restricting value (the case's own flag).
+    let sensitive = f
+        .dimension("sensitivity")
+        .and_then(|d| {
+            d.values
+                .iter()
+                .find(|v| !v.retired && v.effect == casework_domain::tags::effect::RESTRICTED)
+        })
+        .map_or_else(|| "Sensitive".to_owned(), |v| v.name.clone());
+    needs_action.push(figure(
+        &format!("{sensitive} cases open"),
+        n.sensitive,
+        c.active().with("sensitive", "true").done(),
+    ));
     needs_action.push(figure(
         "Drafts waiting for approval",
         n.awaiting_approval,
@@ -889,7 +922,11 @@ async fn workload(
     let mut age_bounds = vec![i64::MIN / 2];
     age_bounds.extend(age_days.iter().map(|d| midnight(tz, *d)));
     age_bounds.push(i64::MAX / 2);
-    let open = data.review_open_cases(&age_bounds, p).await?;
+    let (open, opened_by, overdue) = tokio::try_join!(
+        data.review_open_cases(&age_bounds, p),
+        data.review_opened_by_assignee(w_from, w_to, p),
+        data.review_overdue_tasks(&c.today_text, p),
+    )?;
     let labels = [
         "Over a year",
         "3 to 12 months",
@@ -916,8 +953,6 @@ async fn workload(
             figure(label, n, link.done())
         })
         .collect();
-    let opened_by = data.review_opened_by_assignee(w_from, w_to, p).await?;
-    let overdue = data.review_overdue_tasks(&c.today_text, p).await?;
     let mut people: Vec<(Option<i64>, String)> = match &person {
         Some((id, name)) => vec![(Some(*id), name.clone())],
         None => data

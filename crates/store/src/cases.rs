@@ -321,6 +321,9 @@ impl OfficeData {
             if let Some(before) = filter.updated_before {
                 qb.push(" AND c.updated_at < ").push_bind(before);
             }
+            if filter.sensitive_only {
+                qb.push(" AND c.sensitive = TRUE");
+            }
             if let Some(p) = filter.constituent_id {
                 // An IN over a small set of ids, not an OR: the planner then starts
                 // from the person's few cases instead of scanning all cases in order.

@@ -306,6 +306,8 @@ pub struct CaseFilter {
     pub review_before: Option<String>,
     /// Not changed since before this time (Unix ms).
     pub updated_before: Option<i64>,
+    /// Only sensitive cases (a restricting Sensitivity value).
+    pub sensitive_only: bool,
     pub sort: CaseSort,
 }
 
@@ -330,6 +332,7 @@ impl Default for CaseFilter {
             closed_before: None,
             review_before: None,
             updated_before: None,
+            sensitive_only: false,
             sort: CaseSort::Updated,
         }
     }

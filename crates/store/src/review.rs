@@ -41,6 +41,8 @@ pub struct NeedsAction {
     pub enquiries_due_soon: i64,
     pub review_date_passed: i64,
     pub quiet: i64,
+    /// Open cases that are sensitive (a restricting Sensitivity value).
+    pub sensitive: i64,
     /// Emails and letters waiting for approval.
     pub awaiting_approval: i64,
     pub intake_waiting: i64,
@@ -94,15 +96,21 @@ impl OfficeData {
         })
     }
 
-    /// `AND` conditions keeping rows aliased `x` (with a `case_id`) to one
-    /// person's cases.
-    fn on_cases_of(&self, person: Option<i64>, case_id: &str) -> String {
+    /// The messages aliased `x` a review counts: all of the office's, or
+    /// those on one person's cases, read from their cases (`FROM` clause,
+    /// then the `AND` conditions that join them).
+    fn messages_of(&self, person: Option<i64>) -> (&'static str, String) {
         match person {
-            Some(p) => format!(
-                " AND {case_id} IN (SELECT id FROM cases WHERE office_id = {} AND assignee_id = {p})",
-                self.scope.office_id
+            // CROSS JOIN: SQLite reads the person's cases first, then each
+            // one's messages by its index, not every message of the office.
+            Some(p) => (
+                "cases pc CROSS JOIN correspondence x",
+                format!(
+                    " AND x.case_id = pc.id AND pc.office_id = {} AND pc.assignee_id = {p}",
+                    self.scope.office_id
+                ),
             ),
-            None => String::new(),
+            None => ("correspondence x", String::new()),
         }
     }
 
@@ -127,13 +135,13 @@ impl OfficeData {
         if bounds.len() < 2 {
             return Ok(Vec::new());
         }
+        let (from, mine) = self.messages_of(person);
         let sql = format!(
             "SELECT key, bucket, COUNT(*) AS n FROM (SELECT CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END AS key, \
-             {} AS bucket FROM correspondence x WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
-             AND x.direction = 'in'{}{}) q GROUP BY key, bucket",
+             {} AS bucket FROM {from} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
+             AND x.direction = 'in'{}{mine}) q GROUP BY key, bucket",
             bucket_sql("x.received_at", bounds),
             self.message_visible("x"),
-            self.on_cases_of(person, "x.case_id"),
         );
         self.fetch_between(sql, bounds[0], bounds[bounds.len() - 1])
             .await
@@ -147,18 +155,25 @@ impl OfficeData {
         person: Option<i64>,
     ) -> Result<WentOut> {
         let office_id = self.scope.office_id;
-        let mine = self.on_cases_of(person, "x.case_id");
+        let (messages, mine) = self.messages_of(person);
         let cases_mine = assigned_to(person);
         let visible_case = self.scope.case_condition("x");
         let emails = format!(
-            "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
+            "SELECT COUNT(*) FROM {messages} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
              AND x.direction = 'out' AND x.channel = 'email' AND x.campaign_id IS NULL{}{mine}",
             self.message_visible("x")
         );
+        // Letters printed are few: read by when they were printed.
         let printed = format!(
             "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.channel = 'letter' \
-             AND x.printed_at >= $2 AND x.printed_at < $3{}{mine}",
-            self.message_visible("x")
+             AND x.printed_at >= $2 AND x.printed_at < $3{}{}",
+            self.message_visible("x"),
+            match person {
+                Some(p) => format!(
+                    " AND x.case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND assignee_id = {p})"
+                ),
+                None => String::new(),
+            }
         );
         let resolved = format!(
             "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.resolved_at >= $2 AND x.resolved_at < $3{visible_case}{cases_mine}"
@@ -186,28 +201,47 @@ impl OfficeData {
         })
     }
 
-    /// How long cases waited, in ms: from opening to the office's first
-    /// reply, for cases first answered in [from, to); and from opening to
-    /// resolution, for cases resolved in [from, to).
-    pub async fn review_durations(
+    /// How long cases waited: the median (ms) and how many cases, from
+    /// opening to the office's first reply for cases first answered in
+    /// [from, to), and from opening to resolution for cases resolved in it.
+    /// The median is read in the database (a count, then the middle rows).
+    pub async fn review_medians(
         &self,
         from: i64,
         to: i64,
         person: Option<i64>,
-    ) -> Result<(Vec<i64>, Vec<i64>)> {
+    ) -> Result<[(i64, Option<f64>); 2]> {
         let mine = assigned_to(person);
         let visible = self.scope.case_condition("x");
-        let mut out = (Vec::new(), Vec::new());
-        for (slot, column) in [
-            (&mut out.0, "first_response_at"),
-            (&mut out.1, "resolved_at"),
-        ] {
-            let sql = format!(
-                "SELECT CASE WHEN x.{column} > x.opened_at THEN x.{column} - x.opened_at ELSE 0 END FROM cases x \
-                 WHERE x.office_id = $1 AND x.{column} >= $2 AND x.{column} < $3{visible}{mine}"
+        let mut out = [(0, None); 2];
+        for (slot, column) in out.iter_mut().zip(["first_response_at", "resolved_at"]) {
+            let rows = format!(
+                "FROM cases x WHERE x.office_id = $1 AND x.{column} >= $2 AND x.{column} < $3{visible}{mine}"
             );
-            let rows: Vec<(i64,)> = self.fetch_between(sql, from, to).await?;
-            *slot = rows.into_iter().map(|(ms,)| ms).collect();
+            let n: Vec<(i64,)> = self
+                .fetch_between(format!("SELECT COUNT(*) {rows}"), from, to)
+                .await?;
+            let n = n.first().map_or(0, |(n,)| *n);
+            if n == 0 {
+                continue;
+            }
+            let (take, skip) = if n % 2 == 0 {
+                (2, n / 2 - 1)
+            } else {
+                (1, n / 2)
+            };
+            let middle: Vec<(i64,)> = self
+                .fetch_between(
+                    format!(
+                        "SELECT d FROM (SELECT CASE WHEN x.{column} > x.opened_at THEN x.{column} - x.opened_at ELSE 0 END AS d \
+                         {rows}) q ORDER BY d LIMIT {take} OFFSET {skip}"
+                    ),
+                    from,
+                    to,
+                )
+                .await?;
+            let sum: i64 = middle.iter().map(|(d,)| d).sum();
+            *slot = (n, Some(sum as f64 / middle.len().max(1) as f64));
         }
         Ok(out)
     }
@@ -228,7 +262,14 @@ impl OfficeData {
                 " AND EXISTS (SELECT 1 FROM cases x WHERE x.id = e.case_id{visible_case}{cases_mine})"
             )
         };
-        let mine = self.on_cases_of(person, "x.case_id");
+        // Few wait for approval (or in intake): those first, then whether
+        // on the person's cases.
+        let mine = match person {
+            Some(p) => format!(
+                " AND x.case_id IN (SELECT id FROM cases WHERE office_id = {office_id} AND assignee_id = {p})"
+            ),
+            None => String::new(),
+        };
         let visible_message = self.message_visible("x");
         let queries = [
             format!(
@@ -259,19 +300,23 @@ impl OfficeData {
                 "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.state = 'intake' AND x.campaign_id IS NULL \
                  AND x.received_at < $4 AND $2 = $2 AND $3 = $3{visible_message}{mine}"
             ),
+            format!(
+                "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.sensitive = TRUE \
+                 AND $2 = $2 AND $3 = $3 AND $4 = $4{visible_case}{cases_mine}"
+            ),
         ];
-        let mut n = [0i64; 7];
-        for (i, sql) in queries.into_iter().enumerate() {
+        // Each count on its own connection, all at once.
+        let count = |i: usize, sql: String| async move {
             // Intake is nobody's until filed: one person's review has none.
             if i == 6 && person.is_some() {
-                continue;
+                return Ok(0);
             }
             let fourth = if i == 3 {
                 at.quiet_before
             } else {
                 at.intake_before
             };
-            n[i] = on_read!(self, |pool| {
+            Ok::<i64, crate::Error>(on_read!(self, |pool| {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                     .bind(office_id)
                     .bind(at.today.as_str())
@@ -279,8 +324,20 @@ impl OfficeData {
                     .bind(fourth)
                     .fetch_one(pool)
                     .await?
-            });
-        }
+            }))
+        };
+        let [q0, q1, q2, q3, q4, q5, q6, q7] = queries;
+        let n = tokio::try_join!(
+            count(0, q0),
+            count(1, q1),
+            count(2, q2),
+            count(3, q3),
+            count(4, q4),
+            count(5, q5),
+            count(6, q6),
+            count(7, q7),
+        )?;
+        let n = [n.0, n.1, n.2, n.3, n.4, n.5, n.6, n.7];
         Ok(NeedsAction {
             overdue_enquiries: n[0],
             enquiries_due_soon: n[1],
@@ -288,6 +345,7 @@ impl OfficeData {
             quiet: n[3],
             awaiting_approval: n[4] + n[5],
             intake_waiting: n[6],
+            sensitive: n[7],
         })
     }
 
@@ -303,7 +361,9 @@ impl OfficeData {
         let ids: Vec<String> = tags.iter().map(i64::to_string).collect();
         let mine = assigned_to(person);
         let sql = format!(
-            "SELECT it.tag_id, COUNT(*) FROM case_tags it JOIN cases x ON x.id = it.case_id WHERE it.tag_id IN ({}) \
+            // The open cases first (from their index), each probed for the
+            // tags, not every case with them.
+            "SELECT it.tag_id, COUNT(*) FROM cases x CROSS JOIN case_tags it WHERE it.case_id = x.id AND it.tag_id IN ({}) \
              AND x.office_id = $1 AND x.status IN {ACTIVE}{}{mine} GROUP BY it.tag_id",
             ids.join(", "),
             self.scope.case_condition("x"),

@@ -72,6 +72,8 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 CREATE INDEX cases_resolved ON cases(office_id, resolved_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX cases_closed ON cases(office_id, closed_at) WHERE closed_at IS NOT NULL;
 CREATE INDEX cases_first_response ON cases(office_id, first_response_at) WHERE first_response_at IS NOT NULL;
+-- Open cases past their review date.
+CREATE INDEX cases_review_due ON cases(office_id, status, review_date) WHERE review_date IS NOT NULL;
 -- Open cases per caseworker and by age, without reading the cases.
 CREATE INDEX cases_workload ON cases(office_id, status, assignee_id, opened_at, sensitive);
 -- Mail in a week by direction, channel and campaign, without reading the

@@ -242,6 +242,8 @@ pub(crate) struct CaseQueryDoc {
     review_before: Option<String>,
     /// Not changed since before this day, `YYYY-MM-DD`.
     updated_before: Option<String>,
+    /// Only sensitive cases (a Sensitivity value that restricts who sees them).
+    sensitive: Option<bool>,
     #[param(value_type = Option<CaseOrder>, inline)]
     sort: Option<String>,
     /// `next_cursor` of the page before.

@@ -229,6 +229,14 @@ fn list_query(q: &CaseQuery) -> String {
         ("closed_before", q.closed_before.clone()),
         ("review_before", q.review_before.clone()),
         ("updated_before", q.updated_before.clone()),
+        (
+            "sensitive",
+            if q.sensitive {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
         ("sort", q.sort.clone()),
     ];
     let kept: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
