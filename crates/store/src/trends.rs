@@ -328,7 +328,13 @@ impl OfficeData {
                 )
             }
             TrendBy::Location => (
-                location_sql(office_id),
+                // Without a ward table every location is the district: the
+                // same answer, without looking for a ward row by row.
+                if self.postcode_ward_count().await? == 0 {
+                    DISTRICT.to_owned()
+                } else {
+                    location_sql(office_id)
+                },
                 format!(" JOIN constituents p ON p.id = {person}"),
             ),
             TrendBy::Everything => ("'*'".to_owned(), String::new()),
