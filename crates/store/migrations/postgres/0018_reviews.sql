@@ -18,7 +18,11 @@ ALTER TABLE offices ADD COLUMN week_starts BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE cases ADD COLUMN resolved_at BIGINT;
 ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
 -- Existing cases in one pass: a resolved or closed case counts as resolved
--- at its last change of status (or when closed, or last changed).
+-- at its last change of status (or when closed, or last changed). The
+-- tags' trigger on cases has nothing to do here (no case's sensitivity
+-- changes), and comparing every old row with every new one would take
+-- hours on a large office: it is off for the back-fill.
+ALTER TABLE cases DISABLE TRIGGER cases_updated;
 UPDATE cases c SET
     resolved_at = CASE WHEN c.status IN ('resolved', 'closed') THEN COALESCE(
         (SELECT MAX(t.at) FROM timeline t WHERE t.case_id = c.id AND t.kind = 'status'),
@@ -28,6 +32,7 @@ UPDATE cases c SET
             (SELECT case_id, MIN(received_at) AS at FROM correspondence
              WHERE direction = 'out' AND case_id IS NOT NULL GROUP BY case_id) f ON f.case_id = k.id) x
     WHERE x.id = c.id AND (x.at IS NOT NULL OR c.status IN ('resolved', 'closed'));
+ALTER TABLE cases ENABLE TRIGGER cases_updated;
 
 CREATE FUNCTION cases_resolved_at() RETURNS trigger AS $$
 BEGIN
@@ -43,6 +48,10 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER cases_resolved_at BEFORE UPDATE OF status ON cases
 FOR EACH ROW EXECUTE FUNCTION cases_resolved_at();
 
+-- The earliest outgoing message of each case among those written or filed
+-- by the statement: nothing changes for a case that already has an
+-- earlier one (so an update that moves no message between cases is a
+-- no-op, without comparing old rows with new).
 CREATE FUNCTION correspondence_first_response() RETURNS trigger AS $$
 BEGIN
     UPDATE cases c SET first_response_at = f.at
@@ -54,19 +63,8 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER correspondence_first_response AFTER INSERT ON correspondence
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_first_response();
--- Filed on a case later: only rows whose case changed count.
-CREATE FUNCTION correspondence_filed_first_response() RETURNS trigger AS $$
-BEGIN
-    UPDATE cases c SET first_response_at = f.at
-    FROM (SELECT n.case_id, MIN(n.received_at) AS at FROM new_rows n JOIN old_rows o ON o.id = n.id
-          WHERE n.direction = 'out' AND n.case_id IS NOT NULL AND o.case_id IS DISTINCT FROM n.case_id
-          GROUP BY n.case_id) f
-    WHERE c.id = f.case_id AND (c.first_response_at IS NULL OR c.first_response_at > f.at);
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
 CREATE TRIGGER correspondence_filed_first_response AFTER UPDATE ON correspondence
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_filed_first_response();
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION correspondence_first_response();
 
 -- What the review counts, each from its own index, which holds what the
 -- count needs (the opening time for the medians; the caseworker and the
