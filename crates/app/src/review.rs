@@ -14,7 +14,7 @@ use casework_domain::{FieldErrors, Permission, Role};
 use casework_store::{TrendBy, TrendCount, TrendKind};
 use serde::{Deserialize, Serialize};
 
-use crate::trends::{midnight, office_zone};
+use crate::trends::{MONTHS, midnight, office_zone};
 use crate::{Actor, App, AppError, AppResult, check};
 
 const DAY_MS: i64 = 86_400_000;
@@ -29,9 +29,6 @@ const INTAKE_DAYS: i64 = 2;
 /// How many of the slowest agencies the review shows.
 const SLOWEST: usize = 5;
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 const WEEKDAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
