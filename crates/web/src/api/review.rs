@@ -89,10 +89,11 @@ pub(crate) async fn get_review(
 }
 
 /// A case raised with the representative.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FlagIn {
-    /// One line for the representative (at most 300 characters).
+    /// One line for the representative: not blank, no line breaks.
+    #[schema(min_length = 1, max_length = 300, pattern = r"^[^\r\n]*\S[^\r\n]*$")]
     pub summary: String,
 }
 
