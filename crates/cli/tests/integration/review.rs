@@ -25,6 +25,7 @@ use crate::on_both_backends;
 on_both_backends!(
     every_figure_is_hand_counted_and_the_length_of_its_list,
     a_recorded_review_makes_tasks_and_the_next_one_opens_with_them,
+    trends_and_date_filters_count_the_office_s_own_days,
 );
 crate::with_sink!(
     the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_emailed_once
@@ -981,4 +982,49 @@ async fn the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_e
     // Thursday: not the office's day.
     o.clock.set(at(1, 12));
     assert_eq!(briefing::send_due(app).await.unwrap(), 0);
+}
+
+/// An office in Auckland (UTC+13 in December): a case opened at 23:30 on a
+/// Sunday there and one at 00:30 on the Monday fall in different weeks,
+/// though both are on the same UTC day; Trends (which reads UTC day counts)
+/// and the case list's date filters agree with the office's calendar.
+async fn trends_and_date_filters_count_the_office_s_own_days(t: TestApp) {
+    let clock = ManualClock::new(day_of("2026-12-06") * DAY + 10 * 3_600_000 + 1_800_000);
+    let app = t.app_with_clock(clock.clone());
+    let office = t.office("Auckland").await;
+    let m = t.actor(&t.user(office, Role::OfficeManager).await).await;
+    tasks::save_settings(&app, &m, Some(2), "Pacific/Auckland", Some(7), Some(0))
+        .await
+        .unwrap();
+    // Sun 6 Dec 23:30, Mon 7 Dec 00:30 and 22:00, Auckland time.
+    open_case(&app, &m, "Sunday", "Housing", "", "", None, None).await;
+    clock.advance(3_600_000);
+    open_case(&app, &m, "Monday", "Housing", "", "", None, None).await;
+    clock.advance(21 * 3_600_000 + 1_800_000);
+    open_case(&app, &m, "Monday night", "Immigration", "", "", None, None).await;
+    clock.advance(3 * 3_600_000);
+    let tr = trends::trends(
+        &app,
+        &m,
+        &trends::TrendsQuery {
+            period: "week".into(),
+            periods: Some(2),
+            until: "2026-12-07".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let weeks: Vec<&str> = tr.periods.iter().map(|p| p.from.as_str()).collect();
+    assert_eq!(weeks, ["2026-11-30", "2026-12-07"]);
+    assert_eq!(tr.totals, [1, 2]);
+    let housing = tr.rows.iter().find(|r| r.value == "Housing").unwrap();
+    assert_eq!(housing.counts, [1, 1]);
+    for (from, before, n) in [
+        ("2026-11-30", "2026-12-07", 1),
+        ("2026-12-07", "2026-12-14", 2),
+    ] {
+        let link = format!("/cases?opened_from={from}&opened_before={before}");
+        assert_eq!(list_len(&app, &m, &link).await, n, "{link}");
+    }
 }
