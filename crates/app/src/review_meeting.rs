@@ -149,7 +149,11 @@ pub async fn record(app: &App, actor: &Actor, input: &RecordInput) -> AppResult<
         let Some(c) = found else {
             e.add(
                 &format!("{field}.case"),
-                format!("Action {}: there is no case {case:?} you may see.", i + 1),
+                if case.is_empty() {
+                    format!("Action {}: give the case's reference.", i + 1)
+                } else {
+                    format!("Action {}: there is no case {case:?} you may see.", i + 1)
+                },
             );
             continue;
         };

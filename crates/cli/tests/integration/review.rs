@@ -695,11 +695,24 @@ async fn a_recorded_review_makes_tasks_and_the_next_one_opens_with_them(t: TestA
                 kind: "dance".into(),
                 ..Default::default()
             },
+            // A note with no case.
+            ActionInput {
+                kind: "follow_up".into(),
+                note: "Ring them".into(),
+                ..Default::default()
+            },
         ],
         ..Default::default()
     };
     let e = review_meeting::record(app, m, &bad).await.unwrap_err();
-    assert_eq!(field(e), "actions[0].case,actions[1].kind");
+    let AppError::Invalid(f) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        f.0.get("actions[2].case").map(String::as_str),
+        Some("Action 3: give the case's reference.")
+    );
+    assert_eq!(field(e), "actions[0].case,actions[1].kind,actions[2].case");
     assert!(review_meeting::history(app, m).await.unwrap().is_empty());
     // A caseworker records only their own review, and may not act on a
     // case they cannot see.
