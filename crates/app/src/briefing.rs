@@ -320,10 +320,10 @@ pub async fn send_due(app: &App) -> AppResult<usize> {
     for (office_id, tz, hour, day, starts) in app.store.briefing_offices().await? {
         let (today, now_hour) = crate::tasks::local_day_hour(&tz, now);
         let today = day_of(&today);
-        if crate::review::weekday(today) != day || now_hour < hour {
+        if crate::review_week::weekday(today) != day || now_hour < hour {
             continue;
         }
-        let week = iso_day(crate::review::week_start(today, starts) - 7);
+        let week = iso_day(crate::review_week::week_start(today, starts) - 7);
         for user in app.store.representatives(office_id).await? {
             let actor = crate::auth::actor_of(&user);
             let key = format!("briefing:{week}");

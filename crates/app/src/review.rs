@@ -9,12 +9,13 @@
 //! managers and the representative review the office (or one caseworker);
 //! anyone else who holds cases reviews their own.
 
-use casework_domain::dates::{add_days, civil_from_days, day_of, iso_day};
+use casework_domain::dates::{add_days, day_of, iso_day};
 use casework_domain::{FieldErrors, Permission, Role};
 use casework_store::{TrendBy, TrendCount, TrendKind};
 use serde::{Deserialize, Serialize};
 
-use crate::trends::{MONTHS, midnight, office_zone};
+use crate::review_week::{add_months, long, pick_week, short, weekday_name};
+use crate::trends::{midnight, office_zone};
 use crate::{Actor, App, AppError, AppResult, check};
 
 const DAY_MS: i64 = 86_400_000;
@@ -28,16 +29,6 @@ const QUIET_DEFAULT: i64 = 28;
 const INTAKE_DAYS: i64 = 2;
 /// How many of the slowest agencies the review shows.
 const SLOWEST: usize = 5;
-
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 
 /// Which review: a week, and whose.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -271,64 +262,6 @@ pub(crate) async fn whose(
             }
             Err(other) => Err(other.into()),
         },
-    }
-}
-
-/// The name of an ISO weekday (1 = Monday … 7 = Sunday).
-pub(crate) fn weekday_name(day: i64) -> &'static str {
-    WEEKDAYS[(day - 1).clamp(0, 6) as usize]
-}
-
-/// ISO weekday (1 = Monday … 7 = Sunday) of a day count.
-pub(crate) fn weekday(day: i64) -> i64 {
-    (day + 3).rem_euclid(7) + 1
-}
-
-/// The first day of the week holding `day`, weeks starting on `starts`.
-pub(crate) fn week_start(day: i64, starts: i64) -> i64 {
-    day - (weekday(day) - starts).rem_euclid(7)
-}
-
-fn short(day: i64) -> String {
-    let (_, m, d) = civil_from_days(day);
-    format!("{d} {}", MONTHS[(m - 1) as usize])
-}
-
-fn long(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{d} {} {y}", MONTHS[(m - 1) as usize])
-}
-
-/// Adds `months` calendar months (negative: back) to a day, keeping the
-/// day of the month where the month has it.
-fn add_months(day: i64, months: i64) -> i64 {
-    let (y, m, d) = civil_from_days(day);
-    let total = y * 12 + (m - 1) + months;
-    let (yy, mm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-    let mut dd = d;
-    while dd > 28
-        && iso_day(casework_domain::dates::days_from_civil(yy, mm, dd))[5..7] != format!("{mm:02}")
-    {
-        dd -= 1;
-    }
-    casework_domain::dates::days_from_civil(yy, mm, dd)
-}
-
-/// The review page's week: the one holding `text`'s day, or the last
-/// whole week; never one that has not begun.
-pub(crate) fn pick_week(e: &mut FieldErrors, text: &str, today: i64, starts: i64) -> i64 {
-    let this = week_start(today, starts);
-    match e.date("week", "The week", text) {
-        None => this - 7,
-        Some(d) => {
-            let w = week_start(day_of(&d), starts);
-            if w > this {
-                e.add("week", "That week has not begun yet.");
-                this - 7
-            } else {
-                w
-            }
-        }
     }
 }
 
@@ -1139,151 +1072,4 @@ pub async fn actions(app: &App, actor: &Actor, review_id: i64) -> AppResult<Vec<
             done: a.done_at.is_some(),
         })
         .collect())
-}
-
-/// The day names, Monday first, for the setting.
-pub fn weekdays() -> Vec<(i64, &'static str)> {
-    WEEKDAYS
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (i as i64 + 1, *d))
-        .collect()
-}
-
-/// The review's tables that export as CSV.
-pub const TABLES: &[(&str, &str)] = &[
-    ("in", "What came in"),
-    ("out", "What went out and closed"),
-    ("action", "What needs action"),
-    ("workload", "Workload"),
-    ("ages", "Open cases by age"),
-    ("agencies", "Slowest agencies"),
-    ("flagged", "For the representative"),
-];
-
-/// One of the review's tables (`TABLES`) as CSV.
-pub fn to_csv(r: &Review, table: &str) -> AppResult<Vec<u8>> {
-    let safe = crate::csv_out::csv_safe;
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let figures = |rows: &mut Vec<Vec<String>>, list: &[Figure]| {
-        rows.push(vec!["What".into(), "Number".into()]);
-        for f in list {
-            rows.push(vec![safe(&f.label), f.n.to_string()]);
-        }
-    };
-    match table {
-        "in" => {
-            rows.push(vec![
-                "By".into(),
-                "Value".into(),
-                "This week".into(),
-                "Average of the 4 weeks before".into(),
-                "Change (%)".into(),
-            ]);
-            let total = Breakdown {
-                by: "Total".into(),
-                rows: r.came_in.totals.clone(),
-            };
-            for b in std::iter::once(&total).chain(&r.came_in.breakdowns) {
-                for x in &b.rows {
-                    rows.push(vec![
-                        safe(&b.by),
-                        safe(&x.value),
-                        x.n.to_string(),
-                        x.average.to_string(),
-                        x.change_percent.map(|c| c.to_string()).unwrap_or_default(),
-                    ]);
-                }
-            }
-        }
-        "out" => {
-            figures(&mut rows, &r.went_out.figures);
-            let o = &r.went_out;
-            for (label, m) in [
-                (
-                    "Median days to first response, this week",
-                    &o.first_response,
-                ),
-                (
-                    "Median days to first response, the 13 weeks before",
-                    &o.first_response_quarter,
-                ),
-                ("Median days to resolution, this week", &o.resolution),
-                (
-                    "Median days to resolution, the 13 weeks before",
-                    &o.resolution_quarter,
-                ),
-            ] {
-                rows.push(vec![
-                    label.into(),
-                    m.days.map(|d| d.to_string()).unwrap_or_default(),
-                ]);
-            }
-        }
-        "action" => figures(&mut rows, &r.needs_action),
-        "ages" => figures(&mut rows, &r.ages),
-        "workload" => {
-            rows.push(vec![
-                "Caseworker".into(),
-                "Open cases".into(),
-                "New this week".into(),
-                "Overdue tasks".into(),
-            ]);
-            for l in &r.workload {
-                rows.push(vec![
-                    safe(&l.name),
-                    l.open.n.to_string(),
-                    l.new_this_week.n.to_string(),
-                    l.overdue_tasks.n.to_string(),
-                ]);
-            }
-        }
-        "agencies" => {
-            rows.push(vec![
-                "Agency".into(),
-                "Median days to reply".into(),
-                "Enquiries answered".into(),
-            ]);
-            for a in &r.agencies {
-                rows.push(vec![
-                    safe(&a.name),
-                    a.median_days.to_string(),
-                    a.answered.n.to_string(),
-                ]);
-            }
-        }
-        "flagged" => {
-            rows.push(vec![
-                "Case".into(),
-                "Title".into(),
-                "Summary".into(),
-                "Raised by".into(),
-                "On".into(),
-            ]);
-            for f in &r.flagged {
-                rows.push(vec![
-                    safe(&f.case_reference),
-                    safe(&f.case_title),
-                    safe(&f.summary),
-                    safe(&f.flagged_by),
-                    f.flagged_on.clone(),
-                ]);
-            }
-        }
-        _ => {
-            let mut e = FieldErrors::new();
-            e.add(
-                "table",
-                "Choose in, out, action, workload, ages, agencies or flagged.",
-            );
-            return Err(AppError::Invalid(e));
-        }
-    }
-    let internal = |e: csv::Error| AppError::Internal(e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        w.write_record(&row).map_err(internal)?;
-    }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -6,7 +6,8 @@ use casework_domain::dates::{add_days, day_of, iso_day};
 use casework_domain::{FieldErrors, Permission};
 use serde::{Deserialize, Serialize};
 
-use crate::review::{ActionView, Review, ReviewQuery, actions, pick_week, review, whose};
+use crate::review::{ActionView, Review, ReviewQuery, actions, review, whose};
+use crate::review_week::pick_week;
 use crate::trends::office_zone;
 use crate::{Actor, App, AppError, AppResult, check};
 

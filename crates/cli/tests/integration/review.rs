@@ -13,6 +13,7 @@ use casework_app::intake::{self, RawMessage};
 use casework_app::letters::{self, LetterRequest};
 use casework_app::outbox::{self, EmailRequest};
 use casework_app::review::{self, Figure, Review, ReviewQuery};
+use casework_app::review_csv;
 use casework_app::review_meeting::{self, ActionInput, RecordInput};
 use casework_app::tasks::{self, TaskInput, TaskUpdate, Whose};
 use casework_app::trends::{self, MessagesQuery};
@@ -661,16 +662,16 @@ async fn every_figure_is_hand_counted_and_the_length_of_its_list(t: TestApp) {
     assert_eq!(sunday.week.starts_on, "Sunday");
 
     // Each table as CSV, with its figures.
-    for (table, _) in review::TABLES {
-        let csv = String::from_utf8(review::to_csv(&r, table).unwrap()).unwrap();
+    for (table, _) in review_csv::TABLES {
+        let csv = String::from_utf8(review_csv::to_csv(&r, table).unwrap()).unwrap();
         assert!(csv.lines().count() >= 2, "{table}: {csv}");
     }
-    let csv = String::from_utf8(review::to_csv(&r, "workload").unwrap()).unwrap();
+    let csv = String::from_utf8(review_csv::to_csv(&r, "workload").unwrap()).unwrap();
     assert!(
         csv.contains(&format!("{},2,2,1", o.cw1.display_name)),
         "{csv}"
     );
-    assert_eq!(field(review::to_csv(&r, "nope").unwrap_err()), "table");
+    assert_eq!(field(review_csv::to_csv(&r, "nope").unwrap_err()), "table");
     let _ = &o.clock;
 }
 
@@ -901,6 +902,19 @@ async fn the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_e
     )
     .await
     .unwrap();
+
+    // A line for the representative is required, and one line; a refused
+    // one is not kept.
+    let (a, _) = o.case("A");
+    for bad in ["", "   ", "First line\nsecond line"] {
+        let e = review_meeting::flag(app, &o.cw1, a, bad).await.unwrap_err();
+        assert_eq!(field(e), "summary", "{bad:?}");
+    }
+    assert_eq!(
+        review_meeting::case_flags(app, m, a).await.unwrap().len(),
+        1,
+        "only the flag of the office's history"
+    );
 
     // The representative's briefing, from the recorded review.
     let b = briefing::briefing(app, &rep, Some(id), "").await.unwrap();

@@ -205,7 +205,7 @@ async fn review_view(
         form,
         errors,
         can_settings: reviews_office,
-        weekdays: review::weekdays()
+        weekdays: casework_app::review_week::weekdays()
             .into_iter()
             .map(|(n, d)| (n.to_string(), d.to_owned()))
             .collect(),
@@ -254,7 +254,7 @@ async fn review_csv(
         },
     )
     .await?;
-    let bytes = review::to_csv(&r, &q.table)?;
+    let bytes = casework_app::review_csv::to_csv(&r, &q.table)?;
     Ok(csv_download(
         &format!("review-{}-{}.csv", r.week.from, q.table),
         bytes,
