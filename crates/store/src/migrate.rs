@@ -119,6 +119,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_reviews.sql"),
         postgres: include_str!("../migrations/postgres/0018_reviews.sql"),
     },
+    Migration {
+        version: 19,
+        name: "review_counts",
+        sqlite: include_str!("../migrations/sqlite/0019_review_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0019_review_counts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

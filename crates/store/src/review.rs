@@ -4,7 +4,9 @@
 //! one person's review (`person`) on the cases assigned to them only, with
 //! the same conditions as the list it opens.
 
-use crate::trends::{TrendCount, bucket_sql};
+use crate::trends::{
+    TrendCount, bucket_sql, day_bucket_sql, day_edges, move_edges, range_sql, utc_days,
+};
 use crate::{Error, OfficeData, Result, on_read};
 
 /// The statuses of a case that still needs work.
@@ -125,39 +127,106 @@ impl OfficeData {
         }
     }
 
+    /// Of the counts the triggers keep (`mail_day_counts`,
+    /// `open_tag_counts`), the rows the reader counts (`hidden` names their
+    /// column for hidden messages or sensitive cases), and for one person's
+    /// review only those of their cases.
+    fn kept_counts(&self, hidden: &str, person: Option<i64>) -> String {
+        let scope = match self.scope.visibility {
+            crate::CaseVisibility::All => String::new(),
+            crate::CaseVisibility::NoSensitive => format!(" AND {hidden} = FALSE"),
+            crate::CaseVisibility::AssignedSensitive(u) => {
+                format!(" AND ({hidden} = FALSE OR assignee_id = {u})")
+            }
+        };
+        let mine = person
+            .map(|p| format!(" AND assignee_id = {p}"))
+            .unwrap_or_default();
+        format!("{scope}{mine}")
+    }
+
+    /// Mail in `direction` in each period (`bounds` as for Trends), by
+    /// channel, campaign copies under the key `campaign`: from the day
+    /// counts, with the parts of UTC days on the far side of a bound (an
+    /// office not on UTC) counted from the rows and moved across.
+    async fn mail_counts(
+        &self,
+        bounds: &[i64],
+        direction: &str,
+        person: Option<i64>,
+    ) -> Result<Vec<TrendCount>> {
+        let (first, last) = utc_days(bounds);
+        let sql = format!(
+            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT key, {} AS bucket, n FROM mail_day_counts \
+             WHERE office_id = $1 AND day >= $2 AND day < $3 AND direction = '{direction}'{}) q \
+             WHERE bucket IS NOT NULL GROUP BY key, bucket",
+            day_bucket_sql("day", bounds),
+            self.kept_counts("hidden", person),
+        );
+        let mut counts: Vec<TrendCount> = self.fetch_between(sql, first, last).await?;
+        let edges = day_edges(bounds);
+        if !edges.is_empty() {
+            let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
+            let each: Vec<String> = slices
+                .iter()
+                .map(|(s, e)| format!("(x.received_at >= {s} AND x.received_at < {e})"))
+                .collect();
+            let (from, mine) = self.messages_of(person);
+            let sql = format!(
+                "SELECT key, bucket, COUNT(*) AS n FROM (SELECT CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END AS key, \
+                 {} AS bucket FROM {from} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
+                 AND ({}) AND x.direction = '{direction}'{}{mine}) q GROUP BY key, bucket",
+                range_sql("x.received_at", &slices),
+                each.join(" OR "),
+                self.message_visible("x"),
+            );
+            let (from, to) = (slices[0].0, slices[slices.len() - 1].1);
+            let sliced = self.fetch_between(sql, from, to).await?;
+            move_edges(&mut counts, &edges, sliced, bounds);
+        }
+        counts.retain(|c| c.n != 0);
+        Ok(counts)
+    }
+
+    /// How many of the office's kept review counts (`mail_day_counts`,
+    /// `open_tag_counts`) differ from what their rows give now: 0 when the
+    /// triggers have kept them on every path.
+    pub async fn review_count_drift(&self) -> Result<i64> {
+        let kept = [
+            "SELECT day, assignee_id, direction, key, hidden, n FROM mail_day_counts WHERE office_id = $1 AND n <> 0",
+            "SELECT tag_id, assignee_id, sensitive, n FROM open_tag_counts WHERE office_id = $1 AND n <> 0",
+        ];
+        let rows = [
+            "SELECT m.received_at / 86400000, COALESCE(c.assignee_id, 0), m.direction, \
+             CASE WHEN m.campaign_id IS NULL THEN m.channel ELSE 'campaign' END, m.hidden, COUNT(*) \
+             FROM correspondence m LEFT JOIN cases c ON c.id = m.case_id WHERE m.office_id = $1 GROUP BY 1, 2, 3, 4, 5",
+            "SELECT ct.tag_id, COALESCE(c.assignee_id, 0), c.sensitive, COUNT(*) FROM case_tags ct \
+             JOIN cases c ON c.id = ct.case_id WHERE c.office_id = $1 AND c.status IN ('new', 'open', 'awaiting_third_party', 'awaiting_constituent') \
+             GROUP BY 1, 2, 3",
+        ];
+        let mut drift = 0;
+        for (kept, rows) in kept.iter().zip(rows) {
+            let sql = format!(
+                "SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {rows}) a) + (SELECT COUNT(*) FROM ({rows} EXCEPT {kept}) b)"
+            );
+            drift += on_read!(self, |pool| {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                    .bind(self.scope.office_id)
+                    .fetch_one(pool)
+                    .await?
+            });
+        }
+        Ok(drift)
+    }
+
     /// Mail received in each period (`bounds` as for Trends), by channel;
-    /// campaign copies are counted apart under the key `campaign`. Each
-    /// period is read by its own query, all at once (a period's mail is one
-    /// range of the arrival index).
+    /// campaign copies are counted apart under the key `campaign`.
     pub async fn review_mail_in(
         &self,
         bounds: &[i64],
         person: Option<i64>,
     ) -> Result<Vec<TrendCount>> {
-        let (from, mine) = self.messages_of(person);
-        let sql = format!(
-            "SELECT CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END AS key, COUNT(*) AS n \
-             FROM {from} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
-             AND x.direction = 'in'{}{mine} GROUP BY key",
-            self.message_visible("x"),
-        );
-        let periods = futures_util::future::try_join_all(
-            bounds
-                .windows(2)
-                .map(|w| self.fetch_between::<(String, i64)>(sql.clone(), w[0], w[1])),
-        )
-        .await?;
-        Ok(periods
-            .into_iter()
-            .enumerate()
-            .flat_map(|(bucket, rows)| {
-                rows.into_iter().map(move |(key, n)| TrendCount {
-                    key,
-                    bucket: bucket as i64,
-                    n,
-                })
-            })
-            .collect())
+        self.mail_counts(bounds, "in", person).await
     }
 
     /// What went out and what closed in [from, to).
@@ -168,14 +237,8 @@ impl OfficeData {
         person: Option<i64>,
     ) -> Result<WentOut> {
         let office_id = self.scope.office_id;
-        let (messages, mine) = self.messages_of(person);
         let cases_mine = assigned_to(person);
         let visible_case = self.scope.case_condition("x");
-        let emails = format!(
-            "SELECT COUNT(*) FROM {messages} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
-             AND x.direction = 'out' AND x.channel = 'email' AND x.campaign_id IS NULL{}{mine}",
-            self.message_visible("x")
-        );
         // Letters printed are few: read by when they were printed.
         let printed = format!(
             "SELECT COUNT(*) FROM correspondence x WHERE x.office_id = $1 AND x.channel = 'letter' \
@@ -195,8 +258,16 @@ impl OfficeData {
             "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.closed_at >= $2 AND x.closed_at < $3 \
              AND x.status = 'closed'{visible_case}{cases_mine}"
         );
-        let mut out = [0i64; 4];
-        for (slot, sql) in out.iter_mut().zip([emails, printed, resolved, closed]) {
+        // Emails written to send: not campaign replies.
+        let emails = self
+            .mail_counts(&[from, to], "out", person)
+            .await?
+            .iter()
+            .filter(|c| c.key == "email")
+            .map(|c| c.n)
+            .sum();
+        let mut out = [emails, 0, 0, 0];
+        for (slot, sql) in out.iter_mut().skip(1).zip([printed, resolved, closed]) {
             *slot = on_read!(self, |pool| {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                     .bind(office_id)
@@ -372,14 +443,12 @@ impl OfficeData {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = tags.iter().map(i64::to_string).collect();
-        let mine = assigned_to(person);
+        // Kept by the triggers: a handful of rows, not every open case.
         let sql = format!(
-            // The open cases first (from their index), each probed for the
-            // tags, not every case with them.
-            "SELECT it.tag_id, COUNT(*) FROM cases x CROSS JOIN case_tags it WHERE it.case_id = x.id AND it.tag_id IN ({}) \
-             AND x.office_id = $1 AND x.status IN {ACTIVE}{}{mine} GROUP BY it.tag_id",
+            "SELECT tag_id, CAST(SUM(n) AS BIGINT) FROM open_tag_counts WHERE office_id = $1 AND tag_id IN ({}){} \
+             GROUP BY tag_id HAVING SUM(n) <> 0",
             ids.join(", "),
-            self.scope.case_condition("x"),
+            self.kept_counts("sensitive", person),
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

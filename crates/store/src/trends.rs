@@ -57,7 +57,7 @@ fn periods(bounds: &[i64]) -> Vec<(i64, i64)> {
 
 /// `CASE WHEN at >= s0 AND at < e0 THEN 0 … END` for `ranges` (numbers
 /// only, written into the SQL): NULL outside them.
-fn range_sql(column: &str, ranges: &[(i64, i64)]) -> String {
+pub(crate) fn range_sql(column: &str, ranges: &[(i64, i64)]) -> String {
     let mut sql = String::from("CAST(CASE");
     for (i, (start, end)) in ranges.iter().enumerate() {
         sql.push_str(&format!(
@@ -77,6 +77,72 @@ pub(crate) fn bucket_sql(column: &str, bounds: &[i64]) -> String {
     }
     sql.push_str(" END AS BIGINT)");
     sql
+}
+
+/// The UTC days a day count reads for the periods between `bounds`: from
+/// the first day starting at or after the first bound to the first day
+/// starting at or after the last (a UTC day falls in the period its first
+/// moment falls in).
+pub(crate) fn utc_days(bounds: &[i64]) -> (i64, i64) {
+    let day = |b: i64| b.div_euclid(DAY_MS) + i64::from(b.rem_euclid(DAY_MS) != 0);
+    (day(bounds[0]), day(bounds[bounds.len() - 1]))
+}
+
+/// The period of each UTC day of a day count (`day` its column).
+pub(crate) fn day_bucket_sql(day: &str, bounds: &[i64]) -> String {
+    bucket_sql(&format!("{day} * {DAY_MS}"), bounds)
+}
+
+/// Where a bound falls inside a UTC day (an office not on UTC): the bound's
+/// index and the rest of that day, from the bound to the next UTC midnight,
+/// which the day counts put in the period before the bound but which
+/// belongs to the period after it.
+pub(crate) fn day_edges(bounds: &[i64]) -> Vec<(usize, (i64, i64))> {
+    bounds
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.rem_euclid(DAY_MS) != 0)
+        .map(|(i, b)| (i, (*b, (b.div_euclid(DAY_MS) + 1) * DAY_MS)))
+        .collect()
+}
+
+/// Adds `c` (times `sign`) to the cell of its key and period in `counts`.
+fn add_count(counts: &mut Vec<TrendCount>, c: TrendCount, sign: i64) {
+    match counts
+        .iter_mut()
+        .find(|x| x.key == c.key && x.bucket == c.bucket)
+    {
+        Some(x) => x.n += sign * c.n,
+        None => counts.push(TrendCount { n: sign * c.n, ..c }),
+    }
+}
+
+/// Moves what was counted from the rows of each edge slice (`sliced`, its
+/// `bucket` the slice's index in `edges`) from the period before its bound
+/// to the period after it, in day counts for the periods between `bounds`.
+pub(crate) fn move_edges(
+    counts: &mut Vec<TrendCount>,
+    edges: &[(usize, (i64, i64))],
+    sliced: Vec<TrendCount>,
+    bounds: &[i64],
+) {
+    for c in sliced {
+        let i = edges[c.bucket as usize].0;
+        if i > 0 {
+            let before = TrendCount {
+                bucket: i as i64 - 1,
+                ..c.clone()
+            };
+            add_count(counts, before, -1);
+        }
+        if i + 1 < bounds.len() {
+            let after = TrendCount {
+                bucket: i as i64,
+                ..c
+            };
+            add_count(counts, after, 1);
+        }
+    }
 }
 
 /// Which rows a count from the rows takes.
@@ -146,16 +212,12 @@ impl OfficeData {
         } else {
             format!("'{base}'")
         };
-        // A UTC day falls in the period its first moment falls in.
-        let day_start = format!("tc.day * {DAY_MS}");
-        let first = bounds[0].div_euclid(DAY_MS) + i64::from(bounds[0].rem_euclid(DAY_MS) != 0);
-        let last = bounds[bounds.len() - 1].div_euclid(DAY_MS)
-            + i64::from(bounds[bounds.len() - 1].rem_euclid(DAY_MS) != 0);
+        let (first, last) = utc_days(bounds);
         let sql = format!(
             "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {key} AS key, {} AS bucket, tc.n FROM tag_day_counts tc{join} \
              WHERE tc.office_id = $1 AND tc.kind IN ({kinds}) AND tc.dimension_id = $2 AND tc.tag_id {} 0 \
              AND tc.day >= $3 AND tc.day < $4) q GROUP BY key, bucket",
-            bucket_sql(&day_start, bounds),
+            day_bucket_sql("tc.day", bounds),
             if dimension == 0 { "=" } else { "<>" }
         );
         let mut counts: Vec<TrendCount> = on_read!(self, |pool| {
@@ -167,52 +229,19 @@ impl OfficeData {
                 .fetch_all(pool)
                 .await?
         });
-        let mut add = |c: TrendCount, sign: i64| match counts
-            .iter_mut()
-            .find(|x| x.key == c.key && x.bucket == c.bucket)
-        {
-            Some(x) => x.n += sign * c.n,
-            None => counts.push(TrendCount { n: sign * c.n, ..c }),
-        };
-        // Bound i inside a UTC day: the rest of that day, from the bound to
-        // the next UTC midnight, was counted in period i - 1 (where the
-        // day starts) but belongs to period i. All such slices in one query.
-        let edges: Vec<(usize, (i64, i64))> = bounds
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.rem_euclid(DAY_MS) != 0)
-            .map(|(i, b)| (i, (*b, (b.div_euclid(DAY_MS) + 1) * DAY_MS)))
-            .collect();
+        // The edges of UTC days inside periods, all in one query.
+        let edges = day_edges(bounds);
         if !edges.is_empty() {
             let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
-            for c in self.trend_rows(kind, by, &slices, Rows::Shared).await? {
-                let i = edges[c.bucket as usize].0;
-                if i > 0 {
-                    add(
-                        TrendCount {
-                            bucket: i as i64 - 1,
-                            ..c.clone()
-                        },
-                        -1,
-                    );
-                }
-                if i + 1 < bounds.len() {
-                    add(
-                        TrendCount {
-                            bucket: i as i64,
-                            ..c
-                        },
-                        1,
-                    );
-                }
-            }
+            let sliced = self.trend_rows(kind, by, &slices, Rows::Shared).await?;
+            move_edges(&mut counts, &edges, sliced, bounds);
         }
         if let crate::CaseVisibility::AssignedSensitive(_) = self.scope.visibility {
             for c in self
                 .trend_rows(kind, by, &periods(bounds), Rows::HiddenOwn)
                 .await?
             {
-                add(c, 1);
+                add_count(&mut counts, c, 1);
             }
         }
         counts.retain(|c| c.n != 0);

@@ -20,6 +20,7 @@ mod outbox;
 mod pages;
 mod quiet;
 mod review;
+mod review_counts;
 mod security;
 mod sso;
 mod tags;

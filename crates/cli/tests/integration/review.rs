@@ -33,22 +33,22 @@ crate::with_sink!(
 );
 
 /// 2026-12-09 (a Wednesday) at `hour`:00 UTC, moved by `days`.
-fn at(days: i64, hour: i64) -> i64 {
+pub(crate) fn at(days: i64, hour: i64) -> i64 {
     day_of("2026-12-09") * DAY + days * DAY + hour * 3_600_000
 }
 
-struct Office {
-    app: App,
-    clock: ManualClock,
-    manager: Actor,
-    cw1: Actor,
-    cw2: Actor,
+pub(crate) struct Office {
+    pub(crate) app: App,
+    pub(crate) clock: ManualClock,
+    pub(crate) manager: Actor,
+    pub(crate) cw1: Actor,
+    pub(crate) cw2: Actor,
     /// P1 … P4 (the four weeks before), A, B, S (the week reviewed).
     cases: Vec<(String, i64, String)>,
 }
 
 impl Office {
-    fn case(&self, name: &str) -> (i64, String) {
+    pub(crate) fn case(&self, name: &str) -> (i64, String) {
         let (_, id, reference) = self.cases.iter().find(|(n, _, _)| n == name).unwrap();
         (*id, reference.clone())
     }
@@ -115,7 +115,7 @@ async fn open_case(
 /// - Mail into intake on Sat 5 Dec (waiting over two days by 9 Dec) and
 ///   on Tue 8 Dec (the week after, and not yet two days).
 /// - A task of caseworker 1 due 1 Dec, not done (overdue).
-async fn office(t: &TestApp) -> Office {
+pub(crate) async fn office(t: &TestApp) -> Office {
     let clock = ManualClock::new(at(-37, 12));
     let app = t.app_with_clock(clock.clone());
     let office = t.office("Review").await;
@@ -365,7 +365,7 @@ async fn office(t: &TestApp) -> Office {
 
 /// How many items the list at `link` holds for `actor`, read through the
 /// same services the pages use, page after page.
-async fn list_len(app: &App, actor: &Actor, link: &str) -> i64 {
+pub(crate) async fn list_len(app: &App, actor: &Actor, link: &str) -> i64 {
     let (path, query) = link.split_once('?').unwrap_or((link, ""));
     match path {
         "/cases" => {
@@ -419,7 +419,7 @@ async fn open_tasks(app: &App, actor: &Actor, case: i64) -> Vec<casework_app::vi
 }
 
 /// Every number of the review with a list: (what, number, list).
-fn figures(r: &Review) -> Vec<(String, i64, String)> {
+pub(crate) fn figures(r: &Review) -> Vec<(String, i64, String)> {
     let mut out = Vec::new();
     let mut add = |what: String, f: &Figure| {
         if let Some(l) = &f.list {

@@ -1,0 +1,164 @@
+//! The counts the triggers keep for the weekly review (mail by day and
+//! caseworker, open cases by value) stay equal to what their rows give on
+//! every path that moves them: mail filed from intake, a case given to
+//! someone else, made sensitive, resolved and reopened, a value changed;
+//! and after each, every number of the review is still the length of its
+//! list, for the office and for each caseworker, in an office on UTC and in
+//! one whose days start mid-way through a UTC day.
+
+use std::collections::BTreeMap;
+
+use casework_app::cases::{self, CasePatch};
+use casework_app::intake::{self, RawMessage};
+use casework_app::review::{self, ReviewQuery};
+use casework_app::tags::TagsInput;
+use casework_app::tasks;
+use casework_app::{Actor, App};
+
+use crate::harness::TestApp;
+use crate::on_both_backends;
+use crate::review::{Office, figures, list_len, office};
+
+on_both_backends!(kept_counts_follow_every_change_and_agree_with_the_lists);
+
+/// The kept counts agree with the rows, and every figure of each review
+/// (the office's, and each caseworker's own) with its list.
+async fn check(t: &TestApp, o: &Office, step: &str) {
+    let drift = t
+        .data(o.manager.office_id)
+        .review_count_drift()
+        .await
+        .unwrap();
+    assert_eq!(drift, 0, "{step}: kept counts differ from the rows");
+    let reviews: [(&Actor, Option<i64>); 4] = [
+        (&o.manager, None),
+        (&o.manager, Some(o.cw1.user_id)),
+        (&o.cw1, None),
+        (&o.cw2, None),
+    ];
+    for (actor, person_id) in reviews {
+        let r = review::review(
+            &o.app,
+            actor,
+            &ReviewQuery {
+                person_id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        for (what, n, link) in figures(&r) {
+            assert_eq!(
+                list_len(&o.app, actor, &link).await,
+                n,
+                "{step}: {what} for user {} ({person_id:?}): {link}",
+                actor.user_id
+            );
+        }
+    }
+}
+
+async fn patch(app: &App, by: &Actor, case: i64, p: CasePatch) {
+    cases::update(app, by, case, &p).await.unwrap();
+}
+
+async fn kept_counts_follow_every_change_and_agree_with_the_lists(t: TestApp) {
+    let o = office(&t).await;
+    let (app, m) = (&o.app, &o.manager);
+    check(&t, &o, "as made").await;
+    let (a, _) = o.case("A");
+    let (b, _) = o.case("B");
+
+    // A message in intake during the week, filed on case A.
+    o.clock.set(crate::review::at(-3, 11));
+    let raw = format!(
+        "From: Resident <late@example.org>\r\nTo: office@casework.test\r\nSubject: Damp again\r\nMessage-ID: <{}@example.org>\r\n\r\nThe damp is back in the bedroom.\r\n",
+        crate::harness::unique()
+    );
+    intake::ingest(
+        app,
+        m.office_id,
+        vec![RawMessage {
+            source: "late".into(),
+            bytes: raw.into_bytes(),
+        }],
+    )
+    .await
+    .unwrap();
+    let waiting = intake::intake(app, m, None, 50).await.unwrap();
+    let late = waiting
+        .items
+        .iter()
+        .find(|x| x.subject == "Damp again")
+        .unwrap()
+        .id;
+    intake::file(app, m, late, Some(a), None, &TagsInput::default())
+        .await
+        .unwrap();
+    check(&t, &o, "mail filed").await;
+
+    // Case A given to the other caseworker, then to nobody, then back.
+    for to in [Some(o.cw2.user_id), None, Some(o.cw1.user_id)] {
+        patch(
+            app,
+            m,
+            a,
+            CasePatch {
+                assignee_id: Some(to),
+                ..Default::default()
+            },
+        )
+        .await;
+        check(&t, &o, &format!("A given to {to:?}")).await;
+    }
+
+    // Case B made highly sensitive (its mail hidden with it), and back.
+    for sensitivity in ["Highly sensitive", ""] {
+        patch(
+            app,
+            m,
+            b,
+            CasePatch {
+                sensitivity: Some(sensitivity.into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        check(&t, &o, &format!("B sensitivity {sensitivity:?}")).await;
+    }
+
+    // Case A resolved and reopened; its Urgency changed while open.
+    for status in ["resolved", "open"] {
+        patch(
+            app,
+            m,
+            a,
+            CasePatch {
+                status: Some(status.into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        check(&t, &o, &format!("A {status}")).await;
+    }
+    let mut tags = BTreeMap::new();
+    tags.insert("urgency".to_owned(), "Emergency".to_owned());
+    patch(
+        app,
+        m,
+        a,
+        CasePatch {
+            tags: Some(tags),
+            ..Default::default()
+        },
+    )
+    .await;
+    check(&t, &o, "A's urgency changed").await;
+
+    // An office twelve hours ahead of UTC: its week's edges fall inside
+    // UTC days, whose counts are corrected from the rows.
+    tasks::save_settings(app, m, Some(2), "Pacific/Auckland", Some(7), Some(0))
+        .await
+        .unwrap();
+    check(&t, &o, "Auckland").await;
+}
