@@ -29,7 +29,7 @@ for kind in "${BACKENDS[@]}"; do
   # Applies any newer migrations (bench/run.sh may have already).
   (cd "$DATA" && "$BIN" --database-url "$DB_URL" migrate >"$OUT/migrate-$kind.log" 2>&1) ||
     die "migrating failed: see $OUT/migrate-$kind.log"
-  if [ "$kind" = postgres ]; then sql "VACUUM (ANALYZE) cases, correspondence, enquiries, tasks, case_tags, case_flags" >/dev/null; fi
+  if [ "$kind" = postgres ]; then sql "VACUUM (ANALYZE) cases, constituents, correspondence, enquiries, tasks, case_tags, case_flags, mail_day_counts, open_tag_counts" >/dev/null; fi
   office_id="$(cd "$DATA" && "$BIN" --database-url "$DB_URL" office list | awk -F'\t' -v n="$OFFICE" '$2 == n { print $1 }')"
   [ -n "$office_id" ] || die "no office \"$OFFICE\""
   manager_id="$(sql "SELECT id FROM users WHERE email = 'manager@$SLUG.casework.test'")"

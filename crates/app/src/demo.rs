@@ -472,6 +472,8 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                         sensitive: n % 13 == 0,
                         opened_at: opened,
                         closed_at: (status == Status::Closed).then_some(at.min(now)),
+                        resolved_at: matches!(status, Status::Resolved | Status::Closed)
+                            .then_some(at.min(now)),
                         updated_at: at.min(now),
                     });
                 }

@@ -1095,9 +1095,6 @@ pub async fn consent_form(app: &App, actor: &Actor, case_id: i64) -> AppResult<i
     crate::letters::make(app, actor, &case, title, body, signed, &[]).await
 }
 
-/// The most enquiries a list holds.
-pub const LIST_MOST: usize = 500;
-
 /// Which enquiries to list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -1117,11 +1114,20 @@ pub struct ListQuery {
     pub state: String,
     /// Only those on cases assigned to this person.
     pub assignee_id: Option<i64>,
+    /// The page after the one that gave this cursor.
+    pub cursor: Option<String>,
+    /// How many a page holds: 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
 }
 
 /// Enquiries by agency, period and state, on cases the reader may see,
-/// newest first (at most [`LIST_MOST`]).
-pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<EnquiryView>> {
+/// newest first, a page at a time.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    q: &ListQuery,
+) -> AppResult<casework_store::Page<EnquiryView>> {
     let mut e = FieldErrors::new();
     let from = e.date("from", "The start", &q.from);
     let until = e.date("until", "The end", &q.until);
@@ -1134,9 +1140,11 @@ pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<Enqu
             "The state is answered, open, overdue, due_soon or chase.",
         );
     }
+    let after = crate::trends::page_cursor(&mut e, q.cursor.as_deref());
     check(e)?;
+    let size = crate::trends::page_size(q.limit);
     let today = app.today(actor.office_id).await?;
-    let list = app
+    let mut list = app
         .data_for(actor)
         .enquiries(&casework_store::EnquiryFilter {
             agency_id: q.agency_id,
@@ -1145,9 +1153,23 @@ pub async fn list(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<Enqu
             state: (!q.state.is_empty()).then(|| q.state.clone()),
             today: today.clone(),
             assignee: q.assignee_id,
-            limit: LIST_MOST as i64,
+            after,
+            limit: size + 1,
         })
         .await?;
+    // One more than a page was read: if it came, there is a next page.
+    let next = if list.len() as i64 > size {
+        list.truncate(size as usize);
+        list.last().map(|x| casework_store::Cursor {
+            key: x.sent_on.clone(),
+            id: x.id,
+        })
+    } else {
+        None
+    };
     let limit = chases_before_escalation(app, actor.office_id).await?;
-    Ok(list.into_iter().map(|x| view(x, &today, limit)).collect())
+    Ok(casework_store::Page {
+        items: list.into_iter().map(|x| view(x, &today, limit)).collect(),
+        next,
+    })
 }

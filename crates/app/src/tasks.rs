@@ -74,6 +74,9 @@ pub enum Whose {
 /// The most tasks a list holds.
 pub const MOST: i64 = 500;
 
+/// How many overdue tasks a page of their list holds.
+pub const OVERDUE_PAGE: i64 = 100;
+
 fn filter_for(actor: &Actor, whose: Whose) -> AppResult<Option<Option<i64>>> {
     if whose != Whose::Mine && !actor.can(Permission::OverseeTasks) {
         return Err(AppError::Forbidden(
@@ -88,10 +91,16 @@ fn filter_for(actor: &Actor, whose: Whose) -> AppResult<Option<Option<i64>>> {
     })
 }
 
-/// Every open task overdue (at most [`MOST`]) of one person, of nobody or
-/// of everyone: the list behind the weekly review's overdue counts. Office
-/// managers, and the representative (to read), see others'.
-pub async fn overdue(app: &App, actor: &Actor, whose: Whose) -> AppResult<Vec<Task>> {
+/// Every open task overdue of one person, of nobody or of everyone, the
+/// oldest first, a page ([`OVERDUE_PAGE`]) at a time from `cursor`: the
+/// list behind the weekly review's overdue counts. Office managers, and the
+/// representative (to read), see others'.
+pub async fn overdue(
+    app: &App,
+    actor: &Actor,
+    whose: Whose,
+    cursor: Option<&str>,
+) -> AppResult<casework_store::Page<Task>> {
     let assignee = if actor.can(Permission::RunReview) {
         match whose {
             Whose::Mine => Some(Some(actor.user_id)),
@@ -102,17 +111,32 @@ pub async fn overdue(app: &App, actor: &Actor, whose: Whose) -> AppResult<Vec<Ta
     } else {
         filter_for(actor, whose)?
     };
+    let mut e = FieldErrors::new();
+    let after = crate::trends::page_cursor(&mut e, cursor);
+    check(e)?;
     let today = app.today(actor.office_id).await?;
-    Ok(app
+    let mut items = app
         .data_for(actor)
         .tasks(&TaskFilter {
             assignee,
             open_only: true,
             due_by: Some(dates::add_days(&today, -1)),
-            limit: MOST,
+            after,
+            limit: OVERDUE_PAGE + 1,
             ..Default::default()
         })
-        .await?)
+        .await?;
+    // One more than a page was read: if it came, there is a next page.
+    let next = if items.len() as i64 > OVERDUE_PAGE {
+        items.truncate(OVERDUE_PAGE as usize);
+        items.last().map(|t| casework_store::Cursor {
+            key: t.due_on.clone(),
+            id: t.id,
+        })
+    } else {
+        None
+    };
+    Ok(casework_store::Page { items, next })
 }
 
 /// "My day": the open tasks overdue, due today and due this week.

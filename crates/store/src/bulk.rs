@@ -25,6 +25,8 @@ pub struct BulkCase {
     pub sensitive: bool,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
+    /// When it was resolved or closed (the review's resolutions), if it was.
+    pub resolved_at: Option<i64>,
     pub updated_at: i64,
 }
 
@@ -257,7 +259,7 @@ impl OfficeData {
             for chunk in cases.chunks(ROWS) {
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO cases (id, office_id, reference, constituent_id, title, summary, agency, status, \
-                     assignee_id, urgency, sensitive, review_date, opened_at, closed_at, updated_at, version) ",
+                     assignee_id, urgency, sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version) ",
                 );
                 qb.push_values(chunk, |mut b, k| {
                     let f = &k.fields;
@@ -275,6 +277,7 @@ impl OfficeData {
                         .push_bind(f.review_date.as_deref())
                         .push_bind(k.opened_at)
                         .push_bind(k.closed_at)
+                        .push_bind(k.resolved_at)
                         .push_bind(k.updated_at)
                         .push_bind(1i64);
                 });

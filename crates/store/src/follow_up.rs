@@ -101,6 +101,9 @@ pub struct TaskFilter {
     pub due_from: Option<String>,
     /// Only those due on or before this day.
     pub due_by: Option<String>,
+    /// Those after this one in the order (its due day and id): the next
+    /// page of a list.
+    pub after: Option<crate::Cursor>,
     pub limit: i64,
 }
 
@@ -181,6 +184,9 @@ pub struct EnquiryFilter {
     pub today: String,
     /// Only those on cases assigned to this person.
     pub assignee: Option<i64>,
+    /// Those after this one in the order (its sent day and id): the next
+    /// page.
+    pub after: Option<crate::Cursor>,
     pub limit: i64,
 }
 
@@ -545,14 +551,10 @@ impl OfficeData {
         // (enquiries_sent, enquiries_overdue, tasks_chases), merged here.
         // SQLite is told which: with fresh statistics it preferred indexes
         // that made it read every open task or enquiry.
-        let hint = |index: &str| match self.db {
-            crate::Db::Sqlite { .. } => format!(" INDEXED BY {index}"),
-            crate::Db::Postgres(_) => String::new(),
-        };
         let (sent_ix, overdue_ix, chases_ix) = (
-            hint("enquiries_sent"),
-            hint("enquiries_overdue"),
-            hint("tasks_chases"),
+            self.sqlite_index("enquiries_sent"),
+            self.sqlite_index("enquiries_overdue"),
+            self.sqlite_index("tasks_chases"),
         );
         let sent = format!(
             "SELECT e.agency_id, COUNT(*), CAST(SUM(CASE WHEN e.answered_on IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) \
@@ -646,7 +648,8 @@ impl OfficeData {
         })
     }
 
-    /// Enquiries by filter, on cases the reader may see, newest first.
+    /// Enquiries by filter, on cases the reader may see, newest first (by
+    /// the day sent, then id).
     pub async fn enquiries(&self, f: &EnquiryFilter) -> Result<Vec<Enquiry>> {
         let office_id = self.scope.office_id;
         let mut sql = format!("{ENQUIRY_COLUMNS} WHERE e.office_id = $1");
@@ -681,6 +684,11 @@ impl OfficeData {
         if f.state.as_deref() != Some("due_soon") {
             sql.push_str(" AND $7 = $7");
         }
+        if f.after.is_some() {
+            sql.push_str(" AND (e.sent_on < $8 OR (e.sent_on = $8 AND e.id < $9))");
+        } else {
+            sql.push_str(" AND $8 = $8 AND $9 = $9");
+        }
         sql.push_str(" ORDER BY e.sent_on DESC, e.id DESC LIMIT $6");
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -691,6 +699,8 @@ impl OfficeData {
                 .bind(f.today.as_str())
                 .bind(if f.limit > 0 { f.limit } else { 500 })
                 .bind(casework_domain::dates::add_days(&f.today, 7))
+                .bind(f.after.as_ref().map_or("", |c| c.key.as_str()))
+                .bind(f.after.as_ref().map_or(0, |c| c.id))
                 .fetch_all(pool)
                 .await?)
         })
@@ -776,6 +786,11 @@ impl OfficeData {
     pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<Task>> {
         let mut sql = format!("{TASK_COLUMNS} WHERE t.office_id = $1");
         sql.push_str(&self.task_conditions(f));
+        sql.push_str(if f.after.is_some() {
+            " AND (t.due_on > $7 OR (t.due_on = $7 AND t.id > $8))"
+        } else {
+            " AND $7 = $7 AND $8 = $8"
+        });
         sql.push_str(" ORDER BY t.due_on, t.id LIMIT $5");
         self.bind_task_filter(sql, f, if f.limit > 0 { f.limit } else { 500 })
             .await
@@ -838,6 +853,8 @@ impl OfficeData {
                 .bind(f.due_by.as_deref().unwrap_or(""))
                 .bind(limit)
                 .bind(f.due_from.as_deref().unwrap_or(""))
+                .bind(f.after.as_ref().map_or("", |c| c.key.as_str()))
+                .bind(f.after.as_ref().map_or(0, |c| c.id))
                 .fetch_all(pool)
                 .await?)
         })

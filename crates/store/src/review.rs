@@ -468,9 +468,10 @@ impl OfficeData {
         let mine = assigned_to(person);
         let sql = format!(
             "SELECT assignee_id, bucket, sensitive, COUNT(*) AS n FROM (SELECT x.assignee_id, {} AS bucket, x.sensitive \
-             FROM cases x WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.opened_at >= $2 AND x.opened_at < $3{}{mine}) q \
+             FROM cases x{} WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.opened_at >= $2 AND x.opened_at < $3{}{mine}) q \
              GROUP BY assignee_id, bucket, sensitive",
             bucket_sql("x.opened_at", bounds),
+            self.sqlite_index("cases_workload"),
             self.scope.case_condition("x"),
         );
         self.fetch_between(sql, bounds[0], bounds[bounds.len() - 1])
@@ -511,8 +512,9 @@ impl OfficeData {
             " LEFT JOIN cases c ON c.id = t.case_id"
         };
         let sql = format!(
-            "SELECT t.assignee_id, COUNT(*) FROM tasks t{join} \
-             WHERE t.office_id = $1 AND t.done_at IS NULL AND t.due_on < $2{visible}{mine} GROUP BY t.assignee_id"
+            "SELECT t.assignee_id, COUNT(*) FROM tasks t{}{join} \
+             WHERE t.office_id = $1 AND t.done_at IS NULL AND t.due_on < $2{visible}{mine} GROUP BY t.assignee_id",
+            self.sqlite_index("tasks_office_open")
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -193,6 +193,16 @@ impl OfficeData {
             db: self.db.clone(),
         }
     }
+
+    /// ` INDEXED BY index` on SQLite (nothing on PostgreSQL), for a count
+    /// that must read the index that holds it: with fresh statistics SQLite
+    /// may prefer one that makes it read the rows.
+    pub(crate) fn sqlite_index(&self, index: &str) -> String {
+        match self.db {
+            crate::Db::Sqlite { .. } => format!(" INDEXED BY {index}"),
+            crate::Db::Postgres(_) => String::new(),
+        }
+    }
 }
 
 #[cfg(test)]

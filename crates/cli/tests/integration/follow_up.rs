@@ -1250,6 +1250,7 @@ async fn agency_turnaround_counts_what_the_reader_may_see(t: TestApp) {
             )
             .await
             .unwrap()
+            .items
             .len() as i64
         }
     };

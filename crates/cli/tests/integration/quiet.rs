@@ -296,7 +296,8 @@ async fn an_escalation_writes_its_own_letter_and_the_first_enquiry_stops_countin
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     assert!(overdue.is_empty(), "{overdue:?}");
     // It cannot be escalated twice.
     let e = enquiries::open(

@@ -393,8 +393,16 @@ pub(crate) async fn list_len(app: &App, actor: &Actor, link: &str) -> i64 {
             }
         }
         "/enquiries" => {
-            let q: ListQuery = serde_urlencoded::from_str(query).unwrap();
-            enquiries::list(app, actor, &q).await.unwrap().len() as i64
+            let mut q: ListQuery = serde_urlencoded::from_str(query).unwrap();
+            let mut n = 0;
+            loop {
+                let page = enquiries::list(app, actor, &q).await.unwrap();
+                n += page.items.len() as i64;
+                match page.next {
+                    Some(c) => q.cursor = Some(c.encode()),
+                    None => return n,
+                }
+            }
         }
         "/tasks" => {
             let whose = query
@@ -406,7 +414,18 @@ pub(crate) async fn list_len(app: &App, actor: &Actor, link: &str) -> i64 {
                 "unassigned" => Whose::Unassigned,
                 id => Whose::Person(id.parse().unwrap()),
             };
-            tasks::overdue(app, actor, whose).await.unwrap().len() as i64
+            let mut cursor: Option<String> = None;
+            let mut n = 0;
+            loop {
+                let page = tasks::overdue(app, actor, whose, cursor.as_deref())
+                    .await
+                    .unwrap();
+                n += page.items.len() as i64;
+                match page.next {
+                    Some(c) => cursor = Some(c.encode()),
+                    None => return n,
+                }
+            }
         }
         other => panic!("no list checker for {other}"),
     }

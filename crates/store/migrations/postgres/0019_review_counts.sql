@@ -162,3 +162,14 @@ CREATE TRIGGER case_tags_open_deleted AFTER DELETE ON case_tags
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_open_counted();
 CREATE TRIGGER case_tags_open_updated AFTER UPDATE ON case_tags
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_open_counted();
+
+-- Indexes that hold what the review's remaining counts read, so that no
+-- count reads the rows themselves: cases opened in a period with their
+-- constituent, caseworker and sensitivity (the new cases by caseworker
+-- and by location); each constituent's postcode by id (their location);
+-- open tasks by due date with their assignee and case (overdue tasks).
+DROP INDEX cases_office_opened;
+CREATE INDEX cases_office_opened ON cases(office_id, opened_at, id, constituent_id, assignee_id, sensitive);
+CREATE INDEX constituents_postcode_of ON constituents(id, postcode);
+DROP INDEX tasks_office_open;
+CREATE INDEX tasks_office_open ON tasks(office_id, due_on, id, assignee_id, case_id) WHERE done_at IS NULL;

@@ -128,3 +128,14 @@ BEGIN
     WHERE c.id = NEW.case_id AND c.status IN ('new', 'open', 'awaiting_third_party', 'awaiting_constituent')
     ON CONFLICT (office_id, tag_id, assignee_id, sensitive) DO UPDATE SET n = n + excluded.n;
 END;
+
+-- Indexes that hold what the review's remaining counts read, so that no
+-- count reads the rows themselves: cases opened in a period with their
+-- constituent, caseworker and sensitivity (the new cases by caseworker
+-- and by location); each constituent's postcode by id (their location);
+-- open tasks by due date with their assignee and case (overdue tasks).
+DROP INDEX cases_office_opened;
+CREATE INDEX cases_office_opened ON cases(office_id, opened_at, id, constituent_id, assignee_id, sensitive);
+CREATE INDEX constituents_postcode_of ON constituents(id, postcode);
+DROP INDEX tasks_office_open;
+CREATE INDEX tasks_office_open ON tasks(office_id, due_on, id, assignee_id, case_id) WHERE done_at IS NULL;

@@ -378,7 +378,7 @@ pub(crate) async fn list_agencies(
 }
 
 /// Enquiries by agency, period and state, on cases the reader may see,
-/// newest first (at most 500): the lists behind the turnaround figures.
+/// newest first, a page at a time: the lists behind the turnaround figures.
 #[utoipa::path(get, path = "/api/v1/enquiries", tag = "enquiries", params(enquiries::ListQuery),
     responses((status = 200, body = EnquiryList), Unauthorized, Invalid))]
 pub(crate) async fn list_enquiries(
@@ -386,9 +386,10 @@ pub(crate) async fn list_enquiries(
     ApiActor(a): ApiActor,
     ApiQuery(q): ApiQuery<enquiries::ListQuery>,
 ) -> ApiResult<axum::Json<EnquiryList>> {
-    let items = enquiries::list(&s.app, &a, &q).await?;
+    let page = enquiries::list(&s.app, &a, &q).await?;
     Ok(axum::Json(EnquiryList {
-        items: items.into_iter().map(Into::into).collect(),
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
     }))
 }
 
@@ -806,8 +807,11 @@ impl From<EnquiryView> for EnquiryOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct EnquiryList {
-    /// Oldest first.
+    /// A case's: oldest first, all of them. A search's: newest first (by
+    /// the day sent), a page at a time.
     items: Vec<EnquiryOut>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
 }
 
 /// An enquiry to make (`casework_app::enquiries::EnquiryRequest` as the
@@ -918,6 +922,7 @@ pub(crate) async fn case_enquiries(
     let items = enquiries::for_case(&s.app, &a, id).await?;
     Ok(axum::Json(EnquiryList {
         items: items.into_iter().map(Into::into).collect(),
+        next_cursor: None,
     }))
 }
 

@@ -625,6 +625,7 @@ struct EnquiriesQuery {
     state: String,
     /// Only those on cases assigned to this person.
     assignee_id: String,
+    cursor: String,
 }
 
 #[derive(Template)]
@@ -634,7 +635,9 @@ struct EnquiriesPage {
     notice: Option<String>,
     heading: String,
     rows: Vec<EnquiryRow>,
-    truncated: bool,
+    /// The next page's address, if there is one.
+    next: Option<String>,
+    first_page: bool,
 }
 
 async fn enquiries_page(
@@ -649,8 +652,10 @@ async fn enquiries_page(
         until: q.until.clone(),
         state: q.state.clone(),
         assignee_id: q.assignee_id.trim().parse().ok(),
+        cursor: Some(q.cursor.clone()),
+        limit: Some(100),
     };
-    let list = enquiries::list(&s.app, &who.actor, &f).await?;
+    let page = enquiries::list(&s.app, &who.actor, &f).await?;
     let name = match agency {
         Some(a) => agencies::get(&s.app, &who.actor, a).await?.0.name,
         None => "all agencies".into(),
@@ -667,13 +672,33 @@ async fn enquiries_page(
         (false, false) => format!(", sent from {} until {}", q.from, q.until),
         _ => String::new(),
     };
-    let truncated = list.len() >= enquiries::LIST_MOST;
+    // The next page: the same filters, from the cursor.
+    let next = page.next.map(|c| {
+        let cursor = c.encode();
+        let kept: Vec<(&str, &str)> = [
+            ("agency", q.agency.as_str()),
+            ("from", &q.from),
+            ("until", &q.until),
+            ("state", &q.state),
+            ("assignee_id", &q.assignee_id),
+            ("cursor", &cursor),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        format!(
+            "/enquiries?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    });
     Ok(render(&EnquiriesPage {
         nav: nav(&who.actor, &who.csrf, "agencies"),
         notice: None,
         heading: format!("Enquiries {state}to {name}{period}"),
-        rows: list.into_iter().map(enquiry_row).collect(),
-        truncated,
+        rows: page.items.into_iter().map(enquiry_row).collect(),
+        next,
+        first_page: q.cursor.trim().is_empty(),
     })?
     .into_response())
 }

@@ -103,6 +103,8 @@ struct DayQuery {
     notice: Option<String>,
     /// `everyone`, `unassigned` or a user's id (office managers).
     whose: String,
+    /// The overdue list's next page.
+    cursor: String,
 }
 
 fn whose_of(text: &str, actor: &casework_app::Actor) -> Whose {
@@ -199,7 +201,9 @@ struct OverduePage {
     notice: Option<String>,
     heading: String,
     rows: Vec<TaskRow>,
-    truncated: bool,
+    /// The next page's address, if there is one.
+    next: Option<String>,
+    first_page: bool,
 }
 
 /// Every open task overdue of one person (or nobody, or everyone): the list
@@ -224,13 +228,29 @@ async fn overdue_page(
             format!("Overdue tasks of {name}")
         }
     };
-    let list = tasks::overdue(&s.app, &who.actor, whose).await?;
+    let list = tasks::overdue(&s.app, &who.actor, whose, Some(&q.cursor)).await?;
+    let next = list.next.map(|c| {
+        let cursor = c.encode();
+        let kept: Vec<(&str, &str)> = [
+            ("state", "overdue"),
+            ("whose", q.whose.trim()),
+            ("cursor", &cursor),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        format!(
+            "/tasks?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    });
     let page = OverduePage {
         nav: nav(&who.actor, &who.csrf, "home"),
         notice: None,
         heading,
-        truncated: list.len() as i64 >= tasks::MOST,
-        rows: list.into_iter().map(task_row).collect(),
+        first_page: q.cursor.trim().is_empty(),
+        next,
+        rows: list.items.into_iter().map(task_row).collect(),
     };
     Ok(render(&page)?.into_response())
 }
