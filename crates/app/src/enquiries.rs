@@ -1114,7 +1114,7 @@ pub struct ListQuery {
     pub state: String,
     /// Only those on cases assigned to this person.
     pub assignee_id: Option<i64>,
-    /// The page after the one that gave this cursor.
+    /// `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// How many a page holds: 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -707,14 +707,11 @@ impl OfficeData {
     }
 
     /// The join and condition that keep enquiries to the cases the reader
-    /// may see: none at all for those who see every case.
+    /// may see: none at all for those who see every case, else each
+    /// enquiry's case checked against the set of those they may not see
+    /// (no join: a period's enquiries are many, the hidden cases few).
     fn enquiry_case_filter(&self) -> (&'static str, String) {
-        let visible = self.scope.case_condition("c");
-        if visible.is_empty() {
-            ("", visible)
-        } else {
-            (" JOIN cases c ON c.id = e.case_id", visible)
-        }
+        ("", self.scope.case_id_not_hidden("e.case_id"))
     }
 
     /// Per agency, the days each enquiry sent in the period waited for its

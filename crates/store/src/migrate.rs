@@ -125,6 +125,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_review_counts.sql"),
         postgres: include_str!("../migrations/postgres/0019_review_counts.sql"),
     },
+    Migration {
+        version: 20,
+        name: "review_enquiry_counts",
+        sqlite: include_str!("../migrations/sqlite/0020_review_enquiry_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0020_review_enquiry_counts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -189,12 +189,13 @@ impl OfficeData {
     }
 
     /// How many of the office's kept review counts (`mail_day_counts`,
-    /// `open_tag_counts`) differ from what their rows give now: 0 when the
+    /// `open_tag_counts`, `open_enquiry_counts`) differ from what their rows give now: 0 when the
     /// triggers have kept them on every path.
     pub async fn review_count_drift(&self) -> Result<i64> {
         let kept = [
             "SELECT day, assignee_id, direction, key, hidden, n FROM mail_day_counts WHERE office_id = $1 AND n <> 0",
             "SELECT tag_id, assignee_id, sensitive, n FROM open_tag_counts WHERE office_id = $1 AND n <> 0",
+            "SELECT due_on, assignee_id, sensitive, n FROM open_enquiry_counts WHERE office_id = $1 AND n <> 0",
         ];
         let rows = [
             "SELECT m.received_at / 86400000, COALESCE(c.assignee_id, 0), m.direction, \
@@ -202,6 +203,9 @@ impl OfficeData {
              FROM correspondence m LEFT JOIN cases c ON c.id = m.case_id WHERE m.office_id = $1 GROUP BY 1, 2, 3, 4, 5",
             "SELECT ct.tag_id, COALESCE(c.assignee_id, 0), c.sensitive, COUNT(*) FROM case_tags ct \
              JOIN cases c ON c.id = ct.case_id WHERE c.office_id = $1 AND c.status IN ('new', 'open', 'awaiting_third_party', 'awaiting_constituent') \
+             GROUP BY 1, 2, 3",
+            "SELECT e.due_on, COALESCE(c.assignee_id, 0), c.sensitive, COUNT(*) FROM enquiries e \
+             JOIN cases c ON c.id = e.case_id WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
              GROUP BY 1, 2, 3",
         ];
         let mut drift = 0;
@@ -339,13 +343,8 @@ impl OfficeData {
         let office_id = self.scope.office_id;
         let visible_case = self.scope.case_condition("x");
         let cases_mine = assigned_to(person);
-        let enquiry_cases = if visible_case.is_empty() && person.is_none() {
-            String::new()
-        } else {
-            format!(
-                " AND EXISTS (SELECT 1 FROM cases x WHERE x.id = e.case_id{visible_case}{cases_mine})"
-            )
-        };
+        // Waiting enquiries by due day, kept by the triggers.
+        let enquiries = self.kept_counts("sensitive", person);
         // Few wait for approval (or in intake): those first, then whether
         // on the person's cases.
         let mine = match person {
@@ -357,12 +356,12 @@ impl OfficeData {
         let visible_message = self.message_visible("x");
         let queries = [
             format!(
-                "SELECT COUNT(*) FROM enquiries e WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
-                 AND e.due_on < $2 AND $3 = $3 AND $4 = $4{enquiry_cases}"
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM open_enquiry_counts WHERE office_id = $1 \
+                 AND due_on < $2 AND $3 = $3 AND $4 = $4{enquiries}"
             ),
             format!(
-                "SELECT COUNT(*) FROM enquiries e WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
-                 AND e.due_on >= $2 AND e.due_on < $3 AND $4 = $4{enquiry_cases}"
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM open_enquiry_counts WHERE office_id = $1 \
+                 AND due_on >= $2 AND due_on < $3 AND $4 = $4{enquiries}"
             ),
             format!(
                 "SELECT COUNT(*) FROM cases x WHERE x.office_id = $1 AND x.review_date < $2 AND x.status IN {ACTIVE} \
@@ -504,15 +503,10 @@ impl OfficeData {
         let mine = person
             .map(|p| format!(" AND t.assignee_id = {p}"))
             .unwrap_or_default();
-        // The case is joined only for a reader who may not see every case.
-        let visible = self.scope.optional_case_condition("t.case_id", "c");
-        let join = if visible.is_empty() {
-            ""
-        } else {
-            " LEFT JOIN cases c ON c.id = t.case_id"
-        };
+        // Each task's case checked against the few the reader may not see.
+        let visible = self.scope.case_id_not_hidden("t.case_id");
         let sql = format!(
-            "SELECT t.assignee_id, COUNT(*) FROM tasks t{}{join} \
+            "SELECT t.assignee_id, COUNT(*) FROM tasks t{} \
              WHERE t.office_id = $1 AND t.done_at IS NULL AND t.due_on < $2{visible}{mine} GROUP BY t.assignee_id",
             self.sqlite_index("tasks_office_open")
         );

@@ -111,6 +111,25 @@ impl Scope {
         )
     }
 
+    /// Like [`Scope::case_id_condition`], read the other way round for rows
+    /// that are many: the office's sensitive cases this scope may not see
+    /// are read once, as one small set (index `cases_sensitive_of`), and
+    /// each row checked against it instead of looking up its case.
+    pub fn case_id_not_hidden(&self, case_id_column: &str) -> String {
+        let others = match self.visibility {
+            CaseVisibility::All => return String::new(),
+            CaseVisibility::AssignedSensitive(user) => {
+                format!(" AND (hc.assignee_id IS NULL OR hc.assignee_id <> {user})")
+            }
+            CaseVisibility::NoSensitive => String::new(),
+        };
+        format!(
+            " AND ({case_id_column} IS NULL OR {case_id_column} NOT IN (SELECT hc.id FROM cases hc \
+             WHERE hc.office_id = {} AND hc.sensitive = TRUE{others}))",
+            self.office_id
+        )
+    }
+
     /// An SQL condition (starting with ` AND`) for a row whose case is in
     /// `case_id_column` (a qualified column, NULL when the row has no case):
     /// rows without a case, and rows of a case this scope may see, pass.

@@ -1,7 +1,8 @@
 //! The counts the triggers keep for the weekly review (mail by day and
-//! caseworker, open cases by value) stay equal to what their rows give on
-//! every path that moves them: mail filed from intake, a case given to
-//! someone else, made sensitive, resolved and reopened, a value changed;
+//! caseworker, open cases by value, waiting enquiries by due day) stay
+//! equal to what their rows give on every path that moves them: mail filed
+//! from intake, an enquiry made and one answered, a case given to someone
+//! else, made sensitive, resolved and reopened, a value changed;
 //! and after each, every number of the review is still the length of its
 //! list, for the office and for each caseworker, in an office on UTC and in
 //! one whose days start mid-way through a UTC day.
@@ -101,34 +102,78 @@ async fn kept_counts_follow_every_change_and_agree_with_the_lists(t: TestApp) {
         .unwrap();
     check(&t, &o, "mail filed").await;
 
-    // Case A given to the other caseworker, then to nobody, then back.
-    for to in [Some(o.cw2.user_id), None, Some(o.cw1.user_id)] {
-        patch(
-            app,
-            m,
-            a,
-            CasePatch {
-                assignee_id: Some(to),
-                ..Default::default()
-            },
-        )
-        .await;
-        check(&t, &o, &format!("A given to {to:?}")).await;
+    // An enquiry on case P1, waiting for its reply (due in three weeks),
+    // and one on the sensitive case S answered at once.
+    let agency = casework_app::agencies::create(
+        app,
+        m,
+        &casework_app::agencies::AgencyInput {
+            name: "Passport Office".into(),
+            email: "enquiries@passports.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (p1, _) = o.case("P1");
+    crate::follow_up::phone_enquiry(app, m, p1, agency, "Where is the passport?").await;
+    let (s, _) = o.case("S");
+    let answered = crate::follow_up::phone_enquiry(app, m, s, agency, "Is the form in?").await;
+    casework_app::enquiries::answer(
+        app,
+        m,
+        answered,
+        &casework_app::enquiries::AnswerRequest {
+            answered_on: "2026-12-06".into(),
+            note: "Received.".into(),
+            version: Some(
+                casework_app::enquiries::get(app, m, answered)
+                    .await
+                    .unwrap()
+                    .enquiry
+                    .version,
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    check(&t, &o, "enquiries").await;
+
+    // Cases A (with mail) and P1 (with enquiries) given to the other
+    // caseworker, then to nobody, then back.
+    for (name, case) in [("A", a), ("P1", p1)] {
+        for to in [Some(o.cw2.user_id), None, Some(o.cw1.user_id)] {
+            patch(
+                app,
+                m,
+                case,
+                CasePatch {
+                    assignee_id: Some(to),
+                    ..Default::default()
+                },
+            )
+            .await;
+            check(&t, &o, &format!("{name} given to {to:?}")).await;
+        }
     }
 
-    // Case B made highly sensitive (its mail hidden with it), and back.
-    for sensitivity in ["Highly sensitive", ""] {
-        patch(
-            app,
-            m,
-            b,
-            CasePatch {
-                sensitivity: Some(sensitivity.into()),
-                ..Default::default()
-            },
-        )
-        .await;
-        check(&t, &o, &format!("B sensitivity {sensitivity:?}")).await;
+    // Cases B (its mail hidden with it) and P1 (its enquiries) made highly
+    // sensitive, and back.
+    for (name, case) in [("B", b), ("P1", p1)] {
+        for sensitivity in ["Highly sensitive", ""] {
+            patch(
+                app,
+                m,
+                case,
+                CasePatch {
+                    sensitivity: Some(sensitivity.into()),
+                    ..Default::default()
+                },
+            )
+            .await;
+            check(&t, &o, &format!("{name} sensitivity {sensitivity:?}")).await;
+        }
     }
 
     // Case A resolved and reopened; its Urgency changed while open.

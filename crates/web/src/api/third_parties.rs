@@ -810,7 +810,7 @@ pub struct EnquiryList {
     /// A case's: oldest first, all of them. A search's: newest first (by
     /// the day sent), a page at a time.
     items: Vec<EnquiryOut>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// Pass as `cursor` for the next page; absent on the last page.
     next_cursor: Option<String>,
 }
 
