@@ -849,9 +849,12 @@ async fn workload(
         today - 42,
         today - 14,
     ];
-    let mut age_bounds = vec![i64::MIN / 2];
+    // From 1970 to a day far ahead, both UTC midnights (no part-day edge
+    // to count from the rows).
+    const FAR: i64 = i64::MAX / 2 / 86_400_000 * 86_400_000;
+    let mut age_bounds = vec![0];
     age_bounds.extend(age_days.iter().map(|d| midnight(tz, *d)));
-    age_bounds.push(i64::MAX / 2);
+    age_bounds.push(FAR);
     let (open, opened_by, overdue) = tokio::try_join!(
         data.review_open_cases(&age_bounds, p),
         data.review_opened_by_assignee(w_from, w_to, p),

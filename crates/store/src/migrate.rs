@@ -131,6 +131,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_review_enquiry_counts.sql"),
         postgres: include_str!("../migrations/postgres/0020_review_enquiry_counts.sql"),
     },
+    Migration {
+        version: 21,
+        name: "review_open_case_counts",
+        sqlite: include_str!("../migrations/sqlite/0021_review_open_case_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0021_review_open_case_counts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,9 +4,7 @@
 //! one person's review (`person`) on the cases assigned to them only, with
 //! the same conditions as the list it opens.
 
-use crate::trends::{
-    TrendCount, bucket_sql, day_bucket_sql, day_edges, move_edges, range_sql, utc_days,
-};
+use crate::trends::{TrendCount, day_bucket_sql, day_edges, move_edges, range_sql, utc_days};
 use crate::{Error, OfficeData, Result, on_read};
 
 /// The statuses of a case that still needs work.
@@ -189,13 +187,14 @@ impl OfficeData {
     }
 
     /// How many of the office's kept review counts (`mail_day_counts`,
-    /// `open_tag_counts`, `open_enquiry_counts`) differ from what their rows give now: 0 when the
+    /// `open_tag_counts`, `open_enquiry_counts`, `open_case_counts`) differ from what their rows give now: 0 when the
     /// triggers have kept them on every path.
     pub async fn review_count_drift(&self) -> Result<i64> {
         let kept = [
             "SELECT day, assignee_id, direction, key, hidden, n FROM mail_day_counts WHERE office_id = $1 AND n <> 0",
             "SELECT tag_id, assignee_id, sensitive, n FROM open_tag_counts WHERE office_id = $1 AND n <> 0",
             "SELECT due_on, assignee_id, sensitive, n FROM open_enquiry_counts WHERE office_id = $1 AND n <> 0",
+            "SELECT day, assignee_id, sensitive, n FROM open_case_counts WHERE office_id = $1 AND n <> 0",
         ];
         let rows = [
             "SELECT m.received_at / 86400000, COALESCE(c.assignee_id, 0), m.direction, \
@@ -207,6 +206,8 @@ impl OfficeData {
             "SELECT e.due_on, COALESCE(c.assignee_id, 0), c.sensitive, COUNT(*) FROM enquiries e \
              JOIN cases c ON c.id = e.case_id WHERE e.office_id = $1 AND e.answered_on IS NULL AND e.escalated_to IS NULL \
              GROUP BY 1, 2, 3",
+            "SELECT opened_at / 86400000, COALESCE(assignee_id, 0), sensitive, COUNT(*) FROM cases \
+             WHERE office_id = $1 AND status IN ('new', 'open', 'awaiting_third_party', 'awaiting_constituent') GROUP BY 1, 2, 3",
         ];
         let mut drift = 0;
         for (kept, rows) in kept.iter().zip(rows) {
@@ -458,23 +459,64 @@ impl OfficeData {
     }
 
     /// The open cases by caseworker, age bracket (`bounds` on the opening
-    /// time, oldest first) and whether sensitive.
+    /// time, oldest first) and whether sensitive: from the day counts the
+    /// triggers keep, with the parts of UTC days on the far side of a bound
+    /// (an office not on UTC) counted from the cases and moved across.
     pub async fn review_open_cases(
         &self,
         bounds: &[i64],
         person: Option<i64>,
     ) -> Result<Vec<OpenCount>> {
-        let mine = assigned_to(person);
+        // Each cell keyed by caseworker (0: nobody) and sensitivity.
+        let key = |assignee: &str, sensitive: &str| {
+            format!(
+                "CAST(COALESCE({assignee}, 0) AS TEXT) || CASE WHEN {sensitive} THEN ':1' ELSE ':0' END"
+            )
+        };
+        let (first, last) = utc_days(bounds);
         let sql = format!(
-            "SELECT assignee_id, bucket, sensitive, COUNT(*) AS n FROM (SELECT x.assignee_id, {} AS bucket, x.sensitive \
-             FROM cases x{} WHERE x.office_id = $1 AND x.status IN {ACTIVE} AND x.opened_at >= $2 AND x.opened_at < $3{}{mine}) q \
-             GROUP BY assignee_id, bucket, sensitive",
-            bucket_sql("x.opened_at", bounds),
-            self.sqlite_index("cases_workload"),
-            self.scope.case_condition("x"),
+            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {} AS key, {} AS bucket, n FROM open_case_counts \
+             WHERE office_id = $1 AND day >= $2 AND day < $3{}) q WHERE bucket IS NOT NULL GROUP BY key, bucket",
+            key("assignee_id", "sensitive"),
+            day_bucket_sql("day", bounds),
+            self.kept_counts("sensitive", person),
         );
-        self.fetch_between(sql, bounds[0], bounds[bounds.len() - 1])
-            .await
+        let mut counts: Vec<TrendCount> = self.fetch_between(sql, first, last).await?;
+        let edges = day_edges(bounds);
+        if !edges.is_empty() {
+            let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
+            let each: Vec<String> = slices
+                .iter()
+                .map(|(s, e)| format!("(x.opened_at >= {s} AND x.opened_at < {e})"))
+                .collect();
+            let sql = format!(
+                "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {} AS key, {} AS bucket FROM cases x \
+                 WHERE x.office_id = $1 AND x.opened_at >= $2 AND x.opened_at < $3 AND ({}) AND x.status IN {ACTIVE}{}{}) q \
+                 GROUP BY key, bucket",
+                key("x.assignee_id", "x.sensitive"),
+                range_sql("x.opened_at", &slices),
+                each.join(" OR "),
+                self.scope.case_condition("x"),
+                assigned_to(person),
+            );
+            let (from, to) = (slices[0].0, slices[slices.len() - 1].1);
+            let sliced = self.fetch_between(sql, from, to).await?;
+            move_edges(&mut counts, &edges, sliced, bounds);
+        }
+        Ok(counts
+            .into_iter()
+            .filter(|c| c.n != 0)
+            .filter_map(|c| {
+                let (assignee, sensitive) = c.key.split_once(':')?;
+                let assignee: i64 = assignee.parse().ok()?;
+                Some(OpenCount {
+                    assignee_id: (assignee != 0).then_some(assignee),
+                    bucket: c.bucket,
+                    sensitive: sensitive == "1",
+                    n: c.n,
+                })
+            })
+            .collect())
     }
 
     /// Cases opened in [from, to) per caseworker (`None`: nobody's).
