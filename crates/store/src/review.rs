@@ -550,7 +550,12 @@ impl OfficeData {
         let sql = format!(
             "SELECT t.assignee_id, COUNT(*) FROM tasks t{} \
              WHERE t.office_id = $1 AND t.done_at IS NULL AND t.due_on < $2{visible}{mine} GROUP BY t.assignee_id",
-            self.sqlite_index("tasks_office_open")
+            // One person's from their own index, the office's from its.
+            self.sqlite_index(if person.is_some() {
+                "tasks_open"
+            } else {
+                "tasks_office_open"
+            })
         );
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
