@@ -1144,7 +1144,7 @@ pub async fn list(
     check(e)?;
     let size = crate::trends::page_size(q.limit);
     let today = app.today(actor.office_id).await?;
-    let mut list = app
+    let list = app
         .data_for(actor)
         .enquiries(&casework_store::EnquiryFilter {
             agency_id: q.agency_id,
@@ -1157,19 +1157,17 @@ pub async fn list(
             limit: size + 1,
         })
         .await?;
-    // One more than a page was read: if it came, there is a next page.
-    let next = if list.len() as i64 > size {
-        list.truncate(size as usize);
-        list.last().map(|x| casework_store::Cursor {
-            key: x.sent_on.clone(),
-            id: x.id,
-        })
-    } else {
-        None
-    };
+    let page = crate::trends::page_of(list, size, |x| casework_store::Cursor {
+        key: x.sent_on.clone(),
+        id: x.id,
+    });
     let limit = chases_before_escalation(app, actor.office_id).await?;
     Ok(casework_store::Page {
-        items: list.into_iter().map(|x| view(x, &today, limit)).collect(),
-        next,
+        items: page
+            .items
+            .into_iter()
+            .map(|x| view(x, &today, limit))
+            .collect(),
+        next: page.next,
     })
 }

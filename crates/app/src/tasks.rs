@@ -115,7 +115,7 @@ pub async fn overdue(
     let after = crate::trends::page_cursor(&mut e, cursor);
     check(e)?;
     let today = app.today(actor.office_id).await?;
-    let mut items = app
+    let items = app
         .data_for(actor)
         .tasks(&TaskFilter {
             assignee,
@@ -126,17 +126,12 @@ pub async fn overdue(
             ..Default::default()
         })
         .await?;
-    // One more than a page was read: if it came, there is a next page.
-    let next = if items.len() as i64 > OVERDUE_PAGE {
-        items.truncate(OVERDUE_PAGE as usize);
-        items.last().map(|t| casework_store::Cursor {
+    Ok(crate::trends::page_of(items, OVERDUE_PAGE, |t| {
+        casework_store::Cursor {
             key: t.due_on.clone(),
             id: t.id,
-        })
-    } else {
-        None
-    };
-    Ok(casework_store::Page { items, next })
+        }
+    }))
 }
 
 /// "My day": the open tasks overdue, due today and due this week.

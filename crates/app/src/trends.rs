@@ -73,6 +73,23 @@ pub(crate) fn page_cursor(
     cursor
 }
 
+/// A page of `size` from `items` read one past it (`size + 1` asked for):
+/// if that one came, the next page starts after the last kept
+/// (`cursor_of`).
+pub(crate) fn page_of<T>(
+    mut items: Vec<T>,
+    size: i64,
+    cursor_of: impl Fn(&T) -> casework_store::Cursor,
+) -> casework_store::Page<T> {
+    let next = if items.len() as i64 > size {
+        items.truncate(size.max(0) as usize);
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
+    casework_store::Page { items, next }
+}
+
 /// How many a list page holds: 50 unless asked, 1–200.
 pub(crate) fn page_size(limit: Option<i64>) -> i64 {
     limit.unwrap_or(50).clamp(1, 200)

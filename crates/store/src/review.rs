@@ -70,6 +70,14 @@ pub struct CaseFlag {
     pub flagged_at: i64,
 }
 
+/// Where counts come from: the key of each, the table (or `FROM` clause),
+/// and the conditions on its rows (each starting with ` AND`).
+struct Kept<'a> {
+    key: &'a str,
+    table: &'a str,
+    conditions: String,
+}
+
 /// `AND` a case aliased `x` is one person's, when the review is theirs.
 fn assigned_to(person: Option<i64>) -> String {
     person
@@ -153,13 +161,50 @@ impl OfficeData {
         direction: &str,
         person: Option<i64>,
     ) -> Result<Vec<TrendCount>> {
+        let (from, mine) = self.messages_of(person);
+        self.kept_by_day(
+            bounds,
+            Kept {
+                key: "key",
+                table: "mail_day_counts",
+                conditions: format!(
+                    " AND direction = '{direction}'{}",
+                    self.kept_counts("hidden", person)
+                ),
+            },
+            Kept {
+                key: "CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END",
+                table: from,
+                conditions: format!(
+                    " AND x.direction = '{direction}'{}{mine}",
+                    self.message_visible("x")
+                ),
+            },
+            "x.received_at",
+        )
+        .await
+    }
+
+    /// Counts per period (`bounds` as for Trends) from a table of counts
+    /// by UTC day the triggers keep (`kept`: its key, the table, and the
+    /// conditions on its rows), with the part of a UTC day on the far side
+    /// of a bound (an office not on UTC) counted from the rows themselves
+    /// (`rows`, aliased `x`, timed by `at`) and moved across.
+    async fn kept_by_day(
+        &self,
+        bounds: &[i64],
+        kept: Kept<'_>,
+        rows: Kept<'_>,
+        at: &str,
+    ) -> Result<Vec<TrendCount>> {
         let (first, last) = utc_days(bounds);
         let sql = format!(
-            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT key, {} AS bucket, n FROM mail_day_counts \
-             WHERE office_id = $1 AND day >= $2 AND day < $3 AND direction = '{direction}'{}) q \
-             WHERE bucket IS NOT NULL GROUP BY key, bucket",
+            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {} AS key, {} AS bucket, n FROM {} \
+             WHERE office_id = $1 AND day >= $2 AND day < $3{}) q WHERE bucket IS NOT NULL GROUP BY key, bucket",
+            kept.key,
             day_bucket_sql("day", bounds),
-            self.kept_counts("hidden", person),
+            kept.table,
+            kept.conditions,
         );
         let mut counts: Vec<TrendCount> = self.fetch_between(sql, first, last).await?;
         let edges = day_edges(bounds);
@@ -167,16 +212,16 @@ impl OfficeData {
             let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
             let each: Vec<String> = slices
                 .iter()
-                .map(|(s, e)| format!("(x.received_at >= {s} AND x.received_at < {e})"))
+                .map(|(s, e)| format!("({at} >= {s} AND {at} < {e})"))
                 .collect();
-            let (from, mine) = self.messages_of(person);
             let sql = format!(
-                "SELECT key, bucket, COUNT(*) AS n FROM (SELECT CASE WHEN x.campaign_id IS NULL THEN x.channel ELSE 'campaign' END AS key, \
-                 {} AS bucket FROM {from} WHERE x.office_id = $1 AND x.received_at >= $2 AND x.received_at < $3 \
-                 AND ({}) AND x.direction = '{direction}'{}{mine}) q GROUP BY key, bucket",
-                range_sql("x.received_at", &slices),
+                "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {} AS key, {} AS bucket FROM {} \
+                 WHERE x.office_id = $1 AND {at} >= $2 AND {at} < $3 AND ({}){}) q GROUP BY key, bucket",
+                rows.key,
+                range_sql(at, &slices),
+                rows.table,
                 each.join(" OR "),
-                self.message_visible("x"),
+                rows.conditions,
             );
             let (from, to) = (slices[0].0, slices[slices.len() - 1].1);
             let sliced = self.fetch_between(sql, from, to).await?;
@@ -473,39 +518,28 @@ impl OfficeData {
                 "CAST(COALESCE({assignee}, 0) AS TEXT) || CASE WHEN {sensitive} THEN ':1' ELSE ':0' END"
             )
         };
-        let (first, last) = utc_days(bounds);
-        let sql = format!(
-            "SELECT key, bucket, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {} AS key, {} AS bucket, n FROM open_case_counts \
-             WHERE office_id = $1 AND day >= $2 AND day < $3{}) q WHERE bucket IS NOT NULL GROUP BY key, bucket",
-            key("assignee_id", "sensitive"),
-            day_bucket_sql("day", bounds),
-            self.kept_counts("sensitive", person),
-        );
-        let mut counts: Vec<TrendCount> = self.fetch_between(sql, first, last).await?;
-        let edges = day_edges(bounds);
-        if !edges.is_empty() {
-            let slices: Vec<(i64, i64)> = edges.iter().map(|(_, r)| *r).collect();
-            let each: Vec<String> = slices
-                .iter()
-                .map(|(s, e)| format!("(x.opened_at >= {s} AND x.opened_at < {e})"))
-                .collect();
-            let sql = format!(
-                "SELECT key, bucket, COUNT(*) AS n FROM (SELECT {} AS key, {} AS bucket FROM cases x \
-                 WHERE x.office_id = $1 AND x.opened_at >= $2 AND x.opened_at < $3 AND ({}) AND x.status IN {ACTIVE}{}{}) q \
-                 GROUP BY key, bucket",
-                key("x.assignee_id", "x.sensitive"),
-                range_sql("x.opened_at", &slices),
-                each.join(" OR "),
-                self.scope.case_condition("x"),
-                assigned_to(person),
-            );
-            let (from, to) = (slices[0].0, slices[slices.len() - 1].1);
-            let sliced = self.fetch_between(sql, from, to).await?;
-            move_edges(&mut counts, &edges, sliced, bounds);
-        }
+        let counts = self
+            .kept_by_day(
+                bounds,
+                Kept {
+                    key: &key("assignee_id", "sensitive"),
+                    table: "open_case_counts",
+                    conditions: self.kept_counts("sensitive", person),
+                },
+                Kept {
+                    key: &key("x.assignee_id", "x.sensitive"),
+                    table: "cases x",
+                    conditions: format!(
+                        " AND x.status IN {ACTIVE}{}{}",
+                        self.scope.case_condition("x"),
+                        assigned_to(person)
+                    ),
+                },
+                "x.opened_at",
+            )
+            .await?;
         Ok(counts
             .into_iter()
-            .filter(|c| c.n != 0)
             .filter_map(|c| {
                 let (assignee, sensitive) = c.key.split_once(':')?;
                 let assignee: i64 = assignee.parse().ok()?;

@@ -37,6 +37,24 @@ pub(crate) fn at(days: i64, hour: i64) -> i64 {
     day_of("2026-12-09") * DAY + days * DAY + hour * 3_600_000
 }
 
+/// Records the reply to enquiry `id`, received on `day`.
+pub(crate) async fn answer(app: &App, by: &Actor, id: i64, day: &str, note: &str) {
+    let version = enquiries::get(app, by, id).await.unwrap().enquiry.version;
+    enquiries::answer(
+        app,
+        by,
+        id,
+        &enquiries::AnswerRequest {
+            answered_on: day.into(),
+            note: note.into(),
+            version: Some(version),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
 pub(crate) struct Office {
     pub(crate) app: App,
     pub(crate) clock: ManualClock,
@@ -180,25 +198,7 @@ pub(crate) async fn office(t: &TestApp) -> Office {
     );
     let asked = phone_enquiry(&app, m, cases[3].1, agency, "Can the family be moved?").await;
     clock.set(at(-6, 12));
-    enquiries::answer(
-        &app,
-        m,
-        asked,
-        &enquiries::AnswerRequest {
-            answered_on: "2026-12-03".into(),
-            note: "Moved on Friday.".into(),
-            version: Some(
-                enquiries::get(&app, m, asked)
-                    .await
-                    .unwrap()
-                    .enquiry
-                    .version,
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    answer(&app, m, asked, "2026-12-03", "Moved on Friday.").await;
 
     clock.set(at(-9, 9));
     cases.push(

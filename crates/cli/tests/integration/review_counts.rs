@@ -119,25 +119,7 @@ async fn kept_counts_follow_every_change_and_agree_with_the_lists(t: TestApp) {
     crate::follow_up::phone_enquiry(app, m, p1, agency, "Where is the passport?").await;
     let (s, _) = o.case("S");
     let answered = crate::follow_up::phone_enquiry(app, m, s, agency, "Is the form in?").await;
-    casework_app::enquiries::answer(
-        app,
-        m,
-        answered,
-        &casework_app::enquiries::AnswerRequest {
-            answered_on: "2026-12-06".into(),
-            note: "Received.".into(),
-            version: Some(
-                casework_app::enquiries::get(app, m, answered)
-                    .await
-                    .unwrap()
-                    .enquiry
-                    .version,
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    crate::review::answer(app, m, answered, "2026-12-06", "Received.").await;
     check(&t, &o, "enquiries").await;
 
     // Cases A (with mail) and P1 (with enquiries) given to the other
