@@ -1116,8 +1116,7 @@ pub struct ListQuery {
     pub assignee_id: Option<i64>,
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,
-    /// How many a page holds: 1–200, default 50.
-    #[param(minimum = 1, maximum = 200)]
+    /// How many to answer, default 50; taken as 1–200.
     pub limit: Option<i64>,
 }
 
