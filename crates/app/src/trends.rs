@@ -107,7 +107,8 @@ pub struct TrendsQuery {
     /// A dimension's key (default `category`), or `location` (the
     /// constituent's ward or postcode district).
     pub dimension: String,
-    /// `month` (default) or `week` (weeks start on Monday).
+    /// `month` (default) or `week` (weeks start on the office's day,
+    /// Monday unless set).
     pub period: String,
     /// How many periods, ending with the one holding `until`: 1–60 months
     /// or 1–104 weeks; default 12.
@@ -265,10 +266,11 @@ async fn plan(
             .map(|(y, m)| days_from_civil(y, m, 1))
             .collect();
     } else {
-        // 1970-01-01 was a Thursday: Monday is day 4 of the week count.
-        let monday = until - (until - 4).rem_euclid(7);
+        // Weeks start on the office's day (as its weekly review's).
+        let (starts, _) = app.store.office_review_settings(office_id).await?;
+        let first = crate::review_week::week_start(until, starts);
         for i in (0..=n).rev() {
-            days.push(monday + 7 - 7 * i);
+            days.push(first + 7 - 7 * i);
         }
     }
     Ok(Plan {

@@ -1073,4 +1073,24 @@ async fn trends_and_date_filters_count_the_office_s_own_days(t: TestApp) {
         let link = format!("/cases?opened_from={from}&opened_before={before}");
         assert_eq!(list_len(&app, &m, &link).await, n, "{link}");
     }
+    // Weeks that start on Sunday, as the office's review's do: all three
+    // fall in the week of Sunday 6 December.
+    review_meeting::set_review_settings(&app, &m, Some(7), Some(0))
+        .await
+        .unwrap();
+    let tr = trends::trends(
+        &app,
+        &m,
+        &trends::TrendsQuery {
+            period: "week".into(),
+            periods: Some(2),
+            until: "2026-12-07".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let weeks: Vec<&str> = tr.periods.iter().map(|p| p.from.as_str()).collect();
+    assert_eq!(weeks, ["2026-11-29", "2026-12-06"]);
+    assert_eq!(tr.totals, [0, 3]);
 }
