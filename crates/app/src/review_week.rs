@@ -21,15 +21,7 @@ pub(crate) fn weekday_name(day: i64) -> &'static str {
     WEEKDAYS[(day - 1).clamp(0, 6) as usize]
 }
 
-/// ISO weekday (1 = Monday … 7 = Sunday) of a day count.
-pub(crate) fn weekday(day: i64) -> i64 {
-    (day + 3).rem_euclid(7) + 1
-}
-
-/// The first day of the week holding `day`, weeks starting on `starts`.
-pub(crate) fn week_start(day: i64, starts: i64) -> i64 {
-    day - (weekday(day) - starts).rem_euclid(7)
-}
+pub(crate) use casework_domain::dates::{week_start, weekday};
 
 pub(crate) fn short(day: i64) -> String {
     let (_, m, d) = civil_from_days(day);

@@ -268,7 +268,7 @@ async fn plan(
     } else {
         // Weeks start on the office's day (as its weekly review's).
         let (starts, _) = app.store.office_review_settings(office_id).await?;
-        let first = crate::review_week::week_start(until, starts);
+        let first = casework_domain::dates::week_start(until, starts);
         for i in (0..=n).rev() {
             days.push(first + 7 - 7 * i);
         }

@@ -3,6 +3,17 @@
 
 const DAY_MS: i64 = 86_400_000;
 
+/// ISO weekday (1 = Monday … 7 = Sunday) of a day count.
+pub fn weekday(day: i64) -> i64 {
+    (day + 3).rem_euclid(7) + 1
+}
+
+/// The first day of the week holding `day`, weeks starting on ISO weekday
+/// `starts`.
+pub fn week_start(day: i64, starts: i64) -> i64 {
+    day - (weekday(day) - starts).rem_euclid(7)
+}
+
 /// Days since 1970-01-01 of a civil date.
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -134,7 +134,8 @@ impl OfficeData {
     }
 
     /// Of the counts the triggers keep (`mail_day_counts`,
-    /// `open_tag_counts`), the rows the reader counts (`hidden` names their
+    /// `open_tag_counts`, `open_enquiry_counts`, `open_case_counts`), the
+    /// rows the reader counts (`hidden` names their
     /// column for hidden messages or sensitive cases), and for one person's
     /// review only those of their cases.
     fn kept_counts(&self, hidden: &str, person: Option<i64>) -> String {
