@@ -1030,6 +1030,22 @@ async fn the_briefing_reads_back_leaves_out_what_the_reader_may_not_see_and_is_e
     assert_eq!(briefing::send_due(app).await.unwrap(), 0);
 }
 
+/// Trends of cases by week for the two weeks up to Monday 7 December.
+async fn two_weeks(app: &App, m: &Actor) -> trends::Trends {
+    trends::trends(
+        app,
+        m,
+        &trends::TrendsQuery {
+            period: "week".into(),
+            periods: Some(2),
+            until: "2026-12-07".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// An office in Auckland (UTC+13 in December): a case opened at 23:30 on a
 /// Sunday there and one at 00:30 on the Monday fall in different weeks,
 /// though both are on the same UTC day; Trends (which reads UTC day counts)
@@ -1049,18 +1065,7 @@ async fn trends_and_date_filters_count_the_office_s_own_days(t: TestApp) {
     clock.advance(21 * 3_600_000 + 1_800_000);
     open_case(&app, &m, "Monday night", "Immigration", "", "", None, None).await;
     clock.advance(3 * 3_600_000);
-    let tr = trends::trends(
-        &app,
-        &m,
-        &trends::TrendsQuery {
-            period: "week".into(),
-            periods: Some(2),
-            until: "2026-12-07".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let tr = two_weeks(&app, &m).await;
     let weeks: Vec<&str> = tr.periods.iter().map(|p| p.from.as_str()).collect();
     assert_eq!(weeks, ["2026-11-30", "2026-12-07"]);
     assert_eq!(tr.totals, [1, 2]);
@@ -1078,18 +1083,7 @@ async fn trends_and_date_filters_count_the_office_s_own_days(t: TestApp) {
     review_meeting::set_review_settings(&app, &m, Some(7), Some(0))
         .await
         .unwrap();
-    let tr = trends::trends(
-        &app,
-        &m,
-        &trends::TrendsQuery {
-            period: "week".into(),
-            periods: Some(2),
-            until: "2026-12-07".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let tr = two_weeks(&app, &m).await;
     let weeks: Vec<&str> = tr.periods.iter().map(|p| p.from.as_str()).collect();
     assert_eq!(weeks, ["2026-11-29", "2026-12-06"]);
     assert_eq!(tr.totals, [0, 3]);

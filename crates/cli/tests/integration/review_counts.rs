@@ -212,6 +212,23 @@ async fn a_generated_office_s_review_agrees_with_its_lists(t: TestApp) {
         r.went_out.resolution_quarter.cases > 0,
         "generated cases resolved in the last quarter count as resolved"
     );
+    // A paging cursor that is not one is refused with a message, on both
+    // lists that page.
+    let bad = casework_app::enquiries::list(
+        app,
+        &m,
+        &casework_app::enquiries::ListQuery {
+            cursor: Some("not-a-cursor".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(crate::follow_up::field(bad), "cursor");
+    let bad = tasks::overdue(app, &m, tasks::Whose::Everyone, Some("zz.1"))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::follow_up::field(bad), "cursor");
     let all = figures(&r);
     assert!(all.iter().any(|(_, n, _)| *n > 0));
     for (what, n, link) in all {
