@@ -672,14 +672,14 @@ pub async fn add_record(
                 } else {
                     f.content_type.chars().take(100).collect()
                 };
-                Ok((name, ctype, f.data.len() as i64, key))
+                Ok(crate::files::kept_file(&name, &ctype, &f.data, key))
             })
             .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(format!("saving files on a case: {e}")))?;
-    let file_list: Vec<&str> = attachments.iter().map(|a| a.0.as_str()).collect();
+    let file_list: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
     let mut note = if body.is_empty() {
         String::new()
     } else {

@@ -222,10 +222,10 @@ fn prepare(
                 failed = Some(format!("An attachment could not be saved: {e}."));
                 break;
             }
-            attachments.push((
-                a.filename.clone(),
-                a.content_type.clone(),
-                a.data.len() as i64,
+            attachments.push(crate::files::kept_file(
+                &a.filename,
+                &a.content_type,
+                &a.data,
                 key,
             ));
         }

@@ -300,7 +300,12 @@ pub async fn send_email(
             .map(|f| {
                 let k = sha256_hex(&f.data);
                 blobs.put(&k, &f.data)?;
-                Ok((f.filename, f.content_type, f.data.len() as i64, k))
+                Ok(crate::files::kept_file(
+                    &f.filename,
+                    &f.content_type,
+                    &f.data,
+                    k,
+                ))
             })
             .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
     })

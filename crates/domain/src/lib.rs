@@ -7,6 +7,7 @@ pub mod case;
 pub mod constituent;
 pub mod dates;
 pub mod permission;
+pub mod search;
 pub mod states;
 pub mod tags;
 pub mod validate;

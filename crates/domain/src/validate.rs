@@ -202,12 +202,10 @@ pub fn normalise_email(text: &str) -> Option<String> {
     ok.then_some(e)
 }
 
-/// Splits free text into lower-case search tokens (letters and digits).
+/// Splits free text into search tokens: runs of letters and digits,
+/// lower-cased and without accents ("Chloé" → "chloe").
 pub fn tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    crate::search::words(text)
 }
 
 /// The prefix-searchable terms of a constituent: each name token, the whole
@@ -222,12 +220,26 @@ pub fn search_terms(
     address: &str,
 ) -> Vec<String> {
     let mut terms = Vec::new();
-    terms.extend(tokens(first_name));
-    terms.extend(tokens(last_name));
-    let email = email.trim().to_lowercase();
+    for name in [first_name, last_name] {
+        let t = tokens(name);
+        // Written together as well: "O'Brien" is found by "obrien", "Da
+        // Silva" by "dasilva", "Mary-Jane" by "maryjane".
+        if t.len() > 1 {
+            terms.push(t.concat());
+        }
+        terms.extend(t);
+    }
+    let email = crate::search::fold(email.trim());
     if !email.is_empty() {
-        if let Some((local, _)) = email.split_once('@') {
+        if let Some((local, domain)) = email.split_once('@') {
             terms.push(local.to_owned());
+            // The domain and each shorter one it ends with ("mail.example.org",
+            // "example.org"), so "gmail" or "@example.org" finds its people.
+            let mut d = domain;
+            while d.contains('.') {
+                terms.push(d.to_owned());
+                d = &d[d.find('.').map_or(d.len(), |i| i + 1)..];
+            }
         }
         terms.push(email);
     }
@@ -242,11 +254,7 @@ pub fn search_terms(
         }
         terms.push(digits);
     }
-    let pc: String = postcode
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let pc: String = tokens(postcode).concat();
     if !pc.is_empty() {
         terms.push(pc);
     }
@@ -267,9 +275,18 @@ pub fn search_terms(
 /// Turns a person's search text into the prefixes to look up: tokens of the
 /// text, with a phone number or postcode typed with spaces kept together.
 pub fn query_prefixes(q: &str) -> Vec<String> {
-    let q = q.trim().to_lowercase();
+    let q = crate::search::fold(q.trim());
     if q.is_empty() {
         return Vec::new();
+    }
+    // "@example.org": everyone at that domain.
+    if let Some(domain) = q.strip_prefix('@') {
+        let domain = domain.trim();
+        return if domain.is_empty() {
+            Vec::new()
+        } else {
+            vec![domain.to_owned()]
+        };
     }
     if q.contains('@') {
         return vec![q];
@@ -343,9 +360,11 @@ mod tests {
             "12 Elm Street",
         );
         for want in [
-            "amélie",
+            "amelie",
             "o",
             "neil",
+            "oneil",
+            "example.org",
             "a.oneil@example.org",
             "a.oneil",
             "16135550142",
@@ -366,6 +385,9 @@ mod tests {
         assert_eq!(query_prefixes("k1a 0b1"), vec!["k1a0b1"]);
         assert_eq!(query_prefixes("Jane  Smith"), vec!["jane", "smith"]);
         assert_eq!(query_prefixes("  "), Vec::<String>::new());
+        assert_eq!(query_prefixes("Chloé"), vec!["chloe"]);
+        assert_eq!(query_prefixes("@Example.org"), vec!["example.org"]);
+        assert_eq!(query_prefixes("@"), Vec::<String>::new());
     }
 
     #[test]

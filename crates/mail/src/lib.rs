@@ -9,6 +9,8 @@ pub mod imap;
 mod mbox;
 pub mod outgoing;
 mod signature;
+pub mod text;
+pub use text::attachment_text;
 
 pub use html::sanitise_html;
 pub use mbox::{looks_like_mbox, split_mbox};

@@ -69,14 +69,15 @@ macro_rules! insert_attachments {
         let files: &[$crate::NewAttachment] = $files;
         if !files.is_empty() {
             let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+                "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob, text) ",
             );
-            qb.push_values(files, |mut b, (name, ctype, size, blob)| {
+            qb.push_values(files, |mut b, a| {
                 b.push_bind($id)
-                    .push_bind(name.as_str())
-                    .push_bind(ctype.as_str())
-                    .push_bind(*size)
-                    .push_bind(blob.as_str());
+                    .push_bind(a.filename.as_str())
+                    .push_bind(a.content_type.as_str())
+                    .push_bind(a.size)
+                    .push_bind(a.blob.as_str())
+                    .push_bind(a.text.as_str());
             });
             qb.build().execute(&mut *$tx).await?;
         }

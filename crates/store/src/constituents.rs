@@ -6,6 +6,10 @@ use crate::common::*;
 use crate::model::*;
 use crate::{Db, Error, OfficeData, Result, in_transaction, on_read};
 
+/// How far [`OfficeData::search_constituents`] counts a prefix's terms to
+/// choose the rarest: past this, every prefix is as common as any other.
+const DRIVER_COUNT_CAP: i64 = 5_000;
+
 impl OfficeData {
     // ----- constituents -----
 
@@ -206,8 +210,11 @@ impl OfficeData {
     }
 
     /// Prefix search over names, email, phone, postcode and address, in term
-    /// order. Every prefix must match some term of the constituent; the
-    /// longest drives the index scan.
+    /// order. Every prefix must match some term of the constituent. The
+    /// prefix that matches fewest terms drives the index scan (each is
+    /// counted up to [`DRIVER_COUNT_CAP`]), so a query with one rare word
+    /// reads few rows however common its other words are; a later page
+    /// keeps its first page's driver (the cursor's term starts with it).
     pub async fn search_constituents(
         &self,
         prefixes: &[String],
@@ -215,14 +222,30 @@ impl OfficeData {
         limit: i64,
     ) -> Result<Page<Constituent>> {
         let office_id = self.scope.office_id;
-        let Some(driver) = prefixes.iter().max_by_key(|p| p.len()) else {
+        let upper = |p: &str| format!("{p}\u{10FFFF}");
+        let driver = match (prefixes, after) {
+            ([], _) => None,
+            ([only], _) => Some(only),
+            (_, Some(c)) => prefixes
+                .iter()
+                .filter(|p| c.key.starts_with(p.as_str()))
+                .max_by_key(|p| p.len()),
+            (_, None) => {
+                let counts = self.term_counts(prefixes).await?;
+                prefixes
+                    .iter()
+                    .zip(counts)
+                    .min_by_key(|(p, n)| (*n, std::cmp::Reverse(p.len())))
+                    .map(|(p, _)| p)
+            }
+        };
+        let Some(driver) = driver else {
             return Ok(Page {
                 items: Vec::new(),
                 next: None,
             });
         };
         let others: Vec<&String> = prefixes.iter().filter(|p| *p != driver).collect();
-        let upper = |p: &str| format!("{p}\u{10FFFF}");
         // A person matches several terms ("smith", "smith@…"): read extra rows and keep the first of each.
         let fetch = limit * 4 + 1;
         let hits: Vec<(String, i64)> = on_read!(self, |pool| {
@@ -278,6 +301,34 @@ impl OfficeData {
         Ok(Page {
             items,
             next: if more { last } else { None },
+        })
+    }
+
+    /// How many terms each prefix matches, counting no further than
+    /// [`DRIVER_COUNT_CAP`]: one statement, each count an index range scan.
+    async fn term_counts(&self, prefixes: &[String]) -> Result<Vec<i64>> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("SELECT ");
+            for (n, p) in prefixes.iter().enumerate() {
+                if n > 0 {
+                    qb.push(" UNION ALL SELECT ");
+                }
+                qb.push(format_args!("CAST({n} AS BIGINT), (SELECT COUNT(*) FROM (SELECT 1 FROM constituent_terms WHERE office_id = "));
+                qb.push_bind(office_id);
+                qb.push(" AND term >= ").push_bind(p.as_str());
+                qb.push(" AND term < ").push_bind(format!("{p}\u{10FFFF}"));
+                if !p.contains(' ') {
+                    qb.push(" AND term NOT LIKE '% %'");
+                }
+                qb.push(format_args!(" LIMIT {DRIVER_COUNT_CAP}) AS t)"));
+            }
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+            let mut counts = vec![0; prefixes.len()];
+            for (n, c) in rows {
+                counts[n as usize] = c;
+            }
+            Ok(counts)
         })
     }
 

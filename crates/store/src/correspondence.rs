@@ -123,8 +123,17 @@ pub struct Incoming {
     pub candidate: Option<Candidate>,
 }
 
-/// An attachment to store: (filename, content type, size, blob key).
-pub type NewAttachment = (String, String, i64, String);
+/// An attachment to store, its file already in the blob store.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Its key in the blob store.
+    pub blob: String,
+    /// Its words for search, where they can be read (plain text, a PDF).
+    pub text: String,
+}
 
 /// A campaign candidate: its shingles (as bytes) and its anchors.
 pub type Candidate = (Vec<u8>, Vec<i64>);
@@ -326,14 +335,15 @@ impl OfficeData {
                 .collect();
             for chunk in attachments.chunks(INSERT_ROWS) {
                 let mut qb = QueryBuilder::new(
-                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob) ",
+                    "INSERT INTO attachments (correspondence_id, filename, content_type, size, blob, text) ",
                 );
-                qb.push_values(chunk, |mut b, (id, (name, ctype, size, blob))| {
+                qb.push_values(chunk, |mut b, (id, a)| {
                     b.push_bind(*id)
-                        .push_bind(name.as_str())
-                        .push_bind(ctype.as_str())
-                        .push_bind(*size)
-                        .push_bind(blob.as_str());
+                        .push_bind(a.filename.as_str())
+                        .push_bind(a.content_type.as_str())
+                        .push_bind(a.size)
+                        .push_bind(a.blob.as_str())
+                        .push_bind(a.text.as_str());
                 });
                 qb.build().execute(&mut *tx).await?;
             }

@@ -37,6 +37,7 @@ mod quiet;
 mod records;
 mod review;
 mod scope;
+mod search;
 mod sign_in;
 mod staff;
 mod tag_admin;
@@ -63,6 +64,7 @@ pub use quiet::*;
 pub use records::*;
 pub use review::*;
 pub use scope::{CaseVisibility, OfficeData, Scope};
+pub use search::{CaseHit, Hits, MailHit, NoteHit, SearchFilter};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 pub use tag_admin::{MergeCounts, TagMerge};
 pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
@@ -241,6 +243,7 @@ impl Store {
             ));
         };
         migrate::run(&store).await?;
+        migrate::rebuild_terms(&store).await?;
         Ok(store)
     }
 
@@ -276,18 +279,22 @@ impl Store {
 
     /// Every (table, column) of the migrated schema, sorted: lets a test
     /// check that the two backends' migrations describe the same tables.
+    /// Every table's columns, but for the full-text indexes, which each
+    /// backend keeps its own way (FTS5 tables on SQLite, `search` columns
+    /// on PostgreSQL).
     pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
         let mut cols: Vec<(String, String)> =
             match &self.db {
                 Db::Sqlite { read, .. } => sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                     AND m.name NOT LIKE '%\\_fts' ESCAPE '\\' AND m.name NOT LIKE '%\\_fts\\_%' ESCAPE '\\'",
                 )
                 .fetch_all(read)
                 .await?,
                 Db::Postgres(pool) => sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                     WHERE table_schema = current_schema()",
+                     WHERE table_schema = current_schema() AND column_name <> 'search'",
                 )
                 .fetch_all(pool)
                 .await?,

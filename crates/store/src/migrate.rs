@@ -2,6 +2,7 @@
 //! landed is never edited: add a new one.
 
 use crate::{Db, Error, Result, Store};
+use sqlx::QueryBuilder;
 
 struct Migration {
     version: i64,
@@ -137,6 +138,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_review_open_case_counts.sql"),
         postgres: include_str!("../migrations/postgres/0021_review_open_case_counts.sql"),
     },
+    Migration {
+        version: 22,
+        name: "search",
+        sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
+        postgres: include_str!("../migrations/postgres/0022_search.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -187,6 +194,82 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             postgres,
             Some("SELECT pg_advisory_xact_lock(7211302)")
         ),
+    }
+    Ok(())
+}
+
+/// The version of the constituents' search terms this build makes
+/// ([`casework_domain::search_terms`]): 2 folds accents, writes names
+/// together and keeps email domains.
+pub(crate) const TERMS_VERSION: i64 = 2;
+
+/// Rebuilds every constituent's search terms when those stored were made by
+/// an older version, a thousand people a transaction, then records the new
+/// version. On PostgreSQL app servers starting together take turns (an
+/// advisory lock) and the second finds the work done.
+pub(crate) async fn rebuild_terms(store: &Store) -> Result<()> {
+    macro_rules! rebuild {
+        ($pool:expr, $lock:expr) => {{
+            let lock = match $lock {
+                Some(l) => {
+                    let mut c = $pool.acquire().await?;
+                    sqlx::query(l).execute(&mut *c).await?;
+                    Some(c)
+                }
+                None => None,
+            };
+            let version: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM search_versions WHERE name = 'constituent_terms'",
+            )
+            .fetch_optional($pool)
+            .await?;
+            if version.unwrap_or(0) < TERMS_VERSION {
+                let started = std::time::Instant::now();
+                let mut after = 0i64;
+                let mut done = 0usize;
+                loop {
+                    let mut tx = $pool.begin().await?;
+                    let people: Vec<(i64, i64, String, String, String, String, String, String)> =
+                        sqlx::query_as(
+                            "SELECT id, office_id, first_name, last_name, email, phone, postcode, address \
+                             FROM constituents WHERE id > $1 ORDER BY id LIMIT 1000",
+                        )
+                        .bind(after)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let Some(last) = people.last() else { break };
+                    after = last.0;
+                    for (id, office_id, first, last, email, phone, postcode, address) in &people {
+                        let terms = casework_domain::search_terms(
+                            first, last, email, phone, postcode, address,
+                        );
+                        crate::common::write_terms!(tx, *office_id, *id, &terms);
+                    }
+                    tx.commit().await?;
+                    done += people.len();
+                }
+                sqlx::query(
+                    "UPDATE search_versions SET version = $1 WHERE name = 'constituent_terms'",
+                )
+                .bind(TERMS_VERSION)
+                .execute($pool)
+                .await?;
+                tracing::info!(
+                    people = done,
+                    ms = started.elapsed().as_millis() as u64,
+                    "rebuilt the constituents' search terms"
+                );
+            }
+            if let Some(mut c) = lock {
+                sqlx::query("SELECT pg_advisory_unlock(7211303)")
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }};
+    }
+    match &store.db {
+        Db::Sqlite { write, .. } => rebuild!(write, None::<&'static str>),
+        Db::Postgres(pool) => rebuild!(pool, Some("SELECT pg_advisory_lock(7211303)")),
     }
     Ok(())
 }

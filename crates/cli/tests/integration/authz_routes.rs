@@ -1162,6 +1162,13 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::WriteLetters, 201),
             true,
         ),
+        // ----- search: anyone signed in; what it finds follows the reader -----
+        (page("/search?q=passport".into()), Rule::All(200), false),
+        (
+            api(Method::GET, "/api/v1/search?q=passport".into(), None),
+            Rule::All(200),
+            false,
+        ),
         // ----- third parties: the directory, enquiries, tasks -----
         (
             api(Method::GET, "/api/v1/agencies".into(), None),

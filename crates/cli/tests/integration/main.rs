@@ -21,6 +21,7 @@ mod pages;
 mod quiet;
 mod review;
 mod review_counts;
+mod search;
 mod security;
 mod sso;
 mod tags;

@@ -12,6 +12,7 @@ mod correspondence;
 mod intake;
 mod letters;
 mod review;
+mod search;
 mod tags;
 mod third_parties;
 mod timeline;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tags::routes())
         .merge(trends::routes())
         .merge(review::routes())
+        .merge(search::routes())
         .merge(transfers::routes())
         .merge(third_parties::routes())
         .fallback(not_found)
@@ -103,7 +105,8 @@ impl Modify for BearerAuth {
           third_parties::calendar_feed_create, third_parties::calendar_feed_revoke,
           third_parties::digest_status, third_parties::digest_put,
           review::review_figures, review::list_reviews, review::record_review, review::get_review,
-          review::flag_case, review::review_briefing, review::review_briefing_pdf),
+          review::flag_case, review::review_briefing, review::review_briefing_pdf,
+          search::search_all),
     components(schemas(common::ErrorBody)),
     modifiers(&BearerAuth)
 )]

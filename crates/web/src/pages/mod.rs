@@ -16,6 +16,7 @@ mod my_day;
 pub(crate) use my_day::origin;
 mod outbox;
 mod review;
+mod search;
 mod staff;
 mod tag_bulk;
 mod tag_fields;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(auth::routes())
         .merge(constituents::routes())
+        .merge(search::routes())
         .merge(cases::routes())
         .merge(staff::routes())
         .merge(account::routes())

@@ -1,0 +1,373 @@
+//! Full-text search over cases, correspondence (with the text of its
+//! attachments) and notes, under the reader's scope.
+//!
+//! On SQLite each kind has an FTS5 table (migration 0022) and a search reads
+//! it newest first, stopping at the page's end; on PostgreSQL each searched
+//! table has a `search` tsvector column with a GIN index, and the planner
+//! chooses between that index and reading newest first. Results are newest
+//! first on both, paged by id; the app ranks a first page.
+
+use casework_domain::search::TextQuery;
+use sqlx::QueryBuilder;
+
+use crate::{Db, OfficeData, Result, on_read};
+
+/// What narrows a search besides its words.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// Milliseconds since the epoch, inclusive.
+    pub from: Option<i64>,
+    /// Milliseconds since the epoch, exclusive.
+    pub to: Option<i64>,
+    /// A case status: cases with it, and mail and notes on such cases.
+    pub status: Option<String>,
+    /// Only items with an id below this (the next page).
+    pub before: Option<i64>,
+}
+
+/// A case found by its reference, title or summary.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseHit {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub status: String,
+    pub sensitive: bool,
+    pub opened_at: i64,
+    pub constituent_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// Correspondence found by its subject, people, body or an attachment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailHit {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_reference: Option<String>,
+    pub constituent_id: Option<i64>,
+    pub direction: String,
+    pub channel: String,
+    pub state: String,
+    pub subject: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub received_at: i64,
+    /// The start of the body (at most 20,000 characters).
+    pub body: String,
+    /// The attachment whose text matched, if one did.
+    pub attachment_id: Option<i64>,
+    pub attachment_name: Option<String>,
+    pub attachment_text: Option<String>,
+}
+
+/// A note, call, meeting or visit written on a case or a person's record
+/// (an entry of the timeline).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteHit {
+    pub id: i64,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub case_reference: Option<String>,
+    pub constituent_id: Option<i64>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub at: i64,
+    pub body: String,
+}
+
+/// One page of hits, newest first, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Hits<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+/// How much of a body a hit carries, for its passage and its ranking.
+const BODY_CHARS: i64 = 20_000;
+
+/// The head of a search query on one kind: the rows of `table` (aliased
+/// `a`) whose text matches `q`, then `joins`, ending in an open WHERE.
+/// Returns the column the rows are ordered and paged by.
+fn push_match<DB: sqlx::Database>(
+    qb: &mut QueryBuilder<DB>,
+    sqlite: bool,
+    (select, table, alias, fts, joins): (&str, &str, &str, &str, &str),
+    q: &TextQuery,
+) -> String
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    qb.push(format_args!("SELECT {select} FROM "));
+    if sqlite {
+        qb.push(format_args!(
+            "{fts} f JOIN {table} {alias} ON {alias}.id = f.rowid{joins} WHERE {fts} MATCH "
+        ));
+        qb.push_bind(q.fts5());
+        return "f.rowid".to_owned();
+    }
+    qb.push(format_args!(
+        "{table} {alias}{joins} WHERE {alias}.search @@ ("
+    ));
+    let mut parts = 0;
+    let mut and = |qb: &mut QueryBuilder<DB>| {
+        if parts > 0 {
+            qb.push(" && ");
+        }
+        parts += 1;
+    };
+    if !q.words.is_empty() {
+        and(qb);
+        qb.push("plainto_tsquery('simple', casework_words(")
+            .push_bind(q.words.join(" "))
+            .push("))");
+    }
+    for p in &q.prefixes {
+        and(qb);
+        qb.push("to_tsquery('simple', ")
+            .push_bind(format!("{p}:*"))
+            .push(")");
+    }
+    for p in &q.phrases {
+        and(qb);
+        qb.push("phraseto_tsquery('simple', casework_words(")
+            .push_bind(p.join(" "))
+            .push("))");
+    }
+    qb.push(")");
+    format!("{alias}.id")
+}
+
+/// The filters every kind shares: office, dates, the page's start; then
+/// newest first, one more row than the page to tell whether more follow.
+fn push_tail<DB: sqlx::Database>(
+    qb: &mut QueryBuilder<DB>,
+    (office_id, date_column, order): (i64, &str, &str),
+    f: &SearchFilter,
+    limit: i64,
+) where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    qb.push(" AND a.office_id = ").push_bind(office_id);
+    if let Some(from) = f.from {
+        qb.push(format_args!(" AND {date_column} >= "))
+            .push_bind(from);
+    }
+    if let Some(to) = f.to {
+        qb.push(format_args!(" AND {date_column} < ")).push_bind(to);
+    }
+    if let Some(before) = f.before {
+        qb.push(format_args!(" AND {order} < ")).push_bind(before);
+    }
+    qb.push(format_args!(" ORDER BY {order} DESC LIMIT "))
+        .push_bind(limit + 1);
+}
+
+fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Hits { items, more }
+}
+
+const MAIL_COLUMNS: &str = "a.id, a.case_id, k.reference AS case_reference, a.constituent_id, a.direction, \
+     a.channel, a.state, a.subject, a.from_name, a.from_address, a.received_at";
+
+impl OfficeData {
+    fn is_sqlite(&self) -> bool {
+        matches!(self.db, Db::Sqlite { .. })
+    }
+
+    /// Cases whose reference, title or summary hold every word of `q`.
+    pub async fn search_cases(
+        &self,
+        q: &TextQuery,
+        f: &SearchFilter,
+        limit: i64,
+    ) -> Result<Hits<CaseHit>> {
+        let sqlite = self.is_sqlite();
+        let scope = self.scope.case_condition("a");
+        let items = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("");
+            let order = push_match(
+                &mut qb,
+                sqlite,
+                (
+                    "a.id, a.reference, a.title, a.summary, a.status, a.sensitive, a.opened_at, \
+                     a.constituent_id, p.first_name, p.last_name",
+                    "cases",
+                    "a",
+                    "case_fts",
+                    " JOIN constituents p ON p.id = a.constituent_id",
+                ),
+                q,
+            );
+            qb.push(&scope);
+            if let Some(s) = &f.status {
+                qb.push(" AND a.status = ").push_bind(s.clone());
+            }
+            push_tail(
+                &mut qb,
+                (self.scope.office_id, "a.opened_at", &order),
+                f,
+                limit,
+            );
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(hits(items, limit))
+    }
+
+    /// Correspondence of the given channels whose subject, people (sender
+    /// and recipients), body or an attachment's name or text hold every
+    /// word of `q`. A message found both ways is found once, with its
+    /// matching attachment.
+    pub async fn search_mail(
+        &self,
+        q: &TextQuery,
+        channels: &[&str],
+        f: &SearchFilter,
+        limit: i64,
+    ) -> Result<Hits<MailHit>> {
+        let sqlite = self.is_sqlite();
+        let visible = self.scope.message_condition("a");
+        let office_id = self.scope.office_id;
+        // Only letters and our own channel names are written into the SQL.
+        assert!(
+            channels
+                .iter()
+                .all(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase())),
+            "channels are names"
+        );
+        let list: Vec<String> = channels.iter().map(|c| format!("'{c}'")).collect();
+        let conditions = format!("{visible} AND a.channel IN ({})", list.join(", "));
+        let body = format!("substr(a.body_text, 1, {BODY_CHARS}) AS body");
+        let (messages, attached): (Vec<MailHit>, Vec<MailHit>) = on_read!(self, |pool| {
+            let select = format!(
+                "{MAIL_COLUMNS}, {body}, CAST(NULL AS BIGINT) AS attachment_id, \
+                 CAST(NULL AS TEXT) AS attachment_name, CAST(NULL AS TEXT) AS attachment_text"
+            );
+            let mut qb = QueryBuilder::new("");
+            let order = push_match(
+                &mut qb,
+                sqlite,
+                (
+                    &select,
+                    "correspondence",
+                    "a",
+                    "correspondence_fts",
+                    " LEFT JOIN cases k ON k.id = a.case_id",
+                ),
+                q,
+            );
+            qb.push(&conditions);
+            if let Some(s) = &f.status {
+                qb.push(" AND k.status = ").push_bind(s.clone());
+            }
+            push_tail(&mut qb, (office_id, "a.received_at", &order), f, limit);
+            let messages: Vec<MailHit> = qb
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?;
+            // Attachments: their rows are written with their message, so
+            // their ids run in the same order as the messages'.
+            let select = format!(
+                "{MAIL_COLUMNS}, {body}, t.id AS attachment_id, t.filename AS attachment_name, \
+                 substr(t.text, 1, {BODY_CHARS}) AS attachment_text"
+            );
+            let mut qb = QueryBuilder::new("");
+            let order = push_match(
+                &mut qb,
+                sqlite,
+                (
+                    &select,
+                    "attachments",
+                    "t",
+                    "attachment_fts",
+                    " JOIN correspondence a ON a.id = t.correspondence_id LEFT JOIN cases k ON k.id = a.case_id",
+                ),
+                q,
+            );
+            qb.push(&conditions);
+            if let Some(s) = &f.status {
+                qb.push(" AND k.status = ").push_bind(s.clone());
+            }
+            if let Some(before) = f.before {
+                qb.push(" AND a.id < ").push_bind(before);
+            }
+            let unpaged = SearchFilter {
+                before: None,
+                ..f.clone()
+            };
+            push_tail(
+                &mut qb,
+                (office_id, "a.received_at", &order),
+                &unpaged,
+                limit,
+            );
+            let attached: Vec<MailHit> = qb
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?;
+            (messages, attached)
+        });
+        // Merge the two, newest first, each message once.
+        let mut all = messages;
+        for a in attached {
+            match all.iter_mut().find(|m| m.id == a.id) {
+                Some(m) if m.attachment_id.is_none() => {
+                    m.attachment_id = a.attachment_id;
+                    m.attachment_name = a.attachment_name;
+                    m.attachment_text = a.attachment_text;
+                }
+                Some(_) => {}
+                None => all.push(a),
+            }
+        }
+        all.sort_by_key(|m| std::cmp::Reverse(m.id));
+        Ok(hits(all, limit))
+    }
+
+    /// Notes, calls, meetings and visits written on a case or a person's
+    /// record that hold every word of `q`.
+    pub async fn search_notes(
+        &self,
+        q: &TextQuery,
+        f: &SearchFilter,
+        limit: i64,
+    ) -> Result<Hits<NoteHit>> {
+        let sqlite = self.is_sqlite();
+        let visible = self.scope.case_id_condition("a.case_id");
+        let items = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("");
+            let order = push_match(
+                &mut qb,
+                sqlite,
+                (
+                    "a.id, a.kind, a.case_id, k.reference AS case_reference, a.constituent_id, \
+                     p.first_name, p.last_name, a.at, a.body",
+                    "timeline",
+                    "a",
+                    "note_fts",
+                    " LEFT JOIN constituents p ON p.id = a.constituent_id LEFT JOIN cases k ON k.id = a.case_id",
+                ),
+                q,
+            );
+            qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit')");
+            qb.push(&visible);
+            if let Some(s) = &f.status {
+                qb.push(" AND k.status = ").push_bind(s.clone());
+            }
+            push_tail(&mut qb, (self.scope.office_id, "a.at", &order), f, limit);
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(hits(items, limit))
+    }
+}
