@@ -788,6 +788,24 @@ async function scenario(browser, base, sink) {
   const history = page.getByRole('region', { name: 'History' });
   await expectText(history.getByRole('listitem').filter({ hasText: note }), note, 'note in the history');
 
+  log('Step 4a: the search box in the header finds the note and the case; the reference opens the case');
+  const caseAt = path_(page);
+  const headerSearch = page.getByLabel('Search people, cases, mail and notes');
+  await headerSearch.fill(`landlord ${stamp}`);
+  await navigate(page, 'search everything', () => headerSearch.press('Enter'));
+  await expectText(page.getByRole('heading', { level: 1 }), 'Search', 'search heading');
+  const notesFound = page.getByRole('region', { name: 'Notes, calls and meetings' });
+  await expectText(notesFound.getByRole('listitem').first(), /Note on CW-/, 'the note found');
+  check((await notesFound.locator('mark').count()) > 0, 'the matching words are marked');
+  await page.getByLabel('Find', { exact: true }).selectOption({ label: 'Cases' });
+  await page.getByLabel('Words, a name, an email, a phone number or a case reference').fill('damp bedroom');
+  await navigate(page, 'search cases only', () => page.locator('main').getByRole('button', { name: 'Search' }).click());
+  await navigate(page, 'open the case found', () => page.getByRole('region', { name: 'Cases' }).getByRole('link').first().click());
+  check(path_(page) === caseAt, `the case found should be ${caseAt}, got ${path_(page)}`);
+  await page.getByLabel('Search people, cases, mail and notes').fill(reference.toLowerCase());
+  await navigate(page, 'search by reference', () => page.getByLabel('Search people, cases, mail and notes').press('Enter'));
+  check(path_(page) === caseAt, `the reference should open the case, got ${path_(page)}`);
+
   log('Step 4b: keep a scanned letter on the case');
   await page.getByLabel('Kind').selectOption({ label: 'Letter received by post' });
   await page.getByLabel('Note', { exact: true }).fill(`Letter from the landlord (${stamp}), scanned.`);

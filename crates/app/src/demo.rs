@@ -438,7 +438,17 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                             } else {
                                 format!("Re: {title}")
                             },
-                            body: NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string(),
+                            // A note, the person's name and a file number
+                            // of their own: words shared by many messages,
+                            // and words only one message has (as a passport
+                            // or benefit number would be).
+                            body: format!(
+                                "{}\n\n{} {}, file {}",
+                                NOTES.choose(&mut rng).unwrap_or(&NOTES[0]),
+                                fields.first_name,
+                                fields.last_name,
+                                rng.random_range(10_000_000..100_000_000u64)
+                            ),
                             at: opened + rng.random_range(0..(now - opened).max(1)),
                             n: k,
                         });

@@ -195,11 +195,17 @@ pub fn passage(text: &str, q: &TextQuery, width: usize) -> Passage {
     if let Some(s) = start {
         spans.push((s, text.len()));
     }
-    let hits: Vec<(usize, usize)> = spans
-        .into_iter()
-        .filter(|&(s, e)| words(&text[s..e]).iter().any(|w| q.matches_word(w)))
-        .collect();
-    let first = hits.first().map_or(0, |h| h.0);
+    // Words are looked at one by one only if the text holds one somewhere
+    // (one pass over the whole, folded): a long body matched by its
+    // subject costs no more than that pass.
+    let folded = fold(text);
+    let present = q.all_words().any(|(w, _)| folded.contains(w));
+    let is_hit = |&(s, e): &(usize, usize)| words(&text[s..e]).iter().any(|w| q.matches_word(w));
+    let first = if present {
+        spans.iter().find(|s| is_hit(s)).map_or(0, |h| h.0)
+    } else {
+        0
+    };
     // Start a third of the width before the first match, at a word's start.
     let mut from = first.saturating_sub(width / 3);
     while from > 0 && !text.is_char_boundary(from) {
@@ -238,7 +244,11 @@ pub fn passage(text: &str, q: &TextQuery, width: usize) -> Passage {
         push("… ", false);
     }
     let mut at = from;
-    for &(s, e) in hits.iter().filter(|&&(s, e)| s >= from && e <= to) {
+    let hits = spans
+        .iter()
+        .filter(|&&(s, e)| present && s >= from && e <= to)
+        .filter(|s| is_hit(s));
+    for &(s, e) in hits {
         push(&text[at..s], false);
         push(&text[s..e], true);
         at = e;

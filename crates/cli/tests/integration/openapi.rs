@@ -408,6 +408,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                         .await
                 }
                 "/api/v1/cases/{id}/documents" => upload(concrete.clone()).await,
+                // Words the case and its mail carry, so that each kind answers.
+                "/api/v1/search" => api.send(m, "/api/v1/search?q=passport", None, &[]).await,
                 "/api/v1/correspondence/{id}/attachments/{attachment}" => {
                     let url = format!(
                         "{}/api/v1/correspondence/{record}/attachments/{attachment}",
@@ -579,6 +581,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/cases/{id}/consents/{consent_id}/withdraw",
         "POST /api/v1/cases/{id}/consent-form",
         "GET /api/v1/enquiries",
+        "GET /api/v1/search",
         "GET /api/v1/me/calendar-feed",
         "POST /api/v1/me/calendar-feed",
         "DELETE /api/v1/me/calendar-feed",
