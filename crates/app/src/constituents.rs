@@ -316,12 +316,20 @@ pub async fn search(
     // Cheaper readings of the query first: several words as a whole name
     // ("mei chen"), or punctuated text as typed ("aisha.ab" of an email);
     // then every word separately.
-    let raw = q.trim().to_lowercase();
+    let raw = casework_domain::search::fold(q.trim());
     let mut readings: Vec<Vec<String>> = Vec::new();
     if tokens.len() > 1 {
         readings.push(vec![tokens.join(" ")]);
     } else if !raw.contains(char::is_whitespace) && tokens != [raw.clone()] {
         readings.push(vec![raw]);
+    }
+    // Three or four words: the first two as a whole name and the rest as
+    // they come ("noah patel riverside", "liam nguyen 2045550"), so that
+    // common words alone do not drive the search.
+    if (3..=4).contains(&tokens.len()) {
+        let mut pair = vec![tokens[..2].join(" ")];
+        pair.extend(tokens[2..].iter().cloned());
+        readings.push(pair);
     }
     readings.push(tokens);
     // A later page continues the reading its cursor came from.
@@ -329,9 +337,9 @@ pub async fn search(
         let reading = readings
             .iter()
             .find(|r| {
-                r.len() == 1
-                    && c.key.starts_with(r[0].as_str())
-                    && r[0].contains(|ch: char| !ch.is_alphanumeric())
+                r.iter().any(|p| {
+                    c.key.starts_with(p.as_str()) && p.contains(|ch: char| !ch.is_alphanumeric())
+                })
             })
             .unwrap_or(&readings[readings.len() - 1]);
         return Ok(app

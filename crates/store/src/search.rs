@@ -244,77 +244,62 @@ impl OfficeData {
         let list: Vec<String> = channels.iter().map(|c| format!("'{c}'")).collect();
         let conditions = format!("{visible} AND a.channel IN ({})", list.join(", "));
         let body = format!("substr(a.body_text, 1, {BODY_CHARS}) AS body");
-        let (messages, attached): (Vec<MailHit>, Vec<MailHit>) = on_read!(self, |pool| {
-            let select = format!(
-                "{MAIL_COLUMNS}, {body}, CAST(NULL AS BIGINT) AS attachment_id, \
-                 CAST(NULL AS TEXT) AS attachment_name, CAST(NULL AS TEXT) AS attachment_text"
-            );
-            let mut qb = QueryBuilder::new("");
-            let order = push_match(
-                &mut qb,
-                sqlite,
-                (
-                    &select,
-                    "correspondence",
-                    "a",
-                    "correspondence_fts",
-                    " LEFT JOIN cases k ON k.id = a.case_id",
+        // The messages whose own text matches, then those with an attachment
+        // that does. Both page by the message's id: an attachment's row is
+        // written with its message, so their ids run in the same order.
+        let sources = [
+            (
+                format!(
+                    "{MAIL_COLUMNS}, {body}, CAST(NULL AS BIGINT) AS attachment_id, \
+                     CAST(NULL AS TEXT) AS attachment_name, CAST(NULL AS TEXT) AS attachment_text"
                 ),
-                q,
-            );
-            qb.push(&conditions);
-            if let Some(s) = &f.status {
-                qb.push(" AND k.status = ").push_bind(s.clone());
-            }
-            push_tail(&mut qb, (office_id, "a.received_at", &order), f, limit);
-            let messages: Vec<MailHit> = qb
-                .build_query_as()
-                .persistent(false)
-                .fetch_all(pool)
-                .await?;
-            // Attachments: their rows are written with their message, so
-            // their ids run in the same order as the messages'.
-            let select = format!(
-                "{MAIL_COLUMNS}, {body}, t.id AS attachment_id, t.filename AS attachment_name, \
-                 substr(t.text, 1, {BODY_CHARS}) AS attachment_text"
-            );
-            let mut qb = QueryBuilder::new("");
-            let order = push_match(
-                &mut qb,
-                sqlite,
-                (
-                    &select,
-                    "attachments",
-                    "t",
-                    "attachment_fts",
-                    " JOIN correspondence a ON a.id = t.correspondence_id LEFT JOIN cases k ON k.id = a.case_id",
+                "correspondence",
+                "a",
+                "correspondence_fts",
+                " LEFT JOIN cases k ON k.id = a.case_id",
+            ),
+            (
+                format!(
+                    "{MAIL_COLUMNS}, {body}, t.id AS attachment_id, t.filename AS attachment_name, \
+                     substr(t.text, 1, {BODY_CHARS}) AS attachment_text"
                 ),
-                q,
-            );
-            qb.push(&conditions);
-            if let Some(s) = &f.status {
-                qb.push(" AND k.status = ").push_bind(s.clone());
-            }
-            if let Some(before) = f.before {
-                qb.push(" AND a.id < ").push_bind(before);
-            }
-            let unpaged = SearchFilter {
-                before: None,
-                ..f.clone()
-            };
-            push_tail(
-                &mut qb,
-                (office_id, "a.received_at", &order),
-                &unpaged,
-                limit,
-            );
-            let attached: Vec<MailHit> = qb
-                .build_query_as()
-                .persistent(false)
-                .fetch_all(pool)
-                .await?;
-            (messages, attached)
-        });
+                "attachments",
+                "t",
+                "attachment_fts",
+                " JOIN correspondence a ON a.id = t.correspondence_id LEFT JOIN cases k ON k.id = a.case_id",
+            ),
+        ];
+        let unpaged = SearchFilter {
+            before: None,
+            ..f.clone()
+        };
+        let mut found: Vec<Vec<MailHit>> = Vec::new();
+        for (select, table, alias, fts, joins) in &sources {
+            let rows: Vec<MailHit> = on_read!(self, |pool| {
+                let mut qb = QueryBuilder::new("");
+                let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
+                qb.push(&conditions);
+                if let Some(s) = &f.status {
+                    qb.push(" AND k.status = ").push_bind(s.clone());
+                }
+                if let Some(before) = f.before {
+                    qb.push(" AND a.id < ").push_bind(before);
+                }
+                push_tail(
+                    &mut qb,
+                    (office_id, "a.received_at", &order),
+                    &unpaged,
+                    limit,
+                );
+                qb.build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await?
+            });
+            found.push(rows);
+        }
+        let attached = found.pop().unwrap_or_default();
+        let messages = found.pop().unwrap_or_default();
         // Merge the two, newest first, each message once.
         let mut all = messages;
         for a in attached {

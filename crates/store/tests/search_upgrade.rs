@@ -2,7 +2,10 @@
 //! search folded accents and punctuation: opening it rebuilds every
 //! person's terms once, so "chloe" finds Chloé and "obrien" O'Brien.
 
-use casework_store::{ConnectOptions, Scope, Store, create_postgres_schema, drop_postgres_schema};
+mod common;
+
+use casework_store::{ConnectOptions, Scope, Store};
+use common::postgres;
 
 /// A person with the terms the previous version made (accents kept, the
 /// apostrophe splitting the name, no domain), and the version set back.
@@ -80,33 +83,14 @@ async fn old_search_terms_are_rebuilt_once_on_sqlite() {
 
 #[tokio::test]
 async fn old_search_terms_are_rebuilt_once_on_postgres() {
-    let url = std::env::var("CASEWORK_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("terms_upgrade_{}", std::process::id());
-    create_postgres_schema(&url, &schema)
-        .await
-        .expect("PostgreSQL must be running for the tests");
-    let mut opts = ConnectOptions::new(url.clone());
-    opts.schema = Some(schema.clone());
-    let store = Store::open(&opts).await.unwrap();
-    let office = store.create_office("Old office", "", 1).await.unwrap().id;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_with(
-            url.parse::<sqlx::postgres::PgConnectOptions>()
-                .unwrap()
-                .options([("search_path", schema.as_str())]),
-        )
-        .await
-        .unwrap();
-    let id = seed_old!(&pool, office);
+    let pg = postgres("terms_upgrade").await;
+    let id = seed_old!(&pg.pool, pg.office);
     assert!(
-        finds(&store, office, "obrien").await.is_empty(),
+        finds(&pg.store, pg.office, "obrien").await.is_empty(),
         "old terms"
     );
-    let reopened = Store::open(&opts).await.unwrap();
-    check(&reopened, office, id).await;
-    pool.close().await;
-    store.close().await;
+    let reopened = Store::open(&pg.opts).await.unwrap();
+    check(&reopened, pg.office, id).await;
     reopened.close().await;
-    drop_postgres_schema(&url, &schema).await.unwrap();
+    pg.close().await;
 }

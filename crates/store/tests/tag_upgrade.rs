@@ -2,10 +2,11 @@
 //! category, urgency, sensitive flag and level carry over into tags, once,
 //! with a report of what was done (spelling variants reported, not merged).
 
+mod common;
+
 use casework_domain::tags::Starter;
-use casework_store::{
-    ConnectOptions, Scope, Store, Tagged, create_postgres_schema, drop_postgres_schema,
-};
+use casework_store::{ConnectOptions, Scope, Store, Tagged};
+use common::postgres;
 
 /// Old-style cases, written as the previous version wrote them.
 const OLD_CASES: &[(&str, &str, bool, &str)] = &[
@@ -142,49 +143,6 @@ async fn old_case_fields_carry_over_once_on_postgres() {
 
 /// A store on a schema of its own in the test PostgreSQL, an office in it,
 /// and a plain pool on the same schema for writing rows directly.
-struct Pg {
-    url: String,
-    schema: String,
-    store: Store,
-    pool: sqlx::PgPool,
-    office: i64,
-}
-
-async fn postgres(name: &str) -> Pg {
-    let url = std::env::var("CASEWORK_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("{name}_{}", std::process::id());
-    create_postgres_schema(&url, &schema)
-        .await
-        .expect("PostgreSQL must be running for the tests");
-    let mut opts = ConnectOptions::new(url.clone());
-    opts.schema = Some(schema.clone());
-    let store = Store::open(&opts).await.unwrap();
-    let office = store.create_office("Old office", "", 1).await.unwrap().id;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_with(
-            url.parse::<sqlx::postgres::PgConnectOptions>()
-                .unwrap()
-                .options([("search_path", schema.as_str())]),
-        )
-        .await
-        .unwrap();
-    Pg {
-        url,
-        schema,
-        store,
-        pool,
-        office,
-    }
-}
-
-impl Pg {
-    async fn close(self) {
-        self.pool.close().await;
-        self.store.close().await;
-        drop_postgres_schema(&self.url, &self.schema).await.unwrap();
-    }
-}
 
 /// The day counts Trends reads are kept by triggers; after every kind of
 /// change (tagging, a case made sensitive and back, mail filed, a merge and
