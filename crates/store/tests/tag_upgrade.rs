@@ -141,9 +141,6 @@ async fn old_case_fields_carry_over_once_on_postgres() {
     pg.close().await;
 }
 
-/// A store on a schema of its own in the test PostgreSQL, an office in it,
-/// and a plain pool on the same schema for writing rows directly.
-
 /// The day counts Trends reads are kept by triggers; after every kind of
 /// change (tagging, a case made sensitive and back, mail filed, a merge and
 /// its undo, a mapping) they equal a count made from the rows.
