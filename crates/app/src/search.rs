@@ -59,11 +59,6 @@ impl Kind {
     }
 }
 
-/// Correspondence that is mail: emails, letters, post and documents.
-const MAIL_CHANNELS: &[&str] = &["email", "letter", "post", "document"];
-/// Correspondence that is a note of the office's own.
-const NOTE_CHANNELS: &[&str] = &["note", "call", "meeting", "visit"];
-
 /// A search as typed, with its filters.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
@@ -380,10 +375,7 @@ async fn mail(
     f: &SearchFilter,
     limit: i64,
 ) -> AppResult<Section<MailResult>> {
-    let hits = app
-        .data_for(actor)
-        .search_mail(q, MAIL_CHANNELS, f, limit)
-        .await?;
+    let hits = app.data_for(actor).search_mail(q, false, f, limit).await?;
     Ok(section(hits, |m| mail_result(m, q)))
 }
 
@@ -428,7 +420,7 @@ async fn notes(
             before: cursor.map(|c| c.id),
             ..f.clone()
         };
-        let on_cases = data.search_mail(q, NOTE_CHANNELS, &f, limit).await?;
+        let on_cases = data.search_mail(q, true, &f, limit).await?;
         out = section(on_cases, |m| mail_result(m, q));
         if out.more {
             let next = out.items.last().map(|m| Cursor {

@@ -208,9 +208,11 @@ pub fn tokens(text: &str) -> Vec<String> {
     crate::search::words(text)
 }
 
-/// The prefix-searchable terms of a constituent: each name token, the whole
-/// email and its local part, the phone's digits (whole and the last seven),
-/// the postcode without spaces and its first part, and address tokens.
+/// The prefix-searchable terms of a constituent: each name token and the
+/// name written together, the whole email, its local part and domains, the
+/// phone's digits (whole and the last seven), the postcode without spaces,
+/// address tokens, and the whole name and the whole address (with and
+/// without its house number) as phrases.
 pub fn search_terms(
     first_name: &str,
     last_name: &str,
@@ -258,7 +260,27 @@ pub fn search_terms(
     if !pc.is_empty() {
         terms.push(pc);
     }
-    terms.extend(tokens(address).into_iter().filter(|t| t.len() > 1));
+    let address = tokens(address);
+    // The whole address, and the street without its house number, as one
+    // term each: "12 maple avenue" and "maple ave" are one range scan, not
+    // an intersection of words every other person shares.
+    if address.len() > 1 {
+        terms.push(address.join(" "));
+        let street: Vec<&String> = address
+            .iter()
+            .skip_while(|t| t.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        if street.len() > 1 && street.len() < address.len() {
+            terms.push(
+                street
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    terms.extend(address.into_iter().filter(|t| t.len() > 1));
     // Whole names both ways round, so "mei chen" and "chen mei" are one range
     // scan rather than an intersection of two common prefixes.
     let (first, last) = (tokens(first_name).join(" "), tokens(last_name).join(" "));
@@ -374,6 +396,8 @@ mod tests {
             "elm",
             "street",
             "12",
+            "12 elm street",
+            "elm street",
         ] {
             assert!(t.contains(&want.to_string()), "missing {want} in {t:?}");
         }

@@ -144,6 +144,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 23,
+        name: "search_records",
+        sqlite: include_str!("../migrations/sqlite/0023_search_records.sql"),
+        postgres: include_str!("../migrations/postgres/0023_search_records.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -200,8 +206,8 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
 
 /// The version of the constituents' search terms this build makes
 /// ([`casework_domain::search_terms`]): 2 folds accents, writes names
-/// together and keeps email domains.
-pub(crate) const TERMS_VERSION: i64 = 2;
+/// together and keeps email domains; 3 keeps the whole address as a phrase.
+pub(crate) const TERMS_VERSION: i64 = 3;
 
 /// Rebuilds every constituent's search terms when those stored were made by
 /// an older version, a thousand people a transaction, then records the new

@@ -220,29 +220,36 @@ impl OfficeData {
         Ok(hits(items, limit))
     }
 
-    /// Correspondence of the given channels whose subject, people (sender
-    /// and recipients), body or an attachment's name or text hold every
-    /// word of `q`. A message found both ways is found once, with its
-    /// matching attachment.
+    /// Mail (`records` false: emails, letters, post, documents) or records
+    /// kept with files (`records` true: notes, calls, meetings, visits)
+    /// whose subject, people (sender and recipients), body or an
+    /// attachment's name or text hold every word of `q`. A message found
+    /// both ways is found once, with its matching attachment. Each has its
+    /// own index (FTS5 table, or partial GIN index on PostgreSQL), so that
+    /// the few records are not looked for among the many emails.
     pub async fn search_mail(
         &self,
         q: &TextQuery,
-        channels: &[&str],
+        records: bool,
         f: &SearchFilter,
         limit: i64,
     ) -> Result<Hits<MailHit>> {
         let sqlite = self.is_sqlite();
         let visible = self.scope.message_condition("a");
         let office_id = self.scope.office_id;
-        // Only letters and our own channel names are written into the SQL.
-        assert!(
-            channels
-                .iter()
-                .all(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase())),
-            "channels are names"
-        );
-        let list: Vec<String> = channels.iter().map(|c| format!("'{c}'")).collect();
-        let conditions = format!("{visible} AND a.channel IN ({})", list.join(", "));
+        // As the indexes' own conditions are written (migration 0023).
+        let (fts, channels) = if records {
+            (
+                "record_fts",
+                " AND a.channel IN ('note', 'call', 'meeting', 'visit')",
+            )
+        } else {
+            (
+                "correspondence_fts",
+                " AND a.channel NOT IN ('note', 'call', 'meeting', 'visit')",
+            )
+        };
+        let conditions = format!("{visible}{channels}");
         let body = format!("substr(a.body_text, 1, {BODY_CHARS}) AS body");
         // The messages whose own text matches, then those with an attachment
         // that does. Both page by the message's id: an attachment's row is
@@ -255,7 +262,7 @@ impl OfficeData {
                 ),
                 "correspondence",
                 "a",
-                "correspondence_fts",
+                fts,
                 " LEFT JOIN cases k ON k.id = a.case_id",
             ),
             (
@@ -342,7 +349,8 @@ impl OfficeData {
                 ),
                 q,
             );
-            qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit')");
+            // An entry about a record kept with files is found as the record.
+            qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
             qb.push(&visible);
             if let Some(s) = &f.status {
                 qb.push(" AND k.status = ").push_bind(s.clone());

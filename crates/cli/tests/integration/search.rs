@@ -143,6 +143,21 @@ async fn one_search_finds_each_kind_under_the_readers_permissions(t: TestApp) {
     )
     .await
     .unwrap();
+    // A visit kept with a file: a record, searched apart from the mail.
+    let record = casework_app::cases::add_record(
+        &t.app,
+        &manager_actor,
+        case_id,
+        "visit",
+        "Home visit: took copies of the passport photos.",
+        vec![casework_app::cases::CaseFile {
+            filename: "photos.txt".into(),
+            content_type: "text/plain".into(),
+            data: b"two photos, signed on the back".to_vec(),
+        }],
+    )
+    .await
+    .unwrap();
     let holder_actor = t.actor(&holder).await;
     casework_app::cases::add_note(
         &t.app,
@@ -168,9 +183,18 @@ async fn one_search_finds_each_kind_under_the_readers_permissions(t: TestApp) {
     assert_eq!(cases, [case_id], "the case by its title and summary");
     assert_eq!(mail.len(), 1, "the email by its body");
     assert_eq!(r.mail.items[0].case.as_ref().unwrap().1, reference);
-    assert_eq!(notes.len(), 1, "the meeting noted on the case");
-    assert_eq!(r.notes.items[0].channel, "meeting");
-    assert_eq!(r.notes.items[0].case.as_ref().unwrap().0, case_id);
+    assert_eq!(
+        notes.len(),
+        2,
+        "the visit kept with a file, the meeting noted"
+    );
+    assert_eq!(notes[0], record, "records kept with files come first");
+    assert_eq!(r.notes.items[0].note_on, None);
+    assert_eq!(r.notes.items[1].channel, "meeting");
+    assert_eq!(r.notes.items[1].case.as_ref().unwrap().0, case_id);
+    assert!(!mail.contains(&record), "a record is not mail: {mail:?}");
+    let by_file = results(&t, &manager, "signed back").await;
+    assert_eq!(ids(&by_file).3, [record], "by the text of its file");
     let marked = r.mail.items[0].passage.matched();
     assert_eq!(marked, ["passport"], "the matching word is shown");
     let r = results(&t, &manager, "GB7781234").await;
