@@ -210,12 +210,11 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
 pub(crate) const TERMS_VERSION: i64 = 3;
 
 /// Rebuilds every constituent's search terms when those stored were made by
-/// an older version, a thousand people a transaction, then records the new
-/// version. On PostgreSQL app servers starting together take turns (an
+/// an older version, and records the new version, in one transaction. On PostgreSQL app servers starting together take turns (an
 /// advisory lock) and the second finds the work done.
 pub(crate) async fn rebuild_terms(store: &Store) -> Result<()> {
     macro_rules! rebuild {
-        ($pool:expr, $lock:expr) => {{
+        ($pool:expr, $lock:expr, $clear:expr) => {{
             let lock = match $lock {
                 Some(l) => {
                     let mut c = $pool.acquire().await?;
@@ -230,36 +229,52 @@ pub(crate) async fn rebuild_terms(store: &Store) -> Result<()> {
             .fetch_optional($pool)
             .await?;
             if version.unwrap_or(0) < TERMS_VERSION {
+                // One transaction: the old terms stay until the new are all
+                // written. Emptying the table and writing it again in key
+                // order is several times faster than replacing each
+                // person's terms (the server is not yet answering).
                 let started = std::time::Instant::now();
+                let mut tx = $pool.begin().await?;
+                sqlx::query($clear).execute(&mut *tx).await?;
                 let mut after = 0i64;
                 let mut done = 0usize;
                 loop {
-                    let mut tx = $pool.begin().await?;
                     let people: Vec<(i64, i64, String, String, String, String, String, String)> =
                         sqlx::query_as(
                             "SELECT id, office_id, first_name, last_name, email, phone, postcode, address \
-                             FROM constituents WHERE id > $1 ORDER BY id LIMIT 1000",
+                             FROM constituents WHERE id > $1 ORDER BY id LIMIT 2000",
                         )
                         .bind(after)
                         .fetch_all(&mut *tx)
                         .await?;
                     let Some(last) = people.last() else { break };
                     after = last.0;
-                    for (id, office_id, first, last, email, phone, postcode, address) in &people {
-                        let terms = casework_domain::search_terms(
-                            first, last, email, phone, postcode, address,
-                        );
-                        crate::common::write_terms!(tx, *office_id, *id, &terms);
-                    }
-                    tx.commit().await?;
                     done += people.len();
+                    let rows: Vec<(i64, String, i64)> = people
+                        .iter()
+                        .flat_map(|(id, office_id, first, last, email, phone, postcode, address)| {
+                            casework_domain::search_terms(first, last, email, phone, postcode, address)
+                                .into_iter()
+                                .map(move |t| (*office_id, t, *id))
+                        })
+                        .collect();
+                    for chunk in rows.chunks(5000) {
+                        let mut qb = QueryBuilder::new(
+                            "INSERT INTO constituent_terms (office_id, term, constituent_id) ",
+                        );
+                        qb.push_values(chunk, |mut b, (office, term, id)| {
+                            b.push_bind(*office).push_bind(term.as_str()).push_bind(*id);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
                 }
                 sqlx::query(
                     "UPDATE search_versions SET version = $1 WHERE name = 'constituent_terms'",
                 )
                 .bind(TERMS_VERSION)
-                .execute($pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 tracing::info!(
                     people = done,
                     ms = started.elapsed().as_millis() as u64,
@@ -274,8 +289,14 @@ pub(crate) async fn rebuild_terms(store: &Store) -> Result<()> {
         }};
     }
     match &store.db {
-        Db::Sqlite { write, .. } => rebuild!(write, None::<&'static str>),
-        Db::Postgres(pool) => rebuild!(pool, Some("SELECT pg_advisory_lock(7211303)")),
+        Db::Sqlite { write, .. } => {
+            rebuild!(write, None::<&'static str>, "DELETE FROM constituent_terms")
+        }
+        Db::Postgres(pool) => rebuild!(
+            pool,
+            Some("SELECT pg_advisory_lock(7211303)"),
+            "TRUNCATE constituent_terms"
+        ),
     }
     Ok(())
 }
