@@ -170,6 +170,67 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
     Hits { items, more }
 }
 
+/// How many matching rows the PostgreSQL probe reads at most.
+const PROBE_ROWS: i64 = 2_000;
+
+impl OfficeData {
+    /// On PostgreSQL, the ids of every row of `table` (aliased `alias`,
+    /// with `condition`) whose text matches `q`, read through the GIN index
+    /// alone, when there are at most [`PROBE_ROWS`]; `None` when there are
+    /// more, or on SQLite. The planner cannot tell a rare word from an
+    /// absent one and, to honour `ORDER BY id DESC LIMIT n`, reads the
+    /// table backwards for both: 2.4 s for a word found nowhere among
+    /// 5,000,000 emails. A search narrowed to the probe's ids is a few
+    /// key lookups; one with more matches finds its page among the newest
+    /// rows at once.
+    async fn probe(
+        &self,
+        q: &TextQuery,
+        (table, alias, condition): (&str, &str, &str),
+    ) -> Result<Option<Vec<i64>>> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(None);
+        };
+        let mut qb = QueryBuilder::new("");
+        push_match(
+            &mut qb,
+            false,
+            (&format!("{alias}.id"), table, alias, "", ""),
+            q,
+        );
+        qb.push(condition);
+        qb.push(format_args!(" LIMIT {}", PROBE_ROWS + 1));
+        let mut tx = pool.begin().await?;
+        // Only the GIN index can answer: no table scan, no scan in id order.
+        sqlx::query("SET LOCAL enable_indexscan = off")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await?;
+        let ids: Vec<i64> = qb
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((ids.len() as i64 <= PROBE_ROWS).then_some(ids))
+    }
+}
+
+/// Narrows a search to the probe's ids, if it found them all (only
+/// numbers are written into the SQL).
+fn probed(column: &str, ids: &Option<Vec<i64>>) -> String {
+    match ids {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND {column} IN ({})", list.join(", "))
+        }
+    }
+}
+
 const MAIL_COLUMNS: &str = "a.id, a.case_id, k.reference AS case_reference, a.constituent_id, a.direction, \
      a.channel, a.state, a.subject, a.from_name, a.from_address, a.received_at";
 
@@ -186,7 +247,9 @@ impl OfficeData {
         limit: i64,
     ) -> Result<Hits<CaseHit>> {
         let sqlite = self.is_sqlite();
-        let scope = self.scope.case_condition("a");
+        let office = format!(" AND a.office_id = {}", self.scope.office_id);
+        let ids = self.probe(q, ("cases", "a", &office)).await?;
+        let scope = format!("{}{}", self.scope.case_condition("a"), probed("a.id", &ids));
         let items = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new("");
             let order = push_match(
@@ -282,6 +345,13 @@ impl OfficeData {
         };
         let mut found: Vec<Vec<MailHit>> = Vec::new();
         for (select, table, alias, fts, joins) in &sources {
+            let own = if *table == "correspondence" {
+                format!("{channels} AND a.office_id = {office_id}")
+            } else {
+                String::new()
+            };
+            let ids = self.probe(q, (table, alias, &own)).await?;
+            let conditions = format!("{conditions}{}", probed(&format!("{alias}.id"), &ids));
             let rows: Vec<MailHit> = on_read!(self, |pool| {
                 let mut qb = QueryBuilder::new("");
                 let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
@@ -333,7 +403,16 @@ impl OfficeData {
         limit: i64,
     ) -> Result<Hits<NoteHit>> {
         let sqlite = self.is_sqlite();
-        let visible = self.scope.case_id_condition("a.case_id");
+        let kinds = format!(
+            " AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.office_id = {}",
+            self.scope.office_id
+        );
+        let ids = self.probe(q, ("timeline", "a", &kinds)).await?;
+        let visible = format!(
+            "{}{}",
+            self.scope.case_id_condition("a.case_id"),
+            probed("a.id", &ids)
+        );
         let items = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new("");
             let order = push_match(
