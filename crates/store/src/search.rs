@@ -177,7 +177,7 @@ impl OfficeData {
     /// On PostgreSQL, the ids of every row of `table` (aliased `alias`,
     /// with `condition`) whose text matches `q`, read through the GIN index
     /// alone, when there are at most [`PROBE_ROWS`] and reading them takes
-    /// under 15 ms; `None` otherwise, and on SQLite. The planner cannot tell a rare word from an
+    /// under 15 ms; otherwise that there are many. The planner cannot tell a rare word from an
     /// absent one and, to honour `ORDER BY id DESC LIMIT n`, reads the
     /// table backwards for both: 2.4 s for a word found nowhere among
     /// 5,000,000 emails. A search narrowed to the probe's ids is a few
@@ -187,9 +187,9 @@ impl OfficeData {
         &self,
         q: &TextQuery,
         (table, alias, condition): (&str, &str, &str),
-    ) -> Result<Option<Vec<i64>>> {
+    ) -> Result<Probe> {
         let Db::Postgres(pool) = &self.db else {
-            return Ok(None);
+            return Ok(Probe::NotProbed);
         };
         let mut qb = QueryBuilder::new("");
         push_match(
@@ -221,26 +221,67 @@ impl OfficeData {
         let ids = match ids {
             Ok(ids) => ids,
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
-                return Ok(None);
+                return Ok(Probe::Many);
             }
             Err(e) => return Err(e.into()),
         };
         tx.commit().await?;
-        Ok((ids.len() as i64 <= PROBE_ROWS).then_some(ids))
+        Ok(if ids.len() as i64 <= PROBE_ROWS {
+            Probe::Ids(ids)
+        } else {
+            Probe::Many
+        })
     }
 }
 
-/// Narrows a search to the probe's ids, if it found them all (only
-/// numbers are written into the SQL).
-fn probed(column: &str, ids: &Option<Vec<i64>>) -> String {
-    match ids {
-        None => String::new(),
-        Some(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
-        Some(ids) => {
-            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!(" AND {column} IN ({})", list.join(", "))
+/// What the PostgreSQL probe found.
+enum Probe {
+    /// Every matching row's id.
+    Ids(Vec<i64>),
+    /// Too many to read at once: the search reads newest first, and the
+    /// planner is told so (its estimate for several words that go together
+    /// can be a hundred times too low, and a bitmap of 94,000 notes sorted
+    /// took 3.2 s).
+    Many,
+    /// SQLite: FTS5 reads newest first by itself.
+    NotProbed,
+}
+
+impl Probe {
+    /// Narrows a search to the probe's ids, if it found them all (only
+    /// numbers are written into the SQL).
+    fn condition(&self, column: &str) -> String {
+        match self {
+            Probe::Ids(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
+            Probe::Ids(ids) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(" AND {column} IN ({})", list.join(", "))
+            }
+            Probe::Many | Probe::NotProbed => String::new(),
         }
     }
+
+    /// The statement to run first in the search's transaction, if any.
+    fn plan(&self) -> Option<&'static str> {
+        matches!(self, Probe::Many).then_some("SET LOCAL enable_bitmapscan = off")
+    }
+}
+
+/// Runs a built search in a transaction of its own, after `plan`.
+macro_rules! fetch_planned {
+    ($pool:expr, $qb:expr, $plan:expr) => {{
+        let mut tx = $pool.begin().await?;
+        if let Some(plan) = $plan {
+            sqlx::query(plan).execute(&mut *tx).await?;
+        }
+        let rows = $qb
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    }};
 }
 
 const MAIL_COLUMNS: &str = "a.id, a.case_id, k.reference AS case_reference, a.constituent_id, a.direction, \
@@ -261,7 +302,11 @@ impl OfficeData {
         let sqlite = self.is_sqlite();
         let office = format!(" AND a.office_id = {}", self.scope.office_id);
         let ids = self.probe(q, ("cases", "a", &office)).await?;
-        let scope = format!("{}{}", self.scope.case_condition("a"), probed("a.id", &ids));
+        let scope = format!(
+            "{}{}",
+            self.scope.case_condition("a"),
+            ids.condition("a.id")
+        );
         let items = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new("");
             let order = push_match(
@@ -287,10 +332,7 @@ impl OfficeData {
                 f,
                 limit,
             );
-            qb.build_query_as()
-                .persistent(false)
-                .fetch_all(pool)
-                .await?
+            fetch_planned!(pool, qb, ids.plan())
         });
         Ok(hits(items, limit))
     }
@@ -363,7 +405,7 @@ impl OfficeData {
                 String::new()
             };
             let ids = self.probe(q, (table, alias, &own)).await?;
-            let conditions = format!("{conditions}{}", probed(&format!("{alias}.id"), &ids));
+            let conditions = format!("{conditions}{}", ids.condition(&format!("{alias}.id")));
             let rows: Vec<MailHit> = on_read!(self, |pool| {
                 let mut qb = QueryBuilder::new("");
                 let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
@@ -380,10 +422,7 @@ impl OfficeData {
                     &unpaged,
                     limit,
                 );
-                qb.build_query_as()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await?
+                fetch_planned!(pool, qb, ids.plan())
             });
             found.push(rows);
         }
@@ -423,7 +462,7 @@ impl OfficeData {
         let visible = format!(
             "{}{}",
             self.scope.case_id_condition("a.case_id"),
-            probed("a.id", &ids)
+            ids.condition("a.id")
         );
         let items = on_read!(self, |pool| {
             let mut qb = QueryBuilder::new("");
@@ -447,10 +486,7 @@ impl OfficeData {
                 qb.push(" AND k.status = ").push_bind(s.clone());
             }
             push_tail(&mut qb, (self.scope.office_id, "a.at", &order), f, limit);
-            qb.build_query_as()
-                .persistent(false)
-                .fetch_all(pool)
-                .await?
+            fetch_planned!(pool, qb, ids.plan())
         });
         Ok(hits(items, limit))
     }
