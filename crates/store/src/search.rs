@@ -33,7 +33,6 @@ pub struct CaseHit {
     pub title: String,
     pub summary: String,
     pub status: String,
-    pub sensitive: bool,
     pub opened_at: i64,
     pub constituent_id: i64,
     pub first_name: String,
@@ -313,7 +312,7 @@ impl OfficeData {
                 &mut qb,
                 sqlite,
                 (
-                    "a.id, a.reference, a.title, a.summary, a.status, a.sensitive, a.opened_at, \
+                    "a.id, a.reference, a.title, a.summary, a.status, a.opened_at, \
                      a.constituent_id, p.first_name, p.last_name",
                     "cases",
                     "a",

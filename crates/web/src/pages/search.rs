@@ -7,7 +7,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use casework_app::AppError;
 use casework_app::domain::Status;
-use casework_app::domain::search::Passage;
 use casework_app::search::{self, Found, Kind, MailResult, Results, SearchQuery};
 
 use crate::error::{PageResult, render};
@@ -76,10 +75,6 @@ fn href(q: &SearchQuery, kind: &str, cursor: Option<&str>) -> String {
     )
 }
 
-fn pieces(p: Passage) -> Vec<(String, bool)> {
-    p.pieces
-}
-
 fn mail_row(m: MailResult) -> Row {
     let channel = casework_app::domain::Channel::parse(&m.channel)
         .map_or(m.channel.as_str(), |c| c.label())
@@ -122,7 +117,7 @@ fn mail_row(m: MailResult) -> Row {
         href,
         title,
         meta: meta.join(" · "),
-        pieces: pieces(m.passage),
+        pieces: m.passage.pieces,
         file,
     }
 }
@@ -175,7 +170,7 @@ fn sections(r: Results, q: &SearchQuery) -> Vec<SectionView> {
                     c.hit.last_name,
                     fmt::day(c.hit.opened_at)
                 ),
-                pieces: pieces(c.passage),
+                pieces: c.passage.pieces,
                 file: None,
             }
         })
