@@ -61,6 +61,7 @@ for kind in "${BACKENDS[@]}"; do
   reference="$(sql "SELECT reference FROM cases WHERE office_id = $office_id AND sensitive = FALSE ORDER BY id DESC LIMIT 1")"
   ALL_QUERIES=(
     "passport" "agency" "voicemail" "minister" "constituent documents" "the agency replied"
+    "voicemail minister" "escalated documents friday"
     "\"letter to follow\"" "escal*" "chased friday" "senior officer review"
     "patel" "chloé dubois" "o'brien" "nakamura file" "mei chen passport"
     "housing repairs" "work permit" "pension" "benefit"

@@ -62,6 +62,10 @@ impl From<casework_store::Error> for AppError {
         match e {
             E::NotFound => AppError::NotFound,
             E::Conflict => AppError::Conflict,
+            E::SearchTooBroad => AppError::field(
+                "q",
+                "This search matches too much to list in time: add a word, a date or a kind to narrow it.",
+            ),
             other => AppError::Storage(other),
         }
     }

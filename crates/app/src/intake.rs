@@ -261,11 +261,23 @@ pub async fn ingest_at(
     batch: Vec<RawMessage>,
     position: Option<(i64, i64, i64)>,
 ) -> AppResult<ImportReport> {
-    let mut report = ImportReport::default();
+    let prepared = prepare_batch(app, batch).await?;
+    store_prepared(app, office_id, prepared, position).await
+}
+
+/// A batch parsed, with its originals and attachments kept, ready to store.
+struct PreparedBatch {
+    items: Vec<Prepared>,
+    parsed_in: std::time::Duration,
+}
+
+/// Parses a batch and keeps its originals and attachments: CPU and disk
+/// work, off the async threads and split over the cores. It reads nothing
+/// from the database, so the next batch can be prepared while one is
+/// stored.
+async fn prepare_batch(app: &App, batch: Vec<RawMessage>) -> AppResult<PreparedBatch> {
     let max = app.settings.max_message_bytes;
     let blobs = app.blobs.clone();
-    // Parsing and writing files is CPU and disk work: off the async
-    // threads, and split over the cores.
     let started = std::time::Instant::now();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -284,15 +296,33 @@ pub async fn ingest_at(
             tokio::task::spawn_blocking(move || prepare(chunk, &*blobs, max))
         })
         .collect();
-    let mut prepared = Vec::new();
+    let mut items = Vec::new();
     for t in tasks {
-        prepared.extend(
+        items.extend(
             t.await
                 .map_err(|e| AppError::Internal(format!("mail parsing task: {e}")))?,
         );
     }
-    let parsed_in = started.elapsed();
+    Ok(PreparedBatch {
+        items,
+        parsed_in: started.elapsed(),
+    })
+}
 
+/// Files, groups and stores a prepared batch in one transaction (see
+/// [`ingest_at`]).
+async fn store_prepared(
+    app: &App,
+    office_id: i64,
+    batch: PreparedBatch,
+    position: Option<(i64, i64, i64)>,
+) -> AppResult<ImportReport> {
+    let mut report = ImportReport::default();
+    let PreparedBatch {
+        items: prepared,
+        parsed_in,
+    } = batch;
+    let started = std::time::Instant::now();
     let now = app.now();
     let parsed: Vec<&ParsedMail> = prepared
         .iter()
@@ -401,7 +431,7 @@ pub async fn ingest_at(
     }
     tracing::debug!(
         parse_ms = parsed_in.as_millis() as u64,
-        file_ms = (filed_in - parsed_in).as_millis() as u64,
+        file_ms = filed_in.as_millis() as u64,
         store_ms = (stored_in - filed_in).as_millis() as u64,
         group_ms = (started.elapsed() - stored_in).as_millis() as u64,
         "ingest phases"
@@ -497,9 +527,13 @@ pub async fn import_path(
     let sources = collect_sources(path)
         .map_err(|e| AppError::field("path", format!("Cannot read {}: {e}.", path.display())))?;
     let mut report = ImportReport::default();
+    // While one batch is stored (the database's work), the next is read
+    // and parsed (this process's): on PostgreSQL the two run side by side.
+    let mut waiting: Option<PreparedBatch> = None;
     let mut batch = Vec::new();
     let mut batch_bytes = 0usize;
-    for src in sources {
+    let mut sources = sources.into_iter().peekable();
+    while let Some(src) = sources.next() {
         match read_source(&src) {
             Ok(messages) => {
                 for m in messages {
@@ -512,13 +546,25 @@ pub async fn import_path(
                 format!("The file could not be read: {e}."),
             )),
         }
-        if batch.len() >= batch_size.max(1) || batch_bytes > 64 * 1024 * 1024 {
-            report.add(ingest(app, office_id, std::mem::take(&mut batch)).await?);
+        let full = batch.len() >= batch_size.max(1) || batch_bytes > 64 * 1024 * 1024;
+        if full || sources.peek().is_none() {
+            let store = async {
+                match waiting.take() {
+                    Some(w) => store_prepared(app, office_id, w, None).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (next, stored) =
+                tokio::join!(prepare_batch(app, std::mem::take(&mut batch)), store);
+            if let Some(r) = stored? {
+                report.add(r);
+            }
+            waiting = Some(next?);
             batch_bytes = 0;
         }
     }
-    if !batch.is_empty() {
-        report.add(ingest(app, office_id, batch).await?);
+    if let Some(w) = waiting {
+        report.add(store_prepared(app, office_id, w, None).await?);
     }
     Ok(report)
 }

@@ -219,11 +219,12 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
         return Ok(Found::Results(out));
     }
     let Some(kind) = kind else {
+        let data = app.data_for(actor);
         let (people, cases, mail, notes) = tokio::try_join!(
             crate::constituents::search(app, actor, typed, None, TOP as i64),
-            cases(app, actor, &q, &filter, RANKED),
-            mail(app, actor, &q, &filter, RANKED),
-            notes(app, actor, &q, &filter, RANKED, None),
+            async { Ok(data.search_cases(&q, &filter, RANKED).await?) },
+            async { Ok(data.search_mail(&q, false, &filter, RANKED).await?) },
+            note_hits(app, actor, &q, &filter, RANKED, None),
         )?;
         out.people = if filter.status.is_some() || filter.from.is_some() || filter.to.is_some() {
             // People have no status or date of their own.
@@ -234,13 +235,25 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
                 items: people.items,
             }
         };
-        out.cases = top(cases, |c| {
-            q.words_found(&format!("{} {}", c.hit.reference, c.hit.title))
-        });
-        out.mail = top(mail, |m| {
-            q.words_found(&format!("{} {}", m.subject, m.from))
-        });
-        out.notes = top(notes.0, |m| q.words_found(&m.subject));
+        // Ranked first, so that only the shown few have their passages made.
+        out.cases = top(
+            cases,
+            |c| q.words_found(&format!("{} {}", c.reference, c.title)),
+            |c| case_result(c, &q),
+        );
+        out.mail = top(
+            mail,
+            |m| q.words_found(&format!("{} {} {}", m.subject, m.from_name, m.from_address)),
+            |m| mail_result(m, &q),
+        );
+        out.notes = top(
+            notes.0,
+            |n| match n {
+                NoteFound::Record(m) => q.words_found(&m.subject),
+                NoteFound::Entry(_) => 0,
+            },
+            |n| n.result(&q),
+        );
         return Ok(Found::Results(out));
     };
     let limit = sq.limit.unwrap_or(25).clamp(1, 100);
@@ -271,28 +284,32 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
             };
         }
         Kind::Cases => {
-            let found = cases(app, actor, &q, &filter, limit).await?;
-            out.next = next(found.more, found.items.last().map(|c| c.hit.id));
-            out.cases = found;
+            let found = app.data_for(actor).search_cases(&q, &filter, limit).await?;
+            out.next = next(found.more, found.items.last().map(|c| c.id));
+            out.cases = section(found, |c| case_result(c, &q));
         }
         Kind::Mail => {
-            let found = mail(app, actor, &q, &filter, limit).await?;
+            let found = app
+                .data_for(actor)
+                .search_mail(&q, false, &filter, limit)
+                .await?;
             out.next = next(found.more, found.items.last().map(|m| m.id));
-            out.mail = found;
+            out.mail = section(found, |m| mail_result(m, &q));
         }
         Kind::Notes => {
-            let (found, after) = notes(app, actor, &q, &filter, limit, cursor.as_ref()).await?;
+            let (found, after) = note_hits(app, actor, &q, &filter, limit, cursor.as_ref()).await?;
             out.next = after.map(|c| c.encode());
-            out.notes = found;
+            out.notes = section(found, |n| n.result(&q));
         }
     }
     Ok(Found::Results(out))
 }
 
-/// The best `TOP` of newest-first matches: by `score`, then newest.
-fn top<T>(s: Section<T>, score: impl Fn(&T) -> usize) -> Section<T> {
-    let more = s.more || s.items.len() > TOP;
-    let mut ranked: Vec<(usize, usize, T)> = s
+/// The best `TOP` of newest-first matches: by `score`, then newest; only
+/// those are made into results.
+fn top<T, U>(h: Hits<T>, score: impl Fn(&T) -> usize, f: impl Fn(T) -> U) -> Section<U> {
+    let more = h.more || h.items.len() > TOP;
+    let mut ranked: Vec<(usize, usize, T)> = h
         .items
         .into_iter()
         .enumerate()
@@ -300,7 +317,7 @@ fn top<T>(s: Section<T>, score: impl Fn(&T) -> usize) -> Section<T> {
         .collect();
     ranked.sort_by_key(|(score, i, _)| (std::cmp::Reverse(*score), *i));
     Section {
-        items: ranked.into_iter().take(TOP).map(|(_, _, t)| t).collect(),
+        items: ranked.into_iter().take(TOP).map(|(_, _, t)| f(t)).collect(),
         more,
     }
 }
@@ -312,23 +329,14 @@ fn section<T, U>(h: Hits<T>, f: impl Fn(T) -> U) -> Section<U> {
     }
 }
 
-async fn cases(
-    app: &App,
-    actor: &Actor,
-    q: &TextQuery,
-    f: &SearchFilter,
-    limit: i64,
-) -> AppResult<Section<CaseResult>> {
-    let hits = app.data_for(actor).search_cases(q, f, limit).await?;
-    Ok(section(hits, |hit| {
-        let title = passage(&hit.title, q, PASSAGE_CHARS);
-        let passage = if title.matched().is_empty() && !hit.summary.is_empty() {
-            passage(&hit.summary, q, PASSAGE_CHARS)
-        } else {
-            title
-        };
-        CaseResult { hit, passage }
-    }))
+fn case_result(hit: CaseHit, q: &TextQuery) -> CaseResult {
+    let title = passage(&hit.title, q, PASSAGE_CHARS);
+    let passage = if title.matched().is_empty() && !hit.summary.is_empty() {
+        passage(&hit.summary, q, PASSAGE_CHARS)
+    } else {
+        title
+    };
+    CaseResult { hit, passage }
 }
 
 fn mail_result(m: MailHit, q: &TextQuery) -> MailResult {
@@ -368,17 +376,6 @@ fn mail_result(m: MailHit, q: &TextQuery) -> MailResult {
     }
 }
 
-async fn mail(
-    app: &App,
-    actor: &Actor,
-    q: &TextQuery,
-    f: &SearchFilter,
-    limit: i64,
-) -> AppResult<Section<MailResult>> {
-    let hits = app.data_for(actor).search_mail(q, false, f, limit).await?;
-    Ok(section(hits, |m| mail_result(m, q)))
-}
-
 fn note_result(n: NoteHit, q: &TextQuery) -> MailResult {
     let name = format!(
         "{} {}",
@@ -400,33 +397,53 @@ fn note_result(n: NoteHit, q: &TextQuery) -> MailResult {
     }
 }
 
+/// A record kept with files (correspondence) or a note written in a
+/// history without files (a timeline entry).
+enum NoteFound {
+    Record(MailHit),
+    Entry(NoteHit),
+}
+
+impl NoteFound {
+    fn result(self, q: &TextQuery) -> MailResult {
+        match self {
+            NoteFound::Record(m) => mail_result(m, q),
+            NoteFound::Entry(n) => note_result(n, q),
+        }
+    }
+}
+
 /// Records kept with files (notes, calls, meetings, visits), newest first,
 /// then the same written in a history without files, newest first: two
 /// lists of ids, so a cursor in the second carries the key `p`. Returns the
 /// next page's cursor.
-async fn notes(
+async fn note_hits(
     app: &App,
     actor: &Actor,
     q: &TextQuery,
     f: &SearchFilter,
     limit: i64,
     cursor: Option<&Cursor>,
-) -> AppResult<(Section<MailResult>, Option<Cursor>)> {
+) -> AppResult<(Hits<NoteFound>, Option<Cursor>)> {
     let data = app.data_for(actor);
     let on_people = cursor.is_some_and(|c| c.key == "p");
-    let mut out = Section::default();
+    let mut out = Hits {
+        items: Vec::new(),
+        more: false,
+    };
     if !on_people {
         let f = SearchFilter {
             before: cursor.map(|c| c.id),
             ..f.clone()
         };
         let on_cases = data.search_mail(q, true, &f, limit).await?;
-        out = section(on_cases, |m| mail_result(m, q));
+        let next = on_cases.items.last().map(|m| Cursor {
+            key: String::new(),
+            id: m.id,
+        });
+        out.more = on_cases.more;
+        out.items = on_cases.items.into_iter().map(NoteFound::Record).collect();
         if out.more {
-            let next = out.items.last().map(|m| Cursor {
-                key: String::new(),
-                id: m.id,
-            });
             return Ok((out, next));
         }
     }
@@ -439,7 +456,7 @@ async fn notes(
     out.more = people.more;
     let last_shown = people.items.last().map(|n| n.id);
     out.items
-        .extend(people.items.into_iter().map(|n| note_result(n, q)));
+        .extend(people.items.into_iter().map(NoteFound::Entry));
     let next = if !people.more {
         None
     } else {

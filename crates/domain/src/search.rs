@@ -40,6 +40,19 @@ pub struct TextQuery {
     pub phrases: Vec<Vec<String>>,
 }
 
+/// Words too common to search by (English and French function words),
+/// left out of a query that has other words.
+const LITTLE_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "au", "aux", "be", "by", "ce", "dans", "de", "des", "du",
+    "en", "est", "et", "for", "from", "had", "has", "have", "in", "is", "it", "its", "la", "le",
+    "les", "of", "on", "or", "par", "pour", "que", "qui", "sur", "that", "the", "this", "to", "un",
+    "une", "was", "were", "with",
+];
+
+fn is_little(word: &str) -> bool {
+    LITTLE_WORDS.binary_search(&word).is_ok()
+}
+
 /// A query may name at most this many words, so that no query costs more
 /// than a bounded number of index lookups.
 pub const MAX_QUERY_WORDS: usize = 12;
@@ -82,6 +95,16 @@ impl TextQuery {
         }
         out.words.sort();
         out.words.dedup();
+        // Little words say nothing a search can use, and each is in nearly
+        // every message: `the agency replied` read the whole list of `the`
+        // to learn that nothing matched. They are left out when the query
+        // has anything else (quoted, they stay in the phrase).
+        if out.words.iter().any(|w| !is_little(w))
+            || !out.prefixes.is_empty()
+            || !out.phrases.is_empty()
+        {
+            out.words.retain(|w| !is_little(w));
+        }
         out.prefixes.sort();
         out.prefixes.dedup();
         out
@@ -302,6 +325,23 @@ mod tests {
         assert_eq!(many.words, ["ab"]);
         let long: String = (0..40).map(|i| format!("w{i} ")).collect();
         assert_eq!(TextQuery::parse(&long).word_count(), MAX_QUERY_WORDS);
+    }
+
+    #[test]
+    fn little_words_are_left_out_beside_others_but_kept_in_phrases() {
+        assert!(LITTLE_WORDS.windows(2).all(|w| w[0] < w[1]), "kept sorted");
+        let q = TextQuery::parse("The agency REPLIED to it");
+        assert_eq!(q.words, ["agency", "replied"]);
+        // Nothing else typed: they are the query.
+        assert_eq!(TextQuery::parse("to be or").words, ["be", "or", "to"]);
+        assert_eq!(TextQuery::parse("to be or not").words, ["not"]);
+        assert_eq!(TextQuery::parse("the and").words, ["and", "the"]);
+        let q = TextQuery::parse(r#"the "letter to follow""#);
+        assert!(q.words.is_empty());
+        assert_eq!(q.phrases, [vec!["letter", "to", "follow"]]);
+        let q = TextQuery::parse("of renew*");
+        assert!(q.words.is_empty());
+        assert_eq!(q.prefixes, ["renew"]);
     }
 
     #[test]

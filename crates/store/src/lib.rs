@@ -64,7 +64,9 @@ pub use quiet::*;
 pub use records::*;
 pub use review::*;
 pub use scope::{CaseVisibility, OfficeData, Scope};
-pub use search::{CaseHit, Hits, MailHit, NoteHit, SearchFilter};
+pub use search::{
+    CaseHit, Hits, MailHit, NEWEST_FIRST_MS as SEARCH_NEWEST_FIRST_MS, NoteHit, SearchFilter,
+};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 pub use tag_admin::{MergeCounts, TagMerge};
 pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
@@ -90,6 +92,10 @@ pub enum Error {
     Migration(String),
     #[error("invalid database URL: {0}")]
     Url(String),
+    /// A search that matches too much to be listed in the time a search
+    /// may take (PostgreSQL: common words that seldom meet).
+    #[error("the search matches too much to list in time")]
+    SearchTooBroad,
 }
 
 impl From<sqlx::Error> for Error {

@@ -150,6 +150,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_search_records.sql"),
         postgres: include_str!("../migrations/postgres/0023_search_records.sql"),
     },
+    Migration {
+        version: 24,
+        name: "search_words_faster",
+        sqlite: include_str!("../migrations/sqlite/0024_search_words_faster.sql"),
+        postgres: include_str!("../migrations/postgres/0024_search_words_faster.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,6 +7,8 @@
 //! chooses between that index and reading newest first. Results are newest
 //! first on both, paged by id; the app ranks a first page.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use casework_domain::search::TextQuery;
 use sqlx::QueryBuilder;
 
@@ -171,17 +173,87 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
 
 /// How many matching rows the PostgreSQL probe reads at most.
 const PROBE_ROWS: i64 = 2_000;
+/// How long (ms) the probe may take when the words may be common.
+const PROBE_MS: u32 = 15;
+/// How long (ms) reading newest first may take before a PostgreSQL search
+/// reads the GIN index instead. A test shortens it to see that both ways
+/// find the same.
+#[doc(hidden)]
+pub static NEWEST_FIRST_MS: AtomicU32 = AtomicU32::new(40);
+/// How long (ms) any search statement may take at most.
+const SEARCH_MS: u32 = 5_000;
+
+/// What PostgreSQL's statistics of a `search` column say of a query.
+#[derive(Debug, Clone, Copy)]
+struct Estimate {
+    /// At most how many rows hold every word (the rarest word's rows).
+    rows: f64,
+    /// Whether that word is among the column's most common words (its share
+    /// is known), rather than below the least common of them.
+    listed: bool,
+}
+
+/// Whether a PostgreSQL error is a statement's timeout.
+fn timed_out(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
+}
 
 impl OfficeData {
-    /// On PostgreSQL, the ids of every row of `table` (aliased `alias`,
-    /// with `condition`) whose text matches `q`, read through the GIN index
-    /// alone, when there are at most [`PROBE_ROWS`] and reading them takes
-    /// under 15 ms; otherwise that there are many. The planner cannot tell a rare word from an
-    /// absent one and, to honour `ORDER BY id DESC LIMIT n`, reads the
-    /// table backwards for both: 2.4 s for a word found nowhere among
-    /// 5,000,000 emails. A search narrowed to the probe's ids is a few
-    /// key lookups; one with more matches finds its page among the newest
-    /// rows at once.
+    /// On PostgreSQL, at most how many rows of `table` hold every plain word
+    /// (and every word of each phrase) of `q`, from the statistics ANALYZE
+    /// keeps of its `search` column: the most common words with the share of
+    /// rows holding each, and the least of those shares, above which no
+    /// unlisted word is. None without statistics, or without plain words.
+    async fn estimate(&self, q: &TextQuery, table: &str) -> Result<Option<Estimate>> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(None);
+        };
+        let words: Vec<String> = q
+            .words
+            .iter()
+            .chain(q.phrases.iter().flatten())
+            .cloned()
+            .collect();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        // A tsvector's statistics hold its most common words, their shares,
+        // then the least and the greatest share.
+        let row: Option<(Option<f64>, Option<bool>)> = sqlx::query_as(
+            "SELECT (c.reltuples * (1 - s.null_frac) * w.share)::float8, w.listed \
+             FROM pg_stats s \
+             JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) \
+             CROSS JOIN LATERAL ( \
+               SELECT f.share, f.listed FROM ( \
+                 SELECT COALESCE(s.most_common_elem_freqs[array_position(s.most_common_elems::text::text[], w)], \
+                                 s.most_common_elem_freqs[array_length(s.most_common_elem_freqs, 1) - 1]) AS share, \
+                        array_position(s.most_common_elems::text::text[], w) IS NOT NULL AS listed \
+                 FROM unnest($1::text[]) w) f \
+               ORDER BY f.share, f.listed LIMIT 1) w \
+             WHERE s.schemaname = current_schema() AND s.tablename = $2 AND s.attname = 'search' \
+               AND s.most_common_elems IS NOT NULL AND c.reltuples >= 0",
+        )
+        .bind(&words)
+        .bind(table)
+        .fetch_optional(pool)
+        .await?;
+        Ok(match row {
+            Some((Some(rows), Some(listed))) => Some(Estimate { rows, listed }),
+            _ => None,
+        })
+    }
+
+    /// How a PostgreSQL search of `table` (aliased `alias`, with `condition`)
+    /// for `q` is best made. The planner cannot tell a rare word from an
+    /// absent one and, to honour `ORDER BY id DESC LIMIT n`, reads the table
+    /// backwards for both (2.4 s for a word found nowhere among 5,000,000
+    /// emails); and it multiplies words' shares as if they were
+    /// independent, so words that go together are thought rare. So:
+    /// - words the statistics show rare: every match's id through the GIN
+    ///   index, then a few key lookups;
+    /// - words all common: newest first, where their page is found at once;
+    /// - otherwise a probe through the GIN index alone, given up after a
+    ///   moment (then newest first).
     async fn probe(
         &self,
         q: &TextQuery,
@@ -189,6 +261,11 @@ impl OfficeData {
     ) -> Result<Probe> {
         let Db::Postgres(pool) = &self.db else {
             return Ok(Probe::NotProbed);
+        };
+        let limit_ms = match self.estimate(q, table).await? {
+            Some(e) if e.rows <= PROBE_ROWS as f64 => SEARCH_MS,
+            Some(e) if e.listed => return Ok(Probe::Many),
+            _ => PROBE_MS,
         };
         let mut qb = QueryBuilder::new("");
         push_match(
@@ -209,19 +286,20 @@ impl OfficeData {
             .await?;
         // Words that many rows share make a large bitmap: past this, the
         // probe gives up, and reading newest first finds the page at once.
-        sqlx::query("SET LOCAL statement_timeout = 15")
-            .execute(&mut *tx)
-            .await?;
-        let ids: std::result::Result<Vec<i64>, sqlx::Error> = qb
+        // Only a number is written into the statement.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {limit_ms}"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        let ids = match qb
             .build_query_scalar()
             .persistent(false)
             .fetch_all(&mut *tx)
-            .await;
-        let ids = match ids {
+            .await
+        {
             Ok(ids) => ids,
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
-                return Ok(Probe::Many);
-            }
+            Err(e) if timed_out(&e) => return Ok(Probe::Many),
             Err(e) => return Err(e.into()),
         };
         tx.commit().await?;
@@ -240,7 +318,9 @@ enum Probe {
     /// Too many to read at once: the search reads newest first, and the
     /// planner is told so (its estimate for several words that go together
     /// can be a hundred times too low, and a bitmap of 94,000 notes sorted
-    /// took 3.2 s).
+    /// took 3.2 s). Common words that never meet are never found that way
+    /// (nothing stops the scan): after a moment the search reads the GIN
+    /// index for them instead, which intersects the words' lists.
     Many,
     /// SQLite: FTS5 reads newest first by itself.
     NotProbed,
@@ -260,26 +340,76 @@ impl Probe {
         }
     }
 
-    /// The statement to run first in the search's transaction, if any.
-    fn plan(&self) -> Option<&'static str> {
-        matches!(self, Probe::Many).then_some("SET LOCAL enable_bitmapscan = off")
+    /// The statements to run first in the search's transaction.
+    fn plan(&self) -> Vec<String> {
+        match self {
+            Probe::Many => vec![
+                "SET LOCAL enable_bitmapscan = off".to_owned(),
+                format!(
+                    "SET LOCAL statement_timeout = {}",
+                    NEWEST_FIRST_MS.load(Ordering::Relaxed)
+                ),
+            ],
+            Probe::Ids(_) => vec![format!("SET LOCAL statement_timeout = {SEARCH_MS}")],
+            Probe::NotProbed => Vec::new(),
+        }
     }
 }
 
-/// Runs a built search in a transaction of its own, after `plan`.
+/// Runs a search built by `$build` in a transaction of its own, after the
+/// probe's plan; when reading newest first runs out of time, runs it again
+/// through the GIN index (PostgreSQL). Too long either way is
+/// [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
 macro_rules! fetch_planned {
-    ($pool:expr, $qb:expr, $plan:expr) => {{
+    ($pool:expr, $probe:expr, $build:block) => {{
+        let probe: &Probe = $probe;
         let mut tx = $pool.begin().await?;
-        if let Some(plan) = $plan {
-            sqlx::query(plan).execute(&mut *tx).await?;
+        for statement in probe.plan() {
+            // Settings of this module's own, with numbers only.
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *tx)
+                .await?;
         }
-        let rows = $qb
+        let mut qb = $build;
+        let first = qb
             .build_query_as()
             .persistent(false)
             .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        rows
+            .await;
+        match first {
+            Ok(rows) => {
+                tx.commit().await?;
+                rows
+            }
+            Err(e) if timed_out(&e) && matches!(probe, Probe::Many) => {
+                tx.rollback().await?;
+                let mut tx = $pool.begin().await?;
+                for statement in [
+                    "SET LOCAL enable_indexscan = off".to_owned(),
+                    format!("SET LOCAL statement_timeout = {SEARCH_MS}"),
+                ] {
+                    // Settings of this module's own, with numbers only.
+                    sqlx::query(sqlx::AssertSqlSafe(statement))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let mut qb = $build;
+                let rows = match qb
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut *tx)
+                    .await
+                {
+                    Ok(rows) => rows,
+                    Err(e) if timed_out(&e) => return Err($crate::Error::SearchTooBroad),
+                    Err(e) => return Err(e.into()),
+                };
+                tx.commit().await?;
+                rows
+            }
+            Err(e) if timed_out(&e) => return Err($crate::Error::SearchTooBroad),
+            Err(e) => return Err(e.into()),
+        }
     }};
 }
 
@@ -307,31 +437,33 @@ impl OfficeData {
             ids.condition("a.id")
         );
         let items = on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new("");
-            let order = push_match(
-                &mut qb,
-                sqlite,
-                (
-                    "a.id, a.reference, a.title, a.summary, a.status, a.opened_at, \
-                     a.constituent_id, p.first_name, p.last_name",
-                    "cases",
-                    "a",
-                    "case_fts",
-                    " JOIN constituents p ON p.id = a.constituent_id",
-                ),
-                q,
-            );
-            qb.push(&scope);
-            if let Some(s) = &f.status {
-                qb.push(" AND a.status = ").push_bind(s.clone());
-            }
-            push_tail(
-                &mut qb,
-                (self.scope.office_id, "a.opened_at", &order),
-                f,
-                limit,
-            );
-            fetch_planned!(pool, qb, ids.plan())
+            fetch_planned!(pool, &ids, {
+                let mut qb = QueryBuilder::new("");
+                let order = push_match(
+                    &mut qb,
+                    sqlite,
+                    (
+                        "a.id, a.reference, a.title, a.summary, a.status, a.opened_at, \
+                         a.constituent_id, p.first_name, p.last_name",
+                        "cases",
+                        "a",
+                        "case_fts",
+                        " JOIN constituents p ON p.id = a.constituent_id",
+                    ),
+                    q,
+                );
+                qb.push(&scope);
+                if let Some(s) = &f.status {
+                    qb.push(" AND a.status = ").push_bind(s.clone());
+                }
+                push_tail(
+                    &mut qb,
+                    (self.scope.office_id, "a.opened_at", &order),
+                    f,
+                    limit,
+                );
+                qb
+            })
         });
         Ok(hits(items, limit))
     }
@@ -406,22 +538,24 @@ impl OfficeData {
             let ids = self.probe(q, (table, alias, &own)).await?;
             let conditions = format!("{conditions}{}", ids.condition(&format!("{alias}.id")));
             let rows: Vec<MailHit> = on_read!(self, |pool| {
-                let mut qb = QueryBuilder::new("");
-                let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
-                qb.push(&conditions);
-                if let Some(s) = &f.status {
-                    qb.push(" AND k.status = ").push_bind(s.clone());
-                }
-                if let Some(before) = f.before {
-                    qb.push(" AND a.id < ").push_bind(before);
-                }
-                push_tail(
-                    &mut qb,
-                    (office_id, "a.received_at", &order),
-                    &unpaged,
-                    limit,
-                );
-                fetch_planned!(pool, qb, ids.plan())
+                fetch_planned!(pool, &ids, {
+                    let mut qb = QueryBuilder::new("");
+                    let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
+                    qb.push(&conditions);
+                    if let Some(s) = &f.status {
+                        qb.push(" AND k.status = ").push_bind(s.clone());
+                    }
+                    if let Some(before) = f.before {
+                        qb.push(" AND a.id < ").push_bind(before);
+                    }
+                    push_tail(
+                        &mut qb,
+                        (office_id, "a.received_at", &order),
+                        &unpaged,
+                        limit,
+                    );
+                    qb
+                })
             });
             found.push(rows);
         }
@@ -464,28 +598,30 @@ impl OfficeData {
             ids.condition("a.id")
         );
         let items = on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new("");
-            let order = push_match(
-                &mut qb,
-                sqlite,
-                (
-                    "a.id, a.kind, a.case_id, k.reference AS case_reference, a.constituent_id, \
-                     p.first_name, p.last_name, a.at, a.body",
-                    "timeline",
-                    "a",
-                    "note_fts",
-                    " LEFT JOIN constituents p ON p.id = a.constituent_id LEFT JOIN cases k ON k.id = a.case_id",
-                ),
-                q,
-            );
-            // An entry about a record kept with files is found as the record.
-            qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
-            qb.push(&visible);
-            if let Some(s) = &f.status {
-                qb.push(" AND k.status = ").push_bind(s.clone());
-            }
-            push_tail(&mut qb, (self.scope.office_id, "a.at", &order), f, limit);
-            fetch_planned!(pool, qb, ids.plan())
+            fetch_planned!(pool, &ids, {
+                let mut qb = QueryBuilder::new("");
+                let order = push_match(
+                    &mut qb,
+                    sqlite,
+                    (
+                        "a.id, a.kind, a.case_id, k.reference AS case_reference, a.constituent_id, \
+                         p.first_name, p.last_name, a.at, a.body",
+                        "timeline",
+                        "a",
+                        "note_fts",
+                        " LEFT JOIN constituents p ON p.id = a.constituent_id LEFT JOIN cases k ON k.id = a.case_id",
+                    ),
+                    q,
+                );
+                // An entry about a record kept with files is found as the record.
+                qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
+                qb.push(&visible);
+                if let Some(s) = &f.status {
+                    qb.push(" AND k.status = ").push_bind(s.clone());
+                }
+                push_tail(&mut qb, (self.scope.office_id, "a.at", &order), f, limit);
+                qb
+            })
         });
         Ok(hits(items, limit))
     }
