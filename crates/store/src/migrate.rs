@@ -152,9 +152,9 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 24,
-        name: "search_words_faster",
-        sqlite: include_str!("../migrations/sqlite/0024_search_words_faster.sql"),
-        postgres: include_str!("../migrations/postgres/0024_search_words_faster.sql"),
+        name: "search_faster",
+        sqlite: include_str!("../migrations/sqlite/0024_search_faster.sql"),
+        postgres: include_str!("../migrations/postgres/0024_search_faster.sql"),
     },
 ];
 

@@ -46,11 +46,6 @@ impl Store {
                 .bind(office_id)
                 .execute(&mut *tx)
                 .await?;
-            if matches!(self.db, crate::Db::Postgres(_)) {
-                // Compiling the plan (PostgreSQL's JIT, set off by the
-                // row estimates of the ranges) costs more than running it.
-                sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
-            }
             let (office_days, since): (i64, Option<i64>) =
                 sqlx::query_as("SELECT quiet_days, quiet_checked_at FROM offices WHERE id = $1")
                     .bind(office_id)

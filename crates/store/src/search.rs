@@ -7,7 +7,7 @@
 //! chooses between that index and reading newest first. Results are newest
 //! first on both, paged by id; the app ranks a first page.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use casework_domain::search::TextQuery;
 use sqlx::QueryBuilder;
@@ -175,22 +175,24 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
 const PROBE_ROWS: i64 = 2_000;
 /// How long (ms) the probe may take when the words may be common.
 const PROBE_MS: u32 = 15;
-/// How long (ms) reading newest first may take before a PostgreSQL search
-/// reads the GIN index instead. A test shortens it to see that both ways
-/// find the same.
+/// How many of the newest rows (by id) a PostgreSQL search of common words
+/// reads newest first before it reads the rest through the GIN index. A
+/// test narrows it to see that both ways find the same.
 #[doc(hidden)]
-pub static NEWEST_FIRST_MS: AtomicU32 = AtomicU32::new(40);
+pub static WINDOW: AtomicI64 = AtomicI64::new(20_000);
 /// How long (ms) any search statement may take at most.
 const SEARCH_MS: u32 = 5_000;
 
 /// What PostgreSQL's statistics of a `search` column say of a query.
 #[derive(Debug, Clone, Copy)]
 struct Estimate {
-    /// At most how many rows hold every word (the rarest word's rows).
-    rows: f64,
-    /// Whether that word is among the column's most common words (its share
-    /// is known), rather than below the least common of them.
-    listed: bool,
+    /// At most how many rows hold every word (the rarest word's rows);
+    /// unknown for a query of prefixes only.
+    most: Option<f64>,
+    /// Whether every word, and some word starting with each prefix, is
+    /// among the column's most common words in more than [`PROBE_ROWS`]
+    /// rows.
+    common: bool,
 }
 
 /// Whether a PostgreSQL error is a statement's timeout.
@@ -198,12 +200,36 @@ fn timed_out(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
 }
 
+/// What [`settled!`] puts back after its statement.
+const RESET: &str = "RESET statement_timeout; RESET enable_indexscan; RESET enable_seqscan; \
+                     RESET enable_bitmapscan";
+
+/// Runs `$run` (a statement on `$conn`, giving a `Result<_, sqlx::Error>`)
+/// on a connection of its own from `$pool`, under the session settings
+/// `$set` (numbers and names of this module only), then puts them back.
+/// Not `SET LOCAL` in a transaction: there, a statement timeout also times
+/// the COMMIT or ROLLBACK after it, which on a busy server can run out and
+/// leave the pool a connection in a bad state. Settings that cannot be put
+/// back close the connection instead.
+macro_rules! settled {
+    ($pool:expr, $set:expr, |$conn:ident| $run:expr) => {{
+        let mut $conn = $pool.acquire().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe($set))
+            .execute(&mut *$conn)
+            .await?;
+        let out = $run;
+        if sqlx::raw_sql(RESET).execute(&mut *$conn).await.is_err() {
+            $conn.close_on_drop();
+        }
+        out
+    }};
+}
+
 impl OfficeData {
-    /// On PostgreSQL, at most how many rows of `table` hold every plain word
-    /// (and every word of each phrase) of `q`, from the statistics ANALYZE
-    /// keeps of its `search` column: the most common words with the share of
-    /// rows holding each, and the least of those shares, above which no
-    /// unlisted word is. None without statistics, or without plain words.
+    /// On PostgreSQL, what the statistics ANALYZE keeps of the `search`
+    /// column of `table` say of `q`: the most common words with the share
+    /// of rows holding each, and the least of those shares, above which no
+    /// unlisted word is. None without statistics.
     async fn estimate(&self, q: &TextQuery, table: &str) -> Result<Option<Estimate>> {
         let Db::Postgres(pool) = &self.db else {
             return Ok(None);
@@ -214,33 +240,41 @@ impl OfficeData {
             .chain(q.phrases.iter().flatten())
             .cloned()
             .collect();
-        if words.is_empty() {
-            return Ok(None);
-        }
         // A tsvector's statistics hold its most common words, their shares,
-        // then the least and the greatest share.
-        let row: Option<(Option<f64>, Option<bool>)> = sqlx::query_as(
-            "SELECT (c.reltuples * (1 - s.null_frac) * w.share)::float8, w.listed \
-             FROM pg_stats s \
-             JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) \
-             CROSS JOIN LATERAL ( \
-               SELECT f.share, f.listed FROM ( \
-                 SELECT COALESCE(s.most_common_elem_freqs[array_position(s.most_common_elems::text::text[], w)], \
-                                 s.most_common_elem_freqs[array_length(s.most_common_elem_freqs, 1) - 1]) AS share, \
-                        array_position(s.most_common_elems::text::text[], w) IS NOT NULL AS listed \
-                 FROM unnest($1::text[]) w) f \
-               ORDER BY f.share, f.listed LIMIT 1) w \
-             WHERE s.schemaname = current_schema() AND s.tablename = $2 AND s.attname = 'search' \
-               AND s.most_common_elems IS NOT NULL AND c.reltuples >= 0",
+        // then the least and the greatest share. Per word: its rows, or at
+        // most the least share's when unlisted; per prefix: the rows of the
+        // most common listed word it starts.
+        let row: Option<(f64, Option<f64>, Option<bool>, Option<f64>)> = sqlx::query_as(
+            "WITH s AS ( \
+               SELECT s.most_common_elems::text::text[] AS e, s.most_common_elem_freqs AS f, \
+                      c.reltuples * (1 - s.null_frac) AS n \
+               FROM pg_stats s \
+               JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) \
+               WHERE s.schemaname = current_schema() AND s.tablename = $3 AND s.attname = 'search' \
+                 AND s.most_common_elems IS NOT NULL AND c.reltuples >= 0) \
+             SELECT s.n::float8, \
+               (SELECT min(COALESCE(s.f[array_position(s.e, w)], s.f[array_length(s.f, 1) - 1])) \
+                  FROM unnest($1::text[]) w)::float8, \
+               (SELECT bool_and(array_position(s.e, w) IS NOT NULL) FROM unnest($1::text[]) w), \
+               (SELECT min((SELECT max(s.f[i]) FROM generate_subscripts(s.e, 1) i WHERE starts_with(s.e[i], p))) \
+                  FROM unnest($2::text[]) p)::float8 \
+             FROM s",
         )
         .bind(&words)
+        .bind(&q.prefixes)
         .bind(table)
         .fetch_optional(pool)
         .await?;
-        Ok(match row {
-            Some((Some(rows), Some(listed))) => Some(Estimate { rows, listed }),
-            _ => None,
-        })
+        let Some((n, most, listed, prefixed)) = row else {
+            return Ok(None);
+        };
+        let common = |share: Option<f64>| share.is_some_and(|f| f * n > PROBE_ROWS as f64);
+        Ok(Some(Estimate {
+            most: most.map(|f| f * n),
+            common: !q.is_empty()
+                && (words.is_empty() || (listed == Some(true) && common(most)))
+                && (q.prefixes.is_empty() || common(prefixed)),
+        }))
     }
 
     /// How a PostgreSQL search of `table` (aliased `alias`, with `condition`)
@@ -263,8 +297,8 @@ impl OfficeData {
             return Ok(Probe::NotProbed);
         };
         let limit_ms = match self.estimate(q, table).await? {
-            Some(e) if e.rows <= PROBE_ROWS as f64 => SEARCH_MS,
-            Some(e) if e.listed => return Ok(Probe::Many),
+            Some(e) if e.most.is_some_and(|rows| rows <= PROBE_ROWS as f64) => SEARCH_MS,
+            Some(e) if e.common => return self.many(pool, table).await,
             _ => PROBE_MS,
         };
         let mut qb = QueryBuilder::new("");
@@ -276,38 +310,39 @@ impl OfficeData {
         );
         qb.push(condition);
         qb.push(format_args!(" LIMIT {}", PROBE_ROWS + 1));
-        let mut tx = pool.begin().await?;
         // Only the GIN index can answer: no table scan, no scan in id order.
-        sqlx::query("SET LOCAL enable_indexscan = off")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SET LOCAL enable_seqscan = off")
-            .execute(&mut *tx)
-            .await?;
-        // Words that many rows share make a large bitmap: past this, the
-        // probe gives up, and reading newest first finds the page at once.
-        // Only a number is written into the statement.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SET LOCAL statement_timeout = {limit_ms}"
-        )))
-        .execute(&mut *tx)
-        .await?;
-        let ids = match qb
+        // Words that many rows share make a large bitmap: past the time
+        // limit the probe gives up, and reading newest first finds the page
+        // at once.
+        let set = format!(
+            "SET enable_indexscan = off; SET enable_seqscan = off; SET statement_timeout = {limit_ms}"
+        );
+        let found = settled!(pool, set, |conn| qb
             .build_query_scalar()
             .persistent(false)
-            .fetch_all(&mut *tx)
-            .await
-        {
+            .fetch_all(&mut *conn)
+            .await);
+        let ids: Vec<i64> = match found {
             Ok(ids) => ids,
-            Err(e) if timed_out(&e) => return Ok(Probe::Many),
+            Err(e) if timed_out(&e) => return self.many(pool, table).await,
             Err(e) => return Err(e.into()),
         };
-        tx.commit().await?;
-        Ok(if ids.len() as i64 <= PROBE_ROWS {
-            Probe::Ids(ids)
+        if ids.len() as i64 <= PROBE_ROWS {
+            Ok(Probe::Ids(ids))
         } else {
-            Probe::Many
-        })
+            self.many(pool, table).await
+        }
+    }
+
+    /// [`Probe::Many`], with the newest id of `table` (one of this
+    /// module's table names).
+    async fn many(&self, pool: &sqlx::PgPool, table: &str) -> Result<Probe> {
+        let top: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(max(id), 0) FROM {table}"
+        )))
+        .fetch_one(pool)
+        .await?;
+        Ok(Probe::Many { top })
     }
 }
 
@@ -315,13 +350,15 @@ impl OfficeData {
 enum Probe {
     /// Every matching row's id.
     Ids(Vec<i64>),
-    /// Too many to read at once: the search reads newest first, and the
+    /// Too many to read at once. The search reads newest first, and the
     /// planner is told so (its estimate for several words that go together
     /// can be a hundred times too low, and a bitmap of 94,000 notes sorted
-    /// took 3.2 s). Common words that never meet are never found that way
-    /// (nothing stops the scan): after a moment the search reads the GIN
-    /// index for them instead, which intersects the words' lists.
-    Many,
+    /// took 3.2 s); but only among the newest [`WINDOW`] rows (ids above
+    /// `top` less that), which bounds its cost. Common words that never
+    /// meet find nothing there, and reading on would read every row: the
+    /// rest of the page is read through the GIN index, which intersects
+    /// the words' lists.
+    Many { top: i64 },
     /// SQLite: FTS5 reads newest first by itself.
     NotProbed,
 }
@@ -336,79 +373,73 @@ impl Probe {
                 let list: Vec<String> = ids.iter().map(i64::to_string).collect();
                 format!(" AND {column} IN ({})", list.join(", "))
             }
-            Probe::Many | Probe::NotProbed => String::new(),
-        }
-    }
-
-    /// The statements to run first in the search's transaction.
-    fn plan(&self) -> Vec<String> {
-        match self {
-            Probe::Many => vec![
-                "SET LOCAL enable_bitmapscan = off".to_owned(),
-                format!(
-                    "SET LOCAL statement_timeout = {}",
-                    NEWEST_FIRST_MS.load(Ordering::Relaxed)
-                ),
-            ],
-            Probe::Ids(_) => vec![format!("SET LOCAL statement_timeout = {SEARCH_MS}")],
-            Probe::NotProbed => Vec::new(),
+            Probe::Many { .. } | Probe::NotProbed => String::new(),
         }
     }
 }
 
-/// Runs a search built by `$build` in a transaction of its own, after the
-/// probe's plan; when reading newest first runs out of time, runs it again
-/// through the GIN index (PostgreSQL). Too long either way is
+/// Runs a search: `$build` makes it, given the condition `$window` to add
+/// to its others (empty but on PostgreSQL's newest-first path). With
+/// [`Probe::Many`] it is read newest first among the newest [`WINDOW`] rows
+/// (below `$upper`, the page's start, when the search is paged by its
+/// order column), then, if that did not fill `$limit` rows and one more,
+/// through the GIN index below them. Past [`SEARCH_MS`] it is
 /// [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
 macro_rules! fetch_planned {
-    ($pool:expr, $probe:expr, $build:block) => {{
+    ($pool:expr, $probe:expr, ($limit:expr, $upper:expr, $order:expr), |$window:ident| $build:block) => {{
         let probe: &Probe = $probe;
-        let mut tx = $pool.begin().await?;
-        for statement in probe.plan() {
-            // Settings of this module's own, with numbers only.
-            sqlx::query(sqlx::AssertSqlSafe(statement))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let mut qb = $build;
-        let first = qb
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await;
-        match first {
-            Ok(rows) => {
-                tx.commit().await?;
-                rows
-            }
-            Err(e) if timed_out(&e) && matches!(probe, Probe::Many) => {
-                tx.rollback().await?;
-                let mut tx = $pool.begin().await?;
-                for statement in [
-                    "SET LOCAL enable_indexscan = off".to_owned(),
-                    format!("SET LOCAL statement_timeout = {SEARCH_MS}"),
-                ] {
-                    // Settings of this module's own, with numbers only.
-                    sqlx::query(sqlx::AssertSqlSafe(statement))
-                        .execute(&mut *tx)
-                        .await?;
-                }
+        let fetch = |rows: std::result::Result<Vec<_>, sqlx::Error>| match rows {
+            Ok(rows) => Ok(rows),
+            Err(e) if timed_out(&e) => Err($crate::Error::SearchTooBroad),
+            Err(e) => Err($crate::Error::from(e)),
+        };
+        match probe {
+            Probe::NotProbed => {
+                let $window = String::new();
                 let mut qb = $build;
-                let rows = match qb
+                qb.build_query_as()
+                    .persistent(false)
+                    .fetch_all($pool)
+                    .await?
+            }
+            Probe::Ids(_) => {
+                let $window = String::new();
+                let mut qb = $build;
+                let set = format!("SET statement_timeout = {SEARCH_MS}");
+                fetch(settled!($pool, set, |conn| qb
                     .build_query_as()
                     .persistent(false)
-                    .fetch_all(&mut *tx)
-                    .await
-                {
-                    Ok(rows) => rows,
-                    Err(e) if timed_out(&e) => return Err($crate::Error::SearchTooBroad),
-                    Err(e) => return Err(e.into()),
+                    .fetch_all(&mut *conn)
+                    .await))?
+            }
+            Probe::Many { top } => {
+                let upper: Option<i64> = $upper;
+                let top = upper.map_or(*top, |u| (*top).min(u - 1));
+                let floor = top - WINDOW.load(Ordering::Relaxed);
+                let mut rows = {
+                    let $window = format!(" AND {} > {floor}", $order);
+                    let mut qb = $build;
+                    let set =
+                        format!("SET enable_bitmapscan = off; SET statement_timeout = {SEARCH_MS}");
+                    fetch(settled!($pool, set, |conn| qb
+                        .build_query_as()
+                        .persistent(false)
+                        .fetch_all(&mut *conn)
+                        .await))?
                 };
-                tx.commit().await?;
+                if (rows.len() as i64) <= $limit && floor > 0 {
+                    let $window = format!(" AND {} <= {floor}", $order);
+                    let mut qb = $build;
+                    let set =
+                        format!("SET enable_indexscan = off; SET statement_timeout = {SEARCH_MS}");
+                    rows.extend(fetch(settled!($pool, set, |conn| qb
+                        .build_query_as()
+                        .persistent(false)
+                        .fetch_all(&mut *conn)
+                        .await))?);
+                }
                 rows
             }
-            Err(e) if timed_out(&e) => return Err($crate::Error::SearchTooBroad),
-            Err(e) => return Err(e.into()),
         }
     }};
 }
@@ -437,7 +468,7 @@ impl OfficeData {
             ids.condition("a.id")
         );
         let items = on_read!(self, |pool| {
-            fetch_planned!(pool, &ids, {
+            fetch_planned!(pool, &ids, (limit, f.before, "a.id"), |window| {
                 let mut qb = QueryBuilder::new("");
                 let order = push_match(
                     &mut qb,
@@ -453,6 +484,7 @@ impl OfficeData {
                     q,
                 );
                 qb.push(&scope);
+                qb.push(&window);
                 if let Some(s) = &f.status {
                     qb.push(" AND a.status = ").push_bind(s.clone());
                 }
@@ -538,10 +570,14 @@ impl OfficeData {
             let ids = self.probe(q, (table, alias, &own)).await?;
             let conditions = format!("{conditions}{}", ids.condition(&format!("{alias}.id")));
             let rows: Vec<MailHit> = on_read!(self, |pool| {
-                fetch_planned!(pool, &ids, {
+                // Messages page by their own id; attachments by their message's.
+                let upper = f.before.filter(|_| *alias == "a");
+                let order = format!("{alias}.id");
+                fetch_planned!(pool, &ids, (limit, upper, order), |window| {
                     let mut qb = QueryBuilder::new("");
                     let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
                     qb.push(&conditions);
+                    qb.push(&window);
                     if let Some(s) = &f.status {
                         qb.push(" AND k.status = ").push_bind(s.clone());
                     }
@@ -598,7 +634,7 @@ impl OfficeData {
             ids.condition("a.id")
         );
         let items = on_read!(self, |pool| {
-            fetch_planned!(pool, &ids, {
+            fetch_planned!(pool, &ids, (limit, f.before, "a.id"), |window| {
                 let mut qb = QueryBuilder::new("");
                 let order = push_match(
                     &mut qb,
@@ -616,6 +652,7 @@ impl OfficeData {
                 // An entry about a record kept with files is found as the record.
                 qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
                 qb.push(&visible);
+                qb.push(&window);
                 if let Some(s) = &f.status {
                     qb.push(" AND k.status = ").push_bind(s.clone());
                 }

@@ -1,30 +1,31 @@
 //! On PostgreSQL a search chooses how to read from the statistics ANALYZE
 //! keeps of each word's share of rows: every match through the GIN index
-//! for rare words, newest first for common ones, and the GIN index again
-//! when common words never meet (reading newest first would read
-//! everything). Whichever way it reads, it finds the same, newest first.
-//! Reading newest first is given 1 ms here (this test is a process of its
-//! own), so that the last way is taken.
+//! for rare words; for common ones, newest first among the newest rows,
+//! then the GIN index below them (for common words that never meet, or
+//! whose matches are all older). Whichever way it reads, it finds the
+//! same, newest first. The newest rows are the newest 1,000 here (this
+//! test is a process of its own), so that every way is taken.
 
 mod common;
 
 use std::sync::atomic::Ordering;
 
 use casework_domain::search::TextQuery;
-use casework_store::{SEARCH_NEWEST_FIRST_MS, Scope, SearchFilter};
+use casework_store::{SEARCH_WINDOW, Scope, SearchFilter};
 use common::postgres;
 
 #[tokio::test]
 async fn postgres_finds_the_same_whichever_way_it_reads() {
-    SEARCH_NEWEST_FIRST_MS.store(1, Ordering::Relaxed);
+    SEARCH_WINDOW.store(1_000, Ordering::Relaxed);
     let pg = postgres("search_plans").await;
     // 30,000 emails: `alpha` in the odd ones and `beta` in the even ones
-    // (never together), `gamma` in all, `w0`…`w99` each in one in a hundred,
-    // `rare42` in one.
+    // (never together), `gamma` in all, `old` in the older half, `w0`…`w99`
+    // each in one in a hundred, `rare42` in one.
     sqlx::query(
         "INSERT INTO correspondence (office_id, direction, channel, state, dedupe_key, subject, received_at, body_text) \
          SELECT $1, 'in', 'email', 'intake', 'k' || g, 'Message', g, \
                 CASE WHEN g % 2 = 1 THEN 'alpha' ELSE 'beta' END || ' gamma w' || (g % 100) \
+                || CASE WHEN g <= 15000 THEN ' old' ELSE '' END \
                 || CASE WHEN g = 777 THEN ' rare42' ELSE '' END \
          FROM generate_series(1, 30000) g",
     )
@@ -50,8 +51,10 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
             .map(|g| ids[g - 1])
             .collect()
     };
-    let cases: [(&str, &dyn Fn(usize) -> bool); 7] = [
+    let cases: [(&str, &dyn Fn(usize) -> bool); 9] = [
         ("alpha beta", &|_| false),
+        ("old gamma", &|g| g <= 15_000),
+        ("old alpha", &|g| g <= 15_000 && g % 2 == 1),
         ("the alpha beta", &|_| false),
         ("gamma", &|_| true),
         ("alpha gamma", &|g| g % 2 == 1),
@@ -68,20 +71,27 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
         assert_eq!(got, expect(keep, 10), "{q}");
         assert_eq!(found.more, expect(keep, 11).len() > 10, "{q}: more");
     }
-    // The next page of a common pair starts below the cursor.
-    let page = data
-        .search_mail(
-            &TextQuery::parse("beta w42"),
-            false,
-            &SearchFilter {
-                before: Some(expect(&|g| g % 100 == 42, 10)[9]),
-                ..SearchFilter::default()
-            },
-            10,
-        )
-        .await
-        .unwrap();
-    let got: Vec<i64> = page.items.iter().map(|m| m.id).collect();
-    assert_eq!(got, expect(&|g| g % 100 == 42, 20)[10..]);
+    // The next page starts below the cursor, whichever way it is read.
+    let pages: [(&str, &dyn Fn(usize) -> bool); 3] = [
+        ("beta w42", &|g| g % 100 == 42),
+        ("gamma", &|_| true),
+        ("old beta", &|g| g <= 15_000 && g % 2 == 0),
+    ];
+    for (q, keep) in pages {
+        let page = data
+            .search_mail(
+                &TextQuery::parse(q),
+                false,
+                &SearchFilter {
+                    before: Some(expect(keep, 10)[9]),
+                    ..SearchFilter::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        let got: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+        assert_eq!(got, expect(keep, 20)[10..], "{q}: page 2");
+    }
     pg.close().await;
 }
