@@ -195,31 +195,125 @@ struct Estimate {
     common: bool,
 }
 
+/// The statistics ANALYZE keeps of a table's `search` column: its most
+/// common words, each with the share of rows holding it, and the least of
+/// those shares, above which no unlisted word is. Read from `pg_stats`
+/// (1–2 ms a time, six times a search) once a minute per table and kept.
+#[derive(Debug)]
+struct WordStats {
+    read_at: std::time::Instant,
+    /// Rows with a `search` value.
+    rows: f64,
+    shares: std::collections::HashMap<String, f64>,
+    least: f64,
+}
+
+impl WordStats {
+    fn share(&self, word: &str) -> Option<f64> {
+        self.shares.get(word).copied()
+    }
+
+    /// The greatest share of a listed word starting with `prefix`.
+    fn starting(&self, prefix: &str) -> Option<f64> {
+        self.shares
+            .iter()
+            .filter(|(w, _)| w.starts_with(prefix))
+            .map(|(_, f)| *f)
+            .reduce(f64::max)
+    }
+}
+
+type StatsKey = (usize, String);
+
+/// Kept statistics, by pool (its options' address: a pool of another
+/// schema or database is another) and table.
+static WORD_STATS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<StatsKey, std::sync::Arc<WordStats>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// How long kept statistics are used before they are read again.
+const STATS_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The word statistics of `table` (one of this module's), kept for a
+/// minute. None when the table has not been analysed.
+async fn word_stats(pool: &sqlx::PgPool, table: &str) -> Result<Option<std::sync::Arc<WordStats>>> {
+    let key = (
+        std::sync::Arc::as_ptr(&pool.connect_options()) as usize,
+        table.to_owned(),
+    );
+    let kept = WORD_STATS
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+        .filter(|s| s.read_at.elapsed() < STATS_FOR);
+    if let Some(s) = kept {
+        return Ok(Some(s));
+    }
+    // A tsvector's statistics hold its most common words, their shares,
+    // then the least and the greatest share.
+    let row: Option<(f64, Vec<String>, Vec<f32>)> = sqlx::query_as(
+        "SELECT (c.reltuples * (1 - s.null_frac))::float8, s.most_common_elems::text::text[], \
+                s.most_common_elem_freqs \
+         FROM pg_stats s \
+         JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) \
+         WHERE s.schemaname = current_schema() AND s.tablename = $1 AND s.attname = 'search' \
+           AND s.most_common_elems IS NOT NULL AND c.reltuples >= 0",
+    )
+    .bind(table)
+    .fetch_optional(pool)
+    .await?;
+    let Some((rows, words, freqs)) = row else {
+        return Ok(None);
+    };
+    if freqs.len() < words.len() + 2 {
+        return Ok(None);
+    }
+    let stats = std::sync::Arc::new(WordStats {
+        read_at: std::time::Instant::now(),
+        rows,
+        least: f64::from(freqs[words.len()]),
+        shares: words
+            .into_iter()
+            .zip(freqs.iter().map(|f| f64::from(*f)))
+            .collect(),
+    });
+    if let Ok(mut m) = WORD_STATS.lock() {
+        m.insert(key, stats.clone());
+    }
+    Ok(Some(stats))
+}
+
 /// Whether a PostgreSQL error is a statement's timeout.
 fn timed_out(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
 }
 
-/// What [`settled!`] puts back after its statement.
-const RESET: &str = "RESET statement_timeout; RESET enable_indexscan; RESET enable_seqscan; \
-                     RESET enable_bitmapscan";
-
 /// Runs `$run` (a statement on `$conn`, giving a `Result<_, sqlx::Error>`)
-/// on a connection of its own from `$pool`, under the session settings
-/// `$set` (numbers and names of this module only), then puts them back.
-/// Not `SET LOCAL` in a transaction: there, a statement timeout also times
-/// the COMMIT or ROLLBACK after it, which on a busy server can run out and
-/// leave the pool a connection in a bad state. Settings that cannot be put
-/// back close the connection instead.
+/// in a transaction of its own under the settings `$set` (`SET LOCAL`s of
+/// this module's names and numbers only). A statement timeout also times
+/// the statements after it in the transaction: after success it is lifted
+/// before the COMMIT; after a failure the connection is closed rather than
+/// rolled back under it. A search dropped midway (its request gone) leaves
+/// the transaction to be rolled back as the connection is returned.
 macro_rules! settled {
     ($pool:expr, $set:expr, |$conn:ident| $run:expr) => {{
-        let mut $conn = $pool.acquire().await?;
+        let mut pooled = $pool.acquire().await?;
+        let mut $conn = sqlx::Connection::begin(&mut *pooled).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe($set))
             .execute(&mut *$conn)
             .await?;
         let out = $run;
-        if sqlx::raw_sql(RESET).execute(&mut *$conn).await.is_err() {
-            $conn.close_on_drop();
+        match &out {
+            Ok(_) => {
+                sqlx::query("SET LOCAL statement_timeout = 0")
+                    .execute(&mut *$conn)
+                    .await?;
+                $conn.commit().await?;
+            }
+            Err(_) => {
+                drop($conn);
+                pooled.close_on_drop();
+            }
         }
         out
     }};
@@ -227,53 +321,35 @@ macro_rules! settled {
 
 impl OfficeData {
     /// On PostgreSQL, what the statistics ANALYZE keeps of the `search`
-    /// column of `table` say of `q`: the most common words with the share
-    /// of rows holding each, and the least of those shares, above which no
-    /// unlisted word is. None without statistics.
+    /// column of `table` say of `q` (see [`WordStats`]). None without
+    /// statistics.
     async fn estimate(&self, q: &TextQuery, table: &str) -> Result<Option<Estimate>> {
         let Db::Postgres(pool) = &self.db else {
             return Ok(None);
         };
-        let words: Vec<String> = q
-            .words
-            .iter()
-            .chain(q.phrases.iter().flatten())
-            .cloned()
-            .collect();
-        // A tsvector's statistics hold its most common words, their shares,
-        // then the least and the greatest share. Per word: its rows, or at
-        // most the least share's when unlisted; per prefix: the rows of the
-        // most common listed word it starts.
-        let row: Option<(f64, Option<f64>, Option<bool>, Option<f64>)> = sqlx::query_as(
-            "WITH s AS ( \
-               SELECT s.most_common_elems::text::text[] AS e, s.most_common_elem_freqs AS f, \
-                      c.reltuples * (1 - s.null_frac) AS n \
-               FROM pg_stats s \
-               JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) \
-               WHERE s.schemaname = current_schema() AND s.tablename = $3 AND s.attname = 'search' \
-                 AND s.most_common_elems IS NOT NULL AND c.reltuples >= 0) \
-             SELECT s.n::float8, \
-               (SELECT min(COALESCE(s.f[array_position(s.e, w)], s.f[array_length(s.f, 1) - 1])) \
-                  FROM unnest($1::text[]) w)::float8, \
-               (SELECT bool_and(array_position(s.e, w) IS NOT NULL) FROM unnest($1::text[]) w), \
-               (SELECT min((SELECT max(s.f[i]) FROM generate_subscripts(s.e, 1) i WHERE starts_with(s.e[i], p))) \
-                  FROM unnest($2::text[]) p)::float8 \
-             FROM s",
-        )
-        .bind(&words)
-        .bind(&q.prefixes)
-        .bind(table)
-        .fetch_optional(pool)
-        .await?;
-        let Some((n, most, listed, prefixed)) = row else {
+        let Some(stats) = word_stats(pool, table).await? else {
             return Ok(None);
         };
-        let common = |share: Option<f64>| share.is_some_and(|f| f * n > PROBE_ROWS as f64);
+        let words: Vec<&String> = q.words.iter().chain(q.phrases.iter().flatten()).collect();
+        let rows = |share: f64| share * stats.rows;
+        let common = |share: Option<f64>| share.is_some_and(|f| rows(f) > PROBE_ROWS as f64);
+        let listed: Vec<Option<f64>> = words.iter().map(|w| stats.share(w)).collect();
+        // Each word's rows, or at most the least listed share's when unlisted.
+        let most = listed
+            .iter()
+            .map(|f| f.unwrap_or(stats.least))
+            .reduce(f64::min);
+        // Each prefix: the most common listed word it starts.
+        let prefixed = q
+            .prefixes
+            .iter()
+            .map(|p| stats.starting(p))
+            .reduce(|a, b| a.zip(b).map(|(a, b)| a.min(b)));
         Ok(Some(Estimate {
-            most: most.map(|f| f * n),
+            most: most.map(rows),
             common: !q.is_empty()
-                && (words.is_empty() || (listed == Some(true) && common(most)))
-                && (q.prefixes.is_empty() || common(prefixed)),
+                && listed.iter().all(|f| common(*f))
+                && (q.prefixes.is_empty() || common(prefixed.flatten())),
         }))
     }
 
@@ -315,7 +391,7 @@ impl OfficeData {
         // limit the probe gives up, and reading newest first finds the page
         // at once.
         let set = format!(
-            "SET enable_indexscan = off; SET enable_seqscan = off; SET statement_timeout = {limit_ms}"
+            "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; SET LOCAL statement_timeout = {limit_ms}"
         );
         let found = settled!(pool, set, |conn| qb
             .build_query_scalar()
@@ -405,7 +481,7 @@ macro_rules! fetch_planned {
             Probe::Ids(_) => {
                 let $window = String::new();
                 let mut qb = $build;
-                let set = format!("SET statement_timeout = {SEARCH_MS}");
+                let set = format!("SET LOCAL statement_timeout = {SEARCH_MS}");
                 fetch(settled!($pool, set, |conn| qb
                     .build_query_as()
                     .persistent(false)
@@ -420,7 +496,7 @@ macro_rules! fetch_planned {
                     let $window = format!(" AND {} > {floor}", $order);
                     let mut qb = $build;
                     let set =
-                        format!("SET enable_bitmapscan = off; SET statement_timeout = {SEARCH_MS}");
+                        format!("SET LOCAL enable_bitmapscan = off; SET LOCAL statement_timeout = {SEARCH_MS}");
                     fetch(settled!($pool, set, |conn| qb
                         .build_query_as()
                         .persistent(false)
@@ -431,7 +507,7 @@ macro_rules! fetch_planned {
                     let $window = format!(" AND {} <= {floor}", $order);
                     let mut qb = $build;
                     let set =
-                        format!("SET enable_indexscan = off; SET statement_timeout = {SEARCH_MS}");
+                        format!("SET LOCAL enable_indexscan = off; SET LOCAL statement_timeout = {SEARCH_MS}");
                     rows.extend(fetch(settled!($pool, set, |conn| qb
                         .build_query_as()
                         .persistent(false)
