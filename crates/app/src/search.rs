@@ -222,9 +222,9 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
         let data = app.data_for(actor);
         let (people, cases, mail, notes) = tokio::try_join!(
             crate::constituents::search(app, actor, typed, None, TOP as i64),
-            async { Ok(data.search_cases(&q, &filter, RANKED).await?) },
-            async { Ok(data.search_mail(&q, false, &filter, RANKED).await?) },
-            note_hits(app, actor, &q, &filter, RANKED, None),
+            async { Ok(Box::pin(data.search_cases(&q, &filter, RANKED)).await?) },
+            async { Ok(Box::pin(data.search_mail(&q, false, &filter, RANKED)).await?) },
+            Box::pin(note_hits(app, actor, &q, &filter, RANKED, None)),
         )?;
         out.people = if filter.status.is_some() || filter.from.is_some() || filter.to.is_some() {
             // People have no status or date of their own.
@@ -284,15 +284,13 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
             };
         }
         Kind::Cases => {
-            let found = app.data_for(actor).search_cases(&q, &filter, limit).await?;
+            let found = Box::pin(app.data_for(actor).search_cases(&q, &filter, limit)).await?;
             out.next = next(found.more, found.items.last().map(|c| c.id));
             out.cases = section(found, |c| case_result(c, &q));
         }
         Kind::Mail => {
-            let found = app
-                .data_for(actor)
-                .search_mail(&q, false, &filter, limit)
-                .await?;
+            let data = app.data_for(actor);
+            let found = Box::pin(data.search_mail(&q, false, &filter, limit)).await?;
             out.next = next(found.more, found.items.last().map(|m| m.id));
             out.mail = section(found, |m| mail_result(m, &q));
         }
@@ -436,7 +434,7 @@ async fn note_hits(
             before: cursor.map(|c| c.id),
             ..f.clone()
         };
-        let on_cases = data.search_mail(q, true, &f, limit).await?;
+        let on_cases = Box::pin(data.search_mail(q, true, &f, limit)).await?;
         let next = on_cases.items.last().map(|m| Cursor {
             key: String::new(),
             id: m.id,
@@ -452,7 +450,7 @@ async fn note_hits(
         ..f.clone()
     };
     let room = limit - out.items.len() as i64;
-    let people = data.search_notes(q, &f, room).await?;
+    let people = Box::pin(data.search_notes(q, &f, room)).await?;
     out.more = people.more;
     let last_shown = people.items.last().map(|n| n.id);
     out.items

@@ -201,7 +201,6 @@ struct Estimate {
 /// (1–2 ms a time, six times a search) once a minute per table and kept.
 #[derive(Debug)]
 struct WordStats {
-    read_at: std::time::Instant,
     /// Rows with a `search` value.
     rows: f64,
     shares: std::collections::HashMap<String, f64>,
@@ -225,10 +224,13 @@ impl WordStats {
 
 type StatsKey = (usize, String);
 
+/// Statistics as read, and when (none for a table not yet analysed).
+type KeptStats = (std::time::Instant, Option<std::sync::Arc<WordStats>>);
+
 /// Kept statistics, by pool (its options' address: a pool of another
 /// schema or database is another) and table.
 static WORD_STATS: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<StatsKey, std::sync::Arc<WordStats>>>,
+    std::sync::Mutex<std::collections::HashMap<StatsKey, KeptStats>>,
 > = std::sync::LazyLock::new(Default::default);
 
 /// How long kept statistics are used before they are read again.
@@ -245,9 +247,9 @@ async fn word_stats(pool: &sqlx::PgPool, table: &str) -> Result<Option<std::sync
         .lock()
         .ok()
         .and_then(|m| m.get(&key).cloned())
-        .filter(|s| s.read_at.elapsed() < STATS_FOR);
-    if let Some(s) = kept {
-        return Ok(Some(s));
+        .filter(|(read_at, _)| read_at.elapsed() < STATS_FOR);
+    if let Some((_, stats)) = kept {
+        return Ok(stats);
     }
     // A tsvector's statistics hold its most common words, their shares,
     // then the least and the greatest share.
@@ -262,25 +264,22 @@ async fn word_stats(pool: &sqlx::PgPool, table: &str) -> Result<Option<std::sync
     .bind(table)
     .fetch_optional(pool)
     .await?;
-    let Some((rows, words, freqs)) = row else {
-        return Ok(None);
-    };
-    if freqs.len() < words.len() + 2 {
-        return Ok(None);
-    }
-    let stats = std::sync::Arc::new(WordStats {
-        read_at: std::time::Instant::now(),
-        rows,
-        least: f64::from(freqs[words.len()]),
-        shares: words
-            .into_iter()
-            .zip(freqs.iter().map(|f| f64::from(*f)))
-            .collect(),
-    });
+    let stats = row
+        .filter(|(_, words, freqs)| freqs.len() >= words.len() + 2)
+        .map(|(rows, words, freqs)| {
+            std::sync::Arc::new(WordStats {
+                rows,
+                least: f64::from(freqs[words.len()]),
+                shares: words
+                    .into_iter()
+                    .zip(freqs.iter().map(|f| f64::from(*f)))
+                    .collect(),
+            })
+        });
     if let Ok(mut m) = WORD_STATS.lock() {
-        m.insert(key, stats.clone());
+        m.insert(key, (std::time::Instant::now(), stats.clone()));
     }
-    Ok(Some(stats))
+    Ok(stats)
 }
 
 /// Whether a PostgreSQL error is a statement's timeout.
