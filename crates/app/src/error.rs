@@ -102,4 +102,15 @@ mod tests {
             AppError::NotFound
         ));
     }
+
+    #[test]
+    fn a_search_too_broad_is_a_message_on_the_query_not_a_failure() {
+        match AppError::from(casework_store::Error::SearchTooBroad) {
+            AppError::Invalid(e) => {
+                let message = e.0.get("q").expect("an error on the query");
+                assert!(message.contains("add a word"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -458,7 +458,7 @@ impl Probe {
 /// [`Probe::Many`] it is read newest first among the newest [`WINDOW`] rows
 /// (below `$upper`, the page's start, when the search is paged by its
 /// order column), then, if that did not fill `$limit` rows and one more,
-/// through the GIN index below them. Past [`SEARCH_MS`] it is
+/// through the GIN index below them; each of those past [`SEARCH_MS`] is
 /// [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
 macro_rules! fetch_planned {
     ($pool:expr, $probe:expr, ($limit:expr, $upper:expr, $order:expr), |$window:ident| $build:block) => {{
@@ -469,23 +469,15 @@ macro_rules! fetch_planned {
             Err(e) => Err($crate::Error::from(e)),
         };
         match probe {
-            Probe::NotProbed => {
+            // SQLite reads newest first by itself; the probe's ids are a few
+            // key lookups.
+            Probe::NotProbed | Probe::Ids(_) => {
                 let $window = String::new();
                 let mut qb = $build;
                 qb.build_query_as()
                     .persistent(false)
                     .fetch_all($pool)
                     .await?
-            }
-            Probe::Ids(_) => {
-                let $window = String::new();
-                let mut qb = $build;
-                let set = format!("SET LOCAL statement_timeout = {SEARCH_MS}");
-                fetch(settled!($pool, set, |conn| qb
-                    .build_query_as()
-                    .persistent(false)
-                    .fetch_all(&mut *conn)
-                    .await))?
             }
             Probe::Many { top } => {
                 let upper: Option<i64> = $upper;

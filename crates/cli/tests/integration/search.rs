@@ -199,6 +199,15 @@ async fn one_search_finds_each_kind_under_the_readers_permissions(t: TestApp) {
     assert_eq!(marked, ["passport"], "the matching word is shown");
     let r = results(&t, &manager, "GB7781234").await;
     assert_eq!(ids(&r).2, mail, "a passport number in an email");
+    // That email has no "the": a little word beside others is left out,
+    // but in quotes it counts.
+    let r = results(&t, &manager, "the GB7781234").await;
+    assert_eq!(ids(&r).2, mail, "\"the\" is left out");
+    assert!(
+        ids(&results(&t, &manager, "\"the GB7781234\"").await)
+            .2
+            .is_empty()
+    );
     let r = results(&t, &manager, "glimmerfen").await;
     assert_eq!(r.notes.items.len(), 1, "a note on a person's record");
     assert_eq!(r.notes.items[0].note_on.as_ref().unwrap().0, person);
