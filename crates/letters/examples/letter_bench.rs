@@ -37,7 +37,7 @@ fn main() {
         today: "26 November 2026".into(),
         ..Default::default()
     };
-    let template = "Dear {{ constituent.first_name }},\n\nThank you for contacting me about {{ case.title }}. I have written to the {{ case.agency }} on your behalf and asked them to review your file urgently. They usually reply within three weeks; my office will let you know as soon as we hear back.\n\nIf anything changes in the meantime, please quote your reference {{ case.reference }} when you contact my office.\n\nWith best wishes,";
+    let template = "Dear {{ constituent.first_name }},\n\nThank you for contacting me about {{ case.title }}. I have written to the {{ case.agency }} on your behalf and asked them to review your file urgently. They usually reply within three weeks; my office will let you know as soon as we hear back.\n\nIf anything changes in the meantime, please quote your reference {{ case.reference }} when you contact my office.\n\nYours sincerely,\n\n\nDana Whitfield\nMember for Riverside Centre";
     // A logo of a usual size: 600 × 200 pixels, RGBA.
     let mut png = Vec::new();
     {
@@ -48,16 +48,23 @@ fn main() {
         let pixels: Vec<u8> = (0..600 * 200 * 4).map(|i| (i % 253) as u8).collect();
         w.write_image_data(&pixels).expect("png");
     }
-    for (label, logo) in [
-        ("without a logo", None),
-        ("with a 600 x 200 PNG logo", Some(png)),
+    // A name in each script letters must print (Chinese, Japanese and
+    // Korean come from the machine's fonts: fonts-noto-cjk).
+    let every_script =
+        "Łukasz Nguyễn Αλέξανδρος Александр محمد عبد الرحمن דוד 王秀英 山田はなこ 김민준";
+    for (label, logo, name) in [
+        ("without a logo", None, "Jane Sample"),
+        ("with a 600 x 200 PNG logo", Some(png), "Jane Sample"),
+        ("to names in every script", None, every_script),
     ] {
         let runs = 2000;
         let mut times = Vec::with_capacity(runs);
         let mut bytes = 0;
         for _ in 0..runs {
             let start = Instant::now();
-            let body = merge(template, &fields).expect("template");
+            let body = merge(template, &fields)
+                .expect("template")
+                .replace("Dear Jane", &format!("Dear {name}"));
             let letter = Letter {
                 letterhead: vec![
                     fields.office.name.clone(),
@@ -66,18 +73,15 @@ fn main() {
                 ],
                 date: fields.today.clone(),
                 recipient: vec![
-                    fields.constituent.full_name.clone(),
+                    name.to_owned(),
                     "12 Elm Street".into(),
                     "Riverside".into(),
                     "R2C 1A1".into(),
                 ],
                 reference: fields.case.reference.clone(),
                 body,
-                signature: vec![
-                    "Dana Whitfield".into(),
-                    "Member for Riverside Centre".into(),
-                ],
                 logo: logo.as_ref().map(|_| "logo".to_owned()),
+                ..Letter::default()
             };
             // As the app does for each letter: read the stored logo, then lay out.
             let logos: Logos = logo

@@ -1,17 +1,23 @@
 //! Letters: merge fields filled into a template (with `minijinja`, strict:
 //! a field without a value is an error, not a blank), and a letter laid out
-//! on the office's letterhead as PDF (with `pdf-writer`, the standard
-//! Helvetica fonts, so nothing has to be embedded).
+//! on the office's letterhead as PDF (with `pdf-writer`), in fonts that
+//! print every script (see `fonts`), embedded and cut down to the
+//! characters used.
 
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod embed;
+mod fonts;
 mod logo;
+mod page;
 mod report;
-use logo::Pixels;
+mod shape;
+pub use fonts::{FONT_DIRS_VAR, warm_up};
 pub use logo::{Logo, MAX_LOGO_BYTES};
+use page::{Style, Writer};
 pub use report::{Report, Section, render_report};
+use shape::wrap;
 
 /// The values a template can use, e.g. `{{ constituent.first_name }}`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -230,160 +236,88 @@ pub struct Letter {
     /// Recipient's name and address lines.
     pub recipient: Vec<String>,
     pub reference: String,
+    /// The text, its sign-off included (it belongs to the template).
     pub body: String,
-    /// "Yours sincerely," is followed by these lines (name, title).
+    /// Letters made before the sign-off moved into templates: "Yours
+    /// sincerely," is printed after the body, then these lines (name,
+    /// title). Empty for letters made since.
+    #[serde(default)]
     pub signature: Vec<String>,
     /// The office's logo when the letter was made (its key in the blob
     /// store), shown at the top right; the caller supplies the image.
     #[serde(default)]
     pub logo: Option<String>,
+    /// The paper, and with it where the address sits.
+    #[serde(default)]
+    pub paper: Paper,
+    /// Marked DRAFT on every page (waiting for approval). Not kept with
+    /// the letter: it is a state of the letter, not of its layout.
+    #[serde(default, skip_serializing)]
+    pub draft: bool,
+}
+
+/// The paper an office prints on, and the window envelope its letters go
+/// in: the address is placed where the window shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paper {
+    /// A4 (UK, Europe, Australia…), for DL and C5 window envelopes: the
+    /// window is 20 mm from the left, its top about 50 mm from the top of
+    /// the folded sheet.
+    #[default]
+    A4,
+    /// US Letter (United States, Canada), for No. 10 window envelopes:
+    /// the window is 7/8 in from the left, its top about 2 in from the top
+    /// of the sheet folded in three.
+    Letter,
+}
+
+impl Paper {
+    /// Width and height in points.
+    pub fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.28, 841.89),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+
+    /// The address block: its left edge, its top (from the top of the
+    /// sheet) and the height the window shows, in points.
+    fn window(self) -> (f32, f32, f32) {
+        const MM: f32 = 72.0 / 25.4;
+        match self {
+            Paper::A4 => (25.0 * MM, 52.0 * MM, 33.0 * MM),
+            Paper::Letter => (72.0, 2.125 * 72.0, 1.0 * 72.0),
+        }
+    }
+
+    /// Settings' words for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::Letter => "letter",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Paper> {
+        match name {
+            "a4" => Some(Paper::A4),
+            "letter" => Some(Paper::Letter),
+            _ => None,
+        }
+    }
 }
 
 /// Logos by their key, for [`render_pdf`] and [`render_batch`].
 pub type Logos = BTreeMap<String, Logo>;
 
-/// The logo's box at the top right: at most this high and wide (points).
-const LOGO_MAX_H: f32 = 56.0;
-const LOGO_MAX_W: f32 = 170.0;
-
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
-const MARGIN: f32 = 64.0;
 const BODY_SIZE: f32 = 11.0;
 const LEADING: f32 = 15.0;
+/// Space above the letterhead.
+const TOP: f32 = 36.0;
 
-/// Approximate Helvetica advance widths (per 1000 em) for wrapping.
-fn char_width(c: char) -> f32 {
-    match c {
-        'i' | 'j' | 'l' | '\'' | '|' | '.' | ',' | ':' | ';' | '!' => 222.0,
-        'f' | 't' | 'r' | 'I' | ' ' | '(' | ')' | '[' | ']' | '/' | '-' => 300.0,
-        'm' | 'M' => 833.0,
-        'w' | 'W' => 760.0,
-        'A'..='Z' => 680.0,
-        '0'..='9' => 556.0,
-        _ => 530.0,
-    }
-}
-
-fn text_width(s: &str, size: f32) -> f32 {
-    s.chars().map(char_width).sum::<f32>() * size / 1000.0
-}
-
-/// Breaks a paragraph into lines no wider than `width`.
-fn wrap(paragraph: &str, size: f32, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in paragraph.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_owned()
-        } else {
-            format!("{line} {word}")
-        };
-        if text_width(&candidate, size) <= width || line.is_empty() {
-            line = candidate;
-        } else {
-            lines.push(std::mem::take(&mut line));
-            line = word.to_owned();
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Windows-1252 bytes for the standard fonts; characters it lacks become '?'.
-fn winansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x20..=0x7e | 0xa0..=0xff => c as u32 as u8,
-            0x20ac => 0x80,
-            0x2018 => 0x91,
-            0x2019 => 0x92,
-            0x201c => 0x93,
-            0x201d => 0x94,
-            0x2022 => 0x95,
-            0x2013 => 0x96,
-            0x2014 => 0x97,
-            0x2026 => 0x85,
-            _ => b'?',
-        })
-        .collect()
-}
-
-struct Writer {
-    pages: Vec<Content>,
-    y: f32,
-    /// Logos placed so far, in the order their images are written.
-    images: Vec<String>,
-}
-
-impl Writer {
-    fn new() -> Self {
-        Writer {
-            pages: vec![Content::new()],
-            y: PAGE_H - MARGIN,
-            images: Vec::new(),
-        }
-    }
-
-    fn new_page(&mut self) {
-        self.pages.push(Content::new());
-        self.y = PAGE_H - MARGIN;
-    }
-
-    fn line(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
-        self.same_line(font, size, x, text);
-        self.y -= size * 1.35;
-    }
-
-    /// Draws text on the current line without moving down (a label with
-    /// its value beside it), starting a new page at the foot of one.
-    fn same_line(&mut self, font: &[u8], size: f32, x: f32, text: &str) {
-        if self.y < MARGIN + LEADING {
-            self.new_page();
-        }
-        let page = self.pages.last_mut().unwrap_or_else(|| unreachable!());
-        page.begin_text();
-        page.set_font(Name(font), size);
-        page.next_line(x, self.y);
-        page.show(Str(&winansi(text)));
-        page.end_text();
-    }
-
-    fn gap(&mut self, points: f32) {
-        self.y -= points;
-    }
-
-    /// Draws a logo with its top right corner at the page's top margin.
-    fn logo(&mut self, key: &str, logo: &Logo) {
-        let index = match self.images.iter().position(|k| k == key) {
-            Some(i) => i,
-            None => {
-                self.images.push(key.to_owned());
-                self.images.len() - 1
-            }
-        };
-        let (w, h) = (logo.width as f32, logo.height as f32);
-        let scale = (LOGO_MAX_H / h).min(LOGO_MAX_W / w);
-        let (w, h) = (w * scale, h * scale);
-        let page = self.pages.last_mut().unwrap_or_else(|| unreachable!());
-        page.save_state();
-        page.transform([
-            w,
-            0.0,
-            0.0,
-            h,
-            PAGE_W - MARGIN - w,
-            PAGE_H - MARGIN + 12.0 - h,
-        ]);
-        page.x_object(Name(format!("Im{index}").as_bytes()));
-        page.restore_state();
-    }
-}
-
-/// Lays out a letter as a PDF (A4). `logos` holds the letter's logo, if it
-/// has one; a logo that is not there is left out.
+/// Lays out a letter as a PDF. `logos` holds the letter's logo, if it has
+/// one; a logo that is not there is left out.
 pub fn render_pdf(letter: &Letter, logos: &Logos) -> Vec<u8> {
     render_batch(std::slice::from_ref(letter), logos)
 }
@@ -392,145 +326,92 @@ pub fn render_pdf(letter: &Letter, logos: &Logos) -> Vec<u8> {
 /// new page.
 pub fn render_batch(letters: &[Letter], logos: &Logos) -> Vec<u8> {
     let mut w = Writer::new();
-    for (n, letter) in letters.iter().enumerate() {
-        if n > 0 {
-            w.new_page();
-        }
+    for letter in letters {
         lay_out(&mut w, letter, logos);
     }
-    finish(w, logos)
+    w.finish(logos)
+}
+
+/// The characters of `text` that no font on this machine can print (a
+/// letter would show an empty box for each).
+pub fn unprintable(text: &str) -> Vec<char> {
+    shape::unprintable(text)
 }
 
 fn lay_out(w: &mut Writer, letter: &Letter, logos: &Logos) {
-    let width = PAGE_W - 2.0 * MARGIN;
+    w.paper = letter.paper;
+    w.draft = letter.draft;
+    let (left, window_top, window_height) = letter.paper.window();
+    w.margin = left;
+    w.new_page();
+    let (page_w, page_h) = letter.paper.size();
+    let width = page_w - 2.0 * left;
     if let Some((key, logo)) = letter.logo.as_ref().and_then(|k| logos.get_key_value(k)) {
-        w.logo(key, logo);
+        w.logo(key, logo, page_w - left, page_h - TOP + 6.0);
     }
+    // The letterhead above the window; lines that would reach into it are
+    // run together.
+    w.y = page_h - TOP - 16.0;
     if let Some((name, rest)) = letter.letterhead.split_first() {
-        w.line(b"F2", 16.0, MARGIN, name);
-        for l in rest {
-            w.line(b"F1", 9.5, MARGIN, l);
+        w.line(Style::Bold, 16.0, left, name);
+        let room = ((window_top - TOP - 16.0 * 1.35 - 12.0) / (9.5 * 1.35)).max(1.0) as usize;
+        let mut lines: Vec<String> = rest.to_vec();
+        if lines.len() > room {
+            let tail = lines.split_off(room - 1).join(" · ");
+            lines.push(tail);
+        }
+        for l in &lines {
+            for l in wrap(l, 9.5, width, false) {
+                w.line(Style::Regular, 9.5, left, &l);
+            }
         }
     }
-    w.gap(24.0);
+    // The address in the window; the date and reference on its right.
+    let top = page_h - window_top - BODY_SIZE;
+    w.y = w.y.min(top);
+    let address_top = w.y;
     for l in &letter.recipient {
-        w.line(b"F1", BODY_SIZE, MARGIN, l);
+        w.line(Style::Regular, BODY_SIZE, left, l);
     }
-    w.gap(14.0);
-    let date_x = PAGE_W - MARGIN - text_width(&letter.date, BODY_SIZE);
-    w.line(b"F1", BODY_SIZE, date_x.max(MARGIN), &letter.date);
+    let below_address = w.y;
+    let right = page_w - left;
+    let date_w = shape::width(&letter.date, BODY_SIZE, false);
+    w.text_at(
+        Style::Regular,
+        BODY_SIZE,
+        right - date_w,
+        address_top,
+        &letter.date,
+    );
     if !letter.reference.is_empty() {
-        w.line(
-            b"F1",
+        let r = format!("Our reference: {}", letter.reference);
+        let r_w = shape::width(&r, BODY_SIZE, false);
+        w.text_at(
+            Style::Regular,
             BODY_SIZE,
-            MARGIN,
-            &format!("Our reference: {}", letter.reference),
+            (right - r_w).max(left),
+            address_top - BODY_SIZE * 1.35,
+            &r,
         );
     }
-    w.gap(14.0);
+    w.y = below_address.min(page_h - window_top - window_height) - 20.0;
     for paragraph in letter.body.replace("\r\n", "\n").split("\n\n") {
         for raw_line in paragraph.split('\n') {
-            for l in wrap(raw_line, BODY_SIZE, width) {
-                w.line(b"F1", BODY_SIZE, MARGIN, &l);
+            for l in wrap(raw_line, BODY_SIZE, width, false) {
+                w.line(Style::Regular, BODY_SIZE, left, &l);
             }
         }
         w.gap(LEADING - BODY_SIZE * 0.35);
     }
-    w.gap(6.0);
-    w.line(b"F1", BODY_SIZE, MARGIN, "Yours sincerely,");
-    w.gap(34.0);
-    for (n, l) in letter.signature.iter().enumerate() {
-        w.line(if n == 0 { b"F2" } else { b"F1" }, BODY_SIZE, MARGIN, l);
-    }
-}
-
-fn finish(w: Writer, logos: &Logos) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let regular = Ref::new(3);
-    let bold = Ref::new(4);
-    let first_page = 10;
-    let page_ids: Vec<Ref> = (0..w.pages.len())
-        .map(|n| Ref::new(first_page + 2 * n as i32))
-        .collect();
-    // Each image and its soft mask after the pages.
-    let image_ids: Vec<(Ref, Ref)> = (0..w.images.len())
-        .map(|n| {
-            let id = first_page + 2 * w.pages.len() as i32 + 2 * n as i32;
-            (Ref::new(id), Ref::new(id + 1))
-        })
-        .collect();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_ids.iter().copied())
-        .count(page_ids.len() as i32);
-    pdf.type1_font(regular)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    for (n, content) in w.pages.into_iter().enumerate() {
-        let page_id = page_ids[n];
-        let content_id = Ref::new(page_id.get() + 1);
-        let mut page = pdf.page(page_id);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
-        page.parent(tree);
-        page.contents(content_id);
-        let mut resources = page.resources();
-        let mut fonts = resources.fonts();
-        fonts.pair(Name(b"F1"), regular);
-        fonts.pair(Name(b"F2"), bold);
-        fonts.finish();
-        if !image_ids.is_empty() {
-            let mut xobjects = resources.x_objects();
-            for (n, (id, _)) in image_ids.iter().enumerate() {
-                xobjects.pair(Name(format!("Im{n}").as_bytes()), *id);
-            }
-            xobjects.finish();
-        }
-        resources.finish();
-        page.finish();
-        pdf.stream(content_id, &content.finish());
-    }
-    for (key, (id, mask_id)) in w.images.iter().zip(&image_ids) {
-        let Some(logo) = logos.get(key) else { continue };
-        let (width, height) = (logo.width as i32, logo.height as i32);
-        match &logo.pixels {
-            Pixels::Jpeg { data, components } => {
-                let mut image = pdf.image_xobject(*id, data);
-                image.filter(Filter::DctDecode);
-                image.width(width).height(height).bits_per_component(8);
-                match components {
-                    1 => image.color_space().device_gray(),
-                    4 => image.color_space().device_cmyk(),
-                    _ => image.color_space().device_rgb(),
-                }
-            }
-            Pixels::Flate { data, rgb, alpha } => {
-                let mut image = pdf.image_xobject(*id, data);
-                image.filter(Filter::FlateDecode);
-                image.width(width).height(height).bits_per_component(8);
-                if alpha.is_some() {
-                    image.s_mask(*mask_id);
-                }
-                if *rgb {
-                    image.color_space().device_rgb();
-                } else {
-                    image.color_space().device_gray();
-                }
-                image.finish();
-                if let Some(a) = alpha {
-                    let mut mask = pdf.image_xobject(*mask_id, a);
-                    mask.filter(Filter::FlateDecode);
-                    mask.width(width).height(height).bits_per_component(8);
-                    mask.color_space().device_gray();
-                }
-            }
+    if !letter.signature.is_empty() {
+        w.gap(6.0);
+        w.line(Style::Regular, BODY_SIZE, left, "Yours sincerely,");
+        w.gap(34.0);
+        for (n, l) in letter.signature.iter().enumerate() {
+            let style = if n == 0 { Style::Bold } else { Style::Regular };
+            w.line(style, BODY_SIZE, left, l);
         }
     }
-    pdf.finish()
 }
 
 #[cfg(test)]
@@ -620,14 +501,127 @@ mod tests {
         assert!(merge("{{ broken", &fields()).is_err());
     }
 
+    /// The text of a PDF as `pdftotext` reads it (poppler-utils).
+    pub(crate) fn pdftotext(pdf: &[u8], args: &[&str]) -> String {
+        let dir = std::env::temp_dir().join(format!(
+            "casework-letters-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("letter.pdf");
+        std::fs::write(&path, pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(args)
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (apt-get install poppler-utils)");
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn rand_suffix() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        N.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The page contents, inflated.
+    fn contents(pdf: &[u8]) -> String {
+        let mut out = String::new();
+        let mut rest = pdf;
+        while let Some(at) = find(rest, b"stream\n") {
+            let body = &rest[at + 7..];
+            let end = find(body, b"\nendstream").unwrap_or(body.len());
+            if let Ok(data) = miniz_oxide::inflate::decompress_to_vec_zlib(&body[..end]) {
+                out.push_str(&String::from_utf8_lossy(&data));
+            }
+            rest = &body[(end + 10).min(body.len())..];
+        }
+        out
+    }
+
+    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+
+    fn letter_to(names: &[&str]) -> Letter {
+        Letter {
+            letterhead: vec!["Office of Dana Whitfield".into(), "1 Main St".into()],
+            date: "26 November 2026".into(),
+            recipient: names.iter().map(|n| n.to_string()).collect(),
+            reference: "CW-2026-00001".into(),
+            body: names
+                .iter()
+                .map(|n| format!("Dear {n},\n\nThank you."))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            ..Letter::default()
+        }
+    }
+
+    /// Names in the scripts constituency offices write to, and what
+    /// `pdftotext` must give back for each.
+    const NAMES: &[(&str, &str)] = &[
+        ("Latin Extended", "Łukasz Wróblewski-Żółć"),
+        ("Vietnamese", "Nguyễn Thị Minh Khai"),
+        ("Greek", "Αλέξανδρος Παπαδόπουλος"),
+        ("Cyrillic", "Александр Иванович Щербаков"),
+        ("Arabic", "محمد عبد الرحمن"),
+        ("Hebrew", "דוד בן גוריון"),
+        ("Chinese", "王秀英"),
+        ("Japanese", "山田 はなこ カタカナ"),
+        ("Korean", "김민준"),
+    ];
+
+    #[test]
+    fn every_script_prints_and_reads_back_exactly() {
+        let letter = letter_to(&NAMES.iter().map(|n| n.1).collect::<Vec<_>>());
+        let pdf = render_pdf(&letter, &Logos::new());
+        // pdftotext wraps right-to-left runs in directional marks (RLE …
+        // PDF), invisible formatting characters; the names inside must be
+        // exact.
+        let text: String = pdftotext(&pdf, &[])
+            .chars()
+            .filter(|c| !('\u{202a}'..='\u{202e}').contains(c))
+            .collect();
+        for (script, name) in NAMES {
+            assert!(
+                text.lines().any(|l| l.trim() == *name),
+                "{script}: {name} not read back from:\n{text}"
+            );
+            assert!(
+                text.contains(&format!("Dear {name},")),
+                "{script}: Dear {name}, not read back"
+            );
+        }
+        assert!(!text.contains('?'), "{text}");
+        // Fonts are embedded, cut down: nothing is left to a viewer's own.
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/FontFile2"));
+        assert!(!raw.contains("/Helvetica"));
+        assert!(
+            pdf.len() < 400_000,
+            "subset fonts stay small: {}",
+            pdf.len()
+        );
+    }
+
     #[test]
     fn long_paragraphs_wrap_within_the_margins() {
-        let lines = wrap(&"word ".repeat(200), BODY_SIZE, PAGE_W - 2.0 * MARGIN);
+        let width = Paper::A4.size().0 - 2.0 * 64.0;
+        let lines = wrap(&"word ".repeat(200), BODY_SIZE, width, false);
         assert!(lines.len() > 5);
         assert!(
             lines
                 .iter()
-                .all(|l| text_width(l, BODY_SIZE) <= PAGE_W - 2.0 * MARGIN)
+                .all(|l| shape::width(l, BODY_SIZE, false) <= width)
         );
     }
 
@@ -648,7 +642,11 @@ mod tests {
             2,
             "the image and its mask"
         );
-        assert_eq!(text.matches("/Im0 Do").count(), 2, "drawn on both letters");
+        assert_eq!(
+            contents(&pdf).matches("/Im0 Do").count(),
+            2,
+            "drawn on both letters"
+        );
         assert!(text.contains("/Width 30") && text.contains("/Height 12"));
         // A letter whose logo is not supplied is laid out without it.
         let none = render_pdf(&letter, &Logos::new());
@@ -664,7 +662,7 @@ mod tests {
             reference: "CW-2026-00001".into(),
             body: "Dear Jane,\n\nThank you.".into(),
             signature: vec!["Dana Whitfield".into()],
-            logo: None,
+            ..Letter::default()
         };
         let pdf = render_pdf(&letter, &Logos::new());
         assert!(pdf.starts_with(b"%PDF-"));

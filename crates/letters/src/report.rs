@@ -2,10 +2,9 @@
 //! package): a title, then each section's heading, its labelled facts and
 //! its text, over as many pages as it needs, with page numbers.
 
-use pdf_writer::{Content, Name, Str};
 use serde::Serialize;
 
-use crate::{BODY_SIZE, LEADING, Logos, MARGIN, PAGE_W, Writer, finish, winansi, wrap};
+use crate::{BODY_SIZE, LEADING, Logos, Style, Writer, wrap};
 
 /// A document to lay out.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -37,76 +36,76 @@ const SMALL: f32 = 8.5;
 /// Lays out a report as a PDF (A4).
 pub fn render_report(report: &Report, logos: &Logos) -> Vec<u8> {
     let mut w = Writer::new();
-    let width = PAGE_W - 2.0 * MARGIN;
+    w.new_page();
+    let (page_w, page_h) = w.paper.size();
+    let margin = w.margin;
+    let width = page_w - 2.0 * margin;
     if let Some((key, logo)) = report.logo.as_ref().and_then(|k| logos.get_key_value(k)) {
-        w.logo(key, logo);
+        w.logo(key, logo, page_w - margin, page_h - margin + 12.0);
     }
     if let Some((name, rest)) = report.letterhead.split_first() {
-        w.line(b"F2", 14.0, MARGIN, name);
+        w.line(Style::Bold, 14.0, margin, name);
         for l in rest {
-            w.line(b"F1", 9.0, MARGIN, l);
+            w.line(Style::Regular, 9.0, margin, l);
         }
     }
     w.gap(18.0);
-    for l in wrap(&report.title, 15.0, width) {
-        w.line(b"F2", 15.0, MARGIN, &l);
+    for l in wrap(&report.title, 15.0, width, true) {
+        w.line(Style::Bold, 15.0, margin, &l);
     }
     for l in &report.subtitle {
-        for l in wrap(l, 9.5, width) {
-            w.line(b"F1", 9.5, MARGIN, &l);
+        for l in wrap(l, 9.5, width, false) {
+            w.line(Style::Regular, 9.5, margin, &l);
         }
     }
     for section in &report.sections {
         w.gap(12.0);
         // A heading is not left alone at the foot of a page.
-        if w.y < MARGIN + 4.0 * LEADING {
+        if w.y < margin + 4.0 * LEADING {
             w.new_page();
         }
-        for l in wrap(&section.heading, 12.0, width) {
-            w.line(b"F2", 12.0, MARGIN, &l);
+        for l in wrap(&section.heading, 12.0, width, true) {
+            w.line(Style::Bold, 12.0, margin, &l);
         }
         w.gap(2.0);
         for (label, value) in &section.facts {
             let label = format!("{label}:");
             let indent = 110.0;
-            let lines = wrap(value, BODY_SIZE - 1.0, width - indent);
+            let lines = wrap(value, BODY_SIZE - 1.0, width - indent, false);
             for (n, l) in lines.iter().enumerate() {
                 if n == 0 {
-                    w.same_line(b"F2", BODY_SIZE - 1.0, MARGIN, &label);
+                    w.same_line(Style::Bold, BODY_SIZE - 1.0, margin, &label);
                 }
-                w.line(b"F1", BODY_SIZE - 1.0, MARGIN + indent, l);
+                w.line(Style::Regular, BODY_SIZE - 1.0, margin + indent, l);
             }
         }
         if !section.text.trim().is_empty() {
             w.gap(4.0);
             for paragraph in section.text.replace("\r\n", "\n").split("\n\n") {
                 for raw in paragraph.split('\n') {
-                    for l in wrap(raw, BODY_SIZE - 1.0, width) {
-                        w.line(b"F1", BODY_SIZE - 1.0, MARGIN, &l);
+                    for l in wrap(raw, BODY_SIZE - 1.0, width, false) {
+                        w.line(Style::Regular, BODY_SIZE - 1.0, margin, &l);
                     }
                 }
                 w.gap(4.0);
             }
         }
     }
-    number_pages(&mut w.pages, &report.footer);
-    finish(w, logos)
+    number_pages(&mut w, &report.footer);
+    w.finish(logos)
 }
 
 /// "footer · Page n of N" at the foot of each page.
-fn number_pages(pages: &mut [Content], footer: &str) {
-    let total = pages.len();
-    for (n, page) in pages.iter_mut().enumerate() {
+fn number_pages(w: &mut Writer, footer: &str) {
+    let total = w.pages.len();
+    let margin = w.margin;
+    for n in 0..total {
         let text = if footer.is_empty() {
             format!("Page {} of {total}", n + 1)
         } else {
             format!("{footer} · Page {} of {total}", n + 1)
         };
-        page.begin_text();
-        page.set_font(Name(b"F1"), SMALL);
-        page.next_line(MARGIN, MARGIN - 28.0);
-        page.show(Str(&winansi(&text)));
-        page.end_text();
+        w.text_on(n, Style::Regular, SMALL, margin, margin - 28.0, &text);
     }
 }
 
@@ -144,12 +143,16 @@ mod tests {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         assert!(total > 3, "forty long sections take several pages: {total}");
+        let text = crate::tests::pdftotext(&pdf, &[]);
         for n in [1, total] {
-            assert!(raw.contains(&format!("(Page {n} of {total})")), "page {n}");
+            assert!(text.contains(&format!("Page {n} of {total}")), "page {n}");
         }
         // With a footer (written in the page's encoding, not plain ASCII).
         report.footer = "CW-2026-00001 · Riverside Office".into();
         let with = render_report(&report, &Logos::new());
-        assert!(with.len() > pdf.len());
+        let text = crate::tests::pdftotext(&with, &[]);
+        assert!(text.contains(&format!(
+            "CW-2026-00001 · Riverside Office · Page {total} of {total}"
+        )));
     }
 }
