@@ -4,10 +4,11 @@
 use casework_domain::{Approval, FieldErrors, Permission, letter_needs_approval};
 pub use casework_letters::MAX_LOGO_BYTES;
 use casework_letters::{
-    CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, PersonFields, merge, render_pdf,
+    CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, Paper, PersonFields,
+    SignerFields, merge, render_pdf,
 };
 use casework_mail::sha256_hex;
-use casework_store::{Case, NewEntry, NewLetter, PrintItem, Template};
+use casework_store::{Case, LetterSettings, NewEntry, NewLetter, PrintItem, Template};
 use serde::Deserialize;
 
 use crate::{Actor, App, AppError, AppResult, check};
@@ -91,6 +92,11 @@ pub(crate) async fn merge_fields_with(
 ) -> AppResult<MergeFields> {
     let c = app.data_for(actor).constituent(case.constituent_id).await?;
     let office = app.store.office(actor.office_id).await?;
+    let representative = representative_name(app, actor.office_id).await?;
+    let caseworker = case
+        .assignee_name
+        .clone()
+        .unwrap_or_else(|| actor.display_name.clone());
     let tags = crate::cases::tags_of(app, actor, &[case.id]).await?;
     let category = crate::cases::tag_value(
         tags.get(&case.id).map(Vec::as_slice).unwrap_or(&[]),
@@ -121,14 +127,20 @@ pub(crate) async fn merge_fields_with(
                 .map(iso_date_in_words)
                 .unwrap_or_default(),
         },
-        caseworker: NameField {
-            name: case
-                .assignee_name
-                .clone()
-                .unwrap_or_else(|| actor.display_name.clone()),
+        signer: SignerFields {
+            title: format!(
+                "on behalf of {}",
+                if representative.is_empty() {
+                    &office.name
+                } else {
+                    &representative
+                }
+            ),
+            name: caseworker.clone(),
         },
+        caseworker: NameField { name: caseworker },
         representative: NameField {
-            name: representative_name(app, actor.office_id).await?,
+            name: representative,
         },
         office: OfficeFields { name: office.name },
         agency: third.map(|t| t.agency.clone()).unwrap_or_default(),
@@ -255,8 +267,16 @@ pub async fn has_logo(app: &App, actor: &Actor) -> AppResult<bool> {
     Ok(app.data_for(actor).letterhead_logo().await?.is_some())
 }
 
+/// How the office's letters are laid out: letterhead lines, paper
+/// (`a4` or `letter`) and the title under the representative's name.
+pub async fn letter_settings(app: &App, actor: &Actor) -> AppResult<LetterSettings> {
+    Ok(app.data_for(actor).letter_settings().await?)
+}
+
 pub async fn set_letterhead(app: &App, actor: &Actor, text: &str) -> AppResult<()> {
-    save_letterhead(app, actor, text, LogoChange::Keep).await
+    let mut settings = letter_settings(app, actor).await?;
+    settings.letterhead = text.to_owned();
+    save_letterhead(app, actor, &settings, LogoChange::Keep).await
 }
 
 /// What to do with the letterhead's logo when the letterhead is saved.
@@ -273,7 +293,7 @@ pub enum LogoChange {
 pub async fn save_letterhead(
     app: &App,
     actor: &Actor,
-    text: &str,
+    settings: &LetterSettings,
     logo: LogoChange,
 ) -> AppResult<()> {
     if !actor.can(Permission::EditTemplates) {
@@ -282,7 +302,22 @@ pub async fn save_letterhead(
         ));
     }
     let mut e = FieldErrors::new();
-    let text = e.optional("letterhead", "The letterhead", text, 1000);
+    let text = e.optional("letterhead", "The letterhead", &settings.letterhead, 1000);
+    let signature_title = e.optional(
+        "signature_title",
+        "The title under the representative's name",
+        &settings.signature_title,
+        200,
+    );
+    // A form without the paper keeps the office's.
+    let paper = if settings.paper.trim().is_empty() {
+        app.data_for(actor).letter_settings().await?.paper
+    } else {
+        settings.paper.trim().to_owned()
+    };
+    if Paper::from_name(&paper).is_none() {
+        e.add("paper", "Choose A4 or US Letter.");
+    }
     if let LogoChange::Set(bytes) = &logo
         && let Err(m) = Logo::read(bytes)
     {
@@ -304,7 +339,14 @@ pub async fn save_letterhead(
         }
     };
     app.data_for(actor)
-        .set_letterhead(&text, key.as_ref().map(|k| k.as_deref()))
+        .set_letterhead(
+            &LetterSettings {
+                letterhead: text,
+                paper,
+                signature_title,
+            },
+            key.as_ref().map(|k| k.as_deref()),
+        )
         .await?;
     if let Some(key) = key {
         tracing::info!(
@@ -395,6 +437,10 @@ pub fn sample_fields(app: &App) -> MergeFields {
             due: "23 November 2026".into(),
             chases: "1".into(),
         },
+        signer: SignerFields {
+            name: "Sam Caseworker".into(),
+            title: "on behalf of Dana Representative".into(),
+        },
         today: date_in_words(app.now()),
     }
 }
@@ -432,7 +478,10 @@ pub(crate) async fn fill_with(
         }
         Err(e) => return Err(e.into()),
     };
-    let fields = merge_fields_with(app, actor, case, third).await?;
+    let mut fields = merge_fields_with(app, actor, case, third).await?;
+    if t.signed_by_representative {
+        sign_as_representative(app, actor, &mut fields).await?;
+    }
     let subject = merge_off_thread(&t.subject, &fields)
         .await
         .map_err(|m| AppError::field("template", m))?;
@@ -440,6 +489,28 @@ pub(crate) async fn fill_with(
         .await
         .map_err(|m| AppError::field("template", m))?;
     Ok((subject, body, t.signed_by_representative))
+}
+
+/// A template signed by the representative: `signer.*` are theirs, with
+/// the title the office set (its name if none).
+async fn sign_as_representative(
+    app: &App,
+    actor: &Actor,
+    fields: &mut MergeFields,
+) -> AppResult<()> {
+    if fields.representative.name.is_empty() {
+        return Ok(());
+    }
+    let settings = app.data_for(actor).letter_settings().await?;
+    fields.signer = SignerFields {
+        name: fields.representative.name.clone(),
+        title: if settings.signature_title.trim().is_empty() {
+            fields.office.name.clone()
+        } else {
+            settings.signature_title.trim().to_owned()
+        },
+    };
+    Ok(())
 }
 
 /// Renders a letter for a case, keeps the PDF and records it on the case.
@@ -545,10 +616,11 @@ pub(crate) async fn make(
         ));
     }
     let fields = merge_fields(app, actor, case).await?;
-    let letterhead_text = app.data_for(actor).letterhead().await?;
+    let settings = app.data_for(actor).letter_settings().await?;
     let mut letterhead = vec![fields.office.name.clone()];
     letterhead.extend(
-        letterhead_text
+        settings
+            .letterhead
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
@@ -572,21 +644,13 @@ pub(crate) async fn make(
     } else {
         to
     };
-    let signature = if signed_by_rep && !fields.representative.name.is_empty() {
-        vec![fields.representative.name.clone()]
-    } else {
-        vec![
-            fields.caseworker.name.clone(),
-            format!(
-                "on behalf of {}",
-                if fields.representative.name.is_empty() {
-                    fields.office.name.clone()
-                } else {
-                    fields.representative.name.clone()
-                }
-            ),
-        ]
-    };
+    // A letter signed by the representative, or any letter on a sensitive
+    // case, goes out only once an office manager or the representative
+    // has approved it (theirs are approved as they make them). Until then
+    // its PDF is marked DRAFT on every page.
+    let needs_approval = letter_needs_approval(signed_by_rep, case.sensitive);
+    let approver = actor.can(Permission::ApproveOutgoing);
+    let awaiting = needs_approval && !approver;
     let logo = app.data_for(actor).letterhead_logo().await?;
     let logos = load_logos(app, logo.iter().cloned().collect()).await;
     let letter = Letter {
@@ -595,27 +659,31 @@ pub(crate) async fn make(
         recipient: recipient.clone(),
         reference: case.reference.clone(),
         body: body.clone(),
-        signature,
         logo,
+        paper: paper_of(&settings),
+        draft: awaiting,
+        ..Letter::default()
     };
+    let unprintable =
+        casework_letters::unprintable(&format!("{}\n{}", letter.recipient.join("\n"), letter.body));
+    if !unprintable.is_empty() {
+        // Which characters, not whose: the count is enough to act on.
+        tracing::warn!(
+            case_id = case.id,
+            characters = unprintable.len(),
+            "a letter has characters no installed font can print: install fonts-noto-core and fonts-noto-cjk, or add fonts to CASEWORK_FONT_DIRS"
+        );
+    }
     let layout = serde_json::to_string(&letter)
         .map_err(|e| AppError::Internal(format!("letter layout: {e}")))?;
-    let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter, &logos))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let key = sha256_hex(&pdf);
-    let blobs = app.blobs.clone();
-    let (k, bytes) = (key.clone(), pdf.clone());
-    tokio::task::spawn_blocking(move || blobs.put(&k, &bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
+    let (key, pdf_size) = render_and_keep(app, letter, logos).await?;
     let mut note = format!("Letter: {title}");
-    // A letter signed by the representative, or any letter on a sensitive
-    // case, goes out only once an office manager or the representative
-    // has approved it (theirs are approved as they make them).
-    let needs_approval = letter_needs_approval(signed_by_rep, case.sensitive);
-    let approver = actor.can(Permission::ApproveOutgoing);
+    if !unprintable.is_empty() {
+        note.push_str(&format!(
+            " (no font on the server can print {}: they show as empty boxes; ask your administrator to install the Noto fonts)",
+            unprintable.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     let (approval, approved_by) = match (needs_approval, approver) {
         (false, _) => (Approval::NotNeeded, None),
         (true, true) => (Approval::Approved, Some(actor.user_id)),
@@ -638,7 +706,7 @@ pub(crate) async fn make(
         subject: title,
         body_text: body,
         pdf_blob: key,
-        pdf_size: pdf.len() as i64,
+        pdf_size,
         recipient: recipient.join(", "),
         created_by: actor.user_id,
         approval,
@@ -658,8 +726,39 @@ pub(crate) async fn make(
     Ok(id)
 }
 
+/// Reads the list of fonts installed on the machine (letters look there
+/// for scripts the built-in font lacks); once, at start.
+pub fn warm_up_fonts() {
+    casework_letters::warm_up();
+}
+
+/// The paper an office's letters are printed on.
+fn paper_of(settings: &LetterSettings) -> Paper {
+    Paper::from_name(&settings.paper).unwrap_or_default()
+}
+
+/// Lays out a letter and keeps its PDF in the blob store: (key, size).
+async fn render_and_keep(
+    app: &App,
+    letter: Letter,
+    logos: casework_letters::Logos,
+) -> AppResult<(String, i64)> {
+    let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter, &logos))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let key = sha256_hex(&pdf);
+    let size = pdf.len() as i64;
+    let blobs = app.blobs.clone();
+    let k = key.clone();
+    tokio::task::spawn_blocking(move || blobs.put(&k, &pdf))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
+    Ok((key, size))
+}
+
 /// The office manager or the representative approves a letter signed by
-/// the representative.
+/// the representative. Its PDF is laid out again without the DRAFT mark.
 pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let letter = crate::correspondence::get(app, actor, id).await?;
     if !actor.can(Permission::ApproveOutgoing) {
@@ -667,9 +766,29 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
             "Only an office manager or the representative can approve a letter.".into(),
         ));
     }
+    let layout = app
+        .data_for(actor)
+        .letter_layouts(&[letter.id])
+        .await?
+        .into_iter()
+        .find(|l| l.approval == Approval::Awaiting)
+        .and_then(|l| l.layout)
+        .and_then(|l| serde_json::from_str::<Letter>(&l).ok());
+    let pdf = match layout {
+        Some(final_letter) => {
+            let logos = load_logos(app, final_letter.logo.iter().cloned().collect()).await;
+            Some(render_and_keep(app, final_letter, logos).await?)
+        }
+        None => None,
+    };
     match app
         .data_for(actor)
-        .approve_letter(letter.id, actor.user_id, app.now())
+        .approve_letter(
+            letter.id,
+            actor.user_id,
+            app.now(),
+            pdf.as_ref().map(|(k, n)| (k.as_str(), *n)),
+        )
         .await
     {
         Err(casework_store::Error::Conflict) => Err(AppError::field(

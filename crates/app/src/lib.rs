@@ -40,6 +40,7 @@ pub mod tag_bulk;
 pub mod tag_suggest;
 pub mod tags;
 pub mod tasks;
+pub mod template_starters;
 pub mod transfers;
 pub mod trends;
 pub mod two_factor;
@@ -56,9 +57,9 @@ pub mod views {
     pub use crate::staff::StaffMember;
     pub use casework_store::{
         Agency, AgencyContact, AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case,
-        CasePerson, Comment, Constituent, Correspondence, CorrespondenceSummary, Office,
-        OutboxItem, PrintItem, ReplyProgress, SecurityEvent, TagDimension, TagEvent, TagMerge,
-        Task, TimelineEntry,
+        CasePerson, Comment, Constituent, Correspondence, CorrespondenceSummary, LetterSettings,
+        Office, OutboxItem, PrintItem, ReplyProgress, SecurityEvent, TagDimension, TagEvent,
+        TagMerge, Task, TimelineEntry,
     };
 }
 

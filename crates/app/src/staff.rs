@@ -7,7 +7,8 @@ use crate::auth::{check_new_password, hash_password};
 use crate::{Actor, App, AppError, AppResult, check};
 
 /// Creates an office (command line: `casework office add NAME`) with the
-/// starter tagging framework for its level of government.
+/// starter tagging framework for its level of government and the starter
+/// templates.
 pub async fn create_office(
     app: &App,
     name: &str,
@@ -23,6 +24,11 @@ pub async fn create_office(
     {
         Ok(o) => {
             crate::tags::set_up(app, o.id, starter).await?;
+            let data = app.system_data(o.id);
+            for (name, subject, body, signed) in crate::template_starters::STARTERS {
+                data.save_template(None, 0, name, subject, body, *signed, app.now())
+                    .await?;
+            }
             Ok(o)
         }
         Err(StoreError::Duplicate(_)) => Err(AppError::field(

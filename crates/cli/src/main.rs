@@ -543,6 +543,9 @@ async fn serve(
         .await
         .map_err(|e| format!("cannot register the background jobs: {e}"))?;
     tokio::spawn(casework_app::jobs::serve(app.clone()));
+    // The machine's font list, read now rather than by the first letter
+    // that names someone in a script the built-in font lacks.
+    tokio::task::spawn_blocking(casework_app::letters::warm_up_fonts);
     let web = casework_web::WebConfig {
         secure_cookies: config.secure_cookies,
         trusted_proxies: casework_web::parse_trusted_proxies(&config.trusted_proxies)?,

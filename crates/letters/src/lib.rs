@@ -31,8 +31,20 @@ pub struct MergeFields {
     pub agency: AgencyFields,
     /// The enquiry being made or chased (empty outside one).
     pub enquiry: EnquiryFields,
+    /// Who signs: the representative for a template signed by them, else
+    /// the caseworker (and under the name, their title).
+    pub signer: SignerFields,
     /// Today's date, written out ("26 November 2026").
     pub today: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignerFields {
+    pub name: String,
+    /// "Member of Parliament for Riverside" (the office's setting) under
+    /// the representative's name; "on behalf of Dana Whitfield" under a
+    /// caseworker's.
+    pub title: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -112,6 +124,8 @@ pub const FIELD_NAMES: &[&str] = &[
     "enquiry.sent",
     "enquiry.due",
     "enquiry.chases",
+    "signer.name",
+    "signer.title",
     "today",
 ];
 
@@ -221,6 +235,8 @@ fn value_of<'a>(f: &'a MergeFields, name: &str) -> &'a str {
         "enquiry.sent" => &f.enquiry.sent,
         "enquiry.due" => &f.enquiry.due,
         "enquiry.chases" => &f.enquiry.chases,
+        "signer.name" => &f.signer.name,
+        "signer.title" => &f.signer.title,
         "today" => &f.today,
         _ => "",
     }

@@ -167,32 +167,20 @@ impl Writer {
         content.restore_state();
     }
 
-    /// "DRAFT" across the page, in light grey under the text.
+    /// "DRAFT" across the middle of the page, in light grey under the
+    /// text (level, so that it reads as one word when the text is
+    /// extracted).
     fn draft_mark(&mut self) {
         let (w, h) = (self.width(), self.height());
-        let size = 110.0;
+        let size = 120.0;
         let shaped = shape_line("DRAFT", true);
-        let length = shaped.width(size);
-        let (cos, sin) = (
-            std::f32::consts::FRAC_1_SQRT_2,
-            std::f32::consts::FRAC_1_SQRT_2,
-        );
+        let x = (w - shaped.width(size)) / 2.0;
         let codes: Vec<u16> = shaped.glyphs.iter().map(|g| self.used.glyph(g)).collect();
         let content = self.content();
         content.save_state();
-        content.set_fill_gray(0.86);
+        content.set_fill_gray(0.88);
         content.begin_text();
-        // Centred on the page, rising at 45°.
-        let (cx, cy) = (w / 2.0, h / 2.0);
-        let (dx, dy) = (length / 2.0, size * 0.35);
-        content.set_text_matrix([
-            cos,
-            sin,
-            -sin,
-            cos,
-            cx - (dx * cos - dy * sin),
-            cy - (dx * sin + dy * cos),
-        ]);
+        content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, h / 2.0 - size * 0.35]);
         if let Some(g) = shaped.glyphs.first() {
             content.set_font(Name(resource_name(g.face).as_bytes()), size);
         }

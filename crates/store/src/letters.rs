@@ -17,6 +17,17 @@ pub struct Template {
     pub version: i64,
 }
 
+/// How an office's letters are laid out.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct LetterSettings {
+    /// Address lines under the office's name.
+    pub letterhead: String,
+    /// `a4` or `letter`.
+    pub paper: String,
+    /// Printed under the representative's name when they sign.
+    pub signature_title: String,
+}
+
 const COLUMNS: &str = "SELECT id, office_id, name, subject, body, signed_by_representative, updated_at, version FROM templates ";
 
 /// A letter rendered and stored (its PDF is in the blob store).
@@ -178,16 +189,36 @@ impl OfficeData {
         })
     }
 
-    /// Saves the letterhead's address lines and, when `logo` is given, its
-    /// logo (a blob key, or `None` to remove it), in one statement.
-    pub async fn set_letterhead(&self, text: &str, logo: Option<Option<&str>>) -> Result<()> {
+    /// How the office's letters are laid out.
+    pub async fn letter_settings(&self) -> Result<LetterSettings> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT letterhead, letter_paper AS paper, signature_title FROM offices WHERE id = $1",
+            )
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Saves the letterhead's address lines, the paper, the title under
+    /// the representative's signature and, when `logo` is given, the logo
+    /// (a blob key, or `None` to remove it), in one statement.
+    pub async fn set_letterhead(
+        &self,
+        settings: &LetterSettings,
+        logo: Option<Option<&str>>,
+    ) -> Result<()> {
         let office_id = self.scope.office_id;
         on_write!(self, |pool| {
             sqlx::query(
-                "UPDATE offices SET letterhead = $1, \
-                 letterhead_logo = CASE WHEN $2 THEN $3 ELSE letterhead_logo END WHERE id = $4",
+                "UPDATE offices SET letterhead = $1, letter_paper = $2, signature_title = $3, \
+                 letterhead_logo = CASE WHEN $4 THEN $5 ELSE letterhead_logo END WHERE id = $6",
             )
-            .bind(text)
+            .bind(&settings.letterhead)
+            .bind(&settings.paper)
+            .bind(&settings.signature_title)
             .bind(logo.is_some())
             .bind(logo.flatten())
             .bind(office_id)
@@ -258,17 +289,28 @@ impl OfficeData {
     }
 
     /// Approves a letter signed by the representative, with a history entry.
-    pub async fn approve_letter(&self, id: i64, actor_id: i64, now: i64) -> Result<()> {
+    /// Approves a letter waiting for approval; `pdf` (blob key, size)
+    /// replaces its PDF, which was marked DRAFT.
+    pub async fn approve_letter(
+        &self,
+        id: i64,
+        actor_id: i64,
+        now: i64,
+        pdf: Option<(&str, i64)>,
+    ) -> Result<()> {
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
             let row: Option<(Option<i64>, Option<i64>, String)> = sqlx::query_as(
-                "UPDATE correspondence SET approval = 'approved', approved_by = $1 \
+                "UPDATE correspondence SET approval = 'approved', approved_by = $1, \
+                 raw_blob = COALESCE($4, raw_blob), raw_size = COALESCE($5, raw_size) \
                  WHERE id = $2 AND office_id = $3 AND channel = 'letter' AND approval = 'awaiting' \
                  RETURNING case_id, constituent_id, subject",
             )
             .bind(actor_id)
             .bind(id)
             .bind(office_id)
+            .bind(pdf.map(|p| p.0))
+            .bind(pdf.map(|p| p.1))
             .fetch_optional(&mut *tx)
             .await?;
             let Some((case_id, constituent_id, subject)) = row else {

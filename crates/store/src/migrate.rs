@@ -156,6 +156,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_search_faster.sql"),
         postgres: include_str!("../migrations/postgres/0024_search_faster.sql"),
     },
+    Migration {
+        version: 25,
+        name: "letter_paper_sign_off",
+        sqlite: include_str!("../migrations/sqlite/0025_letter_paper_sign_off.sql"),
+        postgres: include_str!("../migrations/postgres/0025_letter_paper_sign_off.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -254,7 +254,11 @@ async fn setup(t: &TestApp, office: i64) -> Ids {
     casework_app::letters::save_letterhead(
         &t.app,
         &actor,
-        "1 Main Street",
+        &casework_app::views::LetterSettings {
+            letterhead: "1 Main Street".into(),
+            paper: "a4".into(),
+            signature_title: String::new(),
+        },
         casework_app::letters::LogoChange::Set(TINY_PNG.to_vec()),
     )
     .await

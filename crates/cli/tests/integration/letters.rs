@@ -15,6 +15,8 @@ on_both_backends!(
     the_api_lists_approves_and_prints_letters_and_printed_ones_print_again,
     a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge,
     the_letterhead_logo_is_on_letters_made_after_it_is_set,
+    letters_print_every_script_on_the_office_paper_and_drafts_are_marked_until_approved,
+    a_new_office_starts_with_templates_that_sign_off_once,
 );
 
 /// A PNG image of this size (an office logo).
@@ -90,7 +92,7 @@ async fn a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_a
     )
     .await
     .unwrap();
-    t.template(&manager, "Passport update", "Your passport ({{ case.reference }})", "Dear {{ constituent.first_name }},\n\nWe have written to the {{ case.agency }} about {{ case.title }}. We will be in touch.", false)
+    t.template(&manager, "Passport update", "Your passport ({{ case.reference }})", "Dear {{ constituent.first_name }},\n\nWe have written to the {{ case.agency }} about {{ case.title }}. We will be in touch.\n\nYours faithfully,\n\n{{ signer.name }}\n{{ signer.title }}", false)
         .await;
     let api = t.api(&cw);
     let person = api.constituent("Emeka", "Okafor").await;
@@ -127,10 +129,13 @@ async fn a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_a
         case["reference"].as_str().unwrap(),
         "Dear Emeka,",
         "Passport Program about Passport delayed",
-        "Yours sincerely",
+        "Yours faithfully,",
+        "on behalf of",
     ] {
         assert!(text.contains(want), "{want:?} in the letter:\n{text}");
     }
+    // The sign-off is the template's: printed once, and no other.
+    assert_eq!(text.matches("Yours").count(), 1, "{text}");
     let timeline = api
         .get(&format!("/api/v1/cases/{}/timeline", case["id"]))
         .await;
@@ -651,7 +656,11 @@ async fn a_letter_on_a_sensitive_case_waits_for_approval_and_case_dates_merge(t:
         .bytes()
         .await
         .unwrap();
-    let text = pdf_text(&raw);
+    // Words as they read, however the lines wrap.
+    let text = pdf_text(&raw)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(text.contains("review it on 7 December 2026"), "{text}");
     assert!(text.contains("We opened your case on "), "{text}");
     // A case without a review date: the field is named, nothing is made.
@@ -779,4 +788,220 @@ async fn the_letterhead_logo_is_on_letters_made_after_it_is_set(t: TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(pdf_images(&res.bytes().await.unwrap()), [(120, 40)]);
+}
+
+/// The text of one page of a PDF.
+fn page_text(pdf: &[u8], page: usize) -> String {
+    let dir = std::env::temp_dir().join(format!("casework-page-{}", crate::harness::unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let n = page.to_string();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-f", &n, "-l", &n])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let _ = std::fs::remove_dir_all(dir);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `pdfinfo`'s "Pages" and "Page size" lines.
+fn pdf_info(pdf: &[u8]) -> (usize, String) {
+    let dir = std::env::temp_dir().join(format!("casework-info-{}", crate::harness::unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .expect("pdfinfo");
+    let _ = std::fs::remove_dir_all(dir);
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_owned())
+            .unwrap_or_default()
+    };
+    (field("Pages:").parse().unwrap_or(0), field("Page size:"))
+}
+
+async fn letter_pdf(api: &crate::harness::Api, id: i64) -> Vec<u8> {
+    let raw = api
+        .client
+        .get(format!("{}/api/v1/correspondence/{id}/raw", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::OK);
+    raw.bytes().await.unwrap().to_vec()
+}
+
+/// Names in each script an office writes to (Chinese, Japanese and Korean
+/// come from the machine's fonts: fonts-noto-cjk, which .ci/run installs).
+const NAMES: &[&str] = &[
+    "Łukasz Wróblewski",
+    "Nguyễn Thị Minh Khai",
+    "Αλέξανδρος Παπαδόπουλος",
+    "Александр Щербаков",
+    "محمد عبد الرحمن",
+    "דוד בן גוריון",
+    "王秀英",
+    "山田 はなこ",
+    "김민준",
+];
+
+async fn letters_print_every_script_on_the_office_paper_and_drafts_are_marked_until_approved(
+    t: TestApp,
+) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let rep = t.user(office, Role::Representative).await;
+    let manager_actor = t.actor(&manager).await;
+    casework_app::letters::save_letterhead(
+        &t.app,
+        &manager_actor,
+        &casework_app::views::LetterSettings {
+            letterhead: "100 Main Street".into(),
+            paper: "letter".into(),
+            signature_title: "Member for Riverside Centre".into(),
+        },
+        casework_app::letters::LogoChange::Keep,
+    )
+    .await
+    .unwrap();
+    // A paper the office cannot have is refused, naming the field.
+    let bad = casework_app::letters::save_letterhead(
+        &t.app,
+        &manager_actor,
+        &casework_app::views::LetterSettings {
+            paper: "foolscap".into(),
+            ..Default::default()
+        },
+        casework_app::letters::LogoChange::Keep,
+    )
+    .await;
+    assert!(format!("{bad:?}").contains("paper"), "{bad:?}");
+    t.template(
+        &manager,
+        "From the member",
+        "A letter from your representative",
+        &format!(
+            "Dear {{{{ constituent.first_name }}}},\n\n{}\n\nYours sincerely,\n\n{{{{ signer.name }}}}\n{{{{ signer.title }}}}",
+            "I have raised your case personally. ".repeat(150)
+        ),
+        true,
+    )
+    .await;
+    let api = t.api(&cw);
+    let person = api.constituent("Minh", "Nguyễn").await;
+    let case = api.case(person, json!({"title": "Passport"})).await;
+
+    // Written to names in every script: each read back exactly.
+    let id = api
+        .letter(
+            &case["id"],
+            json!({"to": NAMES, "body": NAMES.iter().map(|n| format!("Dear {n},")).collect::<Vec<_>>().join("\n\n")}),
+        )
+        .await;
+    let pdf = letter_pdf(&api, id).await;
+    let (pages, size) = pdf_info(&pdf);
+    assert_eq!(pages, 1);
+    assert!(size.starts_with("612 x 792"), "US Letter: {size}");
+    // pdftotext wraps right-to-left runs in directional marks (U+202B …
+    // U+202C), invisible formatting; the names inside are exact.
+    let text: String = pdf_text(&pdf)
+        .chars()
+        .filter(|c| !('\u{202a}'..='\u{202e}').contains(c))
+        .collect();
+    for name in NAMES {
+        assert!(
+            text.lines().any(|l| l.trim() == *name),
+            "{name} in:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("Dear {name},")),
+            "Dear {name}, in:\n{text}"
+        );
+    }
+    assert!(!text.contains('?'), "{text}");
+    assert!(
+        !text.contains("DRAFT"),
+        "a letter needing no approval is final"
+    );
+
+    // Signed by the representative, made by a caseworker: DRAFT on every
+    // page until approved, signed with the office's title.
+    let signed = api
+        .letter(&case["id"], json!({"template": "From the member"}))
+        .await;
+    let draft = letter_pdf(&api, signed).await;
+    let (pages, _) = pdf_info(&draft);
+    assert!(pages >= 2, "a long letter: {pages} pages");
+    for page in 1..=pages {
+        assert!(page_text(&draft, page).contains("DRAFT"), "page {page}");
+    }
+    let text = pdf_text(&draft);
+    assert!(
+        text.contains(&format!(
+            "{}\nMember for Riverside Centre",
+            t.actor(&rep).await.display_name
+        )),
+        "{text}"
+    );
+    assert_eq!(text.matches("Yours sincerely,").count(), 1);
+    let approved = t
+        .api(&manager)
+        .post(&format!("/api/v1/letters/{signed}/approve"), json!({}))
+        .await;
+    assert!(approved.status.is_success(), "{:?}", approved.body);
+    let final_pdf = letter_pdf(&api, signed).await;
+    assert!(!pdf_text(&final_pdf).contains("DRAFT"));
+    assert!(pdf_text(&final_pdf).contains("Member for Riverside Centre"));
+    assert_eq!(pdf_info(&final_pdf).0, pages, "the same letter, unmarked");
+}
+
+async fn a_new_office_starts_with_templates_that_sign_off_once(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ann", "Lee").await;
+    let case = api.case(person, json!({"title": "Benefits"})).await;
+    for name in ["Acknowledgement", "Update on your case", "Consent form"] {
+        let id = api.letter(&case["id"], json!({"template": name})).await;
+        let text = pdf_text(&letter_pdf(&api, id).await);
+        assert_eq!(
+            text.matches("Yours sincerely,").count(),
+            1,
+            "{name}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "{}\non behalf of",
+                t.actor(&cw).await.display_name
+            )),
+            "{name}:\n{text}"
+        );
+    }
+    // The letter to an agency is for enquiries: outside one it says which
+    // field has no value, and nothing is written.
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{}/letters", case["id"]),
+            json!({"template": "Letter to an agency"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["fields"]["template"]
+            .as_str()
+            .unwrap()
+            .contains("enquiry."),
+        "{:?}",
+        r.body
+    );
 }

@@ -723,7 +723,9 @@ async fn case_view(
             sensitive: k.sensitive,
             agency: dash(&k.agency),
             opened: day(k.opened_at),
-            review_date: dash(k.review_date.as_deref().unwrap_or("")),
+            review_date: dash(&crate::fmt::day_label(
+                k.review_date.as_deref().unwrap_or(""),
+            )),
             version: k.version,
         },
     })

@@ -141,6 +141,8 @@ struct TemplatesPage {
     rows: Vec<(i64, String, bool)>,
     can_edit: bool,
     letterhead: String,
+    paper: String,
+    signature_title: String,
     has_logo: bool,
     max_logo_mb: usize,
 }
@@ -155,13 +157,16 @@ async fn templates_page(
         .into_iter()
         .map(|t| (t.id, t.name, t.signed_by_representative))
         .collect();
+    let settings = casework_app::letters::letter_settings(&s.app, &who.actor).await?;
     let page = TemplatesPage {
         nav: nav(&who.actor, &who.csrf, "templates"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         rows,
         can_edit: who.actor.can(Permission::EditTemplates),
-        letterhead: casework_app::letters::letterhead(&s.app, &who.actor).await?,
+        letterhead: settings.letterhead,
+        paper: settings.paper,
+        signature_title: settings.signature_title,
         has_logo: casework_app::letters::has_logo(&s.app, &who.actor).await?,
         max_logo_mb: casework_app::letters::MAX_LOGO_BYTES / (1024 * 1024),
     };
@@ -333,13 +338,18 @@ async fn letterhead_save(
     form: crate::extract::UploadForm,
 ) -> PageResult {
     use casework_app::letters::LogoChange;
-    let text = form.fields.get("letterhead").cloned().unwrap_or_default();
+    let field = |name: &str| form.fields.get(name).cloned().unwrap_or_default();
+    let settings = casework_app::views::LetterSettings {
+        letterhead: field("letterhead"),
+        paper: field("paper"),
+        signature_title: field("signature_title"),
+    };
     let logo = match form.files.into_iter().next() {
         Some(file) => LogoChange::Set(file.data),
         None if form.fields.contains_key("remove_logo") => LogoChange::Remove,
         None => LogoChange::Keep,
     };
-    casework_app::letters::save_letterhead(&s.app, &form.who.actor, &text, logo).await?;
+    casework_app::letters::save_letterhead(&s.app, &form.who.actor, &settings, logo).await?;
     Ok(see("/templates?notice=saved".into()))
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn task_row(t: Task) -> TaskRow {
         title: t.title,
         case_id: t.case_id,
         enquiry_id: t.enquiry_id,
-        due_on: t.due_on,
+        due_on: crate::fmt::day_label(&t.due_on),
         snoozed: t.snoozed,
         note: t.note,
         done: t.done_at.is_some(),
