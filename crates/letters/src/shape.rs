@@ -109,7 +109,17 @@ fn shape_piece(text: &str, face_id: FaceId, rtl: bool, out: &mut Vec<Glyph>) {
             String::new()
         } else {
             given.push(start);
-            text.get(start..end).unwrap_or_default().to_owned()
+            let cluster = text.get(start..end).unwrap_or_default();
+            if rtl {
+                // Readers (poppler's pdftotext, pdf.js) put a right-to-left
+                // run back in reading order by reversing its characters,
+                // those of a ligature too: "لا" (lam-alef, one glyph) is
+                // kept reversed so that it comes back as written, and
+                // "صلاح" does not read "صالح".
+                cluster.chars().rev().collect()
+            } else {
+                cluster.to_owned()
+            }
         };
         out.push(Glyph {
             face: face_id,
