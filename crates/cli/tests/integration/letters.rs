@@ -32,20 +32,31 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// The images in a PDF as `pdfimages -list` sees them: (width, height).
-fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32)> {
-    let dir = std::env::temp_dir().join(format!("casework-img-{}", crate::harness::unique()));
+/// What a poppler tool (`pdftotext`, `pdfinfo`, `pdfimages`) prints for
+/// this PDF, given these arguments before the file (and `after` it).
+fn poppler(tool: &str, args: &[&str], pdf: &[u8], after: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(format!("casework-pdf-{}", crate::harness::unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("letter.pdf");
     std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdfimages")
-        .arg("-list")
+    let out = std::process::Command::new(tool)
+        .args(args)
         .arg(&file)
+        .args(after)
         .output()
-        .expect("pdfimages (apt-get install poppler-utils)");
+        .unwrap_or_else(|e| panic!("{tool} (apt-get install poppler-utils): {e}"));
     let _ = std::fs::remove_dir_all(dir);
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The images in a PDF as `pdfimages -list` sees them: (width, height).
+fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32)> {
+    poppler("pdfimages", &["-list"], pdf, &[])
         .lines()
         .skip(2)
         .map(|l| {
@@ -56,22 +67,7 @@ fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32)> {
 }
 
 pub(crate) fn pdf_text(pdf: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("casework-pdf-{}", crate::harness::unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("letter.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (apt-get install poppler-utils)");
-    let _ = std::fs::remove_dir_all(dir);
-    assert!(
-        out.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    poppler("pdftotext", &[], pdf, &["-"])
 }
 
 async fn a_letter_from_a_template_is_a_pdf_with_letterhead_recipient_reference_and_text(
@@ -792,33 +788,13 @@ async fn the_letterhead_logo_is_on_letters_made_after_it_is_set(t: TestApp) {
 
 /// The text of one page of a PDF.
 fn page_text(pdf: &[u8], page: usize) -> String {
-    let dir = std::env::temp_dir().join(format!("casework-page-{}", crate::harness::unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("letter.pdf");
-    std::fs::write(&file, pdf).unwrap();
     let n = page.to_string();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-f", &n, "-l", &n])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let _ = std::fs::remove_dir_all(dir);
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    poppler("pdftotext", &["-f", &n, "-l", &n], pdf, &["-"])
 }
 
 /// `pdfinfo`'s "Pages" and "Page size" lines.
 fn pdf_info(pdf: &[u8]) -> (usize, String) {
-    let dir = std::env::temp_dir().join(format!("casework-info-{}", crate::harness::unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("letter.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdfinfo")
-        .arg(&file)
-        .output()
-        .expect("pdfinfo");
-    let _ = std::fs::remove_dir_all(dir);
-    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    let info = poppler("pdfinfo", &[], pdf, &[]);
     let field = |name: &str| {
         info.lines()
             .find(|l| l.starts_with(name))
