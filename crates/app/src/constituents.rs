@@ -1,6 +1,7 @@
 //! Constituents: create, edit, find, view with household and history.
 
 use casework_domain::constituent::{household_key, normalise_postcode};
+use casework_domain::search::fold;
 use casework_domain::validate::query_prefixes;
 use casework_domain::{FieldErrors, Permission, search_terms};
 use casework_store::{
@@ -375,4 +376,123 @@ pub async fn add_note(app: &App, actor: &Actor, id: i64, body: &str) -> AppResul
         )
         .await?;
     Ok(())
+}
+
+/// A constituent offered when choosing a person, and why (for a likely
+/// duplicate: "the same email address", …).
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub constituent: Constituent,
+    pub reasons: Vec<&'static str>,
+}
+
+/// People a name, email, phone number or postcode could mean, best first
+/// (at most `limit`), for choosing a person by what one knows of them.
+pub async fn matches(app: &App, actor: &Actor, q: &str, limit: i64) -> AppResult<Vec<Match>> {
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(search(app, actor, q, None, limit)
+        .await?
+        .items
+        .into_iter()
+        .map(|constituent| Match {
+            constituent,
+            reasons: Vec::new(),
+        })
+        .collect())
+}
+
+/// The digits of a phone number.
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether two phone numbers are the same line: the same digits, one
+/// perhaps with a country code or trunk prefix the other lacks.
+fn same_phone(a: &str, b: &str) -> bool {
+    let (a, b) = (digits(a), digits(b));
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 7 && long.ends_with(short.trim_start_matches('0'))
+}
+
+/// A postcode compared without case and spacing.
+fn postcode_key(p: &str) -> String {
+    fold(p).chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Constituents who may be the person about to be created: the same email
+/// address, the same phone number, or the same name at the same postcode.
+pub async fn likely_duplicates(
+    app: &App,
+    actor: &Actor,
+    input: &ConstituentInput,
+) -> AppResult<Vec<Match>> {
+    let data = app.data_for(actor);
+    let mut found: Vec<Match> = Vec::new();
+    let mut note = |c: Constituent, reason: &'static str| match found
+        .iter_mut()
+        .find(|m| m.constituent.id == c.id)
+    {
+        Some(m) if !m.reasons.contains(&reason) => m.reasons.push(reason),
+        Some(_) => {}
+        None => found.push(Match {
+            constituent: c,
+            reasons: vec![reason],
+        }),
+    };
+    let email = fold(input.email.trim());
+    if email.contains('@') {
+        for c in data
+            .search_constituents(std::slice::from_ref(&email), None, 20)
+            .await?
+            .items
+        {
+            if fold(c.email.trim()) == email {
+                note(c, "the same email address");
+            }
+        }
+    }
+    let phone = digits(&input.phone);
+    if phone.len() >= 7 {
+        let tail = phone[phone.len() - 7..].to_owned();
+        for c in data.search_constituents(&[tail], None, 20).await?.items {
+            if same_phone(&c.phone, &input.phone) {
+                note(c, "the same phone number");
+            }
+        }
+    }
+    let (first, last, postcode) = (
+        fold(input.first_name.trim()),
+        fold(input.last_name.trim()),
+        postcode_key(&input.postcode),
+    );
+    let mut reading = query_prefixes(&input.last_name);
+    reading.truncate(1);
+    if !last.is_empty() && !postcode.is_empty() && !reading.is_empty() {
+        reading.push(postcode.clone());
+        for c in data.search_constituents(&reading, None, 50).await?.items {
+            if fold(c.first_name.trim()) == first
+                && fold(c.last_name.trim()) == last
+                && postcode_key(&c.postcode) == postcode
+            {
+                note(c, "the same name at the same postcode");
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod match_tests {
+    #[test]
+    fn phone_numbers_match_with_or_without_their_prefix() {
+        assert!(super::same_phone("+1 (613) 555-0142", "613 555 0142"));
+        assert!(super::same_phone("020 7946 0018", "+44 20 7946 0018"));
+        assert!(!super::same_phone("613 555 0142", "613 555 0143"));
+        assert!(
+            !super::same_phone("0142", "613 555 0142"),
+            "too short to say"
+        );
+    }
 }

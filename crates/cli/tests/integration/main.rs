@@ -13,6 +13,7 @@ mod fuzz;
 mod imap;
 mod jobs;
 mod letters;
+mod linking;
 mod mail;
 mod nul;
 mod openapi;

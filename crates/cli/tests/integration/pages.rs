@@ -417,6 +417,36 @@ async fn a_case_is_opened_noted_and_moved_on_through_the_pages(t: TestApp) {
     assert!(mine.html.contains("Pension application delayed"));
     // Another constituent joins the case.
     let spouse = t.api(&cw).constituent("Ines", "Abbott").await;
+    // Found by name (a search step, no numbers typed), then chosen.
+    let found = b
+        .post(
+            &format!("{case_path}/people"),
+            &[
+                ("csrf", &csrf),
+                ("person", "ines abb"),
+                ("relationship", "spouse"),
+            ],
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains("Add Ines Abbott"), "{}", found.html);
+    assert!(
+        found
+            .html
+            .contains(&format!("name=\"constituent_id\" value=\"{spouse}\""))
+    );
+    let nobody = b
+        .post(
+            &format!("{case_path}/people"),
+            &[("csrf", &csrf), ("person", "Zebedee Quux")],
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nobody.html.contains("Nobody on file matches"),
+        "{}",
+        nobody.html
+    );
     let joined = b
         .post(
             &format!("{case_path}/people"),

@@ -30,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(get_constituent).patch(patch_constituent),
         )
         .route("/constituents/{id}/timeline", get(constituent_timeline))
+        .route("/constituents/matches", get(constituent_matches))
 }
 
 /// A constituent.
@@ -217,5 +218,74 @@ pub(crate) async fn constituent_timeline(
     let items = constituents::timeline(&s.app, &a, id, 1000).await?;
     Ok(axum::Json(TimelineList {
         items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct MatchQuery {
+    /// What is known of the person (a name, email, phone number or
+    /// postcode), for choosing them: the people it could mean.
+    #[param(max_length = 200)]
+    q: String,
+    /// Or the details of a person about to be created: those already on
+    /// file with the same email, the same phone number, or the same first
+    /// and last name at the same postcode.
+    #[param(max_length = 100)]
+    first_name: String,
+    #[param(max_length = 100)]
+    last_name: String,
+    #[param(max_length = 320)]
+    email: String,
+    #[param(max_length = 40)]
+    phone: String,
+    #[param(max_length = 20)]
+    postcode: String,
+}
+
+/// A person who may be the one meant.
+#[derive(Serialize, ToSchema)]
+pub struct ConstituentMatch {
+    constituent: ConstituentOut,
+    /// Why they are offered as a likely duplicate ("the same email
+    /// address", "the same phone number", "the same name at the same
+    /// postcode"); empty for matches of `q`.
+    reasons: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatchList {
+    items: Vec<ConstituentMatch>,
+}
+
+#[utoipa::path(get, path = "/api/v1/constituents/matches", tag = "constituents", params(MatchQuery),
+    responses((status = 200, body = MatchList), Unauthorized, Invalid))]
+pub(crate) async fn constituent_matches(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<MatchQuery>,
+) -> ApiResult<axum::Json<MatchList>> {
+    let found = if q.q.trim().is_empty() {
+        let input = ConstituentInput {
+            first_name: q.first_name,
+            last_name: q.last_name,
+            email: q.email,
+            phone: q.phone,
+            postcode: q.postcode,
+            ..ConstituentInput::default()
+        };
+        constituents::likely_duplicates(&s.app, &a, &input).await?
+    } else {
+        constituents::matches(&s.app, &a, &q.q, 20).await?
+    };
+    Ok(axum::Json(MatchList {
+        items: found
+            .into_iter()
+            .map(|m| ConstituentMatch {
+                constituent: m.constituent.into(),
+                reasons: m.reasons.iter().map(|r| (*r).to_owned()).collect(),
+            })
+            .collect(),
     }))
 }

@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
     info(title = "Casework API", version = "1", description = "Constituents, cases and their history. Authenticate with `Authorization: Bearer TOKEN` (create a token on your account page or with `casework token create`). Text is trimmed before it is checked, lengths count characters, and text containing a NUL character (U+0000) is refused with a 422 that names the field."),
     paths(account::me, constituents::list_constituents, constituents::create_constituent,
           constituents::get_constituent, constituents::patch_constituent,
-          constituents::constituent_timeline, cases::list_cases, cases::create_case,
+          constituents::constituent_timeline, constituents::constituent_matches, cases::list_cases, cases::create_case,
           cases::get_case, cases::patch_case, cases::case_timeline, cases::add_case_note,
           correspondence::case_correspondence, intake::list_intake, intake::file_intake,
           intake::intake_no_action, correspondence::get_correspondence,

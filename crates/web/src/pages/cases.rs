@@ -595,6 +595,10 @@ struct CasePage {
     max_upload_mb: usize,
     /// Times the case was raised with the representative, newest first.
     flags: Vec<casework_app::review::Flag>,
+    /// Adding a person: what was typed, and the people it could mean.
+    person_query: String,
+    relationship: String,
+    person_choices: Vec<super::constituents::PersonChoice>,
 }
 
 async fn case_view(
@@ -687,6 +691,9 @@ async fn case_view(
         can_assign: role.can(Permission::AssignCases),
         can_note: role.can(Permission::AddCaseNotes),
         people,
+        person_query: String::new(),
+        relationship: String::new(),
+        person_choices: Vec::new(),
         timeline: timeline_rows(timeline.into_iter().rev().collect(), false),
         errors,
         correspondence,
@@ -829,7 +836,10 @@ async fn case_note(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PersonForm {
+    /// The person chosen.
     constituent_id: String,
+    /// Or what is known of them: a name, email, phone number or postcode.
+    person: String,
     relationship: String,
 }
 
@@ -839,13 +849,39 @@ async fn case_person(
     form: CsrfForm<PersonForm>,
 ) -> PageResult {
     let Ok(person) = form.data.constituent_id.trim().parse::<i64>() else {
-        return case_with_errors(
-            &s,
-            &form.who,
-            id,
-            AppError::field("constituent_id", "Enter the constituent's number."),
-        )
-        .await;
+        // A search step: the people what was typed could mean, to choose.
+        let q = form.data.person.trim();
+        if q.is_empty() {
+            return case_with_errors(
+                &s,
+                &form.who,
+                id,
+                AppError::field("person", "Type a name, email, phone number or postcode."),
+            )
+            .await;
+        }
+        let found = match casework_app::constituents::matches(&s.app, &form.who.actor, q, 10).await
+        {
+            Ok(found) => found,
+            Err(e) => return case_with_errors(&s, &form.who, id, e).await,
+        };
+        if found.is_empty() {
+            return case_with_errors(
+                &s,
+                &form.who,
+                id,
+                AppError::field(
+                    "person",
+                    format!("Nobody on file matches \"{q}\". Check the spelling, or add them as a constituent first."),
+                ),
+            )
+            .await;
+        }
+        let mut page = case_view(&s, &form.who, id, &None, FieldErrors::new()).await?;
+        page.person_query = q.to_owned();
+        page.relationship = form.data.relationship.trim().to_owned();
+        page.person_choices = found.into_iter().map(Into::into).collect();
+        return Ok(render(&page)?.into_response());
     };
     match cases::add_person(&s.app, &form.who.actor, id, person, &form.data.relationship).await {
         Ok(()) => Ok(see(format!("/cases/{id}?notice=person"))),

@@ -133,6 +133,35 @@ struct ConstituentFormPage {
     conflict: Option<String>,
     /// The intake message this record is being made from.
     message: Option<i64>,
+    /// People already on file who may be this one (shown before creating).
+    duplicates: Vec<PersonChoice>,
+}
+
+/// A person offered to choose from: their page, what tells them apart,
+/// and why they are offered.
+pub(crate) struct PersonChoice {
+    pub id: i64,
+    pub name: String,
+    pub details: String,
+    pub reasons: String,
+}
+
+impl From<constituents::Match> for PersonChoice {
+    fn from(m: constituents::Match) -> Self {
+        let c = m.constituent;
+        let details = [c.email.as_str(), c.phone.as_str(), c.postcode.as_str()]
+            .iter()
+            .filter(|d| !d.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        PersonChoice {
+            id: c.id,
+            name: c.full_name(),
+            details,
+            reasons: m.reasons.join("; "),
+        }
+    }
 }
 
 /// The constituent form as posted: checkboxes arrive as "on" or not at all.
@@ -152,6 +181,8 @@ struct ConstituentForm {
     notes: String,
     version: String,
     message: String,
+    /// Set once likely duplicates were shown: create anyway.
+    confirm_new: String,
 }
 
 impl ConstituentForm {
@@ -242,6 +273,7 @@ fn constituent_form_page(
         errors,
         conflict,
         message: None,
+        duplicates: Vec::new(),
     }
 }
 
@@ -276,6 +308,26 @@ async fn constituent_create(
 ) -> PageResult {
     let input = form.data.input();
     let message: Option<i64> = form.data.message.trim().parse().ok();
+    // Someone already on file with the same email, phone, or name and
+    // postcode: offered first, unless the user has seen them and goes on.
+    if form.data.confirm_new.is_empty() {
+        let duplicates = constituents::likely_duplicates(&s.app, &form.who.actor, &input).await?;
+        if !duplicates.is_empty() {
+            let mut page = constituent_form_page(
+                &form.who,
+                "Add a constituent".into(),
+                "/constituents".into(),
+                "/constituents".into(),
+                String::new(),
+                &input,
+                FieldErrors::new(),
+                None,
+            );
+            page.message = message;
+            page.duplicates = duplicates.into_iter().map(Into::into).collect();
+            return Ok(render(&page)?.into_response());
+        }
+    }
     match constituents::create(&s.app, &form.who.actor, &input).await {
         Ok(c) => match message {
             // Made from an intake message: file it on them, then offer to open a case with it.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::error::{PageError, PageResult, refused, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::fmt::when;
-use crate::layout::{Nav, NoticeQuery, nav, notice, see};
+use crate::layout::{Nav, nav, notice, see};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -133,6 +133,17 @@ pub(crate) struct CorrespondencePage {
     free_tags: String,
     can_tag: bool,
     tags_shown: Vec<casework_app::tags::ItemTagOut>,
+    /// Filing by name: what was typed, and the people it could mean.
+    person_query: String,
+    person_choices: Vec<super::constituents::PersonChoice>,
+}
+
+/// The message page's query: a notice, or a person looked for to file on.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessageQuery {
+    notice: Option<String>,
+    person: String,
 }
 
 /// A comment as shown.
@@ -311,6 +322,8 @@ pub(crate) async fn correspondence_view(
         free_tags,
         can_tag,
         tags_shown,
+        person_query: String::new(),
+        person_choices: Vec::new(),
     })
 }
 
@@ -382,9 +395,18 @@ async fn correspondence_page(
     State(s): State<AppState>,
     who: PageActor,
     Id(id): Id,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<MessageQuery>,
 ) -> PageResult {
-    let page = correspondence_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    let mut page = correspondence_view(&s, &who, id, &q.notice, FieldErrors::new()).await?;
+    let person = q.person.trim();
+    if page.can_triage && !person.is_empty() {
+        page.person_choices = constituents::matches(&s.app, &who.actor, person, 10)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        page.person_query = person.to_owned();
+    }
     Ok(render(&page)?.into_response())
 }
 
