@@ -779,6 +779,24 @@ async function scenario(browser, base, sink) {
   await expectText(definition(page, 'Status'), /^New$/, 'status of the new case');
   await expectText(definition(page, 'Category'), 'Housing › Disrepair', 'category of the new case');
   log(`  created ${reference}`);
+  const caseAtStart = path_(page);
+
+  log('Step 3a: add a person to the case by name, chosen as one types');
+  {
+    const other = listed.find((t) => t !== firstName && t.split(/\s+/).pop().length >= 3);
+    check(other, `another person to add, from ${JSON.stringify(listed)}`);
+    const box = page.getByLabel('Add a person');
+    await box.click();
+    await box.pressSequentially(other, { delay: 20 });
+    // people.js shows the choices under the box without a page load.
+    const choice = page.locator('#person-choices').getByRole('button', { name: `Add ${other}`, exact: true });
+    await choice.first().waitFor({ timeout: 5000 });
+    check(path_(page) === caseAtStart, 'choices appear without leaving the case page');
+    await audit(page, 'person choices shown as one types');
+    await choice.first().focus();
+    await navigate(page, 'add the chosen person', () => page.keyboard.press('Enter'));
+    await expectText(definition(page, 'Also on this case'), other, 'the person added by name');
+  }
 
   log('Step 4: add a note to the history');
   const note = `Called the landlord (${stamp}); they will visit on Friday.`;

@@ -39,6 +39,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route("/static/webauthn.js", get(webauthn_script))
+        .route("/static/people.js", get(people_script))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         // Every body is limited as it streams (a message's worth of files
@@ -61,26 +62,34 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn stylesheet() -> Response {
+/// A file of the app's own (style sheet, script), cached for an hour.
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/app.css"),
+        body,
     )
         .into_response()
 }
 
+async fn stylesheet() -> Response {
+    static_file("text/css; charset=utf-8", include_str!("../static/app.css"))
+}
+
 async fn webauthn_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    static_file(
+        "text/javascript; charset=utf-8",
         include_str!("../static/webauthn.js"),
     )
-        .into_response()
+}
+
+async fn people_script() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/people.js"),
+    )
 }
 
 /// Security headers on every response, and the cross-site check for forms:

@@ -649,6 +649,22 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::EditCases, 422),
             true,
         ),
+        // Choosing a person by name, as one types.
+        (
+            page(format!("/cases/{k}/people/choices?person=a")),
+            Rule::May(Permission::EditCases, 200),
+            true,
+        ),
+        (
+            page(format!("/correspondence/{l}/people/choices?person=a")),
+            Rule::May(Permission::TriageIntake, 200),
+            true,
+        ),
+        (
+            api(Method::GET, "/api/v1/constituents/matches?q=a".into(), None),
+            Rule::All(200),
+            false,
+        ),
         // Nothing filled in: refused for the admin, forbidden to the rest.
         (
             form("/admin/users".into(), vec![]),

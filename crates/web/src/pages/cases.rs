@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/consents/withdraw", post(consent_withdraw))
         .route("/cases/{id}/consent-form", post(consent_form))
         .route("/cases/{id}/people", post(case_person))
+        .route("/cases/{id}/people/choices", get(case_person_choices))
 }
 
 fn status_options(list: &[Status]) -> Vec<(String, String)> {
@@ -841,6 +842,25 @@ struct PersonForm {
     /// Or what is known of them: a name, email, phone number or postcode.
     person: String,
     relationship: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChoicesQuery {
+    person: String,
+}
+
+/// The people to add to the case, as one types (people.js).
+async fn case_person_choices(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<ChoicesQuery>,
+) -> PageResult {
+    cases::get(&s.app, &who.actor, id).await?;
+    who.actor.require(Permission::EditCases)?;
+    super::constituents::choices_fragment(&s, &who, &q.person, format!("/cases/{id}/people"), "Add")
+        .await
 }
 
 async fn case_person(

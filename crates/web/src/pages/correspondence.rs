@@ -24,6 +24,10 @@ pub(crate) fn routes() -> Router<AppState> {
         // Files may come with it, up to the router's body limit.
         .route("/cases/{id}/emails", post(email_send))
         .route("/correspondence/{id}", get(correspondence_page))
+        .route(
+            "/correspondence/{id}/people/choices",
+            get(correspondence_person_choices),
+        )
         .route("/correspondence/{id}/html", get(correspondence_html))
         .route("/correspondence/{id}/raw", get(correspondence_raw))
         .route(
@@ -389,6 +393,25 @@ async fn correspondence_tags(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The people to file the message on, as one types (people.js).
+async fn correspondence_person_choices(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<MessageQuery>,
+) -> PageResult {
+    correspondence::get(&s.app, &who.actor, id).await?;
+    who.actor.require(Permission::TriageIntake)?;
+    super::constituents::choices_fragment(
+        &s,
+        &who,
+        &q.person,
+        format!("/correspondence/{id}/file"),
+        "File on",
+    )
+    .await
 }
 
 async fn correspondence_page(
