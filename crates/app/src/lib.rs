@@ -4,6 +4,7 @@
 
 pub mod agencies;
 pub mod agency_starters;
+pub mod approvals;
 pub mod auth;
 pub mod briefing;
 pub mod calendar;
@@ -59,7 +60,7 @@ pub mod views {
         Agency, AgencyContact, AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case,
         CasePerson, Comment, Constituent, Correspondence, CorrespondenceSummary, LetterSettings,
         Office, OutboxItem, PrintItem, ReplyProgress, SecurityEvent, TagDimension, TagEvent,
-        TagMerge, Task, TimelineEntry,
+        TagMerge, Task, TimelineEntry, Waiting,
     };
 }
 

@@ -436,6 +436,8 @@ pub struct MessagesQuery {
     pub awaiting_approval: bool,
     /// Only messages on cases assigned to this person.
     pub assignee_id: Option<i64>,
+    /// Only incoming mail not yet opened.
+    pub unread: bool,
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// How many to answer, default 50; taken as 1–200.
@@ -504,6 +506,7 @@ pub async fn messages(
     filter.campaign = word(&mut e, "campaign", &q.campaign, &["yes", "no"]).map(|c| c == "yes");
     filter.awaiting_approval = q.awaiting_approval;
     filter.assignee = q.assignee_id;
+    filter.unread = q.unread;
     let cursor = page_cursor(&mut e, q.cursor.as_deref());
     check(e)?;
     Ok(app

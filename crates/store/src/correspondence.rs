@@ -213,6 +213,8 @@ pub struct MessageFilter {
     pub awaiting_approval: bool,
     /// Only those on cases assigned to this person.
     pub assignee: Option<i64>,
+    /// Only incoming mail nobody has opened yet.
+    pub unread: bool,
 }
 
 /// Newest first from after the cursor, one more than a page (to know
@@ -655,6 +657,9 @@ impl OfficeData {
                     .push(" AND approval = 'awaiting' UNION SELECT correspondence_id FROM outbox WHERE office_id = ")
                     .push_bind(office_id)
                     .push(" AND state = 'awaiting_approval')");
+            }
+            if filter.unread {
+                qb.push(" AND unread = TRUE AND direction = 'in'");
             }
             if let Some(p) = filter.assignee {
                 qb.push(" AND case_id IN (SELECT id FROM cases WHERE office_id = ")

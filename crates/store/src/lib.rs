@@ -16,6 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod agencies;
+mod approvals;
 mod auth;
 pub mod blobs;
 mod bulk;
@@ -47,6 +48,7 @@ mod transfers;
 mod trends;
 
 pub use agencies::{Agency, AgencyContact, AgencyFields, ContactFields};
+pub use approvals::{MAX_WAITING, Waiting};
 pub use bulk::*;
 pub use campaigns::*;
 pub use comments::*;

@@ -180,6 +180,8 @@ pub struct PageActor {
     pub actor: Actor,
     pub csrf: String,
     pub token: String,
+    /// The menu's counts, read for pages (GET), not for form posts.
+    pub counts: Option<casework_app::approvals::MenuCounts>,
 }
 
 impl FromRequestParts<AppState> for PageActor {
@@ -197,7 +199,22 @@ impl FromRequestParts<AppState> for PageActor {
             None => Err(AppError::Unauthorized("Please sign in.".into())),
         };
         match (result, token) {
-            (Ok((actor, csrf)), Some(token)) => Ok(PageActor { actor, csrf, token }),
+            (Ok((actor, csrf)), Some(token)) => {
+                let counts = if parts.method == axum::http::Method::GET {
+                    match casework_app::approvals::menu_counts(&state.app, &actor).await {
+                        Ok(c) => Some(c),
+                        Err(e) => return Err(PageError(e).into_response()),
+                    }
+                } else {
+                    None
+                };
+                Ok(PageActor {
+                    actor,
+                    csrf,
+                    token,
+                    counts,
+                })
+            }
             (Err(AppError::Unauthorized(_)), _) | (Ok(_), None) => {
                 // Back to where they were going once signed in (GET pages only).
                 let target = if parts.method == axum::http::Method::GET {

@@ -15,19 +15,44 @@ pub(crate) struct Nav {
     pub can_tags: bool,
     /// Whether the person has a weekly review (the office's, or their own).
     pub can_review: bool,
+    /// Whether the person approves letters and emails.
+    pub can_approve: bool,
     pub section: &'static str,
+    pub user_id: i64,
+    /// Beside Intake, Approvals and New replies: how many wait there.
+    pub intake: Option<String>,
+    pub approvals: Option<String>,
+    pub replies: Option<String>,
 }
 
-/// The header of a page for the signed-in `actor`, whose forms carry `csrf`;
-/// `section` is the part of the menu to mark as current.
-pub(crate) fn nav(actor: &Actor, csrf: &str, section: &'static str) -> Option<Nav> {
+/// A count for the menu: none when zero, "500+" at the cap.
+fn menu_count(n: Option<i64>) -> Option<String> {
+    match n? {
+        0 => None,
+        n if n >= casework_app::approvals::COUNT_CAP => {
+            Some(format!("{}+", casework_app::approvals::COUNT_CAP))
+        }
+        n => Some(n.to_string()),
+    }
+}
+
+/// The header of a page for the signed-in person, whose forms carry their
+/// CSRF token; `section` is the part of the menu to mark as current.
+pub(crate) fn nav(who: &crate::extract::PageActor, section: &'static str) -> Option<Nav> {
+    let actor: &Actor = &who.actor;
+    let counts = who.counts.unwrap_or_default();
     Some(Nav {
         name: actor.display_name.clone(),
-        csrf: csrf.to_owned(),
+        csrf: who.csrf.clone(),
         is_admin: actor.can(Permission::ManageStaff),
         can_tags: actor.can(Permission::ManageTags),
         can_review: actor.can(Permission::SeeReview),
+        can_approve: actor.can(Permission::ApproveOutgoing),
         section,
+        user_id: actor.user_id,
+        intake: menu_count(counts.intake),
+        approvals: menu_count(counts.approvals),
+        replies: menu_count(counts.replies),
     })
 }
 

@@ -693,6 +693,32 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page("/outbox".into()), Rule::All(200), false),
+        (
+            page("/approvals".into()),
+            Rule::May(Permission::ApproveOutgoing, 200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/approvals".into(), None),
+            Rule::May(Permission::ApproveOutgoing, 200),
+            false,
+        ),
+        // Not waiting for approval: approvers are told so, the rest are forbidden.
+        (
+            form(format!("/approvals/letters/{}", ids.letter), vec![]),
+            Rule::May(Permission::ApproveOutgoing, 422),
+            true,
+        ),
+        (
+            form(format!("/approvals/emails/{o}"), vec![]),
+            Rule::May(Permission::ApproveOutgoing, 422),
+            true,
+        ),
+        (
+            api(Method::POST, format!("/api/v1/outbox/{o}/approve"), None),
+            Rule::May(Permission::ApproveOutgoing, 422),
+            true,
+        ),
         // Queued, not held: approvers are told so, the rest are forbidden.
         (
             form(format!("/outbox/{o}/approve"), vec![]),

@@ -3,6 +3,7 @@
 pub mod harness;
 
 mod api;
+mod approvals;
 mod authz;
 mod authz_routes;
 mod campaigns;

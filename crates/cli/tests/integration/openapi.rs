@@ -98,6 +98,28 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     };
     let to_print = letter(json!({"body": "Dear Open,"})).await;
     let to_approve = letter(json!({"template": "Signed"})).await;
+    // An email on a sensitive case, written by a caseworker: held in the
+    // outbox for approval.
+    let sensitive = api
+        .case(
+            person,
+            json!({"sensitivity": "sensitive", "assignee_id": cw.id}),
+        )
+        .await;
+    let held = api
+        .post(
+            &format!("/api/v1/cases/{}/emails", sensitive["id"]),
+            json!({"subject": "Your case", "body": "Dear {{ constituent.first_name }},"}),
+        )
+        .await;
+    assert!(held.status.is_success(), "{:?}", held.body);
+    let held = manager_api.get("/api/v1/approvals").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "email")
+        .and_then(|w| w["id"].as_i64())
+        .expect("an email held for approval");
     let mail = |n: u32| {
         casework_app::intake::RawMessage {
         source: format!("doc{n}"),
@@ -471,6 +493,11 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 p if p.starts_with("/api/v1/agencies") && method != "get" => {
                     manager_api.send(m, &concrete, body, &[]).await
                 }
+                "/api/v1/approvals" => manager_api.send(m, &concrete, None, &[]).await,
+                "/api/v1/outbox/{id}/approve" => {
+                    let path = format!("/api/v1/outbox/{held}/approve");
+                    manager_api.send(m, &path, None, &[]).await
+                }
                 "/api/v1/letters/{id}/approve" => {
                     let path = format!("/api/v1/letters/{to_approve}/approve");
                     manager_api.send(m, &path, None, &[]).await
@@ -587,6 +614,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "DELETE /api/v1/me/calendar-feed",
         "GET /api/v1/me/digest",
         "PUT /api/v1/me/digest",
+        "GET /api/v1/constituents/matches",
+        "GET /api/v1/approvals",
+        "POST /api/v1/outbox/{id}/approve",
     ]
     .into_iter()
     .collect();

@@ -167,6 +167,14 @@ pub struct ApprovedOut {
     status: String,
 }
 
+impl ApprovedOut {
+    pub(crate) fn approved() -> Self {
+        ApprovedOut {
+            status: "approved".into(),
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/letters/{id}/approve", tag = "correspondence", params(("id" = i64, Path)),
     responses((status = 200, body = ApprovedOut), Unauthorized, Forbidden, NotFound, Invalid))]
 pub(crate) async fn approve_letter(
@@ -175,7 +183,5 @@ pub(crate) async fn approve_letter(
     Id(id): Id,
 ) -> ApiResult<axum::Json<ApprovedOut>> {
     letters::approve(&s.app, &a, id).await?;
-    Ok(axum::Json(ApprovedOut {
-        status: "approved".into(),
-    }))
+    Ok(axum::Json(ApprovedOut::approved()))
 }

@@ -4,6 +4,7 @@
 //! does.
 
 mod account;
+mod approvals;
 mod campaigns;
 mod cases;
 mod common;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(intake::routes())
         .merge(correspondence::routes())
         .merge(letters::routes())
+        .merge(approvals::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
@@ -84,7 +86,7 @@ impl Modify for BearerAuth {
           correspondence::raw_correspondence, correspondence::send_case_email,
           letters::create_case_letter, correspondence::add_case_document,
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
-          letters::approve_letter, campaigns::list_campaigns, campaigns::get_campaign,
+          letters::approve_letter, approvals::list_approvals, approvals::approve_email, campaigns::list_campaigns, campaigns::get_campaign,
           campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
           campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
           campaigns::approve_campaign_reply, campaigns::send_campaign_reply,

@@ -117,7 +117,7 @@ async fn account_view(
         })
         .collect();
     Ok(AccountPage {
-        nav: nav(&who.actor, &who.csrf, "account"),
+        nav: nav(who, "account"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         name: who.actor.display_name.clone(),
@@ -216,7 +216,7 @@ async fn enrol_view(s: &AppState, who: &PageActor, error: Option<String>) -> Pag
     let e = two_factor::current(&s.app, &who.actor).await?;
     let (secret, qr) = super::auth::enrolment_view(&e);
     let page = super::auth::EnrolPage {
-        nav: nav(&who.actor, &who.csrf, "account"),
+        nav: nav(who, "account"),
         notice: None,
         csrf: who.csrf.clone(),
         action: "/account/two-factor",
@@ -242,7 +242,7 @@ struct CodeForm {
 fn recovery_codes(s: &AppState, who: &PageActor, codes: Vec<String>) -> PageResult {
     let _ = s;
     let page = super::auth::RecoveryCodesPage {
-        nav: nav(&who.actor, &who.csrf, "account"),
+        nav: nav(who, "account"),
         notice: None,
         codes,
         next: "/account".into(),

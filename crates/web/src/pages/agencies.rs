@@ -115,7 +115,7 @@ async fn quiet_view(
         })
         .collect();
     Ok(QuietPage {
-        nav: nav(&who.actor, &who.csrf, "agencies"),
+        nav: nav(who, "agencies"),
         notice: None,
         csrf: who.csrf.clone(),
         office_days,
@@ -278,7 +278,7 @@ async fn agencies_view(
 ) -> Result<AgenciesPage, PageError> {
     let list = agencies::list(&s.app, &who.actor).await?;
     Ok(AgenciesPage {
-        nav: nav(&who.actor, &who.csrf, "agencies"),
+        nav: nav(who, "agencies"),
         notice: None,
         csrf: who.csrf.clone(),
         can_manage: who.actor.can(Permission::ManageAgencies),
@@ -431,7 +431,7 @@ async fn agency_view(
         .map(|a| (a.id.to_string(), a.name))
         .collect();
     Ok(AgencyPage {
-        nav: nav(&who.actor, &who.csrf, "agencies"),
+        nav: nav(who, "agencies"),
         notice: None,
         csrf: who.csrf.clone(),
         id,
@@ -599,7 +599,7 @@ async fn turnaround_page(
     );
     let period_query = format!("from={from}&until={until}");
     let page = TurnaroundPage {
-        nav: nav(&who.actor, &who.csrf, "agencies"),
+        nav: nav(&who, "agencies"),
         notice: None,
         csv_link: format!("/agencies/turnaround?{period_query}&format=csv"),
         period_query,
@@ -693,7 +693,7 @@ async fn enquiries_page(
         )
     });
     Ok(render(&EnquiriesPage {
-        nav: nav(&who.actor, &who.csrf, "agencies"),
+        nav: nav(&who, "agencies"),
         notice: None,
         heading: format!("Enquiries {state}to {name}{period}"),
         rows: page.items.into_iter().map(enquiry_row).collect(),

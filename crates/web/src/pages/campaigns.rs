@@ -100,7 +100,7 @@ async fn list_page(State(s): State<AppState>, who: PageActor) -> PageResult {
         .map(CampaignRow::from)
         .collect();
     let view = ListPage {
-        nav: nav(&who.actor, &who.csrf, "intake"),
+        nav: nav(&who, "campaigns"),
         notice: None,
         rows,
     };
@@ -210,7 +210,7 @@ async fn view(
     let progress = campaign_replies::progress(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
     Ok(CampaignPage {
-        nav: nav(&who.actor, &who.csrf, "intake"),
+        nav: nav(who, "campaigns"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         sample_text,

@@ -163,11 +163,7 @@ async fn case_list(
             Vec::new()
         },
         back: format!("/cases?{}", list_query(&q)),
-        nav: nav(
-            &who.actor,
-            &who.csrf,
-            if q.view == "mine" { "mine" } else { "cases" },
-        ),
+        nav: nav(&who, if q.view == "mine" { "mine" } else { "cases" }),
         notice: None,
         heading,
         views: vec![
@@ -342,7 +338,7 @@ async fn case_form_page(
     let framework = tags::framework(&s.app, &who.actor).await?;
     Ok(CaseFormPage {
         dimensions: dimension_fields(&framework, &f.tags()),
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         heading,
         action,
@@ -678,7 +674,7 @@ async fn case_view(
         }
     };
     Ok(CasePage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         next_statuses: status_options(k.status().next()),

@@ -91,7 +91,7 @@ async fn constituent_list(
             Err(e) => return Err(e.into()),
         };
     let page = ConstituentsPage {
-        nav: nav(&who.actor, &who.csrf, "constituents"),
+        nav: nav(&who, "constituents"),
         notice: None,
         q: q.q,
         rows,
@@ -263,7 +263,7 @@ fn constituent_form_page(
         autocomplete,
     };
     ConstituentFormPage {
-        nav: nav(&who.actor, &who.csrf, "constituents"),
+        nav: nav(who, "constituents"),
         notice: None,
         heading,
         action,
@@ -534,7 +534,7 @@ async fn constituent_page(
         prefs.push("Do not phone");
     }
     let page = ConstituentPage {
-        nav: nav(&who.actor, &who.csrf, "constituents"),
+        nav: nav(&who, "constituents"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         c: ConstituentDetail {

@@ -276,7 +276,7 @@ pub(crate) async fn correspondence_view(
         _ => "On a constituent's record",
     };
     Ok(CorrespondencePage {
-        nav: nav(&who.actor, &who.csrf, "intake"),
+        nav: nav(who, "intake"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         attachments: attachments
@@ -647,7 +647,7 @@ async fn email_form(
         })
         .collect();
     Ok(EmailFormPage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,

@@ -154,7 +154,7 @@ async fn enquiry_form_view(
         Err(_) => None,
     };
     Ok(EnquiryFormPage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,
@@ -321,7 +321,7 @@ async fn enquiry_view(
         .map(task_row)
         .collect();
     Ok(EnquiryPage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         e: enquiry_row(v),

@@ -62,7 +62,7 @@ async fn intake_page(
     let view = IntakePage {
         csrf: who.csrf.clone(),
         tag_choices: crate::pages::tag_bulk::tag_choices(&s, &who).await?,
-        nav: nav(&who.actor, &who.csrf, "intake"),
+        nav: nav(&who, "intake"),
         notice: notice(&q.notice),
         campaigns: if q.cursor.is_empty() {
             crate::pages::campaigns::open_rows(&s, &who).await?

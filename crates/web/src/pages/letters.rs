@@ -61,7 +61,7 @@ async fn letter_form(
 ) -> Result<LetterFormPage, PageError> {
     let k = cases::get(&s.app, &who.actor, case_id).await?;
     Ok(LetterFormPage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,
@@ -159,7 +159,7 @@ async fn templates_page(
         .collect();
     let settings = casework_app::letters::letter_settings(&s.app, &who.actor).await?;
     let page = TemplatesPage {
-        nav: nav(&who.actor, &who.csrf, "templates"),
+        nav: nav(&who, "templates"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         rows,
@@ -198,7 +198,7 @@ async fn template_new(who: PageActor) -> PageResult {
         )));
     }
     let page = TemplateFormPage {
-        nav: nav(&who.actor, &who.csrf, "templates"),
+        nav: nav(&who, "templates"),
         notice: None,
         csrf: who.csrf.clone(),
         heading: "New template".into(),
@@ -226,7 +226,7 @@ async fn template_page(
         .await
         .ok();
     let page = TemplateFormPage {
-        nav: nav(&who.actor, &who.csrf, "templates"),
+        nav: nav(&who, "templates"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         heading: format!("Template: {}", t.name),
@@ -296,7 +296,7 @@ async fn template_save_as(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = TemplateFormPage {
-        nav: nav(&form.who.actor, &form.who.csrf, "templates"),
+        nav: nav(&form.who, "templates"),
         notice: None,
         csrf: form.who.csrf.clone(),
         heading: if id.is_some() {
@@ -410,7 +410,7 @@ async fn queue_view(
     let items = letters::print_queue(&s.app, &who.actor).await?;
     let printed = letters::recently_printed(&s.app, &who.actor).await?;
     Ok(QueuePage {
-        nav: nav(&who.actor, &who.csrf, "letters"),
+        nav: nav(who, "letters"),
         notice: None,
         csrf: who.csrf.clone(),
         rows: items.into_iter().map(Row::from).collect(),

@@ -4,6 +4,7 @@
 
 mod account;
 mod agencies;
+mod approvals;
 mod auth;
 mod campaigns;
 mod cases;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(intake::routes())
         .merge(correspondence::routes())
         .merge(outbox::routes())
+        .merge(approvals::routes())
         .merge(letters::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())

@@ -154,7 +154,7 @@ async fn day_view(
         ),
     };
     Ok(DayPage {
-        nav: nav(&who.actor, &who.csrf, "home"),
+        nav: nav(who, "home"),
         notice: None,
         csrf: who.csrf.clone(),
         today: day.today,
@@ -245,7 +245,7 @@ async fn overdue_page(
         )
     });
     let page = OverduePage {
-        nav: nav(&who.actor, &who.csrf, "home"),
+        nav: nav(&who, "home"),
         notice: None,
         heading,
         first_page: q.cursor.trim().is_empty(),
@@ -375,7 +375,7 @@ async fn calendar_page(
 ) -> PageResult {
     let since = casework_app::calendar::feed_since(&s.app, &who.actor).await?;
     Ok(render(&CalendarPage {
-        nav: nav(&who.actor, &who.csrf, "home"),
+        nav: nav(&who, "home"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         since: since.map(crate::fmt::day),
@@ -396,7 +396,7 @@ async fn calendar_create(
     let path = casework_app::calendar::create_feed(&s.app, &form.who.actor).await?;
     let since = casework_app::calendar::feed_since(&s.app, &form.who.actor).await?;
     Ok(render(&CalendarPage {
-        nav: nav(&form.who.actor, &form.who.csrf, "home"),
+        nav: nav(&form.who, "home"),
         notice: Some("Your calendar address is made. Copy it now: it is shown only once.".into()),
         csrf: form.who.csrf.clone(),
         since: since.map(crate::fmt::day),

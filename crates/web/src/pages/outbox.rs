@@ -69,7 +69,7 @@ async fn outbox_page(
         "Outgoing email is not set up yet: messages wait here until an administrator configures the mail server ([smtp] in the configuration).".to_owned()
     };
     let page = OutboxPage {
-        nav: nav(&who.actor, &who.csrf, "outbox"),
+        nav: nav(&who, "outbox"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         status,

@@ -188,7 +188,7 @@ async fn review_view(
         form.actions.resize(ACTION_ROWS, ActionRow::default());
     }
     Ok(ReviewPage {
-        nav: nav(&who.actor, &who.csrf, "review"),
+        nav: nav(who, "review"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         csv: Some(format!("week={}{person_query}", r.week.from)),
@@ -380,7 +380,7 @@ async fn show_briefing(s: &AppState, who: &PageActor, id: Option<i64>, week: &st
         None => format!("/review/briefing.pdf?week={}", b.week_from),
     };
     let page = BriefingPage {
-        nav: nav(&who.actor, &who.csrf, "review"),
+        nav: nav(who, "review"),
         notice: None,
         b,
         pdf,
@@ -445,7 +445,7 @@ async fn history_page(State(s): State<AppState>, who: PageActor) -> PageResult {
         })
         .collect();
     let page = HistoryPage {
-        nav: nav(&who.actor, &who.csrf, "review"),
+        nav: nav(&who, "review"),
         notice: None,
         rows,
     };
@@ -481,7 +481,7 @@ async fn recorded_page(
     let figures = rec.figures.take();
     let (chart_in, chart_ages) = figures.as_ref().map(charts).unwrap_or_default();
     let page = RecordedPage {
-        nav: nav(&who.actor, &who.csrf, "review"),
+        nav: nav(&who, "review"),
         notice: notice(&q.notice),
         person_query: rec
             .review

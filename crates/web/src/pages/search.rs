@@ -211,7 +211,7 @@ async fn search_page(
     let page = SearchPage {
         nothing,
         filtered,
-        nav: nav(&who.actor, &who.csrf, "search"),
+        nav: nav(&who, "search"),
         notice: None,
         kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         statuses: Status::ALL

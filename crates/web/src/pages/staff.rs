@@ -84,7 +84,7 @@ async fn user_list(
         .map(UserRow::from)
         .collect();
     Ok(render(&UsersPage {
-        nav: nav(&who.actor, &who.csrf, "users"),
+        nav: nav(&who, "users"),
         notice: notice(&q.notice),
         csrf: who.csrf.clone(),
         rows,
@@ -109,7 +109,7 @@ struct UserNewPage {
 async fn user_new(who: PageActor) -> PageResult {
     who.actor.require(Permission::ManageStaff)?;
     let page = UserNewPage {
-        nav: nav(&who.actor, &who.csrf, "users"),
+        nav: nav(&who, "users"),
         notice: None,
         csrf: who.csrf.clone(),
         display_name: String::new(),
@@ -143,7 +143,7 @@ async fn user_create(State(s): State<AppState>, form: CsrfForm<UserForm>) -> Pag
         Ok(_) => Ok(see("/admin/users?notice=user".into())),
         Err(AppError::Invalid(errors)) => {
             let page = UserNewPage {
-                nav: nav(&form.who.actor, &form.who.csrf, "users"),
+                nav: nav(&form.who, "users"),
                 notice: None,
                 csrf: form.who.csrf.clone(),
                 display_name: f.display_name,
@@ -182,7 +182,7 @@ async fn user_view(
     let u = staff::get_user(&s.app, &who.actor, id).await?;
     let sessions = staff::count_sessions(&s.app, &who.actor, id).await?;
     Ok(UserPage {
-        nav: nav(&who.actor, &who.csrf, "users"),
+        nav: nav(who, "users"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         u: UserRow::from(&u),

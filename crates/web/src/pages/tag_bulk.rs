@@ -104,8 +104,7 @@ async fn apply(State(s): State<AppState>, form: CsrfForm<ApplyForm>) -> PageResu
         .unwrap_or_default();
     let mut page = ResultPage {
         nav: nav(
-            &form.who.actor,
-            &form.who.csrf,
+            &form.who,
             if f.kind == "messages" {
                 "intake"
             } else {

@@ -156,7 +156,7 @@ async fn tags_view(
         })
         .collect();
     Ok(TagsPage {
-        nav: nav(&who.actor, &who.csrf, "tags"),
+        nav: nav(who, "tags"),
         notice: notice(code),
         csrf: who.csrf.clone(),
         dimensions,
@@ -272,7 +272,7 @@ async fn value_view(
     let f = tags::framework(&s.app, &who.actor).await?;
     let (d, v) = f.value(id).ok_or(AppError::NotFound)?;
     Ok(ValuePage {
-        nav: nav(&who.actor, &who.csrf, "tags"),
+        nav: nav(who, "tags"),
         notice: None,
         csrf: who.csrf.clone(),
         id,
@@ -383,7 +383,7 @@ async fn merge_preview(
     match tag_admin::preview_merge(&s.app, &who.actor, id, into).await {
         Ok(p) => {
             let page = MergePage {
-                nav: nav(&who.actor, &who.csrf, "tags"),
+                nav: nav(&who, "tags"),
                 notice: None,
                 csrf: who.csrf.clone(),
                 id,

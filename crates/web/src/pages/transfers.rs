@@ -71,7 +71,7 @@ async fn transfer_view(
     who.actor.require(Permission::EditCases)?;
     let status = k.status();
     Ok(TransferPage {
-        nav: nav(&who.actor, &who.csrf, "cases"),
+        nav: nav(who, "cases"),
         notice: None,
         csrf: who.csrf.clone(),
         case_id: k.id,

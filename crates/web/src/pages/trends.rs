@@ -43,7 +43,7 @@ async fn messages_page(
     PageQuery(q): PageQuery<MessagesQuery>,
 ) -> PageResult {
     let mut page = MessagesPage {
-        nav: nav(&who.actor, &who.csrf, "trends"),
+        nav: nav(&who, "trends"),
         notice: None,
         rows: Vec::new(),
         heading: String::new(),
@@ -70,6 +70,12 @@ async fn messages_page(
     }
     if q.awaiting_approval {
         what.push("waiting for approval".into());
+    }
+    if q.unread {
+        what.push("not yet opened".into());
+    }
+    if q.assignee_id == Some(who.actor.user_id) {
+        what.push("on your cases".into());
     }
     if !q.printed_from.is_empty() || !q.printed_before.is_empty() {
         what.push(format!(
@@ -139,6 +145,14 @@ fn messages_query(q: &MessagesQuery) -> String {
         (
             "assignee_id",
             q.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+        ),
+        (
+            "unread",
+            if q.unread {
+                "true".into()
+            } else {
+                String::new()
+            },
         ),
         ("cursor", q.cursor.clone().unwrap_or_default()),
     ];
@@ -254,7 +268,7 @@ async fn trends_page(
         .dimension(wanted)
         .is_some_and(|d| d.dim.hierarchical);
     let mut page = TrendsPage {
-        nav: nav(&who.actor, &who.csrf, "trends"),
+        nav: nav(&who, "trends"),
         notice: None,
         dimensions,
         hierarchical,
