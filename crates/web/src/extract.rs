@@ -184,6 +184,18 @@ pub struct PageActor {
     pub counts: Option<casework_app::approvals::MenuCounts>,
 }
 
+impl crate::layout::SignedIn for PageActor {
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+    fn counts(&self) -> Option<casework_app::approvals::MenuCounts> {
+        self.counts
+    }
+}
+
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 

@@ -36,14 +36,23 @@ fn menu_count(n: Option<i64>) -> Option<String> {
     }
 }
 
+/// A signed-in person as the page header sees them (the page extractor's
+/// `PageActor`).
+pub(crate) trait SignedIn {
+    fn actor(&self) -> &Actor;
+    fn csrf(&self) -> &str;
+    /// The menu's counts, when they were read.
+    fn counts(&self) -> Option<casework_app::approvals::MenuCounts>;
+}
+
 /// The header of a page for the signed-in person, whose forms carry their
 /// CSRF token; `section` is the part of the menu to mark as current.
-pub(crate) fn nav(who: &crate::extract::PageActor, section: &'static str) -> Option<Nav> {
-    let actor: &Actor = &who.actor;
-    let counts = who.counts.unwrap_or_default();
+pub(crate) fn nav(who: &impl SignedIn, section: &'static str) -> Option<Nav> {
+    let actor = who.actor();
+    let counts = who.counts().unwrap_or_default();
     Some(Nav {
         name: actor.display_name.clone(),
-        csrf: who.csrf.clone(),
+        csrf: who.csrf().to_owned(),
         is_admin: actor.can(Permission::ManageStaff),
         can_tags: actor.can(Permission::ManageTags),
         can_review: actor.can(Permission::SeeReview),

@@ -595,7 +595,7 @@ struct CasePage {
     /// Adding a person: what was typed, and the people it could mean.
     person_query: String,
     relationship: String,
-    person_choices: Vec<super::constituents::PersonChoice>,
+    person_choices: Vec<super::person_choice::PersonChoice>,
 }
 
 async fn case_view(
@@ -855,8 +855,7 @@ async fn case_person_choices(
 ) -> PageResult {
     cases::get(&s.app, &who.actor, id).await?;
     who.actor.require(Permission::EditCases)?;
-    super::constituents::choices_fragment(&s, &who, &q.person, format!("/cases/{id}/people"), "Add")
-        .await
+    super::person_choice::fragment(&s, &who, &q.person, format!("/cases/{id}/people"), "Add").await
 }
 
 async fn case_person(

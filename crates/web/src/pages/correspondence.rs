@@ -139,7 +139,7 @@ pub(crate) struct CorrespondencePage {
     tags_shown: Vec<casework_app::tags::ItemTagOut>,
     /// Filing by name: what was typed, and the people it could mean.
     person_query: String,
-    person_choices: Vec<super::constituents::PersonChoice>,
+    person_choices: Vec<super::person_choice::PersonChoice>,
 }
 
 /// The message page's query: a notice, or a person looked for to file on.
@@ -404,7 +404,7 @@ async fn correspondence_person_choices(
 ) -> PageResult {
     correspondence::get(&s.app, &who.actor, id).await?;
     who.actor.require(Permission::TriageIntake)?;
-    super::constituents::choices_fragment(
+    super::person_choice::fragment(
         &s,
         &who,
         &q.person,

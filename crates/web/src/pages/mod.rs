@@ -16,6 +16,7 @@ mod letters;
 mod my_day;
 pub(crate) use my_day::origin;
 mod outbox;
+mod person_choice;
 mod review;
 mod search;
 mod staff;
