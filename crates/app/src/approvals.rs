@@ -23,6 +23,8 @@ pub struct MenuCounts {
     pub approvals: Option<i64>,
     /// Unread replies on the reader's cases (`/messages?assignee_id=me&unread=true`).
     pub replies: Option<i64>,
+    /// The reader's unread notifications (`/notifications`).
+    pub notifications: Option<i64>,
 }
 
 /// Counts at or above this show as "500+".
@@ -45,9 +47,11 @@ pub async fn menu_counts(app: &App, actor: &Actor) -> AppResult<MenuCounts> {
     } else {
         None
     };
+    let notifications = Some(crate::notifications::unread(app, actor).await?);
     Ok(MenuCounts {
         intake,
         approvals,
         replies,
+        notifications,
     })
 }

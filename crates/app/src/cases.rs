@@ -174,7 +174,23 @@ pub async fn open(app: &App, actor: &Actor, input: &CaseInput) -> AppResult<Case
     forget_facets(app, actor.office_id);
     // Read back as the office: a caseworker may open a sensitive case for a
     // colleague, which they will not see afterwards but are shown once.
-    Ok(app.system_data(actor.office_id).case(id).await?)
+    let case = app.system_data(actor.office_id).case(id).await?;
+    if let Some(to) = case.assignee_id {
+        crate::notifications::notify(
+            app,
+            actor.office_id,
+            Some(actor.user_id),
+            vec![crate::notifications::assigned(
+                case.id,
+                &case.reference,
+                to,
+                actor,
+                case.version,
+            )],
+        )
+        .await;
+    }
+    Ok(case)
 }
 
 /// A case the actor may see; anything else is "not found", so that a
@@ -352,6 +368,24 @@ pub async fn update(app: &App, actor: &Actor, id: i64, patch: &CasePatch) -> App
         .await?;
     tracing::info!(case_id = id, by = actor.user_id, "case updated");
     forget_facets(app, actor.office_id);
+    if let Some(to) = after
+        .assignee_id
+        .filter(|_| after.assignee_id != before.assignee_id)
+    {
+        crate::notifications::notify(
+            app,
+            actor.office_id,
+            Some(actor.user_id),
+            vec![crate::notifications::assigned(
+                id,
+                &case.reference,
+                to,
+                actor,
+                case.version + 1,
+            )],
+        )
+        .await;
+    }
     Ok(app.data_for(actor).case(id).await?)
 }
 

@@ -39,6 +39,33 @@ pub async fn add_to_correspondence(app: &App, actor: &Actor, id: i64, text: &str
         by = actor.user_id,
         "comment added"
     );
+    if let Some(author) = c.filed_by {
+        let what = if c.channel == casework_domain::Channel::Letter {
+            "your letter"
+        } else {
+            "your email"
+        };
+        let about = match c.case_id {
+            Some(k) => format!(
+                "{what} on case {}",
+                app.system_data(actor.office_id).case(k).await?.reference
+            ),
+            None => what.to_owned(),
+        };
+        crate::notifications::notify(
+            app,
+            actor.office_id,
+            Some(actor.user_id),
+            vec![crate::notifications::comment(
+                author,
+                format!("/correspondence/{}", c.id),
+                &about,
+                format!("comment:{}:{}", c.id, app.now()),
+                actor,
+            )],
+        )
+        .await;
+    }
     Ok(())
 }
 

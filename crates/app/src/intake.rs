@@ -425,6 +425,15 @@ async fn store_prepared(
             None => report.skipped += 1,
         }
     }
+    let replies: Vec<(i64, i64)> = ids
+        .iter()
+        .zip(&incoming)
+        .filter_map(|(id, m)| match (id, &m.filing) {
+            (Some(id), Filing::Case { case_id, .. }) => Some((*id, *case_id)),
+            _ => None,
+        })
+        .collect();
+    crate::notifications::replies(app, office_id, &replies).await;
     if !candidates.is_empty() || !joined.is_empty() {
         report.campaign +=
             crate::campaign_grouping::after_store(app, office_id, candidates, joined).await?;
@@ -709,6 +718,16 @@ pub async fn file(
             ));
         }
         Err(e) => return Err(e.into()),
+    }
+    if let Some(k) = case
+        && msg.direction == casework_domain::Direction::In
+    {
+        let mut items = Vec::new();
+        let c = app.system_data(actor.office_id).case(k).await?;
+        if let Some(assignee) = c.assignee_id {
+            items.push(crate::notifications::reply(k, &c.reference, assignee, id));
+        }
+        crate::notifications::notify(app, actor.office_id, Some(actor.user_id), items).await;
     }
     Ok(())
 }

@@ -194,6 +194,7 @@ async fn execute(app: &App, kind: JobKind, job: &Job) -> AppResult<Outcome> {
         JobKind::Outbox => {
             // A full batch means more may be waiting.
             let sent = crate::outbox::deliver_due(app).await?;
+            crate::tasks::send_notification_emails(app).await?;
             Ok(if sent >= 20 {
                 Outcome::Again
             } else {

@@ -781,7 +781,7 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
         }
         None => None,
     };
-    match app
+    let result = app
         .data_for(actor)
         .approve_letter(
             letter.id,
@@ -789,8 +789,29 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
             app.now(),
             pdf.as_ref().map(|(k, n)| (k.as_str(), *n)),
         )
-        .await
+        .await;
+    if result.is_ok()
+        && let Some(author) = letter.filed_by
     {
+        let reference = match letter.case_id {
+            Some(k) => Some((k, crate::cases::get(app, actor, k).await?.reference)),
+            None => None,
+        };
+        crate::notifications::notify(
+            app,
+            actor.office_id,
+            Some(actor.user_id),
+            vec![crate::notifications::approved(
+                "letter",
+                reference.as_ref().map(|(k, r)| (*k, r.as_str())),
+                author,
+                letter.id,
+                actor,
+            )],
+        )
+        .await;
+    }
+    match result {
         Err(casework_store::Error::Conflict) => Err(AppError::field(
             "letter",
             "This letter is not waiting for approval.",

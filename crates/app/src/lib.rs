@@ -25,6 +25,7 @@ pub mod intake;
 pub mod jobs;
 pub mod letters;
 pub mod mailboxes;
+pub mod notifications;
 pub mod outbox;
 pub mod review;
 pub mod review_csv;

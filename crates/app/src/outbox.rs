@@ -363,13 +363,31 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
             "Only an office manager or the representative can approve messages.".into(),
         ));
     }
-    app.data_for(actor).outbox_item(outbox_id).await?;
+    let item = app.data_for(actor).outbox_item(outbox_id).await?;
     match app
         .data_for(actor)
         .approve_outbox(outbox_id, actor.user_id, app.now())
         .await
     {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            let message = crate::correspondence::get(app, actor, item.correspondence_id).await?;
+            if let Some(author) = message.filed_by {
+                crate::notifications::notify(
+                    app,
+                    actor.office_id,
+                    Some(actor.user_id),
+                    vec![crate::notifications::approved(
+                        "email",
+                        item.case_id.zip(item.case_reference.as_deref()),
+                        author,
+                        item.correspondence_id,
+                        actor,
+                    )],
+                )
+                .await;
+            }
+            Ok(())
+        }
         Err(casework_store::Error::Conflict) => Err(AppError::field(
             "id",
             "This message is not waiting for approval.",

@@ -664,3 +664,44 @@ pub async fn send_digests(app: &App) -> AppResult<usize> {
     }
     Ok(sent)
 }
+
+/// Notifications older than this are not emailed (someone who turns email
+/// on is not sent the past).
+const EMAIL_WITHIN_MS: i64 = 24 * 3_600_000;
+
+/// Emails each person who asked for it their new, unread notifications in
+/// one message: claimed in the database first, so two servers send each
+/// once; a failed send gives them back for the next pass. Returns how many
+/// emails went.
+pub async fn send_notification_emails(app: &App) -> AppResult<usize> {
+    if !app.settings.smtp.is_configured() {
+        return Ok(0);
+    }
+    let now = app.now();
+    let mut sent = 0;
+    for person in app
+        .store
+        .claim_notification_emails(now - EMAIL_WITHIN_MS, now)
+        .await?
+    {
+        let subject = if person.items.len() == 1 {
+            format!("Casework: {}", person.items[0].text)
+        } else {
+            format!("Casework: {} things need you", person.items.len())
+        };
+        let mut body = format!("Hello {},\n\n", person.name);
+        for n in &person.items {
+            body.push_str(&format!("- {} ({})\n", n.text, n.link));
+        }
+        body.push_str("\nThe links are pages of Casework: open them signed in.\nTo stop these emails, untick \"Email me my notifications\" on the Notifications page.\n");
+        match send_now(app, &person.email, &subject, &body, &[]).await {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                tracing::warn!(user = person.user_id, error = %e, "notifications could not be emailed; trying again later");
+                let ids: Vec<i64> = person.items.iter().map(|n| n.id).collect();
+                app.store.release_notification_emails(&ids).await?;
+            }
+        }
+    }
+    Ok(sent)
+}

@@ -162,6 +162,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_letter_paper_sign_off.sql"),
         postgres: include_str!("../migrations/postgres/0025_letter_paper_sign_off.sql"),
     },
+    Migration {
+        version: 26,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0026_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0026_notifications.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

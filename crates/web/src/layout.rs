@@ -23,6 +23,7 @@ pub(crate) struct Nav {
     pub intake: Option<String>,
     pub approvals: Option<String>,
     pub replies: Option<String>,
+    pub notifications: Option<String>,
 }
 
 /// A count for the menu: none when zero, "500+" at the cap.
@@ -62,6 +63,7 @@ pub(crate) fn nav(who: &impl SignedIn, section: &'static str) -> Option<Nav> {
         intake: menu_count(counts.intake),
         approvals: menu_count(counts.approvals),
         replies: menu_count(counts.replies),
+        notifications: menu_count(counts.notifications),
     })
 }
 

@@ -693,6 +693,31 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             true,
         ),
         (page("/outbox".into()), Rule::All(200), false),
+        (page("/notifications".into()), Rule::All(200), false),
+        (
+            api(Method::GET, "/api/v1/notifications".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/notifications/read".into(),
+                Some(json!({})),
+            ),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::GET, "/api/v1/me/notifications".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            form("/notifications/read".into(), vec![]),
+            Rule::All(303),
+            false,
+        ),
         (
             page("/approvals".into()),
             Rule::May(Permission::ApproveOutgoing, 200),

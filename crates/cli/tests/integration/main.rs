@@ -16,6 +16,7 @@ mod jobs;
 mod letters;
 mod linking;
 mod mail;
+mod notifications;
 mod nul;
 mod openapi;
 mod outbox;

@@ -323,6 +323,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 ("post", "/api/v1/cases/{id}/consents/{consent_id}/withdraw") => None,
                 ("post", "/api/v1/cases/{id}/consent-form") => None,
                 ("put", "/api/v1/me/digest") => Some(json!({"enabled": true})),
+                ("put", "/api/v1/me/notifications") => Some(json!({"by_email": true})),
+                ("post", "/api/v1/notifications/read") => Some(json!({})),
                 ("patch", "/api/v1/tasks/{id}") => Some(
                     json!({"action": "complete", "version": version(format!("/api/v1/tasks/{task}")).await}),
                 ),
@@ -617,6 +619,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/constituents/matches",
         "GET /api/v1/approvals",
         "POST /api/v1/outbox/{id}/approve",
+        "GET /api/v1/notifications",
+        "POST /api/v1/notifications/read",
+        "GET /api/v1/me/notifications",
+        "PUT /api/v1/me/notifications",
     ]
     .into_iter()
     .collect();

@@ -12,6 +12,7 @@ mod constituents;
 mod correspondence;
 mod intake;
 mod letters;
+mod notifications;
 mod review;
 mod search;
 mod tags;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(correspondence::routes())
         .merge(letters::routes())
         .merge(approvals::routes())
+        .merge(notifications::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
@@ -86,7 +88,9 @@ impl Modify for BearerAuth {
           correspondence::raw_correspondence, correspondence::send_case_email,
           letters::create_case_letter, correspondence::add_case_document,
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
-          letters::approve_letter, approvals::list_approvals, approvals::approve_email, campaigns::list_campaigns, campaigns::get_campaign,
+          letters::approve_letter, approvals::list_approvals, approvals::approve_email,
+          notifications::list_notifications, notifications::read_notifications,
+          notifications::email_setting, notifications::set_email_setting, campaigns::list_campaigns, campaigns::get_campaign,
           campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
           campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
           campaigns::approve_campaign_reply, campaigns::send_campaign_reply,

@@ -15,6 +15,7 @@ mod intake;
 mod letters;
 mod my_day;
 pub(crate) use my_day::origin;
+mod notifications;
 mod outbox;
 mod person_choice;
 mod review;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(correspondence::routes())
         .merge(outbox::routes())
         .merge(approvals::routes())
+        .merge(notifications::routes())
         .merge(letters::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
