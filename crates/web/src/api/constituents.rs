@@ -266,6 +266,22 @@ pub(crate) async fn constituent_matches(
     ApiActor(a): ApiActor,
     ApiQuery(q): ApiQuery<MatchQuery>,
 ) -> ApiResult<axum::Json<MatchList>> {
+    let mut e = casework_app::domain::FieldErrors::new();
+    for (field, value, max) in [
+        ("q", &q.q, 200),
+        ("first_name", &q.first_name, 100),
+        ("last_name", &q.last_name, 100),
+        ("email", &q.email, 320),
+        ("phone", &q.phone, 40),
+        ("postcode", &q.postcode, 20),
+    ] {
+        if value.chars().count() > max {
+            e.add(field, format!("At most {max} characters."));
+        }
+    }
+    if !e.is_empty() {
+        return Err(casework_app::AppError::Invalid(e).into());
+    }
     let found = if q.q.trim().is_empty() {
         let input = ConstituentInput {
             first_name: q.first_name,

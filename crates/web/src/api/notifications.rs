@@ -75,7 +75,26 @@ pub(crate) async fn list_notifications(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReadRequest {
+    #[serde(deserialize_with = "whole_number")]
+    #[schema(value_type = Option<i64>)]
     id: Option<i64>,
+}
+
+/// A whole number however JSON writes it (`7` or `7.0`).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("expected a whole number")),
+    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -38,6 +38,8 @@ struct UserRow {
     name: String,
     email: String,
     role: String,
+    /// The role in words ("Office manager").
+    role_label: &'static str,
     active: bool,
     version: i64,
 }
@@ -49,6 +51,7 @@ impl From<&StaffMember> for UserRow {
             name: u.display_name.clone(),
             email: u.email.clone(),
             role: u.role.as_str().to_owned(),
+            role_label: u.role.label(),
             active: u.active,
             version: u.version,
         }
