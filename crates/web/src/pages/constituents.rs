@@ -261,18 +261,29 @@ async fn constituent_new(
         Some(mid) => intake::prefill(&correspondence::get(&s.app, &who.actor, mid).await?),
         None => ConstituentInput::default(),
     };
+    let page = new_constituent_page(&who, &input, FieldErrors::new(), q.message);
+    Ok(render(&page)?.into_response())
+}
+
+/// The form for a new constituent (from an intake message, when `message`).
+fn new_constituent_page(
+    who: &PageActor,
+    input: &ConstituentInput,
+    errors: FieldErrors,
+    message: Option<i64>,
+) -> ConstituentFormPage {
     let mut page = constituent_form_page(
-        &who,
+        who,
         "Add a constituent".into(),
         "/constituents".into(),
         "/constituents".into(),
         String::new(),
-        &input,
-        FieldErrors::new(),
+        input,
+        errors,
         None,
     );
-    page.message = q.message;
-    Ok(render(&page)?.into_response())
+    page.message = message;
+    page
 }
 
 async fn constituent_create(
@@ -286,17 +297,7 @@ async fn constituent_create(
     if form.data.confirm_new.is_empty() {
         let duplicates = constituents::likely_duplicates(&s.app, &form.who.actor, &input).await?;
         if !duplicates.is_empty() {
-            let mut page = constituent_form_page(
-                &form.who,
-                "Add a constituent".into(),
-                "/constituents".into(),
-                "/constituents".into(),
-                String::new(),
-                &input,
-                FieldErrors::new(),
-                None,
-            );
-            page.message = message;
+            let mut page = new_constituent_page(&form.who, &input, FieldErrors::new(), message);
             page.duplicates = duplicates.into_iter().map(Into::into).collect();
             return Ok(render(&page)?.into_response());
         }
@@ -322,17 +323,7 @@ async fn constituent_create(
             None => Ok(see(format!("/constituents/{}?notice=created", c.id))),
         },
         Err(AppError::Invalid(errors)) => {
-            let mut page = constituent_form_page(
-                &form.who,
-                "Add a constituent".into(),
-                "/constituents".into(),
-                "/constituents".into(),
-                String::new(),
-                &input,
-                errors,
-                None,
-            );
-            page.message = message;
+            let page = new_constituent_page(&form.who, &input, errors, message);
             refused(&page)
         }
         Err(e) => Err(e.into()),
