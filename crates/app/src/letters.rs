@@ -518,9 +518,35 @@ async fn sign_as_representative(
 pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest) -> AppResult<i64> {
     let case = crate::cases::get(app, actor, case_id).await?;
     actor.require(Permission::WriteLetters)?;
-    let (title, body, signed_by_rep) = match (&req.template, &req.body) {
+    let (title, body, signed_by_rep) = letter_text(app, actor, &case, req).await?;
+    make(app, actor, &case, title, body, signed_by_rep, &req.to).await
+}
+
+/// A letter as it would be made, nothing kept: (title, text), filled for
+/// this case, so the writer reads it before it exists.
+pub async fn preview_letter(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    req: &LetterRequest,
+) -> AppResult<(String, String)> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    actor.require(Permission::WriteLetters)?;
+    let (title, body, _) = letter_text(app, actor, &case, req).await?;
+    Ok((title, body))
+}
+
+/// A letter's title and text: its template's, or the writer's own text
+/// with merge fields filled; and whether the representative signs it.
+async fn letter_text(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    req: &LetterRequest,
+) -> AppResult<(String, String, bool)> {
+    Ok(match (&req.template, &req.body) {
         (Some(t), _) if !t.trim().is_empty() => {
-            let (subject, body, signed) = fill(app, actor, &case, t).await?;
+            let (subject, body, signed) = fill(app, actor, case, t).await?;
             (
                 if subject.is_empty() {
                     t.trim().to_owned()
@@ -535,7 +561,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
             let mut e = FieldErrors::new();
             check_author(actor, &mut e, "body", b);
             check(e)?;
-            let fields = merge_fields(app, actor, &case).await?;
+            let fields = merge_fields(app, actor, case).await?;
             let body = merge_off_thread(b, &fields)
                 .await
                 .map_err(|m| AppError::field("body", m))?;
@@ -547,8 +573,7 @@ pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest)
                 "Write the letter, or choose a template.",
             ));
         }
-    };
-    make(app, actor, &case, title, body, signed_by_rep, &req.to).await
+    })
 }
 
 /// The text of a letter or email to a third party: a template's (its

@@ -17,6 +17,7 @@ on_both_backends!(
     the_letterhead_logo_is_on_letters_made_after_it_is_set,
     letters_print_every_script_on_the_office_paper_and_drafts_are_marked_until_approved,
     a_new_office_starts_with_templates_that_sign_off_once,
+    a_letter_is_shown_filled_before_it_is_made,
 );
 
 /// A PNG image of this size (an office logo).
@@ -981,4 +982,66 @@ async fn a_new_office_starts_with_templates_that_sign_off_once(t: TestApp) {
         "{:?}",
         r.body
     );
+}
+
+async fn a_letter_is_shown_filled_before_it_is_made(t: TestApp) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ann", "Lee").await;
+    let case = api.case(person, json!({"title": "Benefits"})).await;
+    let path = format!("/cases/{}/letters", case["id"]);
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let form = b.get(&format!("{path}/new")).await;
+    let csrf = form.csrf();
+    let shown = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("template", "Acknowledgement"),
+                ("body", "Dear {{ constituent.first_name }},"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.html);
+    assert!(shown.html.contains("The letter as it will be made"));
+    assert!(shown.html.contains("Dear Ann,"), "{}", shown.html);
+    assert!(shown.html.contains("about Benefits"), "{}", shown.html);
+    let letters = || async {
+        api.get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(letters().await, 0, "nothing made by showing it");
+    // A field with no value is named before anything is made.
+    let refused = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("body", "At {{ enquiry.asked }}"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("enquiry.asked"));
+    let made = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("template", "Acknowledgement"),
+                ("body", "Dear {{ constituent.first_name }},"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    assert_eq!(letters().await, 1);
 }

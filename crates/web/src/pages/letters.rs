@@ -49,6 +49,8 @@ struct LetterFormPage {
     body: String,
     fields: &'static [&'static str],
     errors: FieldErrors,
+    /// The letter as it would be made: (title, text).
+    preview: Option<(String, String)>,
 }
 
 async fn letter_form(
@@ -77,6 +79,7 @@ async fn letter_form(
         body,
         fields: casework_app::letters::FIELD_NAMES,
         errors,
+        preview: None,
     })
 }
 
@@ -94,6 +97,8 @@ async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> Pa
 struct LetterForm {
     template: String,
     body: String,
+    /// `preview`: show the letter filled, make nothing.
+    action: String,
 }
 
 async fn letter_create(
@@ -114,6 +119,30 @@ async fn letter_create(
         },
         to: Vec::new(),
     };
+    if f.action == "preview" {
+        let preview =
+            casework_app::letters::preview_letter(&s.app, &form.who.actor, id, &req).await;
+        let (preview, errors) = match preview {
+            Ok(p) => (Some(p), FieldErrors::new()),
+            Err(AppError::Invalid(errors)) => (None, errors),
+            Err(e) => return Err(e.into()),
+        };
+        let mut page = letter_form(
+            &s,
+            &form.who,
+            id,
+            f.template.clone(),
+            f.body.clone(),
+            errors,
+        )
+        .await?;
+        page.preview = preview;
+        return if page.errors.is_empty() {
+            Ok(render(&page)?.into_response())
+        } else {
+            refused(&page)
+        };
+    }
     match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
         Ok(cid) => Ok(see(format!("/correspondence/{cid}?notice=letter"))),
         Err(AppError::Invalid(errors)) => {
