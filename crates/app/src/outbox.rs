@@ -356,6 +356,30 @@ pub async fn send_email(
     Ok(id)
 }
 
+/// When this server cannot send email yet: a sentence for the person
+/// about to write one, naming who to ask (the office's administrators).
+pub async fn not_set_up(app: &App, actor: &Actor) -> AppResult<Option<String>> {
+    if app.settings.smtp.is_configured() {
+        return Ok(None);
+    }
+    let admins: Vec<String> = app
+        .system_data(actor.office_id)
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.role() == casework_domain::Role::Admin)
+        .map(|u| u.display_name)
+        .collect();
+    let ask = if admins.is_empty() {
+        "the person who runs Casework for the office".to_owned()
+    } else {
+        admins.join(" or ")
+    };
+    Ok(Some(format!(
+        "Email is not set up on this server yet: what you write waits in the outbox and goes out once it is. Ask {ask} to set up sending."
+    )))
+}
+
 /// Office managers and the representative release held messages.
 pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
     if !actor.can(Permission::ApproveOutgoing) {

@@ -67,6 +67,17 @@ pub(crate) fn nav(who: &impl SignedIn, section: &'static str) -> Option<Nav> {
     })
 }
 
+/// Why an email did not go, for this reader: the mail server's own words
+/// (an "os error", a status code) for administrators, who can act on
+/// them; for everyone else what it means and who can see more.
+pub(crate) fn send_error_for(actor: &Actor, raw: &str) -> String {
+    if raw.is_empty() || actor.can(Permission::ManageStaff) {
+        raw.to_owned()
+    } else {
+        "The mail server did not take it; an administrator can see why in the outbox.".to_owned()
+    }
+}
+
 /// Short messages shown after a redirect, chosen by a code in the URL so no
 /// text from the address is ever echoed.
 pub(crate) fn notice(code: &Option<String>) -> Option<String> {

@@ -10,6 +10,7 @@ use serde_json::json;
 on_both_backends!(
     what_waits_for_approval_is_listed_oldest_first_and_approved_from_the_list,
     the_menu_counts_intake_approvals_and_new_replies_the_reader_may_open,
+    writing_an_email_when_sending_is_not_set_up_says_who_to_ask,
 );
 
 /// The number the menu shows beside a link (none when there is none).
@@ -161,4 +162,34 @@ async fn the_menu_counts_intake_approvals_and_new_replies_the_reader_may_open(t:
         .unwrap();
     b.get(&format!("/correspondence/{id}")).await;
     assert_eq!(menu_count(&b.get("/").await.html, "New replies"), None);
+}
+
+async fn writing_an_email_when_sending_is_not_set_up_says_who_to_ask(t: TestApp) {
+    // This server has an office sending address but no mail server.
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let admin = t.user(office, Role::Admin).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ann", "Lee").await;
+    let case = api.case(person, json!({})).await;
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let form = b.get(&format!("/cases/{}/emails/new", case["id"])).await;
+    assert!(
+        form.html.contains("Email is not set up on this server yet")
+            && form.html.contains(&t.actor(&admin).await.display_name),
+        "{}",
+        form.html
+    );
+    // Setting names are for administrators.
+    let outbox = b.get("/outbox").await;
+    assert!(
+        outbox
+            .html
+            .contains("Email is not set up on this server yet")
+    );
+    assert!(!outbox.html.contains("[smtp]"));
+    let a = t.browser();
+    a.sign_in(&admin.email, PASSWORD).await;
+    assert!(a.get("/outbox").await.html.contains("[smtp]"));
 }

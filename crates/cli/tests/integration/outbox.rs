@@ -348,14 +348,21 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
         page.html.contains("Not sent yet: will try again"),
         "the office sees the status"
     );
-    // On the case too, with the server's refusal, and in the API.
+    // On the case too, in words for staff: the server's own refusal
+    // ("os error", its address) is for administrators.
     let case_page = b.get(&format!("/cases/{}", case["id"])).await;
     assert!(
         case_page.html.contains("Not sent yet: will try again")
-            && case_page.html.contains("did not accept"),
+            && case_page.html.contains("The mail server did not take it"),
         "{}",
         case_page.html
     );
+    assert!(!case_page.html.contains("did not accept"));
+    assert!(!page.html.contains("did not accept") && !page.html.contains("os error"));
+    let admin = t.user(office, Role::Admin).await;
+    let a = t.browser();
+    a.sign_in(&admin.email, PASSWORD).await;
+    assert!(a.get("/outbox").await.html.contains("did not accept"));
     let listed = api
         .get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
         .await

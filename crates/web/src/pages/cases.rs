@@ -618,7 +618,13 @@ async fn case_view(
             row.delivery = outbox
                 .iter()
                 .find(|o| o.correspondence_id == c.id)
-                .map(|o| (o.state.to_string(), outbox_label(o), o.last_error.clone()));
+                .map(|o| {
+                    (
+                        o.state.to_string(),
+                        outbox_label(o),
+                        crate::layout::send_error_for(&who.actor, &o.last_error),
+                    )
+                });
             row
         })
         .collect();

@@ -577,6 +577,8 @@ struct EmailFormPage {
     errors: FieldErrors,
     /// Files on the case that can go with it: (field name, label, ticked).
     documents: Vec<(String, String, bool)>,
+    /// Said before writing when this server cannot send email yet.
+    not_set_up: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -662,6 +664,7 @@ async fn email_form(
         body,
         errors,
         documents,
+        not_set_up: casework_app::outbox::not_set_up(&s.app, &who.actor).await?,
     })
 }
 

@@ -60,13 +60,14 @@ async fn outbox_page(
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let items = casework_app::outbox::list(&s.app, &who.actor).await?;
-    let status = if s.app.settings.smtp.is_configured() {
-        format!(
-            "Email goes out through {} as {}.",
-            s.app.settings.smtp.host, s.app.settings.smtp.from
-        )
-    } else {
-        "Outgoing email is not set up yet: messages wait here until an administrator configures the mail server ([smtp] in the configuration).".to_owned()
+    let admin = who.actor.can(Permission::ManageStaff);
+    let status = match casework_app::outbox::not_set_up(&s.app, &who.actor).await? {
+        // Setting names are for administrators.
+        Some(text) if admin => format!(
+            "{text} (Sending is set in [smtp] in the configuration, or CASEWORK_SMTP_HOST and CASEWORK_SMTP_FROM.)"
+        ),
+        Some(text) => text,
+        None => format!("Email goes out as {}.", s.app.settings.smtp.from),
     };
     let page = OutboxPage {
         nav: nav(&who, "outbox"),
@@ -84,7 +85,7 @@ async fn outbox_page(
                 to: i.envelope_to.replace(',', ", "),
                 state: i.state.to_string(),
                 state_label: outbox_label(i),
-                error: i.last_error.clone(),
+                error: crate::layout::send_error_for(&who.actor, &i.last_error),
             })
             .collect(),
     };
