@@ -119,45 +119,37 @@ async fn letter_create(
         },
         to: Vec::new(),
     };
-    if f.action == "preview" {
-        let preview =
-            casework_app::letters::preview_letter(&s.app, &form.who.actor, id, &req).await;
-        let (preview, errors) = match preview {
-            Ok(p) => (Some(p), FieldErrors::new()),
-            Err(AppError::Invalid(errors)) => (None, errors),
-            Err(e) => return Err(e.into()),
-        };
-        let mut page = letter_form(
-            &s,
-            &form.who,
-            id,
-            f.template.clone(),
-            f.body.clone(),
-            errors,
-        )
-        .await?;
-        page.preview = preview;
-        return if page.errors.is_empty() {
-            Ok(render(&page)?.into_response())
-        } else {
-            refused(&page)
-        };
-    }
-    match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
-        Ok(cid) => Ok(see(format!("/correspondence/{cid}?notice=letter"))),
-        Err(AppError::Invalid(errors)) => {
-            let page = letter_form(
-                &s,
-                &form.who,
-                id,
-                f.template.clone(),
-                f.body.clone(),
-                errors,
-            )
-            .await?;
-            refused(&page)
+    // Shown (nothing made), or made; either way a refusal shows the form
+    // again with its problems.
+    let outcome = if f.action == "preview" {
+        casework_app::letters::preview_letter(&s.app, &form.who.actor, id, &req)
+            .await
+            .map(Some)
+    } else {
+        match casework_app::letters::create(&s.app, &form.who.actor, id, &req).await {
+            Ok(cid) => return Ok(see(format!("/correspondence/{cid}?notice=letter"))),
+            Err(e) => Err(e),
         }
-        Err(e) => Err(e.into()),
+    };
+    let (preview, errors) = match outcome {
+        Ok(p) => (p, FieldErrors::new()),
+        Err(AppError::Invalid(errors)) => (None, errors),
+        Err(e) => return Err(e.into()),
+    };
+    let mut page = letter_form(
+        &s,
+        &form.who,
+        id,
+        f.template.clone(),
+        f.body.clone(),
+        errors,
+    )
+    .await?;
+    page.preview = preview;
+    if page.errors.is_empty() {
+        Ok(render(&page)?.into_response())
+    } else {
+        refused(&page)
     }
 }
 
