@@ -61,7 +61,7 @@ pub mod views {
         Agency, AgencyContact, AttachmentRecord, Campaign, CampaignMessage, CampaignSummary, Case,
         CasePerson, Comment, Constituent, Correspondence, CorrespondenceSummary, LetterSettings,
         Office, OutboxItem, PrintItem, ReplyProgress, SecurityEvent, TagDimension, TagEvent,
-        TagMerge, Task, TimelineEntry, Waiting,
+        TagMerge, Task, Template, TimelineEntry, Waiting,
     };
 }
 

@@ -695,6 +695,35 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         (page("/outbox".into()), Rule::All(200), false),
         (page("/notifications".into()), Rule::All(200), false),
         (
+            api(Method::GET, "/api/v1/templates".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(Method::GET, format!("/api/v1/templates/{tp}"), None),
+            Rule::All(200),
+            true,
+        ),
+        // No text: refused for those who may edit templates, forbidden to the rest.
+        (
+            api(
+                Method::PUT,
+                format!("/api/v1/templates/{tp}"),
+                Some(json!({"name": "T", "body": ""})),
+            ),
+            Rule::May(Permission::EditTemplates, 422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/templates".into(),
+                Some(json!({"name": "", "body": ""})),
+            ),
+            Rule::May(Permission::EditTemplates, 422),
+            false,
+        ),
+        (
             api(Method::GET, "/api/v1/notifications".into(), None),
             Rule::All(200),
             false,

@@ -18,6 +18,7 @@ on_both_backends!(
     letters_print_every_script_on_the_office_paper_and_drafts_are_marked_until_approved,
     a_new_office_starts_with_templates_that_sign_off_once,
     a_letter_is_shown_filled_before_it_is_made,
+    templates_are_listed_read_and_saved_through_the_api,
 );
 
 /// A PNG image of this size (an office logo).
@@ -1044,4 +1045,72 @@ async fn a_letter_is_shown_filled_before_it_is_made(t: TestApp) {
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     assert_eq!(letters().await, 1);
+}
+
+async fn templates_are_listed_read_and_saved_through_the_api(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let m = t.api(&manager);
+    let made = m
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Chaser", "subject": "About {{ case.reference }}", "body": "Dear {{ constituent.first_name }},\n\nYours sincerely,\n\n{{ signer.name }}"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let id = made.body["id"].as_i64().unwrap();
+    let version = made.body["version"].as_i64().unwrap();
+    // Listed with the starters, and read by anyone in the office.
+    let api = t.api(&cw);
+    let names: Vec<String> = api.get("/api/v1/templates").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.contains(&"Chaser".to_owned()) && names.contains(&"Acknowledgement".to_owned()));
+    assert_eq!(
+        api.get(&format!("/api/v1/templates/{id}")).await.body["subject"],
+        "About {{ case.reference }}"
+    );
+    // Saved against its version; a stale version is a conflict.
+    let path = format!("/api/v1/templates/{id}");
+    let body = |v: i64| json!({"name": "Chaser", "body": "Dear {{ constituent.first_name }}, still waiting.", "version": v});
+    let saved = m
+        .send(reqwest::Method::PUT, &path, Some(body(version)), &[])
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    assert_eq!(saved.body["version"], version + 1);
+    let stale = m
+        .send(reqwest::Method::PUT, &path, Some(body(version)), &[])
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    // Broken syntax is refused naming the field; caseworkers may not save.
+    let broken = m
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Broken", "body": "Dear {{ constituent.first_name"}),
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        broken.body["error"]["fields"]["body"].is_string(),
+        "{:?}",
+        broken.body
+    );
+    let denied = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Mine", "body": "Hello"}),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    // Another office's template does not exist.
+    let other = t.office("Other").await;
+    let stranger = t.user(other, Role::OfficeManager).await;
+    assert_eq!(
+        t.api(&stranger).get(&path).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -216,6 +216,13 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         .body["id"]
         .as_i64()
         .unwrap();
+    let signed_template = manager_api.get("/api/v1/templates").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Signed")
+        .and_then(|t| t["id"].as_i64())
+        .expect("the Signed template");
     // A caseworker's own review, recorded.
     let review = api
         .post("/api/v1/reviews", json!({"decisions": "Doc review"}))
@@ -249,6 +256,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 task
             } else if path.starts_with("/api/v1/reviews/") {
                 review
+            } else if path.starts_with("/api/v1/templates/") {
+                signed_template
             } else if path.contains("/cases/") {
                 case["id"].as_i64().unwrap()
             } else if path.contains("no-action") {
@@ -324,6 +333,12 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 ("post", "/api/v1/cases/{id}/consent-form") => None,
                 ("put", "/api/v1/me/digest") => Some(json!({"enabled": true})),
                 ("put", "/api/v1/me/notifications") => Some(json!({"by_email": true})),
+                ("post", "/api/v1/templates") => Some(
+                    json!({"name": "Documented", "body": "Dear {{ constituent.first_name }},"}),
+                ),
+                ("put", "/api/v1/templates/{id}") => Some(
+                    json!({"name": "Signed", "subject": "From your representative", "body": "Dear {{ constituent.first_name }},", "signed_by_representative": true}),
+                ),
                 ("post", "/api/v1/notifications/read") => Some(json!({})),
                 ("patch", "/api/v1/tasks/{id}") => Some(
                     json!({"action": "complete", "version": version(format!("/api/v1/tasks/{task}")).await}),
@@ -496,6 +511,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                     manager_api.send(m, &concrete, body, &[]).await
                 }
                 "/api/v1/approvals" => manager_api.send(m, &concrete, None, &[]).await,
+                // Templates are kept by the manager.
+                p if p.starts_with("/api/v1/templates") && method != "get" => {
+                    manager_api.send(m, &concrete, body, &[]).await
+                }
                 "/api/v1/outbox/{id}/approve" => {
                     let path = format!("/api/v1/outbox/{held}/approve");
                     manager_api.send(m, &path, None, &[]).await
@@ -623,6 +642,10 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/notifications/read",
         "GET /api/v1/me/notifications",
         "PUT /api/v1/me/notifications",
+        "GET /api/v1/templates",
+        "POST /api/v1/templates",
+        "GET /api/v1/templates/{id}",
+        "PUT /api/v1/templates/{id}",
     ]
     .into_iter()
     .collect();

@@ -16,6 +16,7 @@ mod notifications;
 mod review;
 mod search;
 mod tags;
+mod templates;
 mod third_parties;
 mod timeline;
 mod transfers;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(letters::routes())
         .merge(approvals::routes())
         .merge(notifications::routes())
+        .merge(templates::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(trends::routes())
@@ -90,7 +92,9 @@ impl Modify for BearerAuth {
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
           letters::approve_letter, approvals::list_approvals, approvals::approve_email,
           notifications::list_notifications, notifications::read_notifications,
-          notifications::email_setting, notifications::set_email_setting, campaigns::list_campaigns, campaigns::get_campaign,
+          notifications::email_setting, notifications::set_email_setting,
+          templates::list_templates, templates::get_template, templates::create_template,
+          templates::save_template, campaigns::list_campaigns, campaigns::get_campaign,
           campaigns::campaign_messages, campaigns::rename_campaign, campaigns::merge_campaign,
           campaigns::split_campaign, campaigns::campaign_no_action, campaigns::save_campaign_reply,
           campaigns::approve_campaign_reply, campaigns::send_campaign_reply,
