@@ -25,7 +25,9 @@ for (const region of document.querySelectorAll('[data-choices]')) {
         const r = await fetch(`${region.dataset.choices}${sep}person=${encodeURIComponent(q)}`, {
           credentials: 'same-origin',
         });
-        if (r.ok && input.value.trim() === q) region.innerHTML = await r.text();
+        // A redirect means the session ended (the sign-in page): leave
+        // the region as it is; the Find button still works.
+        if (r.ok && !r.redirected && input.value.trim() === q) region.innerHTML = await r.text();
       } catch (_) {
         // Offline or refused: the Find button still works.
       }
