@@ -416,9 +416,10 @@ fn same_phone(a: &str, b: &str) -> bool {
     short.len() >= 7 && long.ends_with(short.trim_start_matches('0'))
 }
 
-/// A postcode compared without case and spacing.
+/// A postcode compared without case and spacing: the form it has among a
+/// constituent's search terms.
 fn postcode_key(p: &str) -> String {
-    fold(p).chars().filter(|c| c.is_alphanumeric()).collect()
+    casework_domain::validate::tokens(p).concat()
 }
 
 /// Constituents who may be the person about to be created: the same email

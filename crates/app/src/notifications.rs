@@ -137,6 +137,14 @@ pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Notification>> {
         .await?)
 }
 
+/// Opens one of the reader's notifications: marks it read and gives the
+/// page it is about (another person's is not found).
+pub async fn open(app: &App, actor: &Actor, id: i64) -> AppResult<String> {
+    let n = app.data_for(actor).notification(actor.user_id, id).await?;
+    mark_read(app, actor, Some(id)).await?;
+    Ok(n.link)
+}
+
 /// How many of the reader's notifications are unread (at most 500).
 pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
     Ok(app

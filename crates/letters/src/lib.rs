@@ -630,6 +630,62 @@ mod tests {
         );
     }
 
+    /// Where `pdftotext -bbox` puts a word: (left, top, bottom) in points
+    /// from the top left of the page.
+    fn word_box(pdf: &[u8], word: &str) -> (f32, f32, f32) {
+        let html = pdftotext(pdf, &["-bbox"]);
+        let line = html
+            .lines()
+            .find(|l| l.ends_with(&format!(">{word}</word>")))
+            .unwrap_or_else(|| panic!("{word} in {html}"));
+        let attr = |name: &str| -> f32 {
+            let at = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            line[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        (attr("xMin"), attr("yMin"), attr("yMax"))
+    }
+
+    #[test]
+    fn the_address_sits_in_the_window_of_the_office_envelope() {
+        const MM: f32 = 72.0 / 25.4;
+        let letter = Letter {
+            letterhead: (0..8).map(|n| format!("Letterhead line {n}")).collect(),
+            recipient: vec![
+                "Zedname Quill".into(),
+                "12 Elm Street".into(),
+                "Riverside".into(),
+                "Postcodeword".into(),
+            ],
+            date: "26 November 2026".into(),
+            body: "Dear Zed,".into(),
+            ..Letter::default()
+        };
+        // A4, DL or C5: window 20 mm from the left, about 50–85 mm down.
+        let a4 = render_pdf(&letter, &Logos::new());
+        let (x, top, _) = word_box(&a4, "Zedname");
+        let (_, _, bottom) = word_box(&a4, "Postcodeword");
+        assert!((20.0 * MM..30.0 * MM).contains(&x), "left {x}");
+        assert!(top >= 50.0 * MM && bottom <= 85.0 * MM, "{top}..{bottom}");
+        // The letterhead, however long, stays above the window.
+        let (_, _, head) = word_box(&a4, "7");
+        assert!(head < 50.0 * MM, "letterhead ends at {head}");
+        // US Letter, No. 10: window 7/8 in from the left, about 2–3.17 in down.
+        let us = render_pdf(
+            &Letter {
+                paper: Paper::Letter,
+                ..letter
+            },
+            &Logos::new(),
+        );
+        let (x, top, _) = word_box(&us, "Zedname");
+        let (_, _, bottom) = word_box(&us, "Postcodeword");
+        assert!((0.875 * 72.0..1.25 * 72.0).contains(&x), "left {x}");
+        assert!(
+            top >= 2.0 * 72.0 && bottom <= 3.17 * 72.0,
+            "{top}..{bottom}"
+        );
+    }
+
     #[test]
     fn long_paragraphs_wrap_within_the_margins() {
         let width = Paper::A4.size().0 - 2.0 * 64.0;

@@ -88,6 +88,21 @@ impl OfficeData {
         })
     }
 
+    /// One of a person's notifications (another's is not found).
+    pub async fn notification(&self, user_id: i64, id: i64) -> Result<Notification> {
+        let office_id = self.scope.office_id;
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{COLUMNS}WHERE id = $1 AND user_id = $2 AND office_id = $3"
+            )))
+            .bind(id)
+            .bind(user_id)
+            .bind(office_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     /// How many of a person's notifications are unread (at most `cap`).
     pub async fn unread_notifications(&self, user_id: i64, cap: i64) -> Result<i64> {
         let office_id = self.scope.office_id;

@@ -8,12 +8,11 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::error::{PageError, PageResult, render};
+use crate::error::{PageResult, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::fmt::when;
 use crate::layout::{Nav, NoticeQuery, nav, notice, see};
 use crate::state::AppState;
-use casework_app::AppError;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -67,15 +66,10 @@ async fn notifications_page(
 
 /// Opens what a notification is about, marking it read.
 async fn open(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
-    let n = casework_app::notifications::list(&s.app, &who.actor)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or(PageError(AppError::NotFound))?;
-    casework_app::notifications::mark_read(&s.app, &who.actor, Some(id)).await?;
+    let link = casework_app::notifications::open(&s.app, &who.actor, id).await?;
     // Only the app's own pages.
-    let to = if n.link.starts_with('/') && !n.link.starts_with("//") {
-        n.link
+    let to = if link.starts_with('/') && !link.starts_with("//") {
+        link
     } else {
         "/notifications".to_owned()
     };
