@@ -636,7 +636,7 @@ function path_(page) {
 
 async function newPage(browser, base) {
   const context = await browser.newContext({
-    // The app's CSP has no script-src; axe has to be injected regardless.
+    // The app's CSP allows no inline script; axe has to be injected regardless.
     bypassCSP: true,
     viewport: { width: 1280, height: 900 },
     locale: 'en-GB',
@@ -998,6 +998,33 @@ async function scenario(browser, base, sink) {
   await expectText(page.getByRole('heading', { level: 1 }), /^Briefing for the representative/, 'briefing heading');
   await goto(page, 'the case with the review task', caseUrl);
   await expectText(page.getByText(`Escalate ${reference}: Review ${STAMP}`).first(), `Escalate ${reference}`, 'the review task on the case');
+  log('Step 6d: keyboard shortcuts on the cases list and the case page; none while typing');
+  await goto(page, 'all cases, for the keyboard', '/cases');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  check(
+    await page.evaluate(() => {
+      const a = document.activeElement;
+      return a?.tagName === 'A' && a.closest('tr') === document.querySelectorAll('main table tbody tr')[1];
+    }),
+    'j twice should focus the link in the second row',
+  );
+  await navigate(page, 'o opens the row', () => page.keyboard.press('o'));
+  check(/^\/cases\/\d+$/.test(path_(page)), `o should open a case, got ${path_(page)}`);
+  await page.keyboard.press('n');
+  check(
+    await page.evaluate(() => document.activeElement?.matches('[data-key="note"]')),
+    'n should focus the note box',
+  );
+  await goto(page, 'keyboard shortcuts', '/help/keys');
+  await expectText(page.getByRole('heading', { level: 1 }), 'Keyboard shortcuts', 'shortcuts heading');
+  check(await page.getByRole('button', { name: 'Turn keyboard shortcuts off' }).isVisible(), 'keys.js shows the switch');
+  const keysSearch = page.getByLabel('Search people, cases, mail and notes');
+  await page.keyboard.press('/');
+  check(await keysSearch.evaluate((e) => e === document.activeElement), '/ should focus the search box');
+  await page.keyboard.press('j');
+  check((await keysSearch.inputValue()) === 'j', `j typed in the search box is text, got ${JSON.stringify(await keysSearch.inputValue())}`);
+  check(await keysSearch.evaluate((e) => e === document.activeElement), 'j in the search box leaves focus there');
   await goto(page, 'missing case (404 page)', '/cases/999999999', { status: 404 });
   check(!(await page.getByText(reference).count()), '404 page should not show case data');
   await goto(page, 'staff pages are refused', '/admin/users', { status: 403 });

@@ -1,7 +1,7 @@
 //! Letters and templates: merge fields filled per constituent and case,
 //! letters laid out on the office's letterhead as PDF and kept on the case.
 
-use casework_domain::{Approval, FieldErrors, Permission, letter_needs_approval};
+use casework_domain::{Approval, Channel, FieldErrors, Permission, letter_needs_approval};
 pub use casework_letters::MAX_LOGO_BYTES;
 use casework_letters::{
     CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, Paper, PersonFields,
@@ -24,6 +24,11 @@ pub struct LetterRequest {
     /// Whom the letter is addressed to, one line each (name, then address);
     /// empty: the case's constituent at their postal address.
     pub to: Vec<String>,
+    /// A letter on this case waiting for approval that this one replaces:
+    /// its edited version, by an approver or by its author. The new
+    /// version waits for approval as the old one did (an approver's is
+    /// approved as it is made).
+    pub replaces: Option<i64>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -518,8 +523,24 @@ async fn sign_as_representative(
 pub async fn create(app: &App, actor: &Actor, case_id: i64, req: &LetterRequest) -> AppResult<i64> {
     let case = crate::cases::get(app, actor, case_id).await?;
     actor.require(Permission::WriteLetters)?;
-    let (title, body, signed_by_rep) = letter_text(app, actor, &case, req).await?;
-    make(app, actor, &case, title, body, signed_by_rep, &req.to).await
+    let (title, body, mut signed_by_rep) = letter_text(app, actor, &case, req).await?;
+    if let Some(old) = req.replaces {
+        crate::approvals::may_replace(app, actor, &case, old, Channel::Letter).await?;
+        signed_by_rep = true;
+    }
+    let id = make_replacing(
+        app,
+        actor,
+        &case,
+        (title, body, signed_by_rep),
+        &req.to,
+        req.replaces,
+    )
+    .await?;
+    if let Some(old) = req.replaces {
+        crate::approvals::tell_replaced(app, actor, &case, old, id).await;
+    }
+    Ok(id)
 }
 
 /// A letter as it would be made, nothing kept: (title, text), filled for
@@ -629,6 +650,19 @@ pub(crate) async fn make(
     signed_by_rep: bool,
     to: &[String],
 ) -> AppResult<i64> {
+    make_replacing(app, actor, case, (title, body, signed_by_rep), to, None).await
+}
+
+/// Makes a letter (title, text, whether the representative signs it),
+/// replacing the draft `replaces` if given, in the same transaction.
+async fn make_replacing(
+    app: &App,
+    actor: &Actor,
+    case: &Case,
+    (title, body, signed_by_rep): (String, String, bool),
+    to: &[String],
+    replaces: Option<i64>,
+) -> AppResult<i64> {
     let to: Vec<String> = to
         .iter()
         .map(|l| l.trim().to_owned())
@@ -737,11 +771,16 @@ pub(crate) async fn make(
         approval,
         approved_by,
         layout,
+        replaces,
     };
-    let id = app
+    let id = match app
         .data_for(actor)
         .store_letter(&record, &entry, app.now())
-        .await?;
+        .await
+    {
+        Err(casework_store::Error::Conflict) => return Err(crate::approvals::not_waiting()),
+        other => other?,
+    };
     tracing::info!(
         case_id = case.id,
         correspondence_id = id,
@@ -881,6 +920,22 @@ pub async fn print(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Vec<u8>> 
         if l.approval == Approval::Awaiting {
             waiting.push(l.subject.clone());
             continue;
+        }
+        if matches!(l.approval, Approval::Returned | Approval::Replaced) {
+            return Err(AppError::field(
+                "letters",
+                if l.approval == Approval::Returned {
+                    format!(
+                        "Nothing was printed: \"{}\" was returned to its author for changes.",
+                        l.subject
+                    )
+                } else {
+                    format!(
+                        "Nothing was printed: \"{}\" was replaced by an edited version; print that one.",
+                        l.subject
+                    )
+                },
+            ));
         }
         let layout = l.layout.as_deref().ok_or_else(|| {
             AppError::field(

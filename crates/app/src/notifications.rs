@@ -1,5 +1,5 @@
 //! Notifications: a case assigned to you, a reply on your case, your draft
-//! approved, a comment on your draft. Each event reaches each person once;
+//! approved, returned or edited, a comment on your draft. Each event reaches each person once;
 //! nobody is told of what they did themselves. In the app always; by email
 //! to those who ask (a short note with links, no constituent's details;
 //! sent by `tasks::send_notification_emails`).
@@ -107,6 +107,58 @@ pub(crate) fn approved(
         },
         link: format!("/correspondence/{message}"),
         dedupe_key: format!("approved:{message}"),
+    }
+}
+
+/// "Your letter on CW-… was returned by …": the reason is in its comments.
+pub(crate) fn returned(
+    what: &str,
+    case: Option<(i64, &str)>,
+    author: i64,
+    message: i64,
+    by: &Actor,
+) -> NewNotification {
+    NewNotification {
+        user_id: author,
+        kind: "returned",
+        case_id: case.map(|c| c.0),
+        correspondence_id: Some(message),
+        text: match case {
+            Some((_, r)) => format!(
+                "{} returned your {what} on case {r} for changes",
+                by.display_name
+            ),
+            None => format!("{} returned your {what} for changes", by.display_name),
+        },
+        link: format!("/correspondence/{message}#comments-h"),
+        dedupe_key: format!("returned:{message}"),
+    }
+}
+
+/// "… edited your letter on case CW-…" (and approved it, if they approve).
+pub(crate) fn edited(
+    what: &str,
+    case: (i64, &str),
+    author: i64,
+    (old, new): (i64, i64),
+    by: &Actor,
+) -> NewNotification {
+    let approved = if by.can(casework_domain::Permission::ApproveOutgoing) {
+        " and approved it"
+    } else {
+        ""
+    };
+    NewNotification {
+        user_id: author,
+        kind: "edited",
+        case_id: Some(case.0),
+        correspondence_id: Some(new),
+        text: format!(
+            "{} edited your {what} on case {}{approved}",
+            by.display_name, case.1
+        ),
+        link: format!("/correspondence/{new}"),
+        dedupe_key: format!("edited:{old}"),
     }
 }
 

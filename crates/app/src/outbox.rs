@@ -2,7 +2,9 @@
 //! headers so replies come back to the case, do-not-email respected,
 //! approval for sensitive cases, and a durable outbox with retries.
 
-use casework_domain::{Approval, Direction, FieldErrors, Permission, email_waits_for_approval};
+use casework_domain::{
+    Approval, Channel, Direction, FieldErrors, Permission, email_waits_for_approval,
+};
 pub use casework_mail::outgoing::OutgoingAttachment;
 use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
@@ -30,6 +32,11 @@ pub struct EmailRequest {
     pub attachment_ids: Vec<i64>,
     /// Letters on the case to send with it, as PDF (their correspondence ids).
     pub letter_ids: Vec<i64>,
+    /// An email on this case waiting for approval that this one replaces:
+    /// its edited version, by an approver or by its author. It answers
+    /// what the old one answered, and waits for approval as it did (an
+    /// approver's goes as it is made).
+    pub replaces: Option<i64>,
     /// Files uploaded with the form (not part of the JSON API).
     #[serde(skip)]
     #[schema(ignore)]
@@ -75,6 +82,14 @@ async fn chosen_files(
                 format!(
                     "The letter \"{}\" is waiting for approval and cannot be sent yet.",
                     d.name
+                ),
+            ),
+            Some(d) if matches!(d.approval, Approval::Returned | Approval::Replaced) => e.add(
+                "attachments",
+                format!(
+                    "The letter \"{}\" was not approved ({}) and cannot be sent.",
+                    d.name,
+                    d.approval.label().to_lowercase()
                 ),
             ),
             Some(d) if d.blob.is_empty() => {
@@ -256,6 +271,12 @@ pub async fn send_email(
     if !subject.contains(&tag) {
         subject = format!("{subject} {tag}");
     }
+    let replaced = match req.replaces {
+        Some(old) => {
+            Some(crate::approvals::may_replace(app, actor, &case, old, Channel::Email).await?)
+        }
+        None => None,
+    };
     let (in_reply_to, references) = match req.reply_to {
         Some(id) => {
             let parent = crate::correspondence::get(app, actor, id).await?;
@@ -275,7 +296,16 @@ pub async fn send_email(
             }
             (Some(parent.message_id).filter(|m| !m.is_empty()), refs)
         }
-        None => (None, Vec::new()),
+        None => match &replaced {
+            Some(old) => (
+                Some(old.in_reply_to.clone()).filter(|m| !m.is_empty()),
+                old.reference_ids
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        },
     };
     let built = build(&Draft {
         from: &smtp.from,
@@ -312,7 +342,8 @@ pub async fn send_email(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
-    let hold = needs_approval(actor, case.sensitive);
+    let hold = needs_approval(actor, case.sensitive)
+        || (replaced.is_some() && !actor.can(Permission::ApproveOutgoing));
     let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
     if !files.is_empty() {
         let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
@@ -341,11 +372,19 @@ pub async fn send_email(
         needs_approval: hold,
         created_by: actor.user_id,
         attachments,
+        replaces: req.replaces,
     };
-    let id = app
+    let id = match app
         .data_for(actor)
         .queue_email(&out, &entry, app.now())
-        .await?;
+        .await
+    {
+        Err(casework_store::Error::Conflict) => return Err(crate::approvals::not_waiting()),
+        other => other?,
+    };
+    if let Some(old) = req.replaces {
+        crate::approvals::tell_replaced(app, actor, &case, old, id).await;
+    }
     tracing::info!(
         case_id = case.id,
         correspondence_id = id,
@@ -354,6 +393,20 @@ pub async fn send_email(
         "email queued"
     );
     Ok(id)
+}
+
+/// A template filled for this case, to start an email from: (subject,
+/// text). Nothing is kept.
+pub async fn fill_template(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    template: &str,
+) -> AppResult<(String, String)> {
+    let case = crate::cases::get(app, actor, case_id).await?;
+    actor.require(Permission::SendEmail)?;
+    let (subject, body, _) = crate::letters::fill(app, actor, &case, template).await?;
+    Ok((subject, body))
 }
 
 /// When this server cannot send email yet: a sentence for the person

@@ -359,6 +359,7 @@ pub async fn transfer(
                     template: Some(template.to_owned()).filter(|t| !t.is_empty()),
                     body: Some(req.body.clone()).filter(|b| !b.trim().is_empty()),
                     to: lines,
+                    replaces: None,
                 };
                 crate::letters::create(app, actor, case.id, &letter).await?
             } else {

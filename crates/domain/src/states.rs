@@ -47,6 +47,8 @@ string_enum! {
         Sending => "sending" / "Being sent",
         Sent => "sent" / "Sent",
         Failed => "failed" / "Failed",
+        Returned => "returned" / "Returned to its author",
+        Replaced => "replaced" / "Replaced by an edited version",
     }
 }
 
@@ -57,6 +59,8 @@ string_enum! {
         NotNeeded => "" / "No approval needed",
         Awaiting => "awaiting" / "Waiting for approval",
         Approved => "approved" / "Approved",
+        Returned => "returned" / "Returned to its author",
+        Replaced => "replaced" / "Replaced by an edited version",
     }
 }
 

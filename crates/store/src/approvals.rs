@@ -1,7 +1,8 @@
 //! What waits for approval (letters, emails, a campaign's reply to all),
 //! and the counts in the menu.
 
-use crate::{OfficeData, Result, on_read};
+use crate::model::NewEntry;
+use crate::{Error, OfficeData, Result, in_transaction, on_read};
 
 /// One thing waiting for an approver.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,6 +21,89 @@ pub struct Waiting {
     pub author: Option<String>,
     pub since: i64,
 }
+
+/// A draft taken out of the approval queue (returned or replaced).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Withdrawn {
+    pub case_id: Option<i64>,
+    pub constituent_id: Option<i64>,
+    /// Who wrote it.
+    pub filed_by: Option<i64>,
+    pub subject: String,
+    /// `letter` or `email`.
+    pub channel: String,
+}
+
+/// Takes the letter or email `$id` out of the approval queue inside
+/// transaction `$tx`, into `$state` (`returned` or `replaced`); a draft
+/// no longer waiting is `Error::Conflict`. Gives the `Withdrawn`.
+macro_rules! withdraw_draft {
+    ($tx:ident, $office:expr, $id:expr, $state:expr) => {{
+        let letters = sqlx::query(
+            "UPDATE correspondence SET approval = $1 \
+             WHERE id = $2 AND office_id = $3 AND channel = 'letter' AND approval = 'awaiting'",
+        )
+        .bind($state)
+        .bind($id)
+        .bind($office)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        let emails = if letters == 0 {
+            sqlx::query(
+                "UPDATE outbox SET state = $1 \
+                 WHERE correspondence_id = $2 AND office_id = $3 AND state = 'awaiting_approval'",
+            )
+            .bind($state)
+            .bind($id)
+            .bind($office)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+        } else {
+            0
+        };
+        if letters + emails == 0 {
+            return Err(Error::Conflict);
+        }
+        let w: $crate::approvals::Withdrawn = sqlx::query_as(
+            "SELECT case_id, constituent_id, filed_by, subject, channel FROM correspondence \
+             WHERE id = $1 AND office_id = $2",
+        )
+        .bind($id)
+        .bind($office)
+        .fetch_one(&mut *$tx)
+        .await?;
+        w
+    }};
+}
+pub(crate) use withdraw_draft;
+
+/// Inside a transaction that stores the edited version of draft `$old`:
+/// takes the draft out of the queue as replaced, on its history.
+macro_rules! replace_draft {
+    ($tx:ident, $office:expr, $old:expr, $by:expr, $now:expr) => {{
+        let w = $crate::approvals::withdraw_draft!($tx, $office, $old, "replaced");
+        let what = if w.channel == "letter" {
+            "Letter"
+        } else {
+            "Email"
+        };
+        let entry = $crate::model::NewEntry {
+            correspondence_id: Some($old),
+            ..$crate::model::NewEntry::new(
+                "draft_replaced",
+                Some($by),
+                format!(
+                    "{what} replaced by an edited version before approval: {}",
+                    w.subject
+                ),
+            )
+        };
+        $crate::common::append_entry!($tx, $office, w.constituent_id, w.case_id, $now, &entry);
+    }};
+}
+pub(crate) use replace_draft;
 
 /// The most listed at once; the menu shows "500+" beyond it.
 pub const MAX_WAITING: i64 = 500;
@@ -71,5 +155,52 @@ impl OfficeData {
             .fetch_one(pool)
             .await?)
         })
+    }
+}
+
+impl OfficeData {
+    /// Returns a draft waiting for approval to its author, with the
+    /// approver's reason on its history and in its comments.
+    pub async fn return_draft(
+        &self,
+        id: i64,
+        actor_id: i64,
+        comment: &str,
+        now: i64,
+    ) -> Result<Withdrawn> {
+        let office_id = self.scope.office_id;
+        let w = in_transaction!(self, |tx| {
+            let w = withdraw_draft!(tx, office_id, id, "returned");
+            sqlx::query(
+                "INSERT INTO comments (office_id, correspondence_id, campaign_id, author_id, body, at) \
+                 VALUES ($1, $2, NULL, $3, $4, $5)",
+            )
+            .bind(office_id)
+            .bind(id)
+            .bind(actor_id)
+            .bind(comment)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let what = if w.channel == "letter" {
+                "Letter"
+            } else {
+                "Email"
+            };
+            let entry = NewEntry {
+                correspondence_id: Some(id),
+                ..NewEntry::new(
+                    "draft_returned",
+                    Some(actor_id),
+                    format!(
+                        "{what} returned to its author for changes: {}. \"{comment}\"",
+                        w.subject
+                    ),
+                )
+            };
+            crate::common::append_entry!(tx, office_id, w.constituent_id, w.case_id, now, &entry);
+            w
+        });
+        Ok(w)
     }
 }

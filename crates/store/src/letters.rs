@@ -48,6 +48,8 @@ pub struct NewLetter {
     pub approved_by: Option<i64>,
     /// The letter's layout as JSON, for printing it again in a batch.
     pub layout: String,
+    /// The draft waiting for approval that this edited version replaces.
+    pub replaces: Option<i64>,
 }
 
 /// A letter waiting to be printed.
@@ -278,6 +280,9 @@ impl OfficeData {
                 now,
                 &e
             );
+            if let Some(old) = l.replaces {
+                crate::approvals::replace_draft!(tx, office_id, old, l.created_by, now);
+            }
             sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(l.case_id)
@@ -338,6 +343,7 @@ impl OfficeData {
                 "SELECT c.id, c.case_id, k.reference AS case_reference, c.subject, c.to_addresses AS recipient, \
                  c.received_at AS created_at, c.approval, c.printed_at FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id \
                  WHERE c.office_id = $1 AND c.channel = 'letter' AND c.printed_at IS NULL \
+                 AND c.approval NOT IN ('returned', 'replaced') \
                  {visible} ORDER BY c.received_at, c.id LIMIT 500",
             )))
             .bind(office_id)

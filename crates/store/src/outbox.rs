@@ -25,6 +25,8 @@ pub struct Outgoing {
     pub raw_size: i64,
     pub needs_approval: bool,
     pub created_by: i64,
+    /// The draft waiting for approval that this edited version replaces.
+    pub replaces: Option<i64>,
     /// Files sent with it, kept as its attachments.
     pub attachments: Vec<crate::NewAttachment>,
 }
@@ -174,6 +176,9 @@ impl OfficeData {
             .fetch_one(&mut *tx)
             .await?;
             insert_attachments!(tx, id, &m.attachments);
+            if let Some(old) = m.replaces {
+                crate::approvals::replace_draft!(tx, office_id, old, m.created_by, now);
+            }
             sqlx::query(
                 "INSERT INTO outbox (office_id, correspondence_id, state, envelope_from, envelope_to, attempts, next_attempt_at, \
                  created_by, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",

@@ -106,6 +106,7 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "letter" => "Letter created: download it below to print.",
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
+        "returned" => "Returned to its author, who has been told why.",
         "comment" => "Comment added.",
         "review_recorded" => "Review recorded: each action is now a task on its case.",
         "flagged" => "Raised with the representative: it will be in this week's review.",
@@ -147,18 +148,6 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
 #[serde(default)]
 pub(crate) struct NoticeQuery {
     pub(crate) notice: Option<String>,
-}
-
-/// A page that runs Casework's own script (security keys): the usual
-/// policy, with scripts and requests from this site allowed.
-pub(crate) fn with_own_scripts(mut res: Response) -> Response {
-    res.headers_mut().insert(
-        axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    res
 }
 
 pub(crate) fn see(path: String) -> Response {

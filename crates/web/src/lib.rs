@@ -40,6 +40,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/webauthn.js", get(webauthn_script))
         .route("/static/people.js", get(people_script))
+        .route("/static/keys.js", get(keys_script))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         // Every body is limited as it streams (a message's worth of files
@@ -92,6 +93,13 @@ async fn people_script() -> Response {
     )
 }
 
+async fn keys_script() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/keys.js"),
+    )
+}
+
 /// Security headers on every response, and the cross-site check for forms:
 /// a state-changing request from another origin is refused outright.
 async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -112,11 +120,13 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
         h.insert(k, HeaderValue::from_static(v));
     };
     // A handler may set a stricter policy of its own (the view of a message's HTML does).
+    // Scripts only as files of this site, never inline: keys.js runs on every
+    // signed-in page and people.js asks this site for choices as one types.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(
             h,
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         );
     }
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");

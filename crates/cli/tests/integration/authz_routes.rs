@@ -694,6 +694,8 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         ),
         (page("/outbox".into()), Rule::All(200), false),
         (page("/notifications".into()), Rule::All(200), false),
+        // The keyboard shortcuts: anyone signed in.
+        (page("/help/keys".into()), Rule::All(200), false),
         (
             api(Method::GET, "/api/v1/templates".into(), None),
             Rule::All(200),
@@ -770,6 +772,24 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         ),
         (
             api(Method::POST, format!("/api/v1/outbox/{o}/approve"), None),
+            Rule::May(Permission::ApproveOutgoing, 422),
+            true,
+        ),
+        // Not waiting: approvers are told so, the rest are forbidden.
+        (
+            form(
+                format!("/correspondence/{}/return", ids.letter),
+                vec![("comment", "x".into())],
+            ),
+            Rule::May(Permission::ApproveOutgoing, 422),
+            true,
+        ),
+        (
+            api(
+                Method::POST,
+                format!("/api/v1/correspondence/{}/return", ids.letter),
+                Some(json!({"comment": "x"})),
+            ),
             Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),

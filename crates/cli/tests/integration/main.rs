@@ -9,6 +9,7 @@ mod authz_routes;
 mod campaigns;
 mod cli;
 mod documents;
+mod drafts;
 mod follow_up;
 mod fuzz;
 mod imap;

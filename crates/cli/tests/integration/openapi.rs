@@ -98,6 +98,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
     };
     let to_print = letter(json!({"body": "Dear Open,"})).await;
     let to_approve = letter(json!({"template": "Signed"})).await;
+    let to_return = letter(json!({"template": "Signed"})).await;
     // An email on a sensitive case, written by a caseworker: held in the
     // outbox for approval.
     let sensitive = api
@@ -519,6 +520,12 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                     let path = format!("/api/v1/outbox/{held}/approve");
                     manager_api.send(m, &path, None, &[]).await
                 }
+                "/api/v1/correspondence/{id}/return" => {
+                    let path = format!("/api/v1/correspondence/{to_return}/return");
+                    manager_api
+                        .send(m, &path, Some(json!({"comment": "Add the date."})), &[])
+                        .await
+                }
                 "/api/v1/letters/{id}/approve" => {
                     let path = format!("/api/v1/letters/{to_approve}/approve");
                     manager_api.send(m, &path, None, &[]).await
@@ -638,6 +645,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/constituents/matches",
         "GET /api/v1/approvals",
         "POST /api/v1/outbox/{id}/approve",
+        "POST /api/v1/correspondence/{id}/return",
         "GET /api/v1/notifications",
         "POST /api/v1/notifications/read",
         "GET /api/v1/me/notifications",

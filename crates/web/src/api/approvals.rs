@@ -1,5 +1,5 @@
-//! What waits for approval, in the JSON API (`/api/v1/approvals`), and
-//! approving an email held in the outbox.
+//! What waits for approval, in the JSON API (`/api/v1/approvals`),
+//! approving an email held in the outbox, and returning a draft.
 
 use axum::Router;
 use axum::extract::State;
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::api::common::{ApiResult, Forbidden, Invalid, NotFound, Unauthorized};
 use crate::api::letters::ApprovedOut;
-use crate::extract::{ApiActor, Id};
+use crate::extract::{ApiActor, ApiJson, Id};
 use crate::fmt::iso;
 use crate::state::AppState;
 
@@ -17,6 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/approvals", get(list_approvals))
         .route("/outbox/{id}/approve", post(approve_email))
+        .route("/correspondence/{id}/return", post(return_draft))
 }
 
 /// One thing waiting for approval.
@@ -41,6 +42,10 @@ pub struct WaitingOut {
     /// Where to approve it: `POST` this path (a campaign's reply with
     /// `{"version": …}`, the version read).
     approve: String,
+    /// Where to return it to its author, for a letter or email: `POST`
+    /// this path with `{"comment": …}`.
+    #[serde(rename = "return")]
+    return_to_author: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,6 +64,9 @@ pub(crate) async fn list_approvals(
         .await?
         .into_iter()
         .map(|w| WaitingOut {
+            return_to_author: w
+                .correspondence_id
+                .map(|c| format!("/api/v1/correspondence/{c}/return")),
             approve: match w.kind.as_str() {
                 "letter" => format!("/api/v1/letters/{}/approve", w.item_id),
                 "email" => format!("/api/v1/outbox/{}/approve", w.item_id),
@@ -86,4 +94,33 @@ pub(crate) async fn approve_email(
 ) -> ApiResult<axum::Json<ApprovedOut>> {
     casework_app::outbox::approve(&s.app, &a, id).await?;
     Ok(axum::Json(ApprovedOut::approved()))
+}
+
+/// Why a draft goes back to its author.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnIn {
+    /// What should change (required; the author reads it in the draft's comments).
+    comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReturnedOut {
+    /// `returned`.
+    status: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/correspondence/{id}/return", tag = "correspondence", params(("id" = i64, Path)),
+    request_body = ReturnIn,
+    responses((status = 200, body = ReturnedOut), Unauthorized, Forbidden, NotFound, Invalid))]
+pub(crate) async fn return_draft(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Id(id): Id,
+    ApiJson(r): ApiJson<ReturnIn>,
+) -> ApiResult<axum::Json<ReturnedOut>> {
+    casework_app::approvals::return_draft(&s.app, &a, id, &r.comment).await?;
+    Ok(axum::Json(ReturnedOut {
+        status: "returned".into(),
+    }))
 }

@@ -132,6 +132,9 @@ pub struct CorrespondenceOut {
     /// Size of the original in bytes (fetch it from `/raw`).
     raw_size: i64,
     problems: String,
+    /// A letter's approval: empty (none needed), `awaiting`, `approved`,
+    /// `returned` (to its author) or `replaced` (by an edited version).
+    approval: String,
     attachments: Vec<AttachmentOut>,
 }
 
@@ -158,6 +161,7 @@ impl CorrespondenceOut {
             html: c.body_html,
             raw_size: c.raw_size,
             problems: c.problems,
+            approval: c.approval.to_string(),
             attachments: attachments.into_iter().map(Into::into).collect(),
         }
     }

@@ -91,6 +91,7 @@ impl Modify for BearerAuth {
           letters::create_case_letter, correspondence::add_case_document,
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
           letters::approve_letter, approvals::list_approvals, approvals::approve_email,
+          approvals::return_draft,
           notifications::list_notifications, notifications::read_notifications,
           notifications::email_setting, notifications::set_email_setting,
           templates::list_templates, templates::get_template, templates::create_template,

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use crate::error::{PageError, PageResult, refused, render};
 use crate::extract::{CsrfForm, Id, PageActor, PageQuery};
 use crate::fmt::day;
-use crate::layout::{Nav, NoticeQuery, nav, notice, see, with_own_scripts};
+use crate::layout::{Nav, NoticeQuery, nav, notice, see};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -146,10 +146,10 @@ async fn account_page(
     who: PageActor,
     PageQuery(q): PageQuery<NoticeQuery>,
 ) -> PageResult {
-    Ok(with_own_scripts(
+    Ok(
         render(&account_view(&s, &who, &q.notice, None, FieldErrors::new()).await?)?
             .into_response(),
-    ))
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 
 use crate::error::{PageError, PageResult, render};
 use crate::extract::{CsrfForm, LOGIN_CSRF_COOKIE, PageQuery, SESSION_COOKIE, cookie, same_token};
-use crate::layout::{Nav, see, with_own_scripts};
+use crate::layout::{Nav, see};
 use crate::state::AppState;
 
 /// A sign-in half done (password given, second factor awaited): its own
@@ -334,7 +334,7 @@ async fn second_factor_page(
         Err(res) => return Ok(res),
     };
     let page = second_factor_view(&s, &actor, csrf, safe_next(&q.next), None).await?;
-    Ok(with_own_scripts(render(&page)?.into_response()))
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -424,7 +424,7 @@ async fn second_factor(
                 },
             };
             let page = second_factor_view(&s, &actor, csrf, next, Some(error)).await?;
-            Ok(with_own_scripts((status, render(&page)?).into_response()))
+            Ok((status, render(&page)?).into_response())
         }
     }
 }

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
             post(correspondence_no_action),
         )
         .route("/correspondence/{id}/comments", post(comment))
+        .route("/correspondence/{id}/return", post(return_draft))
 }
 
 /// A message in a list.
@@ -92,8 +93,6 @@ struct MessageDetail {
     /// For a note, call, meeting, post or document kept with files: what it
     /// is ("Letter received by post"); empty for email and letters.
     record_label: &'static str,
-    /// Letters: `awaiting` approval, `approved`, or empty.
-    approval: String,
     printed: String,
 }
 
@@ -127,8 +126,6 @@ pub(crate) struct CorrespondencePage {
     errors: FieldErrors,
     /// The case a reply would be written from, if the person may write.
     reply_case: Option<i64>,
-    /// An office manager or the representative, who may approve letters.
-    can_approve: bool,
     /// Comments on an outgoing email or letter (drafting and approval).
     comments: Vec<CommentRow>,
     is_out: bool,
@@ -140,6 +137,73 @@ pub(crate) struct CorrespondencePage {
     /// Filing by name: what was typed, and the people it could mean.
     person_query: String,
     person_choices: Vec<super::person_choice::PersonChoice>,
+    /// An outgoing letter or email on a case, and where it is on its way.
+    draft: Option<DraftView>,
+}
+
+/// Where an outgoing letter or email is, and what the reader may do with
+/// it while it waits for approval or after it was returned.
+pub(crate) struct DraftView {
+    pub label: &'static str,
+    pub awaiting: bool,
+    pub returned: bool,
+    /// Where the approve button posts, for those who approve.
+    pub approve: Option<String>,
+    pub can_return: bool,
+    /// The form to edit it (a new version replacing it) while it waits.
+    pub edit: Option<String>,
+    /// The form to write it again, from its text, once returned.
+    pub again: Option<String>,
+}
+
+async fn draft_view(
+    s: &AppState,
+    who: &PageActor,
+    m: &casework_app::views::Correspondence,
+) -> Result<Option<DraftView>, PageError> {
+    use casework_app::domain::{Approval, OutboxState};
+    let Some(case_id) = m.case_id.filter(|_| m.direction == Direction::Out) else {
+        return Ok(None);
+    };
+    let (label, awaiting, returned, approve, write) = match m.channel {
+        Channel::Letter => (
+            m.approval.label(),
+            m.approval == Approval::Awaiting,
+            m.approval == Approval::Returned,
+            format!("/correspondence/{}/approve", m.id),
+            (Permission::WriteLetters, "letters"),
+        ),
+        Channel::Email => {
+            let Some(o) = casework_app::outbox::for_case(&s.app, &who.actor, case_id)
+                .await?
+                .into_iter()
+                .find(|o| o.correspondence_id == m.id)
+            else {
+                return Ok(None);
+            };
+            (
+                o.state.label(),
+                o.state == OutboxState::AwaitingApproval,
+                o.state == OutboxState::Returned,
+                format!("/approvals/emails/{}", o.id),
+                (Permission::SendEmail, "emails"),
+            )
+        }
+        _ => return Ok(None),
+    };
+    let approver = who.actor.can(Permission::ApproveOutgoing);
+    let writer = who.actor.can(write.0);
+    let form = format!("/cases/{case_id}/{}/new?from={}", write.1, m.id);
+    Ok(Some(DraftView {
+        label,
+        awaiting,
+        returned,
+        approve: Some(approve).filter(|_| awaiting && approver),
+        can_return: awaiting && approver,
+        edit: Some(form.clone())
+            .filter(|_| awaiting && writer && (approver || m.filed_by == Some(who.actor.user_id))),
+        again: Some(form).filter(|_| returned && writer),
+    }))
 }
 
 /// The message page's query: a notice, or a person looked for to file on.
@@ -216,6 +280,7 @@ pub(crate) async fn correspondence_view(
         }
     }
     let is_out = m.direction == Direction::Out;
+    let draft = draft_view(s, who, &m).await?;
     let comments = if is_out {
         casework_app::comments::on_correspondence(&s.app, &who.actor, m.id)
             .await?
@@ -316,10 +381,8 @@ pub(crate) async fn correspondence_view(
                 .map(|(_, l)| *l)
                 .unwrap_or(""),
             constituent_id: m.constituent_id.unwrap_or(0),
-            approval: m.approval.to_string(),
             printed: m.printed_at.map(when).unwrap_or_default(),
         },
-        can_approve: who.actor.can(Permission::ApproveOutgoing),
         comments,
         is_out,
         tag_fields,
@@ -328,6 +391,7 @@ pub(crate) async fn correspondence_view(
         tags_shown,
         person_query: String::new(),
         person_choices: Vec::new(),
+        draft,
     })
 }
 
@@ -579,12 +643,21 @@ struct EmailFormPage {
     documents: Vec<(String, String, bool)>,
     /// Said before writing when this server cannot send email yet.
     not_set_up: Option<String>,
+    /// The office's templates, and the one chosen.
+    templates: Vec<String>,
+    template: String,
+    /// Editing a draft waiting for approval: the new version replaces it.
+    replaces: Option<i64>,
+    /// Said above the form when it starts from another email.
+    from_note: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReplyQuery {
     reply_to: Option<i64>,
+    /// An email on the case to start from (edit, or write again).
+    from: Option<i64>,
 }
 
 async fn email_form(
@@ -665,6 +738,14 @@ async fn email_form(
         errors,
         documents,
         not_set_up: casework_app::outbox::not_set_up(&s.app, &who.actor).await?,
+        templates: casework_app::letters::templates(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        template: form.map(|f| f.template.clone()).unwrap_or_default(),
+        replaces: None,
+        from_note: None,
     })
 }
 
@@ -675,7 +756,26 @@ async fn email_new(
     PageQuery(q): PageQuery<ReplyQuery>,
 ) -> PageResult {
     who.actor.require(Permission::SendEmail)?;
-    let page = email_form(&s, &who, id, q.reply_to, None, FieldErrors::new()).await?;
+    let Some(from) = q.from else {
+        let page = email_form(&s, &who, id, q.reply_to, None, FieldErrors::new()).await?;
+        return Ok(render(&page)?.into_response());
+    };
+    // Starting from a draft: its recipients, subject, text and files.
+    let d = casework_app::approvals::draft_to_edit(&s.app, &who.actor, id, from).await?;
+    let f = EmailForm {
+        to: d.to.join(", "),
+        subject: d.subject.clone(),
+        body: d.body.clone(),
+        files: d
+            .attachment_ids
+            .iter()
+            .map(|a| (format!("attach_a{a}"), "on".to_owned()))
+            .collect(),
+        ..EmailForm::default()
+    };
+    let mut page = email_form(&s, &who, id, None, Some(&f), FieldErrors::new()).await?;
+    page.from_note = Some(crate::pages::letters::from_note("email", &d));
+    page.replaces = d.replaces;
     Ok(render(&page)?.into_response())
 }
 
@@ -687,6 +787,11 @@ struct EmailForm {
     body: String,
     reply_to: String,
     send_anyway: Option<String>,
+    /// The template chosen, and `template` when the form asks to use it.
+    template: String,
+    action: String,
+    /// A draft waiting for approval that this email replaces.
+    replaces: String,
     /// Ticked case files: `attach_a{attachment id}` and `attach_l{letter id}`.
     #[serde(flatten)]
     files: std::collections::HashMap<String, String>,
@@ -714,6 +819,9 @@ async fn email_send(
         body: field("body"),
         reply_to: field("reply_to"),
         send_anyway: form.fields.get("send_anyway").cloned(),
+        template: field("template"),
+        action: field("action"),
+        replaces: field("replaces"),
         files: form
             .fields
             .iter()
@@ -722,6 +830,37 @@ async fn email_send(
             .collect(),
     };
     let reply_to: Option<i64> = f.reply_to.trim().parse().ok();
+    let replaces: Option<i64> = f.replaces.trim().parse().ok();
+    if f.action == "template" {
+        // The template's text, filled for this case, above what is written
+        // (a reply keeps the message it quotes); nothing is sent.
+        let mut f = f;
+        let errors =
+            match casework_app::outbox::fill_template(&s.app, &form.who.actor, id, &f.template)
+                .await
+            {
+                Ok((subject, body)) => {
+                    if reply_to.is_none() && !subject.trim().is_empty() {
+                        f.subject = subject;
+                    }
+                    f.body = if f.body.trim().is_empty() {
+                        body
+                    } else {
+                        format!("{}\n{}", body.trim_end(), f.body)
+                    };
+                    FieldErrors::new()
+                }
+                Err(AppError::Invalid(errors)) => errors,
+                Err(e) => return Err(e.into()),
+            };
+        let mut page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
+        page.replaces = replaces;
+        return if page.errors.is_empty() {
+            Ok(render(&page)?.into_response())
+        } else {
+            refused(&page)
+        };
+    }
     let req = casework_app::outbox::EmailRequest {
         to: f
             .to
@@ -736,6 +875,7 @@ async fn email_send(
         template: None,
         attachment_ids: ticked(&f.files, "attach_a"),
         letter_ids: ticked(&f.files, "attach_l"),
+        replaces,
         uploads: form
             .files
             .into_iter()
@@ -745,7 +885,8 @@ async fn email_send(
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
         Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
         Err(AppError::Invalid(errors)) => {
-            let page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
+            let mut page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
+            page.replaces = replaces;
             refused(&page)
         }
         Err(e) => Err(e.into()),
@@ -756,6 +897,24 @@ async fn email_send(
 #[serde(default)]
 struct CommentForm {
     comment: String,
+}
+
+/// An approver returns a draft to its author with what should change.
+async fn return_draft(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<CommentForm>,
+) -> PageResult {
+    match casework_app::approvals::return_draft(&s.app, &form.who.actor, id, &form.data.comment)
+        .await
+    {
+        Ok(()) => Ok(see(format!("/correspondence/{id}?notice=returned"))),
+        Err(AppError::Invalid(errors)) => {
+            let page = correspondence_view(&s, &form.who, id, &None, errors).await?;
+            refused(&page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn comment(State(s): State<AppState>, Id(id): Id, form: CsrfForm<CommentForm>) -> PageResult {

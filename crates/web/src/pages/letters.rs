@@ -51,6 +51,34 @@ struct LetterFormPage {
     errors: FieldErrors,
     /// The letter as it would be made: (title, text).
     preview: Option<(String, String)>,
+    /// Editing a draft waiting for approval: the new version replaces it.
+    replaces: Option<i64>,
+    /// The address lines of the letter edited or written again.
+    to: String,
+    /// Said above the form when it starts from another letter.
+    from_note: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct FromQuery {
+    /// A letter or email on the case to start from (edit, or write again).
+    pub from: Option<i64>,
+}
+
+/// What the form says when it starts from someone's draft.
+pub(crate) fn from_note(what: &str, d: &casework_app::approvals::DraftToEdit) -> String {
+    let whose = d
+        .author
+        .as_deref()
+        .map_or_else(|| format!("the {what}"), |a| format!("{a}'s {what}"));
+    if d.replaces.is_some() {
+        format!(
+            "You are editing {whose}, which waits for approval. Saving makes a new version that replaces it; both stay on the case's history."
+        )
+    } else {
+        format!("This starts from the text of {whose}, which was returned for changes.")
+    }
 }
 
 async fn letter_form(
@@ -80,16 +108,40 @@ async fn letter_form(
         fields: casework_app::letters::FIELD_NAMES,
         errors,
         preview: None,
+        replaces: None,
+        to: String::new(),
+        from_note: None,
     })
 }
 
-async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {
+async fn letter_new(
+    State(s): State<AppState>,
+    who: PageActor,
+    Id(id): Id,
+    PageQuery(q): PageQuery<FromQuery>,
+) -> PageResult {
     who.actor.require(Permission::WriteLetters)?;
-    let body = "Dear {{ constituent.first_name }},\n\n\n\n".to_owned();
-    Ok(
-        render(&letter_form(&s, &who, id, String::new(), body, FieldErrors::new()).await?)?
-            .into_response(),
+    let Some(from) = q.from else {
+        let body = "Dear {{ constituent.first_name }},\n\n\n\n".to_owned();
+        return Ok(render(
+            &letter_form(&s, &who, id, String::new(), body, FieldErrors::new()).await?,
+        )?
+        .into_response());
+    };
+    let d = casework_app::approvals::draft_to_edit(&s.app, &who.actor, id, from).await?;
+    let mut page = letter_form(
+        &s,
+        &who,
+        id,
+        String::new(),
+        d.body.clone(),
+        FieldErrors::new(),
     )
+    .await?;
+    page.from_note = Some(from_note("letter", &d));
+    page.replaces = d.replaces;
+    page.to = d.to.join("\n");
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -97,6 +149,10 @@ async fn letter_new(State(s): State<AppState>, who: PageActor, Id(id): Id) -> Pa
 struct LetterForm {
     template: String,
     body: String,
+    /// A draft waiting for approval that this letter replaces.
+    replaces: String,
+    /// Address lines, one per line (empty: the constituent's address).
+    to: String,
     /// `preview`: show the letter filled, make nothing.
     action: String,
 }
@@ -117,7 +173,8 @@ async fn letter_create(
         } else {
             Some(f.body.clone())
         },
-        to: Vec::new(),
+        to: f.to.lines().map(str::to_owned).collect(),
+        replaces: f.replaces.trim().parse().ok(),
     };
     // Shown (nothing made), or made; either way a refusal shows the form
     // again with its problems.
@@ -146,6 +203,8 @@ async fn letter_create(
     )
     .await?;
     page.preview = preview;
+    page.replaces = req.replaces;
+    page.to = f.to.clone();
     if page.errors.is_empty() {
         Ok(render(&page)?.into_response())
     } else {

@@ -11,6 +11,7 @@ mod cases;
 mod constituents;
 mod correspondence;
 mod enquiries;
+mod help;
 mod intake;
 mod letters;
 mod my_day;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(my_day::routes())
         .merge(agencies::routes())
         .merge(enquiries::routes())
+        .merge(help::routes())
         .fallback(not_found)
 }
 
