@@ -1434,7 +1434,7 @@ async function reply(page, sink, { casePath, reference, messagePath, constituent
   const row = page.getByRole('table').getByRole('row').filter({ hasText: reference });
   check((await row.count()) === 1, `the outbox should list one message for ${reference}, found ${await row.count()}`);
   await expectText(row.getByRole('link', { name: /^Re: / }), `Re: ${p.subject}`, 'the reply in the outbox');
-  await expectText(row.getByRole('cell').nth(2), p.address, 'recipient of the reply in the outbox');
+  await expectText(row.getByRole('cell').nth(3), p.address, 'recipient of the reply in the outbox');
   // The worker sends every 2 seconds: reload until the state says so.
   const deadline = Date.now() + SEND_TIMEOUT_MS;
   let state = (await row.locator('.status').innerText()).trim();

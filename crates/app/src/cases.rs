@@ -74,7 +74,7 @@ fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> String {
 }
 
 /// Checks an assignee: an active colleague whose role can hold cases.
-async fn check_assignee(
+pub(crate) async fn check_assignee(
     app: &App,
     actor: &Actor,
     e: &mut FieldErrors,

@@ -8,7 +8,6 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::cases::{CaseInput, CasePatch};
 use crate::constituents::ConstituentInput;
 use crate::staff::NewAccount;
 use crate::{Actor, App, AppResult};
@@ -598,133 +597,15 @@ pub fn fake_person(rng: &mut StdRng, n: usize) -> ConstituentInput {
 }
 
 /// Fills an office through the real services, so the history and audit are
-/// exactly what using the product produces.
+/// exactly what using the product produces: two years of casework (see
+/// `demo_history`), then this week's intake mail.
 async fn populate(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
-    let mut report = Report {
-        constituents: 0,
-        cases: 0,
-        entries: 0,
-        messages: 0,
-    };
     let mut rng = StdRng::seed_from_u64(seed);
-    let holders: Vec<&Actor> = staff.iter().filter(|a| a.role.can_hold_cases()).collect();
-    let manager = staff
-        .iter()
-        .find(|a| a.role == Role::OfficeManager)
-        .unwrap_or(&staff[0]);
-    let mut people = Vec::with_capacity(count);
-    for n in 0..count {
-        let author = staff
-            .iter()
-            .filter(|a| a.can(casework_domain::Permission::EditConstituents))
-            .nth(n % 4)
-            .unwrap_or(manager);
-        let mut person = fake_person(&mut rng, n);
-        // Some households: every seventh person lives with the previous one.
-        if let Some(prev) = people.last().filter(|_| n % 7 == 6) {
-            let prev: &casework_store::Constituent = prev;
-            person.address = prev.address.clone();
-            person.postcode = prev.postcode.clone();
-            person.last_name = prev.last_name.clone();
-        }
-        people.push(crate::constituents::create(app, author, &person).await?);
-        report.constituents += 1;
-        report.entries += 1;
-    }
-    let statuses = [
-        Status::Open,
-        Status::AwaitingThirdParty,
-        Status::AwaitingConstituent,
-        Status::Resolved,
-        Status::Closed,
-    ];
-    for (n, person) in people.iter().enumerate().filter(|(n, _)| n % 10 < 3) {
-        let (category, level, agency, title) =
-            *CASE_KINDS.choose(&mut rng).unwrap_or(&CASE_KINDS[0]);
-        let assignee = if n % 9 == 0 {
-            None
-        } else {
-            holders.choose(&mut rng).map(|a| a.user_id)
-        };
-        let sensitive = n % 13 == 0;
-        let case = crate::cases::open(
-            app,
-            manager,
-            &CaseInput {
-                constituent_id: person.id,
-                title: title.into(),
-                summary: format!(
-                    "{} contacted the office about: {}.",
-                    person.first_name,
-                    title.to_lowercase()
-                ),
-                tags: Default::default(),
-                category: category.into(),
-                level: level.as_str().into(),
-                agency: agency.into(),
-                urgency: ["low", "normal", "normal", "high", "critical"][n % 5].into(),
-                sensitivity: if sensitive { "sensitive" } else { "normal" }.into(),
-                assignee_id: assignee,
-                review_date: None,
-            },
-        )
-        .await?;
-        report.cases += 1;
-        report.entries += 1;
-        let worker = holders
-            .iter()
-            .find(|a| Some(a.user_id) == assignee)
-            .copied()
-            .unwrap_or(manager);
-        let steps = rng.random_range(0..4);
-        for _ in 0..steps {
-            crate::cases::add_note(
-                app,
-                worker,
-                case.id,
-                "note",
-                NOTES.choose(&mut rng).unwrap_or(&NOTES[0]),
-            )
-            .await?;
-            report.entries += 1;
-        }
-        let target = statuses[n % statuses.len()];
-        let mut current = Status::New;
-        for step in [
-            Status::Open,
-            Status::AwaitingThirdParty,
-            Status::Resolved,
-            Status::Closed,
-        ] {
-            if current == target {
-                break;
-            }
-            let next = if current.can_move_to(target)
-                && (target != Status::Closed || current == Status::Resolved)
-            {
-                target
-            } else {
-                step
-            };
-            if !current.can_move_to(next) {
-                break;
-            }
-            crate::cases::update(
-                app,
-                worker,
-                case.id,
-                &CasePatch {
-                    status: Some(next.as_str().into()),
-                    ..CasePatch::default()
-                },
-            )
-            .await?;
-            current = next;
-            report.entries += 1;
-        }
-    }
-    let office_id = staff[0].office_id;
-    demo_mail(app, office_id, &mut rng).await?;
+    let report = Box::pin(crate::demo_history::populate(
+        app, staff, count, &mut rng, seed,
+    ))
+    .await?;
+    demo_mail(app, staff[0].office_id, &mut rng).await?;
     Ok(report)
 }
 
@@ -926,7 +807,7 @@ struct FollowUpGen {
     by: i64,
 }
 
-const DEMO_TASKS: &[&str] = &[
+pub(crate) const DEMO_TASKS: &[&str] = &[
     "Call the constituent with an update",
     "Send the acknowledgement letter",
     "Ask for a copy of the decision letter",

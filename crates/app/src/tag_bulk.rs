@@ -40,7 +40,7 @@ pub struct BulkApply {
     pub correspondence: Vec<i64>,
 }
 
-fn reason(e: &AppError) -> String {
+pub(crate) fn reason(e: &AppError) -> String {
     match e {
         AppError::NotFound => "not found".into(),
         AppError::Forbidden(m) => m.clone(),

@@ -44,6 +44,9 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
     let api = |m: Method, p: String, b: Option<Value>| Via::Api(m, p, b);
     let page = |p: String| Via::Page(Method::GET, p, Vec::new());
     let form = |p: String, f: Vec<(&'static str, String)>| Via::Page(Method::POST, p, f);
+    // Tick-box names of the bulk forms (leaked: the table holds `&'static str`).
+    let item_k: &'static str = Box::leak(format!("item_{k}").into_boxed_str());
+    let item_c: &'static str = Box::leak(format!("item_{c}").into_boxed_str());
     // (route, rule in own office, whether another office's id gives 404)
     vec![
         (
@@ -774,6 +777,41 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             api(Method::POST, format!("/api/v1/outbox/{o}/approve"), None),
             Rule::May(Permission::ApproveOutgoing, 422),
             true,
+        ),
+        // Bulk: the actions a role has; export for all who see the list.
+        (
+            api(
+                Method::POST,
+                "/api/v1/bulk/cases".into(),
+                Some(json!({"action": "assign", "ids": [k]})),
+            ),
+            Rule::May(Permission::AssignCases, 200),
+            false,
+        ),
+        (
+            form(
+                "/bulk/cases".into(),
+                vec![("action", "assign".into()), (item_k, "on".into())],
+            ),
+            Rule::May(Permission::AssignCases, 200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/bulk/cases/export".into(),
+                Some(json!({"ids": [k]})),
+            ),
+            Rule::All(200),
+            false,
+        ),
+        (
+            form(
+                "/bulk/constituents".into(),
+                vec![("action", "export".into()), (item_c, "on".into())],
+            ),
+            Rule::All(200),
+            false,
         ),
         // Not waiting: approvers are told so, the rest are forbidden.
         (

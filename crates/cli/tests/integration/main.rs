@@ -6,6 +6,7 @@ mod api;
 mod approvals;
 mod authz;
 mod authz_routes;
+mod bulk;
 mod campaigns;
 mod cli;
 mod documents;

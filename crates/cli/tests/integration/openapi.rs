@@ -520,6 +520,14 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                     let path = format!("/api/v1/outbox/{held}/approve");
                     manager_api.send(m, &path, None, &[]).await
                 }
+                "/api/v1/bulk/{list}" => {
+                    let body = json!({"action": "status", "status": "open", "ids": [case["id"]]});
+                    manager_api.send(m, "/api/v1/bulk/cases", Some(body), &[]).await
+                }
+                "/api/v1/bulk/{list}/export" => {
+                    let body = json!({"ids": [case["id"]]});
+                    manager_api.send(m, "/api/v1/bulk/cases/export", Some(body), &[]).await
+                }
                 "/api/v1/correspondence/{id}/return" => {
                     let path = format!("/api/v1/correspondence/{to_return}/return");
                     manager_api
@@ -646,6 +654,8 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "GET /api/v1/approvals",
         "POST /api/v1/outbox/{id}/approve",
         "POST /api/v1/correspondence/{id}/return",
+        "POST /api/v1/bulk/{list}",
+        "POST /api/v1/bulk/{list}/export",
         "GET /api/v1/notifications",
         "POST /api/v1/notifications/read",
         "GET /api/v1/me/notifications",

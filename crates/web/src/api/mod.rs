@@ -5,6 +5,7 @@
 
 mod account;
 mod approvals;
+mod bulk;
 mod campaigns;
 mod cases;
 mod common;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(templates::routes())
         .merge(campaigns::routes())
         .merge(tags::routes())
+        .merge(bulk::routes())
         .merge(trends::routes())
         .merge(review::routes())
         .merge(search::routes())
@@ -91,7 +93,7 @@ impl Modify for BearerAuth {
           letters::create_case_letter, correspondence::add_case_document,
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
           letters::approve_letter, approvals::list_approvals, approvals::approve_email,
-          approvals::return_draft,
+          approvals::return_draft, bulk::bulk_change, bulk::bulk_export,
           notifications::list_notifications, notifications::read_notifications,
           notifications::email_setting, notifications::set_email_setting,
           templates::list_templates, templates::get_template, templates::create_template,

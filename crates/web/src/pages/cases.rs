@@ -42,7 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/people/choices", get(case_person_choices))
 }
 
-fn status_options(list: &[Status]) -> Vec<(String, String)> {
+pub(crate) fn status_options(list: &[Status]) -> Vec<(String, String)> {
     list.iter()
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
         .collect()
@@ -104,6 +104,7 @@ struct CasesPage {
     tag_choices: crate::pages::tag_bulk::TagChoices,
     /// This list's address, to come back to after tagging.
     back: String,
+    bulk: crate::pages::bulk::BulkBar,
 }
 
 async fn case_list(
@@ -163,6 +164,7 @@ async fn case_list(
             Vec::new()
         },
         back: format!("/cases?{}", list_query(&q)),
+        bulk: crate::pages::bulk::BulkBar::new(&s, &who, "cases").await?,
         nav: nav(&who, if q.view == "mine" { "mine" } else { "cases" }),
         notice: None,
         heading,
@@ -312,7 +314,10 @@ struct CaseFormPage {
     message: Option<i64>,
 }
 
-async fn assignee_options(s: &AppState, actor: &Actor) -> Result<Vec<(String, String)>, PageError> {
+pub(crate) async fn assignee_options(
+    s: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(String, String)>, PageError> {
     Ok(staff::list_users(&s.app, actor)
         .await?
         .into_iter()

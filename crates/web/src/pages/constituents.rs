@@ -66,6 +66,10 @@ struct ConstituentsPage {
     next: Option<String>,
     can_create: bool,
     error: Option<String>,
+    csrf: String,
+    /// This list's address, to come back to after a bulk action.
+    back: String,
+    bulk: crate::pages::bulk::BulkBar,
 }
 
 #[derive(Deserialize, Default)]
@@ -90,9 +94,20 @@ async fn constituent_list(
             Err(AppError::Invalid(f)) => (Vec::new(), None, f.0.values().next().cloned()),
             Err(e) => return Err(e.into()),
         };
+    let back = if q.q.is_empty() {
+        "/constituents".to_owned()
+    } else {
+        format!(
+            "/constituents?{}",
+            serde_urlencoded::to_string([("q", &q.q)]).unwrap_or_default()
+        )
+    };
     let page = ConstituentsPage {
         nav: nav(&who, "constituents"),
         notice: None,
+        csrf: who.csrf.clone(),
+        back,
+        bulk: crate::pages::bulk::BulkBar::new(&s, &who, "constituents").await?,
         q: q.q,
         rows,
         next,

@@ -37,6 +37,7 @@ struct IntakePage {
     mailboxes: Vec<MailboxStatus>,
     csrf: String,
     tag_choices: crate::pages::tag_bulk::TagChoices,
+    bulk: crate::pages::bulk::BulkBar,
 }
 
 /// How an office mailbox's polling is going, in words.
@@ -62,6 +63,7 @@ async fn intake_page(
     let view = IntakePage {
         csrf: who.csrf.clone(),
         tag_choices: crate::pages::tag_bulk::tag_choices(&s, &who).await?,
+        bulk: crate::pages::bulk::BulkBar::new(&s, &who, "intake").await?,
         nav: nav(&who, "intake"),
         notice: notice(&q.notice),
         campaigns: if q.cursor.is_empty() {

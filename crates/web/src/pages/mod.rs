@@ -6,6 +6,7 @@ mod account;
 mod agencies;
 mod approvals;
 mod auth;
+mod bulk;
 mod campaigns;
 mod cases;
 mod constituents;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .merge(review::routes())
         .merge(transfers::routes())
         .merge(tag_bulk::routes())
+        .merge(bulk::routes())
         .merge(my_day::routes())
         .merge(agencies::routes())
         .merge(enquiries::routes())

@@ -52,6 +52,7 @@ struct OutboxPage {
     status: String,
     rows: Vec<OutboxRow>,
     can_approve: bool,
+    bulk: crate::pages::bulk::BulkBar,
 }
 
 async fn outbox_page(
@@ -75,6 +76,7 @@ async fn outbox_page(
         csrf: who.csrf.clone(),
         status,
         can_approve: who.actor.can(Permission::ApproveOutgoing),
+        bulk: crate::pages::bulk::BulkBar::new(&s, &who, "outbox").await?,
         rows: items
             .iter()
             .map(|i| OutboxRow {

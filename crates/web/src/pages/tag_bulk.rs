@@ -2,7 +2,6 @@
 //! on each row and one picker under the table; this sets the value chosen
 //! on every ticked row and reports what it did.
 
-use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -13,7 +12,8 @@ use serde::Deserialize;
 
 use crate::error::{PageResult, refused, render};
 use crate::extract::{CsrfForm, PageActor};
-use crate::layout::{Nav, nav};
+use crate::layout::nav;
+use crate::pages::bulk::{ResultPage, back_to, ticked_items};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -58,27 +58,9 @@ struct ApplyForm {
     rest: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Template)]
-#[template(path = "bulk_result.html")]
-struct ResultPage {
-    nav: Option<Nav>,
-    notice: Option<String>,
-    value: String,
-    changed: usize,
-    unchanged: usize,
-    refused: Vec<(String, String)>,
-    back: String,
-    error: Option<String>,
-}
-
 async fn apply(State(s): State<AppState>, form: CsrfForm<ApplyForm>) -> PageResult {
     let f = &form.data;
-    let ids: Vec<i64> = f
-        .rest
-        .iter()
-        .filter(|(_, v)| *v == "on")
-        .filter_map(|(k, _)| k.strip_prefix("item_")?.parse().ok())
-        .collect();
+    let ids = ticked_items(&f.rest);
     let items = if f.kind == "messages" {
         BulkApply {
             correspondence: ids,
@@ -90,12 +72,7 @@ async fn apply(State(s): State<AppState>, form: CsrfForm<ApplyForm>) -> PageResu
             ..BulkApply::default()
         }
     };
-    // Only a path on this site, from the list the form came from.
-    let back = if f.back.starts_with('/') && !f.back.starts_with("//") {
-        f.back.clone()
-    } else {
-        "/cases".into()
-    };
+    let back = back_to(&f.back, "/cases");
     let tag: i64 = f.tag.trim().parse().unwrap_or(0);
     let framework = casework_app::tags::framework(&s.app, &form.who.actor).await?;
     let value = framework
@@ -112,7 +89,11 @@ async fn apply(State(s): State<AppState>, form: CsrfForm<ApplyForm>) -> PageResu
             },
         ),
         notice: None,
-        value,
+        heading: if value.is_empty() {
+            "Tagged".to_owned()
+        } else {
+            format!("Tagged {value}")
+        },
         changed: 0,
         unchanged: 0,
         refused: Vec::new(),
@@ -131,6 +112,7 @@ async fn apply(State(s): State<AppState>, form: CsrfForm<ApplyForm>) -> PageResu
             Ok(render(&page)?.into_response())
         }
         Err(AppError::Invalid(e)) => {
+            page.heading = "Nothing was tagged".into();
             page.error = Some(e.0.values().cloned().collect::<Vec<_>>().join(" "));
             refused(&page)
         }
