@@ -865,9 +865,10 @@ async function scenario(browser, base, sink) {
   await navigate(page, 'all cases', () => mainNav(page).getByRole('link', { name: 'All cases' }).click());
   check(path_(page) === '/cases', `expected /cases, got ${path_(page)}`);
   await expectText(page.getByRole('table').getByRole('link', { name: reference }), reference, 'new case in all cases');
-  await narrowTable(page, 'Apply');
+  await phone(page, caseAt);
   await navigate(page, 'trends', () => mainNav(page).getByRole('link', { name: 'Trends' }).click());
   await expectText(page.getByRole('heading', { level: 2 }).first(), 'Cases opened by category per month', 'trends heading');
+  await narrowTable(page, page.getByRole('link', { name: 'Download the table (CSV)' }), 'the CSV link');
   // The new case counts under Housing this month; the number opens the list with it.
   const housingRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Housing', exact: true }) });
   await navigate(page, 'the cases behind a count', () => housingRow.getByRole('link').last().click());
@@ -1173,6 +1174,10 @@ async function campaign(page, sink) {
   await navigate(page, 'save and approve the reply', () => page.getByRole('button', { name: 'Save and approve' }).click());
   await expectText(page.getByRole('status').first(), 'Reply approved', 'approval notice');
   await navigate(page, 'send to everyone', () => page.getByRole('button', { name: 'Send to everyone who wrote' }).click());
+  await expectText(page.getByRole('heading', { level: 1 }), 'Send this reply to 36 people?', 'the confirmation with the number of people');
+  await audit(page, 'confirm the reply to all');
+  check(sinkMessages(sink).length === before, 'nothing is sent before it is confirmed');
+  await navigate(page, 'confirm the send', () => page.getByRole('button', { name: 'Send to 36 people' }).click());
   await expectText(page.getByRole('status').first(), 'Replies queued', 'sending notice');
   const deadline = Date.now() + 30000;
   // The demo campaign has 36 copies from 36 people.
@@ -1186,10 +1191,12 @@ async function campaign(page, sink) {
   await expectText(page.getByRole('heading', { level: 1 }), 'Letters to print', 'letters heading');
 }
 
-/** On a narrow screen the cases table keeps its column headers and scrolls
- *  sideways in its own region: Tab from the control before it reaches the
- *  region, with a visible focus indicator, and the arrow keys scroll it. */
-async function narrowTable(page, buttonBefore) {
+/** On a narrow screen a wide table (the figures on Trends; the lists show
+ *  fewer columns on a phone, so they fit) keeps its column headers and
+ *  scrolls sideways in its own region: Tab from the control before it
+ *  reaches the region, with a visible focus indicator, and the arrow keys
+ *  scroll it. */
+async function narrowTable(page, controlBefore, beforeName) {
   const size = page.viewportSize();
   await page.setViewportSize({ width: REFLOW_WIDTH, height: 640 });
   try {
@@ -1202,9 +1209,9 @@ async function narrowTable(page, buttonBefore) {
     const metrics = () => region.evaluate((e) => ({ scrollLeft: e.scrollLeft, scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }));
     const before = await metrics();
     check(before.scrollWidth > before.clientWidth, `the table should be wider than ${REFLOW_WIDTH}px here (test premise), got ${JSON.stringify(before)}`);
-    await page.getByRole('button', { name: buttonBefore }).focus();
+    await controlBefore.focus();
     await page.keyboard.press('Tab');
-    check(await region.evaluate((e) => e === document.activeElement), `Tab after "${buttonBefore}" should reach the table region`);
+    check(await region.evaluate((e) => e === document.activeElement), `Tab after ${beforeName} should reach the table region`);
     const outline = await region.evaluate((e) => getComputedStyle(e).outlineStyle);
     check(outline !== 'none', 'the focused table region should show a focus indicator');
     await page.keyboard.press('ArrowRight');
@@ -1213,6 +1220,106 @@ async function narrowTable(page, buttonBefore) {
     const after = await metrics();
     check(after.scrollLeft > 0, `the arrow keys should scroll the focused table region, got ${JSON.stringify(after)}`);
     log(`  table region at ${REFLOW_WIDTH}px: ${after.scrollWidth}px wide, scrolls with the arrow keys`);
+  } finally {
+    await page.setViewportSize(size);
+  }
+}
+
+/** On a phone (375 × 740 CSS pixels): the main menu is behind a Menu button
+ *  (menu.js) that opens it, and Escape closes it again with focus back on the
+ *  button; without JavaScript the menu simply stays open. The cases list shows
+ *  only the columns that matter (reference, title, status) and neither it nor
+ *  the case page scrolls sideways; on the case page the actions come in one
+ *  bar before the history. Every page is audited at this size, the menu open
+ *  too. The run bypasses the CSP (for axe), so the scripts are checked to be
+ *  ones the policy allows: files of this site. */
+async function phone(page, casePath) {
+  log('Step 6e: on a phone the menu collapses and the lists and the case page fit the screen');
+  const PHONE = { width: 375, height: 740 };
+  const size = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  try {
+    const noSidewaysScroll = async (what) => {
+      const w = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      check(w.scrollWidth <= w.innerWidth, `${what} should not scroll sideways at ${PHONE.width}px, got ${JSON.stringify(w)}`);
+    };
+    await goto(page, 'all cases on a phone', '/cases');
+    await noSidewaysScroll('/cases');
+    const region = page.getByRole('region').filter({ has: page.getByRole('table') });
+    const fit = await region.evaluate((e) => ({ scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }));
+    check(fit.scrollWidth <= fit.clientWidth, `the cases list should fit at ${PHONE.width}px without scrolling sideways, got ${JSON.stringify(fit)}`);
+    const shown = (await page.getByRole('table').getByRole('columnheader').allInnerTexts()).map((t) => t.trim());
+    for (const want of ['Reference', 'Title', 'Status']) {
+      check(shown.includes(want), `the ${want} column should show on a phone, shown: ${JSON.stringify(shown)}`);
+    }
+    check(!shown.includes('Last activity'), `the Last activity column should not show on a phone, shown: ${JSON.stringify(shown)}`);
+
+    const csp = (await page.state.lastResponse.allHeaders())['content-security-policy'] || '';
+    check(csp.split(';').map((d) => d.trim()).includes("script-src 'self'"), `scripts should be limited to this site's files, CSP ${JSON.stringify(csp)}`);
+    const scripts = await page.evaluate(() => ({
+      origin: window.location.origin,
+      files: [...document.querySelectorAll('script[src]')].map((s) => s.src),
+    }));
+    check(
+      scripts.files.some((src) => new URL(src).pathname === '/static/menu.js') &&
+        scripts.files.every((src) => new URL(src).origin === scripts.origin),
+      `menu.js should be loaded as a file of this site, which the CSP allows; scripts: ${JSON.stringify(scripts.files)}`,
+    );
+
+    const menu = page.getByRole('button', { name: 'Menu', exact: true });
+    const allCases = mainNav(page).getByRole('link', { name: 'All cases', exact: true });
+    check(await menu.isVisible(), 'a Menu button should show on a phone');
+    check((await menu.getAttribute('aria-expanded')) === 'false', 'the menu should start collapsed (aria-expanded="false")');
+    const controls = await menu.getAttribute('aria-controls');
+    check(
+      controls && (await page.locator(`[id="${controls}"]`).count()) === 1,
+      `the Menu button should name the list it opens (aria-controls), got ${JSON.stringify(controls)}`,
+    );
+    check(!(await allCases.isVisible()), 'the menu links should be hidden until the menu is opened');
+    await menu.click();
+    check((await menu.getAttribute('aria-expanded')) === 'true', 'the Menu button should say the menu is open (aria-expanded="true")');
+    try {
+      await allCases.waitFor({ state: 'visible', timeout: 2000 });
+    } catch {
+      throw new Failure('the "All cases" link should show once the menu is opened');
+    }
+    await audit(page, 'the menu open on a phone');
+    await page.keyboard.press('Escape');
+    check((await menu.getAttribute('aria-expanded')) === 'false', 'Escape should close the menu (aria-expanded="false")');
+    check(await menu.evaluate((e) => e === document.activeElement), 'Escape should put focus back on the Menu button');
+    check(!(await allCases.isVisible()), 'the menu links should be hidden again after Escape');
+
+    // Without JavaScript there is no button, and the menu is simply open.
+    const noScript = await page.context().browser().newContext({
+      storageState: await page.context().storageState(),
+      javaScriptEnabled: false,
+      viewport: PHONE,
+      locale: 'en-GB',
+    });
+    try {
+      const bare = await noScript.newPage();
+      await bare.goto(`${page.base}/cases`);
+      check(
+        await bare.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'All cases', exact: true }).isVisible(),
+        'without JavaScript the menu links should show on a phone',
+      );
+      check(!(await bare.getByRole('button', { name: 'Menu', exact: true }).count()), 'without JavaScript there should be no Menu button');
+    } finally {
+      await noScript.close();
+    }
+
+    await goto(page, 'a case on a phone', casePath);
+    await noSidewaysScroll(casePath);
+    const actions = page.getByRole('region', { name: 'Actions' });
+    await expectText(actions.getByRole('link', { name: 'Write an email' }), 'Write an email', 'the email action in the action bar');
+    check(
+      await page.evaluate(() => {
+        const [bar, history, consent] = ['actions-h', 'history-h', 'consent-h'].map((id) => document.getElementById(id));
+        const before = (a, b) => Boolean(a && b && a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+        return before(bar, history) && before(history, consent);
+      }),
+      'on the case page the actions should come before the history, and the history before the longer forms',
+    );
   } finally {
     await page.setViewportSize(size);
   }

@@ -15,7 +15,7 @@ pub async fn waiting(app: &App, actor: &Actor) -> AppResult<Vec<Waiting>> {
 
 /// The numbers beside the menu's links; `None` where the reader has no
 /// such list.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MenuCounts {
     /// Messages waiting in the intake inbox (`/intake`).
     pub intake: Option<i64>,
@@ -25,6 +25,8 @@ pub struct MenuCounts {
     pub replies: Option<i64>,
     /// The reader's unread notifications (`/notifications`).
     pub notifications: Option<i64>,
+    /// The reader's saved views, each with the rows it holds.
+    pub views: Vec<crate::saved_views::ViewCount>,
 }
 
 /// Counts at or above this show as "500+".
@@ -53,6 +55,7 @@ pub async fn menu_counts(app: &App, actor: &Actor) -> AppResult<MenuCounts> {
         approvals,
         replies,
         notifications,
+        views: crate::saved_views::counts(app, actor).await?,
     })
 }
 

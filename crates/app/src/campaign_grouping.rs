@@ -8,10 +8,18 @@
 //! candidates, they become a campaign. Memory holds only the templates;
 //! candidates live in the database. People's work on a campaign is in
 //! [`crate::campaigns`], its one reply to all in [`crate::campaign_replies`].
+//!
+//! A campaign's template is what most of its copies share (`common_text`):
+//! text in more than half of them, and the other wordings of a passage the
+//! campaign offers. A paragraph several copies carry on top of the letter,
+//! but not most (the same passport problem from a family, say), stays out of
+//! it, so it is each of those senders' personal addition and flagged if it
+//! looks like casework; one that most copies carry is in the template, and
+//! the campaign itself is checked for casework in it (`shared_casework`).
 
 use casework_domain::{CampaignState, ReplyState};
 use casework_mail::campaign::{
-    Fingerprint, from_bytes, looks_like_casework, personal_addition, template, to_bytes,
+    Fingerprint, from_bytes, looks_like_casework, personal_addition, to_bytes,
 };
 use casework_store::{CampaignLink, Candidate, MemberAddition, NewCampaign};
 use std::collections::HashMap;
@@ -386,7 +394,7 @@ async fn try_form(
     }
     let mut fps: Vec<Fingerprint> = vec![c.fingerprint.clone()];
     fps.extend(similar.iter().map(|(_, f)| f.clone()));
-    let shingles = template(&fps, 0.5, 2);
+    let shingles = common_text(&fps).template;
     if shingles.len() < casework_mail::campaign::MIN_SHINGLES {
         return Ok(None);
     }
@@ -501,10 +509,9 @@ fn campaign_name(subject: &str, text: Option<&str>) -> String {
     }
 }
 
-/// Remakes a growing campaign's template from its copies (shingles in at
-/// one in twenty senders and at least two, so alternative wordings offered
-/// by a campaign count as common text, while one person's words do not) and
-/// recomputes their personal additions.
+/// Remakes a growing campaign's template from its copies, one per sender
+/// (`common_text`: what most of them carry, and the campaign's other
+/// wordings), and recomputes their personal additions.
 async fn retemplate(app: &App, office_id: i64, campaign_id: i64, count: i64) -> AppResult<()> {
     let texts = app
         .system_data(office_id)
@@ -518,7 +525,7 @@ async fn retemplate(app: &App, office_id: i64, campaign_id: i64, count: i64) -> 
         .take(400)
         .map(|(_, _, t)| casework_mail::campaign::fingerprint(t))
         .collect();
-    let shingles = template(&fps, 0.05, 2);
+    let shingles = common_text(&fps).template;
     let texts: Vec<(i64, String)> = texts.into_iter().map(|(id, _, t)| (id, t)).collect();
     if shingles.len() < casework_mail::campaign::MIN_SHINGLES {
         return Ok(());
@@ -534,6 +541,179 @@ async fn retemplate(app: &App, office_id: i64, campaign_id: i64, count: i64) -> 
         )
         .await?;
     Ok(())
+}
+
+// ----- a campaign's common text -----
+
+/// Copies of `n` (one per sender) that "most" means: more than half.
+fn most_of(n: usize) -> usize {
+    n / 2 + 1
+}
+
+/// Text fewer copies share than most, but at least this share of them (and
+/// two), may be another wording of a passage that the campaign offers.
+const WORDING_SHARE: f64 = 0.05;
+
+/// Shared shingles whose sets of copies are this alike (Jaccard) belong to
+/// one passage: a word changed in a few copies splits a passage's shingles
+/// among slightly different sets of copies.
+const SAME_PASSAGE: f64 = 0.75;
+
+/// Above this many sets of copies, passages are not pieced together (each
+/// set counts alone): comparing every set with every other would be slow.
+const MAX_PASSAGE_SETS: usize = 4_000;
+
+/// A campaign's common text, worked out from its copies (one per sender).
+#[derive(Debug, Default)]
+pub(crate) struct CommonText {
+    /// The template (sorted): the shingles more than half the copies carry,
+    /// and the other wordings of a passage the campaign offers, that is text
+    /// several copies carry *in place of* text the others carry. Text several
+    /// copies carry *on top of* the letter, but not most, is left out: it is
+    /// each of those senders' personal addition.
+    pub template: Vec<u64>,
+    /// The part of the template (sorted) that most copies, though clearly not
+    /// all, carry on top of the letter: a paragraph people added, the same
+    /// in most copies. It is nobody's personal addition, so the campaign is
+    /// checked for casework in it instead ([`shared_casework`]).
+    pub added_by_most: Vec<u64>,
+}
+
+/// Which copies carry a shingle: bit `i` for copy `i`.
+type CopySet = Vec<u64>;
+
+fn copies_in(set: &CopySet) -> usize {
+    set.iter().map(|b| b.count_ones() as usize).sum()
+}
+
+fn carries(set: &CopySet, copy: usize) -> bool {
+    (set[copy / 64] >> (copy % 64)) & 1 == 1
+}
+
+/// How alike two sets of copies are: shared copies over all copies of either.
+fn alike(a: &CopySet, b: &CopySet) -> f64 {
+    let (mut both, mut either) = (0u32, 0u32);
+    for (x, y) in a.iter().zip(b) {
+        both += (x & y).count_ones();
+        either += (x | y).count_ones();
+    }
+    if either == 0 {
+        0.0
+    } else {
+        f64::from(both) / f64::from(either)
+    }
+}
+
+fn median(mut lengths: Vec<usize>) -> usize {
+    lengths.sort_unstable();
+    lengths
+        .get(lengths.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Whether the copies in `set` carry their shared passage (`passage`
+/// shingles long) on top of the letter: they are longer than the other
+/// copies by about its length. Copies carrying another wording of a passage
+/// are about as long as the rest. `lengths` are the copies' shingle counts.
+fn on_top(set: &CopySet, lengths: &[usize], passage: usize) -> bool {
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for (i, len) in lengths.iter().enumerate() {
+        if carries(set, i) {
+            with.push(*len);
+        } else {
+            without.push(*len);
+        }
+    }
+    if with.is_empty() || without.is_empty() {
+        return false;
+    }
+    let longer = median(with) as i64 - median(without) as i64;
+    longer > 0 && longer * 2 >= passage as i64
+}
+
+/// A campaign's common text from its copies (one per sender): see
+/// [`CommonText`]. Copies are compared by shingle; a shingle's copies and
+/// the copies' lengths tell a passage offered in several wordings (each
+/// copy carries one, as long as the others) from a paragraph some senders
+/// added (their copies are longer by it).
+pub(crate) fn common_text(copies: &[Fingerprint]) -> CommonText {
+    let n = copies.len();
+    let blocks = n.div_ceil(64);
+    let mut carriers: HashMap<u64, CopySet> = HashMap::new();
+    for (i, copy) in copies.iter().enumerate() {
+        for h in &copy.shingles {
+            carriers.entry(*h).or_insert_with(|| vec![0; blocks])[i / 64] |= 1u64 << (i % 64);
+        }
+    }
+    let most = most_of(n).max(2);
+    let several = ((n as f64 * WORDING_SHARE).ceil() as usize).max(2);
+    // Shared shingles by the copies that carry them.
+    let mut by_copies: HashMap<CopySet, Vec<u64>> = HashMap::new();
+    for (h, set) in carriers {
+        if copies_in(&set) >= several {
+            by_copies.entry(set).or_default().push(h);
+        }
+    }
+    let sets: Vec<(CopySet, Vec<u64>)> = by_copies.into_iter().collect();
+    let lengths: Vec<usize> = copies.iter().map(|c| c.shingles.len()).collect();
+    let mut out = CommonText::default();
+    for (set, shingles) in &sets {
+        let carried = copies_in(set);
+        let passage: usize = if sets.len() > MAX_PASSAGE_SETS {
+            shingles.len()
+        } else {
+            sets.iter()
+                .filter(|(other, _)| alike(set, other) >= SAME_PASSAGE)
+                .map(|(_, s)| s.len())
+                .sum()
+        };
+        let added = on_top(set, &lengths, passage);
+        if carried >= most {
+            out.template.extend(shingles);
+            // Lacking from a fifth of the copies or more: not the letter
+            // with a sentence someone dropped, but a paragraph most added.
+            let lacking = n - carried;
+            if added && lacking >= several && lacking * 5 >= n {
+                out.added_by_most.extend(shingles);
+            }
+        } else if !added {
+            out.template.extend(shingles);
+        }
+    }
+    out.template.sort_unstable();
+    out.added_by_most.sort_unstable();
+    out
+}
+
+/// The paragraph most copies of a campaign carry on top of its letter, as
+/// one copy words it, if it looks like casework. None of those copies is
+/// flagged for it (it is in the template, not their personal addition), so
+/// the campaign is: each of those senders may need help. `texts` are the
+/// copies, one per sender.
+pub(crate) fn shared_casework(texts: &[&str]) -> Option<String> {
+    let copies: Vec<Fingerprint> = texts
+        .iter()
+        .map(|t| casework_mail::campaign::fingerprint(t))
+        .collect();
+    let common = common_text(&copies);
+    if common.added_by_most.is_empty() {
+        return None;
+    }
+    let (text, copy) = texts
+        .iter()
+        .zip(&copies)
+        .max_by_key(|(_, c)| casework_mail::campaign::shared(&c.shingles, &common.added_by_most))?;
+    // The words only the added paragraph covers: everything else the copy
+    // says counts as known text.
+    let rest: Vec<u64> = copy
+        .shingles
+        .iter()
+        .copied()
+        .filter(|h| common.added_by_most.binary_search(h).is_err())
+        .collect();
+    let paragraph = personal_addition(text, &rest);
+    looks_like_casework(&paragraph).then_some(paragraph)
 }
 
 /// Drops candidates older than [`CANDIDATE_DAYS`] (they stay in the intake
@@ -558,5 +738,137 @@ mod tests {
             "Please save the bus…"
         );
         assert_eq!(campaign_name("", None), "Campaign");
+    }
+
+    /// The campaign's letter, with its second paragraph in one of the two
+    /// wordings the campaign offers.
+    fn letter(wording: usize) -> String {
+        let second = [
+            "For many households in Eastbank, Hollin and Northgate the 14 is the only way to get anywhere. \
+             People who cannot drive, including pensioners, disabled residents and students, rely on it every \
+             single day to reach jobs, college, the supermarket and the hospital.",
+            "The 14 is the only public transport link for thousands of people in Eastbank, Hollin and Northgate. \
+             Many of us do not drive, and for older residents, disabled people and young people the 14 is how \
+             we get to work, to school, to the shops and to our medical appointments.",
+        ][wording];
+        format!(
+            "I am writing to ask you to oppose the proposal by Riverside Transit to withdraw the number 14 bus \
+             service between Eastbank and the town centre from January.\n\n{second}\n\n\
+             The consultation ran for only three weeks and most passengers did not know it was happening. The \
+             replacement minibus has to be booked a day in advance and would not run in the evenings.\n\n\
+             Please speak to Riverside Transit and the transport committee, ask for the decision to be paused, \
+             and support a proper consultation with the people who actually use the service."
+        )
+    }
+
+    /// The same personal paragraph, as a family might each send it.
+    const PASSPORT: &str = "My son applied to renew his passport in March and it still has not arrived. He \
+        flies to his grandmother's funeral on 12 December and nobody at the Passport Office answers our \
+        letters. Can you help us?";
+
+    /// Copy `n` as sent: a greeting, the sender's own paragraph if any, the
+    /// letter, a sign-off and a name and address.
+    fn copy(n: usize, own: &str, wording: usize) -> String {
+        let greeting = ["Dear Ms Rivera,", "Hello,", "Dear Maria,"][n % 3];
+        let own = if own.is_empty() {
+            String::new()
+        } else {
+            format!("{own}\n\n")
+        };
+        format!(
+            "{greeting}\n\n{own}{}\n\nKind regards,\nWriter {n}\n{} Elm Road\nRiverside RV1 2AB\n",
+            letter(wording),
+            n + 1
+        )
+    }
+
+    /// Ten copies, the first `with` of them carrying the passport paragraph.
+    fn campaign(with: usize) -> Vec<String> {
+        (0..10)
+            .map(|n| copy(n, if n < with { PASSPORT } else { "" }, 0))
+            .collect()
+    }
+
+    fn template_of(texts: &[String]) -> Vec<u64> {
+        let copies: Vec<Fingerprint> = texts
+            .iter()
+            .map(|t| casework_mail::campaign::fingerprint(t))
+            .collect();
+        common_text(&copies).template
+    }
+
+    #[test]
+    fn a_paragraph_most_copies_carry_is_in_the_template_and_flags_none_of_them() {
+        assert!(looks_like_casework(PASSPORT), "the test's premise");
+        let texts = campaign(6);
+        let template = template_of(&texts);
+        for (n, text) in texts.iter().enumerate() {
+            let (addition, flagged) = addition_of(text, &template);
+            assert!(
+                !flagged,
+                "copy {n} is not flagged for the shared paragraph: {addition}"
+            );
+            assert!(!addition.contains("passport"), "copy {n}: {addition}");
+        }
+    }
+
+    #[test]
+    fn a_paragraph_several_copies_carry_but_not_most_is_each_senders_own() {
+        // Three of ten, and five of ten (half is not most).
+        for with in [3, 5] {
+            let texts = campaign(with);
+            let template = template_of(&texts);
+            for (n, text) in texts.iter().enumerate() {
+                let (addition, flagged) = addition_of(text, &template);
+                if n < with {
+                    assert!(flagged, "{with} of 10, copy {n} is flagged: {addition}");
+                    assert!(addition.starts_with("My son applied"), "{addition}");
+                    assert!(addition.ends_with("Can you help us?"), "{addition}");
+                } else {
+                    assert_eq!(addition, "", "{with} of 10, copy {n}");
+                    assert!(!flagged);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn casework_in_the_template_flags_the_campaign() {
+        let texts = campaign(6);
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let found = shared_casework(&texts).expect("the campaign is flagged");
+        assert!(found.starts_with("My son applied"), "{found}");
+        assert!(found.ends_with("Can you help us?"), "{found}");
+        // Its own letter (the same in every copy) is the campaign, not a case,
+        // whatever it is about; a paragraph only some carry flags those copies.
+        for with in [0, 3] {
+            let texts = campaign(with);
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            assert_eq!(shared_casework(&texts), None, "{with} of 10");
+        }
+    }
+
+    #[test]
+    fn other_wordings_of_a_passage_are_the_campaigns_text() {
+        // Half the copies word the second paragraph one way, half the other;
+        // the second wording reads like casework on its own.
+        assert!(looks_like_casework(&letter(1)), "the test's premise");
+        let texts: Vec<String> = (0..10).map(|n| copy(n, "", n % 2)).collect();
+        let template = template_of(&texts);
+        for (n, text) in texts.iter().enumerate() {
+            assert_eq!(
+                addition_of(text, &template),
+                (String::new(), false),
+                "copy {n}"
+            );
+        }
+        // A paragraph added to some of them is still theirs.
+        let mut texts = texts;
+        texts[0] = copy(0, PASSPORT, 0);
+        texts[3] = copy(3, PASSPORT, 1);
+        let template = template_of(&texts);
+        assert!(addition_of(&texts[0], &template).1);
+        assert!(addition_of(&texts[3], &template).1);
+        assert!(!addition_of(&texts[1], &template).1);
     }
 }

@@ -1,6 +1,9 @@
 //! A campaign's one reply to all: drafted with merge fields, approved by an
 //! office manager or the representative, and queued through the outbox to
-//! every sender once (respecting do-not-email and the district).
+//! every sender once (respecting do-not-email and the district). Who it goes
+//! to is decided in one place (`plan_replies`), used both to send and to
+//! count the people beforehand ([`send_preview`]), so the number a person
+//! confirms is the number sent.
 
 use casework_domain::{FieldErrors, Permission, ReplyState};
 use casework_letters::{MergeFields, NameField, OfficeFields, PersonFields, merge};
@@ -180,10 +183,8 @@ pub async fn progress(app: &App, actor: &Actor, id: i64) -> AppResult<ReplyProgr
     Ok(app.data_for(actor).campaign_reply_progress(c.id).await?)
 }
 
-/// Sends the approved reply to everyone who wrote (once each). Refuses,
-/// listing who, when a merge field the reply uses is empty for some people.
-/// Returns how many replies were queued.
-pub async fn send_reply(app: &App, actor: &Actor, id: i64) -> AppResult<usize> {
+/// The campaign, if the actor may send its reply and it is approved.
+async fn sendable(app: &App, actor: &Actor, id: i64) -> AppResult<Campaign> {
     actor.require(Permission::SendEmail)?;
     let c = get(app, actor, id).await?;
     if !matches!(c.reply_state, ReplyState::Approved | ReplyState::Sending) {
@@ -192,7 +193,78 @@ pub async fn send_reply(app: &App, actor: &Actor, id: i64) -> AppResult<usize> {
             "The reply must be approved by an office manager or the representative before it is sent.",
         ));
     }
+    Ok(c)
+}
+
+/// Sends the approved reply to everyone who wrote (once each). Refuses,
+/// listing who, when a merge field the reply uses is empty for some people.
+/// Returns how many replies were queued.
+pub async fn send_reply(app: &App, actor: &Actor, id: i64) -> AppResult<usize> {
+    let c = sendable(app, actor, id).await?;
     queue_replies(app, actor.office_id, c.id, Some(actor), None).await
+}
+
+/// Sends the reply as it was when `version` was read (on the page that
+/// asked "Send this reply to N people?"): refused if the campaign or its
+/// reply changed since, so nobody confirms one reply and sends another.
+pub async fn send_reply_as_read(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+) -> AppResult<usize> {
+    let c = sendable(app, actor, id).await?;
+    if c.version != version {
+        return Err(AppError::field(
+            "version",
+            "The reply or the campaign changed since you confirmed; nothing was sent. Read the reply again and send it again.",
+        ));
+    }
+    queue_replies(app, actor.office_id, c.id, Some(actor), None).await
+}
+
+/// What sending the reply now would do, counted by the rule the send uses
+/// (see `plan_replies`): asked before anything is sent.
+#[derive(Debug, Clone)]
+pub struct SendPreview {
+    /// The campaign and its reply as read; its version goes with the send.
+    pub campaign: Campaign,
+    /// People the reply would be queued for: everyone who wrote and has not
+    /// been answered, once per address, less those below.
+    pub recipients: usize,
+    /// Of the recipients, people outside the district who get the other reply.
+    pub outside_other: usize,
+    /// Not emailed: they asked not to be.
+    pub do_not_email: usize,
+    /// Not answered: outside the district, and the reply leaves them out.
+    pub outside_skipped: usize,
+}
+
+/// Who the approved reply would go to if it were sent now. Refuses exactly
+/// as the send would (not approved, no sending address, merge fields empty
+/// for some people), and sends nothing.
+pub async fn send_preview(app: &App, actor: &Actor, id: i64) -> AppResult<SendPreview> {
+    let c = sendable(app, actor, id).await?;
+    let plan = plan_replies(app, actor.office_id, &c, None).await?;
+    let mut p = SendPreview {
+        campaign: c,
+        recipients: 0,
+        outside_other: 0,
+        do_not_email: 0,
+        outside_skipped: 0,
+    };
+    for planned in &plan {
+        match planned.outcome {
+            "queued" => p.recipients += 1,
+            "queued_other" => {
+                p.recipients += 1;
+                p.outside_other += 1;
+            }
+            "do_not_email" => p.do_not_email += 1,
+            _ => p.outside_skipped += 1,
+        }
+    }
+    Ok(p)
 }
 
 /// Whether a postcode is in the district (empty list: everyone is; an
@@ -256,14 +328,46 @@ fn missing_fields(template: &str, p: &PersonFields) -> Vec<&'static str> {
     .collect()
 }
 
-pub(crate) async fn queue_replies(
+/// One sender and what a send does for them.
+struct Planned {
+    sender: CampaignSender,
+    person: PersonFields,
+    /// `queued`, `queued_other` (the reply for people outside the district),
+    /// `do_not_email` or `outside_district`.
+    outcome: &'static str,
+}
+
+/// Whether a message can be addressed to `to` at all. The send skips a
+/// sender it cannot build a message for (without recording them, so they
+/// are tried again next time); the plan leaves them out, so that the count
+/// asked about before sending is the count sent.
+fn addressable(from: &str, to: &str) -> bool {
+    let to = [to.to_owned()];
+    build(&Draft {
+        from,
+        to: &to,
+        subject: "",
+        body: "",
+        in_reply_to: None,
+        references: &[],
+        domain: "casework.invalid",
+        attachments: &[],
+    })
+    .is_ok()
+}
+
+/// Who a send answers and how: the one rule for sending and for counting
+/// before sending. Everyone who wrote and has not been answered yet (`only`:
+/// those of them), once per address (the senders come grouped by address,
+/// copies without one left out), respecting do-not-email and the district.
+/// Refuses, listing who, when a merge field the reply uses is empty for
+/// some of them.
+async fn plan_replies(
     app: &App,
     office_id: i64,
-    campaign_id: i64,
-    actor: Option<&Actor>,
+    c: &Campaign,
     only: Option<&[String]>,
-) -> AppResult<usize> {
-    let c = app.system_data(office_id).campaign(campaign_id).await?;
+) -> AppResult<Vec<Planned>> {
     let smtp = &app.settings.smtp;
     if smtp.from.trim().is_empty() {
         return Err(AppError::field(
@@ -290,32 +394,44 @@ pub(crate) async fn queue_replies(
         .map(|p| p.trim().replace(' ', "").to_uppercase())
         .filter(|p| !p.is_empty())
         .collect();
-    let office = app.store.office(office_id).await?;
-    let representative = crate::letters::representative_name(app, office_id).await?;
-    let caseworker = actor.map(|a| a.display_name.clone()).unwrap_or_default();
     let mut missing: Vec<String> = Vec::new();
     let mut plan = Vec::with_capacity(senders.len());
-    for s in &senders {
-        let person = person_fields(s);
+    for s in senders {
+        let person = person_fields(&s);
         if s.do_not_email == Some(true) {
-            plan.push((s, person, "do_not_email"));
+            plan.push(Planned {
+                sender: s,
+                person,
+                outcome: "do_not_email",
+            });
             continue;
         }
         let outsider = !in_district(&prefixes, &person.postcode);
         let outcome = match (outsider, c.reply_outside.as_str()) {
             (true, "skip") => {
-                plan.push((s, person, "outside_district"));
+                plan.push(Planned {
+                    sender: s,
+                    person,
+                    outcome: "outside_district",
+                });
                 continue;
             }
             (true, "other") => "queued_other",
             _ => "queued",
         };
-        let (subject, body) = reply_text(&c, outcome);
+        let (subject, body) = reply_text(c, outcome);
         let gaps = missing_fields(&format!("{subject} {body}"), &person);
         if !gaps.is_empty() {
             missing.push(format!("{} ({})", s.email, gaps.join(", ")));
         }
-        plan.push((s, person, outcome));
+        if !addressable(&smtp.from, &s.email) {
+            continue;
+        }
+        plan.push(Planned {
+            sender: s,
+            person,
+            outcome,
+        });
     }
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
@@ -334,6 +450,22 @@ pub(crate) async fn queue_replies(
             ),
         ));
     }
+    Ok(plan)
+}
+
+pub(crate) async fn queue_replies(
+    app: &App,
+    office_id: i64,
+    campaign_id: i64,
+    actor: Option<&Actor>,
+    only: Option<&[String]>,
+) -> AppResult<usize> {
+    let c = app.system_data(office_id).campaign(campaign_id).await?;
+    let plan = plan_replies(app, office_id, &c, only).await?;
+    let smtp = &app.settings.smtp;
+    let office = app.store.office(office_id).await?;
+    let representative = crate::letters::representative_name(app, office_id).await?;
+    let caseworker = actor.map(|a| a.display_name.clone()).unwrap_or_default();
     let domain = smtp
         .from
         .rsplit('@')
@@ -343,7 +475,12 @@ pub(crate) async fn queue_replies(
     let mut recipients = Vec::with_capacity(plan.len());
     let mut blobs_to_write = Vec::new();
     let today = crate::letters::iso_date_in_words(&app.today(office_id).await?);
-    for (s, person, outcome) in plan {
+    for Planned {
+        sender: s,
+        person,
+        outcome,
+    } in plan
+    {
         if !outcome.starts_with("queued") {
             recipients.push(ReplyRecipient {
                 email: s.email.clone(),

@@ -168,6 +168,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0026_notifications.sql"),
     },
+    Migration {
+        version: 27,
+        name: "saved_views",
+        sqlite: include_str!("../migrations/sqlite/0027_saved_views.sql"),
+        postgres: include_str!("../migrations/postgres/0027_saved_views.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -192,7 +192,7 @@ impl crate::layout::SignedIn for PageActor {
         &self.csrf
     }
     fn counts(&self) -> Option<casework_app::approvals::MenuCounts> {
-        self.counts
+        self.counts.clone()
     }
 }
 

@@ -24,6 +24,8 @@ pub(crate) struct Nav {
     pub approvals: Option<String>,
     pub replies: Option<String>,
     pub notifications: Option<String>,
+    /// The person's saved views: (name, address, count shown).
+    pub views: Vec<(String, String, Option<String>)>,
 }
 
 /// A count for the menu: none when zero, "500+" at the cap.
@@ -64,6 +66,20 @@ pub(crate) fn nav(who: &impl SignedIn, section: &'static str) -> Option<Nav> {
         approvals: menu_count(counts.approvals),
         replies: menu_count(counts.replies),
         notifications: menu_count(counts.notifications),
+        views: counts
+            .views
+            .into_iter()
+            .map(|v| {
+                let shown = match v.count {
+                    0 => None,
+                    n if n > casework_app::saved_views::VIEW_COUNT_CAP => {
+                        Some(format!("{}+", casework_app::saved_views::VIEW_COUNT_CAP))
+                    }
+                    n => Some(n.to_string()),
+                };
+                (v.view.name, v.href, shown)
+            })
+            .collect(),
     })
 }
 
@@ -107,6 +123,8 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
         "returned" => "Returned to its author, who has been told why.",
+        "view_saved" => "View saved: it is in the menu with how many cases it holds.",
+        "view_deleted" => "View deleted.",
         "comment" => "Comment added.",
         "review_recorded" => "Review recorded: each action is now a task on its case.",
         "flagged" => "Raised with the representative: it will be in this week's review.",

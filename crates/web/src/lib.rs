@@ -41,6 +41,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/webauthn.js", get(webauthn_script))
         .route("/static/people.js", get(people_script))
         .route("/static/keys.js", get(keys_script))
+        .route("/static/menu.js", get(menu_script))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         // Every body is limited as it streams (a message's worth of files
@@ -100,6 +101,13 @@ async fn keys_script() -> Response {
     )
 }
 
+async fn menu_script() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/menu.js"),
+    )
+}
+
 /// Security headers on every response, and the cross-site check for forms:
 /// a state-changing request from another origin is refused outright.
 async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -120,8 +128,8 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
         h.insert(k, HeaderValue::from_static(v));
     };
     // A handler may set a stricter policy of its own (the view of a message's HTML does).
-    // Scripts only as files of this site, never inline: keys.js runs on every
-    // signed-in page and people.js asks this site for choices as one types.
+    // Scripts only as files of this site, never inline: keys.js and menu.js run
+    // on every signed-in page and people.js asks this site for choices as one types.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(
             h,

@@ -778,6 +778,34 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::ApproveOutgoing, 422),
             true,
         ),
+        (
+            page("/admin/status".into()),
+            Rule::May(Permission::ManageStaff, 200),
+            false,
+        ),
+        // Saved views: each person's own.
+        (
+            api(Method::GET, "/api/v1/me/views".into(), None),
+            Rule::All(200),
+            false,
+        ),
+        (
+            api(
+                Method::POST,
+                "/api/v1/me/views".into(),
+                Some(json!({"name": "Mine", "query": "view=mine"})),
+            ),
+            Rule::All(201),
+            false,
+        ),
+        (
+            form(
+                "/views".into(),
+                vec![("name", "Mine".into()), ("query", "view=mine".into())],
+            ),
+            Rule::All(303),
+            false,
+        ),
         // Bulk: the actions a role has; export for all who see the list.
         (
             api(

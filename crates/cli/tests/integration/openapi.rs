@@ -274,6 +274,7 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                 .replace("{consent_id}", &consent.to_string());
             let body = match (method.as_str(), path.as_str()) {
                 ("post", "/api/v1/constituents") => Some(json!({"last_name": "Doc"})),
+                ("post", "/api/v1/me/views") => Some(json!({"name": "Doc", "query": "view=mine"})),
                 ("post", "/api/v1/cases") => {
                     Some(json!({"constituent_id": person, "title": "Doc"}))
                 }
@@ -520,6 +521,13 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
                     let path = format!("/api/v1/outbox/{held}/approve");
                     manager_api.send(m, &path, None, &[]).await
                 }
+                "/api/v1/me/views/{id}" => {
+                    let made = api
+                        .post("/api/v1/me/views", json!({"name": "To delete", "query": ""}))
+                        .await;
+                    let path = format!("/api/v1/me/views/{}", made.body["id"]);
+                    api.send(m, &path, None, &[]).await
+                }
                 "/api/v1/bulk/{list}" => {
                     let body = json!({"action": "status", "status": "open", "ids": [case["id"]]});
                     manager_api.send(m, "/api/v1/bulk/cases", Some(body), &[]).await
@@ -655,6 +663,9 @@ async fn every_documented_operation_exists_and_answers_with_the_documented_field
         "POST /api/v1/outbox/{id}/approve",
         "POST /api/v1/correspondence/{id}/return",
         "POST /api/v1/bulk/{list}",
+        "GET /api/v1/me/views",
+        "POST /api/v1/me/views",
+        "DELETE /api/v1/me/views/{id}",
         "POST /api/v1/bulk/{list}/export",
         "GET /api/v1/notifications",
         "POST /api/v1/notifications/read",

@@ -363,6 +363,15 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     let a = t.browser();
     a.sign_in(&admin.email, PASSWORD).await;
     assert!(a.get("/outbox").await.html.contains("did not accept"));
+    // The administrators' status page names it with the server's words.
+    let status = a.get("/admin/status").await;
+    assert_eq!(status.status, StatusCode::OK);
+    assert!(
+        status.html.contains("did not accept") && status.html.contains("1 thing needs attention"),
+        "{}",
+        status.html
+    );
+    assert_eq!(b.get("/admin/status").await.status, StatusCode::FORBIDDEN);
     let listed = api
         .get(&format!("/api/v1/cases/{}/correspondence", case["id"]))
         .await

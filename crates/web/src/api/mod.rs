@@ -22,6 +22,7 @@ mod third_parties;
 mod timeline;
 mod transfers;
 mod trends;
+mod views;
 
 use axum::Router;
 use axum::http::header;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(tags::routes())
         .merge(bulk::routes())
+        .merge(views::routes())
         .merge(trends::routes())
         .merge(review::routes())
         .merge(search::routes())
@@ -94,6 +96,7 @@ impl Modify for BearerAuth {
           correspondence::correspondence_attachment, letters::list_letters, letters::print_letters,
           letters::approve_letter, approvals::list_approvals, approvals::approve_email,
           approvals::return_draft, bulk::bulk_change, bulk::bulk_export,
+          views::list_views, views::save_view, views::delete_view,
           notifications::list_notifications, notifications::read_notifications,
           notifications::email_setting, notifications::set_email_setting,
           templates::list_templates, templates::get_template, templates::create_template,

@@ -144,6 +144,11 @@ struct CampaignPage {
     body: String,
     fields: &'static [&'static str],
     comments: Vec<crate::pages::correspondence::CommentRow>,
+    /// Messages on this page flagged as possible casework.
+    flagged: usize,
+    /// A paragraph most copies carry on top of the letter that looks like
+    /// casework: the campaign is flagged for it.
+    shared_casework: Option<String>,
 }
 
 const PAGE: i64 = 100;
@@ -208,31 +213,35 @@ async fn view(
         .map(|t| t.name)
         .collect();
     let progress = campaign_replies::progress(&s.app, actor, c.id).await?;
+    let shared_casework = campaigns::shared_casework(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
+    let rows: Vec<MessageRow> = messages
+        .into_iter()
+        .map(|m| MessageRow {
+            open_case: match m.constituent_id {
+                Some(k) => format!("/constituents/{k}/cases/new?message={}", m.id),
+                None => format!("/constituents/new?message={}", m.id),
+            },
+            id: m.id,
+            from: m.from_address,
+            from_name: m.from_name,
+            subject: m.subject,
+            received: when(m.received_at),
+            addition: m.personal_addition,
+            flagged: m.flagged,
+            state: m.state.to_string(),
+            postcode: m.sender_postcode,
+            case_id: m.case_id,
+        })
+        .collect();
     Ok(CampaignPage {
         nav: nav(who, "campaigns"),
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         sample_text,
-        rows: messages
-            .into_iter()
-            .map(|m| MessageRow {
-                open_case: match m.constituent_id {
-                    Some(k) => format!("/constituents/{k}/cases/new?message={}", m.id),
-                    None => format!("/constituents/new?message={}", m.id),
-                },
-                id: m.id,
-                from: m.from_address,
-                from_name: m.from_name,
-                subject: m.subject,
-                received: when(m.received_at),
-                addition: m.personal_addition,
-                flagged: m.flagged,
-                state: m.state.to_string(),
-                postcode: m.sender_postcode,
-                case_id: m.case_id,
-            })
-            .collect(),
+        flagged: rows.iter().filter(|r| r.flagged).count(),
+        shared_casework,
+        rows,
         offset,
         more,
         others,
@@ -413,15 +422,79 @@ async fn approve(State(s): State<AppState>, Id(id): Id, form: CsrfForm<VersionFo
     outcome(&s, &form.who, id, r, "approved", None).await
 }
 
-async fn send(
-    State(s): State<AppState>,
-    Id(id): Id,
-    form: CsrfForm<serde_json::Value>,
-) -> PageResult {
-    let r = campaign_replies::send_reply(&s.app, &form.who.actor, id)
-        .await
-        .map(|_| ());
-    outcome(&s, &form.who, id, r, "sent", None).await
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SendForm {
+    /// `yes` from the confirmation page; without it, the page asks first.
+    confirm: String,
+    /// The campaign's version as the confirmation page showed it.
+    version: i64,
+}
+
+/// "Send this reply to N people?": what the send button leads to.
+#[derive(Template)]
+#[template(path = "campaign_send.html")]
+struct SendPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    csrf: String,
+    id: i64,
+    name: String,
+    version: i64,
+    subject: String,
+    /// The first lines of the reply, merge fields as written.
+    opening: String,
+    /// Whether the reply goes on after `opening`.
+    more: bool,
+    recipients: usize,
+    outside_other: usize,
+    outside_subject: String,
+    do_not_email: usize,
+    outside_skipped: usize,
+}
+
+/// Lines of the reply shown on the confirmation page.
+const OPENING_LINES: usize = 6;
+
+/// The send button asks first, with the number of people the reply will
+/// go to (counted by the rule the send uses); only the confirmed form,
+/// carrying the version it showed, sends.
+async fn send(State(s): State<AppState>, Id(id): Id, form: CsrfForm<SendForm>) -> PageResult {
+    let actor = &form.who.actor;
+    if form.data.confirm == "yes" {
+        let r = campaign_replies::send_reply_as_read(&s.app, actor, id, form.data.version)
+            .await
+            .map(|_| ());
+        return outcome(&s, &form.who, id, r, "sent", None).await;
+    }
+    let p = match campaign_replies::send_preview(&s.app, actor, id).await {
+        Ok(p) => p,
+        Err(e) => return outcome(&s, &form.who, id, Err(e), "sent", None).await,
+    };
+    let c = p.campaign;
+    let lines: Vec<&str> = c.reply_body.trim().lines().collect();
+    let page = SendPage {
+        nav: nav(&form.who, "campaigns"),
+        notice: None,
+        csrf: form.who.csrf.clone(),
+        id: c.id,
+        name: c.name.clone(),
+        version: c.version,
+        subject: c.reply_subject.clone(),
+        opening: lines
+            .iter()
+            .take(OPENING_LINES)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n"),
+        more: lines.len() > OPENING_LINES,
+        recipients: p.recipients,
+        outside_other: p.outside_other,
+        outside_subject: c.reply_outside_subject.clone(),
+        do_not_email: p.do_not_email,
+        outside_skipped: p.outside_skipped,
+    };
+    Ok(render(&page)?.into_response())
 }
 
 async fn export(State(s): State<AppState>, who: PageActor, Id(id): Id) -> PageResult {

@@ -105,12 +105,17 @@ struct CasesPage {
     /// This list's address, to come back to after tagging.
     back: String,
     bulk: crate::pages::bulk::BulkBar,
+    /// These filters, to save as a view.
+    view_query: String,
+    /// The person's saved views: (id, name, address).
+    saved: Vec<(i64, String, String)>,
 }
 
 async fn case_list(
     State(s): State<AppState>,
     who: PageActor,
     PageQuery(q): PageQuery<CaseQuery>,
+    PageQuery(n): PageQuery<NoticeQuery>,
 ) -> PageResult {
     let (rows, next, error) = match cases::list(&s.app, &who.actor, &q).await {
         Ok(page) => {
@@ -165,8 +170,14 @@ async fn case_list(
         },
         back: format!("/cases?{}", list_query(&q)),
         bulk: crate::pages::bulk::BulkBar::new(&s, &who, "cases").await?,
+        view_query: list_query(&q),
+        saved: casework_app::saved_views::list(&s.app, &who.actor)
+            .await?
+            .into_iter()
+            .map(|(v, href)| (v.id, v.name, href))
+            .collect(),
         nav: nav(&who, if q.view == "mine" { "mine" } else { "cases" }),
-        notice: None,
+        notice: notice(&n.notice),
         heading,
         views: vec![
             pair("", "All cases"),

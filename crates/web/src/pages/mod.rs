@@ -23,12 +23,14 @@ mod person_choice;
 mod review;
 mod search;
 mod staff;
+mod status;
 mod tag_bulk;
 mod tag_fields;
 mod tags;
 mod timeline;
 mod transfers;
 mod trends;
+mod views;
 
 use axum::Router;
 use casework_app::AppError;
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .merge(transfers::routes())
         .merge(tag_bulk::routes())
         .merge(bulk::routes())
+        .merge(views::routes())
+        .merge(status::routes())
         .merge(my_day::routes())
         .merge(agencies::routes())
         .merge(enquiries::routes())
