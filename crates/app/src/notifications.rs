@@ -88,7 +88,7 @@ pub(crate) fn reply(case_id: i64, reference: &str, assignee: i64, message: i64) 
     }
 }
 
-/// "Your letter on CW-… was approved by …".
+/// "… approved your letter on case CW-…".
 pub(crate) fn approved(
     what: &str,
     case: Option<(i64, &str)>,
@@ -96,21 +96,11 @@ pub(crate) fn approved(
     message: i64,
     by: &Actor,
 ) -> NewNotification {
-    NewNotification {
-        user_id: author,
-        kind: "approved",
-        case_id: case.map(|c| c.0),
-        correspondence_id: Some(message),
-        text: match case {
-            Some((_, r)) => format!("{} approved your {what} on case {r}", by.display_name),
-            None => format!("{} approved your {what}", by.display_name),
-        },
-        link: format!("/correspondence/{message}"),
-        dedupe_key: format!("approved:{message}"),
-    }
+    about_draft("approved", "approved", what, case, (author, message), by)
 }
 
-/// "Your letter on CW-… was returned by …": the reason is in its comments.
+/// "… returned your letter on case CW-… for changes": the reason is in its
+/// comments.
 pub(crate) fn returned(
     what: &str,
     case: Option<(i64, &str)>,
@@ -118,20 +108,32 @@ pub(crate) fn returned(
     message: i64,
     by: &Actor,
 ) -> NewNotification {
+    let mut n = about_draft("returned", "returned", what, case, (author, message), by);
+    n.text.push_str(" for changes");
+    n.link.push_str("#comments-h");
+    n
+}
+
+/// "{by} {verb} your {what}[ on case {reference}]", once per message.
+fn about_draft(
+    kind: &'static str,
+    verb: &str,
+    what: &str,
+    case: Option<(i64, &str)>,
+    (author, message): (i64, i64),
+    by: &Actor,
+) -> NewNotification {
     NewNotification {
         user_id: author,
-        kind: "returned",
+        kind,
         case_id: case.map(|c| c.0),
         correspondence_id: Some(message),
         text: match case {
-            Some((_, r)) => format!(
-                "{} returned your {what} on case {r} for changes",
-                by.display_name
-            ),
-            None => format!("{} returned your {what} for changes", by.display_name),
+            Some((_, r)) => format!("{} {verb} your {what} on case {r}", by.display_name),
+            None => format!("{} {verb} your {what}", by.display_name),
         },
-        link: format!("/correspondence/{message}#comments-h"),
-        dedupe_key: format!("returned:{message}"),
+        link: format!("/correspondence/{message}"),
+        dedupe_key: format!("{kind}:{message}"),
     }
 }
 

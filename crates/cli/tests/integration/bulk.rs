@@ -32,14 +32,8 @@ async fn post_bulk(
         .send()
         .await
         .unwrap();
-    let status = res.status();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (status, kind, res.text().await.unwrap())
+    let p = crate::harness::Browser::page(res).await;
+    (p.status, p.content_type, p.html)
 }
 
 async fn cases_are_assigned_and_moved_in_bulk_each_recorded_on_its_own_history(t: TestApp) {

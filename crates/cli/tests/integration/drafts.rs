@@ -24,31 +24,16 @@ async fn notification_texts(api: &crate::harness::Api) -> Vec<String> {
         .collect()
 }
 
-/// Posts the email form (`multipart/form-data`, as the page sends it).
+/// Posts the email form as the page sends it: (status, location, html).
 async fn post_email_form(
     b: &Browser,
     case_id: i64,
     fields: &[(&str, &str)],
 ) -> (StatusCode, String, String) {
-    let mut form = reqwest::multipart::Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let res = b
-        .client
-        .post(format!("{}/cases/{case_id}/emails", b.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (status, location, res.text().await.unwrap())
+    let p = b
+        .post_multipart(&format!("/cases/{case_id}/emails"), fields)
+        .await;
+    (p.status, p.location, p.html)
 }
 
 /// The case's correspondence, newest first as the API lists it.

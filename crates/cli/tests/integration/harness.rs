@@ -397,6 +397,7 @@ pub struct Browser {
 pub struct Page {
     pub status: StatusCode,
     pub location: String,
+    pub content_type: String,
     pub html: String,
 }
 
@@ -461,17 +462,36 @@ impl Browser {
         Self::page(res).await
     }
 
-    async fn page(res: reqwest::Response) -> Page {
-        let status = res.status();
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+    /// Posts a page form as `multipart/form-data` (as forms that may carry
+    /// files are sent), text fields only.
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    pub async fn page(res: reqwest::Response) -> Page {
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (location, content_type) = (header("location"), header("content-type"));
         Page {
-            status,
+            status: res.status(),
             location,
+            content_type,
             html: res.text().await.unwrap(),
         }
     }
