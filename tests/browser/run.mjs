@@ -7,7 +7,7 @@
 // loads: axe-core, plus a check that the page reflows at 320 CSS pixels
 // (WCAG 1.4.10, which axe cannot test). Before the browser starts it imports
 // two emails into the demo office with `casework mail import`, for the intake
-// triage steps. Exits 0 only when every step passed and the audits found no
+// triage steps (and one more before each keyboard walk at the end). Exits 0 only when every step passed and the audits found no
 // serious or critical violations.
 //
 //   npm ci --prefix tests/browser
@@ -1604,6 +1604,208 @@ async function reply(page, sink, { casePath, reference, messagePath, constituent
   );
 }
 
+// ----- the keyboard walk -----
+
+/** The message each keyboard walk files and answers (one per width): from a
+ *  sender the office does not know, so it waits in the intake inbox. The
+ *  walk files it on a demo constituent found by this last name. */
+function walkMail(width) {
+  return {
+    name: 'Ilse Marchetti',
+    address: `ilse.${width}.${STAMP}@example.net`,
+    subject: `Pension statement missing ${width}-${STAMP}`,
+    messageId: `<walk-${width}-${STAMP}@example.net>`,
+    firstLine: 'My pension statement has not arrived this year',
+    person: width < 600 ? 'Nakamura' : 'Tremblay',
+  };
+}
+
+async function importWalkMail(server, m) {
+  const dir = fs.mkdtempSync(path.join(server.dataDir, 'walk-'));
+  const date = new Date().toUTCString().replace(/GMT$/, '+0000');
+  const eml = [`From: "${m.name}" <${m.address}>`, `To: "${OFFICE}" <office@riverside.example>`, `Subject: ${m.subject}`,
+    `Date: ${date}`, `Message-ID: ${m.messageId}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+    'Hello,', '', `${m.firstLine}. Could your office find out why?`, '', m.name, ''];
+  fs.writeFileSync(path.join(dir, 'walk.eml'), eml.join('\r\n'));
+  const { code, signal, out } = await runCommand(server, ['mail', 'import', dir, '--office', OFFICE]);
+  check(code === 0 && /, 1 to the intake inbox\)/.test(out), `mail import of the walk's message failed (code ${code}, signal ${signal}):\n${out}`);
+}
+
+/** Issue 17: intake → file by name → reply from a template → approval →
+ *  send, with the keyboard alone (Tab, Shift+Tab, Enter, arrow keys, typing
+ *  into the focused field), every page audited, at `width` CSS pixels (at a
+ *  phone width also without sideways scrolling). The case is opened highly
+ *  sensitive, so the caseworker's email waits for the office manager. */
+async function keyboardWalk(browser, base, sink, width) {
+  const m = walkMail(width);
+  const phoneWidth = width < 600;
+  const at = `${width}px`;
+  log(`Step 14 (${at}): intake → file by name → reply from a template → approval → send, keyboard only`);
+  const page = await newPage(browser, base);
+  await page.setViewportSize({ width, height: phoneWidth ? 740 : 900 });
+  const key = (k) => page.keyboard.press(k);
+  /** What has focus: tag, id, accessible name (roughly), whether it is on screen. */
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    const text = (x) => (x?.textContent || '').replace(/\s+/g, ' ').trim();
+    if (!e || e === document.body) return { tag: 'body', id: '', name: '', href: '', row: '', inNav: false, shown: true };
+    const byIds = (e.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean).map((id) => text(document.getElementById(id))).join(' ');
+    const r = e.getBoundingClientRect();
+    return {
+      tag: e.tagName.toLowerCase(), id: e.id, href: e.getAttribute('href') || '', row: text(e.closest('tr')),
+      name: byIds || e.getAttribute('aria-label') || (e.labels?.length ? text(e.labels[0]) : text(e)),
+      inNav: Boolean(e.closest('nav[aria-label="Main"]')),
+      shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < window.innerHeight && r.left < window.innerWidth,
+    };
+  });
+  const is = (tag, name) => (f) => f.tag === tag && (name instanceof RegExp ? name.test(f.name) : f.name === name);
+  /** Presses Tab (or `keyName`) until `want(focused)`; the target must be on screen. */
+  const tabTo = async (what, want, { max = 150, keyName = 'Tab' } = {}) => {
+    const went = [];
+    for (let i = 0; i <= max; i += 1) {
+      const f = await focused();
+      if (want(f)) {
+        check(f.shown, `${at}: ${what} has focus but is not on screen (${path_(page)})`);
+        return f;
+      }
+      went.push(`${f.tag}${f.id ? `#${f.id}` : ''} "${f.name.slice(0, 40)}"`);
+      await key(keyName);
+    }
+    throw new Failure(`${at}: ${what} not reached with ${max} presses of ${keyName} on ${path_(page)}; focus went ${went.slice(-15).join(' → ')}`);
+  };
+  /** At a phone width the page must not scroll sideways. */
+  const fits = async (step) => {
+    if (!phoneWidth) return;
+    const w = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    check(w.scrollWidth <= w.innerWidth, `${at} ${step}: ${path_(page)} scrolls sideways, ${JSON.stringify(w)}`);
+  };
+  /** Presses a key that loads a page, which is audited and must fit. */
+  const arrive = async (step, k = 'Enter') => {
+    await navigate(page, `${at} ${step}`, () => key(k));
+    await fits(step);
+  };
+  const signInByKeys = async (email, who) => {
+    await expectText(page.getByRole('heading', { level: 1 }), 'Sign in', `${at} login heading`);
+    await tabTo('the Email field', is('input', 'Email'));
+    await page.keyboard.type(email);
+    await key('Tab');
+    check(is('input', 'Password')(await focused()), `${at}: Tab from Email should reach Password`);
+    await page.keyboard.type(PASSWORD);
+    await arrive(`${who} signs in with Enter`);
+    check(path_(page) === '/', `${at}: after signing in expected /, got ${path_(page)}`);
+  };
+  const menuTo = async (name, want) => {
+    if (phoneWidth) {
+      await tabTo('the Menu button', is('button', 'Menu'));
+      await key('Enter');
+      check((await page.evaluate(() => document.activeElement.getAttribute('aria-expanded'))) === 'true', `${at}: Enter on Menu should open the menu`);
+    }
+    await tabTo(`the ${name} link in the menu`, (f) => f.tag === 'a' && f.inNav && f.name.startsWith(name));
+    await arrive(name);
+    check(path_(page) === want, `${at}: the ${name} link should open ${want}, got ${path_(page)}`);
+  };
+  const selected = (id) => page.evaluate((i) => document.getElementById(i).selectedOptions[0]?.textContent.trim(), id);
+  const toSender = () => sinkMessages(sink).filter((s) => s.header('To').toLowerCase().includes(m.address));
+
+  await goto(page, `${at} login page`, '/login');
+  await fits('login page');
+  await signInByKeys('caseworker@demo.casework.test', 'the caseworker');
+  await menuTo('Intake', '/intake');
+  await tabTo('the new message in the intake inbox', (f) => is('a', m.subject)(f) && f.row.includes(m.address), { max: 300 });
+  await arrive('open the new message');
+  const messagePath = path_(page);
+  check(/^\/correspondence\/\d+$/.test(messagePath), `${at}: expected a message page, got ${messagePath}`);
+  await expectText(page.getByRole('heading', { level: 1 }), m.subject, `${at} message heading`);
+
+  // File it by name: the choices come as one types (people.js).
+  await tabTo('the "Find the person" field', is('input', 'Find the person'));
+  await page.keyboard.type(m.person);
+  const choices = page.locator('#person-choices').getByRole('button', { name: /^File on / });
+  await expectText(choices, m.person, `${at} people offered for "${m.person}" as one types`);
+  check(path_(page) === messagePath, `${at}: the choices should come without leaving the page`);
+  await audit(page, `${at} person choices as one types`);
+  await fits('person choices as one types');
+  const chosen = (await tabTo(`a "File on … ${m.person}" button`, is('button', new RegExp(`^File on .*${m.person}$`)))).name.replace(/^File on /, '');
+  await arrive(`file the message on ${chosen}`);
+  check(path_(page) === `${messagePath}?notice=filed`, `${at}: filing should stay on the message, got ${path_(page)}`);
+  await expectText(page.getByRole('status'), 'Message filed.', `${at} filed notice`);
+  await expectText(definition(page, 'Filed'), "On a constituent's record", `${at} where the message is filed`);
+  const theirCases = await page.getByRole('button', { name: /^Put on CW-/ }).count();
+  log(`  filed on ${chosen}; offered ${theirCases} open case(s) of theirs, and a new case`);
+
+  // A new, highly sensitive case for it, assigned to the caseworker (who
+  // would otherwise no longer see it), so the reply waits for approval.
+  await tabTo('"Open a new case with this message"', is('a', 'Open a new case with this message'));
+  await arrive('new case form from the message');
+  check(/^\/constituents\/\d+\/cases\/new\?message=\d+$/.test(path_(page)), `${at}: expected the new case form, got ${path_(page)}`);
+  check((await page.getByLabel('Title').inputValue()) === m.subject, `${at}: the case title should be the subject`);
+  await tabTo('the Sensitivity picker', (f) => f.id === 'tags.sensitivity');
+  await page.keyboard.type('High');
+  check((await selected('tags.sensitivity')) === 'Highly sensitive', `${at}: typing "High" should choose Highly sensitive, got ${await selected('tags.sensitivity')}`);
+  await tabTo('the "Assigned to" picker', (f) => f.id === 'assignee_id');
+  await page.keyboard.type('Sam');
+  check((await selected('assignee_id')) === 'Sam Lindqvist', `${at}: typing "Sam" should choose Sam Lindqvist, got ${await selected('assignee_id')}`);
+  await tabTo('the "Open case" button', is('button', 'Open case'));
+  await arrive('open the case');
+  const casePath = new URL(page.url()).pathname;
+  check(/^\/cases\/\d+$/.test(casePath), `${at}: expected the new case, got ${page.url()}`);
+  const reference = (await expectText(page.getByRole('heading', { level: 1 }), m.subject, `${at} case heading`)).match(/CW-\d{4}-\d{5,}/)?.[0];
+  check(reference, `${at}: the case heading should show its reference`);
+  await expectText(definition(page, 'Sensitivity'), 'Highly sensitive', `${at} sensitivity of the case`);
+
+  // Reply from a template.
+  await tabTo('the message under Correspondence', (f) => is('a', m.subject)(f) && f.href === messagePath);
+  await arrive('the message from the case');
+  check(path_(page) === messagePath, `${at}: expected ${messagePath}, got ${path_(page)}`);
+  await tabTo('the Reply link', is('a', 'Reply'));
+  await arrive('reply form');
+  check(path_(page) === `${casePath}/emails/new?reply_to=${messagePath.split('/').pop()}`, `${at}: unexpected reply form ${path_(page)}`);
+  await expectText(page.locator('main .notice').filter({ hasText: 'sensitive' }), 'wait for approval', `${at} approval warning on the form`);
+  await tabTo('"Start from a template"', (f) => f.tag === 'select' && f.name === 'Start from a template');
+  for (let i = 0; i < 10 && (await selected('template')) !== 'Update on your case'; i += 1) await key('ArrowDown');
+  check((await selected('template')) === 'Update on your case', `${at}: ArrowDown should reach "Update on your case", got ${await selected('template')}`);
+  await key('Tab');
+  check(is('button', 'Use this template')(await focused()), `${at}: Tab from the template picker should reach "Use this template"`);
+  await arrive('use the template');
+  check(path_(page) === `${casePath}/emails`, `${at}: the template fills the same form, got ${path_(page)}`);
+  const first = chosen.split(' ')[0];
+  const body = await page.getByLabel('Message').inputValue();
+  const filled = `I am writing to update you on your case about ${m.subject} (our reference ${reference})`;
+  check(
+    body.startsWith(`Dear ${first},`) && body.includes(filled) && body.indexOf(filled) < body.indexOf(`> ${m.firstLine}`),
+    `${at}: the template, filled for the case, should come above the quotation, got ${JSON.stringify(body.slice(0, 300))}`,
+  );
+  check(!(await page.locator('#send_anyway').count()), `${at}: ${chosen} asked not to be emailed; choose another demo name for this width`);
+  await tabTo('the Send button', is('button', 'Send'));
+  await arrive('send the reply');
+  check(path_(page) === `${casePath}?notice=email_held`, `${at}: sending should lead back to the case, got ${path_(page)}`);
+  await expectText(page.getByRole('status').first(), /waits for approval/, `${at} the notice says the email waits for approval`);
+  const replyItem = page.getByRole('region', { name: 'Correspondence' }).getByRole('listitem').filter({ hasText: `Re: ${m.subject}` });
+  await expectText(replyItem, /approval/i, `${at} the reply on the case, waiting for approval`);
+  check(toSender().length === 0, `${at}: nothing should reach ${m.address} before approval`);
+
+  // The office manager approves it from the Approvals list.
+  await tabTo('the Sign out button', is('button', 'Sign out'));
+  await arrive('sign out');
+  check(new URL(page.url()).pathname === '/login', `${at}: signing out should show /login, got ${page.url()}`);
+  await signInByKeys(USERS.manager, 'the office manager');
+  await menuTo('Approvals', '/approvals');
+  await tabTo('the reply\'s Approve button', (f) => f.tag === 'button' && f.id.startsWith('approve-') && f.row.includes(`Re: ${m.subject}`), { max: 400 });
+  await arrive('approve the reply');
+  check(path_(page) === '/approvals?notice=approved', `${at}: approving should stay on /approvals, got ${path_(page)}`);
+  await expectText(page.getByRole('status'), 'Approved', `${at} approved notice`);
+  const deadline = Date.now() + SEND_TIMEOUT_MS;
+  while (toSender().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const sent = toSender();
+  check(sent.length === 1, `${at}: the approved reply should reach ${m.address} once within ${SEND_TIMEOUT_MS / 1000}s, got ${sent.length}`);
+  const subject = sent[0].header('Subject');
+  check(subject.includes(`Re: ${m.subject}`) && subject.includes(`[${reference}]`), `${at}: unexpected subject ${JSON.stringify(subject)}`);
+  check(sent[0].header('In-Reply-To') === m.messageId, `${at}: the reply should thread under ${m.messageId}, got ${sent[0].header('In-Reply-To')}`);
+  check(sent[0].text.includes(filled), `${at}: the sent reply should hold the template's text, got ${JSON.stringify(sent[0].text.slice(0, 300))}`);
+  log(`  ${at}: approved and sent: ${subject}`);
+  await page.context().close();
+}
+
 // ----- reporting -----
 
 function report() {
@@ -1681,6 +1883,10 @@ async function main() {
     log(`browser: Chromium ${browser.version()}, axe-core ${require('axe-core/package.json').version}`);
     await selfCheck(browser);
     await scenario(browser, server.base, sink);
+    await importWalkMail(server, walkMail(1280));
+    await keyboardWalk(browser, server.base, sink, 1280);
+    await importWalkMail(server, walkMail(375));
+    await keyboardWalk(browser, server.base, sink, 375);
   } catch (err) {
     failure = err;
   }

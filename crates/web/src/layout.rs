@@ -123,6 +123,9 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",
         "returned" => "Returned to its author, who has been told why.",
+        "email_held" => {
+            "Email saved: it waits for approval by an office manager or the representative, and goes out once approved. You are told when it is."
+        }
         "view_saved" => "View saved: it is in the menu with how many cases it holds.",
         "view_deleted" => "View deleted.",
         "comment" => "Comment added.",

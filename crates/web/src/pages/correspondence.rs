@@ -883,7 +883,18 @@ async fn email_send(
             .collect(),
     };
     match casework_app::outbox::send_email(&s.app, &form.who.actor, id, &req).await {
-        Ok(_) => Ok(see(format!("/cases/{id}?notice=email"))),
+        Ok(cid) => {
+            // Held for approval, or on its way: the notice says which.
+            let held = casework_app::outbox::for_case(&s.app, &form.who.actor, id)
+                .await?
+                .iter()
+                .any(|o| {
+                    o.correspondence_id == cid
+                        && o.state == casework_app::domain::OutboxState::AwaitingApproval
+                });
+            let code = if held { "email_held" } else { "email" };
+            Ok(see(format!("/cases/{id}?notice={code}")))
+        }
         Err(AppError::Invalid(errors)) => {
             let mut page = email_form(&s, &form.who, id, reply_to, Some(&f), errors).await?;
             page.replaces = replaces;
