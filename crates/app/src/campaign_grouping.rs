@@ -25,7 +25,7 @@ use casework_store::{CampaignLink, Candidate, MemberAddition, NewCampaign};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::{App, AppError, AppResult};
+use crate::{Actor, App, AppError, AppResult};
 
 /// Similar messages needed before a campaign forms.
 pub const FORM_AT: usize = 5;
@@ -684,6 +684,29 @@ pub(crate) fn common_text(copies: &[Fingerprint]) -> CommonText {
     out.template.sort_unstable();
     out.added_by_most.sort_unstable();
     out
+}
+
+/// Copies read (one per sender, the earliest) to check a campaign's shared
+/// text for casework when its page is shown.
+const SHARED_CHECK: i64 = 200;
+
+/// A paragraph most of the campaign's copies carry on top of its letter,
+/// if it looks like casework (the same passport problem, say). It is in the
+/// campaign's template, so no copy is flagged for it: the campaign is, and
+/// each of those senders may need help (`shared_casework`).
+pub async fn casework_in_template(app: &App, actor: &Actor, id: i64) -> AppResult<Option<String>> {
+    let c = crate::campaigns::get(app, actor, id).await?;
+    let texts = app
+        .data_for(actor)
+        .campaign_texts(c.id, SHARED_CHECK)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    let texts: Vec<&str> = texts
+        .iter()
+        .filter(|(_, from, _)| seen.insert(from.as_str()))
+        .map(|(_, _, text)| text.as_str())
+        .collect();
+    Ok(shared_casework(&texts))
 }
 
 /// The paragraph most copies of a campaign carry on top of its letter, as

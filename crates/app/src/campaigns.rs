@@ -48,29 +48,6 @@ pub async fn messages(
         .await?)
 }
 
-/// Copies read (one per sender, the earliest) to check a campaign's shared
-/// text for casework when its page is shown.
-const SHARED_CHECK: i64 = 200;
-
-/// A paragraph most of the campaign's copies carry on top of its letter,
-/// if it looks like casework (the same passport problem, say). It is in the
-/// campaign's template, so no copy is flagged for it: the campaign is, and
-/// each of those senders may need help (`campaign_grouping::shared_casework`).
-pub async fn shared_casework(app: &App, actor: &Actor, id: i64) -> AppResult<Option<String>> {
-    let c = get(app, actor, id).await?;
-    let texts = app
-        .data_for(actor)
-        .campaign_texts(c.id, SHARED_CHECK)
-        .await?;
-    let mut seen = std::collections::HashSet::new();
-    let texts: Vec<&str> = texts
-        .iter()
-        .filter(|(_, from, _)| seen.insert(from.as_str()))
-        .map(|(_, _, text)| text.as_str())
-        .collect();
-    Ok(crate::campaign_grouping::shared_casework(&texts))
-}
-
 pub(crate) fn conflict(what: &str) -> impl FnOnce(casework_store::Error) -> AppError + '_ {
     move |e| match e {
         casework_store::Error::Conflict => AppError::field("version", what.to_owned()),

@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::cases::{CaseInput, CasePatch};
 use crate::constituents::ConstituentInput;
-use crate::demo::{CASE_KINDS, DEMO_TASKS, NOTES, Report, fake_person};
+use crate::demo_data::{CASE_KINDS, DEMO_TASKS, NOTES, Report, fake_person};
 use crate::enquiries::{AnswerRequest, ChaseRequest, EnquiryRequest};
 use crate::{Actor, App, AppResult, ManualClock};
 

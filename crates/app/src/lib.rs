@@ -19,6 +19,7 @@ pub mod constituents;
 pub mod correspondence;
 mod csv_out;
 pub mod demo;
+mod demo_data;
 mod demo_history;
 pub mod enquiries;
 mod error;

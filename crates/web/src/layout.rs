@@ -178,3 +178,18 @@ pub(crate) fn see(path: String) -> Response {
 pub(crate) fn pair(a: &str, b: &str) -> (String, String) {
     (a.to_owned(), b.to_owned())
 }
+
+/// What the form says when it starts from someone's draft.
+pub(crate) fn from_note(what: &str, d: &casework_app::approvals::DraftToEdit) -> String {
+    let whose = d
+        .author
+        .as_deref()
+        .map_or_else(|| format!("the {what}"), |a| format!("{a}'s {what}"));
+    if d.replaces.is_some() {
+        format!(
+            "You are editing {whose}, which waits for approval. Saving makes a new version that replaces it; both stay on the case's history."
+        )
+    } else {
+        format!("This starts from the text of {whose}, which was returned for changes.")
+    }
+}

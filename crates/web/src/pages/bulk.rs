@@ -52,7 +52,7 @@ impl BulkBar {
     ) -> Result<BulkBar, PageError> {
         let actions = bulk::actions(list_of(list).unwrap_or(List::Constituents), &who.actor);
         let assignees = if actions.iter().any(|(a, _)| *a == "assign") {
-            crate::pages::cases::assignee_options(s, &who.actor).await?
+            crate::pages::options::assignee_options(s, &who.actor).await?
         } else {
             Vec::new()
         };
@@ -60,7 +60,7 @@ impl BulkBar {
             list,
             actions,
             assignees,
-            statuses: crate::pages::cases::status_options(Status::ALL),
+            statuses: crate::pages::options::status_options(Status::ALL),
         })
     }
 }
@@ -144,7 +144,7 @@ async fn apply(
         "assign" => match req.assignee_id {
             Some(u) => format!(
                 "Assigned to {}",
-                crate::pages::cases::assignee_options(&s, &who.actor)
+                crate::pages::options::assignee_options(&s, &who.actor)
                     .await?
                     .into_iter()
                     .find(|(id, _)| *id == u.to_string())

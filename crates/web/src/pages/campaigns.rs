@@ -213,7 +213,8 @@ async fn view(
         .map(|t| t.name)
         .collect();
     let progress = campaign_replies::progress(&s.app, actor, c.id).await?;
-    let shared_casework = campaigns::shared_casework(&s.app, actor, c.id).await?;
+    let shared_casework =
+        casework_app::campaign_grouping::casework_in_template(&s.app, actor, c.id).await?;
     let (subject, body) = draft.unwrap_or_else(|| (c.reply_subject.clone(), c.reply_body.clone()));
     let rows: Vec<MessageRow> = messages
         .into_iter()

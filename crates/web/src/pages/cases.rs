@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use casework_app::domain::{FieldErrors, Permission, Status};
 use casework_app::tags::ItemTagOut;
-use casework_app::views::{Case, Constituent, StaffMember};
-use casework_app::{Actor, AppError, cases, constituents, correspondence, intake, staff, tags};
+use casework_app::views::{Case, Constituent};
+use casework_app::{AppError, cases, constituents, correspondence, intake, tags};
 use serde::Deserialize;
 
 use crate::error::{PageError, PageResult, refused, render, unprocessable};
@@ -21,6 +21,7 @@ use crate::fmt::{day, when};
 use crate::layout::{Nav, NoticeQuery, nav, notice, pair, see};
 use crate::pages::correspondence::MailRow;
 use crate::pages::intake::MessageQuery;
+use crate::pages::options::{assignee_options, status_options};
 use crate::pages::outbox::outbox_label;
 use crate::pages::tag_fields::{DimensionField, dimension_fields};
 use crate::pages::timeline::{TimelineRow, timeline_rows};
@@ -40,12 +41,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{id}/consent-form", post(consent_form))
         .route("/cases/{id}/people", post(case_person))
         .route("/cases/{id}/people/choices", get(case_person_choices))
-}
-
-pub(crate) fn status_options(list: &[Status]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
-        .collect()
 }
 
 struct CaseRow {
@@ -323,18 +318,6 @@ struct CaseFormPage {
     errors: FieldErrors,
     conflict: Option<String>,
     message: Option<i64>,
-}
-
-pub(crate) async fn assignee_options(
-    s: &AppState,
-    actor: &Actor,
-) -> Result<Vec<(String, String)>, PageError> {
-    Ok(staff::list_users(&s.app, actor)
-        .await?
-        .into_iter()
-        .filter(|u: &StaffMember| u.active && u.role.can_hold_cases())
-        .map(|u| (u.id.to_string(), u.display_name))
-        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -774,7 +774,7 @@ async fn email_new(
         ..EmailForm::default()
     };
     let mut page = email_form(&s, &who, id, None, Some(&f), FieldErrors::new()).await?;
-    page.from_note = Some(crate::pages::letters::from_note("email", &d));
+    page.from_note = Some(crate::layout::from_note("email", &d));
     page.replaces = d.replaces;
     Ok(render(&page)?.into_response())
 }

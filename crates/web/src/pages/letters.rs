@@ -66,21 +66,6 @@ pub(crate) struct FromQuery {
     pub from: Option<i64>,
 }
 
-/// What the form says when it starts from someone's draft.
-pub(crate) fn from_note(what: &str, d: &casework_app::approvals::DraftToEdit) -> String {
-    let whose = d
-        .author
-        .as_deref()
-        .map_or_else(|| format!("the {what}"), |a| format!("{a}'s {what}"));
-    if d.replaces.is_some() {
-        format!(
-            "You are editing {whose}, which waits for approval. Saving makes a new version that replaces it; both stay on the case's history."
-        )
-    } else {
-        format!("This starts from the text of {whose}, which was returned for changes.")
-    }
-}
-
 async fn letter_form(
     s: &AppState,
     who: &PageActor,
@@ -138,7 +123,7 @@ async fn letter_new(
         FieldErrors::new(),
     )
     .await?;
-    page.from_note = Some(from_note("letter", &d));
+    page.from_note = Some(crate::layout::from_note("letter", &d));
     page.replaces = d.replaces;
     page.to = d.to.join("\n");
     Ok(render(&page)?.into_response())

@@ -18,6 +18,7 @@ mod letters;
 mod my_day;
 pub(crate) use my_day::origin;
 mod notifications;
+mod options;
 mod outbox;
 mod person_choice;
 mod review;
