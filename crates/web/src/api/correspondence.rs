@@ -261,6 +261,11 @@ pub(crate) struct EmailRequestDoc {
     attachment_ids: Vec<i64>,
     /// Letters on the case to send with it, as PDF (their correspondence ids).
     letter_ids: Vec<i64>,
+    /// An email on this case waiting for approval that this one replaces
+    /// (its edited version, by an approver or its author): it answers what
+    /// the old one answered and waits for approval as it did unless an
+    /// approver writes it. A draft no longer waiting is a 422.
+    replaces: Option<i64>,
 }
 
 /// The result of sending: the new correspondence and its outbox state.

@@ -42,6 +42,11 @@ pub(crate) struct LetterRequestDoc {
     /// at most 200 characters a line); empty: the case's constituent.
     #[schema(max_items = 10)]
     to: Option<Vec<String>>,
+    /// A letter on this case waiting for approval that this one replaces
+    /// (its edited version, by an approver or its author): one step, and
+    /// the new version waits for approval as the old one did unless an
+    /// approver writes it. A draft no longer waiting is a 422.
+    replaces: Option<i64>,
 }
 
 /// A letter created on a case.
