@@ -101,6 +101,7 @@ pub(crate) async fn approve_email(
 #[serde(deny_unknown_fields)]
 pub struct ReturnIn {
     /// What should change (required; the author reads it in the draft's comments).
+    #[schema(min_length = 1, max_length = 5000)]
     comment: String,
 }
 

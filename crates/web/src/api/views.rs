@@ -45,6 +45,7 @@ pub struct ViewList {
 #[serde(deny_unknown_fields)]
 pub struct ViewIn {
     /// Up to 60 characters.
+    #[schema(min_length = 1, max_length = 60)]
     name: String,
     /// The case list's filters as a query string; checked by running them.
     #[serde(default)]
