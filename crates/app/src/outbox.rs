@@ -26,7 +26,8 @@ pub struct EmailRequest {
     /// Send even though the constituent asked not to be emailed (recorded on the case).
     pub send_anyway: bool,
     /// A template's name: its subject and text, with merge fields filled, are used
-    /// where `subject` or `body` is empty.
+    /// where `subject` or `body` is empty. An email from a template signed
+    /// by the representative waits for approval, as a letter from it does.
     pub template: Option<String>,
     /// Attachments of the case's correspondence to send with it (their ids).
     pub attachment_ids: Vec<i64>,
@@ -227,9 +228,13 @@ pub async fn send_email(
         e.add("to", format!("{} asked not to be emailed. Tick \"send anyway\" to override; the override is recorded on the case.", constituent.full_name()));
     }
     let (mut req_subject, mut req_body) = (req.subject.clone(), req.body.clone());
+    // A template signed by the representative: the email waits for
+    // approval, as a letter from it does (unless an approver writes it).
+    let mut signed_by_rep = false;
     if let Some(t) = req.template.as_deref().filter(|t| !t.trim().is_empty()) {
         match crate::letters::fill(app, actor, &case, t).await {
-            Ok((subject, body, _)) => {
+            Ok((subject, body, signed)) => {
+                signed_by_rep = signed;
                 if req_subject.trim().is_empty() {
                     req_subject = subject;
                 }
@@ -343,7 +348,7 @@ pub async fn send_email(
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
     let hold = needs_approval(actor, case.sensitive)
-        || (replaced.is_some() && !actor.can(Permission::ApproveOutgoing));
+        || ((replaced.is_some() || signed_by_rep) && !actor.can(Permission::ApproveOutgoing));
     let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
     if !files.is_empty() {
         let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
@@ -353,7 +358,11 @@ pub async fn send_email(
         body_note.push_str(" (sent despite the constituent's do-not-email preference)");
     }
     if hold {
-        body_note.push_str(" — waiting for approval");
+        body_note.push_str(if signed_by_rep && !case.sensitive {
+            " — signed by the representative: waiting for approval"
+        } else {
+            " — waiting for approval"
+        });
     }
     let entry = NewEntry::new("email_out", Some(actor.user_id), body_note);
     let out = Outgoing {

@@ -13,6 +13,7 @@ on_both_backends!(
     an_approver_edits_an_email_and_the_new_version_replaces_the_draft,
     an_author_edits_a_waiting_letter_and_the_new_version_still_waits,
     an_email_starts_from_a_template_above_the_text_it_answers,
+    an_email_from_a_template_the_representative_signs_waits_for_approval,
 );
 
 async fn notification_texts(api: &crate::harness::Api) -> Vec<String> {
@@ -396,4 +397,86 @@ async fn an_email_starts_from_a_template_above_the_text_it_answers(t: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("There is no template called"));
     assert!(html.contains("My own words"));
+}
+
+async fn an_email_from_a_template_the_representative_signs_waits_for_approval(t: TestApp) {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    t.template(
+        &manager,
+        "From the member",
+        "A word from your representative",
+        "Dear {{ constituent.first_name }}, I have written to the minister.",
+        true,
+    )
+    .await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ann", "Lee").await;
+    let case = api.case(person, json!({"title": "Benefits"})).await;
+    let case_id = case["id"].as_i64().unwrap();
+    // Started from the template on the page, then sent: held.
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let csrf = b.get(&format!("/cases/{case_id}/emails/new")).await.csrf();
+    let (status, _, html) = post_email_form(
+        &b,
+        case_id,
+        &[
+            ("csrf", &csrf),
+            ("to", "ann.lee@example.net"),
+            ("subject", ""),
+            ("body", ""),
+            ("template", "From the member"),
+            ("action", "template"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("name=\"used_template\" value=\"From the member\""),
+        "{html}"
+    );
+    let (status, location, html) = post_email_form(
+        &b,
+        case_id,
+        &[
+            ("csrf", &csrf),
+            ("to", "ann.lee@example.net"),
+            ("subject", "A word from your representative"),
+            (
+                "body",
+                "Dear Ann, I have written to the minister. And called them.",
+            ),
+            ("used_template", "From the member"),
+            ("action", "send"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    assert!(location.ends_with("notice=email_held"), "{location}");
+    // Through the API too; an approver's goes at once.
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{case_id}/emails"),
+            json!({"template": "From the member"}),
+        )
+        .await;
+    assert_eq!(r.body["state"], "awaiting_approval", "{:?}", r.body);
+    let r = t
+        .api(&manager)
+        .post(
+            &format!("/api/v1/cases/{case_id}/emails"),
+            json!({"template": "From the member"}),
+        )
+        .await;
+    assert_eq!(r.body["state"], "queued", "{:?}", r.body);
+    // Written without it: goes as before.
+    let r = api
+        .post(
+            &format!("/api/v1/cases/{case_id}/emails"),
+            json!({"subject": "Update", "body": "Dear Ann,"}),
+        )
+        .await;
+    assert_eq!(r.body["state"], "queued", "{:?}", r.body);
 }

@@ -255,7 +255,8 @@ pub(crate) struct EmailRequestDoc {
     /// Send even though the constituent asked not to be emailed (recorded on the case).
     send_anyway: bool,
     /// A template's name: its subject and text, with merge fields filled, are used
-    /// where `subject` or `body` is empty.
+    /// where `subject` or `body` is empty. An email from a template signed
+    /// by the representative waits for approval, as a letter from it does.
     template: Option<String>,
     /// Attachments of the case's correspondence to send with it (their ids).
     attachment_ids: Vec<i64>,

@@ -650,6 +650,9 @@ struct EmailFormPage {
     replaces: Option<i64>,
     /// Said above the form when it starts from another email.
     from_note: Option<String>,
+    /// The template whose text the message was started from (sent back
+    /// with it: one signed by the representative makes it wait for approval).
+    used_template: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -746,6 +749,7 @@ async fn email_form(
         template: form.map(|f| f.template.clone()).unwrap_or_default(),
         replaces: None,
         from_note: None,
+        used_template: form.map(|f| f.used_template.clone()).unwrap_or_default(),
     })
 }
 
@@ -792,6 +796,8 @@ struct EmailForm {
     action: String,
     /// A draft waiting for approval that this email replaces.
     replaces: String,
+    /// The template the text was started from ("Use this template").
+    used_template: String,
     /// Ticked case files: `attach_a{attachment id}` and `attach_l{letter id}`.
     #[serde(flatten)]
     files: std::collections::HashMap<String, String>,
@@ -822,6 +828,7 @@ async fn email_send(
         template: field("template"),
         action: field("action"),
         replaces: field("replaces"),
+        used_template: field("used_template"),
         files: form
             .fields
             .iter()
@@ -840,6 +847,7 @@ async fn email_send(
                 .await
             {
                 Ok((subject, body)) => {
+                    f.used_template = f.template.clone();
                     if reply_to.is_none() && !subject.trim().is_empty() {
                         f.subject = subject;
                     }
@@ -872,7 +880,8 @@ async fn email_send(
         body: f.body.clone(),
         reply_to,
         send_anyway: f.send_anyway.is_some(),
-        template: None,
+        // Its text is in the body already; named, so its signer counts.
+        template: Some(f.used_template.clone()).filter(|t| !t.trim().is_empty()),
         attachment_ids: ticked(&f.files, "attach_a"),
         letter_ids: ticked(&f.files, "attach_l"),
         replaces,
