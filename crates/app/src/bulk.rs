@@ -25,6 +25,18 @@ pub enum List {
 }
 
 impl List {
+    /// The list named in an address: `cases`, `constituents`, `intake`
+    /// or `outbox`.
+    pub fn parse(name: &str) -> Option<List> {
+        Some(match name {
+            "cases" => List::Cases,
+            "constituents" => List::Constituents,
+            "intake" => List::Intake,
+            "outbox" => List::Outbox,
+            _ => return None,
+        })
+    }
+
     /// The file's name when the selection is exported.
     pub fn file_name(self) -> &'static str {
         match self {

@@ -22,28 +22,23 @@ pub struct ViewCount {
     pub count: i64,
 }
 
-/// The case-list query a saved view holds: blank values dropped, paging
-/// left out (a view opens at its first page).
-fn case_query(query: &str) -> AppResult<CaseQuery> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|_| AppError::field("query", "These filters cannot be read."))?;
+/// The filters that were set, in a stable form: blank values dropped,
+/// paging left out (a view opens at its first page).
+fn tidy(query: &str) -> AppResult<String> {
+    let unreadable = || AppError::field("query", "These filters cannot be read.");
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|_| unreadable())?;
     let kept: Vec<(String, String)> = pairs
         .into_iter()
         .filter(|(k, v)| !v.trim().is_empty() && k != "cursor" && k != "limit")
         .collect();
-    let text = serde_urlencoded::to_string(&kept).unwrap_or_default();
-    serde_urlencoded::from_str(&text)
-        .map_err(|_| AppError::field("query", "These filters cannot be read."))
+    serde_urlencoded::to_string(&kept).map_err(|_| unreadable())
 }
 
-/// The query as kept: the filters that were set, in a stable form.
-fn tidy(query: &str) -> String {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    let kept: Vec<(String, String)> = pairs
-        .into_iter()
-        .filter(|(k, v)| !v.trim().is_empty() && k != "cursor" && k != "limit")
-        .collect();
-    serde_urlencoded::to_string(&kept).unwrap_or_default()
+/// The case-list query a saved view holds.
+fn case_query(query: &str) -> AppResult<CaseQuery> {
+    serde_urlencoded::from_str(&tidy(query)?)
+        .map_err(|_| AppError::field("query", "These filters cannot be read."))
 }
 
 fn href(v: &SavedView) -> String {
@@ -63,7 +58,7 @@ pub async fn save(app: &App, actor: &Actor, name: &str, list: &str, query: &str)
         e.add("list", "Only the case list can be saved as a view.");
     }
     check(e)?;
-    let query = tidy(query);
+    let query = tidy(query)?;
     let mut q = case_query(&query)?;
     q.limit = Some(1);
     crate::cases::list(app, actor, &q).await?;

@@ -83,6 +83,19 @@ pub(crate) fn nav(who: &impl SignedIn, section: &'static str) -> Option<Nav> {
     })
 }
 
+/// What the outbox and the status page say about sending: why it cannot
+/// go yet (with the setting to change, for administrators) or from where.
+pub(crate) fn sending_status(not_set_up: Option<String>, admin: bool, from: &str) -> String {
+    match not_set_up {
+        // Setting names are for administrators.
+        Some(text) if admin => format!(
+            "{text} (Sending is set in [smtp] in the configuration, or CASEWORK_SMTP_HOST and CASEWORK_SMTP_FROM.)"
+        ),
+        Some(text) => text,
+        None => format!("Email goes out as {from}."),
+    }
+}
+
 /// Why an email did not go, for this reader: the mail server's own words
 /// (an "os error", a status code) for administrators, who can act on
 /// them; for everyone else what it means and who can see more.

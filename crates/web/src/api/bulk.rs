@@ -24,16 +24,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/bulk/{list}/export", post(bulk_export))
 }
 
-fn list_of(name: &str) -> Result<List, AppError> {
-    Ok(match name {
-        "cases" => List::Cases,
-        "constituents" => List::Constituents,
-        "intake" => List::Intake,
-        "outbox" => List::Outbox,
-        _ => return Err(AppError::NotFound),
-    })
-}
-
 /// The rows to export.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +43,7 @@ pub(crate) async fn bulk_change(
     Path(list): Path<String>,
     ApiJson(req): ApiJson<BulkRequest>,
 ) -> ApiResult<axum::Json<BulkResult>> {
-    let list = list_of(&list)?;
+    let list = List::parse(&list).ok_or(AppError::NotFound)?;
     Ok(axum::Json(bulk::apply(&s.app, &a, list, &req).await?))
 }
 
@@ -68,7 +58,7 @@ pub(crate) async fn bulk_export(
     Path(list): Path<String>,
     ApiJson(req): ApiJson<ExportIn>,
 ) -> ApiResult<Response> {
-    let list = list_of(&list)?;
+    let list = List::parse(&list).ok_or(AppError::NotFound)?;
     let csv = bulk::export(&s.app, &a, list, &req.ids).await?;
     Ok(csv_download(list.file_name(), csv.into_bytes()))
 }

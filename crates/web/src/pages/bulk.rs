@@ -23,16 +23,6 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/bulk/{list}", post(apply))
 }
 
-fn list_of(name: &str) -> Option<List> {
-    Some(match name {
-        "cases" => List::Cases,
-        "constituents" => List::Constituents,
-        "intake" => List::Intake,
-        "outbox" => List::Outbox,
-        _ => return None,
-    })
-}
-
 /// The bar of actions under a list (`_bulk_bar.html`).
 pub(crate) struct BulkBar {
     /// `cases`, `constituents`, `intake` or `outbox`.
@@ -50,7 +40,7 @@ impl BulkBar {
         who: &PageActor,
         list: &'static str,
     ) -> Result<BulkBar, PageError> {
-        let actions = bulk::actions(list_of(list).unwrap_or(List::Constituents), &who.actor);
+        let actions = bulk::actions(List::parse(list).unwrap_or(List::Constituents), &who.actor);
         let assignees = if actions.iter().any(|(a, _)| *a == "assign") {
             crate::pages::options::assignee_options(s, &who.actor).await?
         } else {
@@ -117,7 +107,7 @@ async fn apply(
     Path(list_name): Path<String>,
     form: CsrfForm<BulkForm>,
 ) -> PageResult {
-    let Some(list) = list_of(&list_name) else {
+    let Some(list) = List::parse(&list_name) else {
         return Err(AppError::NotFound.into());
     };
     let f = &form.data;

@@ -62,14 +62,11 @@ async fn outbox_page(
 ) -> PageResult {
     let items = casework_app::outbox::list(&s.app, &who.actor).await?;
     let admin = who.actor.can(Permission::ManageStaff);
-    let status = match casework_app::outbox::not_set_up(&s.app, &who.actor).await? {
-        // Setting names are for administrators.
-        Some(text) if admin => format!(
-            "{text} (Sending is set in [smtp] in the configuration, or CASEWORK_SMTP_HOST and CASEWORK_SMTP_FROM.)"
-        ),
-        Some(text) => text,
-        None => format!("Email goes out as {}.", s.app.settings.smtp.from),
-    };
+    let status = crate::layout::sending_status(
+        casework_app::outbox::not_set_up(&s.app, &who.actor).await?,
+        admin,
+        &s.app.settings.smtp.from,
+    );
     let page = OutboxPage {
         nav: nav(&who, "outbox"),
         notice: notice(&q.notice),

@@ -67,12 +67,8 @@ async fn status_page(State(s): State<AppState>, who: PageActor) -> PageResult {
         nav: nav(&who, "users"),
         notice: None,
         problems: st.problems(),
-        sending: match &st.not_set_up {
-            Some(text) => format!(
-                "{text} (Sending is set in [smtp] in the configuration, or CASEWORK_SMTP_HOST and CASEWORK_SMTP_FROM.)"
-            ),
-            None => format!("Email goes out as {}.", st.sending_as),
-        },
+        // Only administrators reach this page.
+        sending: crate::layout::sending_status(st.not_set_up.clone(), true, &st.sending_as),
         oldest_queued: st.oldest_queued.map(when),
         failed: st
             .failed
