@@ -4,7 +4,8 @@
 # the least work of ingest (the bare loop of
 # crates/cli/examples/bare_ingest.rs: read, parse, hash, insert with an FTS5
 # index) on the same files in the same run; and the time to render a
-# one-page letter as PDF.
+# one-page letter as PDF. On PostgreSQL with files in the database (the
+# default) and in a folder; then a backup of each office and its restore.
 #
 #   bench/ingest.sh [N] [MIX]     N default 100000
 #
@@ -60,11 +61,36 @@ run() {  # $1 = label, rest = target args
   python3 -c "print(f'$label, again (all skipped): {$end-$start:.1f} s')"
 }
 
+# A backup of the office just built, and its restore into an empty place:
+# $1 = label, $2 = restore target args (one string), rest = target args.
+backup() {
+  local label="$1" target="$2"; shift 2
+  local start end
+  start=$(date +%s.%N)
+  CASEWORK_LOG=warn "$BIN" "$@" backup "$WORK/backup-$label" | tail -1
+  end=$(date +%s.%N)
+  local size
+  size=$(du -sm "$WORK/backup-$label" | cut -f1)
+  python3 -c "print(f'$label backup: {$end-$start:.1f} s, $size MB')"
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  CASEWORK_LOG=warn "$BIN" $target restore "$WORK/backup-$label" >/dev/null
+  end=$(date +%s.%N)
+  python3 -c "print(f'$label restore: {$end-$start:.1f} s')"
+  rm -rf "$WORK/backup-$label"
+}
+
 run "SQLite" --data-dir "$WORK/sqlite"
+backup SQLite "--data-dir $WORK/sqlite-restored" --data-dir "$WORK/sqlite"
 DB="casework_ingest_$$"
 psql "$PG" -q -c "CREATE DATABASE $DB"
-trap 'psql "$PG" -q -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+psql "$PG" -q -c "CREATE DATABASE ${DB}_folder"
+psql "$PG" -q -c "CREATE DATABASE ${DB}_restored"
+trap 'for d in $DB ${DB}_folder ${DB}_restored; do psql "$PG" -q -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; rm -rf "$WORK"' EXIT
+# Files in the database (PostgreSQL's default), then in a folder, to see their cost.
 run "PostgreSQL" --database-url "${PG%/*}/$DB" --data-dir "$WORK/pg"
+CASEWORK_FILES=folder run "PostgreSQL, files in a folder" --database-url "${PG%/*}/${DB}_folder" --data-dir "$WORK/pg-folder"
+backup PostgreSQL "--database-url ${PG%/*}/${DB}_restored --data-dir $WORK/pg-restored" --database-url "${PG%/*}/$DB" --data-dir "$WORK/pg"
 
 echo "letter rendering:"
 "$TARGET/examples/letter_bench"

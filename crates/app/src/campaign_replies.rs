@@ -534,7 +534,10 @@ pub(crate) async fn queue_replies(
             }
         };
         let key = sha256_hex(&built.raw);
-        blobs_to_write.push((key.clone(), built.raw.clone()));
+        blobs_to_write.push(casework_store::blobs::NewFile {
+            key: key.clone(),
+            bytes: built.raw.clone(),
+        });
         recipients.push(ReplyRecipient {
             email: s.email.clone(),
             outcome: "queued".to_owned(),
@@ -551,18 +554,14 @@ pub(crate) async fn queue_replies(
             }),
         });
     }
-    let blobs = app.blobs.clone();
-    tokio::task::spawn_blocking(move || {
-        for (k, raw) in blobs_to_write {
-            blobs.put(&k, &raw)?;
-        }
-        Ok::<_, std::io::Error>(())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("saving campaign replies: {e}")))?;
+    let kept = app
+        .files
+        .keep(blobs_to_write)
+        .await
+        .map_err(|e| AppError::Internal(format!("saving campaign replies: {e}")))?;
     let queued = app
         .system_data(office_id)
+        .with_files(kept)
         .queue_campaign_replies(c.id, &recipients, actor.map(|a| a.user_id), app.now())
         .await
         .map_err(|e| match e {

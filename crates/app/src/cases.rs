@@ -693,26 +693,23 @@ pub async fn add_record(
         Some(l) => l.chars().take(120).collect(),
         None => format!("{label}: {}", names.join(", ")),
     };
-    let blobs = app.blobs.clone();
-    let attachments = tokio::task::spawn_blocking(move || {
-        files
-            .into_iter()
-            .zip(names)
-            .map(|(f, name)| {
-                let key = casework_mail::sha256_hex(&f.data);
-                blobs.put(&key, &f.data)?;
-                let ctype = if f.content_type.trim().is_empty() {
-                    "application/octet-stream".to_owned()
-                } else {
-                    f.content_type.chars().take(100).collect()
-                };
-                Ok(crate::files::kept_file(&name, &ctype, &f.data, key))
-            })
-            .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("saving files on a case: {e}")))?;
+    let mut attachments = Vec::with_capacity(files.len());
+    let mut to_keep = Vec::with_capacity(files.len());
+    for (f, name) in files.into_iter().zip(names) {
+        let key = casework_mail::sha256_hex(&f.data);
+        let ctype = if f.content_type.trim().is_empty() {
+            "application/octet-stream".to_owned()
+        } else {
+            f.content_type.chars().take(100).collect()
+        };
+        attachments.push(crate::files::kept_file(&name, &ctype, &f.data, key.clone()));
+        to_keep.push(casework_store::blobs::NewFile { key, bytes: f.data });
+    }
+    let kept = app
+        .files
+        .keep(to_keep)
+        .await
+        .map_err(|e| AppError::Internal(format!("saving files on a case: {e}")))?;
     let file_list: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
     let mut note = if body.is_empty() {
         String::new()
@@ -742,6 +739,7 @@ pub async fn add_record(
     let entry = NewEntry::new(kind, Some(actor.user_id), note);
     let rid = app
         .data_for(actor)
+        .with_files(kept)
         .add_case_record(case.id, &record, &entry, now)
         .await?;
     tracing::info!(

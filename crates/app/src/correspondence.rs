@@ -39,10 +39,9 @@ async fn read_blob(app: &App, key: Option<String>) -> AppResult<Vec<u8>> {
     let Some(key) = key else {
         return Err(AppError::NotFound);
     };
-    let blobs = app.blobs.clone();
-    tokio::task::spawn_blocking(move || blobs.get(&key))
+    app.files
+        .get(&key)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("reading a stored original: {e}")))
 }
 
@@ -66,11 +65,10 @@ pub async fn attachment(
         .into_iter()
         .find(|a| a.id == attachment_id)
         .ok_or(AppError::NotFound)?;
-    let blobs = app.blobs.clone();
-    let key = a.blob.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+    let bytes = app
+        .files
+        .get(&a.blob)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("reading a stored attachment: {e}")))?;
     Ok((a, bytes))
 }

@@ -3,6 +3,7 @@
 
 use casework_domain::{CaseRef, FieldErrors, MailState, Permission};
 use casework_mail::{ParsedMail, guess_signature, parse, sha256_hex};
+use casework_store::blobs::{Kept, NewFile};
 use casework_store::{Correspondence, CorrespondenceSummary, Cursor, Filing, Incoming, Page};
 use std::path::{Path, PathBuf};
 
@@ -181,65 +182,90 @@ type Prepared = Result<
     (String, String, Option<String>),
 >;
 
-/// Parses messages and writes their originals and attachments to the blob store.
+/// Parses messages and keeps their originals and attachments (written to
+/// a folder now; for the database, returned with each message, to be
+/// written with its record).
 fn prepare(
     batch: Vec<RawMessage>,
-    blobs: &dyn casework_store::blobs::BlobStore,
+    files: &casework_store::blobs::Files,
     max: usize,
-) -> Vec<Prepared> {
+) -> Vec<(Prepared, Kept)> {
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         if m.bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            out.push(Err((m.source, "The message is empty.".to_owned(), None)));
+            out.push((
+                Err((m.source, "The message is empty.".to_owned(), None)),
+                Kept::default(),
+            ));
             continue;
         }
         let raw_key = sha256_hex(&m.bytes);
-        if let Err(e) = blobs.put(&raw_key, &m.bytes) {
-            out.push(Err((
-                m.source,
-                format!("The original could not be saved: {e}."),
-                None,
-            )));
-            continue;
-        }
+        let raw = NewFile {
+            key: raw_key.clone(),
+            bytes: m.bytes.clone(),
+        };
         if m.bytes.len() > max {
             let reason = format!(
                 "The message is {}, over the {} limit; the original is kept aside.",
                 size_in_words(m.bytes.len()),
                 size_in_words(max)
             );
-            out.push(Err((m.source, reason, Some(raw_key))));
+            match files.keep_now(vec![raw]) {
+                Ok(kept) => out.push((Err((m.source, reason, Some(raw_key))), kept)),
+                Err(e) => out.push((
+                    Err((
+                        m.source,
+                        format!("The original could not be saved: {e}."),
+                        None,
+                    )),
+                    Kept::default(),
+                )),
+            }
             continue;
         }
         let parsed = parse(&m.bytes);
         let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
         let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
         let mut attachments = Vec::with_capacity(parsed.attachments.len());
-        let mut failed = None;
+        let mut to_keep = Vec::with_capacity(1 + parsed.attachments.len());
+        to_keep.push(raw);
         for a in &parsed.attachments {
             let key = sha256_hex(&a.data);
-            if let Err(e) = blobs.put(&key, &a.data) {
-                failed = Some(format!("An attachment could not be saved: {e}."));
-                break;
-            }
             attachments.push(crate::files::kept_file(
                 &a.filename,
                 &a.content_type,
                 &a.data,
-                key,
+                key.clone(),
             ));
+            to_keep.push(NewFile {
+                key,
+                bytes: a.data.clone(),
+            });
         }
-        match failed {
-            Some(reason) => out.push(Err((m.source, reason, Some(raw_key)))),
-            None => out.push(Ok((
-                m.source,
-                m.bytes.len(),
-                raw_key,
-                parsed,
-                attachments,
-                fingerprint,
-                postcode,
-            ))),
+        match files.keep_now(to_keep) {
+            Err(e) => {
+                // The original alone, so that the refusal keeps it.
+                let raw = NewFile {
+                    key: raw_key.clone(),
+                    bytes: m.bytes,
+                };
+                let kept = files.keep_now(vec![raw]).ok();
+                let reason = format!("The message or an attachment could not be saved: {e}.");
+                let raw_key = kept.as_ref().map(|_| raw_key);
+                out.push((Err((m.source, reason, raw_key)), kept.unwrap_or_default()));
+            }
+            Ok(kept) => out.push((
+                Ok((
+                    m.source,
+                    m.bytes.len(),
+                    raw_key,
+                    parsed,
+                    attachments,
+                    fingerprint,
+                    postcode,
+                )),
+                kept,
+            )),
         }
     }
     out
@@ -267,7 +293,7 @@ pub async fn ingest_at(
 
 /// A batch parsed, with its originals and attachments kept, ready to store.
 struct PreparedBatch {
-    items: Vec<Prepared>,
+    items: Vec<(Prepared, Kept)>,
     parsed_in: std::time::Duration,
 }
 
@@ -277,7 +303,7 @@ struct PreparedBatch {
 /// stored.
 async fn prepare_batch(app: &App, batch: Vec<RawMessage>) -> AppResult<PreparedBatch> {
     let max = app.settings.max_message_bytes;
-    let blobs = app.blobs.clone();
+    let files = app.files.clone();
     let started = std::time::Instant::now();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -292,8 +318,8 @@ async fn prepare_batch(app: &App, batch: Vec<RawMessage>) -> AppResult<PreparedB
     let tasks: Vec<_> = chunks
         .into_iter()
         .map(|chunk| {
-            let blobs = blobs.clone();
-            tokio::task::spawn_blocking(move || prepare(chunk, &*blobs, max))
+            let files = files.clone();
+            tokio::task::spawn_blocking(move || prepare(chunk, &files, max))
         })
         .collect();
     let mut items = Vec::new();
@@ -326,7 +352,7 @@ async fn store_prepared(
     let now = app.now();
     let parsed: Vec<&ParsedMail> = prepared
         .iter()
-        .filter_map(|p| p.as_ref().ok())
+        .filter_map(|(p, _)| p.as_ref().ok())
         .map(|p| &p.3)
         .collect();
     let lookups = lookups(app, office_id, &parsed).await?;
@@ -336,15 +362,19 @@ async fn store_prepared(
     let office_day = app.today(office_id).await?;
     // The fingerprint of each message kept as a campaign candidate.
     let mut fingerprints: Vec<Option<casework_mail::campaign::Fingerprint>> = Vec::new();
-    for item in prepared {
+    // The files of the messages stored, written with them.
+    let mut kept = Vec::new();
+    for (item, files) in prepared {
         match item {
             Err((source, reason, blob)) => {
                 app.system_data(office_id)
+                    .with_files(files)
                     .record_mail_rejection(&source, &reason, blob.as_deref(), now)
                     .await?;
                 report.rejected.push((source, reason));
             }
             Ok((source, size, raw_key, parsed, attachments, fingerprint, sender_postcode)) => {
+                kept.push(files);
                 let filing = decide_filing(&lookups, &parsed);
                 let on_case = matches!(filing, Filing::Case { .. });
                 let (campaign, candidate) = crate::campaign_grouping::link(
@@ -396,6 +426,7 @@ async fn store_prepared(
     let filed_in = started.elapsed();
     let ids = app
         .system_data(office_id)
+        .with_files(Kept::join(kept))
         .store_incoming_at(&incoming, now, position)
         .await?;
     let stored_in = started.elapsed();

@@ -7,7 +7,7 @@ use casework_letters::{
     CaseFields, Letter, Logo, MergeFields, NameField, OfficeFields, Paper, PersonFields,
     SignerFields, merge, render_pdf,
 };
-use casework_mail::sha256_hex;
+use casework_store::blobs::{Kept, NewFile};
 use casework_store::{Case, LetterSettings, NewEntry, NewLetter, PrintItem, Template};
 use serde::Deserialize;
 
@@ -329,21 +329,22 @@ pub async fn save_letterhead(
         e.add("logo", m);
     }
     check(e)?;
-    let key = match logo {
-        LogoChange::Keep => None,
-        LogoChange::Remove => Some(None),
+    let (key, kept) = match logo {
+        LogoChange::Keep => (None, Kept::default()),
+        LogoChange::Remove => (Some(None), Kept::default()),
         LogoChange::Set(bytes) => {
-            let key = sha256_hex(&bytes);
-            let blobs = app.blobs.clone();
-            let k = key.clone();
-            tokio::task::spawn_blocking(move || blobs.put(&k, &bytes))
+            let file = NewFile::new(bytes);
+            let key = file.key.clone();
+            let kept = app
+                .files
+                .keep(vec![file])
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
                 .map_err(|e| AppError::Internal(format!("saving a logo: {e}")))?;
-            Some(Some(key))
+            (Some(Some(key)), kept)
         }
     };
     app.data_for(actor)
+        .with_files(kept)
         .set_letterhead(
             &LetterSettings {
                 letterhead: text,
@@ -368,26 +369,24 @@ pub async fn save_letterhead(
 pub(crate) async fn load_logos(app: &App, mut keys: Vec<String>) -> casework_letters::Logos {
     keys.sort();
     keys.dedup();
-    let blobs = app.blobs.clone();
-    tokio::task::spawn_blocking(move || {
-        keys.into_iter()
-            .filter_map(|k| {
-                let read = blobs
-                    .get(&k)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| Logo::read(&b));
-                match read {
-                    Ok(logo) => Some((k, logo)),
-                    Err(e) => {
-                        tracing::warn!(key = %k, error = %e, "a letterhead logo could not be read");
-                        None
-                    }
-                }
-            })
-            .collect()
-    })
-    .await
-    .unwrap_or_default()
+    let mut out = casework_letters::Logos::default();
+    for k in keys {
+        let read = app
+            .files
+            .get(&k)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|b| Logo::read(&b));
+        match read {
+            Ok(logo) => {
+                out.insert(k, logo);
+            }
+            Err(e) => {
+                tracing::warn!(key = %k, error = %e, "a letterhead logo could not be read");
+            }
+        }
+    }
+    out
 }
 
 /// The office's logo as stored (PNG or JPEG bytes), for showing it.
@@ -395,10 +394,10 @@ pub async fn logo(app: &App, actor: &Actor) -> AppResult<Option<Vec<u8>>> {
     let Some(key) = app.data_for(actor).letterhead_logo().await? else {
         return Ok(None);
     };
-    let blobs = app.blobs.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+    let bytes = app
+        .files
+        .get(&key)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("reading the logo: {e}")))?;
     Ok(Some(bytes))
 }
@@ -735,7 +734,7 @@ async fn make_replacing(
     }
     let layout = serde_json::to_string(&letter)
         .map_err(|e| AppError::Internal(format!("letter layout: {e}")))?;
-    let (key, pdf_size) = render_and_keep(app, letter, logos).await?;
+    let (key, pdf_size, kept) = render_and_keep(app, letter, logos).await?;
     let mut note = format!("Letter: {title}");
     if !unprintable.is_empty() {
         note.push_str(&format!(
@@ -775,6 +774,7 @@ async fn make_replacing(
     };
     let id = match app
         .data_for(actor)
+        .with_files(kept)
         .store_letter(&record, &entry, app.now())
         .await
     {
@@ -801,24 +801,24 @@ fn paper_of(settings: &LetterSettings) -> Paper {
     Paper::from_name(&settings.paper).unwrap_or_default()
 }
 
-/// Lays out a letter and keeps its PDF in the blob store: (key, size).
+/// Lays out a letter and keeps its PDF: (key, size, the file for the
+/// write that records it).
 async fn render_and_keep(
     app: &App,
     letter: Letter,
     logos: casework_letters::Logos,
-) -> AppResult<(String, i64)> {
+) -> AppResult<(String, i64, Kept)> {
     let pdf = tokio::task::spawn_blocking(move || render_pdf(&letter, &logos))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let key = sha256_hex(&pdf);
-    let size = pdf.len() as i64;
-    let blobs = app.blobs.clone();
-    let k = key.clone();
-    tokio::task::spawn_blocking(move || blobs.put(&k, &pdf))
+    let file = NewFile::new(pdf);
+    let (key, size) = (file.key.clone(), file.bytes.len() as i64);
+    let kept = app
+        .files
+        .keep(vec![file])
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("saving a letter: {e}")))?;
-    Ok((key, size))
+    Ok((key, size, kept))
 }
 
 /// The office manager or the representative approves a letter signed by
@@ -845,13 +845,15 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
         }
         None => None,
     };
+    let kept = pdf.as_ref().map(|p| p.2.clone()).unwrap_or_default();
     let result = app
         .data_for(actor)
+        .with_files(kept)
         .approve_letter(
             letter.id,
             actor.user_id,
             app.now(),
-            pdf.as_ref().map(|(k, n)| (k.as_str(), *n)),
+            pdf.as_ref().map(|(k, n, _)| (k.as_str(), *n)),
         )
         .await;
     if result.is_ok()

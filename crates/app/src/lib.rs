@@ -128,7 +128,8 @@ pub struct App {
     /// Reached only through [`App::data_for`] (what a person may see of
     /// their office) or, for background work, [`App::system_data`].
     pub(crate) store: Store,
-    pub blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
+    /// Where messages' originals, attachments, letters and logos are kept.
+    pub files: casework_store::blobs::Files,
     pub settings: Settings,
     /// Categories and agencies in use per office and case visibility (what
     /// one reader may see), for filter menus: kept for a minute.
@@ -150,24 +151,20 @@ pub(crate) type FacetCache =
     std::collections::HashMap<(i64, casework_store::CaseVisibility), (std::time::Instant, Facets)>;
 
 impl App {
-    pub fn new(
-        store: Store,
-        blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
-        settings: Settings,
-    ) -> Self {
-        Self::with_clock(store, blobs, settings, std::sync::Arc::new(SystemClock))
+    pub fn new(store: Store, files: casework_store::blobs::Files, settings: Settings) -> Self {
+        Self::with_clock(store, files, settings, std::sync::Arc::new(SystemClock))
     }
 
     /// An application whose time comes from `clock`.
     pub fn with_clock(
         store: Store,
-        blobs: std::sync::Arc<dyn casework_store::blobs::BlobStore>,
+        files: casework_store::blobs::Files,
         settings: Settings,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
         App {
             store,
-            blobs,
+            files,
             settings,
             facets: Default::default(),
             campaigns: Default::default(),

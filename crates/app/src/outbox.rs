@@ -8,6 +8,7 @@ use casework_domain::{
 pub use casework_mail::outgoing::OutgoingAttachment;
 use casework_mail::outgoing::{Draft, build, send};
 use casework_mail::sha256_hex;
+use casework_store::blobs::NewFile;
 use casework_store::{NewEntry, OutboxItem, Outgoing};
 use serde::Deserialize;
 
@@ -114,40 +115,37 @@ async fn chosen_files(
     if !e.is_empty() {
         return Ok(Vec::new());
     }
-    let blobs = app.blobs.clone();
-    tokio::task::spawn_blocking(move || {
-        chosen
-            .into_iter()
-            .map(|d| {
-                let data = blobs.get(&d.blob)?;
-                let filename = if d.kind == "letter" {
-                    let stem: String = d
-                        .name
-                        .chars()
-                        .map(|c| {
-                            if c.is_alphanumeric() || c == ' ' || c == '-' {
-                                c
-                            } else {
-                                '_'
-                            }
-                        })
-                        .take(60)
-                        .collect();
-                    format!("{}.pdf", stem.trim())
-                } else {
-                    d.name
-                };
-                Ok(OutgoingAttachment {
-                    filename,
-                    content_type: d.content_type,
-                    data,
+    let mut out = Vec::with_capacity(chosen.len());
+    for d in chosen {
+        let data = app
+            .files
+            .get(&d.blob)
+            .await
+            .map_err(|e| AppError::Internal(format!("reading an attachment: {e}")))?;
+        let filename = if d.kind == "letter" {
+            let stem: String = d
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == ' ' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
                 })
-            })
-            .collect::<std::io::Result<Vec<_>>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("reading an attachment: {e}")))
+                .take(60)
+                .collect();
+            format!("{}.pdf", stem.trim())
+        } else {
+            d.name
+        };
+        out.push(OutgoingAttachment {
+            filename,
+            content_type: d.content_type,
+            data,
+        });
+    }
+    Ok(out)
 }
 
 /// Most attempts before a message is marked failed and left for a person.
@@ -324,29 +322,30 @@ pub async fn send_email(
     })
     .map_err(|m| AppError::field("to", m))?;
     let raw_key = sha256_hex(&built.raw);
-    let blobs = app.blobs.clone();
-    let (key, raw) = (raw_key.clone(), built.raw.clone());
     // The message and each attached file are kept, so the case keeps what was sent.
-    let to_keep = files.clone();
-    let attachments = tokio::task::spawn_blocking(move || {
-        blobs.put(&key, &raw)?;
-        to_keep
-            .into_iter()
-            .map(|f| {
-                let k = sha256_hex(&f.data);
-                blobs.put(&k, &f.data)?;
-                Ok(crate::files::kept_file(
-                    &f.filename,
-                    &f.content_type,
-                    &f.data,
-                    k,
-                ))
-            })
-            .collect::<std::io::Result<Vec<casework_store::NewAttachment>>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
+    let mut to_keep = vec![NewFile {
+        key: raw_key.clone(),
+        bytes: built.raw.clone(),
+    }];
+    let mut attachments = Vec::with_capacity(files.len());
+    for f in &files {
+        let k = sha256_hex(&f.data);
+        attachments.push(crate::files::kept_file(
+            &f.filename,
+            &f.content_type,
+            &f.data,
+            k.clone(),
+        ));
+        to_keep.push(NewFile {
+            key: k,
+            bytes: f.data.clone(),
+        });
+    }
+    let kept = app
+        .files
+        .keep(to_keep)
+        .await
+        .map_err(|e| AppError::Internal(format!("saving an outgoing message: {e}")))?;
     let hold = needs_approval(actor, case.sensitive)
         || ((replaced.is_some() || signed_by_rep) && !actor.can(Permission::ApproveOutgoing));
     let mut body_note = format!("Email to {}: {subject}", built.to.join(", "));
@@ -385,6 +384,7 @@ pub async fn send_email(
     };
     let id = match app
         .data_for(actor)
+        .with_files(kept)
         .queue_email(&out, &entry, app.now())
         .await
     {
@@ -537,12 +537,7 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
             .correspondence(job.correspondence_id)
             .await?;
         let raw = match c.raw_blob {
-            Some(key) => {
-                let blobs = app.blobs.clone();
-                tokio::task::spawn_blocking(move || blobs.get(&key))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-            }
+            Some(key) => app.files.get(&key).await,
             None => Err(std::io::Error::other("no stored message")),
         };
         let to: Vec<String> = job

@@ -58,6 +58,11 @@ pub struct Config {
     /// Its contents, read when the configuration is loaded.
     #[serde(skip)]
     pub tls_ca_pem: String,
+    /// Where messages' originals, attachments, letters and logos are kept:
+    /// `database` (in the database, so that every app server on it reads
+    /// them and a dump holds them: the default on PostgreSQL) or `folder`
+    /// (`blobs/` in `data_dir`: the default on SQLite). Empty: the default.
+    pub files: String,
 }
 
 /// `[smtp]`: where outgoing email goes.
@@ -126,6 +131,7 @@ impl Default for Config {
             job_lease_seconds: 60,
             tls_ca_file: String::new(),
             tls_ca_pem: String::new(),
+            files: String::new(),
         }
     }
 }
@@ -201,6 +207,7 @@ impl Config {
             "outbox_lease_seconds",
             "job_lease_seconds",
             "tls_ca_file",
+            "files",
         ]));
         fig = fig.merge(
             Env::prefixed("CASEWORK_SMTP_")
@@ -232,7 +239,28 @@ impl Config {
                 config.smtp.tls
             ));
         }
+        if !["", "database", "folder"].contains(&config.files.trim()) {
+            return Err(format!(
+                "configuration error: files must be database or folder, not \"{}\"",
+                config.files
+            ));
+        }
         Ok(config)
+    }
+
+    /// Whether files are kept in the database (`files`, or the default for
+    /// the database: yes on PostgreSQL, no on SQLite).
+    pub fn files_in_database(&self) -> bool {
+        match self.files.trim() {
+            "database" => true,
+            "folder" => false,
+            _ => !self.database_url().starts_with("sqlite:"),
+        }
+    }
+
+    /// The folder of files kept locally (`blobs/` in `data_dir`).
+    pub fn files_folder(&self) -> PathBuf {
+        self.data_dir.join("blobs")
     }
 
     pub fn database_url(&self) -> String {

@@ -2,6 +2,7 @@
 //! and running the web server. Kept in a library so the integration tests
 //! start the server exactly as the binary does.
 
+pub mod backup;
 pub mod config;
 
 use casework_app::Settings;
@@ -27,11 +28,14 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
         .map_err(|e| format!("cannot open the database: {e}"))
 }
 
-/// The attachment store: `blobs/` in the data directory.
-pub fn blob_store(config: &Config) -> std::sync::Arc<dyn casework_store::blobs::BlobStore> {
-    std::sync::Arc::new(casework_store::blobs::LocalBlobs::new(
-        config.data_dir.join("blobs"),
-    ))
+/// Where files are kept: in the database, reading any not yet moved in
+/// from the old folder, or in the folder (`files` in the configuration).
+pub fn file_store(config: &Config, store: &Store) -> casework_store::blobs::Files {
+    if config.files_in_database() {
+        casework_store::blobs::Files::database(store.clone(), Some(config.files_folder()))
+    } else {
+        casework_store::blobs::Files::folder(config.files_folder())
+    }
 }
 
 /// The services' settings from the configuration.

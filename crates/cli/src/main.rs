@@ -1,6 +1,6 @@
 //! `casework`: the server and its administration commands.
 
-use casework::{Config, blob_store, open_store, settings};
+use casework::{Config, file_store, open_store, settings};
 use casework_app::demo::{DEMO_OFFICE, DEMO_PASSWORD, DEMO_STAFF};
 use casework_app::staff::NewAccount;
 use casework_app::{App, AppError, auth, demo, staff};
@@ -80,6 +80,23 @@ enum Command {
     /// Connect office mailboxes (IMAP); the server polls them.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// Make a consistent copy of the database and the files into a new
+    /// folder, while the server runs (SQLite: an online copy; PostgreSQL:
+    /// pg_dump, which also holds files kept in the database).
+    Backup {
+        /// The folder to write (new, or empty).
+        dest: PathBuf,
+    },
+    /// Put a backup back: into an empty database (a new data folder, or a
+    /// PostgreSQL database without Casework's tables) and the file store.
+    /// The backup is checked before anything is written.
+    Restore {
+        /// The backup's folder.
+        src: PathBuf,
+    },
+    /// Files (originals, attachments, letters, logos) and where they are kept.
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Apply database migrations and exit.
     Migrate,
     /// Print the API's OpenAPI document.
@@ -155,6 +172,21 @@ enum MailCommand {
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
         batch: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum FilesCommand {
+    /// Move the files of the local folder (blobs/ in the data folder) into
+    /// the database, each checked by its SHA-256 once stored. Stopped part
+    /// way, run it again: it goes on where it stopped. The folder is left
+    /// as it is; remove it once a backup holds the database.
+    Move {
+        /// Stop after moving this many files.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Read every file a record names and check it against its SHA-256.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -258,8 +290,23 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         println!("{}", casework_web::openapi_json());
         return Ok(());
     }
+    // A restore writes into an empty database: before it is opened (and
+    // given tables).
+    if let Command::Restore { src } = &command {
+        let (m, files) = casework::backup::restore(&config, src).await?;
+        println!(
+            "Restored the {} backup made at {} (Casework {}): the database and {files} files. \
+             Run `casework files check` to read every file back.",
+            m.database, m.made_at, m.casework_version
+        );
+        return Ok(());
+    }
     let store = open_store(&config).await?;
-    let app = App::new(store.clone(), blob_store(&config), settings(&config));
+    let app = App::new(
+        store.clone(),
+        file_store(&config, &store),
+        settings(&config),
+    );
     // Offices from before the tagging framework get theirs, once.
     casework_app::tags::upgrade_offices(&app)
         .await
@@ -501,6 +548,64 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             println!("The database is up to date.");
             Ok(())
         }
+        Command::Backup { dest } => {
+            let m = casework::backup::backup(&config, &store, &dest).await?;
+            println!(
+                "Backed up the {} database and {} files ({} bytes) into {}.",
+                m.database,
+                m.files,
+                m.files_bytes,
+                dest.display()
+            );
+            Ok(())
+        }
+        Command::Restore { .. } => Ok(()),
+        Command::Files(FilesCommand::Move { limit }) => {
+            if !config.files_in_database() {
+                return Err(
+                    "files are kept in the folder (files = \"folder\"): set files = \"database\" to move them in"
+                        .into(),
+                );
+            }
+            let folder = casework_store::blobs::LocalBlobs::new(config.files_folder());
+            let r = casework::backup::move_files(&store, &folder, limit).await?;
+            println!(
+                "Moved {} files ({} bytes) into the database; {} were there already.",
+                r.moved, r.bytes, r.already
+            );
+            if r.left > 0 {
+                println!("{} files are left: run the command again to go on.", r.left);
+            }
+            if !r.damaged.is_empty() {
+                println!(
+                    "{} files do not hold what their names say and were left in {}: {}",
+                    r.damaged.len(),
+                    folder.root().display(),
+                    r.damaged.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Files(FilesCommand::Check) => {
+            let c = casework::backup::check_files(&store, &app.files).await?;
+            println!(
+                "{} files named by records; {} read back whole ({} store).",
+                c.named,
+                c.good,
+                app.files.kind()
+            );
+            if c.missing.is_empty() && c.damaged.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} files are missing and {} damaged: missing {}; damaged {}",
+                    c.missing.len(),
+                    c.damaged.len(),
+                    c.missing.join(", "),
+                    c.damaged.join(", ")
+                ))
+            }
+        }
         Command::Openapi => Ok(()),
     };
     store.close().await;
@@ -533,7 +638,7 @@ async fn serve(
             println!("  {email:<36} {name} ({})", role.label());
         }
     }
-    tracing::info!(address = %local, backend = ?app.backend(), "listening");
+    tracing::info!(address = %local, backend = ?app.backend(), files = app.files.kind(), "listening");
     if !app.settings.smtp.is_configured() {
         tracing::warn!("SMTP is not configured: outgoing email waits in the outbox");
     }

@@ -557,14 +557,15 @@ impl OfficeData {
         now: i64,
     ) -> Result<()> {
         let office_id = self.scope.office_id;
-        on_write!(self, |pool| {
+        // A transaction, so that an original handed with `with_files` is kept with it.
+        in_transaction!(self, |tx| {
             sqlx::query("INSERT INTO mail_rejections (office_id, source, reason, raw_blob, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(office_id)
                 .bind(source)
                 .bind(reason)
                 .bind(raw_blob)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
         });
         Ok(())

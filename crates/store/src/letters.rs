@@ -213,7 +213,8 @@ impl OfficeData {
         logo: Option<Option<&str>>,
     ) -> Result<()> {
         let office_id = self.scope.office_id;
-        on_write!(self, |pool| {
+        // A transaction, so that a logo handed with `with_files` is stored with it.
+        in_transaction!(self, |tx| {
             sqlx::query(
                 "UPDATE offices SET letterhead = $1, letter_paper = $2, signature_title = $3, \
                  letterhead_logo = CASE WHEN $4 THEN $5 ELSE letterhead_logo END WHERE id = $6",
@@ -224,7 +225,7 @@ impl OfficeData {
             .bind(logo.is_some())
             .bind(logo.flatten())
             .bind(office_id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
         });
         Ok(())

@@ -26,6 +26,7 @@ mod comments;
 mod common;
 mod constituents;
 mod correspondence;
+pub mod files;
 mod follow_up;
 mod jobs;
 mod letters;
@@ -145,6 +146,8 @@ macro_rules! on_read {
     };
 }
 /// Runs `$body` with `$pool` bound to the pool that takes writes.
+/// Files handed to the door are only written by `in_transaction!`: a write
+/// that names files must use it.
 macro_rules! on_write {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.db {
@@ -155,17 +158,28 @@ macro_rules! on_write {
 }
 /// Runs `$body` inside one transaction on the write pool, committing when the
 /// body finishes without `?` returning early (which rolls back).
+///
+/// Files handed to the door with `with_files` are written first, in the
+/// same transaction (see `files`).
 macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.db {
             $crate::Db::Sqlite { write, .. } => {
                 let mut $tx = write.begin().await?;
+                let pending = $crate::files::PendingFiles::pending_files(&$store);
+                if !pending.is_empty() {
+                    $crate::files::write_files!($tx, pending, $crate::files::now_seconds());
+                }
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
             $crate::Db::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
+                let pending = $crate::files::PendingFiles::pending_files(&$store);
+                if !pending.is_empty() {
+                    $crate::files::write_files!($tx, pending, $crate::files::now_seconds());
+                }
                 let out = $body;
                 $tx.commit().await?;
                 out

@@ -174,6 +174,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_saved_views.sql"),
         postgres: include_str!("../migrations/postgres/0027_saved_views.sql"),
     },
+    Migration {
+        version: 28,
+        name: "stored_files",
+        sqlite: include_str!("../migrations/sqlite/0028_stored_files.sql"),
+        postgres: include_str!("../migrations/postgres/0028_stored_files.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

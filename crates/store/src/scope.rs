@@ -184,6 +184,8 @@ impl Scope {
 pub struct OfficeData {
     pub(crate) db: Db,
     pub(crate) scope: Scope,
+    /// Files the next transaction writes (see `files`).
+    pub(crate) files: crate::blobs::Kept,
 }
 
 impl Store {
@@ -192,6 +194,7 @@ impl Store {
         OfficeData {
             db: self.db.clone(),
             scope,
+            files: Default::default(),
         }
     }
 }

@@ -143,7 +143,7 @@ async fn three_weeks_after_an_enquiry_exactly_one_chase_task_appears(t: TestApp)
     let (_, second_store) = t.second_app().await;
     let second = App::with_clock(
         second_store,
-        t.app.blobs.clone(),
+        t.app.files.clone(),
         t.app.settings.clone(),
         Arc::new(clock.clone()),
     );
@@ -156,7 +156,7 @@ async fn three_weeks_after_an_enquiry_exactly_one_chase_task_appears(t: TestApp)
     let (_, restarted_store) = t.second_app().await;
     let restarted = App::with_clock(
         restarted_store,
-        t.app.blobs.clone(),
+        t.app.files.clone(),
         t.app.settings.clone(),
         Arc::new(clock.clone()),
     );
@@ -1473,7 +1473,7 @@ async fn the_daily_digest_goes_once_a_day_at_the_office_hour(t: TestApp, sink: S
     let (_, second_store) = t.second_app().await;
     let second = App::with_clock(
         second_store,
-        t.app.blobs.clone(),
+        t.app.files.clone(),
         t.app.settings.clone(),
         Arc::new(clock.clone()),
     );

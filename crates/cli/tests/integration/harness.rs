@@ -97,9 +97,16 @@ impl TestApp {
         };
         let store = Store::open(&opts).await.expect("open the test database");
         let opened = opts.clone();
-        let blob_dir = std::env::temp_dir().join(format!("casework-blobs-{}", unique()));
-        let blobs = std::sync::Arc::new(casework_store::blobs::LocalBlobs::new(&blob_dir));
-        let app = App::new(store.clone(), blobs, settings);
+        // `blobs/` in a data folder, where the binary looks for it.
+        let blob_dir = std::env::temp_dir()
+            .join(format!("casework-data-{}", unique()))
+            .join("blobs");
+        // As deployed: files in a folder on SQLite, in the database on PostgreSQL.
+        let files = match backend {
+            Backend::Sqlite => casework_store::blobs::Files::folder(&blob_dir),
+            Backend::Postgres => casework_store::blobs::Files::database(store.clone(), None),
+        };
+        let app = App::new(store.clone(), files, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -145,6 +152,20 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The PostgreSQL schema the test's tables are in.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The data folder as the `casework` binary is told it (`--data-dir`):
+    /// it holds `blobs/`, the files' folder on SQLite.
+    pub fn data_dir(&self) -> PathBuf {
+        self.blob_dir
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.blob_dir.clone())
+    }
+
     /// The database as the `casework` binary is told it (`--database-url`).
     pub fn database_url(&self) -> String {
         match &self.opts.schema {
@@ -161,7 +182,7 @@ impl TestApp {
             .expect("open the test database again");
         let app = App::new(
             store.clone(),
-            self.app.blobs.clone(),
+            self.app.files.clone(),
             self.app.settings.clone(),
         );
         (app, store)
@@ -171,7 +192,7 @@ impl TestApp {
     pub fn app_with_clock(&self, clock: casework_app::ManualClock) -> App {
         App::with_clock(
             self.store.clone(),
-            self.app.blobs.clone(),
+            self.app.files.clone(),
             self.app.settings.clone(),
             std::sync::Arc::new(clock),
         )
@@ -285,7 +306,7 @@ impl Drop for TestApp {
         if let Some(dir) = self.dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
-        let _ = std::fs::remove_dir_all(&self.blob_dir);
+        let _ = std::fs::remove_dir_all(self.data_dir());
         if let Some(schema) = self.schema.take() {
             // Drop the schema from a separate thread: Drop cannot await.
             let _ = std::thread::spawn(move || {

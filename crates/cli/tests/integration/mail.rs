@@ -325,7 +325,7 @@ async fn the_whole_corpus_is_stored_or_rejected_with_a_reason_and_kept_byte_for_
         let list = api.get("/api/v1/intake?limit=200").await;
         let _ = list;
         let key = casework_mail::sha256_hex(&bytes);
-        assert_eq!(t.app.blobs.get(&key).unwrap(), bytes);
+        assert_eq!(t.app.files.get(&key).await.unwrap(), bytes);
     }
 }
 
@@ -699,7 +699,7 @@ async fn an_oversized_message_is_kept_aside_and_a_compressed_bomb_is_stored_unex
         );
     }
     let key = casework_mail::sha256_hex(&big);
-    assert_eq!(small.app.blobs.get(&key).unwrap(), big);
+    assert_eq!(small.app.files.get(&key).await.unwrap(), big);
 
     // A compressed bomb: 50 MB of zeros as a 50 KB gzip attachment. It is
     // kept as it came, never expanded.

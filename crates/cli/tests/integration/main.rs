@@ -27,6 +27,7 @@ mod pages;
 mod quiet;
 mod review;
 mod review_counts;
+mod safekeeping;
 mod search;
 mod security;
 mod sso;

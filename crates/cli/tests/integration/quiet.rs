@@ -105,7 +105,7 @@ async fn a_quiet_case_raises_an_update_task_once_per_quiet_period(t: TestApp) {
     let (_, second_store) = t.second_app().await;
     let second = App::with_clock(
         second_store,
-        t.app.blobs.clone(),
+        t.app.files.clone(),
         t.app.settings.clone(),
         Arc::new(clock.clone()),
     );

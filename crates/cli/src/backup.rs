@@ -1,0 +1,444 @@
+//! Safekeeping: `casework backup`, `casework restore`, and moving files
+//! from the local folder into the database (`casework files move`,
+//! `casework files check`).
+//!
+//! A backup is a folder:
+//! - `manifest.json`: what it holds, with the SHA-256 of the database copy;
+//! - `casework.db` (SQLite, a consistent copy made with `VACUUM INTO`) or
+//!   `casework.pgdump` (PostgreSQL, `pg_dump --format=custom`);
+//! - `files/ab/cd/<key>`: the files the database copy does not hold
+//!   (those kept in a folder), each named by the SHA-256 of its content.
+//!
+//! Files are written before the records that name them (or with them, in
+//! the database), so a copy of the files made after the copy of the
+//! database holds every file the database names.
+
+use crate::Config;
+use casework_store::Store;
+use casework_store::blobs::{LocalBlobs, NewFile, is_key};
+use casework_store::files::file_key;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The backup's own description (`manifest.json`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format of the backup folder (this is 1).
+    pub format: u32,
+    pub casework_version: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// The database copy's file name in the folder.
+    pub database_file: String,
+    pub database_sha256: String,
+    /// Files in `files/`.
+    pub files: u64,
+    pub files_bytes: u64,
+    /// When the backup was made (UTC, RFC 3339).
+    pub made_at: String,
+}
+
+const FORMAT: u32 = 1;
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The schema a PostgreSQL URL picks with `options=-c search_path=…`
+/// (as the tests do), if any.
+fn search_path(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    for (k, v) in url_pairs(query) {
+        if k == "options"
+            && let Some(rest) = v.split("search_path=").nth(1)
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
+}
+
+fn sha256_file(path: &Path) -> Result<String, String> {
+    use sha2::Digest;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Copies every file of `from` whose content matches its name into `to`
+/// (same layout). Returns (files, bytes); a file whose content does not
+/// match its name is an error naming it.
+fn copy_files(from: &LocalBlobs, to: &LocalBlobs) -> Result<(u64, u64), String> {
+    let keys = from
+        .keys()
+        .map_err(|e| format!("cannot list {}: {e}", from.root().display()))?;
+    let (mut n, mut bytes) = (0u64, 0u64);
+    for key in keys {
+        let data = from
+            .get(&key)
+            .map_err(|e| format!("cannot read the file {key}: {e}"))?;
+        if file_key(&data) != key {
+            return Err(format!(
+                "the file {} does not hold what its name says (damaged on disk); nothing more was copied",
+                from.path(&key)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(key)
+            ));
+        }
+        to.put(&key, &data)
+            .map_err(|e| format!("cannot write {}: {e}", to.root().display()))?;
+        n += 1;
+        bytes += data.len() as u64;
+    }
+    Ok((n, bytes))
+}
+
+/// `casework backup DEST`: a consistent copy of the database and the
+/// files, while the server runs. DEST must not exist yet (or be empty).
+pub async fn backup(config: &Config, store: &Store, dest: &Path) -> Result<Manifest, String> {
+    if dest.exists()
+        && std::fs::read_dir(dest)
+            .map_err(|e| format!("cannot read {}: {e}", dest.display()))?
+            .next()
+            .is_some()
+    {
+        return Err(format!(
+            "{} is not empty: give a new folder for the backup",
+            dest.display()
+        ));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    let url = config.database_url();
+    let (database, database_file) = if is_postgres(&url) {
+        let file = dest.join("casework.pgdump");
+        let mut cmd = std::process::Command::new("pg_dump");
+        cmd.args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
+            .arg(&file);
+        if let Some(schema) = search_path(&url) {
+            cmd.arg(format!("--schema={schema}"));
+        }
+        cmd.arg(format!("--dbname={url}"));
+        let out = cmd.output().map_err(|e| {
+            format!("cannot run pg_dump (install the PostgreSQL client, postgresql-client): {e}")
+        })?;
+        if !out.status.success() {
+            return Err(format!(
+                "pg_dump failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        ("postgres", file)
+    } else {
+        let file = dest.join("casework.db");
+        store
+            .sqlite_snapshot(&file)
+            .await
+            .map_err(|e| format!("cannot copy the database: {e}"))?;
+        ("sqlite", file)
+    };
+    // After the database: every file it names is in the folder by now.
+    let folder = LocalBlobs::new(config.files_folder());
+    let (files, files_bytes) = copy_files(&folder, &LocalBlobs::new(dest.join("files")))?;
+    let manifest = Manifest {
+        format: FORMAT,
+        casework_version: env!("CARGO_PKG_VERSION").to_owned(),
+        database: database.to_owned(),
+        database_file: database_file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        database_sha256: sha256_file(&database_file)?,
+        files,
+        files_bytes,
+        made_at: jiff::Timestamp::now().to_string(),
+    };
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dest.join("manifest.json"), json)
+        .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    Ok(manifest)
+}
+
+/// Reads and checks a backup folder: its manifest, and that the database
+/// copy is the one the manifest describes.
+pub fn read_backup(src: &Path) -> Result<Manifest, String> {
+    let text = std::fs::read_to_string(src.join("manifest.json")).map_err(|e| {
+        format!(
+            "{} is not a Casework backup (no manifest.json: {e})",
+            src.display()
+        )
+    })?;
+    let m: Manifest = serde_json::from_str(&text)
+        .map_err(|e| format!("the backup's manifest.json cannot be read: {e}"))?;
+    if m.format != FORMAT {
+        return Err(format!(
+            "the backup is in format {}; this Casework reads format {FORMAT}",
+            m.format
+        ));
+    }
+    if m.database_file.contains('/') || m.database_file.contains('\\') {
+        return Err("the backup's manifest names a database file outside it".into());
+    }
+    let got = sha256_file(&src.join(&m.database_file))?;
+    if got != m.database_sha256 {
+        return Err(format!(
+            "the backup's {} is damaged (its SHA-256 is not the one recorded): nothing was restored",
+            m.database_file
+        ));
+    }
+    Ok(m)
+}
+
+/// `casework restore SRC`: puts a backup back into the configured database
+/// (which must be empty: a new SQLite file, or a PostgreSQL database
+/// without Casework's tables) and file store. Checked before anything is
+/// written; returns the manifest and how many files were put back.
+pub async fn restore(config: &Config, src: &Path) -> Result<(Manifest, u64), String> {
+    let m = read_backup(src)?;
+    let url = config.database_url();
+    match (m.database.as_str(), is_postgres(&url)) {
+        ("sqlite", false) => {
+            let path = PathBuf::from(url.trim_start_matches("sqlite:").trim_start_matches("//"));
+            if path.exists() {
+                return Err(format!(
+                    "{} exists already: restore into a new data folder (or move the old database away first)",
+                    path.display()
+                ));
+            }
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let tmp = path.with_extension("db.restoring");
+            std::fs::copy(src.join(&m.database_file), &tmp)
+                .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+            if sha256_file(&tmp)? != m.database_sha256 {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(
+                    "the copy of the database does not match the backup: nothing was restored"
+                        .into(),
+                );
+            }
+            std::fs::rename(&tmp, &path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        ("postgres", true) => {
+            if postgres_has_tables(&url).await? {
+                return Err(
+                    "the database already holds Casework's tables: restore into an empty database"
+                        .into(),
+                );
+            }
+            let out = std::process::Command::new("pg_restore")
+                .args([
+                    "--exit-on-error",
+                    "--single-transaction",
+                    "--no-owner",
+                    "--no-privileges",
+                ])
+                .arg(format!("--dbname={url}"))
+                .arg(src.join(&m.database_file))
+                .output()
+                .map_err(|e| {
+                    format!(
+                        "cannot run pg_restore (install the PostgreSQL client, postgresql-client): {e}"
+                    )
+                })?;
+            if !out.status.success() {
+                return Err(format!(
+                    "pg_restore failed, and restored nothing: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        (backup, _) => {
+            return Err(format!(
+                "the backup is of a {backup} database and the configuration names a {} one: restore it onto the same kind",
+                if is_postgres(&url) {
+                    "PostgreSQL"
+                } else {
+                    "SQLite"
+                }
+            ));
+        }
+    }
+    // The database is back (and migrated to this version when opened);
+    // now the files, wherever this installation keeps them.
+    let store = crate::open_store(config).await?;
+    let from = LocalBlobs::new(src.join("files"));
+    let n = if config.files_in_database() {
+        let mut n = 0;
+        for key in from
+            .keys()
+            .map_err(|e| format!("cannot list the backup's files: {e}"))?
+        {
+            let bytes = from
+                .get(&key)
+                .map_err(|e| format!("cannot read the backup's file {key}: {e}"))?;
+            if file_key(&bytes) != key {
+                return Err(format!("the backup's file {key} is damaged"));
+            }
+            store
+                .store_file(NewFile { key, bytes })
+                .await
+                .map_err(|e| format!("cannot store a file: {e}"))?;
+            n += 1;
+        }
+        n
+    } else {
+        copy_files(&from, &LocalBlobs::new(config.files_folder()))?.0
+    };
+    store.close().await;
+    Ok((m, n))
+}
+
+/// Whether the PostgreSQL database (its schema, if the URL picks one)
+/// holds Casework's tables.
+async fn postgres_has_tables(url: &str) -> Result<bool, String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let schema = search_path(url).unwrap_or_else(|| "public".into());
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'schema_migrations'",
+    )
+    .bind(&schema)
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| format!("cannot read the database: {e}"))?;
+    let _ = conn.close().await;
+    Ok(n > 0)
+}
+
+/// What moving files into the database did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Moved {
+    pub moved: u64,
+    pub bytes: u64,
+    /// Already in the database (moved by an earlier run).
+    pub already: u64,
+    /// Files whose content does not match their name: left where they are.
+    pub damaged: Vec<String>,
+    /// Files left for the next run (`limit` reached).
+    pub left: u64,
+}
+
+/// Moves the files of `folder` into the database, one transaction each,
+/// reading each back and checking its SHA-256 before counting it. A run
+/// stopped part way is resumed by running again: files already in the
+/// database are skipped. Stops after `limit` files moved, if given. The
+/// folder is left as it is (delete it once a backup holds the database).
+pub async fn move_files(
+    store: &Store,
+    folder: &LocalBlobs,
+    limit: Option<u64>,
+) -> Result<Moved, String> {
+    let keys = folder
+        .keys()
+        .map_err(|e| format!("cannot list {}: {e}", folder.root().display()))?;
+    let mut r = Moved::default();
+    for (i, key) in keys.iter().enumerate() {
+        if limit.is_some_and(|l| r.moved >= l) {
+            r.left = (keys.len() - i) as u64;
+            break;
+        }
+        if store
+            .has_stored_file(key)
+            .await
+            .map_err(|e| format!("cannot read the database: {e}"))?
+        {
+            r.already += 1;
+            continue;
+        }
+        let bytes = folder
+            .get(key)
+            .map_err(|e| format!("cannot read the file {key}: {e}"))?;
+        if file_key(&bytes) != *key {
+            r.damaged.push(key.clone());
+            continue;
+        }
+        let size = bytes.len() as u64;
+        store
+            .store_file(NewFile {
+                key: key.clone(),
+                bytes,
+            })
+            .await
+            .map_err(|e| format!("cannot store the file {key}: {e}"))?;
+        let back = store
+            .stored_file(key)
+            .await
+            .map_err(|e| format!("cannot read the file {key} back: {e}"))?;
+        if back.as_deref().map(file_key).as_deref() != Some(key.as_str()) {
+            return Err(format!(
+                "the file {key} read back from the database differs from the one written: stopped"
+            ));
+        }
+        r.moved += 1;
+        r.bytes += size;
+    }
+    Ok(r)
+}
+
+/// What `casework files check` found: of the files records name, how many
+/// were read and matched their key, and those missing or damaged.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub named: u64,
+    pub good: u64,
+    pub missing: Vec<String>,
+    pub damaged: Vec<String>,
+}
+
+/// Reads every file a record names and checks it against its key.
+pub async fn check_files(
+    store: &Store,
+    files: &casework_store::blobs::Files,
+) -> Result<Checked, String> {
+    let keys = store
+        .file_keys()
+        .await
+        .map_err(|e| format!("cannot read the database: {e}"))?;
+    let mut c = Checked {
+        named: keys.len() as u64,
+        ..Checked::default()
+    };
+    for key in keys {
+        if !is_key(&key) {
+            c.damaged.push(key);
+            continue;
+        }
+        match files.get(&key).await {
+            Ok(bytes) if file_key(&bytes) == key => c.good += 1,
+            Ok(_) => c.damaged.push(key),
+            Err(_) => c.missing.push(key),
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_of_a_test_url_is_found() {
+        assert_eq!(
+            search_path("postgres://p@h/test?options=-c%20search_path%3Dtest_ab12").as_deref(),
+            Some("test_ab12")
+        );
+        assert_eq!(search_path("postgres://p@h/casework"), None);
+    }
+}

@@ -1,0 +1,508 @@
+//! Safekeeping: a backup made while the server runs restores every record
+//! and file byte for byte; files move from the local folder into the
+//! database in steps, each checked; two app servers with their own data
+//! folders on one PostgreSQL database read each other's files.
+
+use crate::harness::{Backend, ImapServer, TestApp, postgres_url, unique};
+use crate::mail::corpus_dir;
+use crate::on_both_backends;
+use casework_app::App;
+use casework_app::domain::Role;
+use casework_store::blobs::{Files, LocalBlobs};
+use casework_store::{ConnectOptions, Store};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+on_both_backends!(
+    a_backup_made_while_the_server_runs_restores_every_record_and_file_byte_for_byte,
+    files_move_from_the_folder_into_the_database_in_steps_each_checked,
+);
+
+/// Runs the `casework` binary on `t`'s database and data folder.
+fn casework(t: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    casework_on(&t.database_url(), &t.data_dir(), args, env)
+}
+
+fn casework_on(
+    database_url: &str,
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_casework"))
+        .args(["--database-url", database_url, "--data-dir"])
+        .arg(data_dir)
+        .args(args)
+        .env_remove("CASEWORK_DATABASE_URL")
+        .env_remove("CASEWORK_DATA_DIR")
+        .env_remove("CASEWORK_FILES")
+        .envs(env.iter().copied())
+        .env("CASEWORK_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An office with the whole mail corpus imported through `app` (originals
+/// and attachments) and a letter made through the API (a PDF).
+async fn office_with_files(t: &TestApp, app: &App) -> i64 {
+    let office = t.office("Office").await;
+    let user = t.user(office, Role::OfficeManager).await;
+    let report = casework_app::intake::import_path(app, office, &corpus_dir(), 200)
+        .await
+        .unwrap();
+    assert!(report.imported > 300, "{report:?}");
+    let api = t.api(&user);
+    let person = api.constituent("Ada", "Lindqvist").await;
+    let case = api.case(person, json!({})).await;
+    api.letter(
+        case["id"].as_i64().unwrap(),
+        json!({"body": "Dear Ada,\n\nYour passport is on its way.\n"}),
+    )
+    .await;
+    office
+}
+
+/// A new, empty PostgreSQL database (dropped by the guard).
+struct Database(String);
+
+impl Database {
+    async fn create() -> Database {
+        let name = format!("restore_{}", unique());
+        let pool = sqlx::PgPool::connect(&postgres_url()).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        Database(name)
+    }
+
+    fn url(&self) -> String {
+        let base = postgres_url();
+        let server = base.rsplit_once('/').map_or(base.as_str(), |(s, _)| s);
+        format!("{server}/{}", self.0)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&postgres_url()).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&pool)
+                    .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Where a backup of `t` is restored: (the binary's database URL, its data
+/// folder, how to open it, the database to drop afterwards).
+async fn restore_target(t: &TestApp) -> (String, PathBuf, ConnectOptions, Option<Database>) {
+    let dir = std::env::temp_dir().join(format!("casework-restored-{}", unique()));
+    match t.backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite:{}", dir.join("casework.db").display());
+            (url.clone(), dir, ConnectOptions::new(url), None)
+        }
+        Backend::Postgres => {
+            // The dump holds the test's schema, which the new database gets.
+            let db = Database::create().await;
+            let schema = t.schema().unwrap().to_owned();
+            let url = format!("{}?options=-c%20search_path%3D{schema}", db.url());
+            let mut opts = ConnectOptions::new(db.url());
+            opts.schema = Some(schema);
+            (url, dir, opts, Some(db))
+        }
+    }
+}
+
+async fn a_backup_made_while_the_server_runs_restores_every_record_and_file_byte_for_byte(
+    t: TestApp,
+) {
+    office_with_files(&t, &t.app).await;
+    let keys = t.store.file_keys().await.unwrap();
+    assert!(keys.len() > 300, "{} files", keys.len());
+
+    // The server (t) is running while the backup is made.
+    let dest = std::env::temp_dir().join(format!("casework-backup-{}", unique()));
+    let dest_arg = dest.display().to_string();
+    let (ok, out, err) = casework(&t, &["backup", &dest_arg], &[]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Backed up"), "{out}");
+    // What was backed up (the binary brings an office's data up to date
+    // when it starts, as every command does: read after it).
+    let digests = t.store.table_digests().await.unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dest.join("manifest.json")).unwrap())
+            .unwrap();
+    match t.backend {
+        // SQLite keeps its files in the folder: the backup holds them all.
+        Backend::Sqlite => assert_eq!(manifest["files"], keys.len(), "{manifest}"),
+        // PostgreSQL keeps them in the database: the dump holds them.
+        Backend::Postgres => assert_eq!(manifest["files"], 0, "{manifest}"),
+    }
+    // A second backup into the same folder is refused.
+    let (ok, _, err) = casework(&t, &["backup", &dest_arg], &[]);
+    assert!(!ok && err.contains("not empty"), "{err}");
+
+    // A damaged backup is refused before anything is written.
+    let damaged = std::env::temp_dir().join(format!("casework-damaged-{}", unique()));
+    std::fs::create_dir_all(&damaged).unwrap();
+    for entry in std::fs::read_dir(&dest).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, damaged.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let db_file = manifest["database_file"].as_str().unwrap();
+    let mut bytes = std::fs::read(damaged.join(db_file)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(damaged.join(db_file), bytes).unwrap();
+    let (url, dir, opts, _db) = restore_target(&t).await;
+    let (ok, _, err) = casework_on(
+        &url,
+        &dir,
+        &["restore", &damaged.display().to_string()],
+        &[],
+    );
+    assert!(!ok && err.contains("damaged"), "{err}");
+    assert!(!dir.join("casework.db").exists(), "nothing written");
+
+    // Restored into a new place: every table's rows and every file.
+    let (ok, out, err) = casework_on(&url, &dir, &["restore", &dest_arg], &[]);
+    assert!(ok, "{out}{err}");
+    let restored = Store::open(&opts).await.unwrap();
+    assert_eq!(restored.table_digests().await.unwrap(), digests);
+    let files = match t.backend {
+        Backend::Sqlite => Files::folder(dir.join("blobs")),
+        Backend::Postgres => Files::database(restored.clone(), None),
+    };
+    for key in &keys {
+        let got = files.get(key).await.unwrap();
+        assert_eq!(got, t.app.files.get(key).await.unwrap(), "{key}");
+    }
+    let (ok, out, err) = casework_on(&url, &dir, &["files", "check"], &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "{} files named by records; {} read back whole",
+            keys.len(),
+            keys.len()
+        )),
+        "{out}"
+    );
+
+    // Restoring over a database that has data is refused; it is unchanged.
+    let (ok, _, err) = casework_on(&url, &dir, &["restore", &dest_arg], &[]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("exists already") || err.contains("already holds"),
+        "{err}"
+    );
+    assert_eq!(restored.table_digests().await.unwrap(), digests);
+    restored.close().await;
+    for d in [&dest, &damaged, &dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+async fn files_move_from_the_folder_into_the_database_in_steps_each_checked(t: TestApp) {
+    // An installation that kept its files in the folder.
+    let folder = t.data_dir().join("blobs");
+    let old = App::new(
+        t.store.clone(),
+        Files::folder(&folder),
+        t.app.settings.clone(),
+    );
+    office_with_files(&t, &old).await;
+    let local = LocalBlobs::new(&folder);
+    let mut keys = local.keys().unwrap();
+    // One file damaged on disk: it must not be moved as if it were good.
+    let bad = keys.pop().unwrap();
+    std::fs::write(local.path(&bad).unwrap(), b"not what the name says").unwrap();
+    let total = keys.len() + 1;
+    let database = [("CASEWORK_FILES", "database")];
+
+    // The first run stops after 100 files, as if interrupted.
+    let (ok, out, err) = casework(&t, &["files", "move", "--limit", "100"], &database);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Moved 100 files"), "{out}");
+    assert!(out.contains("files are left"), "{out}");
+    // Meanwhile the server reads every file, moved or not.
+    let reading = Files::database(t.store.clone(), Some(folder.clone()));
+    for key in &keys {
+        assert_eq!(reading.get(key).await.unwrap(), local.get(key).unwrap());
+    }
+    // Run again: it goes on where it stopped.
+    let (ok, out, err) = casework(&t, &["files", "move"], &database);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!("Moved {} files", total - 101)),
+        "{out}"
+    );
+    assert!(out.contains("100 were there already"), "{out}");
+    assert!(out.contains(&bad), "the damaged file is named: {out}");
+    // Every good file is in the database, byte for byte; the damaged one is not.
+    let only_database = Files::database(t.store.clone(), None);
+    for key in &keys {
+        assert_eq!(
+            only_database.get(key).await.unwrap(),
+            local.get(key).unwrap()
+        );
+    }
+    assert!(only_database.get(&bad).await.is_err());
+    assert!(!t.store.has_stored_file(&bad).await.unwrap());
+    // `files check` reads them all back and names the damaged one.
+    let (ok, out, err) = casework(&t, &["files", "check"], &database);
+    assert!(!ok, "{out}");
+    assert!(err.contains(&bad) && err.contains("1 damaged"), "{err}");
+    // A third run has nothing left to move.
+    let (ok, out, _) = casework(&t, &["files", "move"], &database);
+    assert!(ok && out.contains("Moved 0 files"), "{out}");
+}
+
+/// A `casework serve` process, killed when dropped (also when a test fails).
+struct Server(std::process::Child, PathBuf);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
+    }
+}
+
+/// Its address, from the line it prints when it listens.
+fn address(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let at = text.find("running at http://")? + "running at http://".len();
+    Some(
+        text[at..]
+            .split_whitespace()
+            .next()?
+            .trim_end_matches('/')
+            .to_owned(),
+    )
+}
+
+fn attachment_message(i: usize) -> Vec<u8> {
+    let pdf = format!(
+        "%PDF-1.4\n% scanned letter {i}\n{}\n",
+        "x".repeat(i * 37 % 5000)
+    );
+    let encoded = base64_lines(pdf.as_bytes());
+    format!(
+        "From: person{i}@example.net\r\nTo: office@riverside.example\r\nSubject: Letter {i}\r\n\
+         Message-ID: <shared-{i}@example.net>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n\
+         --b{i}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease see the letter {i} {}.\r\n\
+         --b{i}\r\nContent-Type: application/pdf; name=\"letter-{i}.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"letter-{i}.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {encoded}\r\n--b{i}--\r\n",
+        i * 7919 % 104_729
+    )
+    .into_bytes()
+}
+
+fn base64_lines(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
+    s.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// The office's incoming messages.
+async fn incoming(t: &TestApp, office: i64) -> Vec<casework_store::CorrespondenceSummary> {
+    let filter = casework_store::MessageFilter {
+        direction: Some("in".into()),
+        ..Default::default()
+    };
+    t.data(office)
+        .list_messages(&filter, None, 1000)
+        .await
+        .unwrap()
+        .items
+}
+
+/// Two `casework serve` processes with their own data folders on one
+/// PostgreSQL database, as two hosts would run them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_app_servers_with_their_own_folders_share_every_file_and_carry_on_when_one_dies() {
+    const MESSAGES: usize = 400;
+    let t = TestApp::spawn(Backend::Postgres).await;
+    let imap = ImapServer::start().await;
+    imap.append_all(&(0..MESSAGES).map(attachment_message).collect::<Vec<_>>());
+    let office = t.office("Office").await;
+    let user = t.user(office, Role::OfficeManager).await;
+    casework_app::mailboxes::add(&t.app, office, &imap.settings(), false)
+        .await
+        .unwrap();
+    let server = |name: &str| {
+        let data = std::env::temp_dir().join(format!("casework-host-{name}-{}", unique()));
+        std::fs::create_dir_all(&data).unwrap();
+        let log = data.join("server.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_casework"))
+            .args(["--database-url", &t.database_url(), "--data-dir"])
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("CASEWORK_FILES")
+            .env("CASEWORK_JOB_LEASE_SECONDS", "10")
+            .env("CASEWORK_MAIL_POLL_SECONDS", "5")
+            .env("CASEWORK_LOG", "info")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        (Server(child, data), log)
+    };
+    let fetched = || async { t.data(office).count_fetched().await.unwrap() as usize };
+
+    // Host A starts fetching the mailbox and is killed part way.
+    let (mut a, a_log) = server("a");
+    let started = Instant::now();
+    while fetched().await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing fetched"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+    let at_kill = fetched().await;
+    assert!(at_kill < MESSAGES, "killed too late: {at_kill} fetched");
+    let a_address = address(&a_log);
+
+    // Host B, with a data folder of its own, carries on.
+    let (b, b_log) = server("b");
+    let started = Instant::now();
+    while fetched().await < MESSAGES {
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "{} of {MESSAGES}: {}",
+            fetched().await,
+            std::fs::read_to_string(&b_log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let b_address = loop {
+        if let Some(a) = address(&b_log) {
+            break a;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_ne!(Some(b_address.clone()), a_address);
+    // Nothing in either folder: the files are in the database.
+    assert!(!b.1.join("blobs").exists());
+
+    // Every message stored once, and every original and attachment,
+    // whichever host fetched it, read through host B byte for byte.
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("http://{b_address}{path}");
+        let token = user.token.clone();
+        async move {
+            let r = client.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let sent: std::collections::HashMap<String, Vec<u8>> = (0..MESSAGES)
+        .map(|i| (format!("shared-{i}@example.net"), attachment_message(i)))
+        .collect();
+    let stored = incoming(&t, office).await;
+    assert_eq!(stored.len(), MESSAGES, "each message stored once");
+    for m in &stored {
+        let c = t.data(office).correspondence(m.id).await.unwrap();
+        let raw = get(format!("/api/v1/correspondence/{}/raw", m.id)).await;
+        assert_eq!(
+            Some(&raw),
+            sent.get(&c.message_id),
+            "original of {}",
+            c.message_id
+        );
+        let attachments = t.data(office).attachments(m.id).await.unwrap();
+        assert_eq!(attachments.len(), 1);
+        let pdf = get(format!(
+            "/api/v1/correspondence/{}/attachments/{}",
+            m.id, attachments[0].id
+        ))
+        .await;
+        assert!(pdf.starts_with(b"%PDF-1.4\n% scanned letter "));
+        assert_eq!(casework_store::files::file_key(&pdf), attachments[0].blob);
+    }
+
+    // A letter made through B reads back through A, restarted with its
+    // own (empty) folder, while B runs: and both poll one mailbox.
+    let (a2, a2_log) = server("a2");
+    let a2_address = loop {
+        if let Some(a) = address(&a2_log) {
+            break a;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let api_b = crate::harness::Api {
+        base: format!("http://{b_address}"),
+        token: user.token.clone(),
+        client: reqwest::Client::new(),
+    };
+    let person = api_b.constituent("Ada", "Lindqvist").await;
+    let case = api_b.case(person, json!({})).await;
+    let letter = api_b
+        .letter(
+            case["id"].as_i64().unwrap(),
+            json!({"body": "Dear Ada,\n\nYour passport is on its way.\n"}),
+        )
+        .await;
+    let r = client
+        .get(format!(
+            "http://{a2_address}/api/v1/correspondence/{letter}/raw"
+        ))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    // More mail while both run: each message stored exactly once.
+    let more: Vec<Vec<u8>> = (MESSAGES..MESSAGES + 50).map(attachment_message).collect();
+    imap.append_all(&more);
+    let started = Instant::now();
+    while fetched().await < MESSAGES + 50 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{}",
+            fetched().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(6)).await; // another poll on each
+    let stored = incoming(&t, office).await;
+    assert_eq!(stored.len(), MESSAGES + 50, "each message stored once");
+    drop((a2, b));
+}
