@@ -200,16 +200,17 @@ fn prepare(
             continue;
         }
         let raw_key = sha256_hex(&m.bytes);
-        let raw = NewFile {
-            key: raw_key.clone(),
-            bytes: m.bytes.clone(),
-        };
-        if m.bytes.len() > max {
+        let size = m.bytes.len();
+        if size > max {
             let reason = format!(
                 "The message is {}, over the {} limit; the original is kept aside.",
-                size_in_words(m.bytes.len()),
+                size_in_words(size),
                 size_in_words(max)
             );
+            let raw = NewFile {
+                key: raw_key.clone(),
+                bytes: m.bytes,
+            };
             match files.keep_now(vec![raw]) {
                 Ok(kept) => out.push((Err((m.source, reason, Some(raw_key))), kept)),
                 Err(e) => out.push((
@@ -223,13 +224,33 @@ fn prepare(
             }
             continue;
         }
-        let parsed = parse(&m.bytes);
+        let mut parsed = parse(&m.bytes);
         let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
         let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
+        // The original first: a refusal keeps it, if it could be kept.
+        let raw = NewFile {
+            key: raw_key.clone(),
+            bytes: m.bytes,
+        };
+        let raw_kept = match files.keep_now(vec![raw]) {
+            Ok(kept) => kept,
+            Err(e) => {
+                out.push((
+                    Err((
+                        m.source,
+                        format!("The original could not be saved: {e}."),
+                        None,
+                    )),
+                    Kept::default(),
+                ));
+                continue;
+            }
+        };
         let mut attachments = Vec::with_capacity(parsed.attachments.len());
-        let mut to_keep = Vec::with_capacity(1 + parsed.attachments.len());
-        to_keep.push(raw);
-        for a in &parsed.attachments {
+        let mut to_keep = Vec::with_capacity(parsed.attachments.len());
+        // The attachments' bytes move to the file store (nothing reads them
+        // from the parsed message after this).
+        for a in &mut parsed.attachments {
             let key = sha256_hex(&a.data);
             attachments.push(crate::files::kept_file(
                 &a.filename,
@@ -239,32 +260,29 @@ fn prepare(
             ));
             to_keep.push(NewFile {
                 key,
-                bytes: a.data.clone(),
+                bytes: std::mem::take(&mut a.data),
             });
         }
         match files.keep_now(to_keep) {
-            Err(e) => {
-                // The original alone, so that the refusal keeps it.
-                let raw = NewFile {
-                    key: raw_key.clone(),
-                    bytes: m.bytes,
-                };
-                let kept = files.keep_now(vec![raw]).ok();
-                let reason = format!("The message or an attachment could not be saved: {e}.");
-                let raw_key = kept.as_ref().map(|_| raw_key);
-                out.push((Err((m.source, reason, raw_key)), kept.unwrap_or_default()));
-            }
+            Err(e) => out.push((
+                Err((
+                    m.source,
+                    format!("An attachment could not be saved: {e}."),
+                    Some(raw_key),
+                )),
+                raw_kept,
+            )),
             Ok(kept) => out.push((
                 Ok((
                     m.source,
-                    m.bytes.len(),
+                    size,
                     raw_key,
                     parsed,
                     attachments,
                     fingerprint,
                     postcode,
                 )),
-                kept,
+                Kept::join([raw_kept, kept]),
             )),
         }
     }

@@ -15,7 +15,7 @@
 
 use crate::Config;
 use casework_store::Store;
-use casework_store::blobs::{LocalBlobs, NewFile, is_key};
+use casework_store::blobs::{Files, LocalBlobs, NewFile, is_key};
 use casework_store::files::file_key;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -64,6 +64,32 @@ fn search_path(url: &str) -> Option<String> {
     None
 }
 
+/// `pg_dump`/`pg_restore` for `url`: the URL without its password, which
+/// goes in PGPASSWORD instead (a command line is visible to every user of
+/// the machine).
+fn pg_command(program: &str, url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let password = u.password().unwrap_or_default().to_owned();
+            let _ = u.set_password(None);
+            cmd.env("PGPASSWORD", percent_decode(&password));
+            cmd.arg(format!("--dbname={u}"));
+        }
+        _ => {
+            cmd.arg(format!("--dbname={url}"));
+        }
+    }
+    cmd
+}
+
+fn percent_decode(s: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("p={}", s.replace('+', "%2B")))
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .map_or_else(|| s.to_owned(), |(_, v)| v)
+}
+
 fn url_pairs(query: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
 }
@@ -107,7 +133,12 @@ fn copy_files(from: &LocalBlobs, to: &LocalBlobs) -> Result<(u64, u64), String> 
 
 /// `casework backup DEST`: a consistent copy of the database and the
 /// files, while the server runs. DEST must not exist yet (or be empty).
-pub async fn backup(config: &Config, store: &Store, dest: &Path) -> Result<Manifest, String> {
+pub async fn backup(
+    config: &Config,
+    store: &Store,
+    files: &Files,
+    dest: &Path,
+) -> Result<Manifest, String> {
     if dest.exists()
         && std::fs::read_dir(dest)
             .map_err(|e| format!("cannot read {}: {e}", dest.display()))?
@@ -123,13 +154,12 @@ pub async fn backup(config: &Config, store: &Store, dest: &Path) -> Result<Manif
     let url = config.database_url();
     let (database, database_file) = if is_postgres(&url) {
         let file = dest.join("casework.pgdump");
-        let mut cmd = std::process::Command::new("pg_dump");
+        let mut cmd = pg_command("pg_dump", &url);
         cmd.args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
             .arg(&file);
         if let Some(schema) = search_path(&url) {
             cmd.arg(format!("--schema={schema}"));
         }
-        cmd.arg(format!("--dbname={url}"));
         let out = cmd.output().map_err(|e| {
             format!("cannot run pg_dump (install the PostgreSQL client, postgresql-client): {e}")
         })?;
@@ -150,7 +180,29 @@ pub async fn backup(config: &Config, store: &Store, dest: &Path) -> Result<Manif
     };
     // After the database: every file it names is in the folder by now.
     let folder = LocalBlobs::new(config.files_folder());
-    let (files, files_bytes) = copy_files(&folder, &LocalBlobs::new(dest.join("files")))?;
+    let to = LocalBlobs::new(dest.join("files"));
+    let (mut n, mut files_bytes) = copy_files(&folder, &to)?;
+    // An object store's files are not in the dump: copied too.
+    let in_bucket = files
+        .object_store_keys()
+        .await
+        .map_err(|e| format!("cannot list the object store: {e}"))?;
+    for key in in_bucket.unwrap_or_default() {
+        let bytes = files
+            .get(&key)
+            .await
+            .map_err(|e| format!("cannot read the file {key} from the object store: {e}"))?;
+        if file_key(&bytes) != key {
+            return Err(format!(
+                "the object store's file {key} does not hold what its name says"
+            ));
+        }
+        to.put(&key, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", to.root().display()))?;
+        n += 1;
+        files_bytes += bytes.len() as u64;
+    }
+    let files = n;
     let manifest = Manifest {
         format: FORMAT,
         casework_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -240,14 +292,13 @@ pub async fn restore(config: &Config, src: &Path) -> Result<(Manifest, u64), Str
                         .into(),
                 );
             }
-            let out = std::process::Command::new("pg_restore")
+            let out = pg_command("pg_restore", &url)
                 .args([
                     "--exit-on-error",
                     "--single-transaction",
                     "--no-owner",
                     "--no-privileges",
                 ])
-                .arg(format!("--dbname={url}"))
                 .arg(src.join(&m.database_file))
                 .output()
                 .map_err(|e| {
@@ -276,29 +327,25 @@ pub async fn restore(config: &Config, src: &Path) -> Result<(Manifest, u64), Str
     // The database is back (and migrated to this version when opened);
     // now the files, wherever this installation keeps them.
     let store = crate::open_store(config).await?;
+    let files = crate::file_store(config, &store)?;
     let from = LocalBlobs::new(src.join("files"));
-    let n = if config.files_in_database() {
-        let mut n = 0;
-        for key in from
-            .keys()
-            .map_err(|e| format!("cannot list the backup's files: {e}"))?
-        {
-            let bytes = from
-                .get(&key)
-                .map_err(|e| format!("cannot read the backup's file {key}: {e}"))?;
-            if file_key(&bytes) != key {
-                return Err(format!("the backup's file {key} is damaged"));
-            }
-            store
-                .store_file(NewFile { key, bytes })
-                .await
-                .map_err(|e| format!("cannot store a file: {e}"))?;
-            n += 1;
+    let mut n = 0;
+    for key in from
+        .keys()
+        .map_err(|e| format!("cannot list the backup's files: {e}"))?
+    {
+        let bytes = from
+            .get(&key)
+            .map_err(|e| format!("cannot read the backup's file {key}: {e}"))?;
+        if file_key(&bytes) != key {
+            return Err(format!("the backup's file {key} is damaged"));
         }
-        n
-    } else {
-        copy_files(&from, &LocalBlobs::new(config.files_folder()))?.0
-    };
+        files
+            .put_now(NewFile { key, bytes })
+            .await
+            .map_err(|e| format!("cannot store a file: {e}"))?;
+        n += 1;
+    }
     store.close().await;
     Ok((m, n))
 }
@@ -335,13 +382,14 @@ pub struct Moved {
     pub left: u64,
 }
 
-/// Moves the files of `folder` into the database, one transaction each,
-/// reading each back and checking its SHA-256 before counting it. A run
-/// stopped part way is resumed by running again: files already in the
-/// database are skipped. Stops after `limit` files moved, if given. The
-/// folder is left as it is (delete it once a backup holds the database).
+/// Moves the files of `folder` into the shared store `to` (the database:
+/// one transaction each; or the object store), reading each back and
+/// checking its SHA-256 before counting it. A run stopped part way is
+/// resumed by running again: files already there are skipped. Stops after
+/// `limit` files moved, if given. The folder is left as it is (delete it
+/// once a backup holds the files).
 pub async fn move_files(
-    store: &Store,
+    to: &Files,
     folder: &LocalBlobs,
     limit: Option<u64>,
 ) -> Result<Moved, String> {
@@ -354,10 +402,10 @@ pub async fn move_files(
             r.left = (keys.len() - i) as u64;
             break;
         }
-        if store
-            .has_stored_file(key)
+        if to
+            .has(key)
             .await
-            .map_err(|e| format!("cannot read the database: {e}"))?
+            .map_err(|e| format!("cannot read the file store: {e}"))?
         {
             r.already += 1;
             continue;
@@ -370,20 +418,23 @@ pub async fn move_files(
             continue;
         }
         let size = bytes.len() as u64;
-        store
-            .store_file(NewFile {
-                key: key.clone(),
-                bytes,
-            })
-            .await
-            .map_err(|e| format!("cannot store the file {key}: {e}"))?;
-        let back = store
-            .stored_file(key)
-            .await
-            .map_err(|e| format!("cannot read the file {key} back: {e}"))?;
+        to.put_now(NewFile {
+            key: key.clone(),
+            bytes,
+        })
+        .await
+        .map_err(|e| format!("cannot store the file {key}: {e}"))?;
+        // Read back from the shared store alone, not the folder.
+        let back = match to {
+            Files::Database { store, .. } => store
+                .stored_file(key)
+                .await
+                .map_err(|e| format!("cannot read the file {key} back: {e}"))?,
+            _ => to.get(key).await.ok(),
+        };
         if back.as_deref().map(file_key).as_deref() != Some(key.as_str()) {
             return Err(format!(
-                "the file {key} read back from the database differs from the one written: stopped"
+                "the file {key} read back differs from the one written: stopped"
             ));
         }
         r.moved += 1;
@@ -423,7 +474,8 @@ pub async fn check_files(
         match files.get(&key).await {
             Ok(bytes) if file_key(&bytes) == key => c.good += 1,
             Ok(_) => c.damaged.push(key),
-            Err(_) => c.missing.push(key),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => c.missing.push(key),
+            Err(e) => return Err(format!("cannot read the files: {e}")),
         }
     }
     Ok(c)
@@ -440,5 +492,29 @@ mod tests {
             Some("test_ab12")
         );
         assert_eq!(search_path("postgres://p@h/casework"), None);
+    }
+
+    #[test]
+    fn a_password_goes_to_the_environment_not_the_command_line() {
+        let cmd = pg_command(
+            "pg_dump",
+            "postgres://casework:s%40cret+1@db.example.org/casework",
+        );
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            ["--dbname=postgres://casework@db.example.org/casework"]
+        );
+        let env: Vec<_> = cmd.get_envs().collect();
+        assert_eq!(
+            env,
+            [(
+                std::ffi::OsStr::new("PGPASSWORD"),
+                Some(std::ffi::OsStr::new("s@cret+1"))
+            )]
+        );
     }
 }

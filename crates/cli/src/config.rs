@@ -61,8 +61,11 @@ pub struct Config {
     /// Where messages' originals, attachments, letters and logos are kept:
     /// `database` (in the database, so that every app server on it reads
     /// them and a dump holds them: the default on PostgreSQL) or `folder`
-    /// (`blobs/` in `data_dir`: the default on SQLite). Empty: the default.
+    /// (`blobs/` in `data_dir`: the default on SQLite) or `s3` (an
+    /// S3-compatible object store, `[s3]`). Empty: the default.
     pub files: String,
+    /// The object store for `files = "s3"` (`[s3]`, `CASEWORK_S3_*`).
+    pub s3: S3Config,
 }
 
 /// `[smtp]`: where outgoing email goes.
@@ -91,6 +94,34 @@ pub struct SsoConfig {
     pub client_secret: String,
     /// The button's words on the sign-in page.
     pub label: String,
+}
+
+/// `[s3]`: the object store files are kept in when `files = "s3"`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Config {
+    /// `https://s3.eu-west-2.amazonaws.com`, `http://minio.internal:9000` …
+    pub endpoint: String,
+    pub bucket: String,
+    /// Empty: `us-east-1` (what most self-hosted stores expect).
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// The bucket in the path (`endpoint/bucket/…`) rather than in the host name.
+    pub path_style: bool,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            endpoint: String::new(),
+            bucket: String::new(),
+            region: String::new(),
+            access_key: String::new(),
+            secret_key: String::new(),
+            path_style: true,
+        }
+    }
 }
 
 impl Default for SmtpConfig {
@@ -132,6 +163,7 @@ impl Default for Config {
             tls_ca_file: String::new(),
             tls_ca_pem: String::new(),
             files: String::new(),
+            s3: S3Config::default(),
         }
     }
 }
@@ -214,6 +246,10 @@ impl Config {
                 .map(|k| format!("smtp.{}", k.as_str().to_lowercase()).into()),
         );
         fig = fig.merge(
+            Env::prefixed("CASEWORK_S3_")
+                .map(|k| format!("s3.{}", k.as_str().to_lowercase()).into()),
+        );
+        fig = fig.merge(
             Env::prefixed("CASEWORK_SSO_")
                 .map(|k| format!("sso.{}", k.as_str().to_lowercase()).into()),
         );
@@ -239,11 +275,18 @@ impl Config {
                 config.smtp.tls
             ));
         }
-        if !["", "database", "folder"].contains(&config.files.trim()) {
+        if !["", "database", "folder", "s3"].contains(&config.files.trim()) {
             return Err(format!(
-                "configuration error: files must be database or folder, not \"{}\"",
+                "configuration error: files must be database, folder or s3, not \"{}\"",
                 config.files
             ));
+        }
+        if config.files.trim() == "s3"
+            && (config.s3.endpoint.trim().is_empty() || config.s3.bucket.trim().is_empty())
+        {
+            return Err(
+                "configuration error: files = \"s3\" needs s3.endpoint and s3.bucket".into(),
+            );
         }
         Ok(config)
     }
@@ -253,8 +296,25 @@ impl Config {
     pub fn files_in_database(&self) -> bool {
         match self.files.trim() {
             "database" => true,
-            "folder" => false,
+            "folder" | "s3" => false,
             _ => !self.database_url().starts_with("sqlite:"),
+        }
+    }
+
+    /// Whether files are kept in an object store (`files = "s3"`).
+    pub fn files_in_s3(&self) -> bool {
+        self.files.trim() == "s3"
+    }
+
+    /// The object store's settings.
+    pub fn s3_settings(&self) -> casework_store::s3::S3Settings {
+        casework_store::s3::S3Settings {
+            endpoint: self.s3.endpoint.clone(),
+            bucket: self.s3.bucket.clone(),
+            region: self.s3.region.clone(),
+            access_key: self.s3.access_key.clone(),
+            secret_key: self.s3.secret_key.clone(),
+            path_style: self.s3.path_style,
         }
     }
 

@@ -28,13 +28,29 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
         .map_err(|e| format!("cannot open the database: {e}"))
 }
 
-/// Where files are kept: in the database, reading any not yet moved in
-/// from the old folder, or in the folder (`files` in the configuration).
-pub fn file_store(config: &Config, store: &Store) -> casework_store::blobs::Files {
-    if config.files_in_database() {
-        casework_store::blobs::Files::database(store.clone(), Some(config.files_folder()))
+/// Where files are kept (`files` in the configuration): in the database or
+/// an object store, reading any not yet moved in from the old folder; or
+/// in the folder.
+pub fn file_store(config: &Config, store: &Store) -> Result<casework_store::blobs::Files, String> {
+    shared_files(config, store, Some(config.files_folder()))
+}
+
+/// The file store without the old folder to fall back on (`None`) or with
+/// it: `files move` checks what it wrote in the shared store alone.
+pub fn shared_files(
+    config: &Config,
+    store: &Store,
+    old_folder: Option<std::path::PathBuf>,
+) -> Result<casework_store::blobs::Files, String> {
+    use casework_store::blobs::Files;
+    if config.files_in_s3() {
+        let bucket = casework_store::s3::S3Files::new(&config.s3_settings())
+            .map_err(|e| format!("configuration error: {e}"))?;
+        Ok(Files::s3(bucket, old_folder))
+    } else if config.files_in_database() {
+        Ok(Files::database(store.clone(), old_folder))
     } else {
-        casework_store::blobs::Files::folder(config.files_folder())
+        Ok(Files::folder(config.files_folder()))
     }
 }
 

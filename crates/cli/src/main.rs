@@ -304,7 +304,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     let store = open_store(&config).await?;
     let app = App::new(
         store.clone(),
-        file_store(&config, &store),
+        file_store(&config, &store)?,
         settings(&config),
     );
     // Offices from before the tagging framework get theirs, once.
@@ -549,7 +549,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Backup { dest } => {
-            let m = casework::backup::backup(&config, &store, &dest).await?;
+            let m = casework::backup::backup(&config, &store, &app.files, &dest).await?;
             println!(
                 "Backed up the {} database and {} files ({} bytes) into {}.",
                 m.database,
@@ -561,17 +561,25 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         }
         Command::Restore { .. } => Ok(()),
         Command::Files(FilesCommand::Move { limit }) => {
-            if !config.files_in_database() {
+            if !config.files_in_database() && !config.files_in_s3() {
                 return Err(
-                    "files are kept in the folder (files = \"folder\"): set files = \"database\" to move them in"
+                    "files are kept in the folder (files = \"folder\"): set files = \"database\" or \"s3\" to move them there"
                         .into(),
                 );
             }
             let folder = casework_store::blobs::LocalBlobs::new(config.files_folder());
-            let r = casework::backup::move_files(&store, &folder, limit).await?;
+            let to = casework::shared_files(&config, &store, None)?;
+            let r = casework::backup::move_files(&to, &folder, limit).await?;
             println!(
-                "Moved {} files ({} bytes) into the database; {} were there already.",
-                r.moved, r.bytes, r.already
+                "Moved {} files ({} bytes) into the {}; {} were there already.",
+                r.moved,
+                r.bytes,
+                if config.files_in_s3() {
+                    "object store"
+                } else {
+                    "database"
+                },
+                r.already
             );
             if r.left > 0 {
                 println!("{} files are left: run the command again to go on.", r.left);

@@ -11,7 +11,8 @@
 //!   records that name it, and a dump of the database holds them all.
 
 use crate::Store;
-pub use crate::files::{Kept, NewFile};
+pub use crate::files::{Kept, NewFile, is_key};
+use crate::s3::S3Files;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,11 +20,6 @@ use std::sync::Arc;
 /// Blobs as files under a folder: `ab/cd/abcd…`.
 pub struct LocalBlobs {
     root: PathBuf,
-}
-
-/// Whether `key` is a file key (64 hex digits).
-pub fn is_key(key: &str) -> bool {
-    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl LocalBlobs {
@@ -110,6 +106,11 @@ pub enum Files {
         store: Store,
         folder: Option<Arc<LocalBlobs>>,
     },
+    /// An S3-compatible object store; `folder` as for the database.
+    S3 {
+        bucket: Arc<S3Files>,
+        folder: Option<Arc<LocalBlobs>>,
+    },
 }
 
 impl Files {
@@ -128,11 +129,60 @@ impl Files {
         }
     }
 
-    /// "database" or "folder", for the start-up log and the status page.
+    /// Files in an object store, reading those not yet moved in from
+    /// `old_folder` (if it exists).
+    pub fn s3(bucket: S3Files, old_folder: Option<PathBuf>) -> Files {
+        Files::S3 {
+            bucket: Arc::new(bucket),
+            folder: old_folder
+                .filter(|f| f.exists())
+                .map(|f| Arc::new(LocalBlobs::new(f))),
+        }
+    }
+
+    /// "database", "s3" or "folder", for the start-up log.
     pub fn kind(&self) -> &'static str {
         match self {
             Files::Folder(_) => "folder",
             Files::Database { .. } => "database",
+            Files::S3 { .. } => "s3",
+        }
+    }
+
+    /// Whether `key` is in the shared store (the database or the object
+    /// store; for a folder, whether the folder has it).
+    pub async fn has(&self, key: &str) -> io::Result<bool> {
+        match self {
+            Files::Folder(dir) => Ok(dir.path(key)?.exists()),
+            Files::Database { store, .. } => {
+                store.has_stored_file(key).await.map_err(io::Error::other)
+            }
+            Files::S3 { bucket, .. } => bucket.has(key).await,
+        }
+    }
+
+    /// Writes one file into the shared store now, in a transaction (or
+    /// request) of its own: for moving files in and restoring backups.
+    pub async fn put_now(&self, file: NewFile) -> io::Result<()> {
+        match self {
+            Files::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || dir.put(&file.key, &file.bytes))
+                    .await
+                    .map_err(io::Error::other)?
+            }
+            Files::Database { store, .. } => store.store_file(file).await.map_err(io::Error::other),
+            Files::S3 { bucket, .. } => bucket.put(&file.key, file.bytes).await,
+        }
+    }
+
+    /// The keys of the files in the object store (a backup copies them:
+    /// a dump of the database does not hold them); `None` for the folder
+    /// and the database.
+    pub async fn object_store_keys(&self) -> io::Result<Option<Vec<String>>> {
+        match self {
+            Files::S3 { bucket, .. } => bucket.keys().await.map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -148,6 +198,11 @@ impl Files {
                 Ok(Kept::default())
             }
             Files::Database { .. } => Ok(Kept(Arc::new(files))),
+            // From a thread that parses mail (never an async one).
+            Files::S3 { bucket, .. } => {
+                tokio::runtime::Handle::current().block_on(put_all(bucket, files))?;
+                Ok(Kept::default())
+            }
         }
     }
 
@@ -161,6 +216,10 @@ impl Files {
                     .map_err(io::Error::other)?
             }
             Files::Database { .. } => self.keep_now(files),
+            Files::S3 { bucket, .. } => {
+                put_all(bucket, files).await?;
+                Ok(Kept::default())
+            }
         }
     }
 
@@ -172,26 +231,35 @@ impl Files {
                 "not a blob key",
             ));
         }
-        let folder = match self {
-            Files::Folder(dir) => dir.clone(),
+        let (folder, not_found) = match self {
+            Files::Folder(dir) => (Some(dir.clone()), ""),
             Files::Database { store, folder } => {
                 if let Some(bytes) = store.stored_file(key).await.map_err(io::Error::other)? {
                     return Ok(bytes);
                 }
-                match folder {
-                    Some(dir) => dir.clone(),
-                    None => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::NotFound,
-                            "the file is not in the database",
-                        ));
-                    }
-                }
+                (folder.clone(), "the file is not in the database")
             }
+            Files::S3 { bucket, folder } => match bucket.get(key).await {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    (folder.clone(), "the file is not in the object store")
+                }
+                other => return other,
+            },
+        };
+        let Some(folder) = folder else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, not_found));
         };
         let key = key.to_owned();
         tokio::task::spawn_blocking(move || folder.get(&key))
             .await
             .map_err(io::Error::other)?
     }
+}
+
+/// Writes files to the object store, a few at a time.
+async fn put_all(bucket: &S3Files, files: Vec<NewFile>) -> io::Result<()> {
+    for f in files {
+        bucket.put(&f.key, f.bytes).await?;
+    }
+    Ok(())
 }

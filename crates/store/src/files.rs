@@ -24,6 +24,11 @@ pub const FILE_COLUMNS: &[(&str, &str)] = &[
     ("offices", "letterhead_logo"),
 ];
 
+/// Whether `key` is a file key (64 hex digits).
+pub fn is_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The SHA-256 of `bytes`, hex: a file's key.
 pub fn file_key(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))

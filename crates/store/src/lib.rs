@@ -39,6 +39,7 @@ mod outbox;
 mod quiet;
 mod records;
 mod review;
+pub mod s3;
 mod saved_views;
 mod scope;
 mod search;

@@ -1,0 +1,212 @@
+//! Files in an S3-compatible object store (Amazon S3, MinIO, Ceph, Garage,
+//! a cloud provider's), for installations too large to keep them in the
+//! database. Each file is an object named `ab/cd/<key>`, as in the folder,
+//! written before the records that name it. Requests are signed (AWS
+//! signature version 4, `rusty-s3`) and sent with `reqwest`.
+
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use std::io;
+use std::time::Duration;
+
+/// How long a signed request stays valid.
+const SIGNED_FOR: Duration = Duration::from_secs(300);
+
+/// Where the bucket is and how to reach it (`[s3]` in the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// `https://s3.eu-west-2.amazonaws.com`, `http://minio.internal:9000` …
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Bucket in the path (`endpoint/bucket/key`: MinIO and most
+    /// self-hosted stores) rather than in the host name (`bucket.endpoint`).
+    pub path_style: bool,
+}
+
+/// A bucket of files.
+pub struct S3Files {
+    bucket: Bucket,
+    credentials: Credentials,
+    client: reqwest::Client,
+}
+
+fn other(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// An answer that is neither the file nor "not there", in words an
+/// administrator can act on.
+fn refused(status: reqwest::StatusCode) -> io::Error {
+    match status.as_u16() {
+        401 | 403 => other(format!(
+            "the object store refused the request ({status}): check s3.access_key, s3.secret_key and the bucket's permissions"
+        )),
+        _ => other(format!("the object store answered {status}")),
+    }
+}
+
+impl S3Files {
+    pub fn new(s: &S3Settings) -> Result<S3Files, String> {
+        let endpoint = reqwest::Url::parse(s.endpoint.trim())
+            .map_err(|e| format!("s3.endpoint \"{}\" is not a URL: {e}", s.endpoint))?;
+        let style = if s.path_style {
+            UrlStyle::Path
+        } else {
+            UrlStyle::VirtualHost
+        };
+        let region = if s.region.trim().is_empty() {
+            "us-east-1".to_owned()
+        } else {
+            s.region.trim().to_owned()
+        };
+        let bucket =
+            Bucket::new(endpoint, style, s.bucket.trim().to_owned(), region).map_err(|e| {
+                format!("s3.endpoint and s3.bucket do not make a bucket's address: {e}")
+            })?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(S3Files {
+            bucket,
+            credentials: Credentials::new(s.access_key.clone(), s.secret_key.clone()),
+            client,
+        })
+    }
+
+    fn object(key: &str) -> String {
+        format!("{}/{}/{key}", &key[..2], &key[2..4])
+    }
+
+    /// Stores `bytes` as the file `key` (a key is its content's hash, so
+    /// writing it again changes nothing).
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let object = Self::object(key);
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let r = self
+            .client
+            .put(url)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(other)?;
+        if !r.status().is_success() {
+            return Err(refused(r.status()));
+        }
+        Ok(())
+    }
+
+    /// The bytes of the file `key`.
+    pub async fn get(&self, key: &str) -> io::Result<Vec<u8>> {
+        let object = Self::object(key);
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let r = self.client.get(url).send().await.map_err(other)?;
+        match r.status() {
+            s if s.is_success() => Ok(r.bytes().await.map_err(other)?.to_vec()),
+            reqwest::StatusCode::NOT_FOUND => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the file is not in the object store",
+            )),
+            s => Err(refused(s)),
+        }
+    }
+
+    /// Whether the store holds the file `key`.
+    pub async fn has(&self, key: &str) -> io::Result<bool> {
+        let object = Self::object(key);
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let r = self.client.head(url).send().await.map_err(other)?;
+        match r.status() {
+            s if s.is_success() => Ok(true),
+            reqwest::StatusCode::NOT_FOUND => Ok(false),
+            s => Err(refused(s)),
+        }
+    }
+
+    /// Every file key in the bucket, sorted.
+    pub async fn keys(&self) -> io::Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut list = self.bucket.list_objects_v2(Some(&self.credentials));
+            list.with_max_keys(1000);
+            if let Some(a) = &after {
+                list.with_start_after(a.clone());
+            }
+            let url = list.sign(SIGNED_FOR);
+            let r = self.client.get(url).send().await.map_err(other)?;
+            if !r.status().is_success() {
+                return Err(refused(r.status()));
+            }
+            let text = r.text().await.map_err(other)?;
+            let (names, truncated) = listed(&text);
+            let last = names.last().cloned();
+            out.extend(
+                names
+                    .iter()
+                    .filter_map(|n| n.rsplit('/').next())
+                    .filter(|k| crate::files::is_key(k))
+                    .map(str::to_owned),
+            );
+            match (truncated, last) {
+                (true, Some(last)) => after = Some(last),
+                _ => break,
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// The object names in a ListObjectsV2 answer, and whether more follow.
+/// Read by element name alone: stores differ in the XML namespace they
+/// declare (s3rver's is not Amazon's), which a strict reader refuses.
+/// File objects' names are `ab/cd/<hex>`, with nothing to unescape.
+fn listed(xml: &str) -> (Vec<String>, bool) {
+    let mut names = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<Key>") {
+        let from = &rest[start + "<Key>".len()..];
+        let Some(end) = from.find("</Key>") else {
+            break;
+        };
+        names.push(from[..end].trim().to_owned());
+        rest = &from[end..];
+    }
+    (names, xml.contains("<IsTruncated>true</IsTruncated>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_is_read_whatever_its_namespace() {
+        let key = "ab".repeat(32);
+        let xml = format!(
+            "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://doc.s3.amazonaws.com/2006-03-01/\">\
+             <IsTruncated>true</IsTruncated><Contents><Key>ab/ab/{key}</Key><Size>3</Size></Contents>\
+             <Contents><Key>notes.txt</Key></Contents></ListBucketResult>"
+        );
+        let (names, more) = listed(&xml);
+        assert_eq!(names, [format!("ab/ab/{key}"), "notes.txt".to_owned()]);
+        assert!(more);
+        assert_eq!(
+            listed("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"),
+            (vec![], false)
+        );
+    }
+}
