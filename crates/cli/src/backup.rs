@@ -7,7 +7,8 @@
 //! - `casework.db` (SQLite, a consistent copy made with `VACUUM INTO`) or
 //!   `casework.pgdump` (PostgreSQL, `pg_dump --format=custom`);
 //! - `files/ab/cd/<key>`: the files the database copy does not hold
-//!   (those kept in a folder), each named by the SHA-256 of its content.
+//!   (those kept in a folder or an object store), each named by the
+//!   SHA-256 of its content.
 //!
 //! Files are written before the records that name them (or with them, in
 //! the database), so a copy of the files made after the copy of the
@@ -31,11 +32,28 @@ pub struct Manifest {
     /// The database copy's file name in the folder.
     pub database_file: String,
     pub database_sha256: String,
-    /// Files in `files/`.
+    /// Files in `files/`, their bytes, and the SHA-256 of their keys in
+    /// order (one per line): a restore checks that all are there.
     pub files: u64,
     pub files_bytes: u64,
+    pub files_keys_sha256: String,
+    /// Files found damaged (content not matching the name) when the
+    /// backup was made, and left out of it.
+    #[serde(default)]
+    pub damaged: Vec<String>,
     /// When the backup was made (UTC, RFC 3339).
     pub made_at: String,
+}
+
+/// The SHA-256 of keys, one per line, in order.
+fn keys_digest(keys: &[String]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for k in keys {
+        h.update(k.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
 }
 
 const FORMAT: u32 = 1;
@@ -103,36 +121,33 @@ fn sha256_file(path: &Path) -> Result<String, String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Copies every file of `from` whose content matches its name into `to`
-/// (same layout). Returns (files, bytes); a file whose content does not
-/// match its name is an error naming it.
-fn copy_files(from: &LocalBlobs, to: &LocalBlobs) -> Result<(u64, u64), String> {
-    let keys = from
-        .keys()
-        .map_err(|e| format!("cannot list {}: {e}", from.root().display()))?;
-    let (mut n, mut bytes) = (0u64, 0u64);
-    for key in keys {
-        let data = from
-            .get(&key)
-            .map_err(|e| format!("cannot read the file {key}: {e}"))?;
-        if file_key(&data) != key {
-            return Err(format!(
-                "the file {} does not hold what its name says (damaged on disk); nothing more was copied",
-                from.path(&key)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or(key)
-            ));
+/// What copying files found.
+#[derive(Default)]
+struct Copied {
+    keys: Vec<String>,
+    bytes: u64,
+    damaged: Vec<String>,
+}
+
+impl Copied {
+    /// Keeps `data` as `key` in `to` if it is what the key says.
+    fn add(&mut self, to: &LocalBlobs, key: String, data: &[u8]) -> Result<(), String> {
+        if file_key(data) != key {
+            self.damaged.push(key);
+            return Ok(());
         }
-        to.put(&key, &data)
+        to.put(&key, data)
             .map_err(|e| format!("cannot write {}: {e}", to.root().display()))?;
-        n += 1;
-        bytes += data.len() as u64;
+        self.bytes += data.len() as u64;
+        self.keys.push(key);
+        Ok(())
     }
-    Ok((n, bytes))
 }
 
 /// `casework backup DEST`: a consistent copy of the database and the
-/// files, while the server runs. DEST must not exist yet (or be empty).
+/// files, while the server runs. DEST must not exist yet (or be empty). A
+/// file found damaged is left out and named (the rest is still copied, and
+/// the backup kept); any other failure removes what was written.
 pub async fn backup(
     config: &Config,
     store: &Store,
@@ -151,6 +166,26 @@ pub async fn backup(
         ));
     }
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    // It holds constituents' personal data: for its owner's eyes only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o700));
+    }
+    let made = write_backup(config, store, files, dest).await;
+    if made.is_err() {
+        // Half a backup is no backup: nothing is left to be mistaken for one.
+        let _ = std::fs::remove_dir_all(dest);
+    }
+    made
+}
+
+async fn write_backup(
+    config: &Config,
+    store: &Store,
+    files: &Files,
+    dest: &Path,
+) -> Result<Manifest, String> {
     let url = config.database_url();
     let (database, database_file) = if is_postgres(&url) {
         let file = dest.join("casework.pgdump");
@@ -178,31 +213,33 @@ pub async fn backup(
             .map_err(|e| format!("cannot copy the database: {e}"))?;
         ("sqlite", file)
     };
-    // After the database: every file it names is in the folder by now.
-    let folder = LocalBlobs::new(config.files_folder());
+    // After the database: every file it names is kept by now.
     let to = LocalBlobs::new(dest.join("files"));
-    let (mut n, mut files_bytes) = copy_files(&folder, &to)?;
+    let mut copied = Copied::default();
+    let folder = LocalBlobs::new(config.files_folder());
+    for key in folder
+        .keys()
+        .map_err(|e| format!("cannot list {}: {e}", folder.root().display()))?
+    {
+        let data = folder
+            .get(&key)
+            .map_err(|e| format!("cannot read the file {key}: {e}"))?;
+        copied.add(&to, key, &data)?;
+    }
     // An object store's files are not in the dump: copied too.
     let in_bucket = files
         .object_store_keys()
         .await
         .map_err(|e| format!("cannot list the object store: {e}"))?;
     for key in in_bucket.unwrap_or_default() {
-        let bytes = files
+        let data = files
             .get(&key)
             .await
             .map_err(|e| format!("cannot read the file {key} from the object store: {e}"))?;
-        if file_key(&bytes) != key {
-            return Err(format!(
-                "the object store's file {key} does not hold what its name says"
-            ));
-        }
-        to.put(&key, &bytes)
-            .map_err(|e| format!("cannot write {}: {e}", to.root().display()))?;
-        n += 1;
-        files_bytes += bytes.len() as u64;
+        copied.add(&to, key, &data)?;
     }
-    let files = n;
+    copied.keys.sort();
+    copied.keys.dedup();
     let manifest = Manifest {
         format: FORMAT,
         casework_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -212,8 +249,10 @@ pub async fn backup(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         database_sha256: sha256_file(&database_file)?,
-        files,
-        files_bytes,
+        files: copied.keys.len() as u64,
+        files_bytes: copied.bytes,
+        files_keys_sha256: keys_digest(&copied.keys),
+        damaged: copied.damaged,
         made_at: jiff::Timestamp::now().to_string(),
     };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
@@ -222,9 +261,11 @@ pub async fn backup(
     Ok(manifest)
 }
 
-/// Reads and checks a backup folder: its manifest, and that the database
-/// copy is the one the manifest describes.
-pub fn read_backup(src: &Path) -> Result<Manifest, String> {
+/// Reads and checks a backup folder before anything is restored: its
+/// manifest, the database copy against its SHA-256, and every file against
+/// its name, their number, bytes and keys against the manifest. Returns the
+/// manifest and the files' keys.
+pub fn read_backup(src: &Path) -> Result<(Manifest, Vec<String>), String> {
     let text = std::fs::read_to_string(src.join("manifest.json")).map_err(|e| {
         format!(
             "{} is not a Casework backup (no manifest.json: {e})",
@@ -249,105 +290,201 @@ pub fn read_backup(src: &Path) -> Result<Manifest, String> {
             m.database_file
         ));
     }
-    Ok(m)
+    let from = LocalBlobs::new(src.join("files"));
+    let keys = from
+        .keys()
+        .map_err(|e| format!("cannot list the backup's files: {e}"))?;
+    let mut bytes = 0u64;
+    for key in &keys {
+        let data = from
+            .get(key)
+            .map_err(|e| format!("cannot read the backup's file {key}: {e}"))?;
+        if file_key(&data) != *key {
+            return Err(format!(
+                "the backup's file {key} is damaged: nothing was restored"
+            ));
+        }
+        bytes += data.len() as u64;
+    }
+    if keys.len() as u64 != m.files
+        || bytes != m.files_bytes
+        || keys_digest(&keys) != m.files_keys_sha256
+    {
+        return Err(format!(
+            "the backup's files are not all there ({} of {} files, {bytes} of {} bytes; a copy cut short?): nothing was restored",
+            keys.len(),
+            m.files,
+            m.files_bytes
+        ));
+    }
+    Ok((m, keys))
+}
+
+/// The SQLite database file a `sqlite:` URL names.
+fn sqlite_path(url: &str) -> Result<PathBuf, String> {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| format!("the database URL cannot be read: {e}"))?;
+    Ok(opts.get_filename().to_path_buf())
 }
 
 /// `casework restore SRC`: puts a backup back into the configured database
 /// (which must be empty: a new SQLite file, or a PostgreSQL database
-/// without Casework's tables) and file store. Checked before anything is
-/// written; returns the manifest and how many files were put back.
-pub async fn restore(config: &Config, src: &Path) -> Result<(Manifest, u64), String> {
-    let m = read_backup(src)?;
+/// without Casework's tables) and file store. The whole backup is checked
+/// before anything is written. Files going to a folder or an object store
+/// are written first, then the database; files going into the database
+/// after it. With `files_only`, the database is left as it is (already
+/// restored) and only the files are put back: to finish a restore that
+/// stopped at the files. Returns the manifest and how many files were put
+/// back.
+pub async fn restore(
+    config: &Config,
+    src: &Path,
+    files_only: bool,
+) -> Result<(Manifest, u64), String> {
+    let (m, keys) = read_backup(src)?;
     let url = config.database_url();
-    match (m.database.as_str(), is_postgres(&url)) {
-        ("sqlite", false) => {
-            let path = PathBuf::from(url.trim_start_matches("sqlite:").trim_start_matches("//"));
-            if path.exists() {
-                return Err(format!(
-                    "{} exists already: restore into a new data folder (or move the old database away first)",
-                    path.display()
-                ));
+    let kind = if is_postgres(&url) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    if m.database != kind {
+        return Err(format!(
+            "the backup is of a {} database and the configuration names a {} one: restore it onto the same kind",
+            m.database,
+            if kind == "postgres" {
+                "PostgreSQL"
+            } else {
+                "SQLite"
             }
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            let tmp = path.with_extension("db.restoring");
-            std::fs::copy(src.join(&m.database_file), &tmp)
-                .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-            if sha256_file(&tmp)? != m.database_sha256 {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(
-                    "the copy of the database does not match the backup: nothing was restored"
-                        .into(),
-                );
-            }
-            std::fs::rename(&tmp, &path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-        ("postgres", true) => {
-            if postgres_has_tables(&url).await? {
-                return Err(
-                    "the database already holds Casework's tables: restore into an empty database"
-                        .into(),
-                );
-            }
-            let out = pg_command("pg_restore", &url)
-                .args([
-                    "--exit-on-error",
-                    "--single-transaction",
-                    "--no-owner",
-                    "--no-privileges",
-                ])
-                .arg(src.join(&m.database_file))
-                .output()
-                .map_err(|e| {
-                    format!(
-                        "cannot run pg_restore (install the PostgreSQL client, postgresql-client): {e}"
-                    )
-                })?;
-            if !out.status.success() {
-                return Err(format!(
-                    "pg_restore failed, and restored nothing: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
-            }
-        }
-        (backup, _) => {
-            return Err(format!(
-                "the backup is of a {backup} database and the configuration names a {} one: restore it onto the same kind",
-                if is_postgres(&url) {
-                    "PostgreSQL"
-                } else {
-                    "SQLite"
+        ));
+    }
+    // Before any write: the database must be empty (unless only files are
+    // wanted), and, for SQLite, no old write-ahead log may sit beside it.
+    let sqlite_file = if kind == "sqlite" {
+        Some(sqlite_path(&url)?)
+    } else {
+        None
+    };
+    if !files_only {
+        match &sqlite_file {
+            Some(path) => {
+                let mut beside = vec![path.clone()];
+                for ext in ["-wal", "-shm"] {
+                    beside.push(PathBuf::from(format!("{}{ext}", path.display())));
                 }
-            ));
+                if let Some(there) = beside.iter().find(|p| p.exists()) {
+                    return Err(format!(
+                        "{} exists already: restore into a new data folder (or move the old database and its -wal and -shm files away first)",
+                        there.display()
+                    ));
+                }
+            }
+            None => {
+                if postgres_has_tables(&url).await? {
+                    return Err(
+                        "the database already holds Casework's tables: restore into an empty database"
+                            .into(),
+                    );
+                }
+            }
         }
     }
-    // The database is back (and migrated to this version when opened);
-    // now the files, wherever this installation keeps them.
-    let store = crate::open_store(config).await?;
-    let files = crate::file_store(config, &store)?;
+    let files_first = !config.files_in_database();
+    let mut n = 0;
+    if files_first {
+        n = put_files(config, None, src, &keys).await?;
+    }
+    if !files_only {
+        match &sqlite_file {
+            Some(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                let tmp = PathBuf::from(format!("{}.restoring", path.display()));
+                std::fs::copy(src.join(&m.database_file), &tmp)
+                    .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+                if sha256_file(&tmp)? != m.database_sha256 {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(
+                        "the copy of the database does not match the backup: nothing was restored"
+                            .into(),
+                    );
+                }
+                std::fs::rename(&tmp, path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            None => {
+                let out = pg_command("pg_restore", &url)
+                    .args([
+                        "--exit-on-error",
+                        "--single-transaction",
+                        "--no-owner",
+                        "--no-privileges",
+                    ])
+                    .arg(src.join(&m.database_file))
+                    .output()
+                    .map_err(|e| {
+                        format!(
+                            "cannot run pg_restore (install the PostgreSQL client, postgresql-client): {e}"
+                        )
+                    })?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "pg_restore failed, and restored nothing: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                }
+            }
+        }
+    }
+    if !files_first {
+        // Into the database, now that it has its tables (and is migrated
+        // to this version when opened).
+        let store = crate::open_store(config).await?;
+        let put = put_files(config, Some(&store), src, &keys).await;
+        store.close().await;
+        n = put.map_err(|e| {
+            format!("{e}. The database is restored: run `casework restore --files-only` to put the files back")
+        })?;
+    }
+    Ok((m, n))
+}
+
+/// Puts the backup's files (checked already) into the configured store.
+async fn put_files(
+    config: &Config,
+    store: Option<&Store>,
+    src: &Path,
+    keys: &[String],
+) -> Result<u64, String> {
+    let files = match store {
+        Some(store) => crate::shared_files(config, store, None)?,
+        None if config.files_in_s3() => casework_store::blobs::Files::s3(
+            casework_store::s3::S3Files::new(&config.s3_settings())
+                .map_err(|e| format!("configuration error: {e}"))?,
+            None,
+        ),
+        None => casework_store::blobs::Files::folder(config.files_folder()),
+    };
     let from = LocalBlobs::new(src.join("files"));
     let mut n = 0;
-    for key in from
-        .keys()
-        .map_err(|e| format!("cannot list the backup's files: {e}"))?
-    {
+    for key in keys {
         let bytes = from
-            .get(&key)
+            .get(key)
             .map_err(|e| format!("cannot read the backup's file {key}: {e}"))?;
-        if file_key(&bytes) != key {
-            return Err(format!("the backup's file {key} is damaged"));
-        }
         files
-            .put_now(NewFile { key, bytes })
+            .put_now(NewFile {
+                key: key.clone(),
+                bytes,
+            })
             .await
-            .map_err(|e| format!("cannot store a file: {e}"))?;
+            .map_err(|e| format!("cannot store the file {key}: {e}"))?;
         n += 1;
     }
-    store.close().await;
-    Ok((m, n))
+    Ok(n)
 }
 
 /// Whether the PostgreSQL database (its schema, if the URL picks one)

@@ -93,6 +93,10 @@ enum Command {
     Restore {
         /// The backup's folder.
         src: PathBuf,
+        /// Put back only the files, into a database restored already (to
+        /// finish a restore that stopped at the files).
+        #[arg(long)]
+        files_only: bool,
     },
     /// Files (originals, attachments, letters, logos) and where they are kept.
     #[command(subcommand)]
@@ -177,7 +181,8 @@ enum MailCommand {
 #[derive(Subcommand)]
 enum FilesCommand {
     /// Move the files of the local folder (blobs/ in the data folder) into
-    /// the database, each checked by its SHA-256 once stored. Stopped part
+    /// the database or the object store (`files`), each checked by its
+    /// SHA-256 once stored. Stopped part
     /// way, run it again: it goes on where it stopped. The folder is left
     /// as it is; remove it once a backup holds the database.
     Move {
@@ -292,8 +297,8 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     }
     // A restore writes into an empty database: before it is opened (and
     // given tables).
-    if let Command::Restore { src } = &command {
-        let (m, files) = casework::backup::restore(&config, src).await?;
+    if let Command::Restore { src, files_only } = &command {
+        let (m, files) = casework::backup::restore(&config, src, *files_only).await?;
         println!(
             "Restored the {} backup made at {} (Casework {}): the database and {files} files. \
              Run `casework files check` to read every file back.",
@@ -302,6 +307,19 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         return Ok(());
     }
     let store = open_store(&config).await?;
+    // Files kept in the database stay readable only there.
+    if !config.files_in_database()
+        && store
+            .has_stored_files()
+            .await
+            .map_err(|e| format!("cannot read the database: {e}"))?
+    {
+        return Err(format!(
+            "the database holds files (kept there with files = \"database\"), but the configuration says files = \"{}\": \
+             set files = \"database\" again; files cannot yet be moved out of the database",
+            if config.files_in_s3() { "s3" } else { "folder" }
+        ));
+    }
     let app = App::new(
         store.clone(),
         file_store(&config, &store)?,
@@ -557,7 +575,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 m.files_bytes,
                 dest.display()
             );
-            Ok(())
+            if m.damaged.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} files do not hold what their names say (damaged on disk) and are not in the backup; \
+                     the rest is. Put them back from an older backup: {}",
+                    m.damaged.len(),
+                    m.damaged.join(", ")
+                ))
+            }
         }
         Command::Restore { .. } => Ok(()),
         Command::Files(FilesCommand::Move { limit }) => {

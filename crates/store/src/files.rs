@@ -102,11 +102,11 @@ impl PendingFiles for OfficeData {
 /// in pieces. Used by `in_transaction!` on both backends.
 macro_rules! write_files {
     ($tx:ident, $files:expr, $now:expr) => {{
-        let mut seen = std::collections::HashSet::new();
-        let files: Vec<&$crate::files::NewFile> = $files
-            .iter()
-            .filter(|f| seen.insert(f.key.as_str()))
-            .collect();
+        // Each once, in key order: two transactions that share files lock
+        // their rows in the same order, so they wait rather than deadlock.
+        let mut files: Vec<&$crate::files::NewFile> = $files.iter().collect();
+        files.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        files.dedup_by(|a, b| a.key == b.key);
         for batch in files.chunks($crate::files::FILES_PER_STATEMENT) {
             let mut qb =
                 sqlx::QueryBuilder::new("INSERT INTO stored_files (key, size, stored_at) ");
@@ -123,7 +123,7 @@ macro_rules! write_files {
                 .filter(|f| new.contains(&f.key))
                 .flat_map(|f| $crate::files::pieces(&f.key, &f.bytes))
                 .collect();
-            for rows in pieces.chunks($crate::files::FILES_PER_STATEMENT) {
+            for rows in $crate::files::statements(&pieces) {
                 let mut qb =
                     sqlx::QueryBuilder::new("INSERT INTO stored_file_chunks (key, seq, data) ");
                 qb.push_values(rows, |mut b, (key, seq, data)| {
@@ -135,6 +135,33 @@ macro_rules! write_files {
     }};
 }
 pub(crate) use write_files;
+
+/// Most bytes of pieces sent in one statement (the statement is held whole
+/// in memory on both sides).
+pub(crate) const BYTES_PER_STATEMENT: usize = 16 * 1024 * 1024;
+
+/// Pieces cut into statements of at most [`FILES_PER_STATEMENT`] rows and
+/// about [`BYTES_PER_STATEMENT`] bytes (a piece is at most 1 MiB).
+pub(crate) fn statements<'a, 'b>(
+    pieces: &'b [(&'a str, i32, &'a [u8])],
+) -> Vec<&'b [(&'a str, i32, &'a [u8])]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, p) in pieces.iter().enumerate() {
+        if i > start
+            && (i - start >= FILES_PER_STATEMENT || bytes + p.2.len() > BYTES_PER_STATEMENT)
+        {
+            out.push(&pieces[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += p.2.len();
+    }
+    if start < pieces.len() {
+        out.push(&pieces[start..]);
+    }
+    out
+}
 
 /// A file's pieces as rows `(key, seq, data)`; an empty file is one empty piece.
 pub(crate) fn pieces<'a>(key: &'a str, bytes: &'a [u8]) -> Vec<(&'a str, i32, &'a [u8])> {
@@ -250,6 +277,16 @@ impl Store {
         }
     }
 
+    /// Whether the database holds any file.
+    pub async fn has_stored_files(&self) -> Result<bool> {
+        let row: Option<(String,)> = on_read!(self, |pool| {
+            sqlx::query_as("SELECT key FROM stored_files LIMIT 1")
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.is_some())
+    }
+
     /// How many files the database holds, and their bytes.
     pub async fn stored_file_totals(&self) -> Result<(i64, i64)> {
         let (n, bytes): (i64, Option<i64>) = on_read!(self, |pool| {
@@ -322,5 +359,39 @@ impl Store {
             out.push((table, rows.len() as i64, hex::encode(h.finalize())));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_go_in_statements_of_bounded_rows_and_bytes() {
+        let big = vec![7u8; CHUNK_BYTES * 40 + 5];
+        let rows = pieces("a", &big);
+        assert_eq!(rows.len(), 41);
+        assert_eq!(rows.iter().map(|r| r.2.len()).sum::<usize>(), big.len());
+        let cut = statements(&rows);
+        assert_eq!(cut.len(), 3, "16 + 16 + 9 pieces of 1 MiB");
+        assert!(
+            cut.iter()
+                .all(|s| s.iter().map(|r| r.2.len()).sum::<usize>() <= BYTES_PER_STATEMENT)
+        );
+        assert_eq!(cut.iter().map(|s| s.len()).sum::<usize>(), 41);
+        let small: Vec<Vec<u8>> = (0..1200).map(|i| vec![1u8; i % 7]).collect();
+        let keys: Vec<String> = (0..1200).map(|i| format!("{i}")).collect();
+        let rows: Vec<(&str, i32, &[u8])> = keys
+            .iter()
+            .zip(&small)
+            .flat_map(|(k, b)| pieces(k, b))
+            .collect();
+        let cut = statements(&rows);
+        assert_eq!(
+            cut.iter().map(|s| s.len()).collect::<Vec<_>>(),
+            [500, 500, 200]
+        );
+        assert!(statements(&[]).is_empty());
+        assert_eq!(pieces("e", &[]), [("e", 0, &[][..])]);
     }
 }

@@ -36,12 +36,24 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
+/// A request that failed on the way: without its address, which carries
+/// the access key and a signature that works for a few minutes.
+fn http(e: reqwest::Error) -> io::Error {
+    other(format!(
+        "the object store could not be reached: {}",
+        e.without_url()
+    ))
+}
+
 /// An answer that is neither the file nor "not there", in words an
 /// administrator can act on.
 fn refused(status: reqwest::StatusCode) -> io::Error {
     match status.as_u16() {
         401 | 403 => other(format!(
             "the object store refused the request ({status}): check s3.access_key, s3.secret_key and the bucket's permissions"
+        )),
+        404 => other(format!(
+            "the object store answered {status}: check that the bucket (s3.bucket) exists"
         )),
         _ => other(format!("the object store answered {status}")),
     }
@@ -95,7 +107,7 @@ impl S3Files {
             .body(bytes)
             .send()
             .await
-            .map_err(other)?;
+            .map_err(http)?;
         if !r.status().is_success() {
             return Err(refused(r.status()));
         }
@@ -109,9 +121,9 @@ impl S3Files {
             .bucket
             .get_object(Some(&self.credentials), &object)
             .sign(SIGNED_FOR);
-        let r = self.client.get(url).send().await.map_err(other)?;
+        let r = self.client.get(url).send().await.map_err(http)?;
         match r.status() {
-            s if s.is_success() => Ok(r.bytes().await.map_err(other)?.to_vec()),
+            s if s.is_success() => Ok(r.bytes().await.map_err(http)?.to_vec()),
             reqwest::StatusCode::NOT_FOUND => Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "the file is not in the object store",
@@ -127,7 +139,7 @@ impl S3Files {
             .bucket
             .head_object(Some(&self.credentials), &object)
             .sign(SIGNED_FOR);
-        let r = self.client.head(url).send().await.map_err(other)?;
+        let r = self.client.head(url).send().await.map_err(http)?;
         match r.status() {
             s if s.is_success() => Ok(true),
             reqwest::StatusCode::NOT_FOUND => Ok(false),
@@ -146,11 +158,11 @@ impl S3Files {
                 list.with_start_after(a.clone());
             }
             let url = list.sign(SIGNED_FOR);
-            let r = self.client.get(url).send().await.map_err(other)?;
+            let r = self.client.get(url).send().await.map_err(http)?;
             if !r.status().is_success() {
                 return Err(refused(r.status()));
             }
-            let text = r.text().await.map_err(other)?;
+            let text = r.text().await.map_err(http)?;
             let (names, truncated) = listed(&text);
             let last = names.last().cloned();
             out.extend(

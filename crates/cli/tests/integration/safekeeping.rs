@@ -78,6 +78,20 @@ async fn office_with_files(t: &TestApp, app: &App) -> i64 {
     office
 }
 
+/// Copies a folder and what it holds.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
 /// A new, empty PostgreSQL database (dropped by the guard).
 struct Database(String);
 
@@ -197,6 +211,29 @@ async fn a_backup_made_while_the_server_runs_restores_every_record_and_file_byte
     assert!(!ok && err.contains("damaged"), "{err}");
     assert!(!dir.join("casework.db").exists(), "nothing written");
 
+    // A backup whose files were not all copied (a copy cut short) is
+    // refused before anything is written.
+    if manifest["files"].as_u64().unwrap() > 0 {
+        let short = std::env::temp_dir().join(format!("casework-short-{}", unique()));
+        copy_tree(&dest, &short);
+        let one = LocalBlobs::new(short.join("files")).keys().unwrap()[0].clone();
+        std::fs::remove_file(LocalBlobs::new(short.join("files")).path(&one).unwrap()).unwrap();
+        let (url, dir, _, _db) = restore_target(&t).await;
+        let (ok, _, err) = casework_on(&url, &dir, &["restore", &short.display().to_string()], &[]);
+        assert!(!ok && err.contains("not all there"), "{err}");
+        assert!(!dir.join("casework.db").exists() && !dir.join("blobs").exists());
+        let _ = std::fs::remove_dir_all(&short);
+    }
+    // Files kept in the database are never silently lost by a change of
+    // setting: the binary refuses to start and says why.
+    if t.backend == Backend::Postgres {
+        let (ok, _, err) = casework(&t, &["files", "check"], &[("CASEWORK_FILES", "folder")]);
+        assert!(
+            !ok && err.contains("set files = \"database\" again"),
+            "{err}"
+        );
+    }
+
     // Restored into a new place: every table's rows and every file.
     let (ok, out, err) = casework_on(&url, &dir, &["restore", &dest_arg], &[]);
     assert!(ok, "{out}{err}");
@@ -288,6 +325,20 @@ async fn files_move_from_the_folder_into_the_database_in_steps_each_checked(t: T
     // A third run has nothing left to move.
     let (ok, out, _) = casework(&t, &["files", "move"], &database);
     assert!(ok && out.contains("Moved 0 files"), "{out}");
+    // A backup copies every good file it finds, leaves the damaged one
+    // out, names it and fails, so that the nightly job is noticed.
+    let dest = std::env::temp_dir().join(format!("casework-backup-{}", unique()));
+    let (ok, out, err) = casework(&t, &["backup", &dest.display().to_string()], &database);
+    assert!(
+        !ok && err.contains(&bad) && err.contains("damaged"),
+        "{out}{err}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dest.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["damaged"], json!([bad]));
+    assert_eq!(manifest["files"], keys.len());
+    let _ = std::fs::remove_dir_all(&dest);
 }
 
 /// An S3-compatible server (s3rver, from tests/s3: it checks each
