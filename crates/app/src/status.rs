@@ -44,7 +44,16 @@ pub struct SystemStatus {
     pub oldest_queued: Option<i64>,
     pub mailboxes: Vec<MailboxStatus>,
     pub jobs: Vec<JobStatus>,
+    /// The last backup made with `casework backup`, if any.
+    pub last_backup: Option<casework_store::files::BackupRecord>,
+    /// No backup in the last [`BACKUP_DUE_DAYS`] days (or none at all), or
+    /// the last one left damaged files out.
+    pub backup_due: bool,
 }
+
+/// Days after which the status page asks for a backup (the README asks
+/// for one every night).
+pub const BACKUP_DUE_DAYS: i64 = 2;
 
 impl SystemStatus {
     /// How many things need an administrator: failed emails, mailboxes and
@@ -61,6 +70,7 @@ impl SystemStatus {
                 .iter()
                 .filter(|j| j.attempts > 0 && !j.last_error.is_empty())
                 .count()
+            + usize::from(self.backup_due)
     }
 }
 
@@ -109,7 +119,14 @@ pub async fn overview(app: &App, actor: &Actor) -> AppResult<SystemStatus> {
             last_error: j.last_error,
         })
         .collect();
+    let last_backup = app.store.last_backup().await?;
+    let backup_due = match &last_backup {
+        None => true,
+        Some(b) => b.damaged > 0 || app.now() - b.made_at > BACKUP_DUE_DAYS * 86_400_000,
+    };
     Ok(SystemStatus {
+        last_backup,
+        backup_due,
         not_set_up: crate::outbox::not_set_up(app, actor).await?,
         sending_as: app.settings.smtp.from.clone(),
         failed,

@@ -568,6 +568,17 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         }
         Command::Backup { dest } => {
             let m = casework::backup::backup(&config, &store, &app.files, &dest).await?;
+            // For the status page: when the last backup was made.
+            store
+                .record_backup(&casework_store::files::BackupRecord {
+                    made_at: app.now(),
+                    database: m.database.clone(),
+                    files: m.files as i64,
+                    bytes: m.files_bytes as i64,
+                    damaged: m.damaged.len() as i64,
+                })
+                .await
+                .map_err(|e| format!("the backup is made, but could not be recorded: {e}"))?;
             println!(
                 "Backed up the {} database and {} files ({} bytes) into {}.",
                 m.database,

@@ -74,6 +74,17 @@ impl Kept {
     }
 }
 
+/// A backup made with `casework backup`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BackupRecord {
+    /// Unix milliseconds.
+    pub made_at: i64,
+    pub database: String,
+    pub files: i64,
+    pub bytes: i64,
+    pub damaged: i64,
+}
+
 /// Whatever the files handed to a write are: something the transaction
 /// macro can ask for them.
 pub(crate) trait PendingFiles {
@@ -275,6 +286,34 @@ impl Store {
                 "a snapshot of PostgreSQL is made with pg_dump".into(),
             )),
         }
+    }
+
+    /// Records a backup made now (`casework backup`).
+    pub async fn record_backup(&self, b: &BackupRecord) -> Result<()> {
+        crate::on_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO backups (made_at, database, files, bytes, damaged) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(b.made_at)
+            .bind(&b.database)
+            .bind(b.files)
+            .bind(b.bytes)
+            .bind(b.damaged)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The last backup made with `casework backup`, if any.
+    pub async fn last_backup(&self) -> Result<Option<BackupRecord>> {
+        Ok(on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT made_at, database, files, bytes, damaged FROM backups ORDER BY made_at DESC, id DESC LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 
     /// Whether the database holds any file.

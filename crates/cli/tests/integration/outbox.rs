@@ -363,11 +363,14 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     let a = t.browser();
     a.sign_in(&admin.email, PASSWORD).await;
     assert!(a.get("/outbox").await.html.contains("did not accept"));
-    // The administrators' status page names it with the server's words.
+    // The administrators' status page names it with the server's words
+    // (beside the backup no one has made yet).
     let status = a.get("/admin/status").await;
     assert_eq!(status.status, StatusCode::OK);
     assert!(
-        status.html.contains("did not accept") && status.html.contains("1 thing needs attention"),
+        status.html.contains("did not accept")
+            && status.html.contains("2 things need attention")
+            && status.html.contains("A backup is due"),
         "{}",
         status.html
     );

@@ -17,3 +17,14 @@ CREATE TABLE stored_file_chunks (
     data  BLOB NOT NULL,
     PRIMARY KEY (key, seq)
 );
+
+-- Each backup made with `casework backup`, so that the status page can say
+-- when the last one was made (and that one is due).
+CREATE TABLE backups (
+    id         INTEGER PRIMARY KEY,
+    made_at    INTEGER NOT NULL,
+    database   TEXT NOT NULL,      -- sqlite or postgres
+    files      INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    damaged    INTEGER NOT NULL      -- files left out as damaged
+);

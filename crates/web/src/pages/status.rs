@@ -55,6 +55,9 @@ struct StatusPage {
     failed: Vec<FailedRow>,
     mailboxes: Vec<MailboxRow>,
     jobs: Vec<JobRow>,
+    /// The last backup, in words, and whether one is due.
+    backup: String,
+    backup_due: bool,
 }
 
 fn never(t: Option<i64>) -> String {
@@ -63,7 +66,31 @@ fn never(t: Option<i64>) -> String {
 
 async fn status_page(State(s): State<AppState>, who: PageActor) -> PageResult {
     let st = casework_app::status::overview(&s.app, &who.actor).await?;
+    let backup = match &st.last_backup {
+        None => "No backup has been made with casework backup on this installation.".to_owned(),
+        Some(b) => {
+            let mut text = format!(
+                "The last backup was made {} ({} database, {} files kept beside it).",
+                when(b.made_at),
+                if b.database == "postgres" {
+                    "PostgreSQL"
+                } else {
+                    "SQLite"
+                },
+                b.files
+            );
+            if b.damaged > 0 {
+                text.push_str(&format!(
+                    " {} damaged files were left out of it: put them back from an older backup.",
+                    b.damaged
+                ));
+            }
+            text
+        }
+    };
     let page = StatusPage {
+        backup,
+        backup_due: st.backup_due,
         nav: nav(&who, "users"),
         notice: None,
         problems: st.problems(),
