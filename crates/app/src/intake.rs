@@ -201,32 +201,8 @@ fn prepare(
         }
         let raw_key = sha256_hex(&m.bytes);
         let size = m.bytes.len();
-        if size > max {
-            let reason = format!(
-                "The message is {}, over the {} limit; the original is kept aside.",
-                size_in_words(size),
-                size_in_words(max)
-            );
-            let raw = NewFile {
-                key: raw_key.clone(),
-                bytes: m.bytes,
-            };
-            match files.keep_now(vec![raw]) {
-                Ok(kept) => out.push((Err((m.source, reason, Some(raw_key))), kept)),
-                Err(e) => out.push((
-                    Err((
-                        m.source,
-                        format!("The original could not be saved: {e}."),
-                        None,
-                    )),
-                    Kept::default(),
-                )),
-            }
-            continue;
-        }
-        let mut parsed = parse(&m.bytes);
-        let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
-        let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
+        // Parsed before its bytes go to the file store; one too big is not.
+        let parsed = (size <= max).then(|| parse(&m.bytes));
         // The original first: a refusal keeps it, if it could be kept.
         let raw = NewFile {
             key: raw_key.clone(),
@@ -235,17 +211,22 @@ fn prepare(
         let raw_kept = match files.keep_now(vec![raw]) {
             Ok(kept) => kept,
             Err(e) => {
-                out.push((
-                    Err((
-                        m.source,
-                        format!("The original could not be saved: {e}."),
-                        None,
-                    )),
-                    Kept::default(),
-                ));
+                let reason = format!("The original could not be saved: {e}.");
+                out.push((Err((m.source, reason, None)), Kept::default()));
                 continue;
             }
         };
+        let Some(mut parsed) = parsed else {
+            let reason = format!(
+                "The message is {}, over the {} limit; the original is kept aside.",
+                size_in_words(size),
+                size_in_words(max)
+            );
+            out.push((Err((m.source, reason, Some(raw_key))), raw_kept));
+            continue;
+        };
+        let fingerprint = casework_mail::campaign::fingerprint(&parsed.text);
+        let postcode = guess_signature(&parsed.from_name, &parsed.text).postcode;
         let mut attachments = Vec::with_capacity(parsed.attachments.len());
         let mut to_keep = Vec::with_capacity(parsed.attachments.len());
         // The attachments' bytes move to the file store (nothing reads them

@@ -65,7 +65,7 @@ pub struct Config {
     /// S3-compatible object store, `[s3]`). Empty: the default.
     pub files: String,
     /// The object store for `files = "s3"` (`[s3]`, `CASEWORK_S3_*`).
-    pub s3: S3Config,
+    pub s3: casework_store::s3::S3Settings,
 }
 
 /// `[smtp]`: where outgoing email goes.
@@ -94,34 +94,6 @@ pub struct SsoConfig {
     pub client_secret: String,
     /// The button's words on the sign-in page.
     pub label: String,
-}
-
-/// `[s3]`: the object store files are kept in when `files = "s3"`.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct S3Config {
-    /// `https://s3.eu-west-2.amazonaws.com`, `http://minio.internal:9000` …
-    pub endpoint: String,
-    pub bucket: String,
-    /// Empty: `us-east-1` (what most self-hosted stores expect).
-    pub region: String,
-    pub access_key: String,
-    pub secret_key: String,
-    /// The bucket in the path (`endpoint/bucket/…`) rather than in the host name.
-    pub path_style: bool,
-}
-
-impl Default for S3Config {
-    fn default() -> Self {
-        S3Config {
-            endpoint: String::new(),
-            bucket: String::new(),
-            region: String::new(),
-            access_key: String::new(),
-            secret_key: String::new(),
-            path_style: true,
-        }
-    }
 }
 
 impl Default for SmtpConfig {
@@ -163,7 +135,7 @@ impl Default for Config {
             tls_ca_file: String::new(),
             tls_ca_pem: String::new(),
             files: String::new(),
-            s3: S3Config::default(),
+            s3: Default::default(),
         }
     }
 }
@@ -308,14 +280,7 @@ impl Config {
 
     /// The object store's settings.
     pub fn s3_settings(&self) -> casework_store::s3::S3Settings {
-        casework_store::s3::S3Settings {
-            endpoint: self.s3.endpoint.clone(),
-            bucket: self.s3.bucket.clone(),
-            region: self.s3.region.clone(),
-            access_key: self.s3.access_key.clone(),
-            secret_key: self.s3.secret_key.clone(),
-            path_style: self.s3.path_style,
-        }
+        self.s3.clone()
     }
 
     /// The folder of files kept locally (`blobs/` in `data_dir`).

@@ -362,32 +362,22 @@ impl Store {
         }
         let mut out = Vec::with_capacity(columns.len());
         for (table, cols) in columns {
-            let rows: Vec<(String,)> = match &self.db {
-                Db::Sqlite { read, .. } => {
-                    let row = cols
-                        .iter()
-                        .map(|c| format!("quote(\"{c}\")"))
-                        .collect::<Vec<_>>()
-                        .join(" || '|' || ");
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "SELECT {row} FROM \"{table}\""
-                    )))
-                    .fetch_all(read)
-                    .await?
-                }
-                Db::Postgres(pool) => {
-                    let row = cols
-                        .iter()
-                        .map(|c| format!("quote_nullable(\"{c}\")"))
-                        .collect::<Vec<_>>()
-                        .join(" || '|' || ");
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "SELECT {row} FROM \"{table}\""
-                    )))
+            // Each row as one text: every column quoted, NULL as NULL.
+            let quote = match self.db {
+                Db::Sqlite { .. } => "quote",
+                Db::Postgres(_) => "quote_nullable",
+            };
+            let row = cols
+                .iter()
+                .map(|c| format!("{quote}(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let sql = format!("SELECT {row} FROM \"{table}\"");
+            let rows: Vec<(String,)> = on_read!(self, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .fetch_all(pool)
                     .await?
-                }
-            };
+            });
             let mut rows: Vec<String> = rows.into_iter().map(|(r,)| r).collect();
             rows.sort_unstable();
             let mut h = sha2::Sha256::new();

@@ -11,18 +11,34 @@ use std::time::Duration;
 /// How long a signed request stays valid.
 const SIGNED_FOR: Duration = Duration::from_secs(300);
 
-/// Where the bucket is and how to reach it (`[s3]` in the configuration).
-#[derive(Debug, Clone, Default)]
+/// Where the bucket is and how to reach it (`[s3]` in the configuration,
+/// `CASEWORK_S3_*`).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct S3Settings {
     /// `https://s3.eu-west-2.amazonaws.com`, `http://minio.internal:9000` …
     pub endpoint: String,
     pub bucket: String,
+    /// Empty: `us-east-1` (what most self-hosted stores expect).
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
-    /// Bucket in the path (`endpoint/bucket/key`: MinIO and most
+    /// The bucket in the path (`endpoint/bucket/key`: MinIO and most
     /// self-hosted stores) rather than in the host name (`bucket.endpoint`).
     pub path_style: bool,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        S3Settings {
+            endpoint: String::new(),
+            bucket: String::new(),
+            region: String::new(),
+            access_key: String::new(),
+            secret_key: String::new(),
+            path_style: true,
+        }
+    }
 }
 
 /// A bucket of files.
