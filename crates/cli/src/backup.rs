@@ -466,6 +466,7 @@ async fn put_files(
             casework_store::s3::S3Files::new(&config.s3_settings())
                 .map_err(|e| format!("configuration error: {e}"))?,
             None,
+            None,
         ),
         None => casework_store::blobs::Files::folder(config.files_folder()),
     };
@@ -578,6 +579,69 @@ pub async fn move_files(
         r.bytes += size;
     }
     Ok(r)
+}
+
+/// Moves the files held in the database into the object store `to`, each
+/// read back from the bucket and checked by its SHA-256 before it is
+/// removed from the database. Resumable like [`move_files`]: what is moved
+/// is no longer in the database.
+pub async fn move_out_of_database(
+    store: &Store,
+    to: &Files,
+    limit: Option<u64>,
+    r: &mut Moved,
+) -> Result<(), String> {
+    let read = |e: casework_store::Error| format!("cannot read the database: {e}");
+    let mut after = String::new();
+    loop {
+        let keys = store.stored_file_keys(&after, 500).await.map_err(read)?;
+        let Some(last) = keys.last() else {
+            return Ok(());
+        };
+        after = last.clone();
+        for key in keys {
+            if limit.is_some_and(|l| r.moved >= l) {
+                r.left += 1;
+                continue;
+            }
+            let Some(bytes) = store.stored_file(&key).await.map_err(read)? else {
+                continue;
+            };
+            if file_key(&bytes) != key {
+                r.damaged.push(key);
+                continue;
+            }
+            let size = bytes.len() as u64;
+            if !to
+                .has(&key)
+                .await
+                .map_err(|e| format!("cannot read the file store: {e}"))?
+            {
+                to.put_now(NewFile {
+                    key: key.clone(),
+                    bytes,
+                })
+                .await
+                .map_err(|e| format!("cannot store the file {key}: {e}"))?;
+            }
+            // The bucket's copy alone (not the database's) must be whole
+            // before the database's goes.
+            let back = match to {
+                Files::S3 { bucket, .. } => bucket.get(&key).await.ok(),
+                _ => None,
+            };
+            if back.as_deref().map(file_key).as_deref() != Some(key.as_str()) {
+                return Err(format!(
+                    "the file {key} read back from the object store differs from the one written: stopped"
+                ));
+            }
+            store.delete_stored_file(&key).await.map_err(|e| {
+                format!("cannot remove the moved file {key} from the database: {e}")
+            })?;
+            r.moved += 1;
+            r.bytes += size;
+        }
+    }
 }
 
 /// What `casework files check` found: of the files records name, how many

@@ -46,7 +46,9 @@ pub fn shared_files(
     if config.files_in_s3() {
         let bucket = casework_store::s3::S3Files::new(&config.s3_settings())
             .map_err(|e| format!("configuration error: {e}"))?;
-        Ok(Files::s3(bucket, old_folder))
+        // Files kept in the database before are read there until moved out.
+        let database = old_folder.is_some().then(|| store.clone());
+        Ok(Files::s3(bucket, old_folder, database))
     } else if config.files_in_database() {
         Ok(Files::database(store.clone(), old_folder))
     } else {

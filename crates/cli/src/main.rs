@@ -181,7 +181,8 @@ enum MailCommand {
 #[derive(Subcommand)]
 enum FilesCommand {
     /// Move the files of the local folder (blobs/ in the data folder) into
-    /// the database or the object store (`files`), each checked by its
+    /// the database or the object store (`files`), and, for the object
+    /// store, those kept in the database before; each checked by its
     /// SHA-256 once stored. Stopped part
     /// way, run it again: it goes on where it stopped. The folder is left
     /// as it is; remove it once a backup holds the database.
@@ -307,18 +308,20 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         return Ok(());
     }
     let store = open_store(&config).await?;
-    // Files kept in the database stay readable only there.
+    // Files kept in the database stay readable only there, or (moving out
+    // to an object store) from there until moved.
     if !config.files_in_database()
+        && !config.files_in_s3()
         && store
             .has_stored_files()
             .await
             .map_err(|e| format!("cannot read the database: {e}"))?
     {
-        return Err(format!(
-            "the database holds files (kept there with files = \"database\"), but the configuration says files = \"{}\": \
-             set files = \"database\" again; files cannot yet be moved out of the database",
-            if config.files_in_s3() { "s3" } else { "folder" }
-        ));
+        return Err(
+            "the database holds files (kept there with files = \"database\"), but the configuration says files = \"folder\": \
+             set files = \"database\" again (or \"s3\", and move them to the bucket with casework files move)"
+                .to_owned(),
+        );
     }
     let app = App::new(
         store.clone(),
@@ -607,7 +610,11 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             }
             let folder = casework_store::blobs::LocalBlobs::new(config.files_folder());
             let to = casework::shared_files(&config, &store, None)?;
-            let r = casework::backup::move_files(&to, &folder, limit).await?;
+            let mut r = casework::backup::move_files(&to, &folder, limit).await?;
+            if config.files_in_s3() {
+                // And those kept in the database before.
+                casework::backup::move_out_of_database(&store, &to, limit, &mut r).await?;
+            }
             println!(
                 "Moved {} files ({} bytes) into the {}; {} were there already.",
                 r.moved,

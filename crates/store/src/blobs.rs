@@ -106,10 +106,13 @@ pub enum Files {
         store: Store,
         folder: Option<Arc<LocalBlobs>>,
     },
-    /// An S3-compatible object store; `folder` as for the database.
+    /// An S3-compatible object store; `folder` as for the database, and
+    /// `database` where files were kept before they were moved out to the
+    /// bucket (read while any are still there).
     S3 {
         bucket: Arc<S3Files>,
         folder: Option<Arc<LocalBlobs>>,
+        database: Option<Store>,
     },
 }
 
@@ -130,13 +133,14 @@ impl Files {
     }
 
     /// Files in an object store, reading those not yet moved in from
-    /// `old_folder` (if it exists).
-    pub fn s3(bucket: S3Files, old_folder: Option<PathBuf>) -> Files {
+    /// `old_folder` (if it exists) or `database` (files kept there before).
+    pub fn s3(bucket: S3Files, old_folder: Option<PathBuf>, database: Option<Store>) -> Files {
         Files::S3 {
             bucket: Arc::new(bucket),
             folder: old_folder
                 .filter(|f| f.exists())
                 .map(|f| Arc::new(LocalBlobs::new(f))),
+            database,
         }
     }
 
@@ -239,8 +243,18 @@ impl Files {
                 }
                 (folder.clone(), "the file is not in the database")
             }
-            Files::S3 { bucket, folder } => match bucket.get(key).await {
+            Files::S3 {
+                bucket,
+                folder,
+                database,
+            } => match bucket.get(key).await {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if let Some(store) = database
+                        && let Some(bytes) =
+                            store.stored_file(key).await.map_err(io::Error::other)?
+                    {
+                        return Ok(bytes);
+                    }
                     (folder.clone(), "the file is not in the object store")
                 }
                 other => return other,

@@ -5,7 +5,7 @@
 //! records that name them: a crash leaves either both or neither, and
 //! a dump of the database holds every file.
 
-use crate::{Db, OfficeData, Result, Store, on_read};
+use crate::{Db, OfficeData, Result, Store, in_transaction, on_read};
 use sha2::Digest;
 use std::sync::Arc;
 
@@ -314,6 +314,34 @@ impl Store {
             .fetch_optional(pool)
             .await?
         }))
+    }
+
+    /// Up to `limit` keys of files held in the database, after `after`,
+    /// in order (for moving them out in steps).
+    pub async fn stored_file_keys(&self, after: &str, limit: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_read!(self, |pool| {
+            sqlx::query_as("SELECT key FROM stored_files WHERE key > $1 ORDER BY key LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    /// Removes a file from the database (once it is safely elsewhere).
+    pub async fn delete_stored_file(&self, key: &str) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query("DELETE FROM stored_file_chunks WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM stored_files WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Whether the database holds any file.

@@ -430,7 +430,7 @@ impl S3Server {
     }
 
     fn files(&self, bucket: &str) -> Files {
-        Files::s3(S3Files::new(&self.settings(bucket)).unwrap(), None)
+        Files::s3(S3Files::new(&self.settings(bucket)).unwrap(), None, None)
     }
 
     /// The binary's configuration for the bucket.
@@ -530,29 +530,50 @@ async fn files_in_an_object_store_are_shared_checked_backed_up_restored_and_move
     assert_eq!(restored_store.file_keys().await.unwrap(), keys);
     restored_store.close().await;
 
-    // Files kept in a folder before move into the bucket, in steps.
+    // Files kept in a folder, and in the database, before: moved into the
+    // bucket in steps (read from where they are meanwhile), and then gone
+    // from the database.
     let local = LocalBlobs::new(t.data_dir().join("blobs"));
-    let new: Vec<NewFile> = (0..3)
+    let new: Vec<NewFile> = (0..5)
         .map(|i| NewFile::new(format!("scanned page {i} {}", unique()).into_bytes()))
         .collect();
-    for f in &new {
+    for f in &new[..3] {
         local.put(&f.key, &f.bytes).unwrap();
     }
+    for f in &new[3..] {
+        t.store.store_file(f.clone()).await.unwrap();
+    }
+    let reading = Files::s3(
+        S3Files::new(&s3.settings("casework")).unwrap(),
+        Some(t.data_dir().join("blobs")),
+        Some(t.store.clone()),
+    );
     let (ok, out, err) = casework(&t, &["files", "move", "--limit", "2"], &pairs(&env));
     assert!(ok, "{out}{err}");
     assert!(
         out.contains("Moved 2 files") && out.contains("object store"),
         "{out}"
     );
+    assert!(out.contains("3 files are left"), "{out}");
+    for f in &new {
+        assert_eq!(reading.get(&f.key).await.unwrap(), f.bytes);
+    }
     let (ok, out, err) = casework(&t, &["files", "move"], &pairs(&env));
     assert!(ok, "{out}{err}");
     assert!(
-        out.contains("Moved 1 files") && out.contains("2 were there already"),
+        out.contains("Moved 3 files") && out.contains("2 were there already"),
         "{out}"
     );
     for f in &new {
         assert_eq!(other.get(&f.key).await.unwrap(), f.bytes);
     }
+    for f in &new[3..] {
+        assert!(
+            !t.store.has_stored_file(&f.key).await.unwrap(),
+            "out of the database"
+        );
+    }
+    assert!(!t.store.has_stored_files().await.unwrap());
     for d in [&dest, &dir] {
         let _ = std::fs::remove_dir_all(d);
     }
