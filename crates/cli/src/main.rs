@@ -183,9 +183,9 @@ enum FilesCommand {
     /// Move the files of the local folder (blobs/ in the data folder) into
     /// the database or the object store (`files`), and, for the object
     /// store, those kept in the database before; each checked by its
-    /// SHA-256 once stored. Stopped part
-    /// way, run it again: it goes on where it stopped. The folder is left
-    /// as it is; remove it once a backup holds the database.
+    /// SHA-256 once stored. Stopped part way, run it again: it goes on
+    /// where it stopped. The folder is left as it is; remove it once
+    /// `files check` passes and a backup holds the files.
     Move {
         /// Stop after moving this many files.
         #[arg(long)]
