@@ -249,11 +249,17 @@ impl Files {
                 database,
             } => match bucket.get(key).await {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if let Some(store) = database
-                        && let Some(bytes) =
+                    if let Some(store) = database {
+                        if let Some(bytes) =
                             store.stored_file(key).await.map_err(io::Error::other)?
-                    {
-                        return Ok(bytes);
+                        {
+                            return Ok(bytes);
+                        }
+                        // Moved out of the database between the two reads?
+                        match bucket.get(key).await {
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                            other => return other,
+                        }
                     }
                     (folder.clone(), "the file is not in the object store")
                 }
