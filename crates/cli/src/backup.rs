@@ -556,25 +556,7 @@ pub async fn move_files(
             continue;
         }
         let size = bytes.len() as u64;
-        to.put_now(NewFile {
-            key: key.clone(),
-            bytes,
-        })
-        .await
-        .map_err(|e| format!("cannot store the file {key}: {e}"))?;
-        // Read back from the shared store alone, not the folder.
-        let back = match to {
-            Files::Database { store, .. } => store
-                .stored_file(key)
-                .await
-                .map_err(|e| format!("cannot read the file {key} back: {e}"))?,
-            _ => to.get(key).await.ok(),
-        };
-        if back.as_deref().map(file_key).as_deref() != Some(key.as_str()) {
-            return Err(format!(
-                "the file {key} read back differs from the one written: stopped"
-            ));
-        }
+        store_checked(to, key, bytes).await?;
         r.moved += 1;
         r.bytes += size;
     }
@@ -612,29 +594,8 @@ pub async fn move_out_of_database(
                 continue;
             }
             let size = bytes.len() as u64;
-            if !to
-                .has(&key)
-                .await
-                .map_err(|e| format!("cannot read the file store: {e}"))?
-            {
-                to.put_now(NewFile {
-                    key: key.clone(),
-                    bytes,
-                })
-                .await
-                .map_err(|e| format!("cannot store the file {key}: {e}"))?;
-            }
-            // The bucket's copy alone (not the database's) must be whole
-            // before the database's goes.
-            let back = match to {
-                Files::S3 { bucket, .. } => bucket.get(&key).await.ok(),
-                _ => None,
-            };
-            if back.as_deref().map(file_key).as_deref() != Some(key.as_str()) {
-                return Err(format!(
-                    "the file {key} read back from the object store differs from the one written: stopped"
-                ));
-            }
+            // The bucket's copy must be whole before the database's goes.
+            store_checked(to, &key, bytes).await?;
             store.delete_stored_file(&key).await.map_err(|e| {
                 format!("cannot remove the moved file {key} from the database: {e}")
             })?;
@@ -642,6 +603,27 @@ pub async fn move_out_of_database(
             r.bytes += size;
         }
     }
+}
+
+/// Stores a file in `to` and reads it back from there alone (not from
+/// where it is moved from), checking it against its key.
+async fn store_checked(to: &Files, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+    to.put_now(NewFile {
+        key: key.to_owned(),
+        bytes,
+    })
+    .await
+    .map_err(|e| format!("cannot store the file {key}: {e}"))?;
+    let back = to
+        .get_here(key)
+        .await
+        .map_err(|e| format!("cannot read the file {key} back: {e}"))?;
+    if back.as_deref().map(file_key).as_deref() != Some(key) {
+        return Err(format!(
+            "the file {key} read back differs from the one written: stopped"
+        ));
+    }
+    Ok(())
 }
 
 /// What `casework files check` found: of the files records name, how many

@@ -165,6 +165,29 @@ impl Files {
         }
     }
 
+    /// The bytes of `key` from this store alone, never from the folder or
+    /// database it falls back on (`None` when it is not here): for
+    /// checking what was moved in.
+    pub async fn get_here(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        let found = match self {
+            Files::Folder(dir) => {
+                let (dir, key) = (dir.clone(), key.to_owned());
+                tokio::task::spawn_blocking(move || dir.get(&key))
+                    .await
+                    .map_err(io::Error::other)?
+            }
+            Files::Database { store, .. } => {
+                return store.stored_file(key).await.map_err(io::Error::other);
+            }
+            Files::S3 { bucket, .. } => bucket.get(key).await,
+        };
+        match found {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Writes one file into the shared store now, in a transaction (or
     /// request) of its own: for moving files in and restoring backups.
     pub async fn put_now(&self, file: NewFile) -> io::Result<()> {

@@ -2,7 +2,7 @@
 //! edits it (a new version replaces it in one step); the author is told.
 //! And an email that starts from a template, above the text it answers.
 
-use crate::harness::{Browser, PASSWORD, TestApp};
+use crate::harness::{Api, Browser, PASSWORD, TestApp, TestUser};
 use crate::on_both_backends;
 use casework_app::domain::Role;
 use reqwest::StatusCode;
@@ -16,7 +16,45 @@ on_both_backends!(
     an_email_from_a_template_the_representative_signs_waits_for_approval,
 );
 
-async fn notification_texts(api: &crate::harness::Api) -> Vec<String> {
+/// An office with a manager and a caseworker, a template the manager
+/// saved, and a case the caseworker opened for Ann Lee.
+struct Drafting {
+    office: i64,
+    manager: TestUser,
+    cw: TestUser,
+    /// The caseworker's API client.
+    api: Api,
+    case: Value,
+    case_id: i64,
+}
+
+async fn with_template(
+    t: &TestApp,
+    name: &str,
+    subject: &str,
+    body: &str,
+    signed_by_representative: bool,
+) -> Drafting {
+    let office = t.office("Office").await;
+    let manager = t.user(office, Role::OfficeManager).await;
+    let cw = t.user(office, Role::Caseworker).await;
+    t.template(&manager, name, subject, body, signed_by_representative)
+        .await;
+    let api = t.api(&cw);
+    let person = api.constituent("Ann", "Lee").await;
+    let case = api.case(person, json!({"title": "Benefits"})).await;
+    let case_id = case["id"].as_i64().unwrap();
+    Drafting {
+        office,
+        manager,
+        cw,
+        api,
+        case,
+        case_id,
+    }
+}
+
+async fn notification_texts(api: &Api) -> Vec<String> {
     api.get("/api/v1/notifications").await.body["items"]
         .as_array()
         .unwrap()
@@ -38,7 +76,7 @@ async fn post_email_form(
 }
 
 /// The case's correspondence, newest first as the API lists it.
-async fn correspondence(api: &crate::harness::Api, case_id: i64) -> Vec<Value> {
+async fn correspondence(api: &Api, case_id: i64) -> Vec<Value> {
     api.get(&format!("/api/v1/cases/{case_id}/correspondence"))
         .await
         .body["items"]
@@ -48,20 +86,20 @@ async fn correspondence(api: &crate::harness::Api, case_id: i64) -> Vec<Value> {
 }
 
 async fn an_approver_returns_a_letter_with_a_comment_and_its_author_is_told(t: TestApp) {
-    let office = t.office("Office").await;
-    let manager = t.user(office, Role::OfficeManager).await;
-    let cw = t.user(office, Role::Caseworker).await;
-    t.template(
-        &manager,
+    let Drafting {
+        manager,
+        cw,
+        api,
+        case,
+        ..
+    } = with_template(
+        &t,
         "Signed",
         "From the member",
         "Dear {{ constituent.first_name }},",
         true,
     )
     .await;
-    let api = t.api(&cw);
-    let person = api.constituent("Ann", "Lee").await;
-    let case = api.case(person, json!({"title": "Benefits"})).await;
     let letter = api.letter(&case["id"], json!({"template": "Signed"})).await;
 
     // A caseworker cannot return it, and sees no form to.
@@ -281,22 +319,21 @@ async fn an_approver_edits_an_email_and_the_new_version_replaces_the_draft(t: Te
 }
 
 async fn an_author_edits_a_waiting_letter_and_the_new_version_still_waits(t: TestApp) {
-    let office = t.office("Office").await;
-    let manager = t.user(office, Role::OfficeManager).await;
-    let cw = t.user(office, Role::Caseworker).await;
-    let other = t.user(office, Role::Caseworker).await;
-    t.template(
-        &manager,
+    let Drafting {
+        office,
+        manager,
+        api,
+        case_id,
+        ..
+    } = with_template(
+        &t,
         "Signed",
         "From the member",
         "Dear {{ constituent.first_name }},",
         true,
     )
     .await;
-    let api = t.api(&cw);
-    let person = api.constituent("Ann", "Lee").await;
-    let case = api.case(person, json!({"title": "Benefits"})).await;
-    let case_id = case["id"].as_i64().unwrap();
+    let other = t.user(office, Role::Caseworker).await;
     let letter = api.letter(case_id, json!({"template": "Signed"})).await;
     // Someone else who does not approve may not replace it.
     let refused = t
@@ -337,21 +374,20 @@ async fn an_author_edits_a_waiting_letter_and_the_new_version_still_waits(t: Tes
 }
 
 async fn an_email_starts_from_a_template_above_the_text_it_answers(t: TestApp) {
-    let office = t.office("Office").await;
-    let manager = t.user(office, Role::OfficeManager).await;
-    let cw = t.user(office, Role::Caseworker).await;
-    t.template(
-        &manager,
+    let Drafting {
+        cw,
+        api,
+        case,
+        case_id,
+        ..
+    } = with_template(
+        &t,
         "Update",
         "News on {{ case.reference }}",
         "Dear {{ constituent.first_name }}, here is an update.",
         false,
     )
     .await;
-    let api = t.api(&cw);
-    let person = api.constituent("Ann", "Lee").await;
-    let case = api.case(person, json!({"title": "Benefits"})).await;
-    let case_id = case["id"].as_i64().unwrap();
     let reference = case["reference"].as_str().unwrap();
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
@@ -400,21 +436,20 @@ async fn an_email_starts_from_a_template_above_the_text_it_answers(t: TestApp) {
 }
 
 async fn an_email_from_a_template_the_representative_signs_waits_for_approval(t: TestApp) {
-    let office = t.office("Office").await;
-    let manager = t.user(office, Role::OfficeManager).await;
-    let cw = t.user(office, Role::Caseworker).await;
-    t.template(
-        &manager,
+    let Drafting {
+        manager,
+        cw,
+        api,
+        case_id,
+        ..
+    } = with_template(
+        &t,
         "From the member",
         "A word from your representative",
         "Dear {{ constituent.first_name }}, I have written to the minister.",
         true,
     )
     .await;
-    let api = t.api(&cw);
-    let person = api.constituent("Ann", "Lee").await;
-    let case = api.case(person, json!({"title": "Benefits"})).await;
-    let case_id = case["id"].as_i64().unwrap();
     // Started from the template on the page, then sent: held.
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;

@@ -473,14 +473,7 @@ impl Browser {
                 field.to_owned(),
                 reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
             );
-        let res = self
-            .client
-            .post(format!("{}{}", self.base, path))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        Self::page(res).await
+        self.send_multipart(path, form).await
     }
 
     /// Posts a page form as `multipart/form-data` (as forms that may carry
@@ -490,6 +483,10 @@ impl Browser {
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
+        self.send_multipart(path, form).await
+    }
+
+    async fn send_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
         let res = self
             .client
             .post(format!("{}{}", self.base, path))

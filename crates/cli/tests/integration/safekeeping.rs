@@ -504,6 +504,16 @@ async fn files_in_an_object_store_are_shared_checked_backed_up_restored_and_move
         !ok && err.contains("refused") && err.contains("s3.access_key"),
         "{err}"
     );
+    // A backup that cannot read the bucket fails, says why, and leaves no
+    // half-written folder to be mistaken for a backup.
+    let failed = std::env::temp_dir().join(format!("casework-backup-{}", unique()));
+    let (ok, _, err) = casework(
+        &t,
+        &["backup", &failed.display().to_string()],
+        &pairs(&wrong),
+    );
+    assert!(!ok && err.contains("s3.access_key"), "{err}");
+    assert!(!failed.exists(), "nothing left behind");
 
     // The backup copies the bucket's files (a dump does not hold them);
     // the restore puts them into another bucket, byte for byte.
