@@ -3,8 +3,9 @@
 //!
 //! On SQLite each kind has an FTS5 table (migration 0022) and a search reads
 //! it newest first, stopping at the page's end; on PostgreSQL each searched
-//! table has a `search` tsvector column with a GIN index, and the planner
-//! chooses between that index and reading newest first. Results are newest
+//! table has a `search` tsvector column with a GIN index, and the word
+//! statistics choose between that index and reading newest first, each
+//! kind in one statement (see [`OfficeData::read_for`]). Results are newest
 //! first on both, paged by id; the app ranks a first page.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -88,29 +89,106 @@ pub struct Hits<T> {
 /// How much of a body a hit carries, for its passage and its ranking.
 const BODY_CHARS: i64 = 20_000;
 
-/// The head of a search query on one kind: the rows of `table` (aliased
-/// `a`) whose text matches `q`, then `joins`, ending in an open WHERE.
-/// Returns the column the rows are ordered and paged by.
+/// How a search of one kind reads its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// SQLite: the FTS5 table, which reads newest first by itself.
+    Fts,
+    /// PostgreSQL: every matching row's id through the GIN index, then the
+    /// newest of them; `below` the newest [`WINDOW`] rows only.
+    Index { below: bool },
+    /// PostgreSQL: newest first among the newest [`WINDOW`] rows.
+    Newest,
+}
+
+/// The searched table of one kind: its name and alias, its FTS5 table, the
+/// condition on its own rows (aliased; the partial indexes' conditions as
+/// they are written, and the office), and the tables joined to it.
+struct Searched<'a> {
+    select: &'a str,
+    table: &'a str,
+    alias: &'a str,
+    fts: &'a str,
+    own: &'a str,
+    joins: &'a str,
+}
+
+/// The newest [`WINDOW`] rows of `s`'s table that meet its own condition
+/// (read backwards through the primary key, or a partial index on the id).
+fn push_window<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, columns: &str, s: &Searched<'_>) {
+    let Searched {
+        table, alias, own, ..
+    } = s;
+    qb.push(format_args!(
+        "(SELECT {columns} FROM {table} {alias} WHERE TRUE{own} ORDER BY {alias}.id DESC LIMIT {})",
+        WINDOW.load(Ordering::Relaxed)
+    ));
+}
+
+/// The head of a search query on one kind: the rows of `s`'s table whose
+/// text matches `q`, read as `read` says, then its joins, ending in an open
+/// WHERE. Returns the column the rows are ordered and paged by.
 fn push_match<DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
-    sqlite: bool,
-    (select, table, alias, fts, joins): (&str, &str, &str, &str, &str),
+    read: Read,
+    s: &Searched<'_>,
     q: &TextQuery,
 ) -> String
 where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    qb.push(format_args!("SELECT {select} FROM "));
-    if sqlite {
-        qb.push(format_args!(
-            "{fts} f JOIN {table} {alias} ON {alias}.id = f.rowid{joins} WHERE {fts} MATCH "
-        ));
-        qb.push_bind(q.fts5());
-        return "f.rowid".to_owned();
+    let Searched {
+        select,
+        table,
+        alias,
+        fts,
+        own,
+        joins,
+    } = s;
+    match read {
+        Read::Fts => {
+            qb.push(format_args!(
+                "SELECT {select} FROM {fts} f JOIN {table} {alias} ON {alias}.id = f.rowid{joins} \
+                 WHERE {fts} MATCH "
+            ));
+            qb.push_bind(q.fts5());
+            qb.push(own);
+            return "f.rowid".to_owned();
+        }
+        // The ids first, apart: the planner, told to give the newest few,
+        // would otherwise read the table backwards for words it cannot
+        // tell rare from absent.
+        Read::Index { below } => {
+            qb.push(format_args!(
+                "WITH m AS MATERIALIZED (SELECT {alias}.id FROM {table} {alias} WHERE "
+            ));
+            push_tsquery(qb, alias, q);
+            qb.push(own);
+            if below {
+                qb.push(format_args!(" AND {alias}.id < (SELECT min(w.id) FROM "));
+                push_window(qb, &format!("{alias}.id"), s);
+                qb.push(" w)");
+            }
+            qb.push(format_args!(
+                ") SELECT {select} FROM {table} {alias} JOIN m ON m.id = {alias}.id{joins} WHERE TRUE"
+            ));
+        }
+        Read::Newest => {
+            qb.push(format_args!("SELECT {select} FROM "));
+            push_window(qb, "*", s);
+            qb.push(format_args!(" {alias}{joins} WHERE "));
+            push_tsquery(qb, alias, q);
+        }
     }
-    qb.push(format_args!(
-        "{table} {alias}{joins} WHERE {alias}.search @@ ("
-    ));
+    format!("{alias}.id")
+}
+
+/// `alias.search @@ (…)`: the words, prefixes and phrases of `q`.
+fn push_tsquery<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, alias: &str, q: &TextQuery)
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    qb.push(format_args!("{alias}.search @@ ("));
     let mut parts = 0;
     let mut and = |qb: &mut QueryBuilder<DB>| {
         if parts > 0 {
@@ -137,20 +215,18 @@ where
             .push("))");
     }
     qb.push(")");
-    format!("{alias}.id")
 }
 
-/// The filters every kind shares: office, dates, the page's start; then
-/// newest first, one more row than the page to tell whether more follow.
+/// The filters every kind shares: dates, the page's start; then newest
+/// first, one more row than the page to tell whether more follow.
 fn push_tail<DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
-    (office_id, date_column, order): (i64, &str, &str),
+    (date_column, order): (&str, &str),
     f: &SearchFilter,
     limit: i64,
 ) where
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    qb.push(" AND a.office_id = ").push_bind(office_id);
     if let Some(from) = f.from {
         qb.push(format_args!(" AND {date_column} >= "))
             .push_bind(from);
@@ -171,40 +247,26 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
     Hits { items, more }
 }
 
-/// How many matching rows the PostgreSQL probe reads at most.
-const PROBE_ROWS: i64 = 2_000;
-/// How long (ms) the probe may take when the words may be common.
-const PROBE_MS: u32 = 15;
+/// Above how many rows a word counts as common.
+const COMMON_ROWS: f64 = 2_000.0;
 /// How many of the newest rows (by id) a PostgreSQL search of common words
 /// reads newest first before it reads the rest through the GIN index. A
 /// test narrows it to see that both ways find the same.
 #[doc(hidden)]
 pub static WINDOW: AtomicI64 = AtomicI64::new(20_000);
-/// How long (ms) any search statement may take at most.
+/// How long (ms) a search through the GIN index below the newest rows may
+/// take at most (common words that seldom meet).
 const SEARCH_MS: u32 = 5_000;
 
-/// What PostgreSQL's statistics of a `search` column say of a query.
-#[derive(Debug, Clone, Copy)]
-struct Estimate {
-    /// At most how many rows hold every word (the rarest word's rows);
-    /// unknown for a query of prefixes only.
-    most: Option<f64>,
-    /// Whether every word, and some word starting with each prefix, is
-    /// among the column's most common words in more than [`PROBE_ROWS`]
-    /// rows.
-    common: bool,
-}
-
 /// The statistics ANALYZE keeps of a table's `search` column: its most
-/// common words, each with the share of rows holding it, and the least of
-/// those shares, above which no unlisted word is. Read from `pg_stats`
-/// (1–2 ms a time, six times a search) once a minute per table and kept.
+/// common words, each with the share of rows holding it. Read from
+/// `pg_stats` (1–2 ms a time, six times a search) once a minute per table
+/// and kept.
 #[derive(Debug)]
 struct WordStats {
     /// Rows with a `search` value.
     rows: f64,
     shares: std::collections::HashMap<String, f64>,
-    least: f64,
 }
 
 impl WordStats {
@@ -269,7 +331,6 @@ async fn word_stats(pool: &sqlx::PgPool, table: &str) -> Result<Option<std::sync
         .map(|(rows, words, freqs)| {
             std::sync::Arc::new(WordStats {
                 rows,
-                least: f64::from(freqs[words.len()]),
                 shares: words
                     .into_iter()
                     .zip(freqs.iter().map(|f| f64::from(*f)))
@@ -287,227 +348,91 @@ fn timed_out(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
 }
 
-/// Runs `$run` (a statement on `$conn`, giving a `Result<_, sqlx::Error>`)
-/// in a transaction of its own under the settings `$set` (`SET LOCAL`s of
-/// this module's names and numbers only). A statement timeout also times
-/// the statements after it in the transaction: after success it is lifted
-/// before the COMMIT; after a failure the connection is closed rather than
-/// rolled back under it. A search dropped midway (its request gone) leaves
-/// the transaction to be rolled back as the connection is returned.
-macro_rules! settled {
-    ($pool:expr, $set:expr, |$conn:ident| $run:expr) => {{
-        let mut pooled = $pool.acquire().await?;
-        let mut $conn = sqlx::Connection::begin(&mut *pooled).await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe($set))
-            .execute(&mut *$conn)
-            .await?;
-        let out = $run;
-        match &out {
-            Ok(_) => {
-                sqlx::query("SET LOCAL statement_timeout = 0")
-                    .execute(&mut *$conn)
-                    .await?;
-                $conn.commit().await?;
-            }
-            Err(_) => {
-                drop($conn);
-                pooled.close_on_drop();
-            }
-        }
-        out
-    }};
-}
-
 impl OfficeData {
-    /// On PostgreSQL, what the statistics ANALYZE keeps of the `search`
-    /// column of `table` say of `q` (see [`WordStats`]). None without
-    /// statistics.
-    async fn estimate(&self, q: &TextQuery, table: &str) -> Result<Option<Estimate>> {
+    /// How a search of `table` (one of this module's) for `q` is read.
+    /// SQLite's FTS5 reads newest first by itself. On PostgreSQL the
+    /// planner cannot tell a rare word from an absent one and, to honour
+    /// `ORDER BY id DESC LIMIT n`, reads the table backwards for both (2.4 s
+    /// for a word found nowhere among 5,000,000 emails); and it multiplies
+    /// words' shares as if they were independent, so words that go together
+    /// are thought rare (a bitmap of 94,000 notes sorted took 3.2 s). So the
+    /// statistics ANALYZE keeps of the `search` column (see [`WordStats`])
+    /// decide:
+    /// - every word and prefix common: newest first, among the newest
+    ///   [`WINDOW`] rows, where their page is found at once; then, if it
+    ///   was not, through the GIN index below them (which intersects the
+    ///   words' lists);
+    /// - otherwise, or without statistics: every match through the GIN
+    ///   index, then the newest few (a rare word bounds the matches).
+    async fn read_for(&self, q: &TextQuery, table: &str) -> Result<Read> {
         let Db::Postgres(pool) = &self.db else {
-            return Ok(None);
+            return Ok(Read::Fts);
         };
         let Some(stats) = word_stats(pool, table).await? else {
-            return Ok(None);
+            return Ok(Read::Index { below: false });
         };
-        let words: Vec<&String> = q.words.iter().chain(q.phrases.iter().flatten()).collect();
-        let rows = |share: f64| share * stats.rows;
-        let common = |share: Option<f64>| share.is_some_and(|f| rows(f) > PROBE_ROWS as f64);
-        let listed: Vec<Option<f64>> = words.iter().map(|w| stats.share(w)).collect();
-        // Each word's rows, or at most the least listed share's when unlisted.
-        let most = listed
-            .iter()
-            .map(|f| f.unwrap_or(stats.least))
-            .reduce(f64::min);
-        // Each prefix: the most common listed word it starts.
-        let prefixed = q
-            .prefixes
-            .iter()
-            .map(|p| stats.starting(p))
-            .reduce(|a, b| a.zip(b).map(|(a, b)| a.min(b)));
-        Ok(Some(Estimate {
-            most: most.map(rows),
-            common: !q.is_empty()
-                && listed.iter().all(|f| common(*f))
-                && (q.prefixes.is_empty() || common(prefixed.flatten())),
-        }))
-    }
-
-    /// How a PostgreSQL search of `table` (aliased `alias`, with `condition`)
-    /// for `q` is best made. The planner cannot tell a rare word from an
-    /// absent one and, to honour `ORDER BY id DESC LIMIT n`, reads the table
-    /// backwards for both (2.4 s for a word found nowhere among 5,000,000
-    /// emails); and it multiplies words' shares as if they were
-    /// independent, so words that go together are thought rare. So:
-    /// - words the statistics show rare: every match's id through the GIN
-    ///   index, then a few key lookups;
-    /// - words all common: newest first, where their page is found at once;
-    /// - otherwise a probe through the GIN index alone, given up after a
-    ///   moment (then newest first).
-    async fn probe(
-        &self,
-        q: &TextQuery,
-        (table, alias, condition): (&str, &str, &str),
-    ) -> Result<Probe> {
-        let Db::Postgres(pool) = &self.db else {
-            return Ok(Probe::NotProbed);
-        };
-        let limit_ms = match self.estimate(q, table).await? {
-            Some(e) if e.most.is_some_and(|rows| rows <= PROBE_ROWS as f64) => SEARCH_MS,
-            Some(e) if e.common => return self.many(pool, table).await,
-            _ => PROBE_MS,
-        };
-        let mut qb = QueryBuilder::new("");
-        push_match(
-            &mut qb,
-            false,
-            (&format!("{alias}.id"), table, alias, "", ""),
-            q,
-        );
-        qb.push(condition);
-        qb.push(format_args!(" LIMIT {}", PROBE_ROWS + 1));
-        // Only the GIN index can answer: no table scan, no scan in id order.
-        // Words that many rows share make a large bitmap: past the time
-        // limit the probe gives up, and reading newest first finds the page
-        // at once.
-        let set = format!(
-            "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; SET LOCAL statement_timeout = {limit_ms}"
-        );
-        let found = settled!(pool, set, |conn| qb
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await);
-        let ids: Vec<i64> = match found {
-            Ok(ids) => ids,
-            Err(e) if timed_out(&e) => return self.many(pool, table).await,
-            Err(e) => return Err(e.into()),
-        };
-        if ids.len() as i64 <= PROBE_ROWS {
-            Ok(Probe::Ids(ids))
+        let common = |share: Option<f64>| share.is_some_and(|f| f * stats.rows > COMMON_ROWS);
+        let all_common = !q.is_empty()
+            && q.words
+                .iter()
+                .chain(q.phrases.iter().flatten())
+                .all(|w| common(stats.share(w)))
+            && q.prefixes.iter().all(|p| common(stats.starting(p)));
+        Ok(if all_common {
+            Read::Newest
         } else {
-            self.many(pool, table).await
-        }
-    }
-
-    /// [`Probe::Many`], with the newest id of `table` (one of this
-    /// module's table names).
-    async fn many(&self, pool: &sqlx::PgPool, table: &str) -> Result<Probe> {
-        let top: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COALESCE(max(id), 0) FROM {table}"
-        )))
-        .fetch_one(pool)
-        .await?;
-        Ok(Probe::Many { top })
+            Read::Index { below: false }
+        })
     }
 }
 
-/// What the PostgreSQL probe found.
-enum Probe {
-    /// Every matching row's id.
-    Ids(Vec<i64>),
-    /// Too many to read at once. The search reads newest first, and the
-    /// planner is told so (its estimate for several words that go together
-    /// can be a hundred times too low, and a bitmap of 94,000 notes sorted
-    /// took 3.2 s); but only among the newest [`WINDOW`] rows (ids above
-    /// `top` less that), which bounds its cost. Common words that never
-    /// meet find nothing there, and reading on would read every row: the
-    /// rest of the page is read through the GIN index, which intersects
-    /// the words' lists.
-    Many { top: i64 },
-    /// SQLite: FTS5 reads newest first by itself.
-    NotProbed,
-}
-
-impl Probe {
-    /// Narrows a search to the probe's ids, if it found them all (only
-    /// numbers are written into the SQL).
-    fn condition(&self, column: &str) -> String {
-        match self {
-            Probe::Ids(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
-            Probe::Ids(ids) => {
-                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                format!(" AND {column} IN ({})", list.join(", "))
-            }
-            Probe::Many { .. } | Probe::NotProbed => String::new(),
-        }
-    }
-}
-
-/// Runs a search: `$build` makes it, given the condition `$window` to add
-/// to its others (empty but on PostgreSQL's newest-first path). With
-/// [`Probe::Many`] it is read newest first among the newest [`WINDOW`] rows
-/// (below `$upper`, the page's start, when the search is paged by its
-/// order column), then, if that did not fill `$limit` rows and one more,
-/// through the GIN index below them; each of those past [`SEARCH_MS`] is
+/// Runs a search on `$pool` read as `$read` says: `$build` makes it, given
+/// the way of reading bound to `$r`. Read newest first, a page not filled
+/// (`$limit` rows and one more) is filled through the GIN index below the
+/// newest rows, which past [`SEARCH_MS`] is
 /// [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
-macro_rules! fetch_planned {
-    ($pool:expr, $probe:expr, ($limit:expr, $upper:expr, $order:expr), |$window:ident| $build:block) => {{
-        let probe: &Probe = $probe;
-        let fetch = |rows: std::result::Result<Vec<_>, sqlx::Error>| match rows {
-            Ok(rows) => Ok(rows),
-            Err(e) if timed_out(&e) => Err($crate::Error::SearchTooBroad),
-            Err(e) => Err($crate::Error::from(e)),
+macro_rules! fetch_search {
+    ($pool:expr, $read:expr, $limit:expr, |$r:ident| $build:block) => {{
+        let first: Read = $read;
+        let mut rows = {
+            let $r = first;
+            let mut qb = $build;
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all($pool)
+                .await?
         };
-        match probe {
-            // SQLite reads newest first by itself; the probe's ids are a few
-            // key lookups.
-            Probe::NotProbed | Probe::Ids(_) => {
-                let $window = String::new();
-                let mut qb = $build;
-                qb.build_query_as()
-                    .persistent(false)
-                    .fetch_all($pool)
-                    .await?
-            }
-            Probe::Many { top } => {
-                let upper: Option<i64> = $upper;
-                let top = upper.map_or(*top, |u| (*top).min(u - 1));
-                let floor = top - WINDOW.load(Ordering::Relaxed);
-                let mut rows = {
-                    let $window = format!(" AND {} > {floor}", $order);
-                    let mut qb = $build;
-                    let set =
-                        format!("SET LOCAL enable_bitmapscan = off; SET LOCAL statement_timeout = {SEARCH_MS}");
-                    fetch(settled!($pool, set, |conn| qb
-                        .build_query_as()
-                        .persistent(false)
-                        .fetch_all(&mut *conn)
-                        .await))?
-                };
-                if (rows.len() as i64) <= $limit && floor > 0 {
-                    let $window = format!(" AND {} <= {floor}", $order);
-                    let mut qb = $build;
-                    let set =
-                        format!("SET LOCAL enable_indexscan = off; SET LOCAL statement_timeout = {SEARCH_MS}");
-                    rows.extend(fetch(settled!($pool, set, |conn| qb
-                        .build_query_as()
-                        .persistent(false)
-                        .fetch_all(&mut *conn)
-                        .await))?);
+        if first == Read::Newest && rows.len() as i64 <= $limit {
+            let $r = Read::Index { below: true };
+            let mut qb = $build;
+            let mut pooled = $pool.acquire().await?;
+            let mut tx = sqlx::Connection::begin_with(
+                &mut *pooled,
+                sqlx::AssertSqlSafe(format!("BEGIN; SET LOCAL statement_timeout = {SEARCH_MS}")),
+            )
+            .await?;
+            match qb
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(&mut *tx)
+                .await
+            {
+                Ok(more) => {
+                    tx.commit().await?;
+                    rows.extend(more);
                 }
-                rows
+                Err(e) => {
+                    drop(tx);
+                    pooled.close_on_drop();
+                    return Err(if timed_out(&e) {
+                        $crate::Error::SearchTooBroad
+                    } else {
+                        e.into()
+                    });
+                }
             }
         }
+        rows
     }};
 }
 
@@ -515,10 +440,6 @@ const MAIL_COLUMNS: &str = "a.id, a.case_id, k.reference AS case_reference, a.co
      a.channel, a.state, a.subject, a.from_name, a.from_address, a.received_at";
 
 impl OfficeData {
-    fn is_sqlite(&self) -> bool {
-        matches!(self.db, Db::Sqlite { .. })
-    }
-
     /// Cases whose reference, title or summary hold every word of `q`.
     pub async fn search_cases(
         &self,
@@ -526,41 +447,27 @@ impl OfficeData {
         f: &SearchFilter,
         limit: i64,
     ) -> Result<Hits<CaseHit>> {
-        let sqlite = self.is_sqlite();
-        let office = format!(" AND a.office_id = {}", self.scope.office_id);
-        let ids = self.probe(q, ("cases", "a", &office)).await?;
-        let scope = format!(
-            "{}{}",
-            self.scope.case_condition("a"),
-            ids.condition("a.id")
-        );
+        let own = own_condition(self.scope.office_id, "", "a", f.before);
+        let searched = Searched {
+            select: "a.id, a.reference, a.title, a.summary, a.status, a.opened_at, \
+                     a.constituent_id, p.first_name, p.last_name",
+            table: "cases",
+            alias: "a",
+            fts: "case_fts",
+            own: &own,
+            joins: " JOIN constituents p ON p.id = a.constituent_id",
+        };
+        let read = self.read_for(q, "cases").await?;
+        let scope = self.scope.case_condition("a");
         let items = on_read!(self, |pool| {
-            fetch_planned!(pool, &ids, (limit, f.before, "a.id"), |window| {
+            fetch_search!(pool, read, limit, |r| {
                 let mut qb = QueryBuilder::new("");
-                let order = push_match(
-                    &mut qb,
-                    sqlite,
-                    (
-                        "a.id, a.reference, a.title, a.summary, a.status, a.opened_at, \
-                         a.constituent_id, p.first_name, p.last_name",
-                        "cases",
-                        "a",
-                        "case_fts",
-                        " JOIN constituents p ON p.id = a.constituent_id",
-                    ),
-                    q,
-                );
+                let order = push_match(&mut qb, r, &searched, q);
                 qb.push(&scope);
-                qb.push(&window);
                 if let Some(s) = &f.status {
                     qb.push(" AND a.status = ").push_bind(s.clone());
                 }
-                push_tail(
-                    &mut qb,
-                    (self.scope.office_id, "a.opened_at", &order),
-                    f,
-                    limit,
-                );
+                push_tail(&mut qb, ("a.opened_at", &order), f, limit);
                 qb
             })
         });
@@ -581,7 +488,6 @@ impl OfficeData {
         f: &SearchFilter,
         limit: i64,
     ) -> Result<Hits<MailHit>> {
-        let sqlite = self.is_sqlite();
         let visible = self.scope.message_condition("a");
         let office_id = self.scope.office_id;
         // As the indexes' own conditions are written (migration 0023).
@@ -596,67 +502,59 @@ impl OfficeData {
                 " AND a.channel NOT IN ('note', 'call', 'meeting', 'visit')",
             )
         };
-        let conditions = format!("{visible}{channels}");
         let body = format!("substr(a.body_text, 1, {BODY_CHARS}) AS body");
         // The messages whose own text matches, then those with an attachment
         // that does. Both page by the message's id: an attachment's row is
         // written with its message, so their ids run in the same order.
+        let own_select = format!(
+            "{MAIL_COLUMNS}, {body}, CAST(NULL AS BIGINT) AS attachment_id, \
+             CAST(NULL AS TEXT) AS attachment_name, CAST(NULL AS TEXT) AS attachment_text"
+        );
+        let attached_select = format!(
+            "{MAIL_COLUMNS}, {body}, t.id AS attachment_id, t.filename AS attachment_name, \
+             substr(t.text, 1, {BODY_CHARS}) AS attachment_text"
+        );
+        let own = own_condition(office_id, channels, "a", f.before);
         let sources = [
-            (
-                format!(
-                    "{MAIL_COLUMNS}, {body}, CAST(NULL AS BIGINT) AS attachment_id, \
-                     CAST(NULL AS TEXT) AS attachment_name, CAST(NULL AS TEXT) AS attachment_text"
-                ),
-                "correspondence",
-                "a",
+            Searched {
+                select: &own_select,
+                table: "correspondence",
+                alias: "a",
                 fts,
-                " LEFT JOIN cases k ON k.id = a.case_id",
-            ),
-            (
-                format!(
-                    "{MAIL_COLUMNS}, {body}, t.id AS attachment_id, t.filename AS attachment_name, \
-                     substr(t.text, 1, {BODY_CHARS}) AS attachment_text"
-                ),
-                "attachments",
-                "t",
-                "attachment_fts",
-                " JOIN correspondence a ON a.id = t.correspondence_id LEFT JOIN cases k ON k.id = a.case_id",
-            ),
+                own: &own,
+                joins: " LEFT JOIN cases k ON k.id = a.case_id",
+            },
+            Searched {
+                select: &attached_select,
+                table: "attachments",
+                alias: "t",
+                fts: "attachment_fts",
+                own: "",
+                joins: " JOIN correspondence a ON a.id = t.correspondence_id \
+                        LEFT JOIN cases k ON k.id = a.case_id",
+            },
         ];
+        // Attachments page by their message's id, below.
         let unpaged = SearchFilter {
             before: None,
             ..f.clone()
         };
         let mut found: Vec<Vec<MailHit>> = Vec::new();
-        for (select, table, alias, fts, joins) in &sources {
-            let own = if *table == "correspondence" {
-                format!("{channels} AND a.office_id = {office_id}")
-            } else {
-                String::new()
-            };
-            let ids = self.probe(q, (table, alias, &own)).await?;
-            let conditions = format!("{conditions}{}", ids.condition(&format!("{alias}.id")));
+        for s in &sources {
+            let read = self.read_for(q, s.table).await?;
             let rows: Vec<MailHit> = on_read!(self, |pool| {
-                // Messages page by their own id; attachments by their message's.
-                let upper = f.before.filter(|_| *alias == "a");
-                let order = format!("{alias}.id");
-                fetch_planned!(pool, &ids, (limit, upper, order), |window| {
+                fetch_search!(pool, read, limit, |r| {
                     let mut qb = QueryBuilder::new("");
-                    let order = push_match(&mut qb, sqlite, (select, table, alias, fts, joins), q);
-                    qb.push(&conditions);
-                    qb.push(&window);
-                    if let Some(s) = &f.status {
-                        qb.push(" AND k.status = ").push_bind(s.clone());
+                    let order = push_match(&mut qb, r, s, q);
+                    qb.push(format_args!("{visible}{channels} AND a.office_id = "))
+                        .push_bind(office_id);
+                    if let Some(st) = &f.status {
+                        qb.push(" AND k.status = ").push_bind(st.clone());
                     }
                     if let Some(before) = f.before {
                         qb.push(" AND a.id < ").push_bind(before);
                     }
-                    push_tail(
-                        &mut qb,
-                        (office_id, "a.received_at", &order),
-                        &unpaged,
-                        limit,
-                    );
+                    push_tail(&mut qb, ("a.received_at", &order), &unpaged, limit);
                     qb
                 })
             });
@@ -689,44 +587,50 @@ impl OfficeData {
         f: &SearchFilter,
         limit: i64,
     ) -> Result<Hits<NoteHit>> {
-        let sqlite = self.is_sqlite();
-        let kinds = format!(
-            " AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.office_id = {}",
-            self.scope.office_id
+        // As the index's own condition is written (migration 0022).
+        let own = own_condition(
+            self.scope.office_id,
+            " AND a.kind IN ('note', 'call', 'meeting', 'visit')",
+            "a",
+            f.before,
         );
-        let ids = self.probe(q, ("timeline", "a", &kinds)).await?;
-        let visible = format!(
-            "{}{}",
-            self.scope.case_id_condition("a.case_id"),
-            ids.condition("a.id")
-        );
+        let searched = Searched {
+            select: "a.id, a.kind, a.case_id, k.reference AS case_reference, a.constituent_id, \
+                     p.first_name, p.last_name, a.at, a.body",
+            table: "timeline",
+            alias: "a",
+            fts: "note_fts",
+            own: &own,
+            joins: " LEFT JOIN constituents p ON p.id = a.constituent_id \
+                    LEFT JOIN cases k ON k.id = a.case_id",
+        };
+        let read = self.read_for(q, "timeline").await?;
+        let visible = self.scope.case_id_condition("a.case_id");
         let items = on_read!(self, |pool| {
-            fetch_planned!(pool, &ids, (limit, f.before, "a.id"), |window| {
+            fetch_search!(pool, read, limit, |r| {
                 let mut qb = QueryBuilder::new("");
-                let order = push_match(
-                    &mut qb,
-                    sqlite,
-                    (
-                        "a.id, a.kind, a.case_id, k.reference AS case_reference, a.constituent_id, \
-                         p.first_name, p.last_name, a.at, a.body",
-                        "timeline",
-                        "a",
-                        "note_fts",
-                        " LEFT JOIN constituents p ON p.id = a.constituent_id LEFT JOIN cases k ON k.id = a.case_id",
-                    ),
-                    q,
-                );
+                let order = push_match(&mut qb, r, &searched, q);
                 // An entry about a record kept with files is found as the record.
                 qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
                 qb.push(&visible);
-                qb.push(&window);
                 if let Some(s) = &f.status {
                     qb.push(" AND k.status = ").push_bind(s.clone());
                 }
-                push_tail(&mut qb, (self.scope.office_id, "a.at", &order), f, limit);
+                push_tail(&mut qb, ("a.at", &order), f, limit);
                 qb
             })
         });
         Ok(hits(items, limit))
     }
+}
+
+/// The condition on a searched table's own rows: `extra` (aliased
+/// `alias`), the office, and the page's start (only numbers are written
+/// into the SQL).
+fn own_condition(office_id: i64, extra: &str, alias: &str, before: Option<i64>) -> String {
+    let mut own = format!("{extra} AND {alias}.office_id = {office_id}");
+    if let Some(before) = before {
+        own.push_str(&format!(" AND {alias}.id < {before}"));
+    }
+    own
 }
