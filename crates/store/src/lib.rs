@@ -211,6 +211,9 @@ impl ConnectOptions {
     }
 }
 
+/// How many prepared statements a PostgreSQL connection keeps.
+const STATEMENT_CACHE: usize = 500;
+
 /// How long a pooled connection may lie idle and still be handed out
 /// untested.
 const TRUSTED_IDLE: Duration = Duration::from_secs(10);
@@ -247,6 +250,10 @@ impl Store {
             // the whole table) spent 270 ms compiling a statement that then
             // ran in 1 ms.
             pg = pg.options([("jit", "off")]);
+            // Statements are prepared once per connection and kept: the
+            // searches' differ by kind, form and reader (their scope is
+            // written into them), more than the default hundred.
+            pg = pg.statement_cache_capacity(STATEMENT_CACHE);
             if let Some(schema) = &options.schema {
                 pg = pg.options([("search_path", schema.as_str())]);
             }

@@ -180,6 +180,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_stored_files.sql"),
         postgres: include_str!("../migrations/postgres/0028_stored_files.sql"),
     },
+    Migration {
+        version: 29,
+        name: "unread_and_word_statistics",
+        sqlite: include_str!("../migrations/sqlite/0029_unread_and_word_statistics.sql"),
+        postgres: include_str!("../migrations/postgres/0029_unread_and_word_statistics.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
