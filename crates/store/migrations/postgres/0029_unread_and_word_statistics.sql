@@ -1,9 +1,9 @@
--- Unread incoming mail, by case: what a caseworker's "new replies" count
+-- Unread incoming mail, by office and case: what a caseworker's "new replies" count
 -- and list read. Without it, an office with no unread mail left the
 -- planner to expect none and read every incoming message through another
 -- index (seconds a page at 5,000,000 emails, on every page that shows
 -- the count).
-CREATE INDEX correspondence_unread ON correspondence (case_id)
+CREATE INDEX correspondence_unread ON correspondence (office_id, case_id)
     WHERE unread = TRUE AND direction = 'in';
 
 -- The search chooses how to read each kind from the statistics ANALYZE

@@ -1,5 +1,5 @@
--- Unread incoming mail, by case: what a caseworker's "new replies" count
+-- Unread incoming mail, by office and case: what a caseworker's "new replies" count
 -- and list read. (On PostgreSQL this migration also keeps finer statistics
 -- of the words searched; FTS5 needs none.)
-CREATE INDEX correspondence_unread ON correspondence (case_id)
+CREATE INDEX correspondence_unread ON correspondence (office_id, case_id)
     WHERE unread = TRUE AND direction = 'in';
