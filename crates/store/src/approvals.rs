@@ -148,7 +148,7 @@ impl OfficeData {
         on_read!(self, |pool| {
             Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM correspondence c WHERE c.office_id = $1 AND c.unread = TRUE \
-                 AND c.direction = 'in' AND EXISTS (SELECT 1 FROM cases k WHERE k.id = c.case_id AND k.assignee_id = $2)\
+                 AND c.direction = 'in' AND EXISTS (SELECT 1 FROM cases k WHERE k.id = c.case_id AND k.office_id = $1 AND k.assignee_id = $2)\
                  {visible} LIMIT $3) n",
             )))
             .bind(office_id)

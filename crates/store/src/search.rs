@@ -95,10 +95,11 @@ enum Read {
     /// SQLite: the FTS5 table, which reads newest first by itself.
     Fts,
     /// PostgreSQL: every matching row's id through the GIN index, then the
-    /// newest of them; `below` the newest [`WINDOW`] rows only.
-    Index { below: bool },
-    /// PostgreSQL: newest first among the newest [`WINDOW`] rows.
-    Newest,
+    /// newest of them; with `below`, only ids at or below it.
+    Index { below: Option<i64> },
+    /// PostgreSQL: newest first among the rows with an id above `floor`
+    /// ([`WINDOW`] below the newest id, below the page's start).
+    Newest { floor: i64 },
 }
 
 /// The searched table of one kind: its name and alias, its FTS5 table, the
@@ -125,23 +126,6 @@ where
         qb.push(format_args!(" AND {}.id < ", s.alias))
             .push_bind(before);
     }
-}
-
-/// Where the newest rows of `s`'s table begin: [`WINDOW`] below its newest
-/// id (below the page's start), found through the primary key at once.
-/// The newest rows are those above it.
-fn push_floor<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, s: &Searched<'_>)
-where
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    qb.push(format_args!(
-        "(SELECT COALESCE(max(x.id), 0) FROM {} x",
-        s.table
-    ));
-    if let Some(before) = s.before {
-        qb.push(" WHERE x.id < ").push_bind(before);
-    }
-    qb.push(format_args!(") - {}", WINDOW.load(Ordering::Relaxed)));
 }
 
 /// The head of a search query on one kind: the rows of `s`'s table whose
@@ -184,11 +168,11 @@ where
             ));
             push_tsquery(qb, alias, q);
             push_own(qb, s);
-            if below {
+            if let Some(floor) = below {
                 // `+ 0`: not through the primary key, whose every id below
                 // the newest rows the planner ANDed with the words' (205 ms).
-                qb.push(format_args!(" AND {alias}.id + 0 <= "));
-                push_floor(qb, s);
+                qb.push(format_args!(" AND {alias}.id + 0 <= "))
+                    .push_bind(floor);
             }
             // Each id's row looked up by its key, newest first, until the
             // page is full: joined plainly, the planner merged the list
@@ -203,13 +187,12 @@ where
         // partial index on the id), apart: the planner, which multiplies
         // the words' shares, would otherwise think words that go together
         // rare and read all their matches through the GIN index.
-        Read::Newest => {
+        Read::Newest { floor } => {
             qb.push(format_args!(
                 "SELECT {select} FROM (SELECT * FROM {table} {alias} WHERE TRUE"
             ));
             push_own(qb, s);
-            qb.push(format_args!(" AND {alias}.id > "));
-            push_floor(qb, s);
+            qb.push(format_args!(" AND {alias}.id > ")).push_bind(floor);
             qb.push(format_args!(
                 " ORDER BY {alias}.id DESC LIMIT {}) {alias}{joins} WHERE ",
                 WINDOW.load(Ordering::Relaxed)
@@ -414,12 +397,16 @@ impl OfficeData {
     ///   words' lists);
     /// - otherwise, or without statistics: every match through the GIN
     ///   index, then the newest few (a rare word bounds the matches).
-    async fn read_for(&self, q: &TextQuery, table: &str) -> Result<Read> {
+    ///
+    /// The newest rows' floor is read here, once, for both statements: each
+    /// working it out for itself, a message stored between them would have
+    /// been found twice.
+    async fn read_for(&self, q: &TextQuery, table: &str, before: Option<i64>) -> Result<Read> {
         let Db::Postgres(pool) = &self.db else {
             return Ok(Read::Fts);
         };
         let Some(stats) = word_stats(pool, table).await? else {
-            return Ok(Read::Index { below: false });
+            return Ok(Read::Index { below: None });
         };
         let common = |share: Option<f64>| share.is_some_and(|f| f * stats.rows > COMMON_ROWS);
         let all_common = !q.is_empty()
@@ -428,10 +415,18 @@ impl OfficeData {
                 .chain(q.phrases.iter().flatten())
                 .all(|w| common(stats.share(w)))
             && q.prefixes.iter().all(|p| common(stats.starting(p)));
-        Ok(if all_common {
-            Read::Newest
-        } else {
-            Read::Index { below: false }
+        if !all_common {
+            return Ok(Read::Index { below: None });
+        }
+        // The newest id (below the page's start), through the primary key.
+        let top: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(max(id), 0) FROM {table} WHERE id < $1"
+        )))
+        .bind(before.unwrap_or(i64::MAX))
+        .fetch_one(pool)
+        .await?;
+        Ok(Read::Newest {
+            floor: top - WINDOW.load(Ordering::Relaxed),
         })
     }
 }
@@ -453,8 +448,13 @@ macro_rules! fetch_search {
             let mut qb = $build;
             qb.build_query_as().fetch_all($pool).await?
         };
-        if first == Read::Newest && rows.len() as i64 <= $limit {
-            let $r = Read::Index { below: true };
+        // Below the newest rows, if the table goes below them.
+        let below = match first {
+            Read::Newest { floor } if floor > 0 && rows.len() as i64 <= $limit => Some(floor),
+            _ => None,
+        };
+        if let Some(floor) = below {
+            let $r = Read::Index { below: Some(floor) };
             let mut qb = $build;
             let mut pooled = $pool.acquire().await?;
             let mut tx = sqlx::Connection::begin_with(
@@ -511,7 +511,7 @@ impl OfficeData {
             before: f.before,
             joins: "",
         };
-        let read = self.read_for(q, "cases").await?;
+        let read = self.read_for(q, "cases", f.before).await?;
         let scope = self.scope.case_condition("a");
         let items = on_read!(self, |pool| {
             fetch_search!(pool, read, limit, |r| {
@@ -596,7 +596,7 @@ impl OfficeData {
         };
         let mut found: Vec<Vec<MailHit>> = Vec::new();
         for s in &sources {
-            let read = self.read_for(q, s.table).await?;
+            let read = self.read_for(q, s.table, s.before).await?;
             let rows: Vec<MailHit> = on_read!(self, |pool| {
                 fetch_search!(pool, read, limit, |r| {
                     let mut qb = QueryBuilder::new("");
@@ -660,7 +660,7 @@ impl OfficeData {
             before: f.before,
             joins: "",
         };
-        let read = self.read_for(q, "timeline").await?;
+        let read = self.read_for(q, "timeline", f.before).await?;
         let visible = self.scope.case_id_condition("a.case_id");
         let items = on_read!(self, |pool| {
             fetch_search!(pool, read, limit, |r| {
