@@ -12,6 +12,11 @@
 #   BENCH_DURATION      length of each measured run     (default 20s)
 #   BENCH_WARMUP        warm-up per scenario, unmeasured (default 3s)
 #   BENCH_PORT          port for the server             (default 18080)
+#   BENCH_SERVERS       app servers sharing the load    (default 1; with 2 or more,
+#                       each listens on BENCH_PORT+i and HAProxy on BENCH_PORT
+#                       hands requests to them in turn; memory is per server)
+#   BENCH_EMAILS_PER_CASE  emails a case has on average (default: the
+#                       generator's, 16); another value is another cached office
 #   BENCH_DATA          where SQLite data and results go (default target/bench)
 #   BENCH_PG_URL        PostgreSQL server, no database  (default postgres://postgres@127.0.0.1:5432)
 #   BENCH_SKIP_BUILD=1  use target/release/casework as it is
@@ -26,10 +31,11 @@
 #
 # A shared machine skews latency, so each measured run also reports
 # "other_cpu": the CPU share used during the run by processes other than
-# the server, PostgreSQL and wrk (100% = all cores busy).
+# the servers, HAProxy, PostgreSQL and wrk (100% = all cores busy).
 #
 # The generated office is cached: SQLite in $BENCH_DATA/sqlite-N/, PostgreSQL
-# in the database casework_bench_N. A marker file written after a complete
+# in the database casework_bench_N (sqlite-N-eE/ and casework_bench_N_eE
+# with BENCH_EMAILS_PER_CASE=E). A marker file written after a complete
 # generation (with its duration) is what says "reuse"; a database holding
 # the office without the marker (an interrupted run) is rebuilt.
 #
@@ -48,7 +54,9 @@ PORT="${BENCH_PORT:-18080}"
 DATA="${BENCH_DATA:-$ROOT/target/bench}"
 PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PG_BASE="${PG_BASE%/}"
-PG_DB="casework_bench_${N}"
+SERVERS="${BENCH_SERVERS:-1}"
+EMAILS="${BENCH_EMAILS_PER_CASE:-}"
+PG_DB="casework_bench_${N}${EMAILS:+_e$EMAILS}"
 BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/casework}"
 OFFICE="Benchmark Office ${N}"
 SLUG="$(printf '%s' "$OFFICE" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9' | cut -c1-30)"
@@ -64,6 +72,14 @@ case "$WHICH" in
   *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
 esac
 [[ "$N" =~ ^[0-9]+$ ]] || { echo "BENCH_CONSTITUENTS must be a number" >&2; exit 2; }
+[[ "$SERVERS" =~ ^[1-9]$ ]] || { echo "BENCH_SERVERS must be 1 to 9" >&2; exit 2; }
+[[ -z "$EMAILS" || "$EMAILS" =~ ^[0-9]+$ ]] || { echo "BENCH_EMAILS_PER_CASE must be a whole number" >&2; exit 2; }
+if [ "$SERVERS" != 1 ] && [ "$WHICH" != postgres ]; then
+  echo "several app servers (BENCH_SERVERS) share a PostgreSQL database: use bench/run.sh postgres" >&2
+  exit 2
+fi
+# HAProxy is in /usr/sbin on Debian.
+PATH="$PATH:/usr/sbin"
 
 STARTED=$(date +%s)
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -82,6 +98,7 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+[ "$SERVERS" = 1 ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "please install: ${need[*]}"
   log "installing ${need[*]}"
@@ -100,7 +117,7 @@ busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat;
 # plus cutime + cstime (children that ended, e.g. parallel query workers,
 # which the postmaster has reaped).
 our_jiffies() {
-  local pids="$SERVER_PID $(pgrep -x postgres 2>/dev/null | tr '\n' ' ')"
+  local pids="$SERVER_PIDS $PROXY_PID $(pgrep -x postgres 2>/dev/null | tr '\n' ' ')"
   local total=0 p
   for p in $pids; do
     [ -r "/proc/$p/stat" ] || continue
@@ -126,7 +143,8 @@ wait_for_quiet() {
 
 # ----- cleanup: whatever this script started, it stops -----
 
-SERVER_PID=""
+SERVER_PIDS=""
+PROXY_PID=""
 SAMPLER_PID=""
 stop_server() {
   if [ -n "$SAMPLER_PID" ]; then
@@ -134,13 +152,15 @@ stop_server() {
     wait "$SAMPLER_PID" 2>/dev/null || true
     SAMPLER_PID=""
   fi
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
+  local pid
+  for pid in $PROXY_PID $SERVER_PIDS; do
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  SERVER_PIDS=""
+  PROXY_PID=""
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
@@ -162,14 +182,14 @@ cw() { (cd "$DATA" && "$BIN" --database-url "$DB_URL" "$@"); }
 select_backend() {
   case "$1" in
     sqlite)
-      SQLITE_DIR="$DATA/sqlite-$N"
+      SQLITE_DIR="$DATA/sqlite-$N${EMAILS:+-e$EMAILS}"
       mkdir -p "$SQLITE_DIR"
       DB_URL="sqlite:$SQLITE_DIR/casework.db"
       MARKER="$SQLITE_DIR/generated.txt"
       ;;
     postgres)
       DB_URL="$PG_BASE/$PG_DB"
-      MARKER="$DATA/postgres-$N.generated.txt"
+      MARKER="$DATA/postgres-$N${EMAILS:+-e$EMAILS}.generated.txt"
       ;;
   esac
   DB_KIND="$1"
@@ -221,33 +241,68 @@ generate() {
   local t0 line
   t0=$(now)
   echo "(progress in $OUT/generate-$DB_KIND.log)"
-  line="$(cw demo --constituents "$N" --office "$OFFICE" 2>"$OUT/generate-$DB_KIND.log" | tail -1)"
+  line="$(cw demo --constituents "$N" --office "$OFFICE" ${EMAILS:+--emails-per-case "$EMAILS"} 2>"$OUT/generate-$DB_KIND.log" | tail -1)"
   GEN_SECONDS="$(secs_since "$t0")"
   echo "$line"
   printf 'seconds=%s\ndate=%s\noutput=%s\n' "$GEN_SECONDS" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$line" >"$MARKER"
   GEN_NOTE="generated in this run"
 }
 
-start_server() {
-  if curl -s -o /dev/null --max-time 1 "$BASE_URL/healthz"; then
-    die "something already answers on port $PORT (set BENCH_PORT)"
-  fi
-  (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") \
-    >"$OUT/server-$DB_KIND.log" 2>&1 &
-  SERVER_PID=$!
+# Waits for an app server (PID, log, URL) to answer /healthz.
+await_ready() {
+  local pid="$1" log="$2" url="$3"
   for _ in $(seq 1 600); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/server-$DB_KIND.log" >&2; die "the server stopped"; }
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/healthz" || true)" = 200 ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "the server stopped"; }
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)" = 200 ] && break
     sleep 0.1
   done
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/healthz")" = 200 ] || die "the server did not become ready"
-  # Resident memory of the server process, every 0.5 s: "epoch_seconds kB".
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" = 200 ] || die "the server did not become ready"
+}
+
+start_server() {
+  local i
+  for i in $(seq 0 "$(( SERVERS == 1 ? 0 : SERVERS ))"); do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$((PORT + i))/healthz"; then
+      die "something already answers on port $((PORT + i)) (set BENCH_PORT)"
+    fi
+  done
+  if [ "$SERVERS" = 1 ]; then
+    (cd "$DATA" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$PORT") \
+      >"$OUT/server-$DB_KIND.log" 2>&1 &
+    SERVER_PIDS=$!
+    await_ready "$SERVER_PIDS" "$OUT/server-$DB_KIND.log" "$BASE_URL"
+  else
+    # Several app servers on one database, each with its own data folder
+    # (files live in the database or a bucket), behind HAProxy.
+    local pid cfg="$OUT/haproxy-$DB_KIND.cfg"
+    printf '%s\n' "global" "  maxconn 4096" "defaults" "  mode http" "  timeout connect 5s" \
+      "  timeout client 60s" "  timeout server 60s" "frontend casework" "  bind 127.0.0.1:$PORT" \
+      "  default_backend servers" "backend servers" "  balance roundrobin" >"$cfg"
+    for i in $(seq 1 "$SERVERS"); do
+      mkdir -p "$DATA/server-$i"
+      (cd "$DATA/server-$i" && exec "$BIN" --database-url "$DB_URL" serve --listen "127.0.0.1:$((PORT + i))") \
+        >"$OUT/server-$DB_KIND-$i.log" 2>&1 &
+      pid=$!
+      SERVER_PIDS="$SERVER_PIDS $pid"
+      await_ready "$pid" "$OUT/server-$DB_KIND-$i.log" "http://127.0.0.1:$((PORT + i))"
+      echo "  server s$i 127.0.0.1:$((PORT + i))" >>"$cfg"
+    done
+    haproxy -f "$cfg" -db >"$OUT/haproxy-$DB_KIND.log" 2>&1 &
+    PROXY_PID=$!
+    await_ready "$PROXY_PID" "$OUT/haproxy-$DB_KIND.log" "$BASE_URL"
+  fi
+  # Resident memory of each server process, every 0.5 s: "epoch_seconds kB pid".
   RSS_FILE="$OUT/rss-$DB_KIND.txt"
   : >"$RSS_FILE"
+  local watched="$SERVER_PIDS"
   (
-    while kill -0 "$SERVER_PID" 2>/dev/null; do
-      kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || true)
-      [ -n "$kb" ] && echo "$(date +%s.%N) $kb" >>"$RSS_FILE"
+    while :; do
+      alive=""
+      for pid in $watched; do
+        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        [ -n "$kb" ] && { echo "$(date +%s.%N) $kb $pid" >>"$RSS_FILE"; alive=1; }
+      done
+      [ -n "$alive" ] || break
       sleep 0.5
     done
   ) &
@@ -373,13 +428,13 @@ bench_backend() {
   # ----- report -----
   local md="$OUT/results-$DB_KIND.md"
   {
-    echo "### $DB_KIND — $people constituents, $cases cases, $entries history entries"
+    echo "### $DB_KIND — $people constituents, $cases cases, $entries history entries$([ "$SERVERS" = 1 ] || echo ", $SERVERS app servers")"
     echo
     echo "| measurement | result | target | verdict |"
     echo "| --- | --- | --- | --- |"
     local gen_min
     gen_min="$(awk -v s="$GEN_SECONDS" 'BEGIN { printf "%.1f", s / 60 }')"
-    echo "| generate the office (\`casework demo --constituents $N\`) | ${GEN_SECONDS} s (${gen_min} min; $GEN_NOTE) | minutes, not hours (< 60 min) | $(verdict "$GEN_SECONDS" 3600) |"
+    echo "| generate the office (\`casework demo --constituents $N${EMAILS:+ --emails-per-case $EMAILS}\`) | ${GEN_SECONDS} s (${gen_min} min; $GEN_NOTE) | minutes, not hours (< 60 min) | $(verdict "$GEN_SECONDS" 3600) |"
     local line label target conns errs p95 rps n
     while read -r line; do
       s="$(field "$line" scenario)"
@@ -409,7 +464,9 @@ bench_backend() {
       [ "$timeouts" = 0 ] || figure="$figure; $timeouts timed out after 5 s, not in the percentiles"
       echo "| $label, $conns conn. | $figure; $n req, $rps req/s; $errs errors; other CPU load $(field "$line" other_cpu_pct)% | p95 < $target ms, no errors | $v |"
     done <"$OUT/wrk-$DB_KIND.txt"
-    echo "| server peak resident memory (VmRSS, $samples samples every 0.5 s) | **${peak} MB** (idle after start ${idle_mb} MB) | < $T_RSS MB | $(verdict "$peak" "$T_RSS") |"
+    local who="server"
+    [ "$SERVERS" = 1 ] || who="the largest of the $SERVERS app servers' (behind HAProxy)"
+    echo "| $who peak resident memory (VmRSS, $(( samples / SERVERS )) samples every 0.5 s) | **${peak} MB** (idle after start ${idle_mb} MB) | < $T_RSS MB | $(verdict "$peak" "$T_RSS") |"
     echo
     echo "Single requests without load (median of 3, ms):"
     echo
@@ -429,7 +486,7 @@ done
 
 log "done in $(( $(date +%s) - STARTED )) s; raw results in $OUT"
 {
-  echo "command: bench/run.sh $WHICH (BENCH_CONSTITUENTS=$N BENCH_DURATION=$DURATION)"
+  echo "command: bench/run.sh $WHICH (BENCH_CONSTITUENTS=$N BENCH_DURATION=$DURATION BENCH_SERVERS=$SERVERS${EMAILS:+ BENCH_EMAILS_PER_CASE=$EMAILS})"
   echo "date: $(date -u)"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(lscpu | sed -n 's/^Model name: *//p')"
   echo "total: $(( $(date +%s) - STARTED )) s"

@@ -68,7 +68,20 @@ pub const DEMO_STAFF: &[(&str, &str, Role)] = &[
 /// Builds a synthetic office named `name` with `constituents` people and
 /// staff of every role (emails `ROLE@SLUG.casework.test`, password
 /// [`DEMO_PASSWORD`]). An existing office of that name is an error.
-pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResult<Report> {
+/// Above [`LARGE`] people the office is loaded in bulk, and each case has
+/// `emails_per_case` emails on average (none when 0).
+pub async fn build_office(
+    app: &App,
+    name: &str,
+    constituents: usize,
+    emails_per_case: f64,
+) -> AppResult<Report> {
+    if !(0.0..=1000.0).contains(&emails_per_case) {
+        return Err(crate::AppError::field(
+            "emails_per_case",
+            "Emails per case must be between 0 and 1,000.",
+        ));
+    }
     if app.store.office_by_name(name.trim()).await.is_ok() {
         return Err(crate::AppError::field(
             "office",
@@ -114,11 +127,15 @@ pub async fn build_office(app: &App, name: &str, constituents: usize) -> AppResu
         });
     }
     if constituents > LARGE {
-        populate_bulk(app, &staff, constituents, 0x5eed).await
+        populate_bulk(app, &staff, (constituents, emails_per_case), 0x5eed).await
     } else {
         populate(app, &staff, constituents, 0x5eed).await
     }
 }
+
+/// Emails a case has on average in a bulk-loaded office, unless told
+/// otherwise: 5,000,000 at 1,000,000 constituents.
+pub const EMAILS_PER_CASE: f64 = 16.5;
 
 /// Above this size the demo is loaded in bulk rather than through the
 /// services one record at a time (same shapes of data, minutes instead of hours).
@@ -127,7 +144,12 @@ const LARGE: usize = 5_000;
 /// Loads a large office in batches: constituents with their search terms,
 /// about 30% with a case, a history of notes and status changes, and a few
 /// people with 200 history entries (for the page-speed benchmark).
-async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> AppResult<Report> {
+async fn populate_bulk(
+    app: &App,
+    staff: &[Actor],
+    (count, emails_per_case): (usize, f64),
+    seed: u64,
+) -> AppResult<Report> {
     use casework_domain::{constituent::household_key, search_terms};
     use casework_store::{
         BulkBatch, BulkCase, BulkConstituent, BulkEntry, BulkMessage, CaseFields, ConstituentFields,
@@ -161,7 +183,21 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
         Status::Closed,
     ];
     const BATCH: usize = 5_000;
+    // From a third of the mean (at least one) to as far above it: 5..=28
+    // for 16.5, 1..=3 for 2.
+    let emails = (emails_per_case > 0.0).then(|| {
+        let low = ((emails_per_case / 3.0) as i64).max(1);
+        low..((2.0 * emails_per_case).round() as i64 - low + 1).max(low + 1)
+    });
     let data = app.system_data(office_id);
+    // Batches being stored while the next one is made: two at once on
+    // PostgreSQL (a server process each), one on SQLite (one writer).
+    let at_once = match app.store.backend() {
+        casework_store::Backend::Postgres => 2,
+        casework_store::Backend::Sqlite => 1,
+    };
+    let mut storing = std::collections::VecDeque::new();
+    let mut analyse_at = 50_000;
     let indexes = data.bulk_start().await?;
     let mut done = 0;
     let loaded: AppResult<()> = async {
@@ -255,9 +291,8 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
                             body: format!("Status changed from New to {}", status.label()),
                         });
                     }
-                    // About 16.5 emails a case, in and out, since it opened:
-                    // 5,000,000 at 1,000,000 constituents.
-                    for k in 0..rng.random_range(5..29) {
+                    // Emails in and out since it opened, `emails_per_case` on average.
+                    for k in 0..emails.as_ref().map_or(0, |r| rng.random_range(r.clone())) {
                         messages.push(BulkMessage {
                             case_id,
                             constituent_id: id,
@@ -327,17 +362,39 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
             report.constituents += people.len();
             report.entries += entries.len();
             report.messages += messages.len();
-            data.bulk_insert(&batch).await?;
+            if storing.len() >= at_once {
+                stored(storing.pop_front()).await?;
+            }
+            let d = data.clone();
+            storing.push_back(tokio::spawn(async move { d.bulk_insert(&batch).await }));
             done += size;
             if done % 100_000 < BATCH {
                 tracing::info!(done, total = count, "demo office loading");
+            }
+            // Fresh statistics each time the tables have doubled, so the
+            // triggers' plans follow their size (analysing every 100,000
+            // people took a fifth of the time of a 500,000-person load).
+            if done >= analyse_at {
+                analyse_at = done * 2;
+                while let Some(h) = storing.pop_front() {
+                    stored(Some(h)).await?;
+                }
                 data.bulk_analyze().await?;
             }
+        }
+        while let Some(h) = storing.pop_front() {
+            stored(Some(h)).await?;
         }
         Ok(())
     }
     .await;
     if let Err(e) = loaded {
+        // Batches still being stored finish (or fail) first.
+        while let Some(h) = storing.pop_front() {
+            if let Err(other) = stored(Some(h)).await {
+                tracing::error!(error = %other, "another batch of the failed load");
+            }
+        }
         // Leave the database whole: the indexes come back even so.
         if let Err(restore) = data.bulk_restore(indexes).await {
             tracing::error!(error = %restore, "rebuilding indexes after a failed load");
@@ -347,6 +404,17 @@ async fn populate_bulk(app: &App, staff: &[Actor], count: usize, seed: u64) -> A
     tracing::info!("demo office loaded; building indexes and statistics");
     data.bulk_finish(year, case_number, indexes).await?;
     Ok(report)
+}
+
+/// Waits for a batch being stored, if there is one.
+async fn stored(
+    storing: Option<tokio::task::JoinHandle<casework_store::Result<()>>>,
+) -> AppResult<()> {
+    if let Some(h) = storing {
+        h.await
+            .map_err(|e| crate::AppError::Internal(e.to_string()))??;
+    }
+    Ok(())
 }
 
 /// Creates the demo office with `constituents` people (about 30% with a

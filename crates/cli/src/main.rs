@@ -63,6 +63,10 @@ enum Command {
         /// Name of the office to create.
         #[arg(long, default_value = DEMO_OFFICE)]
         office: String,
+        /// Emails each case has on average, 0 to 1,000 (offices above 5,000
+        /// constituents, which are loaded in bulk).
+        #[arg(long, default_value_t = demo::EMAILS_PER_CASE)]
+        emails_per_case: f64,
     },
     /// Run the follow-up pass now, as the server does every ten minutes: a
     /// chase (or escalation) task for each enquiry whose reply is due, a
@@ -421,9 +425,10 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         Command::Demo {
             constituents,
             office,
+            emails_per_case,
         } => {
             let started = std::time::Instant::now();
-            let report = demo::build_office(&app, &office, constituents)
+            let report = demo::build_office(&app, &office, constituents, emails_per_case)
                 .await
                 .map_err(explain)?;
             println!(

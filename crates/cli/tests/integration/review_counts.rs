@@ -200,7 +200,9 @@ async fn kept_counts_follow_every_change_and_agree_with_the_lists(t: TestApp) {
 /// review is the length of its list.
 async fn a_generated_office_s_review_agrees_with_its_lists(t: TestApp) {
     let app = &t.app;
-    demo::build_office(app, "Bulk Review", 6000).await.unwrap();
+    demo::build_office(app, "Bulk Review", 6000, demo::EMAILS_PER_CASE)
+        .await
+        .unwrap();
     let office = t.store.office_by_name("Bulk Review").await.unwrap().id;
     let drift = t.data(office).review_count_drift().await.unwrap();
     assert_eq!(drift, 0, "kept counts differ from the rows");

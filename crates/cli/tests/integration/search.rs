@@ -384,6 +384,33 @@ async fn people_are_found_as_caseworkers_type_them(t: TestApp) {
         listed.sort();
         assert_eq!(listed, want, "list: {q}");
     }
+    // A change keeps the terms it leaves alone and replaces the others: a
+    // note changes nothing found, a new surname is found and the old one
+    // no longer is, and the email still finds its person.
+    for patch in [
+        json!({"notes": "Prefers calls after five."}),
+        json!({"last_name": "Kowalski-Nowak"}),
+        json!({"last_name": "Kowalski"}),
+    ] {
+        let r = api
+            .patch(&format!("/api/v1/constituents/{lukasz}"), patch.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{patch}: {:?}", r.body);
+    }
+    for (q, want) in [
+        ("nowak", vec![]),
+        ("kowalskinowak", vec![]),
+        ("kowalski", vec![lukasz]),
+        ("łukasz kowalski", vec![lukasz]),
+        ("ln@example.net", vec![lukasz]),
+        ("k1a0b1", vec![chloe, sean, joao, lukasz]),
+    ] {
+        let mut found = ids(&results(&t, &cw, q).await).0;
+        found.sort();
+        let mut want = want;
+        want.sort();
+        assert_eq!(found, want, "after the changes: {q}");
+    }
 }
 
 async fn filters_and_pages_narrow_a_search(t: TestApp) {
