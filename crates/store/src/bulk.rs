@@ -84,6 +84,17 @@ pub struct BulkTask {
     pub at: i64,
 }
 
+/// Each loaded table with the columns the loader fills, in the order both
+/// the SQLite `INSERT`s and the PostgreSQL `COPY`s send them.
+const CONSTITUENTS: &str = "constituents (id, office_id, first_name, last_name, email, phone, postcode, address, mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version)";
+const CONSTITUENT_TERMS: &str = "constituent_terms (office_id, term, constituent_id)";
+const CASES: &str = "cases (id, office_id, reference, constituent_id, title, summary, agency, status, assignee_id, urgency, sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version)";
+const CASE_TAGS: &str = "case_tags (case_id, dimension_id, tag_id, free, office_id)";
+const CORRESPONDENCE: &str = "correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, subject, received_at, body_text, unread)";
+const TIMELINE: &str = "timeline (office_id, constituent_id, case_id, kind, actor_id, at, body)";
+const ENQUIRIES: &str = "enquiries (id, office_id, case_id, agency_id, channel, asked, sent_on, due_on, chase_on, answered_on, created_by, created_at, updated_at)";
+const TASKS: &str = "tasks (office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, done_at, done_by, created_by, created_at, updated_at)";
+
 /// One batch of a bulk load.
 #[derive(Default)]
 pub struct BulkBatch {
@@ -285,10 +296,7 @@ impl OfficeData {
         } = batch;
         in_transaction!(self, |tx| {
             for chunk in people.chunks(ROWS) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO constituents (id, office_id, first_name, last_name, email, phone, postcode, address, \
-                     mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {CONSTITUENTS} "));
                 qb.push_values(chunk, |mut b, p| {
                     let f = &p.fields;
                     b.push_bind(p.id)
@@ -316,19 +324,14 @@ impl OfficeData {
                 .flat_map(|p| p.terms.iter().map(move |t| (t.as_str(), p.id)))
                 .collect();
             for chunk in terms.chunks(ROWS * 10) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO constituent_terms (office_id, term, constituent_id) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {CONSTITUENT_TERMS} "));
                 qb.push_values(chunk, |mut b, (t, id)| {
                     b.push_bind(office_id).push_bind(*t).push_bind(*id);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
             for chunk in cases.chunks(ROWS) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO cases (id, office_id, reference, constituent_id, title, summary, agency, status, \
-                     assignee_id, urgency, sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {CASES} "));
                 qb.push_values(chunk, |mut b, k| {
                     let f = &k.fields;
                     b.push_bind(k.id)
@@ -356,9 +359,7 @@ impl OfficeData {
                 .flat_map(|k| k.tags.iter().map(move |(d, t)| (k.id, *d, *t)))
                 .collect();
             for chunk in tags.chunks(ROWS * 5) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO case_tags (case_id, dimension_id, tag_id, free, office_id) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {CASE_TAGS} "));
                 qb.push_values(chunk, |mut b, (case, dim, tag)| {
                     b.push_bind(*case)
                         .push_bind(*dim)
@@ -370,10 +371,7 @@ impl OfficeData {
             }
             // Each message takes its case's tags (a trigger, as for any filed mail).
             for chunk in messages.chunks(ROWS) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, \
-                     subject, received_at, body_text, unread) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {CORRESPONDENCE} "));
                 qb.push_values(chunk, |mut b, m| {
                     b.push_bind(office_id)
                         .push_bind(if m.inbound { "in" } else { "out" })
@@ -390,9 +388,7 @@ impl OfficeData {
                 qb.build().execute(&mut *tx).await?;
             }
             for chunk in entries.chunks(ROWS * 3) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {TIMELINE} "));
                 qb.push_values(chunk, |mut b, e| {
                     b.push_bind(office_id)
                         .push_bind(e.constituent_id)
@@ -405,10 +401,7 @@ impl OfficeData {
                 qb.build().execute(&mut *tx).await?;
             }
             for chunk in enquiries.chunks(ROWS) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO enquiries (id, office_id, case_id, agency_id, channel, asked, sent_on, due_on, \
-                     chase_on, answered_on, created_by, created_at, updated_at) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {ENQUIRIES} "));
                 qb.push_values(chunk, |mut b, e| {
                     b.push_bind(e.id)
                         .push_bind(office_id)
@@ -427,10 +420,7 @@ impl OfficeData {
                 qb.build().execute(&mut *tx).await?;
             }
             for chunk in tasks.chunks(ROWS) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO tasks (office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, \
-                     done_at, done_by, created_by, created_at, updated_at) ",
-                );
+                let mut qb = QueryBuilder::new(format!("INSERT INTO {TASKS} "));
                 qb.push_values(chunk, |mut b, t| {
                     b.push_bind(office_id)
                         .push_bind(t.case_id)
@@ -544,17 +534,18 @@ impl CopyRows {
     }
 }
 
-/// Sends `rows` to `COPY table (columns) FROM STDIN`, in a transaction of
+/// Sends `rows` to `COPY table (columns) FROM STDIN` (`target` is one of the
+/// tables above), in a transaction of
 /// its own committed without waiting for the disk (a crash may lose the
 /// last batches; a generated office cut short is generated again). Two
 /// loads at once could deadlock on the counts the triggers keep (none did
 /// in a 10,000,000-person load); the one PostgreSQL stops is sent again
 /// after a pause.
-async fn copy_rows(pool: &sqlx::PgPool, table: &str, columns: &str, rows: CopyRows) -> Result<()> {
+async fn copy_rows(pool: &sqlx::PgPool, target: &str, rows: CopyRows) -> Result<()> {
     if rows.0.is_empty() {
         return Ok(());
     }
-    let sql = format!("COPY {table} ({columns}) FROM STDIN");
+    let sql = format!("COPY {target} FROM STDIN");
     let mut tries = 0;
     loop {
         let mut tx = pool.begin().await?;
@@ -574,7 +565,11 @@ async fn copy_rows(pool: &sqlx::PgPool, table: &str, columns: &str, rows: CopyRo
             }
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40P01") && tries < 50 => {
                 tries += 1;
-                tracing::warn!(table, tries, "bulk load deadlocked; sending the rows again");
+                tracing::warn!(
+                    into = target,
+                    tries,
+                    "bulk load deadlocked; sending the rows again"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(20 * tries)).await;
             }
             Err(e) => return Err(e.into()),
@@ -608,27 +603,14 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .int(1)
             .end();
     }
-    copy_rows(
-        pool,
-        "constituents",
-        "id, office_id, first_name, last_name, email, phone, postcode, address, mailing_address, \
-         do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, CONSTITUENTS, rows).await?;
     let mut rows = CopyRows::default();
     for p in &batch.people {
         for t in &p.terms {
             rows.int(office_id).text(t).int(p.id).end();
         }
     }
-    copy_rows(
-        pool,
-        "constituent_terms",
-        "office_id, term, constituent_id",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, CONSTITUENT_TERMS, rows).await?;
     let mut rows = CopyRows::default();
     for k in &batch.cases {
         let f = &k.fields;
@@ -651,14 +633,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .int(1)
             .end();
     }
-    copy_rows(
-        pool,
-        "cases",
-        "id, office_id, reference, constituent_id, title, summary, agency, status, assignee_id, urgency, \
-         sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, CASES, rows).await?;
     let mut rows = CopyRows::default();
     for k in &batch.cases {
         for (dim, tag) in &k.tags {
@@ -670,13 +645,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
                 .end();
         }
     }
-    copy_rows(
-        pool,
-        "case_tags",
-        "case_id, dimension_id, tag_id, free, office_id",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, CASE_TAGS, rows).await?;
     // Each message takes its case's tags (a trigger, as for any filed mail).
     let mut rows = CopyRows::default();
     for m in &batch.messages {
@@ -693,14 +662,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .flag(false)
             .end();
     }
-    copy_rows(
-        pool,
-        "correspondence",
-        "office_id, direction, channel, state, case_id, constituent_id, dedupe_key, subject, received_at, \
-         body_text, unread",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, CORRESPONDENCE, rows).await?;
     let mut rows = CopyRows::default();
     for e in &batch.entries {
         rows.int(office_id)
@@ -712,13 +674,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .text(&e.body)
             .end();
     }
-    copy_rows(
-        pool,
-        "timeline",
-        "office_id, constituent_id, case_id, kind, actor_id, at, body",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, TIMELINE, rows).await?;
     let mut rows = CopyRows::default();
     for e in &batch.enquiries {
         rows.int(e.id)
@@ -736,14 +692,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .int(e.at)
             .end();
     }
-    copy_rows(
-        pool,
-        "enquiries",
-        "id, office_id, case_id, agency_id, channel, asked, sent_on, due_on, chase_on, answered_on, \
-         created_by, created_at, updated_at",
-        rows,
-    )
-    .await?;
+    copy_rows(pool, ENQUIRIES, rows).await?;
     let mut rows = CopyRows::default();
     for t in &batch.tasks {
         rows.int(office_id)
@@ -761,14 +710,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .int(t.at)
             .end();
     }
-    copy_rows(
-        pool,
-        "tasks",
-        "office_id, case_id, enquiry_id, kind, occasion, title, assignee_id, due_on, done_at, done_by, \
-         created_by, created_at, updated_at",
-        rows,
-    )
-    .await
+    copy_rows(pool, TASKS, rows).await
 }
 
 #[cfg(test)]
