@@ -142,7 +142,8 @@ const BULK_TABLES: &[&str] = &[
 ];
 
 /// Secondary indexes, foreign keys and the search terms' key dropped for
-/// a bulk load (the statements that make them again), to be built again by [`OfficeData::bulk_finish`] or [`OfficeData::bulk_restore`].
+/// a bulk load: the statements that make them again, run by
+/// [`OfficeData::bulk_finish`] or [`OfficeData::bulk_restore`].
 #[derive(Debug, Default)]
 #[must_use = "the dropped indexes must be built again"]
 pub struct BulkIndexes(Vec<String>);
@@ -180,7 +181,7 @@ impl OfficeData {
         .fetch_all(pool)
         .await?;
         // Constraints checked row by row: each foreign key is a lookup per
-        // row (the search terms' alone took a third of a load), and the
+        // row (the search terms' alone took a fifth of a load), and the
         // search terms arrive in no order of their key, so its B-tree,
         // touched at random, outgrows the cache as well. They are added
         // again at the end, which checks every row at once.
