@@ -122,9 +122,7 @@ fn view(e: Enquiry, today: &str, limit: i64) -> EnquiryView {
 }
 
 async fn chases_before_escalation(app: &App, office_id: i64) -> AppResult<i64> {
-    Ok(app
-        .store
-        .office_settings(office_id)
+    Ok(crate::memo::office_settings(app, office_id)
         .await?
         .chases_before_escalation)
 }

@@ -28,6 +28,7 @@ pub mod intake;
 pub mod jobs;
 pub mod letters;
 pub mod mailboxes;
+pub mod memo;
 pub mod notifications;
 pub mod outbox;
 pub mod review;
@@ -205,7 +206,9 @@ impl App {
     /// Today's date (`YYYY-MM-DD`) in the office's time zone: "due today",
     /// "overdue" and reply windows turn over at the office's midnight.
     pub async fn today(&self, office_id: i64) -> AppResult<String> {
-        let tz = self.store.office_settings(office_id).await?.time_zone;
+        let tz = crate::memo::office_settings(self, office_id)
+            .await?
+            .time_zone;
         Ok(crate::tasks::local_day_hour(&tz, self.now()).0)
     }
 }

@@ -726,7 +726,7 @@ async fn needs_action(c: &Ctx<'_>, f: &crate::tags::Framework) -> AppResult<Vec<
     let (app, actor, data, p, tz) = (c.app, c.actor, &c.data, c.p, &c.tz);
     let (today, today_text) = (c.today, &c.today_text);
     // What needs action now.
-    let settings = app.store.office_settings(actor.office_id).await?;
+    let settings = crate::memo::office_settings(app, actor.office_id).await?;
     let quiet_days = if settings.quiet_days > 0 {
         settings.quiet_days
     } else {

@@ -84,7 +84,7 @@ pub async fn delete(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
 /// The person's saved views, each with its count (at most the cap). A
 /// view whose filters no longer work (a category merged away) counts 0.
 pub async fn counts(app: &App, actor: &Actor) -> AppResult<Vec<ViewCount>> {
-    let views = app.data_for(actor).saved_views(actor.user_id).await?;
+    let views = crate::memo::saved_views(app, actor).await?;
     let mut out = Vec::with_capacity(views.len());
     for view in views {
         let count = match case_query(&view.query) {
@@ -109,9 +109,7 @@ pub async fn counts(app: &App, actor: &Actor) -> AppResult<Vec<ViewCount>> {
 
 /// The person's saved views, by name, with where each opens.
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<(SavedView, String)>> {
-    Ok(app
-        .data_for(actor)
-        .saved_views(actor.user_id)
+    Ok(crate::memo::saved_views(app, actor)
         .await?
         .into_iter()
         .map(|v| {

@@ -411,7 +411,7 @@ pub(crate) type FrameworkCache = HashMap<i64, (Option<i64>, Arc<Framework>)>;
 pub(crate) async fn kept(app: &App, office_id: i64) -> AppResult<Arc<Framework>> {
     // The version before the framework: a change landing between the two
     // only makes the next request read the framework again.
-    let version = app.system_data(office_id).tag_framework_version().await?;
+    let version = crate::memo::framework_version(app, office_id).await?;
     let held = app
         .frameworks
         .lock()

@@ -458,7 +458,7 @@ pub(crate) async fn send_now(
 
 /// The office's follow-up settings.
 pub async fn settings(app: &App, actor: &Actor) -> AppResult<casework_store::OfficeSettings> {
-    Ok(app.store.office_settings(actor.office_id).await?)
+    crate::memo::office_settings(app, actor.office_id).await
 }
 
 /// Changes the office's follow-up settings (office managers and administrators).

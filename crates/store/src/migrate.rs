@@ -186,6 +186,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_unread_and_word_statistics.sql"),
         postgres: include_str!("../migrations/postgres/0029_unread_and_word_statistics.sql"),
     },
+    Migration {
+        version: 30,
+        name: "case_tags_cover",
+        sqlite: include_str!("../migrations/sqlite/0030_case_tags_cover.sql"),
+        postgres: include_str!("../migrations/postgres/0030_case_tags_cover.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -47,11 +47,22 @@ pub fn router(app: App, config: WebConfig) -> Router {
         // Every body is limited as it streams (a message's worth of files
         // and its form), whatever extractor reads it.
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(read_once))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
         ))
         .with_state(state)
+}
+
+/// A request that changes nothing (GET, HEAD) reads what several parts of
+/// its page need only once (`casework_app::memo`).
+async fn read_once(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        casework_app::memo::reading(next.run(req)).await
+    } else {
+        next.run(req).await
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
