@@ -307,5 +307,21 @@ fn demo_builds_an_office_of_the_asked_size_where_casework_data_dir_says() {
         ok && out.contains("Built Small Test: 40 constituents"),
         "{out}{err}"
     );
+    // Mail per case out of range (or not a number) is refused before
+    // anything is written: the office's name is still free.
+    for bad in ["1001", "-1", "NaN"] {
+        let arg = format!("--emails-per-case={bad}");
+        let (ok, _, err) = run(&[
+            "demo",
+            "--constituents",
+            "6000",
+            &arg,
+            "--office",
+            "Too Much",
+        ]);
+        assert!(!ok && err.contains("between 0 and 1,000"), "{bad}: {err}");
+    }
+    let (ok, _, err) = run(&["office", "add", "Too Much"]);
+    assert!(ok, "no half-made office is left behind: {err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
