@@ -895,12 +895,14 @@ pub async fn list(app: &App, actor: &Actor, q: &CaseQuery) -> AppResult<Page<Cas
         && let Some(d) = framework.dimension("category")
     {
         match framework.resolve(d, &q.category) {
-            Ok(v) => filter.tags = framework.with_children(v.id, false),
+            Ok(v) => filter.categories = framework.with_children(v.id, false),
             Err(msg) => e.add("category", msg),
         }
     }
     if let Some(tag) = q.tag {
         if framework.value(tag).is_some() {
+            // A tag asked for by id stands instead of the category.
+            filter.categories.clear();
             filter.tags = framework.with_children(tag, q.exact);
         } else {
             e.add("tag", "There is no such tag in this office.");

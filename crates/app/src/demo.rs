@@ -343,6 +343,7 @@ async fn populate_bulk(
                             review_date,
                         },
                         tags: tagger.tags(category, level, n),
+                        category_id: tagger.category(category),
                         sensitive: n % 13 == 0,
                         opened_at: opened,
                         closed_at: (status == Status::Closed).then_some(at.min(now)),
@@ -625,6 +626,14 @@ impl DemoTags {
                 .zip(pick(&sv, effect::RESTRICTED))
                 .map(|(n, r)| (s_dim, n, r)),
         }
+    }
+
+    /// The Category value of `category` (a path), if the office has it.
+    fn category(&self, category: &str) -> Option<i64> {
+        self.categories
+            .iter()
+            .find(|(p, _, _)| p == category)
+            .map(|(_, _, id)| *id)
     }
 
     fn tags(&self, category: &str, level: Level, n: usize) -> Vec<(i64, i64)> {

@@ -23,6 +23,9 @@ pub struct BulkCase {
     pub fields: CaseFields,
     /// (dimension, tag) of each value the case carries.
     pub tags: Vec<(i64, i64)>,
+    /// Its Category value among them (kept on the case; see migration 31),
+    /// so that the triggers do not have to write every loaded case again.
+    pub category_id: Option<i64>,
     pub sensitive: bool,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
@@ -88,7 +91,7 @@ pub struct BulkTask {
 /// the SQLite `INSERT`s and the PostgreSQL `COPY`s send them.
 const CONSTITUENTS: &str = "constituents (id, office_id, first_name, last_name, email, phone, postcode, address, mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version)";
 const CONSTITUENT_TERMS: &str = "constituent_terms (office_id, term, constituent_id)";
-const CASES: &str = "cases (id, office_id, reference, constituent_id, title, summary, agency, status, assignee_id, urgency, sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version)";
+const CASES: &str = "cases (id, office_id, reference, constituent_id, title, summary, agency, status, assignee_id, urgency, sensitive, review_date, opened_at, closed_at, resolved_at, updated_at, version, category_id)";
 const CASE_TAGS: &str = "case_tags (case_id, dimension_id, tag_id, free, office_id)";
 const CORRESPONDENCE: &str = "correspondence (office_id, direction, channel, state, case_id, constituent_id, dedupe_key, subject, received_at, body_text, unread)";
 const TIMELINE: &str = "timeline (office_id, constituent_id, case_id, kind, actor_id, at, body)";
@@ -351,7 +354,8 @@ impl OfficeData {
                         .push_bind(k.closed_at)
                         .push_bind(k.resolved_at)
                         .push_bind(k.updated_at)
-                        .push_bind(1i64);
+                        .push_bind(1i64)
+                        .push_bind(k.category_id);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
@@ -632,6 +636,7 @@ async fn copy_batch(pool: &sqlx::PgPool, office_id: i64, batch: &BulkBatch) -> R
             .opt_int(k.resolved_at)
             .int(k.updated_at)
             .int(1)
+            .opt_int(k.category_id)
             .end();
     }
     copy_rows(pool, CASES, rows).await?;

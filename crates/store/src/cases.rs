@@ -274,6 +274,14 @@ impl OfficeData {
                 ("case_tags", "case_id", "c.id"),
                 within,
             );
+            if !filter.categories.is_empty() {
+                qb.push(" AND c.category_id IN (");
+                let mut ids = qb.separated(", ");
+                for t in &filter.categories {
+                    ids.push_bind(*t);
+                }
+                qb.push(")");
+            }
             if filter.transferred_from.is_some() || filter.transferred_before.is_some() {
                 qb.push(" AND EXISTS (SELECT 1 FROM case_transfers tr WHERE tr.case_id = c.id AND tr.transferred_at >= ")
                     .push_bind(filter.transferred_from.unwrap_or(i64::MIN))

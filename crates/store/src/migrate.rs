@@ -192,6 +192,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_case_tags_cover.sql"),
         postgres: include_str!("../migrations/postgres/0030_case_tags_cover.sql"),
     },
+    Migration {
+        version: 31,
+        name: "case_category",
+        sqlite: include_str!("../migrations/sqlite/0031_case_category.sql"),
+        postgres: include_str!("../migrations/postgres/0031_case_category.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

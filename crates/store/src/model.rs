@@ -286,6 +286,9 @@ pub struct CaseFilter {
     /// Cases with one of these tags (a value and those under it); empty:
     /// any.
     pub tags: Vec<i64>,
+    /// Cases whose Category is one of these (a value and those under it);
+    /// empty: any. Read from the value kept on the case, not its tags.
+    pub categories: Vec<i64>,
     /// Opened at or after this time, and before that one (Unix ms).
     pub opened_from: Option<i64>,
     pub opened_before: Option<i64>,
@@ -319,6 +322,7 @@ impl Default for CaseFilter {
             status: None,
             active_only: false,
             tags: Vec::new(),
+            categories: Vec::new(),
             opened_from: None,
             opened_before: None,
             transferred_from: None,

@@ -5,7 +5,7 @@
 mod common;
 
 use casework_domain::tags::Starter;
-use casework_store::{ConnectOptions, Scope, Store, Tagged};
+use casework_store::{CaseFilter, ConnectOptions, Scope, Store, Tagged};
 use common::postgres;
 
 /// Old-style cases, written as the previous version wrote them.
@@ -85,6 +85,35 @@ async fn check_upgrade(store: &Store, office: i64, ids: &[i64]) {
     );
     assert_eq!(value(ids[4], "category").as_deref(), Some("Passports"));
     assert_eq!(value(ids[5], "category"), None);
+    // Each case's Category is kept on the case too: the case list's
+    // category view finds the carried-over values.
+    let tag = |n: &str| {
+        tags.iter()
+            .find(|t| t.name == n && t.dimension_id == dim("category"))
+            .unwrap()
+            .id
+    };
+    let listed = |categories: Vec<i64>| {
+        let filter = CaseFilter {
+            categories,
+            ..CaseFilter::default()
+        };
+        let data = &data;
+        async move {
+            let mut v: Vec<i64> = data
+                .list_cases(&filter, None, 50)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    assert_eq!(listed(vec![tag("Housing")]).await, [ids[0], ids[1]]);
+    assert_eq!(listed(vec![tag("Passports")]).await, [ids[4]]);
     assert!(
         report.contains("\"Housing repair\" and \"Housing repairs\" look like one"),
         "{report}"

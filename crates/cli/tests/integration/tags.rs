@@ -130,6 +130,42 @@ async fn a_merge_repoints_every_use_keeps_an_alias_and_can_be_undone(t: TestApp)
         let now = api.get(&format!("/api/v1/cases/{}", case["id"])).await;
         assert_eq!(category(&now.body), wanted);
     }
+    // The case list's category view (the value kept on each case) follows
+    // the merge's undo and a change of category.
+    let ids = |r: crate::harness::Reply| -> Vec<i64> {
+        let mut v: Vec<i64> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let id = |c: &serde_json::Value| c["id"].as_i64().unwrap();
+    assert_eq!(
+        ids(api.get("/api/v1/cases?category=housing-repair").await),
+        [id(&b), id(&c)]
+    );
+    assert_eq!(
+        ids(api.get("/api/v1/cases?category=Housing%20repairs").await),
+        [id(&a), id(&d)]
+    );
+    let r = api
+        .patch(
+            &format!("/api/v1/cases/{}", id(&a)),
+            json!({"category": "housing-repair"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        ids(api.get("/api/v1/cases?category=housing-repair").await),
+        [id(&a), id(&b), id(&c)]
+    );
+    assert_eq!(
+        ids(api.get("/api/v1/cases?category=Housing%20repairs").await),
+        [id(&d)]
+    );
     let again = m
         .post(&format!("/api/v1/tag-merges/{merge_id}/undo"), json!({}))
         .await;
