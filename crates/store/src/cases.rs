@@ -353,7 +353,7 @@ impl OfficeData {
             let dir = if descending { "DESC" } else { "ASC" };
             // The limit is written into the statement, not bound: with a bound
             // limit PostgreSQL plans the query afresh on every call (0.5–1 ms,
-            // a third of a case list's database time); with a written one it
+            // about a quarter of a case list's database time); with a written one it
             // keeps one plan per statement and connection. Pages have a few
             // fixed sizes, so the statements stay few.
             qb.push(format_args!(
