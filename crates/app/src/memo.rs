@@ -68,45 +68,52 @@ where
     });
 }
 
-/// The version of the office's tag framework (see [`crate::tags`]).
-pub(crate) async fn framework_version(app: &App, office_id: i64) -> AppResult<Option<i64>> {
-    if let Some(v) = kept(|m| &m.framework_versions, &office_id) {
+/// The value under `key`: kept from earlier in this request, or read with
+/// `read` (a future, so nothing is read when the memo has it) and kept.
+async fn once<K, V, F>(field: F, key: K, read: impl Future<Output = AppResult<V>>) -> AppResult<V>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+    F: Fn(&Memo) -> &Mutex<HashMap<K, V>> + Copy,
+{
+    if let Some(v) = kept(field, &key) {
         return Ok(v);
     }
-    let v = app.system_data(office_id).tag_framework_version().await?;
-    keep(|m| &m.framework_versions, office_id, &v);
+    let v = read.await?;
+    keep(field, key, &v);
     Ok(v)
+}
+
+/// The version of the office's tag framework (see [`crate::tags`]).
+pub(crate) async fn framework_version(app: &App, office_id: i64) -> AppResult<Option<i64>> {
+    once(|m| &m.framework_versions, office_id, async {
+        Ok(app.system_data(office_id).tag_framework_version().await?)
+    })
+    .await
 }
 
 /// The office's settings (time zone, chase-ups, digest).
 pub(crate) async fn office_settings(app: &App, office_id: i64) -> AppResult<OfficeSettings> {
-    if let Some(s) = kept(|m| &m.settings, &office_id) {
-        return Ok(s);
-    }
-    let s = app.store.office_settings(office_id).await?;
-    keep(|m| &m.settings, office_id, &s);
-    Ok(s)
+    once(|m| &m.settings, office_id, async {
+        Ok(app.store.office_settings(office_id).await?)
+    })
+    .await
 }
 
 /// A case the actor may see (a refusal is not kept).
 pub(crate) async fn case(app: &App, actor: &Actor, id: i64) -> AppResult<Case> {
-    let key = (actor.user_id, id);
-    if let Some(c) = kept(|m| &m.cases, &key) {
-        return Ok(c);
-    }
-    let c = app.data_for(actor).case(id).await?;
-    keep(|m| &m.cases, key, &c);
-    Ok(c)
+    once(|m| &m.cases, (actor.user_id, id), async {
+        Ok(app.data_for(actor).case(id).await?)
+    })
+    .await
 }
 
 /// The reader's saved views.
 pub(crate) async fn saved_views(app: &App, actor: &Actor) -> AppResult<Vec<SavedView>> {
-    if let Some(v) = kept(|m| &m.views, &actor.user_id) {
-        return Ok(v);
-    }
-    let v = app.data_for(actor).saved_views(actor.user_id).await?;
-    keep(|m| &m.views, actor.user_id, &v);
-    Ok(v)
+    once(|m| &m.views, actor.user_id, async {
+        Ok(app.data_for(actor).saved_views(actor.user_id).await?)
+    })
+    .await
 }
 
 #[cfg(test)]

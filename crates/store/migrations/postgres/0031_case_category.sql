@@ -13,8 +13,7 @@ FROM case_tags ct JOIN tag_dimensions d ON d.id = ct.dimension_id
 WHERE ct.case_id = c.id AND d.key = 'category' AND NOT ct.free;
 
 -- A statement at a time, like the counting triggers: a merge re-pointing
--- thousands of cases updates them in one statement. The value taken away
--- first, then the one given (an update does both).
+-- thousands of cases updates them in one statement.
 CREATE FUNCTION case_tags_category_gone() RETURNS trigger AS $$
 BEGIN
     UPDATE cases c SET category_id = NULL
@@ -33,22 +32,13 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION case_tags_category_changed() RETURNS trigger AS $$
-BEGIN
-    UPDATE cases c SET category_id = NULL
-    FROM old_rows o
-    WHERE c.id = o.case_id AND NOT o.free AND c.category_id = o.tag_id
-      AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.case_id = o.case_id AND n.tag_id = o.tag_id AND NOT n.free);
-    UPDATE cases c SET category_id = n.tag_id
-    FROM new_rows n JOIN tag_dimensions d ON d.id = n.dimension_id AND d.key = 'category'
-    WHERE c.id = n.case_id AND NOT n.free AND c.category_id IS DISTINCT FROM n.tag_id;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-
 CREATE TRIGGER case_tags_category_deleted AFTER DELETE ON case_tags
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_category_gone();
 CREATE TRIGGER case_tags_category_inserted AFTER INSERT ON case_tags
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_category_given();
-CREATE TRIGGER case_tags_category_updated AFTER UPDATE ON case_tags
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_category_changed();
+-- An update is the two in turn (triggers of one event fire in the order
+-- of their names): the old value taken away, then the new one given.
+CREATE TRIGGER case_tags_category_updated_1 AFTER UPDATE ON case_tags
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_category_gone();
+CREATE TRIGGER case_tags_category_updated_2 AFTER UPDATE ON case_tags
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tags_category_given();
