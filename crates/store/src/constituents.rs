@@ -200,7 +200,8 @@ impl OfficeData {
             if let Some(c) = after {
                 qb.push(" AND id < ").push_bind(c.id);
             }
-            qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+            qb.push(" ORDER BY id DESC");
+            crate::common::push_limit(&mut qb, limit + 1);
             qb.build_query_as().fetch_all(pool).await?
         });
         Ok(page(items, limit as usize, |c| Cursor {
@@ -273,8 +274,8 @@ impl OfficeData {
                     .push_bind(upper(o))
                     .push(")");
             }
-            qb.push(" ORDER BY t.term, t.constituent_id LIMIT ")
-                .push_bind(fetch);
+            qb.push(" ORDER BY t.term, t.constituent_id");
+            crate::common::push_limit(&mut qb, fetch);
             qb.build_query_as().fetch_all(pool).await?
         });
         let mut ids: Vec<i64> = Vec::new();

@@ -232,8 +232,8 @@ where
             .push_bind(c.id)
             .push("))");
     }
-    qb.push(" ORDER BY received_at DESC, id DESC LIMIT ")
-        .push_bind(limit + 1);
+    qb.push(" ORDER BY received_at DESC, id DESC");
+    crate::common::push_limit(qb, limit + 1);
 }
 
 fn newest_page(items: Vec<CorrespondenceSummary>, limit: i64) -> Page<CorrespondenceSummary> {

@@ -98,8 +98,41 @@ enum Read {
     /// newest of them; with `below`, only ids at or below it.
     Index { below: Option<i64> },
     /// PostgreSQL: newest first among the rows with an id above `floor`
-    /// ([`WINDOW`] below the newest id, below the page's start).
-    Newest { floor: i64 },
+    /// and, with `below`, at or below it (see [`Read::then`]).
+    Newest { floor: i64, below: Option<i64> },
+}
+
+impl Read {
+    /// How a search reads on after this way found `found` rows, `total`
+    /// with the ways before, when a page is `limit` rows (and one more, to
+    /// tell whether more follow). Common words are read newest first among
+    /// the newest tenth of [`WINDOW`] rows. If those did not fill the page
+    /// but held enough matches that the rest of the window likely will
+    /// (words that go together), the rest of the window is read; otherwise
+    /// (words that seldom meet, or whose matches are older) the GIN index
+    /// below them, and so below the window when it did not fill the page.
+    fn then(self, found: i64, total: i64, limit: i64) -> Option<Read> {
+        let Read::Newest { floor, below } = self else {
+            return None;
+        };
+        if total > limit || floor <= 0 {
+            return None;
+        }
+        let window = WINDOW.load(Ordering::Relaxed);
+        let first = first_window();
+        if below.is_none() && found * (window / first) > limit {
+            return Some(Read::Newest {
+                floor: floor - (window - first),
+                below: Some(floor),
+            });
+        }
+        Some(Read::Index { below: Some(floor) })
+    }
+}
+
+/// How many of the newest rows a search of common words reads first.
+fn first_window() -> i64 {
+    (WINDOW.load(Ordering::Relaxed) / 10).max(1)
 }
 
 /// The searched table of one kind: its name and alias, its FTS5 table, the
@@ -187,12 +220,15 @@ where
         // partial index on the id), apart: the planner, which multiplies
         // the words' shares, would otherwise think words that go together
         // rare and read all their matches through the GIN index.
-        Read::Newest { floor } => {
+        Read::Newest { floor, below } => {
             qb.push(format_args!(
                 "SELECT {select} FROM (SELECT * FROM {table} {alias} WHERE TRUE"
             ));
             push_own(qb, s);
             qb.push(format_args!(" AND {alias}.id > ")).push_bind(floor);
+            if let Some(top) = below {
+                qb.push(format_args!(" AND {alias}.id <= ")).push_bind(top);
+            }
             qb.push(format_args!(
                 " ORDER BY {alias}.id DESC LIMIT {}) {alias}{joins} WHERE ",
                 WINDOW.load(Ordering::Relaxed)
@@ -260,8 +296,8 @@ fn push_tail<DB: sqlx::Database>(
     if let Some(before) = f.before {
         qb.push(format_args!(" AND {order} < ")).push_bind(before);
     }
-    qb.push(format_args!(" ORDER BY {order} DESC LIMIT "))
-        .push_bind(limit + 1);
+    qb.push(format_args!(" ORDER BY {order} DESC"));
+    crate::common::push_limit(qb, limit + 1);
 }
 
 /// Only mail and notes on a case with status `status`.
@@ -283,8 +319,9 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
 /// Above how many rows a word counts as common.
 const COMMON_ROWS: f64 = 2_000.0;
 /// How many of the newest rows (by id) a PostgreSQL search of common words
-/// reads newest first before it reads the rest through the GIN index. A
-/// test narrows it to see that both ways find the same.
+/// reads newest first, at most (a tenth of them first: see [`Read::then`]),
+/// before it reads the rest through the GIN index. A test narrows it to see
+/// that every way finds the same.
 #[doc(hidden)]
 pub static WINDOW: AtomicI64 = AtomicI64::new(10_000);
 /// How long (ms) a search through the GIN index below the newest rows may
@@ -394,11 +431,11 @@ impl OfficeData {
     /// - every word and prefix common: newest first, among the newest
     ///   [`WINDOW`] rows, where their page is found at once; then, if it
     ///   was not, through the GIN index below them (which intersects the
-    ///   words' lists);
+    ///   words' lists); see [`Read::then`];
     /// - otherwise, or without statistics: every match through the GIN
     ///   index, then the newest few (a rare word bounds the matches).
     ///
-    /// The newest rows' floor is read here, once, for both statements: each
+    /// The newest rows' floor is read here, once, for every statement: each
     /// working it out for itself, a message stored between them would have
     /// been found twice.
     async fn read_for(&self, q: &TextQuery, table: &str, before: Option<i64>) -> Result<Read> {
@@ -426,56 +463,62 @@ impl OfficeData {
         .fetch_one(pool)
         .await?;
         Ok(Read::Newest {
-            floor: top - WINDOW.load(Ordering::Relaxed),
+            floor: top - first_window(),
+            below: None,
         })
     }
 }
 
-/// Runs a search on `$pool` read as `$read` says: `$build` makes it, given
-/// the way of reading bound to `$r`. Its text holds no value of the
-/// query's (those are bound) but the office's and the reader's ids, so it
-/// is prepared once per connection and planned once: planning these
-/// statements took longer than running them (1–2 ms each, seven a search
-/// of everything, against 0.01–0.05 ms of running a rare word's). Read newest first, a page not filled
-/// (`$limit` rows and one more) is filled through the GIN index below the
-/// newest rows, which past [`SEARCH_MS`] is
-/// [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
+/// Runs a search on `$pool` read as `$read` says, then on as
+/// [`Read::then`] says while the page is not full: `$build` makes each
+/// statement, given the way of reading bound to `$r`. Its text holds no
+/// value of the query's (those are bound) but the office's and the
+/// reader's ids, so it is prepared once per connection and planned once:
+/// planning these statements took longer than running them (1–2 ms each,
+/// seven a search of everything, against 0.01–0.05 ms of running a rare
+/// word's). Through the GIN index below the newest rows, a statement past
+/// [`SEARCH_MS`] is [`Error::SearchTooBroad`](crate::Error::SearchTooBroad).
 macro_rules! fetch_search {
     ($pool:expr, $read:expr, $limit:expr, |$r:ident| $build:block) => {{
-        let first: Read = $read;
-        let mut rows = {
-            let $r = first;
-            let mut qb = $build;
-            qb.build_query_as().fetch_all($pool).await?
-        };
-        // Below the newest rows, if the table goes below them.
-        let below = match first {
-            Read::Newest { floor } if floor > 0 && rows.len() as i64 <= $limit => Some(floor),
-            _ => None,
-        };
-        if let Some(floor) = below {
-            let $r = Read::Index { below: Some(floor) };
-            let mut qb = $build;
-            let mut pooled = $pool.acquire().await?;
-            let mut tx = sqlx::Connection::begin_with(
-                &mut *pooled,
-                sqlx::AssertSqlSafe(format!("BEGIN; SET LOCAL statement_timeout = {SEARCH_MS}")),
-            )
-            .await?;
-            match qb.build_query_as().fetch_all(&mut *tx).await {
-                Ok(more) => {
-                    tx.commit().await?;
-                    rows.extend(more);
+        let mut read: Read = $read;
+        let mut rows = Vec::new();
+        loop {
+            let found: Vec<_> = if let Read::Index { below: Some(_) } = read {
+                let $r = read;
+                let mut qb = $build;
+                let mut pooled = $pool.acquire().await?;
+                let mut tx = sqlx::Connection::begin_with(
+                    &mut *pooled,
+                    sqlx::AssertSqlSafe(format!(
+                        "BEGIN; SET LOCAL statement_timeout = {SEARCH_MS}"
+                    )),
+                )
+                .await?;
+                match qb.build_query_as().fetch_all(&mut *tx).await {
+                    Ok(found) => {
+                        tx.commit().await?;
+                        found
+                    }
+                    Err(e) => {
+                        drop(tx);
+                        pooled.close_on_drop();
+                        return Err(if timed_out(&e) {
+                            $crate::Error::SearchTooBroad
+                        } else {
+                            e.into()
+                        });
+                    }
                 }
-                Err(e) => {
-                    drop(tx);
-                    pooled.close_on_drop();
-                    return Err(if timed_out(&e) {
-                        $crate::Error::SearchTooBroad
-                    } else {
-                        e.into()
-                    });
-                }
+            } else {
+                let $r = read;
+                let mut qb = $build;
+                qb.build_query_as().fetch_all($pool).await?
+            };
+            let found_n = found.len() as i64;
+            rows.extend(found);
+            match read.then(found_n, rows.len() as i64, $limit) {
+                Some(next) => read = next,
+                None => break,
             }
         }
         rows
@@ -677,5 +720,57 @@ impl OfficeData {
             })
         });
         Ok(hits(items, limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_words_read_the_newest_tenth_then_the_rest_or_the_index() {
+        let window = WINDOW.load(Ordering::Relaxed);
+        let first = Read::Newest {
+            floor: 100_000,
+            below: None,
+        };
+        // Nothing among the newest tenth: words that seldom meet go to the
+        // index at once.
+        assert_eq!(
+            first.then(0, 0, 40),
+            Some(Read::Index {
+                below: Some(100_000)
+            })
+        );
+        // A few, too few to be worth the rest of the window.
+        assert_eq!(
+            first.then(4, 4, 40),
+            Some(Read::Index {
+                below: Some(100_000)
+            })
+        );
+        // Enough that the rest of the window likely fills the page.
+        let rest = Read::Newest {
+            floor: 100_000 - (window - window / 10),
+            below: Some(100_000),
+        };
+        assert_eq!(first.then(5, 5, 40), Some(rest));
+        // The rest did not: the index below the whole window.
+        assert_eq!(
+            rest.then(30, 35, 40),
+            Some(Read::Index {
+                below: Some(100_000 - (window - window / 10))
+            })
+        );
+        // A full page (and one more), or a table that goes no lower, ends it.
+        assert_eq!(first.then(41, 41, 40), None);
+        assert_eq!(rest.then(36, 41, 40), None);
+        let small = Read::Newest {
+            floor: 0,
+            below: None,
+        };
+        assert_eq!(small.then(3, 3, 40), None);
+        assert_eq!(Read::Index { below: None }.then(0, 0, 40), None);
+        assert_eq!(Read::Fts.then(0, 0, 40), None);
     }
 }

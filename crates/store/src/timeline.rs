@@ -18,7 +18,8 @@ impl OfficeData {
             qb.push(" AND t.office_id = ").push_bind(office_id);
             qb.push(self.scope.case_condition("c"));
             qb.push(self.scope.timeline_message_condition("t"));
-            qb.push(" ORDER BY t.at, t.id LIMIT ").push_bind(limit);
+            qb.push(" ORDER BY t.at, t.id");
+            crate::common::push_limit(&mut qb, limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
     }
@@ -43,8 +44,8 @@ impl OfficeData {
             qb.push(")");
             qb.push(scope.optional_case_condition("t.case_id", "c"));
             qb.push(scope.timeline_message_condition("t"));
-            qb.push(" ORDER BY t.at DESC, t.id DESC LIMIT ")
-                .push_bind(limit);
+            qb.push(" ORDER BY t.at DESC, t.id DESC");
+            crate::common::push_limit(&mut qb, limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
     }

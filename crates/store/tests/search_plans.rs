@@ -3,8 +3,9 @@
 //! for rare words; for common ones, newest first among the newest rows,
 //! then the GIN index below them (for common words that never meet, or
 //! whose matches are all older). Whichever way it reads, it finds the
-//! same, newest first. The newest rows are the newest 1,000 here (this
-//! test is a process of its own), so that every way is taken.
+//! same, newest first. The newest rows are the newest 1,000 here (the
+//! newest 100 first; this test is a process of its own), so that every way
+//! is taken.
 
 mod common;
 
@@ -19,13 +20,16 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
     SEARCH_WINDOW.store(1_000, Ordering::Relaxed);
     let pg = postgres("search_plans").await;
     // 30,000 emails: `alpha` in the odd ones and `beta` in the even ones
-    // (never together), `gamma` in all, `old` in the older half, `w0`…`w99`
-    // each in one in a hundred, `rare42` in one.
+    // (never together), `gamma` in all, `old` in the older half, `twelfth`
+    // in one in twelve (too few for the newest 100 to fill a page, enough
+    // that the newest 1,000 will), `w0`…`w99` each in one in a hundred,
+    // `rare42` in one.
     sqlx::query(
         "INSERT INTO correspondence (office_id, direction, channel, state, dedupe_key, subject, received_at, body_text) \
          SELECT $1, 'in', 'email', 'intake', 'k' || g, 'Message', g, \
                 CASE WHEN g % 2 = 1 THEN 'alpha' ELSE 'beta' END || ' gamma w' || (g % 100) \
                 || CASE WHEN g <= 15000 THEN ' old' ELSE '' END \
+                || CASE WHEN g % 12 = 0 THEN ' twelfth' ELSE '' END \
                 || CASE WHEN g = 777 THEN ' rare42' ELSE '' END \
          FROM generate_series(1, 30000) g",
     )
@@ -51,7 +55,7 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
             .map(|g| ids[g - 1])
             .collect()
     };
-    let cases: [(&str, &dyn Fn(usize) -> bool); 10] = [
+    let cases: [(&str, &dyn Fn(usize) -> bool); 13] = [
         ("alpha beta", &|_| false),
         // No email holds "the": beside other words it is left out.
         ("the gamma", &|_| true),
@@ -63,6 +67,9 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
         ("w42 beta", &|g| g % 100 == 42),
         ("w42 alpha", &|_| false),
         ("rare42 gamma", &|g| g == 777),
+        ("twelfth", &|g| g % 12 == 0),
+        ("twelfth beta", &|g| g % 12 == 0),
+        ("twelfth alpha", &|_| false),
     ];
     for (q, keep) in cases {
         let found = data
@@ -74,10 +81,11 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
         assert_eq!(found.more, expect(keep, 11).len() > 10, "{q}: more");
     }
     // The next page starts below the cursor, whichever way it is read.
-    let pages: [(&str, &dyn Fn(usize) -> bool); 3] = [
+    let pages: [(&str, &dyn Fn(usize) -> bool); 4] = [
         ("beta w42", &|g| g % 100 == 42),
         ("gamma", &|_| true),
         ("old beta", &|g| g <= 15_000 && g % 2 == 0),
+        ("twelfth gamma", &|g| g % 12 == 0),
     ];
     for (q, keep) in pages {
         let page = data
