@@ -102,6 +102,9 @@ pub struct Settings {
     pub job_lease_seconds: i64,
     /// Single sign-on with the office's identity provider (unset: none).
     pub sso: sso::SsoSettings,
+    /// How many searches (`/search`) this server runs at once; the rest
+    /// wait their turn, in order (0: one per core).
+    pub searches_at_once: usize,
 }
 
 impl Default for Settings {
@@ -119,6 +122,7 @@ impl Default for Settings {
             mail_poll_seconds: 60,
             job_lease_seconds: 60,
             sso: Default::default(),
+            searches_at_once: 0,
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct App {
     pub(crate) frameworks: std::sync::Arc<std::sync::Mutex<tags::FrameworkCache>>,
     /// Where "now" comes from (tests move a [`ManualClock`]).
     clock: std::sync::Arc<dyn Clock>,
+    /// The searches that may run at once (see [`search::turn`]).
+    pub(crate) searches: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Agencies in use.
@@ -163,7 +169,12 @@ impl App {
         settings: Settings,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
+        let searches = match settings.searches_at_once {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         App {
+            searches: std::sync::Arc::new(tokio::sync::Semaphore::new(searches)),
             store,
             files,
             settings,

@@ -218,6 +218,7 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
     if q.is_empty() {
         return Ok(Found::Results(out));
     }
+    let _turn = turn(app).await?;
     let Some(kind) = kind else {
         let data = app.data_for(actor);
         let (people, cases, mail, notes) = tokio::try_join!(
@@ -301,6 +302,27 @@ pub async fn search(app: &App, actor: &Actor, sq: &SearchQuery) -> AppResult<Fou
         }
     }
     Ok(Found::Results(out))
+}
+
+/// How long a search waits for its turn before the reader is asked to
+/// search again.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Waits for this search's turn: a server runs only so many at once
+/// ([`crate::Settings::searches_at_once`], by default one per core), and the
+/// rest wait in the order they came. Run all at once, ten searches on two
+/// cores each went at a fifth of its speed, so one that reads much (common
+/// words that never meet) took five times its own time; in turn, each
+/// takes its own time and its wait.
+pub async fn turn(app: &App) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+    match tokio::time::timeout(TURN_WAIT, app.searches.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        // Timed out, or (never) closed.
+        _ => Err(AppError::field(
+            "q",
+            "The server is busy with other searches; search again in a moment.",
+        )),
+    }
 }
 
 /// The best `TOP` of newest-first matches: by `score`, then newest; only

@@ -32,6 +32,9 @@ pub struct Config {
     /// Largest number of database connections per app server (on SQLite,
     /// readers are also capped at two per core, at most 8, plus one writer).
     pub max_connections: u32,
+    /// Searches (`/search`) run at once per app server; more wait their
+    /// turn, in order (0: one per core).
+    pub searches_at_once: usize,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// Log filter, e.g. `info` or `casework=debug,info`.
@@ -123,6 +126,7 @@ impl Default for Config {
             idle_timeout_seconds: 60,
             body_timeout_seconds: 60,
             max_connections: 16,
+            searches_at_once: 0,
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
             log: "info".into(),
@@ -203,6 +207,7 @@ impl Config {
             "idle_timeout_seconds",
             "body_timeout_seconds",
             "max_connections",
+            "searches_at_once",
             "session_idle_minutes",
             "session_absolute_hours",
             "log",

@@ -81,6 +81,7 @@ pub fn settings(config: &Config) -> Settings {
             .unwrap_or(i64::MAX)
             .max(5),
         job_lease_seconds: config.job_lease_seconds.clamp(3, 3600),
+        searches_at_once: config.searches_at_once,
         sso: casework_app::sso::SsoSettings {
             issuer: config.sso.issuer.clone(),
             client_id: config.sso.client_id.clone(),

@@ -4,12 +4,13 @@
 //! case never found (nor counted) by a reader who may not see it. The same
 //! assertions run on both databases, so both find the same things.
 
-use crate::harness::{PASSWORD, TestApp, TestUser};
+use crate::harness::{Backend, PASSWORD, TestApp, TestUser};
 use crate::on_both_backends;
 use base64::Engine;
+use casework_app::Settings;
 use casework_app::domain::Role;
 use casework_app::intake::{RawMessage, ingest};
-use casework_app::search::{Found, Results, SearchQuery, search};
+use casework_app::search::{Found, Results, SearchQuery, search, turn};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -557,4 +558,91 @@ async fn mail_is_indexed_exactly_once_and_found_by_its_attachment(t: TestApp) {
     let r = results(&t, &cw, "form").await;
     assert_eq!(r.mail.items.len(), 1);
     assert_eq!(results(&t, &cw, "kofi").await.mail.items.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_take_turns_sqlite() {
+    searches_take_turns(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_take_turns_postgres() {
+    searches_take_turns(Backend::Postgres).await;
+}
+
+/// A server runs only so many searches at once (one here): the next waits
+/// while one runs and goes on when it ends; one that waits more than ten
+/// seconds is answered that the server is busy, not with an error page.
+async fn searches_take_turns(backend: Backend) {
+    let t = TestApp::spawn_with(
+        backend,
+        Settings {
+            searches_at_once: 1,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let office = t.office("Turns").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    api.constituent("Odile", "Quennell").await;
+    let actor = t.actor(&cw).await;
+    let held = turn(&t.app).await.unwrap();
+    let waiting = tokio::spawn({
+        let (app, actor) = (t.app.clone(), actor.clone());
+        async move {
+            let q = SearchQuery {
+                q: "quennell".into(),
+                ..SearchQuery::default()
+            };
+            search(&app, &actor, &q).await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a search ran beside the one running"
+    );
+    drop(held);
+    let found = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("the search went on when the other ended")
+        .unwrap();
+    match found.unwrap() {
+        Found::Results(r) => assert_eq!(r.people.items.len(), 1),
+        Found::Case { .. } => panic!("opened a case"),
+    }
+    // Held past the wait: the reader is told to search again (a field
+    // error), on the API and on the page.
+    let held = turn(&t.app).await.unwrap();
+    let started = std::time::Instant::now();
+    let (reply, page) = tokio::join!(api.get("/api/v1/search?q=quennell"), async {
+        let b = t.browser();
+        b.sign_in(&cw.email, PASSWORD).await;
+        b.get("/search?q=quennell").await
+    });
+    assert!(started.elapsed() >= std::time::Duration::from_secs(10));
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body["error"]["fields"]["q"]
+            .to_string()
+            .contains("busy with other searches"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        page.html.contains("busy with other searches"),
+        "{}",
+        page.status
+    );
+    drop(held);
+    assert_eq!(
+        api.get("/api/v1/search?q=quennell").await.status,
+        StatusCode::OK
+    );
 }
