@@ -169,9 +169,10 @@ impl App {
         settings: Settings,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
+        // At most 1,024: a semaphore refuses (panics on) absurd counts.
         let searches = match settings.searches_at_once {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-            n => n,
+            n => n.min(1024),
         };
         App {
             searches: std::sync::Arc::new(tokio::sync::Semaphore::new(searches)),
