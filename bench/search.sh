@@ -11,6 +11,11 @@
 #
 #   bench/search.sh [sqlite|postgres|all]        (default: all)
 #
+# BENCH_SEARCH_ONLY=mixed measures only the search over everything mixed at
+# 10 connections, after a 5 s warm-up: the way two builds are compared in
+# turn on one office (BENCH_BIN=… for each; the server's CASEWORK_*
+# settings, e.g. CASEWORK_SEARCHES_AT_ONCE, pass through).
+#
 # Environment: BENCH_CONSTITUENTS (default 1000000), BENCH_DATA, BENCH_PORT,
 # BENCH_PG_URL, BENCH_BIN, BENCH_DURATION (default 10s) as for bench/run.sh,
 # which generates (or reuses) the office first. Per-query times are written
@@ -78,6 +83,18 @@ for kind in "${BACKENDS[@]}"; do
     sessions="$sessions $(sign_in "$who")"
   done
   cw="$(awk '{ print $2 }' <<<"$sessions")"
+
+  if [ "${BENCH_SEARCH_ONLY:-}" = mixed ]; then
+    BENCH_QUERIES="$OUT/all-queries-$kind.txt" BENCH_SESSIONS="$sessions" BENCH_PATH="/search?q=" \
+      wrk -t2 -c10 -d5s --timeout 5s -s "$ROOT/bench/search.lua" "$BASE_URL" >/dev/null
+    log "$kind: everything, mixed, 10 connections ($(basename "$BIN"))"
+    all_t="$(BENCH_QUERIES="$OUT/all-queries-$kind.txt" BENCH_SESSIONS="$sessions" BENCH_PATH="/search?q=" \
+      wrk -t2 -c10 -d"$DURATION" --timeout 5s -s "$ROOT/bench/search.lua" "$BASE_URL" | sed -n 's/^RESULT //p')"
+    echo "  $all_t"
+    stop_server
+    RESULTS+=("| $kind | everything: ${#ALL_QUERIES[@]} queries mixed, 10 connections, after a 5 s warm-up | p95 $(field "$all_t" p95_ms) ms (p50 $(field "$all_t" p50_ms); $(field "$all_t" requests) requests, $(field "$all_t" errors) errors) | < $T_ALL ms | $(verdict "$(field "$all_t" p95_ms)" $T_ALL) |")
+    continue
+  fi
 
   log "$kind: people, each query alone (10 times)"
   worst_p50=0 worst_p95=0 worst_q=""
