@@ -251,8 +251,8 @@ impl Store {
             // ran in 1 ms.
             pg = pg.options([("jit", "off")]);
             // Statements are prepared once per connection and kept: the
-            // searches' differ by kind, form and reader (their scope is
-            // written into them), more than the default hundred.
+            // searches' differ by kind, form and what the reader may see,
+            // more than the default hundred.
             pg = pg.statement_cache_capacity(STATEMENT_CACHE);
             if let Some(schema) = &options.schema {
                 pg = pg.options([("search_path", schema.as_str())]);
