@@ -2,7 +2,9 @@
 //! attachments) and notes, under the reader's scope.
 //!
 //! On SQLite each kind has an FTS5 table (migration 0022) and a search reads
-//! it newest first, stopping at the page's end; on PostgreSQL each searched
+//! it newest first, stopping at the page's end (a search of several words
+//! first looks oldest first for all of a few matches: see
+//! [`OfficeData::listed`]); on PostgreSQL each searched
 //! table has a `search` tsvector column with a GIN index, and the word
 //! statistics choose between that index and reading newest first, each
 //! kind in one statement (see [`OfficeData::read_for`]). Results are newest
@@ -94,6 +96,10 @@ const BODY_CHARS: i64 = 20_000;
 enum Read {
     /// SQLite: the FTS5 table, which reads newest first by itself.
     Fts,
+    /// SQLite: the rows whose ids a first look at the FTS5 table found, all
+    /// of the matches (see [`OfficeData::listed`]), given beside as a JSON
+    /// array.
+    Listed,
     /// PostgreSQL: every matching row's id through the GIN index, then the
     /// newest of them; with `below`, only ids at or below it.
     Index { below: Option<i64> },
@@ -166,7 +172,7 @@ where
 /// WHERE. Returns the column the rows are ordered and paged by.
 fn push_match<DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
-    read: Read,
+    (read, listed): (Read, &str),
     s: &Searched<'_>,
     q: &TextQuery,
 ) -> String
@@ -191,6 +197,14 @@ where
             qb.push_bind(q.fts5());
             push_own(qb, s);
             return "f.rowid".to_owned();
+        }
+        Read::Listed => {
+            qb.push(format_args!(
+                "SELECT {select} FROM {table} {alias}{joins} \
+                 WHERE {alias}.id IN (SELECT value FROM json_each("
+            ));
+            qb.push_bind(listed.to_owned()).push("))");
+            push_own(qb, s);
         }
         // The ids first, apart: the planner, told to give the newest few,
         // would otherwise read the table backwards for words it cannot
@@ -373,6 +387,10 @@ fn hits<T>(mut items: Vec<T>, limit: i64) -> Hits<T> {
     Hits { items, more }
 }
 
+/// Below how many matches a SQLite search of several words reads them by
+/// id (see [`OfficeData::listed`]).
+const LISTED: i64 = 64;
+
 /// Above how many rows a word counts as common.
 const COMMON_ROWS: f64 = 2_000.0;
 /// How many of the newest rows (by id) a PostgreSQL search of common words
@@ -476,8 +494,10 @@ fn timed_out(e: &sqlx::Error) -> bool {
 }
 
 impl OfficeData {
-    /// How a search of `table` (one of this module's) for `q` is read.
-    /// SQLite's FTS5 reads newest first by itself. On PostgreSQL the
+    /// How a search of `table` (one of this module's, its FTS5 table
+    /// `fts`) for `q` is read, with the ids a [`Read::Listed`] reads.
+    /// SQLite's FTS5 reads newest first by itself (or the few matches of
+    /// several words are listed first: [`OfficeData::listed`]). On PostgreSQL the
     /// planner cannot tell a rare word from an absent one and, to honour
     /// `ORDER BY id DESC LIMIT n`, reads the table backwards for both (2.4 s
     /// for a word found nowhere among 5,000,000 emails); and it multiplies
@@ -495,10 +515,69 @@ impl OfficeData {
     /// The newest rows' floor is read here, once, for every statement: each
     /// working it out for itself, a message stored between them would have
     /// been found twice.
-    async fn read_for(&self, q: &TextQuery, table: &str, before: Option<i64>) -> Result<Read> {
+    async fn read_for(
+        &self,
+        q: &TextQuery,
+        (table, fts): (&str, &str),
+        before: Option<i64>,
+    ) -> Result<(Read, String)> {
         let Db::Postgres(pool) = &self.db else {
-            return Ok(Read::Fts);
+            return Ok(match self.listed(q, fts, before).await? {
+                Some(ids) => (Read::Listed, ids),
+                None => (Read::Fts, String::new()),
+            });
         };
+        let read = self.read_on(pool, q, table, before).await?;
+        Ok((read, String::new()))
+    }
+
+    /// SQLite: the ids of every row of the FTS5 table `fts` that `q`
+    /// matches (below `before`), as a JSON array, when they are fewer than
+    /// [`LISTED`]; None when they may be more, or when reading them oldest
+    /// first would gain nothing (one word, or a prefix, which FTS5 gathers
+    /// whole either way).
+    ///
+    /// FTS5 reads a word's list newest first only page by page, so a word
+    /// in every email beside a word in one (`file 22392371`) read the whole
+    /// of the first: 2–7 ms. Oldest first, it skips to the rare word's rows
+    /// (0.2 ms), and words that never meet are told apart a quarter sooner.
+    /// So a query of several words first looks oldest first for a few
+    /// matches; if it finds them all, their rows are read by id.
+    async fn listed(
+        &self,
+        q: &TextQuery,
+        fts: &str,
+        before: Option<i64>,
+    ) -> Result<Option<String>> {
+        let Db::Sqlite { read: pool, .. } = &self.db else {
+            return Ok(None);
+        };
+        let words = q.words.len() + q.phrases.iter().map(Vec::len).sum::<usize>();
+        if words < 2 || !q.prefixes.is_empty() {
+            return Ok(None);
+        }
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 AND rowid < ?2 ORDER BY rowid LIMIT {LISTED}"
+        )))
+        .bind(q.fts5())
+        .bind(before.unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+        if ids.len() as i64 >= LISTED {
+            return Ok(None);
+        }
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        Ok(Some(format!("[{}]", ids.join(","))))
+    }
+
+    /// How a PostgreSQL search is read (see [`OfficeData::read_for`]).
+    async fn read_on(
+        &self,
+        pool: &sqlx::PgPool,
+        q: &TextQuery,
+        table: &str,
+        before: Option<i64>,
+    ) -> Result<Read> {
         let Some(stats) = word_stats(pool, table).await? else {
             return Ok(Read::Index { below: None });
         };
@@ -613,11 +692,11 @@ impl OfficeData {
             before: f.before,
             joins: "",
         };
-        let read = self.read_for(q, "cases", f.before).await?;
+        let read = self.read_for(q, ("cases", "case_fts"), f.before).await?;
         let items = on_read!(self, |pool| {
-            fetch_search!(pool, read, limit, |r| {
+            fetch_search!(pool, read.0, limit, |r| {
                 let mut qb = QueryBuilder::new("");
-                let order = push_match(&mut qb, r, &searched, q);
+                let order = push_match(&mut qb, (r, &read.1), &searched, q);
                 self.scope.push_bound(&mut qb, |s| s.case_condition("a"));
                 if let Some(s) = &f.status {
                     qb.push(" AND a.status = ").push_bind(s.clone());
@@ -696,11 +775,11 @@ impl OfficeData {
         };
         let mut found: Vec<Vec<MailHit>> = Vec::new();
         for s in &sources {
-            let read = self.read_for(q, s.table, s.before).await?;
+            let read = self.read_for(q, (s.table, s.fts), s.before).await?;
             let rows: Vec<MailHit> = on_read!(self, |pool| {
-                fetch_search!(pool, read, limit, |r| {
+                fetch_search!(pool, read.0, limit, |r| {
                     let mut qb = QueryBuilder::new("");
-                    let order = push_match(&mut qb, r, s, q);
+                    let order = push_match(&mut qb, (r, &read.1), s, q);
                     self.scope.push_bound(&mut qb, |s| s.message_condition("a"));
                     qb.push(format_args!("{channels} AND a.office_id = "))
                         .push_bind(office_id);
@@ -761,11 +840,11 @@ impl OfficeData {
             before: f.before,
             joins: "",
         };
-        let read = self.read_for(q, "timeline", f.before).await?;
+        let read = self.read_for(q, ("timeline", "note_fts"), f.before).await?;
         let items = on_read!(self, |pool| {
-            fetch_search!(pool, read, limit, |r| {
+            fetch_search!(pool, read.0, limit, |r| {
                 let mut qb = QueryBuilder::new("");
-                let order = push_match(&mut qb, r, &searched, q);
+                let order = push_match(&mut qb, (r, &read.1), &searched, q);
                 // An entry about a record kept with files is found as the record.
                 qb.push(" AND a.kind IN ('note', 'call', 'meeting', 'visit') AND a.correspondence_id IS NULL");
                 self.scope

@@ -5,7 +5,9 @@
 //! whose matches are all older). Whichever way it reads, it finds the
 //! same, newest first. The newest rows are the newest 1,000 here (the
 //! newest 100 first; this test is a process of its own), so that every way
-//! is taken.
+//! is taken. On SQLite a search of several words lists its few matches
+//! oldest first, or reads FTS5 newest first when they are many: the same
+//! again.
 
 mod common;
 
@@ -111,4 +113,91 @@ async fn postgres_finds_the_same_whichever_way_it_reads() {
         assert_eq!(got, expect(keep, 20)[10..], "{q}: page 2");
     }
     pg.close().await;
+}
+
+/// On SQLite a search of several words first looks for a few matches
+/// oldest first (FTS5 skips through a word's list only that way); when it
+/// finds them all it reads their rows by id, otherwise FTS5 newest first.
+/// Either way it finds the same, newest first, a page at a time.
+#[tokio::test]
+async fn sqlite_finds_the_same_whichever_way_it_reads() {
+    let dir = std::env::temp_dir().join(format!("casework-search-plans-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("casework.db").display());
+    let store = casework_store::Store::open(&casework_store::ConnectOptions::new(url.clone()))
+        .await
+        .unwrap();
+    let office = store.create_office("Office", "", 1).await.unwrap().id;
+    // 1,000 emails: `alpha` in the odd ones and `beta` in the even ones,
+    // `gamma` in all, `tenth` in one in ten (more than the first look
+    // takes), `ninety` in one in ninety (fewer), `rare7` in one.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 1000) \
+         INSERT INTO correspondence (office_id, direction, channel, state, dedupe_key, subject, received_at, body_text) \
+         SELECT ?1, 'in', 'email', 'intake', 'k' || g, 'Message', g, \
+                CASE WHEN g % 2 = 1 THEN 'alpha' ELSE 'beta' END || ' gamma' \
+                || CASE WHEN g % 10 = 0 THEN ' tenth' ELSE '' END \
+                || CASE WHEN g % 90 = 0 THEN ' ninety' ELSE '' END \
+                || CASE WHEN g = 707 THEN ' rare7' ELSE '' END \
+         FROM s",
+    )
+    .bind(office)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM correspondence ORDER BY received_at")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let data = store.office_data(Scope::office(office));
+    let expect = |keep: &dyn Fn(usize) -> bool| -> Vec<i64> {
+        (1..=1_000)
+            .rev()
+            .filter(|g| keep(*g))
+            .map(|g| ids[g - 1])
+            .collect()
+    };
+    let cases: [(&str, &dyn Fn(usize) -> bool); 8] = [
+        ("rare7 gamma", &|g| g == 707),
+        ("ninety gamma", &|g| g % 90 == 0),
+        ("ninety alpha", &|_| false),
+        ("\"beta gamma\" ninety", &|g| g % 90 == 0),
+        ("\"alpha gamma\" ninety", &|_| false),
+        ("alpha beta", &|_| false),
+        ("tenth beta", &|g| g % 10 == 0),
+        ("gamma", &|_| true),
+    ];
+    for (q, keep) in cases {
+        let all = expect(keep);
+        let mut got = Vec::new();
+        let mut before = None;
+        // Pages of 4, down to the oldest.
+        loop {
+            let page = data
+                .search_mail(
+                    &TextQuery::parse(q),
+                    false,
+                    &SearchFilter {
+                        before,
+                        ..SearchFilter::default()
+                    },
+                    4,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{q}: {e}"));
+            got.extend(page.items.iter().map(|m| m.id));
+            assert_eq!(page.more, got.len() < all.len(), "{q}: more");
+            if !page.more || got.len() >= 12 {
+                break;
+            }
+            before = got.last().copied();
+        }
+        assert_eq!(got, all[..got.len()], "{q}");
+        assert_eq!(got.len(), all.len().min(12), "{q}: found");
+    }
+    pool.close().await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
