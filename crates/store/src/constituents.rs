@@ -267,11 +267,22 @@ impl OfficeData {
                     .push_bind(c.id)
                     .push("))");
             }
+            // Each other word checked row by row, in the order given, on
+            // PostgreSQL kept apart (`OFFSET 0`) so that the planner does not
+            // turn the checks into a join of many tables to order: for ten
+            // words it spent 7.5 ms planning a join that then ran 4–6 ms,
+            // where the checks in turn take 0.3 ms to plan and 0.04 to run.
+            let apart = if matches!(self.db, crate::Db::Postgres(_)) {
+                " OFFSET 0"
+            } else {
+                ""
+            };
             for o in &others {
                 qb.push(" AND EXISTS (SELECT 1 FROM constituent_terms o WHERE o.constituent_id = t.constituent_id AND o.term >= ");
                 qb.push_bind(o.as_str())
                     .push(" AND o.term < ")
                     .push_bind(upper(o))
+                    .push(apart)
                     .push(")");
             }
             qb.push(" ORDER BY t.term, t.constituent_id");
