@@ -272,7 +272,7 @@ impl OfficeData {
             // turn the checks into a join of many tables to order: for ten
             // words it spent 7.5 ms planning a join that then ran 4–6 ms,
             // where the checks in turn take 0.3 ms to plan and 0.04 to run.
-            let apart = if matches!(self.db, crate::Db::Postgres(_)) {
+            let apart = if self.store().backend() == crate::Backend::Postgres {
                 " OFFSET 0"
             } else {
                 ""

@@ -198,6 +198,8 @@ where
             push_own(qb, s);
             return "f.rowid".to_owned();
         }
+        // One JSON list bound, not one placeholder per id: the statement's
+        // text stays the same whatever the count, and so prepared once.
         Read::Listed => {
             qb.push(format_args!(
                 "SELECT {select} FROM {table} {alias}{joins} \
