@@ -2,7 +2,7 @@
 //! menu (each the length of a list the reader may open).
 
 use casework_domain::{Channel, Direction, FieldErrors, Permission};
-use casework_store::{Case, Correspondence, MAX_WAITING, Waiting};
+use casework_store::{Case, Correspondence, MAX_WAITING, MenuAsk, Waiting};
 
 use crate::{Actor, App, AppError, AppResult, check};
 
@@ -33,28 +33,17 @@ pub struct MenuCounts {
 pub const COUNT_CAP: i64 = MAX_WAITING;
 
 pub async fn menu_counts(app: &App, actor: &Actor) -> AppResult<MenuCounts> {
-    let data = app.data_for(actor);
-    let intake = if actor.can(Permission::TriageIntake) {
-        Some(data.count_intake().await?)
-    } else {
-        None
+    let ask = MenuAsk {
+        intake: actor.can(Permission::TriageIntake),
+        approvals: actor.can(Permission::ApproveOutgoing),
+        replies: actor.can(Permission::EditCases),
     };
-    let approvals = if actor.can(Permission::ApproveOutgoing) {
-        Some(data.approvals_waiting().await?.len() as i64)
-    } else {
-        None
-    };
-    let replies = if actor.can(Permission::EditCases) {
-        Some(data.new_replies_count(actor.user_id, COUNT_CAP).await?)
-    } else {
-        None
-    };
-    let notifications = Some(crate::notifications::unread(app, actor).await?);
+    let n = app.data_for(actor).menu_numbers(actor.user_id, ask).await?;
     Ok(MenuCounts {
-        intake,
-        approvals,
-        replies,
-        notifications,
+        intake: n.intake,
+        approvals: n.approvals,
+        replies: n.replies,
+        notifications: Some(n.notifications),
         views: crate::saved_views::counts(app, actor).await?,
     })
 }

@@ -629,10 +629,6 @@ pub async fn intake(
         .await?)
 }
 
-pub async fn intake_count(app: &App, actor: &Actor) -> AppResult<i64> {
-    Ok(app.data_for(actor).count_intake().await?)
-}
-
 /// "3 MB", or "40 KB" below a megabyte (rounded up, so never "0").
 pub fn size_in_words(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;

@@ -203,7 +203,7 @@ pub async fn open(app: &App, actor: &Actor, id: i64) -> AppResult<String> {
 pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
     Ok(app
         .data_for(actor)
-        .unread_notifications(actor.user_id, casework_store::MAX_WAITING)
+        .unread_notifications(actor.user_id)
         .await?)
 }
 

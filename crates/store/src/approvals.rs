@@ -108,28 +108,67 @@ pub(crate) use replace_draft;
 /// The most listed at once; the menu shows "500+" beyond it.
 pub const MAX_WAITING: i64 = 500;
 
+/// What waits for approval, as one `UNION ALL` of letters, emails and
+/// campaign replies (`$1` is the office), unordered: the list orders it,
+/// the menu counts it.
+fn waiting_sql(visible: &str) -> String {
+    format!(
+        "SELECT 'letter' AS kind, c.id AS item_id, c.id AS correspondence_id, c.case_id, k.reference AS case_reference, \
+         c.subject, c.filed_by AS author_id, u.display_name AS author, c.received_at AS since \
+         FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id LEFT JOIN users u ON u.id = c.filed_by \
+         WHERE c.office_id = $1 AND c.approval = 'awaiting'{visible} \
+         UNION ALL \
+         SELECT 'email', o.id, c.id, c.case_id, k.reference, c.subject, c.filed_by, u.display_name, o.created_at \
+         FROM outbox o JOIN correspondence c ON c.id = o.correspondence_id LEFT JOIN cases k ON k.id = c.case_id \
+         LEFT JOIN users u ON u.id = c.filed_by \
+         WHERE o.office_id = $1 AND o.state = 'awaiting_approval'{visible} \
+         UNION ALL \
+         SELECT 'campaign_reply', g.id, NULL, NULL, NULL, g.name, g.reply_updated_by, u.display_name, g.updated_at \
+         FROM campaigns g LEFT JOIN users u ON u.id = g.reply_updated_by \
+         WHERE g.office_id = $1 AND g.reply_state = 'awaiting_approval'"
+    )
+}
+
+/// The reader's unread notifications, at most [`MAX_WAITING`] counted
+/// (`$1` is the office, `$2` the reader).
+fn unread_notifications_sql() -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $2 AND office_id = $1 \
+         AND read_at IS NULL LIMIT {MAX_WAITING}) n"
+    )
+}
+
+/// The numbers beside the menu's links, read in one statement; `None`
+/// where the reader was not asked about that list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MenuNumbers {
+    /// Messages waiting in the intake inbox (not counted past nothing: the
+    /// whole inbox).
+    pub intake: Option<i64>,
+    /// Things waiting for approval, at most [`MAX_WAITING`].
+    pub approvals: Option<i64>,
+    /// Unread incoming mail on the reader's cases, at most [`MAX_WAITING`].
+    pub replies: Option<i64>,
+    /// The reader's unread notifications, at most [`MAX_WAITING`].
+    pub notifications: i64,
+}
+
+/// Which of the menu's numbers to read (each one the reader has the list for).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MenuAsk {
+    pub intake: bool,
+    pub approvals: bool,
+    pub replies: bool,
+}
+
 impl OfficeData {
     /// Everything waiting for approval that the reader may see, oldest first.
     pub async fn approvals_waiting(&self) -> Result<Vec<Waiting>> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.message_condition("c");
+        let waiting = waiting_sql(&self.scope.message_condition("c"));
         on_read!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT * FROM (\
-                 SELECT 'letter' AS kind, c.id AS item_id, c.id AS correspondence_id, c.case_id, k.reference AS case_reference, \
-                 c.subject, c.filed_by AS author_id, u.display_name AS author, c.received_at AS since \
-                 FROM correspondence c LEFT JOIN cases k ON k.id = c.case_id LEFT JOIN users u ON u.id = c.filed_by \
-                 WHERE c.office_id = $1 AND c.approval = 'awaiting'{visible} \
-                 UNION ALL \
-                 SELECT 'email', o.id, c.id, c.case_id, k.reference, c.subject, c.filed_by, u.display_name, o.created_at \
-                 FROM outbox o JOIN correspondence c ON c.id = o.correspondence_id LEFT JOIN cases k ON k.id = c.case_id \
-                 LEFT JOIN users u ON u.id = c.filed_by \
-                 WHERE o.office_id = $1 AND o.state = 'awaiting_approval'{visible} \
-                 UNION ALL \
-                 SELECT 'campaign_reply', g.id, NULL, NULL, NULL, g.name, g.reply_updated_by, u.display_name, g.updated_at \
-                 FROM campaigns g LEFT JOIN users u ON u.id = g.reply_updated_by \
-                 WHERE g.office_id = $1 AND g.reply_state = 'awaiting_approval'\
-                 ) w ORDER BY since, kind, item_id LIMIT {MAX_WAITING}"
+                "SELECT * FROM ({waiting}) w ORDER BY since, kind, item_id LIMIT {MAX_WAITING}"
             )))
             .bind(office_id)
             .fetch_all(pool)
@@ -137,25 +176,81 @@ impl OfficeData {
         })
     }
 
-    /// Unread incoming mail on the cases assigned to `user`, at most
-    /// `limit` counted (the list: `MessageFilter` with `assignee` and
-    /// `unread`). Read from the unread mail (a partial index), each checked
-    /// against its case: not from the reader's cases, each looked up in
-    /// the unread mail (38,000 look-ups, 25 ms a page on SQLite).
-    pub async fn new_replies_count(&self, user: i64, limit: i64) -> Result<i64> {
+    /// The menu's numbers for `user`, in one statement: every page shows
+    /// them, so each is one scalar subquery rather than a round trip. Each
+    /// counts exactly the rows of the list its link opens, through the
+    /// same scope conditions:
+    /// - intake: the intake inbox (`/intake`);
+    /// - approvals: [`Self::approvals_waiting`];
+    /// - replies: unread incoming mail on the cases assigned to `user`
+    ///   (`MessageFilter` with `assignee` and `unread`), read from the
+    ///   unread mail (a partial index), each checked against its case: not
+    ///   from the reader's cases, each looked up in the unread mail (38,000
+    ///   look-ups, 25 ms a page on SQLite);
+    /// - notifications: the reader's unread ones.
+    pub async fn menu_numbers(&self, user: i64, ask: MenuAsk) -> Result<MenuNumbers> {
         let office_id = self.scope.office_id;
-        let visible = self.scope.message_condition("c");
+        let mut parts: Vec<String> = Vec::with_capacity(4);
+        if ask.intake {
+            let visible = self.scope.message_condition("i");
+            parts.push(format!(
+                "(SELECT COUNT(*) FROM correspondence i WHERE i.office_id = $1 AND i.state = 'intake' \
+                 AND i.campaign_id IS NULL{visible})"
+            ));
+        } else {
+            parts.push("CAST(NULL AS BIGINT)".into());
+        }
+        if ask.approvals {
+            let waiting = waiting_sql(&self.scope.message_condition("c"));
+            parts.push(format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM ({waiting}) w LIMIT {MAX_WAITING}) a)"
+            ));
+        } else {
+            parts.push("CAST(NULL AS BIGINT)".into());
+        }
+        if ask.replies {
+            let visible = self.scope.message_condition("r");
+            parts.push(format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM correspondence r WHERE r.office_id = $1 AND r.unread = TRUE \
+                 AND r.direction = 'in' AND EXISTS (SELECT 1 FROM cases k WHERE k.id = r.case_id AND k.office_id = $1 \
+                 AND k.assignee_id = $2){visible} LIMIT {MAX_WAITING}) n)"
+            ));
+        } else {
+            parts.push("CAST(NULL AS BIGINT)".into());
+        }
+        parts.push(format!("({})", unread_notifications_sql()));
+        let sql = format!("SELECT {}", parts.join(", "));
+        let (intake, approvals, replies, notifications): (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+        ) = on_read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(office_id)
+                .bind(user)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(MenuNumbers {
+            intake,
+            approvals,
+            replies,
+            notifications,
+        })
+    }
+
+    /// How many of a person's notifications are unread (at most [`MAX_WAITING`]).
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+        let office_id = self.scope.office_id;
         on_read!(self, |pool| {
-            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM correspondence c WHERE c.office_id = $1 AND c.unread = TRUE \
-                 AND c.direction = 'in' AND EXISTS (SELECT 1 FROM cases k WHERE k.id = c.case_id AND k.office_id = $1 AND k.assignee_id = $2)\
-                 {visible} LIMIT $3) n",
-            )))
-            .bind(office_id)
-            .bind(user)
-            .bind(limit)
-            .fetch_one(pool)
-            .await?)
+            Ok(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(unread_notifications_sql()))
+                    .bind(office_id)
+                    .bind(user_id)
+                    .fetch_one(pool)
+                    .await?,
+            )
         })
     }
 }

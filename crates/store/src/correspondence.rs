@@ -675,19 +675,6 @@ impl OfficeData {
         Ok(newest_page(items, limit))
     }
 
-    pub async fn count_intake(&self) -> Result<i64> {
-        let office_id = self.scope.office_id;
-        let visible = self.scope.message_condition("correspondence");
-        on_read!(self, |pool| {
-            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM correspondence WHERE office_id = $1 AND state = 'intake' AND campaign_id IS NULL{visible}",
-            )))
-            .bind(office_id)
-            .fetch_one(pool)
-            .await?)
-        })
-    }
-
     /// One message of the office, if its case (when it has one) is one the
     /// reader may see; otherwise "not found".
     pub async fn correspondence(&self, id: i64) -> Result<Correspondence> {

@@ -52,7 +52,7 @@ mod transfers;
 mod trends;
 
 pub use agencies::{Agency, AgencyContact, AgencyFields, ContactFields};
-pub use approvals::{MAX_WAITING, Waiting};
+pub use approvals::{MAX_WAITING, MenuAsk, MenuNumbers, Waiting};
 pub use bulk::*;
 pub use campaigns::*;
 pub use comments::*;

@@ -103,22 +103,6 @@ impl OfficeData {
         })
     }
 
-    /// How many of a person's notifications are unread (at most `cap`).
-    pub async fn unread_notifications(&self, user_id: i64, cap: i64) -> Result<i64> {
-        let office_id = self.scope.office_id;
-        on_read!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND office_id = $2 \
-                 AND read_at IS NULL LIMIT $3) n",
-            )
-            .bind(user_id)
-            .bind(office_id)
-            .bind(cap)
-            .fetch_one(pool)
-            .await?)
-        })
-    }
-
     /// Marks one of a person's notifications read, or all of them.
     pub async fn mark_notifications_read(
         &self,
