@@ -212,6 +212,10 @@ pub async fn update(
         return Ok(current);
     }
     let (key, terms) = derived(&after);
+    // A change that leaves every searched field as it was (a note, a flag)
+    // leaves the search terms alone: in a large office, reading a person's
+    // terms to compare them is a read from disk.
+    let terms = (derived(&before).1 != terms).then_some(terms.as_slice());
     let names: Vec<&str> = changes.iter().map(|c| c.0).collect();
     let mut entry = NewEntry::new(
         "updated",
@@ -225,7 +229,7 @@ pub async fn update(
             expected,
             &after,
             key.as_deref(),
-            &terms,
+            terms,
             &entry,
             app.now(),
         )

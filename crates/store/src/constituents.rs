@@ -54,7 +54,9 @@ impl OfficeData {
     }
 
     /// Saves edited fields if nobody changed the constituent since
-    /// `expected_version`; otherwise [`Error::Conflict`].
+    /// `expected_version`; otherwise [`Error::Conflict`]. `terms` are the
+    /// person's search terms as the fields now give them, `None` when no
+    /// searched field changed (their terms are left as they are).
     #[allow(clippy::too_many_arguments)]
     pub async fn update_constituent(
         &self,
@@ -62,7 +64,7 @@ impl OfficeData {
         expected_version: i64,
         f: &ConstituentFields,
         household_key: Option<&str>,
-        terms: &[String],
+        terms: Option<&[String]>,
         entry: &NewEntry,
         now: i64,
     ) -> Result<()> {
@@ -107,7 +109,9 @@ impl OfficeData {
                     Error::NotFound
                 });
             }
-            write_terms!(tx, office_id, id, terms);
+            if let Some(terms) = terms {
+                write_terms!(tx, office_id, id, terms);
+            }
             append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
         });
         Ok(())
