@@ -443,13 +443,24 @@ impl OfficeData {
             return Ok(Vec::new());
         }
         let (table, column) = (kind.table(), kind.column());
-        let visible = match kind {
-            Tagged::Case => self.scope.case_id_condition("x.case_id"),
-            Tagged::Correspondence => self.scope.message_condition("co"),
-        };
-        let join = match kind {
-            Tagged::Case => "",
-            Tagged::Correspondence => " JOIN correspondence co ON co.id = x.correspondence_id",
+        let listed = format!("x.{column}");
+        // A case's visibility is checked once per case, not once per tag
+        // row (a page of 50 cases has about 200 tags): the ids select the
+        // cases, and each visible case's tags are read by the join.
+        let (join, listed, visible) = match kind {
+            Tagged::Case if self.scope.visibility == crate::CaseVisibility::All => {
+                ("", listed, String::new())
+            }
+            Tagged::Case => (
+                " JOIN cases vc ON vc.id = x.case_id",
+                "vc.id".to_owned(),
+                self.scope.case_condition("vc"),
+            ),
+            Tagged::Correspondence => (
+                " JOIN correspondence co ON co.id = x.correspondence_id",
+                listed,
+                self.scope.message_condition("co"),
+            ),
         };
         on_read!(self, |pool| {
             let mut qb = QueryBuilder::new(format!(
@@ -457,7 +468,7 @@ impl OfficeData {
                  WHERE x.office_id = "
             ));
             qb.push_bind(self.scope.office_id);
-            qb.push(format!(" AND x.{column} IN ("));
+            qb.push(format!(" AND {listed} IN ("));
             let mut sep = qb.separated(", ");
             for id in ids {
                 sep.push_bind(*id);

@@ -135,6 +135,14 @@ async fn check_upgrade(store: &Store, office: i64, ids: &[i64]) {
         hidden.is_err(),
         "a volunteer still cannot see the sensitive case"
     );
+    // Nor its tags; the tags of the cases they may see are all there.
+    let volunteer = store.office_data(Scope::person(office, 99, casework_domain::Role::Volunteer));
+    let theirs = volunteer.item_tags(Tagged::Case, ids).await.unwrap();
+    assert!(theirs.iter().all(|t| t.item_id != ids[2]), "{theirs:?}");
+    assert_eq!(
+        theirs.len(),
+        on.iter().filter(|t| t.item_id != ids[2]).count()
+    );
     // Level becomes Transferability where it says so.
     assert_eq!(
         value(ids[0], "transferability").as_deref(),
