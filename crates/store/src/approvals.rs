@@ -142,8 +142,7 @@ fn unread_notifications_sql() -> String {
 /// where the reader was not asked about that list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MenuNumbers {
-    /// Messages waiting in the intake inbox (not counted past nothing: the
-    /// whole inbox).
+    /// Messages waiting in the intake inbox, every one counted.
     pub intake: Option<i64>,
     /// Things waiting for approval, at most [`MAX_WAITING`].
     pub approvals: Option<i64>,
