@@ -225,7 +225,7 @@ impl OfficeData {
             Option<i64>,
             i64,
         ) = on_read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office_id)
                 .bind(user)
                 .fetch_one(pool)
