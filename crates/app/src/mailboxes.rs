@@ -11,6 +11,11 @@ use crate::{Actor, App, AppError, AppResult, check};
 /// Messages fetched per round trip (and stored per transaction).
 const BATCH: usize = 200;
 
+/// The most mail one batch holds in memory, by the server's sizes: a folder
+/// of large attachments is read a few messages at a time, and a message
+/// larger than this alone comes on its own.
+const BATCH_BYTES: u64 = 16 << 20;
+
 /// Connects a mailbox to an office (command line: `casework mailbox add`).
 /// The connection is tried first, so a wrong password is reported now.
 pub async fn add(
@@ -35,7 +40,7 @@ pub async fn add(
             ca_pem: app.settings.mail_ca_pem.clone(),
             ..s.clone()
         };
-        fetch_new(s, None, u32::MAX - 1, 0)
+        fetch_new(s, None, u32::MAX - 1, 0, 0)
             .await
             .map_err(|m| AppError::field("host", m))?;
     }
@@ -129,7 +134,7 @@ async fn fetch(app: &App, mut m: Mailbox, owner: &str) -> AppResult<ImportReport
     loop {
         let known = m.uid_validity.and_then(|v| u32::try_from(v).ok());
         let after = u32::try_from(m.last_uid).unwrap_or(0);
-        let fetched = match fetch_new(&s, known, after, BATCH).await {
+        let fetched = match fetch_new(&s, known, after, BATCH, BATCH_BYTES).await {
             Ok(f) => f,
             Err(error) => {
                 tracing::warn!(mailbox_id, error = %error, "mailbox poll failed");

@@ -86,13 +86,16 @@ async fn with_timeout<T>(
 
 /// Fetches up to `max` messages with a UID above `after_uid` (all of them
 /// again if the mailbox's UIDVALIDITY is not `known_validity`: the server
-/// renumbered its messages, and storage deduplicates what was seen before).
-/// Messages are fetched with BODY.PEEK so the office's read flags are untouched.
+/// renumbered its messages, and storage deduplicates what was seen before),
+/// and no more than `max_bytes` of them in all unless the first alone is
+/// larger. Messages are fetched with BODY.PEEK so the office's read flags
+/// are untouched.
 pub async fn fetch_new(
     s: &ImapSettings,
     known_validity: Option<u32>,
     after_uid: u32,
     max: usize,
+    max_bytes: u64,
 ) -> Result<Fetched, String> {
     let addr = (s.host.trim(), s.port);
     let tcp = with_timeout("connecting", async {
@@ -114,7 +117,7 @@ pub async fn fetch_new(
             .await?;
             let mut client = Client::new(stream);
             greeting(&mut client).await?;
-            session(client, s, known_validity, after_uid, max).await
+            session(client, s, known_validity, after_uid, max, max_bytes).await
         }
         "starttls" => {
             let mut client = Client::new(tcp);
@@ -134,12 +137,20 @@ pub async fn fetch_new(
                     .map_err(|e| format!("TLS with the mail server failed: {e}."))
             })
             .await?;
-            session(Client::new(stream), s, known_validity, after_uid, max).await
+            session(
+                Client::new(stream),
+                s,
+                known_validity,
+                after_uid,
+                max,
+                max_bytes,
+            )
+            .await
         }
         _ => {
             let mut client = Client::new(tcp);
             greeting(&mut client).await?;
-            session(client, s, known_validity, after_uid, max).await
+            session(client, s, known_validity, after_uid, max, max_bytes).await
         }
     }
 }
@@ -159,12 +170,51 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
     .await
 }
 
+/// How many of `uids` (in order) fit in `max_bytes` by their `sizes`:
+/// at least one, so a message larger than the cap still comes, alone. A
+/// message the server gave no size for counts as empty.
+fn within_bytes(uids: &[u32], sizes: &[(u32, u64)], max_bytes: u64) -> usize {
+    let size = |u: &u32| sizes.iter().find(|(s, _)| s == u).map_or(0, |(_, n)| *n);
+    let mut total = 0u64;
+    let mut keep = 0;
+    for u in uids {
+        total = total.saturating_add(size(u));
+        if keep > 0 && total > max_bytes {
+            break;
+        }
+        keep += 1;
+    }
+    keep
+}
+
+/// `UID FETCH set query`, every answer collected, within the timeout;
+/// `what` names the items in the error.
+async fn uid_fetch<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
+    session: &mut async_imap::Session<T>,
+    set: &str,
+    query: &str,
+    what: &str,
+) -> Result<Vec<async_imap::types::Fetch>, String> {
+    with_timeout("fetching", async {
+        let stream = session
+            .uid_fetch(set, query)
+            .await
+            .map_err(|e| format!("Fetching {what} failed: {e}."))?;
+        stream
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(|e| format!("Fetching {what} failed: {e}."))
+    })
+    .await
+}
+
 async fn session<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
     client: Client<T>,
     s: &ImapSettings,
     known_validity: Option<u32>,
     after_uid: u32,
     max: usize,
+    max_bytes: u64,
 ) -> Result<Fetched, String> {
     let mut session = with_timeout("signing in", async {
         client
@@ -207,25 +257,42 @@ async fn session<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
     // "n:*" includes the newest message even when it is older than n.
     uids.retain(|u| *u > start);
     uids.sort_unstable();
-    let more = uids.len() > max;
+    let mut more = uids.len() > max;
     uids.truncate(max);
-    let mut messages = Vec::with_capacity(uids.len());
-    if !uids.is_empty() {
-        let set = uids
-            .iter()
+    let uid_set = |uids: &[u32]| {
+        uids.iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
-            .join(",");
-        let fetched: Vec<_> = with_timeout("fetching", async {
-            let stream = session
-                .uid_fetch(&set, "(UID BODY.PEEK[])")
-                .await
-                .map_err(|e| format!("Fetching messages failed: {e}."))?;
-            stream
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| format!("Fetching messages failed: {e}."))
-        })
+            .join(",")
+    };
+    // Sizes first: a batch holds at most `max_bytes` of mail (or one
+    // message, however large), so a folder of big attachments is read a
+    // few messages at a time, not all at once into memory.
+    if uids.len() > 1 {
+        let sizes: Vec<(u32, u64)> = uid_fetch(
+            &mut session,
+            &uid_set(&uids),
+            "(UID RFC822.SIZE)",
+            "message sizes",
+        )
+        .await?
+        .iter()
+        .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+        .collect();
+        let keep = within_bytes(&uids, &sizes, max_bytes);
+        if keep < uids.len() {
+            more = true;
+            uids.truncate(keep);
+        }
+    }
+    let mut messages = Vec::with_capacity(uids.len());
+    if !uids.is_empty() {
+        let fetched = uid_fetch(
+            &mut session,
+            &uid_set(&uids),
+            "(UID BODY.PEEK[])",
+            "messages",
+        )
         .await?;
         for f in &fetched {
             if let (Some(uid), Some(body)) = (f.uid, f.body()) {
@@ -240,4 +307,22 @@ async fn session<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
         messages,
         more,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_bytes;
+
+    #[test]
+    fn a_batch_stops_at_the_byte_cap_but_always_takes_one() {
+        let uids = [3, 5, 9, 12];
+        let sizes = [(3, 40), (5, 40), (9, 40), (12, 10)];
+        assert_eq!(within_bytes(&uids, &sizes, 100), 2);
+        assert_eq!(within_bytes(&uids, &sizes, 80), 2, "exactly full");
+        assert_eq!(within_bytes(&uids, &sizes, 1_000), 4);
+        // A message larger than the cap comes alone.
+        assert_eq!(within_bytes(&uids, &sizes, 10), 1);
+        // No size from the server: counted as empty, not refused.
+        assert_eq!(within_bytes(&uids, &[(3, 40)], 50), 4);
+    }
 }

@@ -201,6 +201,72 @@ mod round_trip {
     }
 }
 
+/// A batch holds no more mail than its byte cap (by the server's own
+/// sizes), so a folder of large messages is read a few at a time; one
+/// message larger than the cap still comes, alone; none is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_capped_in_bytes_and_a_message_larger_than_the_cap_comes_alone() {
+    use casework_mail::imap::fetch_new;
+    let imap = ImapServer::start().await;
+    // About n bytes of header lines, each within the 998-character limit.
+    let padding = |n: usize| format!("X-Padding: {}\r\n", "p".repeat(68)).repeat(n / 80);
+    for i in 0..5 {
+        imap.append(&email(
+            "ada@example.net",
+            &format!("Big {i}"),
+            &format!("big{i}@x"),
+            &padding(6_000),
+        ));
+    }
+    imap.append(&email(
+        "ada@example.net",
+        "Huge",
+        "huge@x",
+        &padding(40_000),
+    ));
+    imap.append(&email("ada@example.net", "Small", "small@x", ""));
+    let s = imap.settings();
+    let (mut validity, mut after) = (None, 0);
+    let mut batches = Vec::new();
+    loop {
+        let got = fetch_new(&s, validity, after, 100, 13_000).await.unwrap();
+        validity = Some(got.uid_validity);
+        let subjects: Vec<String> = got
+            .messages
+            .iter()
+            .map(|(_, raw)| {
+                let text = String::from_utf8_lossy(raw).into_owned();
+                let line = text.lines().find(|l| l.starts_with("Subject: ")).unwrap();
+                line["Subject: ".len()..].to_owned()
+            })
+            .collect();
+        let total: usize = got.messages.iter().map(|(_, raw)| raw.len()).sum();
+        assert!(
+            got.messages.len() == 1 || total <= 13_000,
+            "{subjects:?}: {total} bytes"
+        );
+        after = got.messages.last().map_or(after, |(u, _)| *u);
+        batches.push(subjects);
+        assert!(batches.len() <= 5, "{batches:?}");
+        if !got.more {
+            break;
+        }
+    }
+    assert_eq!(
+        batches,
+        [
+            vec!["Big 0", "Big 1"],
+            vec!["Big 2", "Big 3"],
+            vec!["Big 4"],
+            vec!["Huge"],
+            vec!["Small"],
+        ]
+    );
+    // Without a cap in the way, the count still limits the batch.
+    let all = fetch_new(&s, None, 0, 3, u64::MAX).await.unwrap();
+    assert_eq!((all.messages.len(), all.more), (3, true));
+}
+
 /// Mail servers with a private certificate: refused until its authority is
 /// trusted (`tls_ca_file`), then reached over TLS and STARTTLS, for IMAP
 /// and for SMTP.
@@ -223,7 +289,7 @@ async fn mail_servers_with_a_private_certificate_are_reached_once_trusted() {
         ..imap.settings()
     };
     for (mode, port) in [("tls", imap.tls_port), ("starttls", imap.port)] {
-        let got = fetch_new(&trusted(mode, port), None, 0, 10)
+        let got = fetch_new(&trusted(mode, port), None, 0, 10, u64::MAX)
             .await
             .unwrap_or_else(|e| panic!("{mode}: {e}"));
         assert_eq!(got.messages.len(), 1, "{mode}");
@@ -232,7 +298,9 @@ async fn mail_servers_with_a_private_certificate_are_reached_once_trusted() {
             ca_pem: String::new(),
             ..trusted(mode, port)
         };
-        let err = fetch_new(&untrusted, None, 0, 10).await.unwrap_err();
+        let err = fetch_new(&untrusted, None, 0, 10, u64::MAX)
+            .await
+            .unwrap_err();
         assert!(
             err.contains("TLS") && err.contains("certificate"),
             "{mode}: {err}"
