@@ -482,13 +482,42 @@ pub async fn approve(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> 
     }
 }
 
-pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+/// Why a message is set aside when its sender stopped mid-handover.
+pub const UNSURE: &str = "Casework stopped while handing this message to the mail server, so it may or may not have gone. \
+    It is not sent again by itself, so that nobody gets it twice: check the mail server's log or ask the recipient, \
+    then choose Try again, or It was sent.";
+
+/// A person found that a failed message went after all (one set aside
+/// because its sender stopped mid-handover, say): it is recorded as sent.
+pub async fn mark_sent(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+    failed_message(app, actor, outbox_id).await?;
+    match app
+        .data_for(actor)
+        .outbox_mark_sent(outbox_id, app.now())
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(casework_store::Error::Conflict) => Err(AppError::field(
+            "id",
+            "Only a failed message can be marked as sent.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The checks before a person acts on a failed message: the case is one
+/// they may see, and they may send email.
+async fn failed_message(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
     let item = app.data_for(actor).outbox_item(outbox_id).await?;
     // An email on a case the actor may not see does not exist for them.
     if let Some(k) = item.case_id {
         crate::cases::get(app, actor, k).await?;
     }
-    actor.require(Permission::SendEmail)?;
+    actor.require(Permission::SendEmail)
+}
+
+pub async fn retry(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {
+    failed_message(app, actor, outbox_id).await?;
     match app.data_for(actor).retry_outbox(outbox_id, app.now()).await {
         Ok(()) => Ok(()),
         Err(casework_store::Error::Conflict) => Err(AppError::field(
@@ -528,6 +557,10 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
             return Ok(0);
         }
     }
+    let unsure = app.store.set_aside_unsure(now, UNSURE).await?;
+    if !unsure.is_empty() {
+        tracing::warn!(outbox_ids = ?unsure, "a sender stopped while handing these to the mail server: set aside, not sent again");
+    }
     let lease = app.settings.outbox_lease_seconds.max(5) * 1000;
     let jobs = app.store.claim_outbox(now, now + lease, limit).await?;
     let mut sent = 0;
@@ -547,7 +580,12 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
             .filter(|s| !s.is_empty())
             .collect();
         let result = match raw {
-            Ok(bytes) => send(smtp, &job.envelope_from, &to, &bytes).await,
+            Ok(bytes) => {
+                // From here the mail server may take it: if this server
+                // stops before the outcome is recorded, it is not resent.
+                app.store.outbox_handing(job.id, app.now()).await?;
+                send(smtp, &job.envelope_from, &to, &bytes).await
+            }
             Err(e) => Err(format!("The stored message could not be read: {e}")),
         };
         match result {

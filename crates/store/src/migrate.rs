@@ -198,6 +198,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_case_category.sql"),
         postgres: include_str!("../migrations/postgres/0031_case_category.sql"),
     },
+    Migration {
+        version: 32,
+        name: "outbox_handed",
+        sqlite: include_str!("../migrations/sqlite/0032_outbox_handed.sql"),
+        postgres: include_str!("../migrations/postgres/0032_outbox_handed.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,7 +1,9 @@
 //! The outbox: outgoing email is recorded and queued in one transaction;
 //! a worker claims due messages with a lease, sends them, and records the
-//! outcome. A message whose worker died mid-send is claimed again when its
-//! lease runs out.
+//! outcome. A message whose worker died before handing it to the mail
+//! server is claimed again when its lease runs out; one whose worker died
+//! while handing it over may have gone, and is set aside for a person
+//! (`set_aside_unsure`) instead of going twice.
 
 use crate::common::{append_entry, insert_attachments};
 use crate::model::NewEntry;
@@ -29,6 +31,27 @@ pub struct Outgoing {
     pub replaces: Option<i64>,
     /// Files sent with it, kept as its attachments.
     pub attachments: Vec<crate::NewAttachment>,
+}
+
+/// Marks an outbox message and its correspondence record sent, in the
+/// caller's transaction.
+macro_rules! mark_sent {
+    ($tx:ident, $id:expr, $now:expr) => {{
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = '' WHERE id = $2",
+        )
+        .bind($now)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "UPDATE correspondence SET sent_at = $1 WHERE id = (SELECT correspondence_id FROM outbox WHERE id = $2)",
+        )
+        .bind($now)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
 }
 
 /// A message claimed for sending.
@@ -73,12 +96,13 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxJob>> {
-        let due = "(state = 'queued' AND next_attempt_at <= $2) OR (state = 'sending' AND lease_until < $2)";
+        let due = "(state = 'queued' AND next_attempt_at <= $2) \
+                   OR (state = 'sending' AND lease_until < $2 AND handed_at IS NULL)";
         let jobs = match &self.db {
             // One writer at a time on SQLite: a plain UPDATE … RETURNING is a claim.
             Db::Sqlite { write, .. } => {
                 let sql = format!(
-                    "UPDATE outbox SET state = 'sending', lease_until = $1, attempts = attempts + 1 WHERE id IN \
+                    "UPDATE outbox SET state = 'sending', lease_until = $1, handed_at = NULL, attempts = attempts + 1 WHERE id IN \
                      (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT $3) \
                      RETURNING id, office_id, correspondence_id, envelope_from, envelope_to, attempts"
                 );
@@ -92,7 +116,7 @@ impl Store {
             // Several app servers: each skips the rows another is claiming.
             Db::Postgres(pool) => {
                 let sql = format!(
-                    "UPDATE outbox SET state = 'sending', lease_until = $1, attempts = attempts + 1 WHERE id IN \
+                    "UPDATE outbox SET state = 'sending', lease_until = $1, handed_at = NULL, attempts = attempts + 1 WHERE id IN \
                      (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
                      RETURNING id, office_id, correspondence_id, envelope_from, envelope_to, attempts"
                 );
@@ -107,18 +131,39 @@ impl Store {
         Ok(jobs)
     }
 
-    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<()> {
+    /// Records that the message is about to be handed to the mail server:
+    /// from here until its outcome is recorded, it may go out.
+    pub async fn outbox_handing(&self, id: i64, now: i64) -> Result<()> {
         on_write!(self, |pool| {
-            sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = '' WHERE id = $2")
+            sqlx::query("UPDATE outbox SET handed_at = $1 WHERE id = $2 AND state = 'sending'")
                 .bind(now)
                 .bind(id)
                 .execute(pool)
                 .await?;
-            sqlx::query("UPDATE correspondence SET sent_at = $1 WHERE id = (SELECT correspondence_id FROM outbox WHERE id = $2)")
-                .bind(now)
-                .bind(id)
-                .execute(pool)
-                .await?;
+        });
+        Ok(())
+    }
+
+    /// Messages whose sender died while handing them to the mail server
+    /// (their lease ran out with `handed_at` set): the server may have taken
+    /// them, so they are marked failed with `why` for a person to check,
+    /// not sent again. Returns their ids.
+    pub async fn set_aside_unsure(&self, now: i64, why: &str) -> Result<Vec<i64>> {
+        on_write!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "UPDATE outbox SET state = 'failed', last_error = $1, lease_until = NULL \
+                 WHERE state = 'sending' AND lease_until < $2 AND handed_at IS NOT NULL RETURNING id",
+            )
+            .bind(why)
+            .bind(now)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<()> {
+        in_transaction!(self, |tx| {
+            mark_sent!(tx, id, now);
         });
         Ok(())
     }
@@ -131,7 +176,7 @@ impl Store {
                 None => ("failed", 0),
             };
             sqlx::query(
-                "UPDATE outbox SET state = $1, last_error = $2, lease_until = NULL, \
+                "UPDATE outbox SET state = $1, last_error = $2, lease_until = NULL, handed_at = NULL, \
                  next_attempt_at = CASE WHEN $3 > 0 THEN $3 ELSE next_attempt_at END WHERE id = $4",
             )
             .bind(state)
@@ -275,6 +320,26 @@ impl OfficeData {
             if n == 0 {
                 return Err(Error::Conflict);
             }
+        });
+        Ok(())
+    }
+
+    /// Records a failed message as sent after all: a person found that the
+    /// mail server took it (one set aside by `set_aside_unsure`, say).
+    pub async fn outbox_mark_sent(&self, id: i64, now: i64) -> Result<()> {
+        let office_id = self.scope.office_id;
+        in_transaction!(self, |tx| {
+            let failed: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM outbox WHERE id = $1 AND office_id = $2 AND state = 'failed'",
+            )
+            .bind(id)
+            .bind(office_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if failed.is_none() {
+                return Err(Error::Conflict);
+            }
+            mark_sent!(tx, id, now);
         });
         Ok(())
     }

@@ -132,6 +132,7 @@ pub(crate) fn notice(code: &Option<String>) -> Option<String> {
         "email" => "Email queued: it goes out within a few seconds (see the outbox).",
         "approved" => "Approved: the message goes out within a few seconds.",
         "retry" => "The message will be tried again.",
+        "marked_sent" => "Recorded as sent.",
         "letter" => "Letter created: download it below to print.",
         "no_action" => "Message marked as needing no action.",
         "letter_approved" => "Letter approved: it can be printed.",

@@ -871,6 +871,12 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
             Rule::May(Permission::SendEmail, 422),
             true,
         ),
+        // Queued, not failed: cannot be marked sent; the same answers.
+        (
+            form(format!("/outbox/{o}/sent"), vec![]),
+            Rule::May(Permission::SendEmail, 422),
+            true,
+        ),
         (
             page(format!("/cases/{k}/letters/new")),
             Rule::May(Permission::WriteLetters, 200),
@@ -929,6 +935,11 @@ pub(crate) fn routes(ids: &Ids) -> Vec<(Via, Rule, bool)> {
         // are told why not, the representative may not, the rest cannot see it.
         (
             form(format!("/outbox/{so}/retry"), vec![]),
+            Rule::SensitiveMay(Permission::SendEmail, 422),
+            true,
+        ),
+        (
+            form(format!("/outbox/{so}/sent"), vec![]),
             Rule::SensitiveMay(Permission::SendEmail, 422),
             true,
         ),

@@ -692,7 +692,7 @@ fn serve(target: &[String], sink: &SmtpSink) -> (std::process::Child, String) {
     (server, base)
 }
 
-async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend: Backend) {
+async fn killed_while_sending_every_sender_gets_one_reply_and_nobody_two(backend: Backend) {
     let sink = SmtpSink::start().await;
     let corpus = Corpus::generate("tiny");
     let dir = std::env::temp_dir().join(format!("casework-kill-{}", unique()));
@@ -818,24 +818,45 @@ async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend:
         "killed half way: {halfway} of {expected}"
     );
 
-    // Restarted, it finishes the job.
-    let (mut server, _) = serve(&target, &sink);
+    // Restarted, it finishes the job: every reply is sent, except one the
+    // killed server was handing to the mail server at that instant, which
+    // may have gone and is set aside for a person (failed), not resent.
+    let (mut server, base) = serve(&target, &sink);
+    let failed = || async {
+        let detail: Value = client
+            .get(format!("{base}/api/v1/campaigns/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        detail["progress"]["failed"].as_u64().unwrap() as usize
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-    while recipients(&sink).len() < expected && std::time::Instant::now() < deadline {
+    while recipients(&sink).len() + failed().await < expected
+        && std::time::Instant::now() < deadline
+    {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // A little longer, to catch anything sent twice.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let set_aside = failed().await;
     server.kill().unwrap();
     let _ = server.wait();
     let got = recipients(&sink);
     let distinct: BTreeSet<String> = got.iter().cloned().collect();
-    assert_eq!(
-        distinct.len(),
-        expected,
-        "everyone answered after the restart"
+    assert_eq!(got.len(), distinct.len(), "nobody answered twice: {got:?}");
+    assert!(
+        set_aside <= 1,
+        "only the one in hand is unsure: {set_aside}"
     );
-    assert_eq!(got.len(), expected, "nobody answered twice");
+    assert!(
+        distinct.len() + set_aside >= expected && distinct.len() <= expected,
+        "everyone answered after the restart, but for one set aside: {} sent, {set_aside} set aside, {expected} expected",
+        distinct.len()
+    );
     let group = corpus
         .labels
         .values()
@@ -843,7 +864,9 @@ async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend:
         .unwrap()
         .0
         .clone();
-    assert_eq!(distinct, corpus.senders(&group));
+    let senders = corpus.senders(&group);
+    assert!(distinct.is_subset(&senders), "only the campaign's senders");
+    assert_eq!(senders.len(), expected);
     let _ = std::fs::remove_dir_all(dir);
     if backend == Backend::Postgres {
         casework_store::drop_postgres_schema(&postgres_url(), &schema)
@@ -853,11 +876,11 @@ async fn killed_while_sending_every_sender_still_gets_exactly_one_reply(backend:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_while_sending_every_sender_still_gets_exactly_one_reply_on_sqlite() {
-    killed_while_sending_every_sender_still_gets_exactly_one_reply(Backend::Sqlite).await;
+async fn killed_while_sending_every_sender_gets_one_reply_and_nobody_two_on_sqlite() {
+    killed_while_sending_every_sender_gets_one_reply_and_nobody_two(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_while_sending_every_sender_still_gets_exactly_one_reply_on_postgres() {
-    killed_while_sending_every_sender_still_gets_exactly_one_reply(Backend::Postgres).await;
+async fn killed_while_sending_every_sender_gets_one_reply_and_nobody_two_on_postgres() {
+    killed_while_sending_every_sender_gets_one_reply_and_nobody_two(Backend::Postgres).await;
 }

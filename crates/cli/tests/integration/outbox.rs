@@ -1,9 +1,10 @@
 //! Sending email from a case through a real SMTP server, with threading,
-//! do-not-email, approval on sensitive cases, retries and exactly one send.
+//! do-not-email, approval on sensitive cases, retries and exactly one send,
+//! and a message that may have gone set aside for a person to decide.
 
 use crate::harness::{PASSWORD, SmtpSink, TestApp};
 use casework_app::Settings;
-use casework_app::domain::Role;
+use casework_app::domain::{OutboxState, Role};
 use casework_app::intake::{RawMessage, ingest};
 use casework_app::outbox::deliver_due;
 use reqwest::StatusCode;
@@ -14,6 +15,7 @@ crate::with_sink!(
     do_not_email_is_refused_unless_overridden_and_the_override_is_recorded,
     mail_on_a_sensitive_case_waits_for_approval,
     an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice,
+    a_message_whose_sender_stopped_while_handing_it_over_is_set_aside_not_sent_twice,
     a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not,
 );
 
@@ -429,6 +431,115 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
     assert!(sink.messages().is_empty());
 }
 
+async fn a_message_whose_sender_stopped_while_handing_it_over_is_set_aside_not_sent_twice(
+    t: TestApp,
+    sink: SmtpSink,
+) {
+    let office = t.office("Office").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Oscar", "Moreau").await;
+    let case = api.case(person, json!({})).await;
+    for subject in ["Handed over", "Only claimed"] {
+        let queued = api
+            .post(
+                &format!("/api/v1/cases/{}/emails", case["id"]),
+                json!({"subject": subject, "body": "Hi"}),
+            )
+            .await;
+        assert_eq!(queued.status, StatusCode::CREATED, "{:?}", queued.body);
+    }
+    // A server claims both and begins handing one to a mail server that
+    // takes the whole message and then says nothing; the server is killed
+    // there (its work dropped: nothing more is recorded).
+    let (port, taken) = stalling_smtp().await;
+    let mut stalled = t.app.clone();
+    stalled.settings.smtp = casework_app::mail_settings(
+        "127.0.0.1",
+        port,
+        "",
+        "",
+        "none",
+        "Office <office@riverside.example>",
+    );
+    let sending = tokio::spawn(async move { deliver_due(&stalled).await });
+    let data = tokio::time::timeout(std::time::Duration::from_secs(30), taken)
+        .await
+        .expect("the message reached the mail server")
+        .unwrap();
+    sending.abort();
+    let _ = sending.await;
+    let now = casework_app::now_millis();
+    let subject = if data.contains("Subject: Handed over") {
+        "Handed over"
+    } else {
+        "Only claimed"
+    };
+    let unsent = if subject == "Handed over" {
+        "Only claimed"
+    } else {
+        "Handed over"
+    };
+    let items = t.data(office).outbox(10).await.unwrap();
+    assert!(items.iter().all(|i| i.state == OutboxState::Sending));
+    let handed = items.iter().find(|i| i.subject.contains(subject)).unwrap().id;
+    let lease = t.app.settings.outbox_lease_seconds * 1000;
+    assert_eq!(
+        deliver_due(&t.app).await.unwrap(),
+        0,
+        "held while the lease runs"
+    );
+    // When the lease has run out, the one never handed over is sent; the
+    // other may have gone, so it is set aside, not sent again.
+    let later = t.app_with_clock(casework_app::ManualClock::new(now + lease + 1));
+    assert_eq!(deliver_due(&later).await.unwrap(), 1);
+    assert_eq!(deliver_due(&later).await.unwrap(), 0);
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    assert!(String::from_utf8_lossy(&received[0]).contains(&format!("Subject: {unsent}")));
+    let item = |items: Vec<casework_app::views::OutboxItem>| {
+        items.into_iter().find(|i| i.id == handed).unwrap()
+    };
+    let set_aside = item(t.data(office).outbox(10).await.unwrap());
+    assert_eq!(set_aside.state, OutboxState::Failed);
+    assert_eq!(set_aside.last_error, casework_app::outbox::UNSURE);
+    // The outbox says so and offers both ways on; a message the server
+    // refused is never offered as sent.
+    let b = t.browser();
+    b.sign_in(&cw.email, PASSWORD).await;
+    let page = b.get("/outbox").await;
+    assert!(
+        page.html.contains(&format!("/outbox/{handed}/retry"))
+            && page.html.contains(&format!("/outbox/{handed}/sent"))
+            && page.html.contains("It was sent"),
+        "{}",
+        page.html
+    );
+    // The caseworker checks the mail server's log, finds it went, says so.
+    let marked = b
+        .post(&format!("/outbox/{handed}/sent"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    let done = item(t.data(office).outbox(10).await.unwrap());
+    assert_eq!(done.state, OutboxState::Sent);
+    assert!(done.sent_at.is_some() && done.last_error.is_empty());
+    assert!(
+        b.get("/outbox?notice=marked_sent")
+            .await
+            .html
+            .contains("Recorded as sent."),
+        "the notice"
+    );
+    // Only a failed message can be marked sent: again is refused, and
+    // nothing goes out.
+    let again = b
+        .post(&format!("/outbox/{handed}/sent"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(deliver_due(&later).await.unwrap(), 0);
+    assert_eq!(sink.messages().len(), 1);
+}
+
 async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not(
     t: TestApp,
     sink: SmtpSink,
@@ -595,4 +706,47 @@ async fn a_letter_on_the_case_goes_with_an_email_and_files_of_other_cases_do_not
             .contains("the limit for a message")
     );
     assert!(small.data(o).outbox(10).await.unwrap().is_empty());
+}
+
+/// An SMTP server that takes one whole message and then never answers, as
+/// a mail server looks to a sender killed mid-handover. Sends what it took.
+async fn stalling_smtp() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write.write_all(b"220 stalling ESMTP\r\n").await.unwrap();
+        let (mut data, mut in_data, mut tx) = (String::new(), false, Some(tx));
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    // The whole message is here; the answer never comes.
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(std::mem::take(&mut data));
+                    }
+                } else {
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250 stalling\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go ahead\r\n"
+                }
+                _ => b"250 OK\r\n",
+            };
+            if write.write_all(reply).await.is_err() {
+                break;
+            }
+        }
+    });
+    (port, rx)
 }

@@ -1,4 +1,5 @@
-//! The outbox: outgoing mail waiting, approving it and retrying it.
+//! The outbox: outgoing mail waiting, approving it, retrying it, and
+//! recording one that went after all.
 
 use askama::Template;
 use axum::Router;
@@ -18,6 +19,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/outbox", get(outbox_page))
         .route("/outbox/{id}/approve", post(outbox_approve))
         .route("/outbox/{id}/retry", post(outbox_retry))
+        .route("/outbox/{id}/sent", post(outbox_mark_sent))
 }
 
 struct OutboxRow {
@@ -29,6 +31,8 @@ struct OutboxRow {
     state: String,
     state_label: String,
     error: String,
+    /// Set aside because its sender stopped mid-handover: it may have gone.
+    unsure: bool,
 }
 
 pub(crate) fn outbox_label(item: &casework_app::views::OutboxItem) -> String {
@@ -85,6 +89,8 @@ async fn outbox_page(
                 state: i.state.to_string(),
                 state_label: outbox_label(i),
                 error: crate::layout::send_error_for(&who.actor, &i.last_error),
+                unsure: i.state == OutboxState::Failed
+                    && i.last_error == casework_app::outbox::UNSURE,
             })
             .collect(),
     };
@@ -107,4 +113,13 @@ async fn outbox_retry(
 ) -> PageResult {
     casework_app::outbox::retry(&s.app, &form.who.actor, id).await?;
     Ok(see("/outbox?notice=retry".into()))
+}
+
+async fn outbox_mark_sent(
+    State(s): State<AppState>,
+    Id(id): Id,
+    form: CsrfForm<serde_json::Value>,
+) -> PageResult {
+    casework_app::outbox::mark_sent(&s.app, &form.who.actor, id).await?;
+    Ok(see("/outbox?notice=marked_sent".into()))
 }
