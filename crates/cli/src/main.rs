@@ -197,6 +197,20 @@ enum FilesCommand {
     },
     /// Read every file a record names and check it against its SHA-256.
     Check,
+    /// Remove the files in the folder or the object store that no record
+    /// names: left by a server stopped between keeping a file and saving
+    /// its record, or by a change refused after its file was kept. Files
+    /// written recently are spared (a record may be about to name them).
+    /// In the database, every file is written with its records: nothing
+    /// is left there to remove.
+    Sweep {
+        /// Spare unnamed files written less than this many hours ago.
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=8760))]
+        older_than_hours: u64,
+        /// Count what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -663,6 +677,42 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                     c.damaged.join(", ")
                 ))
             }
+        }
+        Command::Files(FilesCommand::Sweep {
+            older_than_hours,
+            dry_run,
+        }) => {
+            let cutoff = std::time::SystemTime::now()
+                - std::time::Duration::from_secs(older_than_hours * 3600);
+            let r = app
+                .files
+                .sweep(&store, cutoff, dry_run)
+                .await
+                .map_err(|e| format!("cannot sweep the files: {e}"))?;
+            if app.files.kind() == "database" {
+                println!(
+                    "Files are kept in the database, each written with the records that name it: there is nothing to sweep."
+                );
+                return Ok(());
+            }
+            let home = if app.files.kind() == "s3" {
+                "object store"
+            } else {
+                "folder"
+            };
+            println!(
+                "{} files in the {home}; {} named by no record and older than {older_than_hours} h ({} bytes){}; {} unnamed but recent, kept.",
+                r.files,
+                r.unnamed,
+                r.bytes,
+                if dry_run {
+                    ", not removed (dry run)"
+                } else {
+                    ", removed"
+                },
+                r.recent
+            );
+            Ok(())
         }
         Command::Openapi => Ok(()),
     };

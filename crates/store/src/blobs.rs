@@ -5,7 +5,8 @@
 //! Two homes, chosen in the configuration ([`Files`]):
 //! - a local folder (`LocalBlobs`), the default on SQLite: a file is
 //!   written before the records that name it, so a record never names a
-//!   missing file (a crash between leaves an unnamed file, harmless);
+//!   missing file (a crash between leaves an unnamed file, harmless, which
+//!   `casework files sweep` removes once it is a day old);
 //! - the database (`files`), the default on PostgreSQL: every app server
 //!   reads the same files, each written in the same transaction as the
 //!   records that name it, and a dump of the database holds them all.
@@ -45,7 +46,13 @@ impl LocalBlobs {
     pub fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
         let path = self.path(key)?;
         if path.exists() {
-            return Ok(());
+            // Kept already: marked as written now, so that a sweep of
+            // unnamed files (which spares recent ones) leaves it to the
+            // record about to name it again.
+            return std::fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(std::time::SystemTime::now());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
@@ -63,6 +70,30 @@ impl LocalBlobs {
 
     pub fn get(&self, key: &str) -> io::Result<Vec<u8>> {
         std::fs::read(self.path(key)?)
+    }
+
+    /// Every file in the folder, sorted by key, with its size and when it
+    /// was last written.
+    pub fn files(&self) -> io::Result<Vec<StoredFile>> {
+        self.keys()?
+            .into_iter()
+            .map(|key| {
+                let meta = std::fs::metadata(self.path(&key)?)?;
+                Ok(StoredFile {
+                    key,
+                    size: meta.len(),
+                    written: meta.modified().ok(),
+                })
+            })
+            .collect()
+    }
+
+    /// Removes the file `key` (gone already is not an error).
+    pub fn remove(&self, key: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.path(key)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Every key in the folder, sorted (files whose names are not keys,
@@ -93,6 +124,28 @@ impl LocalBlobs {
         out.sort();
         Ok(out)
     }
+}
+
+/// A file in the folder or the bucket, as listed there.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub key: String,
+    pub size: u64,
+    /// When it was last written (unknown: never swept).
+    pub written: Option<std::time::SystemTime>,
+}
+
+/// What a sweep found, and removed unless it was a dry run.
+#[derive(Debug, Default, Clone)]
+pub struct Swept {
+    /// Files in the store, named or not.
+    pub files: u64,
+    /// Unnamed files written before the cut-off.
+    pub unnamed: u64,
+    pub bytes: u64,
+    /// Unnamed files spared because they are recent (a record may be
+    /// about to name them).
+    pub recent: u64,
 }
 
 /// Where this installation keeps its files.
@@ -201,6 +254,57 @@ impl Files {
             Files::Database { store, .. } => store.store_file(file).await.map_err(io::Error::other),
             Files::S3 { bucket, .. } => bucket.put(&file.key, file.bytes).await,
         }
+    }
+
+    /// Removes the files in the folder or the bucket that no record names
+    /// and that were written before `cutoff` (a file is kept before the
+    /// records that name it, so a recent one may be about to be named),
+    /// by the names `store`'s records hold. With `dry_run`, only counts.
+    /// The database holds no unnamed files (each is written with the
+    /// records that name it), so there, nothing is found.
+    pub async fn sweep(
+        &self,
+        store: &Store,
+        cutoff: std::time::SystemTime,
+        dry_run: bool,
+    ) -> io::Result<Swept> {
+        let listed = match self {
+            Files::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || dir.files())
+                    .await
+                    .map_err(io::Error::other)??
+            }
+            Files::Database { .. } => return Ok(Swept::default()),
+            Files::S3 { bucket, .. } => bucket.objects().await?,
+        };
+        // Read after the listing: a file listed and named meanwhile is named.
+        let named: std::collections::HashSet<String> = store
+            .file_keys()
+            .await
+            .map_err(io::Error::other)?
+            .into_iter()
+            .collect();
+        let mut swept = Swept {
+            files: listed.len() as u64,
+            ..Swept::default()
+        };
+        for f in listed.into_iter().filter(|f| !named.contains(&f.key)) {
+            if f.written.is_none_or(|w| w >= cutoff) {
+                swept.recent += 1;
+                continue;
+            }
+            if !dry_run {
+                match self {
+                    Files::Folder(dir) => dir.remove(&f.key)?,
+                    Files::S3 { bucket, .. } => bucket.delete(&f.key).await?,
+                    Files::Database { .. } => {}
+                }
+            }
+            swept.unnamed += 1;
+            swept.bytes += f.size;
+        }
+        Ok(swept)
     }
 
     /// The keys of the files in the object store (a backup copies them:

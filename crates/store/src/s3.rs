@@ -165,7 +165,28 @@ impl S3Files {
 
     /// Every file key in the bucket, sorted.
     pub async fn keys(&self) -> io::Result<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
+        Ok(self.objects().await?.into_iter().map(|o| o.key).collect())
+    }
+
+    /// Removes the file `key` (gone already is not an error).
+    pub async fn delete(&self, key: &str) -> io::Result<()> {
+        let object = Self::object(key);
+        let url = self
+            .bucket
+            .delete_object(Some(&self.credentials), &object)
+            .sign(SIGNED_FOR);
+        let r = self.client.delete(url).send().await.map_err(http)?;
+        match r.status() {
+            s if s.is_success() => Ok(()),
+            reqwest::StatusCode::NOT_FOUND => Ok(()),
+            s => Err(refused(s)),
+        }
+    }
+
+    /// Every file in the bucket, sorted by key, with its size and when it
+    /// was last written.
+    pub async fn objects(&self) -> io::Result<Vec<crate::blobs::StoredFile>> {
+        let mut out: Vec<crate::blobs::StoredFile> = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let mut list = self.bucket.list_objects_v2(Some(&self.credentials));
@@ -179,42 +200,68 @@ impl S3Files {
                 return Err(refused(r.status()));
             }
             let text = r.text().await.map_err(http)?;
-            let (names, truncated) = listed(&text);
-            let last = names.last().cloned();
-            out.extend(
-                names
-                    .iter()
-                    .filter_map(|n| n.rsplit('/').next())
-                    .filter(|k| crate::files::is_key(k))
-                    .map(str::to_owned),
-            );
+            let (objects, truncated) = listed(&text);
+            let last = objects.last().map(|o| o.name.clone());
+            out.extend(objects.into_iter().filter_map(|o| {
+                let key = o.name.rsplit('/').next()?;
+                crate::files::is_key(key).then(|| crate::blobs::StoredFile {
+                    key: key.to_owned(),
+                    size: o.size,
+                    written: o
+                        .last_modified
+                        .parse::<jiff::Timestamp>()
+                        .ok()
+                        .map(std::time::SystemTime::from),
+                })
+            }));
             match (truncated, last) {
                 (true, Some(last)) => after = Some(last),
                 _ => break,
             }
         }
-        out.sort();
-        out.dedup();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.dedup_by(|a, b| a.key == b.key);
         Ok(out)
     }
 }
 
-/// The object names in a ListObjectsV2 answer, and whether more follow.
+/// An object in a ListObjectsV2 answer.
+struct Listed {
+    name: String,
+    size: u64,
+    last_modified: String,
+}
+
+/// The objects in a ListObjectsV2 answer, and whether more follow.
 /// Read by element name alone: stores differ in the XML namespace they
 /// declare (s3rver's is not Amazon's), which a strict reader refuses.
 /// File objects' names are `ab/cd/<hex>`, with nothing to unescape.
-fn listed(xml: &str) -> (Vec<String>, bool) {
-    let mut names = Vec::new();
+fn listed(xml: &str) -> (Vec<Listed>, bool) {
+    fn element<'a>(within: &'a str, name: &str) -> Option<&'a str> {
+        let open = format!("<{name}>");
+        let from = &within[within.find(&open)? + open.len()..];
+        Some(from[..from.find(&format!("</{name}>"))?].trim())
+    }
+    let mut objects = Vec::new();
     let mut rest = xml;
-    while let Some(start) = rest.find("<Key>") {
-        let from = &rest[start + "<Key>".len()..];
-        let Some(end) = from.find("</Key>") else {
+    while let Some(start) = rest.find("<Contents>") {
+        let from = &rest[start + "<Contents>".len()..];
+        let Some(end) = from.find("</Contents>") else {
             break;
         };
-        names.push(from[..end].trim().to_owned());
+        let contents = &from[..end];
+        if let Some(name) = element(contents, "Key") {
+            objects.push(Listed {
+                name: name.to_owned(),
+                size: element(contents, "Size")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0),
+                last_modified: element(contents, "LastModified").unwrap_or("").to_owned(),
+            });
+        }
         rest = &from[end..];
     }
-    (names, xml.contains("<IsTruncated>true</IsTruncated>"))
+    (objects, xml.contains("<IsTruncated>true</IsTruncated>"))
 }
 
 #[cfg(test)]
@@ -226,15 +273,19 @@ mod tests {
         let key = "ab".repeat(32);
         let xml = format!(
             "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://doc.s3.amazonaws.com/2006-03-01/\">\
-             <IsTruncated>true</IsTruncated><Contents><Key>ab/ab/{key}</Key><Size>3</Size></Contents>\
+             <IsTruncated>true</IsTruncated><Contents><Key>ab/ab/{key}</Key>\
+             <LastModified>2026-12-07T16:05:09.000Z</LastModified><Size>3</Size></Contents>\
              <Contents><Key>notes.txt</Key></Contents></ListBucketResult>"
         );
-        let (names, more) = listed(&xml);
-        assert_eq!(names, [format!("ab/ab/{key}"), "notes.txt".to_owned()]);
+        let (objects, more) = listed(&xml);
+        let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, [format!("ab/ab/{key}").as_str(), "notes.txt"]);
+        assert_eq!(objects[0].size, 3);
+        assert_eq!(objects[0].last_modified, "2026-12-07T16:05:09.000Z");
+        assert!(objects[0].last_modified.parse::<jiff::Timestamp>().is_ok());
         assert!(more);
-        assert_eq!(
-            listed("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"),
-            (vec![], false)
-        );
+        let (none, more) =
+            listed("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+        assert!(none.is_empty() && !more);
     }
 }

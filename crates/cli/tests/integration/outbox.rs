@@ -482,7 +482,11 @@ async fn a_message_whose_sender_stopped_while_handing_it_over_is_set_aside_not_s
     };
     let items = t.data(office).outbox(10).await.unwrap();
     assert!(items.iter().all(|i| i.state == OutboxState::Sending));
-    let handed = items.iter().find(|i| i.subject.contains(subject)).unwrap().id;
+    let handed = items
+        .iter()
+        .find(|i| i.subject.contains(subject))
+        .unwrap()
+        .id;
     let lease = t.app.settings.outbox_lease_seconds * 1000;
     assert_eq!(
         deliver_due(&t.app).await.unwrap(),

@@ -1,7 +1,8 @@
 //! Safekeeping: a backup made while the server runs restores every record
 //! and file byte for byte; files move from the local folder into the
 //! database in steps, each checked; two app servers with their own data
-//! folders on one PostgreSQL database read each other's files.
+//! folders on one PostgreSQL database read each other's files; files no
+//! record names are swept from the folder and the bucket.
 
 use crate::harness::{Backend, ImapServer, TestApp, free_port, postgres_url, unique};
 use crate::mail::corpus_dir;
@@ -20,6 +21,7 @@ on_both_backends!(
     a_backup_made_while_the_server_runs_restores_every_record_and_file_byte_for_byte,
     files_move_from_the_folder_into_the_database_in_steps_each_checked,
     files_in_an_object_store_are_shared_checked_backed_up_restored_and_moved_in,
+    unnamed_files_are_swept_from_the_folder_and_the_bucket_and_named_and_recent_ones_kept,
 );
 
 /// Runs the `casework` binary on `t`'s database and data folder.
@@ -611,6 +613,110 @@ fn address(log: &Path) -> Option<String> {
             .trim_end_matches('/')
             .to_owned(),
     )
+}
+
+/// Files no record names (a server stopped between keeping a file and
+/// saving its record) are removed by `files sweep`, from the folder and
+/// from the bucket; named files and recent unnamed ones stay.
+async fn unnamed_files_are_swept_from_the_folder_and_the_bucket_and_named_and_recent_ones_kept(
+    t: TestApp,
+) {
+    use casework_app::intake::{RawMessage, ingest};
+    let unnamed = |n: u8| NewFile::new(format!("unnamed {n}").into_bytes());
+    let day_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    // The folder, through the command line.
+    let folder_files = Files::folder(t.data_dir().join("blobs"));
+    let app = App::new(t.store.clone(), folder_files, t.app.settings.clone());
+    let office = t.office("Office").await;
+    let batch = (1..=3)
+        .map(|i| RawMessage {
+            source: format!("m{i}"),
+            bytes: attachment_message(i),
+        })
+        .collect();
+    assert_eq!(ingest(&app, office, batch).await.unwrap().imported, 3);
+    let named = t.store.file_keys().await.unwrap();
+    assert_eq!(named.len(), 6, "three originals and three attachments");
+    let dir = LocalBlobs::new(t.data_dir().join("blobs"));
+    let written_a_day_ago = |key: &str| {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path(key).unwrap())
+            .unwrap()
+            .set_modified(day_ago)
+            .unwrap();
+    };
+    let (old, recent) = (unnamed(1), unnamed(2));
+    for f in [&old, &recent] {
+        dir.put(&f.key, &f.bytes).unwrap();
+    }
+    written_a_day_ago(&old.key);
+    // A named file written long ago is never a candidate.
+    written_a_day_ago(&named[0]);
+    let folder = [("CASEWORK_FILES", "folder")];
+    let (ok, out, err) = casework(&t, &["files", "sweep", "--dry-run"], &folder);
+    assert!(ok, "{out}{err}");
+    let expected = format!(
+        "8 files in the folder; 1 named by no record and older than 24 h ({} bytes), not removed (dry run); 1 unnamed but recent, kept.",
+        old.bytes.len()
+    );
+    assert!(out.contains(&expected), "{out}");
+    assert!(
+        dir.path(&old.key).unwrap().exists(),
+        "a dry run removes nothing"
+    );
+    let (ok, out, err) = casework(&t, &["files", "sweep"], &folder);
+    assert!(ok && out.contains("), removed;"), "{out}{err}");
+    assert!(!dir.path(&old.key).unwrap().exists());
+    assert!(dir.path(&recent.key).unwrap().exists());
+    assert_eq!(dir.keys().unwrap().len(), 7);
+    let (ok, out, err) = casework(&t, &["files", "check"], &folder);
+    assert!(ok && out.contains("6 read back whole"), "{out}{err}");
+    // Kept again while unnamed (the same bytes arriving once more): it
+    // counts as written now, so a sweep spares it for its new record.
+    dir.put(&old.key, &old.bytes).unwrap();
+    written_a_day_ago(&old.key);
+    dir.put(&old.key, &old.bytes).unwrap();
+    let (ok, out, err) = casework(&t, &["files", "sweep", "--dry-run"], &folder);
+    assert!(ok && out.contains("; 0 named by no record"), "{out}{err}");
+    // Refused: nonsense hours.
+    let (ok, _, err) = casework(&t, &["files", "sweep", "--older-than-hours", "0"], &folder);
+    assert!(!ok && err.contains("older-than-hours"), "{err}");
+
+    // The bucket (the store's own sweep: an object's time cannot be set).
+    let s3 = S3Server::start().await;
+    let bucket = s3.files("casework");
+    for key in &named {
+        let bytes = dir.get(key).unwrap();
+        bucket.put_now(NewFile::new(bytes)).await.unwrap();
+    }
+    bucket.put_now(unnamed(3)).await.unwrap();
+    let now = std::time::SystemTime::now();
+    let spared = bucket
+        .sweep(&t.store, now - Duration::from_secs(3600), false)
+        .await
+        .unwrap();
+    assert_eq!((spared.files, spared.unnamed, spared.recent), (7, 0, 1));
+    let swept = bucket
+        .sweep(&t.store, now + Duration::from_secs(60), false)
+        .await
+        .unwrap();
+    assert_eq!((swept.files, swept.unnamed, swept.recent), (7, 1, 0));
+    assert_eq!(swept.bytes, unnamed(3).bytes.len() as u64);
+    let left = bucket.object_store_keys().await.unwrap().unwrap();
+    assert_eq!(
+        left, named,
+        "every named file stays, the unnamed one is gone"
+    );
+    // In the database, files are written with their records: nothing to sweep.
+    let env = s3.env("casework");
+    let (ok, out, err) = casework(&t, &["files", "sweep"], &[("CASEWORK_FILES", "database")]);
+    assert!(ok && out.contains("nothing to sweep"), "{out}{err}");
+    let (ok, out, err) = casework(&t, &["files", "sweep", "--dry-run"], &pairs(&env));
+    assert!(
+        ok && out.contains("6 files in the object store; 0 named by no record"),
+        "{out}{err}"
+    );
 }
 
 fn attachment_message(i: usize) -> Vec<u8> {
