@@ -100,7 +100,8 @@ pub(crate) fn sending_status(not_set_up: Option<String>, admin: bool, from: &str
 /// (an "os error", a status code) for administrators, who can act on
 /// them; for everyone else what it means and who can see more.
 pub(crate) fn send_error_for(actor: &Actor, raw: &str) -> String {
-    if raw.is_empty() || actor.can(Permission::ManageStaff) {
+    // The reason a message was set aside is Casework's own, for everyone.
+    if raw.is_empty() || raw == casework_app::outbox::UNSURE || actor.can(Permission::ManageStaff) {
         raw.to_owned()
     } else {
         "The mail server did not take it; an administrator can see why in the outbox.".to_owned()

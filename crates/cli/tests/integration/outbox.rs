@@ -507,17 +507,26 @@ async fn a_message_whose_sender_stopped_while_handing_it_over_is_set_aside_not_s
     let set_aside = item(t.data(office).outbox(10).await.unwrap());
     assert_eq!(set_aside.state, OutboxState::Failed);
     assert_eq!(set_aside.last_error, casework_app::outbox::UNSURE);
-    // The outbox says so and offers both ways on; a message the server
-    // refused is never offered as sent.
+    // The outbox says so, in Casework's words for everyone (a mail
+    // server's own refusal is for administrators), and offers both ways on.
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
     let page = b.get("/outbox").await;
     assert!(
         page.html.contains(&format!("/outbox/{handed}/retry"))
             && page.html.contains(&format!("/outbox/{handed}/sent"))
-            && page.html.contains("It was sent"),
+            && page.html.contains("It was sent")
+            && page.html.contains("Perhaps sent: check")
+            && page.html.contains("may or may not have gone"),
         "{}",
         page.html
+    );
+    let case_page = b.get(&format!("/cases/{}", case["id"])).await;
+    assert!(
+        case_page.html.contains("Perhaps sent: check")
+            && case_page.html.contains("may or may not have gone"),
+        "{}",
+        case_page.html
     );
     // The caseworker checks the mail server's log, finds it went, says so.
     let marked = b

@@ -42,6 +42,9 @@ pub(crate) fn outbox_label(item: &casework_app::views::OutboxItem) -> String {
             when(item.next_attempt_at)
         ),
         OutboxState::Sent => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
+        OutboxState::Failed if item.last_error == casework_app::outbox::UNSURE => {
+            "Perhaps sent: check".to_owned()
+        }
         OutboxState::Failed => format!("Failed after {} attempts", item.attempts),
         other => other.label().to_owned(),
     }
