@@ -520,24 +520,27 @@ pub struct Moved {
     pub left: u64,
 }
 
-/// Moves the files of `folder` into the shared store `to` (the database:
-/// one transaction each; or the object store), reading each back and
-/// checking its SHA-256 before counting it. A run stopped part way is
-/// resumed by running again: files already there are skipped. Stops after
-/// `limit` files moved, if given. The folder is left as it is (delete it
-/// once a backup holds the files).
+/// Moves the files of `from` (a folder, or the bucket they were kept in
+/// before) into the shared store `to` (the database: one transaction each;
+/// or the object store), reading each back and checking its SHA-256 before
+/// counting it, adding to `r`. A run stopped part way is resumed by running
+/// again: files already there are skipped. Stops once `r` counts `limit`
+/// files moved, if given. `from` is left as it is (empty it once a backup
+/// holds the files).
 pub async fn move_files(
     to: &Files,
-    folder: &LocalBlobs,
+    from: &Files,
     limit: Option<u64>,
-) -> Result<Moved, String> {
-    let keys = folder
-        .keys()
-        .map_err(|e| format!("cannot list {}: {e}", folder.root().display()))?;
-    let mut r = Moved::default();
+    r: &mut Moved,
+) -> Result<(), String> {
+    let keys = from
+        .keys_here()
+        .await
+        .map_err(|e| format!("cannot list the files to move: {e}"))?
+        .unwrap_or_default();
     for (i, key) in keys.iter().enumerate() {
         if limit.is_some_and(|l| r.moved >= l) {
-            r.left = (keys.len() - i) as u64;
+            r.left += (keys.len() - i) as u64;
             break;
         }
         if to
@@ -548,9 +551,11 @@ pub async fn move_files(
             r.already += 1;
             continue;
         }
-        let bytes = folder
-            .get(key)
-            .map_err(|e| format!("cannot read the file {key}: {e}"))?;
+        let bytes = match from.get_here(key).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => continue,
+            Err(e) => return Err(format!("cannot read the file {key}: {e}")),
+        };
         if file_key(&bytes) != *key {
             r.damaged.push(key.clone());
             continue;
@@ -560,7 +565,7 @@ pub async fn move_files(
         r.moved += 1;
         r.bytes += size;
     }
-    Ok(r)
+    Ok(())
 }
 
 /// Moves the files held in the database into the object store `to`, each

@@ -50,7 +50,20 @@ pub fn shared_files(
         let database = old_folder.is_some().then(|| store.clone());
         Ok(Files::s3(bucket, old_folder, database))
     } else if config.files_in_database() {
-        Ok(Files::database(store.clone(), old_folder))
+        let s3 = config.s3_settings();
+        if s3.endpoint.trim().is_empty() {
+            Ok(Files::database(store.clone(), old_folder))
+        } else {
+            // Files kept in a bucket before are read there until moved in
+            // (`casework files move`).
+            let bucket = casework_store::s3::S3Files::new(&s3)
+                .map_err(|e| format!("configuration error: {e}"))?;
+            Ok(Files::database_after_bucket(
+                store.clone(),
+                old_folder,
+                bucket,
+            ))
+        }
     } else {
         Ok(Files::folder(config.files_folder()))
     }

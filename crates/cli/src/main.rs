@@ -186,10 +186,11 @@ enum MailCommand {
 enum FilesCommand {
     /// Move the files of the local folder (blobs/ in the data folder) into
     /// the database or the object store (`files`), and, for the object
-    /// store, those kept in the database before; each checked by its
-    /// SHA-256 once stored. Stopped part way, run it again: it goes on
-    /// where it stopped. The folder is left as it is; remove it once
-    /// `files check` passes and a backup holds the files.
+    /// store, those kept in the database before, or for the database,
+    /// those kept in the object store before (`[s3]` still set); each
+    /// checked by its SHA-256 once stored. Stopped part way, run it again:
+    /// it goes on where it stopped. The folder (or bucket) is left as it
+    /// is; empty it once `files check` passes and a backup holds the files.
     Move {
         /// Stop after moving this many files.
         #[arg(long)]
@@ -627,12 +628,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                         .into(),
                 );
             }
-            let folder = casework_store::blobs::LocalBlobs::new(config.files_folder());
+            let folder = casework_store::blobs::Files::folder(config.files_folder());
             let to = casework::shared_files(&config, &store, None)?;
-            let mut r = casework::backup::move_files(&to, &folder, limit).await?;
+            let mut r = casework::backup::Moved::default();
+            casework::backup::move_files(&to, &folder, limit, &mut r).await?;
             if config.files_in_s3() {
                 // And those kept in the database before.
                 casework::backup::move_out_of_database(&store, &to, limit, &mut r).await?;
+            } else if let Some(bucket) = app.files.old_bucket() {
+                // And those kept in the object store before.
+                casework::backup::move_files(&to, &bucket, limit, &mut r).await?;
             }
             println!(
                 "Moved {} files ({} bytes) into the {}; {} were there already.",
@@ -650,9 +655,9 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             }
             if !r.damaged.is_empty() {
                 println!(
-                    "{} files do not hold what their names say and were left in {}: {}",
+                    "{} files do not hold what their names say and were left where they were ({} or the old store): {}",
                     r.damaged.len(),
-                    folder.root().display(),
+                    config.files_folder().display(),
                     r.damaged.join(", ")
                 );
             }

@@ -153,11 +153,13 @@ pub struct Swept {
 pub enum Files {
     /// A local folder: one app server, or a folder every server shares.
     Folder(Arc<LocalBlobs>),
-    /// The database; `folder` is where files were kept before they were
-    /// moved in (`casework files move`), read while any are still there.
+    /// The database; `folder` and `bucket` are where files were kept
+    /// before they were moved in (`casework files move`), read while any
+    /// are still there.
     Database {
         store: Store,
         folder: Option<Arc<LocalBlobs>>,
+        bucket: Option<Arc<S3Files>>,
     },
     /// An S3-compatible object store; `folder` as for the database, and
     /// `database` where files were kept before they were moved out to the
@@ -182,6 +184,55 @@ impl Files {
             folder: old_folder
                 .filter(|f| f.exists())
                 .map(|f| Arc::new(LocalBlobs::new(f))),
+            bucket: None,
+        }
+    }
+
+    /// As [`Files::database`], also reading files not yet moved in from
+    /// the object store they were kept in before.
+    pub fn database_after_bucket(
+        store: Store,
+        old_folder: Option<PathBuf>,
+        old_bucket: S3Files,
+    ) -> Files {
+        match Files::database(store, old_folder) {
+            Files::Database { store, folder, .. } => Files::Database {
+                store,
+                folder,
+                bucket: Some(Arc::new(old_bucket)),
+            },
+            other => other,
+        }
+    }
+
+    /// The object store files are read from until they are moved into
+    /// the database (`casework files move`), if any.
+    pub fn old_bucket(&self) -> Option<Files> {
+        match self {
+            Files::Database {
+                bucket: Some(b), ..
+            } => Some(Files::S3 {
+                bucket: b.clone(),
+                folder: None,
+                database: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The keys of the files kept here, in the folder or the bucket
+    /// (`None` for the database), sorted: for moving them elsewhere.
+    pub async fn keys_here(&self) -> io::Result<Option<Vec<String>>> {
+        match self {
+            Files::Folder(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || dir.keys())
+                    .await
+                    .map_err(io::Error::other)?
+                    .map(Some)
+            }
+            Files::Database { .. } => Ok(None),
+            Files::S3 { bucket, .. } => bucket.keys().await.map(Some),
         }
     }
 
@@ -307,12 +358,17 @@ impl Files {
         Ok(swept)
     }
 
-    /// The keys of the files in the object store (a backup copies them:
-    /// a dump of the database does not hold them); `None` for the folder
-    /// and the database.
+    /// The keys of the files in the object store, or in the one a database
+    /// still reads from until they are moved in (a backup copies them: a
+    /// dump of the database does not hold them); `None` for the folder and
+    /// a database alone.
     pub async fn object_store_keys(&self) -> io::Result<Option<Vec<String>>> {
         match self {
-            Files::S3 { bucket, .. } => bucket.keys().await.map(Some),
+            Files::S3 { bucket, .. }
+            | Files::Database {
+                bucket: Some(bucket),
+                ..
+            } => bucket.keys().await.map(Some),
             _ => Ok(None),
         }
     }
@@ -364,9 +420,19 @@ impl Files {
         }
         let (folder, not_found) = match self {
             Files::Folder(dir) => (Some(dir.clone()), ""),
-            Files::Database { store, folder } => {
+            Files::Database {
+                store,
+                folder,
+                bucket,
+            } => {
                 if let Some(bytes) = store.stored_file(key).await.map_err(io::Error::other)? {
                     return Ok(bytes);
+                }
+                if let Some(b) = bucket {
+                    match b.get(key).await {
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        other => return other,
+                    }
                 }
                 (folder.clone(), "the file is not in the database")
             }

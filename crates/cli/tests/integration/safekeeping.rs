@@ -22,6 +22,7 @@ on_both_backends!(
     files_move_from_the_folder_into_the_database_in_steps_each_checked,
     files_in_an_object_store_are_shared_checked_backed_up_restored_and_moved_in,
     unnamed_files_are_swept_from_the_folder_and_the_bucket_and_named_and_recent_ones_kept,
+    files_move_from_a_bucket_back_into_the_database_in_steps,
 );
 
 /// Runs the `casework` binary on `t`'s database and data folder.
@@ -621,20 +622,12 @@ fn address(log: &Path) -> Option<String> {
 async fn unnamed_files_are_swept_from_the_folder_and_the_bucket_and_named_and_recent_ones_kept(
     t: TestApp,
 ) {
-    use casework_app::intake::{RawMessage, ingest};
     let unnamed = |n: u8| NewFile::new(format!("unnamed {n}").into_bytes());
     let day_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
     // The folder, through the command line.
     let folder_files = Files::folder(t.data_dir().join("blobs"));
     let app = App::new(t.store.clone(), folder_files, t.app.settings.clone());
-    let office = t.office("Office").await;
-    let batch = (1..=3)
-        .map(|i| RawMessage {
-            source: format!("m{i}"),
-            bytes: attachment_message(i),
-        })
-        .collect();
-    assert_eq!(ingest(&app, office, batch).await.unwrap().imported, 3);
+    three_letters_by_email(&t, &app).await;
     let named = t.store.file_keys().await.unwrap();
     assert_eq!(named.len(), 6, "three originals and three attachments");
     let dir = LocalBlobs::new(t.data_dir().join("blobs"));
@@ -717,6 +710,78 @@ async fn unnamed_files_are_swept_from_the_folder_and_the_bucket_and_named_and_re
         ok && out.contains("6 files in the object store; 0 named by no record"),
         "{out}{err}"
     );
+}
+
+/// An installation leaving its object store sets `files = "database"`,
+/// keeps its `[s3]` settings while it moves the files in, and reads each
+/// file from the bucket until then.
+async fn files_move_from_a_bucket_back_into_the_database_in_steps(t: TestApp) {
+    let s3 = S3Server::start().await;
+    let app = App::new(
+        t.store.clone(),
+        s3.files("casework"),
+        t.app.settings.clone(),
+    );
+    three_letters_by_email(&t, &app).await;
+    let keys = t.store.file_keys().await.unwrap();
+    assert_eq!(keys.len(), 6);
+    assert_eq!(t.store.stored_file_totals().await.unwrap().0, 0);
+    let mut env = s3.env("casework");
+    env[0].1 = "database".into();
+    let leaving = pairs(&env);
+    // Read from the bucket meanwhile.
+    let (ok, out, err) = casework(&t, &["files", "check"], &leaving);
+    assert!(
+        ok && out.contains("6 read back whole (database store)"),
+        "{out}{err}"
+    );
+    // In steps, each checked; run again to go on.
+    let (ok, out, err) = casework(&t, &["files", "move", "--limit", "4"], &leaving);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Moved 4 files") && out.contains("2 files are left"),
+        "{out}"
+    );
+    let (ok, out, err) = casework(&t, &["files", "move"], &leaving);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Moved 2 files") && out.contains("4 were there already"),
+        "{out}"
+    );
+    assert_eq!(t.store.stored_file_totals().await.unwrap().0, 6);
+    // Every file is now in the database alone; the bucket is left as it was.
+    let database = [("CASEWORK_FILES", "database")];
+    let (ok, out, err) = casework(&t, &["files", "check"], &database);
+    assert!(
+        ok && out.contains("6 read back whole (database store)"),
+        "{out}{err}"
+    );
+    let only_database = Files::database(t.store.clone(), None);
+    for key in &keys {
+        assert!(only_database.get_here(key).await.unwrap().is_some());
+    }
+    assert_eq!(
+        s3.files("casework")
+            .object_store_keys()
+            .await
+            .unwrap()
+            .unwrap(),
+        keys
+    );
+}
+
+/// An office with three messages imported through `app`, each with an
+/// attachment: six files.
+async fn three_letters_by_email(t: &TestApp, app: &App) {
+    use casework_app::intake::{RawMessage, ingest};
+    let office = t.office("Office").await;
+    let batch = (1..=3)
+        .map(|i| RawMessage {
+            source: format!("m{i}"),
+            bytes: attachment_message(i),
+        })
+        .collect();
+    assert_eq!(ingest(app, office, batch).await.unwrap().imported, 3);
 }
 
 fn attachment_message(i: usize) -> Vec<u8> {
