@@ -583,7 +583,19 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
             Ok(bytes) => {
                 // From here the mail server may take it: if this server
                 // stops before the outcome is recorded, it is not resent.
-                app.store.outbox_handing(job.id, app.now()).await?;
+                // Claimed since by another worker (this one was slow past
+                // its lease): theirs to send.
+                if !app
+                    .store
+                    .outbox_handing(job.id, job.attempts, app.now())
+                    .await?
+                {
+                    tracing::warn!(
+                        outbox_id = job.id,
+                        "lease ran out before sending: left to the worker that claimed it since"
+                    );
+                    continue;
+                }
                 send(smtp, &job.envelope_from, &to, &bytes).await
             }
             Err(e) => Err(format!("The stored message could not be read: {e}")),
@@ -599,7 +611,9 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
                 let retry_at = (job.attempts < MAX_ATTEMPTS)
                     .then(|| app.now() + 60_000 * (1i64 << (job.attempts - 1).clamp(0, 6)));
                 tracing::warn!(outbox_id = job.id, attempts = job.attempts, error = %error, "email not sent");
-                app.store.outbox_failed(job.id, &error, retry_at).await?;
+                app.store
+                    .outbox_failed(job.id, job.attempts, &error, retry_at)
+                    .await?;
             }
         }
     }

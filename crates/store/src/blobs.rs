@@ -14,6 +14,7 @@
 use crate::Store;
 pub use crate::files::{Kept, NewFile, is_key};
 use crate::s3::S3Files;
+pub use crate::s3::StoredFile;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,17 +76,21 @@ impl LocalBlobs {
     /// Every file in the folder, sorted by key, with its size and when it
     /// was last written.
     pub fn files(&self) -> io::Result<Vec<StoredFile>> {
-        self.keys()?
-            .into_iter()
-            .map(|key| {
-                let meta = std::fs::metadata(self.path(&key)?)?;
-                Ok(StoredFile {
-                    key,
-                    size: meta.len(),
-                    written: meta.modified().ok(),
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for key in self.keys()? {
+            let meta = match std::fs::metadata(self.path(&key)?) {
+                Ok(m) => m,
+                // Removed since it was listed.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            out.push(StoredFile {
+                key,
+                size: meta.len(),
+                written: meta.modified().ok(),
+            });
+        }
+        Ok(out)
     }
 
     /// Removes the file `key` (gone already is not an error).
@@ -124,15 +129,6 @@ impl LocalBlobs {
         out.sort();
         Ok(out)
     }
-}
-
-/// A file in the folder or the bucket, as listed there.
-#[derive(Debug, Clone)]
-pub struct StoredFile {
-    pub key: String,
-    pub size: u64,
-    /// When it was last written (unknown: never swept).
-    pub written: Option<std::time::SystemTime>,
 }
 
 /// What a sweep found, and removed unless it was a dry run.

@@ -132,16 +132,23 @@ impl Store {
     }
 
     /// Records that the message is about to be handed to the mail server:
-    /// from here until its outcome is recorded, it may go out.
-    pub async fn outbox_handing(&self, id: i64, now: i64) -> Result<()> {
+    /// from here until its outcome is recorded, it may go out. False when
+    /// the claim `attempts` counted is no longer the message's (its lease
+    /// ran out and another worker claimed it, or set it aside): then it
+    /// must not be sent.
+    pub async fn outbox_handing(&self, id: i64, attempts: i64, now: i64) -> Result<bool> {
         on_write!(self, |pool| {
-            sqlx::query("UPDATE outbox SET handed_at = $1 WHERE id = $2 AND state = 'sending'")
-                .bind(now)
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+            Ok(sqlx::query(
+                "UPDATE outbox SET handed_at = $1 WHERE id = $2 AND attempts = $3 AND state = 'sending'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(attempts)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1)
+        })
     }
 
     /// Messages whose sender died while handing them to the mail server
@@ -168,8 +175,16 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt: retried at `retry_at`, or given up on.
-    pub async fn outbox_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<()> {
+    /// Records a failed attempt (the claim that counted `attempts`):
+    /// retried at `retry_at`, or given up on. Nothing is recorded if
+    /// another worker has claimed the message since.
+    pub async fn outbox_failed(
+        &self,
+        id: i64,
+        attempts: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<()> {
         on_write!(self, |pool| {
             let (state, next) = match retry_at {
                 Some(t) => ("queued", t),
@@ -177,12 +192,13 @@ impl Store {
             };
             sqlx::query(
                 "UPDATE outbox SET state = $1, last_error = $2, lease_until = NULL, handed_at = NULL, \
-                 next_attempt_at = CASE WHEN $3 > 0 THEN $3 ELSE next_attempt_at END WHERE id = $4",
+                 next_attempt_at = CASE WHEN $3 > 0 THEN $3 ELSE next_attempt_at END WHERE id = $4 AND attempts = $5",
             )
             .bind(state)
             .bind(error)
             .bind(next)
             .bind(id)
+            .bind(attempts)
             .execute(pool)
             .await?;
         });
@@ -329,14 +345,17 @@ impl OfficeData {
     pub async fn outbox_mark_sent(&self, id: i64, now: i64) -> Result<()> {
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
-            let failed: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM outbox WHERE id = $1 AND office_id = $2 AND state = 'failed'",
+            // Taken from 'failed' first, so a retry at the same moment
+            // finds it gone (and this finds a retried one gone).
+            let n = sqlx::query(
+                "UPDATE outbox SET state = 'sent' WHERE id = $1 AND office_id = $2 AND state = 'failed'",
             )
             .bind(id)
             .bind(office_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if failed.is_none() {
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
                 return Err(Error::Conflict);
             }
             mark_sent!(tx, id, now);

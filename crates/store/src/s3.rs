@@ -41,6 +41,15 @@ impl Default for S3Settings {
     }
 }
 
+/// A file in the bucket or a folder, as listed there.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub key: String,
+    pub size: u64,
+    /// When it was last written (unknown: never swept).
+    pub written: Option<std::time::SystemTime>,
+}
+
 /// A bucket of files.
 pub struct S3Files {
     bucket: Bucket,
@@ -185,8 +194,8 @@ impl S3Files {
 
     /// Every file in the bucket, sorted by key, with its size and when it
     /// was last written.
-    pub async fn objects(&self) -> io::Result<Vec<crate::blobs::StoredFile>> {
-        let mut out: Vec<crate::blobs::StoredFile> = Vec::new();
+    pub async fn objects(&self) -> io::Result<Vec<StoredFile>> {
+        let mut out: Vec<StoredFile> = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let mut list = self.bucket.list_objects_v2(Some(&self.credentials));
@@ -204,7 +213,7 @@ impl S3Files {
             let last = objects.last().map(|o| o.name.clone());
             out.extend(objects.into_iter().filter_map(|o| {
                 let key = o.name.rsplit('/').next()?;
-                crate::files::is_key(key).then(|| crate::blobs::StoredFile {
+                crate::files::is_key(key).then(|| StoredFile {
                     key: key.to_owned(),
                     size: o.size,
                     written: o

@@ -423,6 +423,28 @@ async fn an_unreachable_server_is_retried_and_shown_and_nothing_is_sent_twice(
         .await
         .unwrap();
     assert_eq!(after_lease.len(), 1);
+    // The first worker, slow past its lease, finds the message claimed by
+    // the other and leaves it to them; the other hands it over.
+    let now = casework_app::now_millis() + 30 * 60_000;
+    assert!(
+        !store
+            .outbox_handing(jobs[0].id, jobs[0].attempts, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .outbox_handing(after_lease[0].id, after_lease[0].attempts, now)
+            .await
+            .unwrap()
+    );
+    // Nor does its failure count once the message is another's.
+    store
+        .outbox_failed(jobs[0].id, jobs[0].attempts, "late", None)
+        .await
+        .unwrap();
+    let item = &t.data(office).outbox(10).await.unwrap()[0];
+    assert_eq!(item.state, casework_app::domain::OutboxState::Sending);
     store
         .outbox_sent(after_lease[0].id, casework_app::now_millis())
         .await
