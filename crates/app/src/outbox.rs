@@ -487,6 +487,12 @@ pub const UNSURE: &str = "Casework stopped while handing this message to the mai
     It is not sent again by itself, so that nobody gets it twice: check the mail server's log or ask the recipient, \
     then choose Try again, or It was sent.";
 
+/// Whether a message's last error is [`UNSURE`]: set aside because its
+/// sender stopped mid-handover, so it may have gone.
+pub fn is_unsure(last_error: &str) -> bool {
+    last_error == UNSURE
+}
+
 /// A person found that a failed message went after all (one set aside
 /// because its sender stopped mid-handover, say): it is recorded as sent.
 pub async fn mark_sent(app: &App, actor: &Actor, outbox_id: i64) -> AppResult<()> {

@@ -156,6 +156,19 @@ impl Store {
     /// them, so they are marked failed with `why` for a person to check,
     /// not sent again. Returns their ids.
     pub async fn set_aside_unsure(&self, now: i64, why: &str) -> Result<Vec<i64>> {
+        // Looked for first on a reader, so the usual tick (nothing to set
+        // aside) takes no write lock.
+        let unsure: Vec<i64> = on_read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM outbox WHERE state = 'sending' AND lease_until < $1 AND handed_at IS NOT NULL",
+            )
+            .bind(now)
+            .fetch_all(pool)
+            .await?
+        });
+        if unsure.is_empty() {
+            return Ok(unsure);
+        }
         on_write!(self, |pool| {
             Ok(sqlx::query_scalar(
                 "UPDATE outbox SET state = 'failed', last_error = $1, lease_until = NULL \

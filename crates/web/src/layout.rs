@@ -101,7 +101,8 @@ pub(crate) fn sending_status(not_set_up: Option<String>, admin: bool, from: &str
 /// them; for everyone else what it means and who can see more.
 pub(crate) fn send_error_for(actor: &Actor, raw: &str) -> String {
     // The reason a message was set aside is Casework's own, for everyone.
-    if raw.is_empty() || raw == casework_app::outbox::UNSURE || actor.can(Permission::ManageStaff) {
+    if raw.is_empty() || casework_app::outbox::is_unsure(raw) || actor.can(Permission::ManageStaff)
+    {
         raw.to_owned()
     } else {
         "The mail server did not take it; an administrator can see why in the outbox.".to_owned()

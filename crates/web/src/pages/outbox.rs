@@ -42,7 +42,7 @@ pub(crate) fn outbox_label(item: &casework_app::views::OutboxItem) -> String {
             when(item.next_attempt_at)
         ),
         OutboxState::Sent => format!("Sent {}", item.sent_at.map(when).unwrap_or_default()),
-        OutboxState::Failed if item.last_error == casework_app::outbox::UNSURE => {
+        OutboxState::Failed if casework_app::outbox::is_unsure(&item.last_error) => {
             "Perhaps sent: check".to_owned()
         }
         OutboxState::Failed => format!("Failed after {} attempts", item.attempts),
@@ -93,7 +93,7 @@ async fn outbox_page(
                 state_label: outbox_label(i),
                 error: crate::layout::send_error_for(&who.actor, &i.last_error),
                 unsure: i.state == OutboxState::Failed
-                    && i.last_error == casework_app::outbox::UNSURE,
+                    && casework_app::outbox::is_unsure(&i.last_error),
             })
             .collect(),
     };
