@@ -15,9 +15,28 @@ pub(crate) const CASE_COLUMNS: &str = "SELECT c.id, c.office_id, c.reference, c.
     FROM cases c JOIN constituents p ON p.id = c.constituent_id \
     LEFT JOIN users u ON u.id = c.assignee_id ";
 
-pub(crate) const TIMELINE_COLUMNS: &str = "SELECT t.id, t.constituent_id, t.case_id, c.reference AS case_reference, \
-    t.kind, t.actor_id, u.display_name AS actor_name, t.at, t.body, t.changes, t.correspondence_id \
-    FROM timeline t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.actor_id ";
+/// The columns of a timeline row that [`ENTRY_SELECT`] reads from `t`,
+/// each prefixed with `alias`.
+pub(crate) fn entry_fields(alias: &str) -> String {
+    [
+        "id",
+        "office_id",
+        "constituent_id",
+        "case_id",
+        "kind",
+        "actor_id",
+        "at",
+        "body",
+        "changes",
+        "correspondence_id",
+    ]
+    .map(|f| format!("{alias}.{f}"))
+    .join(", ")
+}
+/// A timeline entry as [`TimelineEntry`] reads it, from the entries `t`,
+/// their cases `c` and the users `u` (the statement adds the `FROM`).
+pub(crate) const ENTRY_SELECT: &str = "SELECT t.id, t.constituent_id, t.case_id, c.reference AS case_reference, \
+    t.kind, t.actor_id, u.display_name AS actor_name, t.at, t.body, t.changes, t.correspondence_id";
 
 /// Appends `$entry` to the timeline inside transaction `$tx`.
 macro_rules! append_entry {

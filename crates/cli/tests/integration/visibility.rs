@@ -212,6 +212,50 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
                 reader.role
             );
         }
+        // The relative is on both cases (not their main person): their
+        // history holds each visible case's whole history, once, newest
+        // first, and nothing of a case hidden from the reader.
+        let actor = t.actor(reader).await;
+        let data = t.app.data_for(&actor);
+        let history = data.constituent_timeline(relative, 1000).await.unwrap();
+        let mut ids: Vec<i64> = history.iter().map(|e| e.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), history.len(), "an entry came twice");
+        assert!(
+            history
+                .windows(2)
+                .all(|w| (w[0].at, w[0].id) > (w[1].at, w[1].id)),
+            "not newest first"
+        );
+        for (on, visible) in [(&sensitive, sees_sensitive), (&normal, true)] {
+            let mut of_case: Vec<i64> = history
+                .iter()
+                .filter(|e| e.case_id == Some(on.case))
+                .map(|e| e.id)
+                .collect();
+            of_case.sort_unstable();
+            let mut whole: Vec<i64> = if visible {
+                data.case_timeline(on.case, 1000)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.id)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            whole.sort_unstable();
+            assert!(!visible || !whole.is_empty());
+            assert_eq!(of_case, whole, "a {:?}'s view of the relative", reader.role);
+            if visible {
+                let reference = history
+                    .iter()
+                    .find(|e| e.case_id == Some(on.case))
+                    .and_then(|e| e.case_reference.clone());
+                assert_eq!(reference.as_deref(), Some(on.reference.as_str()));
+            }
+        }
     }
 
     // Counts follow the lists: the colleague's list of the person's cases
