@@ -39,6 +39,10 @@ pub async fn menu_counts(app: &App, actor: &Actor) -> AppResult<MenuCounts> {
         replies: actor.can(Permission::EditCases),
     };
     let n = app.data_for(actor).menu_numbers(actor.user_id, ask).await?;
+    if n.saved_views == 0 {
+        // Most people save no views: the page need not ask for them again.
+        crate::memo::no_saved_views(actor);
+    }
     Ok(MenuCounts {
         intake: n.intake,
         approvals: n.approvals,

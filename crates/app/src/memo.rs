@@ -116,6 +116,11 @@ pub(crate) async fn saved_views(app: &App, actor: &Actor) -> AppResult<Vec<Saved
     .await
 }
 
+/// Keeps "no saved views" for the reader, known from the menu's numbers.
+pub(crate) fn no_saved_views(actor: &Actor) {
+    keep(|m| &m.views, actor.user_id, &Vec::new());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

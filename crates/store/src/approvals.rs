@@ -150,6 +150,9 @@ pub struct MenuNumbers {
     pub replies: Option<i64>,
     /// The reader's unread notifications, at most [`MAX_WAITING`].
     pub notifications: i64,
+    /// How many views the reader has saved: the menu reads them (and
+    /// counts each) only when there are some.
+    pub saved_views: i64,
 }
 
 /// Which of the menu's numbers to read (each one the reader has the list for).
@@ -218,11 +221,16 @@ impl OfficeData {
             parts.push("CAST(NULL AS BIGINT)".into());
         }
         parts.push(format!("({})", unread_notifications_sql()));
+        parts.push(
+            "(SELECT COUNT(*) FROM saved_views sv WHERE sv.office_id = $1 AND sv.user_id = $2)"
+                .into(),
+        );
         let sql = format!("SELECT {}", parts.join(", "));
-        let (intake, approvals, replies, notifications): (
+        let (intake, approvals, replies, notifications, saved_views): (
             Option<i64>,
             Option<i64>,
             Option<i64>,
+            i64,
             i64,
         ) = on_read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -236,6 +244,7 @@ impl OfficeData {
             approvals,
             replies,
             notifications,
+            saved_views,
         })
     }
 
