@@ -9,6 +9,11 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's malloc: under load glibc's took an eighth
+/// of the server's CPU (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Casework: case management for the constituency offices of elected representatives.
 ///
 /// Every command reads its configuration from defaults, then casework.toml (or --config),
