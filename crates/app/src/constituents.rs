@@ -223,7 +223,8 @@ pub async fn update(
         format!("Changed {}", names.join(", ").replace('_', " ")),
     );
     entry.changes = Some(changes_json(&changes));
-    app.data_for(actor)
+    let saved = app
+        .data_for(actor)
         .update_constituent(
             id,
             expected,
@@ -239,7 +240,7 @@ pub async fn update(
         by = actor.user_id,
         "constituent updated"
     );
-    Ok(app.data_for(actor).constituent(id).await?)
+    Ok(saved)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Constituent> {

@@ -138,12 +138,19 @@ impl OfficeData {
     pub async fn add_case_entry(&self, case_id: i64, entry: &NewEntry, now: i64) -> Result<()> {
         let office_id = self.scope.office_id;
         in_transaction!(self, |tx| {
-            let constituent = case_constituent!(tx, office_id, case_id);
-            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(case_id)
-                .execute(&mut *tx)
-                .await?;
+            // The case's person comes back from the update: one statement
+            // less on the busiest write there is.
+            let constituent: Option<i64> = sqlx::query_scalar(
+                "UPDATE cases SET updated_at = $1 WHERE id = $2 AND office_id = $3 RETURNING constituent_id",
+            )
+            .bind(now)
+            .bind(case_id)
+            .bind(office_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(constituent) = constituent else {
+                return Err(Error::NotFound);
+            };
             append_entry!(tx, office_id, Some(constituent), Some(case_id), now, entry);
         });
         Ok(())

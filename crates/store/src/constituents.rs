@@ -67,14 +67,15 @@ impl OfficeData {
         terms: Option<&[String]>,
         entry: &NewEntry,
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<Constituent> {
         let office_id = self.scope.office_id;
-        in_transaction!(self, |tx| {
-            let n = sqlx::query(
+        let saved = in_transaction!(self, |tx| {
+            // The person as saved comes back from the update itself.
+            let saved: Option<Constituent> = sqlx::query_as(
                 "UPDATE constituents SET first_name = $1, last_name = $2, email = $3, phone = $4, postcode = $5, \
                  address = $6, mailing_address = $7, do_not_email = $8, do_not_mail = $9, do_not_phone = $10, \
                  notes = $11, household_key = $12, updated_at = $13, version = version + 1 \
-                 WHERE id = $14 AND office_id = $15 AND version = $16",
+                 WHERE id = $14 AND office_id = $15 AND version = $16 RETURNING *",
             )
             .bind(&f.first_name)
             .bind(&f.last_name)
@@ -92,10 +93,9 @@ impl OfficeData {
             .bind(id)
             .bind(office_id)
             .bind(expected_version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 0 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(saved) = saved else {
                 let exists: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM constituents WHERE id = $1 AND office_id = $2",
                 )
@@ -108,13 +108,14 @@ impl OfficeData {
                 } else {
                     Error::NotFound
                 });
-            }
+            };
             if let Some(terms) = terms {
                 write_terms!(tx, office_id, id, terms);
             }
             append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
+            saved
         });
-        Ok(())
+        Ok(saved)
     }
 
     pub async fn constituent(&self, id: i64) -> Result<Constituent> {
