@@ -56,7 +56,8 @@ impl OfficeData {
     /// Saves edited fields if nobody changed the constituent since
     /// `expected_version`; otherwise [`Error::Conflict`]. `terms` are the
     /// person's search terms as the fields now give them, `None` when no
-    /// searched field changed (their terms are left as they are).
+    /// searched field changed (their terms are left as they are). Returns
+    /// the person as saved (from the update itself, not read again).
     #[allow(clippy::too_many_arguments)]
     pub async fn update_constituent(
         &self,
