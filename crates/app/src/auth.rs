@@ -381,7 +381,12 @@ pub async fn pending_actor(app: &App, token: &str, stage: Stage) -> AppResult<(A
 pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)> {
     let now = app.now();
     let hash = token_hash(token);
-    let (session, user) = match app.store.session(&hash, now).await {
+    let casework_store::SignedIn {
+        session,
+        user,
+        office,
+        tag_framework_version,
+    } = match app.store.session(&hash, now).await {
         Ok(found) => found,
         Err(StoreError::NotFound) => {
             return Err(AppError::Unauthorized(
@@ -396,6 +401,8 @@ pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)>
             .min(session.created_at + s.session_absolute_hours * 3_600_000);
         app.store.touch_session(&hash, now, expires).await?;
     }
+    // The page that follows asks for these: read with the session, kept for it.
+    crate::memo::keep_office(user.office_id, &office, tag_framework_version);
     Ok((actor_of(&user), session.csrf_token))
 }
 

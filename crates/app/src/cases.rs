@@ -450,14 +450,34 @@ pub async fn tags_of(
 ) -> AppResult<HashMap<i64, Vec<ItemTagOut>>> {
     let f = crate::tags::framework(app, actor).await?;
     let rows = app.data_for(actor).item_tags(Tagged::Case, ids).await?;
+    Ok(by_case(&f, rows))
+}
+
+/// Tag rows described, by case.
+fn by_case(
+    f: &crate::tags::Framework,
+    rows: Vec<casework_store::ItemTag>,
+) -> HashMap<i64, Vec<ItemTagOut>> {
     let mut by_case: HashMap<i64, Vec<casework_store::ItemTag>> = HashMap::new();
     for r in rows {
         by_case.entry(r.item_id).or_default().push(r);
     }
-    Ok(by_case
+    by_case
         .into_iter()
         .map(|(id, tags)| (id, f.describe(&tags)))
-        .collect())
+        .collect()
+}
+
+/// What the case list shows beside a page of cases: their tags, and which
+/// have unread replies (one statement for both).
+pub async fn list_marks(
+    app: &App,
+    actor: &Actor,
+    ids: &[i64],
+) -> AppResult<(HashMap<i64, Vec<ItemTagOut>>, Vec<i64>)> {
+    let f = crate::tags::framework(app, actor).await?;
+    let marks = app.data_for(actor).case_marks(ids).await?;
+    Ok((by_case(&f, marks.tags), marks.unread))
 }
 
 /// The tags of a case just opened by the actor, read as the office (the

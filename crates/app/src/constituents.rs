@@ -256,11 +256,7 @@ pub struct ConstituentView {
 }
 
 pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ConstituentView> {
-    let constituent = app.data_for(actor).constituent(id).await?;
-    let household = match &constituent.household_key {
-        Some(k) => app.data_for(actor).household(k, id).await?,
-        None => Vec::new(),
-    };
+    let (constituent, household) = app.data_for(actor).constituent_and_household(id).await?;
     let filter = CaseFilter {
         constituent_id: Some(id),
         ..CaseFilter::default()

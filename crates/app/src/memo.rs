@@ -9,7 +9,9 @@
 //! pool, and on a busy server those add up to a fifth of a page's time.
 //!
 //! The web layer runs every GET and HEAD request inside [`reading`]; within
-//! it the first read of each is kept and the later ones reuse it. Nothing
+//! it the first read of each is kept and the later ones reuse it. The
+//! office's settings and framework version come with the reader's session
+//! (one statement, [`keep_office`]), so a page reads them not at all. Nothing
 //! outlives the request, so another app server's change is seen at the next
 //! request as before. Requests that change things (POST, PATCH, DELETE) and
 //! background jobs run outside it and read everything afresh, so a change
@@ -114,6 +116,13 @@ pub(crate) async fn saved_views(app: &App, actor: &Actor) -> AppResult<Vec<Saved
         Ok(app.data_for(actor).saved_views(actor.user_id).await?)
     })
     .await
+}
+
+/// Keeps the office's settings and tag framework version, read with the
+/// reader's session (see [`casework_store::Store::session`]).
+pub(crate) fn keep_office(office_id: i64, settings: &OfficeSettings, framework: Option<i64>) {
+    keep(|m| &m.settings, office_id, settings);
+    keep(|m| &m.framework_versions, office_id, &framework);
 }
 
 /// Keeps "no saved views" for the reader, known from the menu's numbers.

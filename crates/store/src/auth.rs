@@ -4,6 +4,56 @@
 use crate::model::*;
 use crate::{Error, Result, Store, on_read, on_write};
 
+/// A session row with its user and office, as [`Store::session_row`] reads it.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    token_hash: String,
+    csrf_token: String,
+    session_created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    id: i64,
+    office_id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    active: bool,
+    created_at: i64,
+    version: i64,
+    chases_before_escalation: i64,
+    time_zone: String,
+    digest_hour: i64,
+    quiet_days: i64,
+    tag_framework_version: Option<i64>,
+}
+
+impl SessionRow {
+    fn split(self, stage: &str) -> (Session, User) {
+        let session = Session {
+            token_hash: self.token_hash,
+            user_id: self.id,
+            csrf_token: self.csrf_token,
+            created_at: self.session_created_at,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
+            stage: stage.to_owned(),
+        };
+        let user = User {
+            id: self.id,
+            office_id: self.office_id,
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role,
+            password_hash: self.password_hash,
+            active: self.active,
+            created_at: self.created_at,
+            version: self.version,
+        };
+        (session, user)
+    }
+}
+
 impl Store {
     // ----- sessions -----
 
@@ -26,10 +76,26 @@ impl Store {
         Ok(())
     }
 
-    /// The live, fully signed-in session with this token hash and its
-    /// (active) user, in one query: it runs on every page request.
-    pub async fn session(&self, token_hash: &str, now: i64) -> Result<(Session, User)> {
-        self.session_at_stage(token_hash, now, "full").await
+    /// The live, fully signed-in session with this token hash, its (active)
+    /// user, and what most pages then ask about the user's office (its
+    /// settings and its tag framework's version), in one query: it runs on
+    /// every page request.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<SignedIn> {
+        let r = self.session_row(token_hash, now, "full").await?;
+        let office = OfficeSettings {
+            chases_before_escalation: r.chases_before_escalation,
+            time_zone: r.time_zone.clone(),
+            digest_hour: r.digest_hour,
+            quiet_days: r.quiet_days,
+        };
+        let tag_framework_version = r.tag_framework_version;
+        let (session, user) = r.split("full");
+        Ok(SignedIn {
+            session,
+            user,
+            office,
+            tag_framework_version,
+        })
     }
 
     /// A live session at `stage` (`full`, or a sign-in half done:
@@ -40,57 +106,25 @@ impl Store {
         now: i64,
         stage: &str,
     ) -> Result<(Session, User)> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            token_hash: String,
-            csrf_token: String,
-            session_created_at: i64,
-            last_seen_at: i64,
-            expires_at: i64,
-            id: i64,
-            office_id: i64,
-            email: String,
-            display_name: String,
-            role: String,
-            password_hash: String,
-            active: bool,
-            created_at: i64,
-            version: i64,
-        }
-        let r: Row = on_read!(self, |pool| {
-            sqlx::query_as(
+        Ok(self.session_row(token_hash, now, stage).await?.split(stage))
+    }
+
+    async fn session_row(&self, token_hash: &str, now: i64, stage: &str) -> Result<SessionRow> {
+        on_read!(self, |pool| {
+            Ok(sqlx::query_as(
                 "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
-                 u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version, \
+                 o.chases_before_escalation, o.time_zone, o.digest_hour, o.quiet_days, f.version AS tag_framework_version \
+                 FROM sessions s JOIN users u ON u.id = s.user_id JOIN offices o ON o.id = u.office_id \
+                 LEFT JOIN tag_frameworks f ON f.office_id = u.office_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE AND s.stage = $3",
             )
             .bind(token_hash)
             .bind(now)
             .bind(stage)
             .fetch_one(pool)
-            .await?
-        });
-        let session = Session {
-            token_hash: r.token_hash,
-            user_id: r.id,
-            csrf_token: r.csrf_token,
-            created_at: r.session_created_at,
-            last_seen_at: r.last_seen_at,
-            expires_at: r.expires_at,
-            stage: stage.to_owned(),
-        };
-        let user = User {
-            id: r.id,
-            office_id: r.office_id,
-            email: r.email,
-            display_name: r.display_name,
-            role: r.role,
-            password_hash: r.password_hash,
-            active: r.active,
-            created_at: r.created_at,
-            version: r.version,
-        };
-        Ok((session, user))
+            .await?)
+        })
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {

@@ -132,20 +132,32 @@ impl OfficeData {
         })
     }
 
-    /// Other people at the same address.
-    pub async fn household(&self, key: &str, except: i64) -> Result<Vec<Constituent>> {
+    /// A constituent and the other people at their address (at most 50, by
+    /// name), in one statement: a person's page shows both.
+    pub async fn constituent_and_household(
+        &self,
+        id: i64,
+    ) -> Result<(Constituent, Vec<Constituent>)> {
         let office_id = self.scope.office_id;
-        on_read!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT * FROM constituents WHERE office_id = $1 AND household_key = $2 AND id <> $3 \
-                 ORDER BY last_name, first_name LIMIT 50",
+        let rows: Vec<Constituent> = on_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT u.* FROM (\
+                 SELECT p.* FROM constituents p WHERE p.id = $1 AND p.office_id = $2 \
+                 UNION ALL SELECT * FROM (SELECT h.* FROM constituents p \
+                 JOIN constituents h ON h.office_id = p.office_id AND h.household_key = p.household_key AND h.id <> p.id \
+                 WHERE p.id = $1 AND p.office_id = $2 ORDER BY h.last_name, h.first_name LIMIT 50) hh\
+                 ) u ORDER BY u.id <> $1, u.last_name, u.first_name",
             )
+            .bind(id)
             .bind(office_id)
-            .bind(key)
-            .bind(except)
             .fetch_all(pool)
-            .await?)
-        })
+            .await?
+        });
+        let mut rows = rows.into_iter();
+        match rows.next() {
+            Some(c) if c.id == id => Ok((c, rows.collect())),
+            _ => Err(Error::NotFound),
+        }
     }
 
     /// Constituents of an office with this email address.

@@ -855,23 +855,35 @@ impl OfficeData {
 
     /// Whether the case has unread incoming mail, for "new reply" markers.
     pub async fn unread_cases(&self, case_ids: &[i64]) -> Result<Vec<i64>> {
-        let scope = &self.scope;
         if case_ids.is_empty() {
             return Ok(Vec::new());
         }
         on_read!(self, |pool| {
-            let mut qb =
-                QueryBuilder::new("SELECT DISTINCT case_id FROM correspondence WHERE office_id = ");
-            qb.push_bind(scope.office_id)
-                .push(" AND unread = TRUE AND direction = 'in' AND case_id IN (");
-            let mut sep = qb.separated(", ");
-            for id in case_ids {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            qb.push(scope.message_condition("correspondence"));
+            let mut qb = QueryBuilder::new("SELECT DISTINCT case_id FROM (");
+            self.push_unread_cases(&mut qb, case_ids);
+            qb.push(") u");
             let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         })
+    }
+
+    /// `SELECT case_id` of the reader's unread incoming mail on these cases
+    /// (a case once per message).
+    pub(crate) fn push_unread_cases<DB: sqlx::Database>(
+        &self,
+        qb: &mut QueryBuilder<DB>,
+        case_ids: &[i64],
+    ) where
+        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        qb.push("SELECT case_id FROM correspondence WHERE office_id = ");
+        qb.push_bind(self.scope.office_id)
+            .push(" AND unread = TRUE AND direction = 'in' AND case_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in case_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        qb.push(self.scope.message_condition("correspondence"));
     }
 }

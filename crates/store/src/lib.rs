@@ -75,7 +75,9 @@ pub use scope::{CaseVisibility, OfficeData, Scope};
 pub use search::{CaseHit, Hits, MailHit, NoteHit, SearchFilter, WINDOW as SEARCH_WINDOW};
 pub use sign_in::{SecurityKeyRow, SsoRequest, TwoFactor};
 pub use tag_admin::{MergeCounts, TagMerge};
-pub use tags::{ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged};
+pub use tags::{
+    CaseMarks, ItemTag, NewTag, Tag, TagAlias, TagChange, TagDimension, TagEvent, TagUse, Tagged,
+};
 pub use transfers::{
     HANDOVER_MAX_MESSAGES, HandoverAttachment, HandoverMessage, NewTransfer, Transfer,
 };

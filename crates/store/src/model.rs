@@ -28,6 +28,17 @@ pub struct OfficeSettings {
     pub quiet_days: i64,
 }
 
+/// A fully signed-in session, its user, and their office's settings and
+/// tag framework version (see [`crate::Store::session`]).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub user: User,
+    pub office: OfficeSettings,
+    /// `None` while the office has no tag framework yet.
+    pub tag_framework_version: Option<i64>,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: i64,

@@ -56,6 +56,14 @@ pub struct ItemTag {
     pub tag_id: i64,
 }
 
+/// A page of cases' tags and the cases among them with unread replies
+/// (see [`OfficeData::case_marks`]).
+#[derive(Debug, Clone, Default)]
+pub struct CaseMarks {
+    pub tags: Vec<ItemTag>,
+    pub unread: Vec<i64>,
+}
+
 /// How often a tag is used, counting only what the reader may see.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct TagUse {
@@ -442,6 +450,50 @@ impl OfficeData {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("");
+            self.push_item_tags(&mut qb, kind, ids);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
+
+    /// The tags of a page of cases and which of them have unread replies,
+    /// in one statement (the case list shows both). The ids must not be
+    /// empty.
+    pub async fn case_marks(&self, ids: &[i64]) -> Result<CaseMarks> {
+        let mut marks = CaseMarks::default();
+        if ids.is_empty() {
+            return Ok(marks);
+        }
+        let rows: Vec<ItemTag> = on_read!(self, |pool| {
+            let mut qb = QueryBuilder::new("");
+            self.push_item_tags(&mut qb, Tagged::Case, ids);
+            // An unread mark is a row without a tag (ids start at 1).
+            qb.push(" UNION ALL SELECT DISTINCT case_id, 0, 0 FROM (");
+            self.push_unread_cases(&mut qb, ids);
+            qb.push(") u");
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        for r in rows {
+            if r.tag_id == 0 {
+                marks.unread.push(r.item_id);
+            } else {
+                marks.tags.push(r);
+            }
+        }
+        Ok(marks)
+    }
+
+    /// `SELECT item_id, dimension_id, tag_id` of the items' tags the reader
+    /// may see.
+    fn push_item_tags<DB: sqlx::Database>(
+        &self,
+        qb: &mut QueryBuilder<DB>,
+        kind: Tagged,
+        ids: &[i64],
+    ) where
+        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
         let (table, column) = (kind.table(), kind.column());
         let listed = format!("x.{column}");
         // A case's visibility is checked once per case, not once per tag
@@ -462,21 +514,18 @@ impl OfficeData {
                 self.scope.message_condition("co"),
             ),
         };
-        on_read!(self, |pool| {
-            let mut qb = QueryBuilder::new(format!(
-                "SELECT x.{column} AS item_id, x.dimension_id, x.tag_id FROM {table} x{join} \
-                 WHERE x.office_id = "
-            ));
-            qb.push_bind(self.scope.office_id);
-            qb.push(format!(" AND {listed} IN ("));
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            qb.push(visible);
-            Ok(qb.build_query_as().fetch_all(pool).await?)
-        })
+        qb.push(format!(
+            "SELECT x.{column} AS item_id, x.dimension_id, x.tag_id FROM {table} x{join} \
+             WHERE x.office_id = "
+        ));
+        qb.push_bind(self.scope.office_id);
+        qb.push(format!(" AND {listed} IN ("));
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        qb.push(visible);
     }
 
     /// Changes the tags of a case or a piece of correspondence in one

@@ -21,6 +21,7 @@ on_both_backends!(
     invalid_cases_are_refused_field_by_field,
     the_timeline_cannot_be_rewritten,
     unknown_api_paths_and_bad_ids_are_json_404s,
+    a_note_goes_on_its_case_only_in_the_office_and_marks_it_active,
 );
 
 async fn constituents_are_created_found_and_edited(t: TestApp) {
@@ -786,4 +787,46 @@ async fn unknown_api_paths_and_bad_ids_are_json_404s(t: TestApp) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.code(), "not_found", "{path}");
     }
+}
+
+/// The store's note write (one statement on PostgreSQL, a transaction on
+/// SQLite): the entry and the case's last activity together, and nothing at
+/// all for a case of another office or none.
+async fn a_note_goes_on_its_case_only_in_the_office_and_marks_it_active(t: TestApp) {
+    let office = t.office("Office").await;
+    let other = t.office("Other").await;
+    let cw = t.user(office, Role::Caseworker).await;
+    let stranger = t.user(other, Role::Caseworker).await;
+    let api = t.api(&cw);
+    let person = api.constituent("Nadia", "Ferreira").await;
+    let k = api.case(person, json!({})).await["id"].as_i64().unwrap();
+    let actor = t.actor(&cw).await;
+    let data = t.app.data_for(&actor);
+    let before = data.case_timeline(k, 1000).await.unwrap().len();
+    let at = data.case(k).await.unwrap().updated_at + 60_000;
+    let note = casework_store::NewEntry::new("note", Some(cw.id), "Called back.");
+    data.add_case_entry(k, &note, at).await.unwrap();
+    let history = data.case_timeline(k, 1000).await.unwrap();
+    assert_eq!(history.len(), before + 1);
+    let added = history.iter().find(|e| e.body == "Called back.").unwrap();
+    assert_eq!((added.kind.as_str(), added.at), ("note", at));
+    assert_eq!(added.constituent_id, Some(person));
+    assert_eq!(data.case(k).await.unwrap().updated_at, at);
+    // Another office's door, and a case that is not there: not found, and
+    // nothing written anywhere.
+    let theirs = t.actor(&stranger).await;
+    let err = t
+        .app
+        .data_for(&theirs)
+        .add_case_entry(k, &note, at + 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, casework_store::Error::NotFound), "{err:?}");
+    let err = data
+        .add_case_entry(k + 1000, &note, at + 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, casework_store::Error::NotFound), "{err:?}");
+    assert_eq!(data.case_timeline(k, 1000).await.unwrap().len(), before + 1);
+    assert_eq!(data.case(k).await.unwrap().updated_at, at);
 }

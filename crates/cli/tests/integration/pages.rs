@@ -474,12 +474,26 @@ async fn household_members_are_found_by_address(t: TestApp) {
     let a = api.post("/api/v1/constituents", json!({"first_name": "Farid", "last_name": "Gill", "address": "44 Willow Lane", "postcode": "R2M 3K3"})).await.body["id"].as_i64().unwrap();
     api.post("/api/v1/constituents", json!({"first_name": "Parveen", "last_name": "Gill", "address": "44 willow lane", "postcode": "r2m3k3"})).await;
     api.post("/api/v1/constituents", json!({"first_name": "Other", "last_name": "Person", "address": "45 Willow Lane", "postcode": "R2M 3K3"})).await;
+    api.post("/api/v1/constituents", json!({"first_name": "Amir", "last_name": "Gill", "address": "44 Willow Lane", "postcode": "R2M 3K3"})).await;
     let b = t.browser();
     b.sign_in(&cw.email, PASSWORD).await;
     let page = b.get(&format!("/constituents/{a}")).await;
-    assert!(page.html.contains("Same household"));
-    assert!(page.html.contains("Parveen Gill"));
+    // The person, and the others at the address by name (not the person).
+    assert!(page.html.contains("<h1>Farid Gill"), "the page is Farid's");
+    let household = page.html.split("<h3>Same household</h3>").nth(1).unwrap();
+    let household = household.split("</ul>").next().unwrap();
+    let names: Vec<&str> = household
+        .split("\">")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap())
+        .collect();
+    assert_eq!(names, ["Amir Gill", "Parveen Gill"]);
     assert!(!page.html.contains("Other Person"));
+    // Nobody else at the address: no household.
+    let other = api.post("/api/v1/constituents", json!({"first_name": "Solo", "last_name": "Lane", "address": "1 Far Road", "postcode": "R2M 3K4"})).await.body["id"].as_i64().unwrap();
+    let page = b.get(&format!("/constituents/{other}")).await;
+    assert!(page.html.contains("<h1>Solo Lane"));
+    assert!(!page.html.contains("Same household"));
 }
 
 async fn pages_carry_security_headers_and_safe_cookies(t: TestApp) {

@@ -187,6 +187,25 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
             .unwrap();
     }
 
+    // A reply comes in on each case, unread.
+    for (i, on) in [&sensitive, &normal].into_iter().enumerate() {
+        let mail = format!(
+            "From: someone@elsewhere.org\r\nTo: office@example.gov\r\nSubject: Re: [{}] update\r\nMessage-ID: <reply{i}@x>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nAbout the case.\r\n",
+            on.reference
+        );
+        let report = casework_app::intake::ingest(
+            &t.app,
+            office,
+            vec![casework_app::intake::RawMessage {
+                source: format!("reply{i}"),
+                bytes: mail.into_bytes(),
+            }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.filed, 1);
+    }
+
     for (reader, sees_sensitive) in [
         (&manager, true),
         (&representative, true),
@@ -195,6 +214,44 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         (&admin, false),
         (&volunteer, false),
     ] {
+        // The case list's tags and unread marks, read together, are what
+        // the two reads apart give: the hidden case's are left out.
+        let actor = t.actor(reader).await;
+        let data = t.app.data_for(&actor);
+        let ids = [sensitive.case, normal.case];
+        let marks = data.case_marks(&ids).await.unwrap();
+        let mut unread = marks.unread.clone();
+        unread.sort_unstable();
+        let mut apart = data.unread_cases(&ids).await.unwrap();
+        apart.sort_unstable();
+        assert_eq!(unread, apart, "{:?}", reader.role);
+        let expected: Vec<i64> = if sees_sensitive {
+            vec![sensitive.case, normal.case]
+        } else {
+            vec![normal.case]
+        };
+        let mut expected = expected;
+        expected.sort_unstable();
+        assert_eq!(unread, expected, "a {:?}'s unread marks", reader.role);
+        let key = |r: &casework_store::ItemTag| (r.item_id, r.dimension_id, r.tag_id);
+        let mut tags: Vec<_> = marks.tags.iter().map(key).collect();
+        tags.sort_unstable();
+        let mut apart: Vec<_> = data
+            .item_tags(casework_store::Tagged::Case, &ids)
+            .await
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        apart.sort_unstable();
+        assert_eq!(tags, apart, "{:?}", reader.role);
+        assert_eq!(
+            tags.iter().any(|t| t.0 == sensitive.case),
+            sees_sensitive,
+            "a {:?}'s tags of the sensitive case",
+            reader.role
+        );
+
         for (query, seen) in seen_through_the_door(&t, reader, &sensitive, person).await {
             assert_eq!(
                 seen,

@@ -118,8 +118,7 @@ async fn case_list(
                 .next
                 .map(|c| format!("/cases?{}&cursor={}", list_query(&q), c.encode()));
             let ids: Vec<i64> = page.items.iter().map(|k| k.id).collect();
-            let unread = correspondence::unread_cases(&s.app, &who.actor, &ids).await?;
-            let tags = cases::tags_of(&s.app, &who.actor, &ids).await?;
+            let (tags, unread) = cases::list_marks(&s.app, &who.actor, &ids).await?;
             let rows = page
                 .items
                 .iter()
