@@ -10,6 +10,13 @@ use crate::{Db, Error, OfficeData, Result, in_transaction, on_read};
 /// choose the rarest: past this, every prefix is as common as any other.
 const DRIVER_COUNT_CAP: i64 = 5_000;
 
+/// A person's edit: the fields, then id `$14`, office `$15` and the version
+/// the editor saw `$16`; the person as saved comes back.
+const UPDATE_CONSTITUENT: &str = "UPDATE constituents SET first_name = $1, last_name = $2, email = $3, phone = $4, postcode = $5, \
+     address = $6, mailing_address = $7, do_not_email = $8, do_not_mail = $9, do_not_phone = $10, \
+     notes = $11, household_key = $12, updated_at = $13, version = version + 1 \
+     WHERE id = $14 AND office_id = $15 AND version = $16 RETURNING *";
+
 impl OfficeData {
     // ----- constituents -----
 
@@ -70,53 +77,87 @@ impl OfficeData {
         now: i64,
     ) -> Result<Constituent> {
         let office_id = self.scope.office_id;
+        macro_rules! bind_update {
+            ($q:expr) => {
+                $q.bind(&f.first_name)
+                    .bind(&f.last_name)
+                    .bind(&f.email)
+                    .bind(&f.phone)
+                    .bind(&f.postcode)
+                    .bind(&f.address)
+                    .bind(&f.mailing_address)
+                    .bind(f.do_not_email)
+                    .bind(f.do_not_mail)
+                    .bind(f.do_not_phone)
+                    .bind(&f.notes)
+                    .bind(household_key)
+                    .bind(now)
+                    .bind(id)
+                    .bind(office_id)
+                    .bind(expected_version)
+            };
+        }
+        if let (Db::Postgres(pool), None) = (&self.db, terms) {
+            // Nothing searched changed (most edits: a note, a preference):
+            // the update and its history entry are one statement, with no
+            // transaction around them. The search terms' rewrite needs
+            // statements of its own, and SQLite cannot write inside a WITH:
+            // they take the transaction below.
+            let saved: Option<Constituent> = bind_update!(sqlx::query_as(sqlx::AssertSqlSafe(
+                format!(
+                    "WITH u AS ({UPDATE_CONSTITUENT}), e AS (INSERT INTO timeline \
+                     (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
+                     SELECT $15, u.id, CAST(NULL AS BIGINT), $17, $18, $13, $19, $20, $21 FROM u) \
+                     SELECT * FROM u"
+                )
+            )))
+            .bind(entry.kind)
+            .bind(entry.actor_id)
+            .bind(&entry.body)
+            .bind(&entry.changes)
+            .bind(entry.correspondence_id)
+            .fetch_optional(pool)
+            .await?;
+            return match saved {
+                Some(saved) => Ok(saved),
+                None => Err(self.why_not_updated(id).await?),
+            };
+        }
         let saved = in_transaction!(self, |tx| {
             // The person as saved comes back from the update itself.
-            let saved: Option<Constituent> = sqlx::query_as(
-                "UPDATE constituents SET first_name = $1, last_name = $2, email = $3, phone = $4, postcode = $5, \
-                 address = $6, mailing_address = $7, do_not_email = $8, do_not_mail = $9, do_not_phone = $10, \
-                 notes = $11, household_key = $12, updated_at = $13, version = version + 1 \
-                 WHERE id = $14 AND office_id = $15 AND version = $16 RETURNING *",
-            )
-            .bind(&f.first_name)
-            .bind(&f.last_name)
-            .bind(&f.email)
-            .bind(&f.phone)
-            .bind(&f.postcode)
-            .bind(&f.address)
-            .bind(&f.mailing_address)
-            .bind(f.do_not_email)
-            .bind(f.do_not_mail)
-            .bind(f.do_not_phone)
-            .bind(&f.notes)
-            .bind(household_key)
-            .bind(now)
-            .bind(id)
-            .bind(office_id)
-            .bind(expected_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(saved) = saved else {
-                let exists: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM constituents WHERE id = $1 AND office_id = $2",
-                )
-                .bind(id)
-                .bind(office_id)
+            let saved: Option<Constituent> = bind_update!(sqlx::query_as(UPDATE_CONSTITUENT))
                 .fetch_optional(&mut *tx)
                 .await?;
-                return Err(if exists.is_some() {
-                    Error::Conflict
-                } else {
-                    Error::NotFound
-                });
-            };
-            if let Some(terms) = terms {
-                write_terms!(tx, office_id, id, terms);
+            if saved.is_some() {
+                if let Some(terms) = terms {
+                    write_terms!(tx, office_id, id, terms);
+                }
+                append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
             }
-            append_entry!(tx, office_id, Some(id), None::<i64>, now, entry);
             saved
         });
-        Ok(saved)
+        match saved {
+            Some(saved) => Ok(saved),
+            None => Err(self.why_not_updated(id).await?),
+        }
+    }
+
+    /// Why an edit of a person changed nothing: they are there (someone
+    /// else saved first: Conflict) or not (Not found).
+    async fn why_not_updated(&self, id: i64) -> Result<Error> {
+        let office_id = self.scope.office_id;
+        let exists: Option<i64> = on_read!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM constituents WHERE id = $1 AND office_id = $2")
+                .bind(id)
+                .bind(office_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(if exists.is_some() {
+            Error::Conflict
+        } else {
+            Error::NotFound
+        })
     }
 
     pub async fn constituent(&self, id: i64) -> Result<Constituent> {

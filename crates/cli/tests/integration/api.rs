@@ -55,6 +55,51 @@ async fn constituents_are_created_found_and_edited(t: TestApp) {
         "fields not sent stay as they were"
     );
     assert_eq!(patched.body["version"], 2);
+
+    // An edit of nothing searched (one statement on PostgreSQL): saved,
+    // returned as saved, and on the person's history with what changed.
+    let path = format!("/api/v1/constituents/{id}");
+    let noted = api
+        .patch(
+            &path,
+            json!({"notes": "Prefers a call after 5 pm.", "version": 2}),
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::OK, "{:?}", noted.body);
+    assert_eq!(noted.body["notes"], "Prefers a call after 5 pm.");
+    assert_eq!(noted.body["phone"], "204-555-0199");
+    assert_eq!(noted.body["version"], 3);
+    let history = || async {
+        api.get(&format!("{path}/timeline")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "updated")
+            .map(|e| e["changes"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let updates = history().await;
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    assert!(updates[0].contains("Prefers a call"), "{updates:?}");
+    assert_eq!(
+        api.get(&path).await.body["notes"],
+        "Prefers a call after 5 pm."
+    );
+    // A stale version: a conflict, and nothing written.
+    let stale = api
+        .patch(&path, json!({"notes": "Stale.", "version": 2}))
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    assert_eq!(api.get(&path).await.body["version"], 3);
+    assert_eq!(history().await.len(), 2);
+    // Someone who is not there: not found.
+    let missing = api
+        .patch(
+            &format!("/api/v1/constituents/{}", id + 1000),
+            json!({"notes": "x", "version": 1}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{:?}", missing.body);
 }
 
 async fn search_finds_people_by_the_start_of_name_email_phone_or_postcode(t: TestApp) {
