@@ -142,19 +142,17 @@ impl OfficeData {
             // transaction (BEGIN, COMMIT) is wrapped around them: the
             // busiest write there is, in one round trip. SQLite cannot
             // update inside a WITH, and takes the two statements below.
-            let added: Option<i64> = sqlx::query_scalar(
-                "WITH k AS (UPDATE cases SET updated_at = $1 WHERE id = $2 AND office_id = $3 RETURNING constituent_id) \
-                 INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
-                 SELECT $3, k.constituent_id, $2, $4, $5, $1, $6, $7, $8 FROM k RETURNING id",
+            let added: Option<i64> = bind_entry!(
+                sqlx::query_scalar(
+                    "WITH k AS (UPDATE cases SET updated_at = $1 WHERE id = $2 AND office_id = $3 RETURNING constituent_id) \
+                     INSERT INTO timeline (office_id, constituent_id, case_id, at, kind, actor_id, body, changes, correspondence_id) \
+                     SELECT $3, k.constituent_id, $2, $1, $4, $5, $6, $7, $8 FROM k RETURNING id",
+                )
+                .bind(now)
+                .bind(case_id)
+                .bind(office_id),
+                entry
             )
-            .bind(now)
-            .bind(case_id)
-            .bind(office_id)
-            .bind(entry.kind)
-            .bind(entry.actor_id)
-            .bind(&entry.body)
-            .bind(&entry.changes)
-            .bind(entry.correspondence_id)
             .fetch_optional(pool)
             .await?;
             return added.map(|_| ()).ok_or(Error::NotFound);

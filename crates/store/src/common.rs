@@ -41,26 +41,38 @@ pub(crate) const ENTRY_SELECT: &str = "SELECT t.id, t.constituent_id, t.case_id,
 /// Appends `$entry` to the timeline inside transaction `$tx`.
 macro_rules! append_entry {
     ($tx:ident, $office:expr, $constituent:expr, $case:expr, $at:expr, $entry:expr) => {{
-        let e: &$crate::NewEntry = $entry;
-        sqlx::query(
-            "INSERT INTO timeline (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        $crate::common::bind_entry!(
+            sqlx::query(
+                "INSERT INTO timeline (office_id, constituent_id, case_id, at, kind, actor_id, body, changes, correspondence_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind($office)
+            .bind($constituent)
+            .bind($case)
+            .bind($at),
+            $entry
         )
-        .bind($office)
-        .bind($constituent)
-        .bind($case)
-        .bind(e.kind)
-        .bind(e.actor_id)
-        .bind($at)
-        .bind(&e.body)
-        .bind(&e.changes)
-        .bind(e.correspondence_id)
         .execute(&mut *$tx)
         .await?;
     }};
 }
 
 pub(crate) use append_entry;
+
+/// Binds a new history entry's own values, in this order: kind, actor,
+/// body, changes, message (the columns after `at` in [`append_entry!`]).
+macro_rules! bind_entry {
+    ($q:expr, $entry:expr) => {{
+        let e: &$crate::NewEntry = $entry;
+        $q.bind(e.kind)
+            .bind(e.actor_id)
+            .bind(&e.body)
+            .bind(&e.changes)
+            .bind(e.correspondence_id)
+    }};
+}
+
+pub(crate) use bind_entry;
 
 /// The constituent of an office's case, inside transaction `$tx`; returns
 /// `Err(Error::NotFound)` from the enclosing function if there is no such case.

@@ -10,6 +10,26 @@ use crate::{Db, Error, OfficeData, Result, in_transaction, on_read};
 /// choose the rarest: past this, every prefix is as common as any other.
 const DRIVER_COUNT_CAP: i64 = 5_000;
 
+/// Binds a person's fields, in the order of the columns of
+/// [`UPDATE_CONSTITUENT`] (`$1` to `$12`, the household key last).
+macro_rules! bind_person {
+    ($q:expr, $f:expr, $household_key:expr) => {{
+        let f: &ConstituentFields = $f;
+        $q.bind(&f.first_name)
+            .bind(&f.last_name)
+            .bind(&f.email)
+            .bind(&f.phone)
+            .bind(&f.postcode)
+            .bind(&f.address)
+            .bind(&f.mailing_address)
+            .bind(f.do_not_email)
+            .bind(f.do_not_mail)
+            .bind(f.do_not_phone)
+            .bind(&f.notes)
+            .bind($household_key)
+    }};
+}
+
 /// A person's edit: the fields, then id `$14`, office `$15` and the version
 /// the editor saw `$16`; the person as saved comes back.
 const UPDATE_CONSTITUENT: &str = "UPDATE constituents SET first_name = $1, last_name = $2, email = $3, phone = $4, postcode = $5, \
@@ -32,24 +52,16 @@ impl OfficeData {
     ) -> Result<i64> {
         let office_id = self.scope.office_id;
         let id = in_transaction!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO constituents (office_id, first_name, last_name, email, phone, postcode, address, \
-                 mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) RETURNING id",
+            let id: i64 = bind_person!(
+                sqlx::query_scalar(
+                    "INSERT INTO constituents (office_id, first_name, last_name, email, phone, postcode, address, \
+                     mailing_address, do_not_email, do_not_mail, do_not_phone, notes, household_key, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) RETURNING id",
+                )
+                .bind(office_id),
+                f,
+                household_key
             )
-            .bind(office_id)
-            .bind(&f.first_name)
-            .bind(&f.last_name)
-            .bind(&f.email)
-            .bind(&f.phone)
-            .bind(&f.postcode)
-            .bind(&f.address)
-            .bind(&f.mailing_address)
-            .bind(f.do_not_email)
-            .bind(f.do_not_mail)
-            .bind(f.do_not_phone)
-            .bind(&f.notes)
-            .bind(household_key)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
@@ -79,18 +91,7 @@ impl OfficeData {
         let office_id = self.scope.office_id;
         macro_rules! bind_update {
             ($q:expr) => {
-                $q.bind(&f.first_name)
-                    .bind(&f.last_name)
-                    .bind(&f.email)
-                    .bind(&f.phone)
-                    .bind(&f.postcode)
-                    .bind(&f.address)
-                    .bind(&f.mailing_address)
-                    .bind(f.do_not_email)
-                    .bind(f.do_not_mail)
-                    .bind(f.do_not_phone)
-                    .bind(&f.notes)
-                    .bind(household_key)
+                bind_person!($q, f, household_key)
                     .bind(now)
                     .bind(id)
                     .bind(office_id)
@@ -103,19 +104,15 @@ impl OfficeData {
             // transaction around them. The search terms' rewrite needs
             // statements of its own, and SQLite cannot write inside a WITH:
             // they take the transaction below.
-            let saved: Option<Constituent> = bind_update!(sqlx::query_as(sqlx::AssertSqlSafe(
-                format!(
+            let saved: Option<Constituent> = bind_entry!(
+                bind_update!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "WITH u AS ({UPDATE_CONSTITUENT}), e AS (INSERT INTO timeline \
-                     (office_id, constituent_id, case_id, kind, actor_id, at, body, changes, correspondence_id) \
-                     SELECT $15, u.id, CAST(NULL AS BIGINT), $17, $18, $13, $19, $20, $21 FROM u) \
+                     (office_id, constituent_id, case_id, at, kind, actor_id, body, changes, correspondence_id) \
+                     SELECT $15, u.id, CAST(NULL AS BIGINT), $13, $17, $18, $19, $20, $21 FROM u) \
                      SELECT * FROM u"
-                )
-            )))
-            .bind(entry.kind)
-            .bind(entry.actor_id)
-            .bind(&entry.body)
-            .bind(&entry.changes)
-            .bind(entry.correspondence_id)
+                )))),
+                entry
+            )
             .fetch_optional(pool)
             .await?;
             return match saved {
