@@ -53,7 +53,10 @@ const OFFICE = 'Riverside Centre Constituency Office'; // the demo office
 const STAMP = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const STEP_TIMEOUT_MS = 15_000; // any single wait
 const READY_TIMEOUT_MS = 30_000; // server start, including migrations and the demo data
-const WATCHDOG_MS = 180_000; // the whole run, as a last resort
+// The whole run, as a last resort against a hang (each wait has its own
+// limit above). About 200 s on a fast day; on a slow one (this 2-core
+// machine, 2026-12-07) the same run passed 180 s at its last steps.
+const WATCHDOG_MS = 600_000;
 const SEND_TIMEOUT_MS = 20_000; // an outbox message becoming "Sent" (the worker runs every 2 s)
 const PYTHON = 'python3'; // runs the SMTP sink (aiosmtpd)
 const SMTP_FROM = 'Riverside Office <office@riverside.example>';
