@@ -52,7 +52,7 @@ const OFFICE = 'Riverside Centre Constituency Office'; // the demo office
 // earlier runs used (CASEWORK_DATABASE_URL) does not trip over their leftovers.
 const STAMP = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const STEP_TIMEOUT_MS = 15_000; // any single wait
-const READY_TIMEOUT_MS = 30_000; // server start, including migrations and the demo data
+const READY_TIMEOUT_MS = 120_000; // server start, including migrations and the demo data (a debug build on PostgreSQL took over 30 s on 2026-12-07)
 // The whole run, as a last resort against a hang (each wait has its own
 // limit above). About 200 s on a fast day; on a slow one (this 2-core
 // machine, 2026-12-07) the same run passed 180 s at its last steps.
