@@ -458,8 +458,8 @@ impl OfficeData {
     }
 
     /// The tags of a page of cases and which of them have unread replies,
-    /// in one statement (the case list shows both). The ids must not be
-    /// empty.
+    /// in one statement (the case list shows both), each under the reader's
+    /// scope as [`OfficeData::item_tags`] and [`OfficeData::unread_cases`].
     pub async fn case_marks(&self, ids: &[i64]) -> Result<CaseMarks> {
         let mut marks = CaseMarks::default();
         if ids.is_empty() {

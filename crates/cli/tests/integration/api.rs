@@ -100,6 +100,38 @@ async fn constituents_are_created_found_and_edited(t: TestApp) {
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{:?}", missing.body);
+
+    // The store's own version check (the app's above runs first; this one
+    // closes the race between two servers): an edit made against an old
+    // version, with nothing searched changed, is a conflict and writes
+    // nothing; one of someone not there is not found.
+    let actor = t.actor(&cw).await;
+    let data = t.app.data_for(&actor);
+    let current = data.constituent(id).await.unwrap();
+    let mut fields = casework_store::ConstituentFields::from(&current);
+    fields.notes = "Raced.".into();
+    let entry = casework_store::NewEntry::new("updated", Some(cw.id), "Changed notes");
+    let at = current.updated_at + 1;
+    let key = current.household_key.as_deref();
+    let raced = data
+        .update_constituent(id, current.version - 1, &fields, key, None, &entry, at)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(raced, casework_store::Error::Conflict),
+        "{raced:?}"
+    );
+    let gone = data
+        .update_constituent(id + 1000, 1, &fields, key, None, &entry, at)
+        .await
+        .unwrap_err();
+    assert!(matches!(gone, casework_store::Error::NotFound), "{gone:?}");
+    let after = data.constituent(id).await.unwrap();
+    assert_eq!(
+        (after.version, after.notes.as_str()),
+        (3, "Prefers a call after 5 pm.")
+    );
+    assert_eq!(history().await.len(), 2, "nothing written");
 }
 
 async fn search_finds_people_by_the_start_of_name_email_phone_or_postcode(t: TestApp) {
