@@ -2,7 +2,7 @@
 //! menu (each the length of a list the reader may open).
 
 use casework_domain::{Channel, Direction, FieldErrors, Permission};
-use casework_store::{Case, Correspondence, MAX_WAITING, MenuAsk, Waiting};
+use casework_store::{Case, Correspondence, MAX_WAITING, MenuNumbers, Waiting};
 
 use crate::{Actor, App, AppError, AppResult, check};
 
@@ -32,13 +32,13 @@ pub struct MenuCounts {
 /// Counts at or above this show as "500+".
 pub const COUNT_CAP: i64 = MAX_WAITING;
 
-pub async fn menu_counts(app: &App, actor: &Actor) -> AppResult<MenuCounts> {
-    let ask = MenuAsk {
-        intake: actor.can(Permission::TriageIntake),
-        approvals: actor.can(Permission::ApproveOutgoing),
-        replies: actor.can(Permission::EditCases),
-    };
-    let n = app.data_for(actor).menu_numbers(actor.user_id, ask).await?;
+/// The menu's counts from its numbers: the saved views are read (and
+/// counted) only when the reader has some.
+pub(crate) async fn menu_counts_of(
+    app: &App,
+    actor: &Actor,
+    n: MenuNumbers,
+) -> AppResult<MenuCounts> {
     if n.saved_views == 0 {
         // Most people save no views: the page need not ask for them again.
         crate::memo::no_saved_views(actor);

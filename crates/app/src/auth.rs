@@ -379,6 +379,26 @@ pub async fn pending_actor(app: &App, token: &str, stage: Stage) -> AppResult<(A
 /// The actor behind a session cookie, and the session's CSRF token. Extends
 /// an active session (at most every few minutes, to spare the database).
 pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)> {
+    let (actor, csrf, _) = signed_in(app, token, false).await?;
+    Ok((actor, csrf))
+}
+
+/// Like [`session_actor`], for a page: also the menu's numbers, read with
+/// the session in one statement.
+pub async fn page_actor(
+    app: &App,
+    token: &str,
+) -> AppResult<(Actor, String, crate::approvals::MenuCounts)> {
+    let (actor, csrf, menu) = signed_in(app, token, true).await?;
+    let counts = crate::approvals::menu_counts_of(app, &actor, menu.unwrap_or_default()).await?;
+    Ok((actor, csrf, counts))
+}
+
+async fn signed_in(
+    app: &App,
+    token: &str,
+    menu: bool,
+) -> AppResult<(Actor, String, Option<casework_store::MenuNumbers>)> {
     let now = app.now();
     let hash = token_hash(token);
     let casework_store::SignedIn {
@@ -386,7 +406,8 @@ pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)>
         user,
         office,
         tag_framework_version,
-    } = match app.store.session(&hash, now).await {
+        menu,
+    } = match app.store.session(&hash, now, menu).await {
         Ok(found) => found,
         Err(StoreError::NotFound) => {
             return Err(AppError::Unauthorized(
@@ -403,7 +424,7 @@ pub async fn session_actor(app: &App, token: &str) -> AppResult<(Actor, String)>
     }
     // The page that follows asks for these: read with the session, kept for it.
     crate::memo::keep_office(user.office_id, &office, tag_framework_version);
-    Ok((actor_of(&user), session.csrf_token))
+    Ok((actor_of(&user), session.csrf_token, menu))
 }
 
 /// Removes expired sessions so the table does not grow forever.

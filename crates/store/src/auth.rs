@@ -1,8 +1,38 @@
 //! Sign-in: sessions, API tokens and sign-in throttling (installation-wide:
 //! they are looked up before anyone's office is known).
 
+use std::sync::LazyLock;
+
 use crate::model::*;
-use crate::{Error, Result, Store, on_read, on_write};
+use crate::{Error, MenuNumbers, Result, Store, on_read, on_write};
+
+/// The statement that reads a session (`$1` its token's hash, `$2` now,
+/// `$3` its stage) with its user and office: `SESSION_COLUMNS`, then
+/// `SESSION_FROM`.
+const SESSION_COLUMNS: &str = "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+     me.id, me.office_id, me.email, me.display_name, me.role, me.password_hash, me.active, me.created_at, me.version, \
+     o.chases_before_escalation, o.time_zone, o.digest_hour, o.quiet_days, f.version AS tag_framework_version";
+const SESSION_FROM: &str = " FROM sessions s JOIN users me ON me.id = s.user_id JOIN offices o ON o.id = me.office_id \
+     LEFT JOIN tag_frameworks f ON f.office_id = me.office_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND me.active = TRUE AND s.stage = $3";
+
+static SESSION: LazyLock<String> = LazyLock::new(|| format!("{SESSION_COLUMNS}{SESSION_FROM}"));
+/// The same with the menu's numbers for the user's role.
+static SESSION_WITH_MENU: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{SESSION_COLUMNS}, {}{SESSION_FROM}",
+        crate::approvals::menu_of_session_user()
+    )
+});
+
+/// A session row and the menu's numbers.
+#[derive(sqlx::FromRow)]
+struct WithMenu {
+    #[sqlx(flatten)]
+    row: SessionRow,
+    #[sqlx(flatten)]
+    menu: MenuNumbers,
+}
 
 /// A session row with its user and office, as [`Store::session_row`] reads it.
 #[derive(sqlx::FromRow)]
@@ -79,9 +109,18 @@ impl Store {
     /// The live, fully signed-in session with this token hash, its (active)
     /// user, and what most pages then ask about the user's office (its
     /// settings and its tag framework's version), in one query: it runs on
-    /// every page request.
-    pub async fn session(&self, token_hash: &str, now: i64) -> Result<SignedIn> {
-        let r = self.session_row(token_hash, now, "full").await?;
+    /// every request. With `menu` (a page, not a form's post), the same
+    /// statement also reads the menu's numbers for the user's role
+    /// ([`crate::approvals::menu_of_session_user`]).
+    pub async fn session(&self, token_hash: &str, now: i64, menu: bool) -> Result<SignedIn> {
+        let (r, menu) = if menu {
+            let r: WithMenu = self
+                .session_query(&SESSION_WITH_MENU, token_hash, now, "full")
+                .await?;
+            (r.row, Some(r.menu))
+        } else {
+            (self.session_row(token_hash, now, "full").await?, None)
+        };
         let office = OfficeSettings {
             chases_before_escalation: r.chases_before_escalation,
             time_zone: r.time_zone.clone(),
@@ -95,6 +134,7 @@ impl Store {
             user,
             office,
             tag_framework_version,
+            menu,
         })
     }
 
@@ -110,20 +150,29 @@ impl Store {
     }
 
     async fn session_row(&self, token_hash: &str, now: i64, stage: &str) -> Result<SessionRow> {
+        self.session_query(&SESSION, token_hash, now, stage).await
+    }
+
+    async fn session_query<R>(
+        &self,
+        sql: &'static str,
+        token_hash: &str,
+        now: i64,
+        stage: &str,
+    ) -> Result<R>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
         on_read!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
-                 u.id, u.office_id, u.email, u.display_name, u.role, u.password_hash, u.active, u.created_at, u.version, \
-                 o.chases_before_escalation, o.time_zone, o.digest_hour, o.quiet_days, f.version AS tag_framework_version \
-                 FROM sessions s JOIN users u ON u.id = s.user_id JOIN offices o ON o.id = u.office_id \
-                 LEFT JOIN tag_frameworks f ON f.office_id = u.office_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE AND s.stage = $3",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .bind(stage)
-            .fetch_one(pool)
-            .await?)
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(token_hash)
+                .bind(now)
+                .bind(stage)
+                .fetch_one(pool)
+                .await?)
         })
     }
 

@@ -37,7 +37,13 @@ pub struct SignedIn {
     pub office: OfficeSettings,
     /// `None` while the office has no tag framework yet.
     pub tag_framework_version: Option<i64>,
+    /// The menu's numbers, when asked for (pages).
+    pub menu: Option<crate::MenuNumbers>,
 }
+
+/// The role of someone whose stored role this version does not know (from
+/// a newer version): the least rights.
+pub const UNKNOWN_ROLE: Role = Role::Volunteer;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -54,8 +60,7 @@ pub struct User {
 
 impl User {
     pub fn role(&self) -> Role {
-        // An unknown role (from a newer version) gets the least rights.
-        Role::parse(&self.role).unwrap_or(Role::Volunteer)
+        Role::parse(&self.role).unwrap_or(UNKNOWN_ROLE)
     }
 }
 

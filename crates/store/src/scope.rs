@@ -180,7 +180,7 @@ impl Scope {
 
 /// The reader's id as written into a condition that [`Scope::push_bound`]
 /// then binds (no office, case or reader has a negative id).
-const READER_MARK: i64 = i64::MIN;
+pub(crate) const READER_MARK: i64 = i64::MIN;
 
 impl Scope {
     /// Pushes `condition` (one of this scope's conditions, made by the

@@ -206,27 +206,25 @@ impl FromRequestParts<AppState> for PageActor {
         let token = cookie(parts, SESSION_COOKIE)
             .filter(|t| t.len() == 64)
             .map(str::to_owned);
+        // A page reads the menu's numbers with the session; a form's post
+        // shows no menu.
+        let page = parts.method == axum::http::Method::GET;
         let result = match &token {
-            Some(t) => auth::session_actor(&state.app, t).await,
+            Some(t) if page => auth::page_actor(&state.app, t)
+                .await
+                .map(|(actor, csrf, counts)| (actor, csrf, Some(counts))),
+            Some(t) => auth::session_actor(&state.app, t)
+                .await
+                .map(|(actor, csrf)| (actor, csrf, None)),
             None => Err(AppError::Unauthorized("Please sign in.".into())),
         };
         match (result, token) {
-            (Ok((actor, csrf)), Some(token)) => {
-                let counts = if parts.method == axum::http::Method::GET {
-                    match casework_app::approvals::menu_counts(&state.app, &actor).await {
-                        Ok(c) => Some(c),
-                        Err(e) => return Err(PageError(e).into_response()),
-                    }
-                } else {
-                    None
-                };
-                Ok(PageActor {
-                    actor,
-                    csrf,
-                    token,
-                    counts,
-                })
-            }
+            (Ok((actor, csrf, counts)), Some(token)) => Ok(PageActor {
+                actor,
+                csrf,
+                token,
+                counts,
+            }),
             (Err(AppError::Unauthorized(_)), _) | (Ok(_), None) => {
                 // Back to where they were going once signed in (GET pages only).
                 let target = if parts.method == axum::http::Method::GET {

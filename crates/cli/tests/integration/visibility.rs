@@ -206,6 +206,29 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
         assert_eq!(report.filed, 1);
     }
 
+    // The holder's email on the sensitive case waits for approval.
+    let waiting = t
+        .api(&holder)
+        .post(
+            &format!("/api/v1/cases/{}/emails", sensitive.case),
+            json!({"subject": "About your claim", "body": "Dear Ada,"}),
+        )
+        .await;
+    assert!(waiting.status.is_success(), "{:?}", waiting.body);
+
+    // And a question on no case, waiting in intake.
+    let report = casework_app::intake::ingest(
+        &t.app,
+        office,
+        vec![casework_app::intake::RawMessage {
+            source: "question".into(),
+            bytes: b"From: asker@elsewhere.org\r\nTo: office@example.gov\r\nSubject: A question\r\nMessage-ID: <question@x>\r\nDate: Tue, 24 Nov 2026 11:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nWho do I ask?\r\n".to_vec(),
+        }],
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.imported, report.filed), (1, 0));
+
     for (reader, sees_sensitive) in [
         (&manager, true),
         (&representative, true),
@@ -251,6 +274,71 @@ async fn every_query_hides_a_sensitive_case_from_those_who_may_not_see_it(t: Tes
             "a {:?}'s tags of the sensitive case",
             reader.role
         );
+
+        // The menu's numbers, read with a page's session in one statement
+        // (a CASE on the role), are those read apart for the reader; only
+        // the holder has a new reply (on the sensitive case).
+        let signed_in = casework_app::auth::sign_in(
+            &t.app,
+            casework_app::auth::Attempt {
+                email: &reader.email,
+                password: crate::harness::PASSWORD,
+                client: "127.0.0.1",
+                device: None,
+            },
+        )
+        .await
+        .unwrap();
+        let (_, _, menu) = casework_app::auth::page_actor(&t.app, &signed_in.session.token)
+            .await
+            .unwrap();
+        let apart = data
+            .menu_numbers(reader.id, casework_store::MenuAsk::for_role(reader.role))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                menu.intake,
+                menu.approvals,
+                menu.replies,
+                menu.notifications
+            ),
+            (
+                apart.intake,
+                apart.approvals,
+                apart.replies,
+                Some(apart.notifications)
+            ),
+            "a {:?}'s menu",
+            reader.role
+        );
+        if reader
+            .role
+            .can(casework_app::domain::Permission::TriageIntake)
+        {
+            assert_eq!(menu.intake, Some(1), "a {:?}'s intake", reader.role);
+        } else {
+            assert_eq!(menu.intake, None);
+        }
+        if reader
+            .role
+            .can(casework_app::domain::Permission::ApproveOutgoing)
+        {
+            assert_eq!(menu.approvals, Some(1), "a {:?}'s approvals", reader.role);
+        } else {
+            assert_eq!(menu.approvals, None);
+        }
+        let replies = if std::ptr::eq(reader, &holder) { 1 } else { 0 };
+        if reader.role.can(casework_app::domain::Permission::EditCases) {
+            assert_eq!(
+                menu.replies,
+                Some(replies),
+                "a {:?}'s new replies",
+                reader.role
+            );
+        } else {
+            assert_eq!(menu.replies, None);
+        }
 
         for (query, seen) in seen_through_the_door(&t, reader, &sensitive, person).await {
             assert_eq!(
