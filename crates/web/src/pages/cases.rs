@@ -603,13 +603,52 @@ async fn case_view(
     notice_code: &Option<String>,
     errors: FieldErrors,
 ) -> Result<CasePage, PageError> {
+    // The case first: it decides whether the reader may see it at all (and
+    // is kept for the sections, which each check it). Then the sections,
+    // most of them usually empty, read side by side: a page of a dozen
+    // statements waits for the slowest, not for their sum (on a busy
+    // server each waits its turn at the database).
     let k = cases::get(&s.app, &who.actor, id).await?;
-    let people = cases::people(&s.app, &who.actor, id).await?;
-    let timeline = cases::timeline(&s.app, &who.actor, id).await?;
-    // Email sent from the case shows how its sending is going, failures too.
-    let outbox = casework_app::outbox::for_case(&s.app, &who.actor, id).await?;
-    let correspondence = correspondence::for_case(&s.app, &who.actor, id)
-        .await?
+    let (a, w, ids) = (&s.app, &who.actor, [id]);
+    let (
+        (people, timeline, outbox, mail, tags),
+        (transfers, enquiries, case_tasks, consents, agencies, flags, assignees),
+    ) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                cases::people(a, w, id),
+                cases::timeline(a, w, id),
+                // Email sent from the case shows how its sending is going, failures too.
+                casework_app::outbox::for_case(a, w, id),
+                correspondence::for_case(a, w, id),
+                cases::tags_of(a, w, &ids),
+            )
+        },
+        async {
+            tokio::try_join!(
+                casework_app::transfers::of_case(a, w, id),
+                casework_app::enquiries::for_case(a, w, id),
+                casework_app::tasks::list(
+                    a,
+                    w,
+                    casework_app::tasks::Whose::Everyone,
+                    Some(id),
+                    true
+                ),
+                casework_app::enquiries::consents(a, w, id),
+                casework_app::agencies::list(a, w),
+                casework_app::review_meeting::case_flags(a, w, id),
+                async {
+                    if w.role.can(Permission::AssignCases) {
+                        casework_app::staff::list_users(a, w).await
+                    } else {
+                        Ok(Vec::new())
+                    }
+                },
+            )
+        },
+    )?;
+    let correspondence = mail
         .iter()
         .map(|c| {
             let mut row = MailRow::from(c);
@@ -626,12 +665,9 @@ async fn case_view(
             row
         })
         .collect();
-    let tags = cases::tags_of(&s.app, &who.actor, &[k.id])
-        .await?
-        .remove(&k.id)
-        .unwrap_or_default();
-    let transfers = casework_app::transfers::of_case(&s.app, &who.actor, id)
-        .await?
+    let tags = tags.into_values().next().unwrap_or_default();
+    let assignees = super::options::assignee_choices(assignees);
+    let transfers = transfers
         .into_iter()
         .map(|t| TransferRow {
             to: t.to,
@@ -642,29 +678,19 @@ async fn case_view(
             reason: t.reason,
         })
         .collect();
-    let enquiries = casework_app::enquiries::for_case(&s.app, &who.actor, id)
-        .await?
+    let enquiries = enquiries
         .into_iter()
         .map(super::enquiries::enquiry_row)
         .collect();
-    let case_tasks = casework_app::tasks::list(
-        &s.app,
-        &who.actor,
-        casework_app::tasks::Whose::Everyone,
-        Some(id),
-        true,
-    )
-    .await?
-    .into_iter()
-    .map(super::my_day::task_row)
-    .collect();
-    let consents = casework_app::enquiries::consents(&s.app, &who.actor, id)
-        .await?
+    let case_tasks = case_tasks
+        .into_iter()
+        .map(super::my_day::task_row)
+        .collect();
+    let consents = consents
         .into_iter()
         .map(super::enquiries::consent_row)
         .collect();
-    let consent_agencies = casework_app::agencies::list(&s.app, &who.actor)
-        .await?
+    let consent_agencies = agencies
         .into_iter()
         .filter(|a| !a.retired)
         .map(|a| (a.id.to_string(), a.name))
@@ -682,11 +708,7 @@ async fn case_view(
         notice: notice(notice_code),
         csrf: who.csrf.clone(),
         next_statuses: status_options(k.status().next()),
-        assignees: if role.can(Permission::AssignCases) {
-            assignee_options(s, &who.actor).await?
-        } else {
-            Vec::new()
-        },
+        assignees,
         note_kinds: NOTE_KINDS.iter().map(|(a, b)| pair(a, b)).collect(),
         can_edit: role.can(Permission::EditCases),
         can_assign: role.can(Permission::AssignCases),
@@ -708,7 +730,7 @@ async fn case_view(
             .collect(),
         consent_agencies,
         back_to: format!("/cases/{id}"),
-        flags: casework_app::review_meeting::case_flags(&s.app, &who.actor, id).await?,
+        flags,
         max_upload_mb: s.app.settings.max_message_bytes / (1024 * 1024),
         k: CaseDetail {
             id: k.id,

@@ -20,10 +20,15 @@ pub(crate) async fn assignee_options(
     s: &AppState,
     actor: &Actor,
 ) -> Result<Vec<(String, String)>, PageError> {
-    Ok(staff::list_users(&s.app, actor)
-        .await?
+    Ok(assignee_choices(staff::list_users(&s.app, actor).await?))
+}
+
+/// The colleagues among `staff` who can hold cases (active, and a role
+/// that holds them), as (id, name) for a select.
+pub(crate) fn assignee_choices(staff: Vec<StaffMember>) -> Vec<(String, String)> {
+    staff
         .into_iter()
-        .filter(|u: &StaffMember| u.active && u.role.can_hold_cases())
+        .filter(|u| u.active && u.role.can_hold_cases())
         .map(|u| (u.id.to_string(), u.display_name))
-        .collect())
+        .collect()
 }
