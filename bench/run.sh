@@ -23,6 +23,8 @@
 #   BENCH_BIN           use this casework binary (implies no build)
 #   BENCH_REGENERATE=1  throw away a cached office and generate it again
 #   BENCH_GENERATE_ONLY=1  stop after generating (or finding) the office
+#   BENCH_HTTP_LOG=1    with BENCH_SERVERS of 2 or more, HAProxy logs every
+#                       request with its times (haproxy-<db>.log in the results)
 #   BENCH_DIAGNOSE=1    also run the mixed run's reads alone (50 conn.) and its
 #                       writes alone (10 conn.)
 #   BENCH_QUIET_WAIT    before each measured run, wait up to this many seconds
@@ -275,7 +277,11 @@ start_server() {
     # Several app servers on one database, each with its own data folder
     # (files live in the database or a bucket), behind HAProxy.
     local pid cfg="$OUT/haproxy-$DB_KIND.cfg"
-    printf '%s\n' "global" "  maxconn 4096" "defaults" "  mode http" "  timeout connect 5s" \
+    local logging=()
+    # BENCH_HTTP_LOG=1: HAProxy logs each request (path, status, times) in
+    # haproxy-<db>.log, to see which requests make a run's slowest share.
+    [ "${BENCH_HTTP_LOG:-0}" = 1 ] && logging=("  log stdout format raw local0" "  option httplog")
+    printf '%s\n' "global" "  maxconn 4096" "defaults" "  mode http" "${logging[@]}" "  timeout connect 5s" \
       "  timeout client 60s" "  timeout server 60s" "frontend casework" "  bind 127.0.0.1:$PORT" \
       "  default_backend servers" "backend servers" "  balance roundrobin" >"$cfg"
     for i in $(seq 1 "$SERVERS"); do

@@ -237,6 +237,10 @@ fn menu_columns(scope: &Scope, ask: MenuAsk, office: &str, user: &str) -> [Strin
     ]
 }
 
+/// The office's id given to the scopes whose conditions become the session
+/// statement's branches: no office has it, so it must not appear there.
+const OFFICE_MARK: i64 = i64::MIN + 1;
+
 const MENU_NAMES: [&str; 5] = [
     "menu_intake",
     "menu_approvals",
@@ -255,9 +259,10 @@ const MENU_NAMES: [&str; 5] = [
 pub(crate) fn menu_of_session_user() -> String {
     let mark = READER_MARK.to_string();
     let of_role = |role: Role| {
-        // The office is the column; the scope's conditions do not name it.
+        // The office is the column `me.office_id`; the scope's conditions
+        // must not write its id (the unit test checks the mark is absent).
         menu_columns(
-            &Scope::person(0, READER_MARK, role),
+            &Scope::person(OFFICE_MARK, READER_MARK, role),
             MenuAsk::for_role(role),
             "me.office_id",
             "me.id",
@@ -406,6 +411,7 @@ mod tests {
         // and nothing is bound (the statement's parameters are the
         // session's).
         assert!(!sql.contains(&READER_MARK.to_string()), "{sql}");
+        assert!(!sql.contains(&OFFICE_MARK.to_string()), "{sql}");
         assert!(!sql.contains('$'), "{sql}");
         assert!(sql.contains("k.assignee_id = me.id"), "{sql}");
         for name in MENU_NAMES {

@@ -611,41 +611,37 @@ async fn case_view(
     let k = cases::get(&s.app, &who.actor, id).await?;
     let (a, w, ids) = (&s.app, &who.actor, [id]);
     let (
-        (people, timeline, outbox, mail, tags),
-        (transfers, enquiries, case_tasks, consents, agencies, flags, assignees),
+        people,
+        timeline,
+        outbox,
+        mail,
+        mut tags,
+        transfers,
+        enquiries,
+        case_tasks,
+        consents,
+        agencies,
+        flags,
+        assignees,
     ) = tokio::try_join!(
+        cases::people(a, w, id),
+        cases::timeline(a, w, id),
+        // Email sent from the case shows how its sending is going, failures too.
+        casework_app::outbox::for_case(a, w, id),
+        correspondence::for_case(a, w, id),
+        cases::tags_of(a, w, &ids),
+        casework_app::transfers::of_case(a, w, id),
+        casework_app::enquiries::for_case(a, w, id),
+        casework_app::tasks::list(a, w, casework_app::tasks::Whose::Everyone, Some(id), true),
+        casework_app::enquiries::consents(a, w, id),
+        casework_app::agencies::list(a, w),
+        casework_app::review_meeting::case_flags(a, w, id),
         async {
-            tokio::try_join!(
-                cases::people(a, w, id),
-                cases::timeline(a, w, id),
-                // Email sent from the case shows how its sending is going, failures too.
-                casework_app::outbox::for_case(a, w, id),
-                correspondence::for_case(a, w, id),
-                cases::tags_of(a, w, &ids),
-            )
-        },
-        async {
-            tokio::try_join!(
-                casework_app::transfers::of_case(a, w, id),
-                casework_app::enquiries::for_case(a, w, id),
-                casework_app::tasks::list(
-                    a,
-                    w,
-                    casework_app::tasks::Whose::Everyone,
-                    Some(id),
-                    true
-                ),
-                casework_app::enquiries::consents(a, w, id),
-                casework_app::agencies::list(a, w),
-                casework_app::review_meeting::case_flags(a, w, id),
-                async {
-                    if w.role.can(Permission::AssignCases) {
-                        casework_app::staff::list_users(a, w).await
-                    } else {
-                        Ok(Vec::new())
-                    }
-                },
-            )
+            if w.role.can(Permission::AssignCases) {
+                casework_app::staff::list_users(a, w).await
+            } else {
+                Ok(Vec::new())
+            }
         },
     )?;
     let correspondence = mail
@@ -665,7 +661,7 @@ async fn case_view(
             row
         })
         .collect();
-    let tags = tags.into_values().next().unwrap_or_default();
+    let tags = tags.remove(&k.id).unwrap_or_default();
     let assignees = super::options::assignee_choices(assignees);
     let transfers = transfers
         .into_iter()
